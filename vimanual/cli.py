@@ -1,0 +1,250 @@
+"""The command line: each command reads its options, calls one core function, renders
+the result (Rich for people, --json for scripts) and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from vimanual import __version__
+from vimanual.errors import InvalidWorkspace, Problem, VimanualError
+
+app = typer.Typer(
+    name="vimanual",
+    help="Assemble an international good-practice manual on victim identification "
+    "from agencies' Markdown contributions.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def handle_errors(func: F) -> F:
+    """Turn VimanualError into 'Error: …' plus a hint on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InvalidWorkspace as exc:
+            err = _err()
+            for problem in exc.problems:
+                err.print(f"[bold red]Error:[/] {escape(str(problem))}")
+                if problem.hint:
+                    err.print(f"  hint: {escape(problem.hint)}")
+            raise typer.Exit(exc.exit_code) from None
+        except VimanualError as exc:
+            err = _err()
+            err.print(f"[bold red]Error:[/] {escape(exc.message)}")
+            if exc.hint:
+                err.print(f"  hint: {escape(exc.hint)}")
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class State:
+    """Options given before the command name."""
+
+    workspace: Path | None = None
+    quiet: bool = False
+
+
+def _state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, State) else State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vimanual {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-C", help="Workspace folder (default: found upwards from here)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Assemble an international good-practice manual on victim identification.
+
+    Example: vimanual -C path/to/manual build
+    """
+    state = State()
+    state.workspace = workspace
+    state.quiet = quiet
+    ctx.obj = state
+
+
+def _root(ctx: typer.Context) -> Path:
+    from vimanual.workspace import find_workspace
+
+    return find_workspace(explicit=_state(ctx).workspace)
+
+
+def _print_problems(problems: list[Problem], console: Console) -> None:
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{colour}]{problem.severity}:[/] {escape(str(problem))}")
+        if problem.hint:
+            console.print(f"  hint: {escape(problem.hint)}")
+
+
+@app.command()
+@handle_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
+) -> None:
+    """Create a new workspace: manual.yaml, chapters/, contributions/, reviews/, styles/.
+
+    Existing files are never overwritten.
+
+    Example: vimanual init my-manual
+    """
+    from vimanual.scaffold import init_workspace
+
+    result = init_workspace(directory)
+    out = _out()
+    out.print(f"Created workspace in {escape(str(result.root))} ({len(result.created)} files)")
+    for rel in result.kept:
+        out.print(f"  kept existing {escape(rel)}")
+    out.print("Next: edit manual.yaml, add chapters/<slug>.md, then run 'vimanual build'.")
+
+
+@app.command()
+@handle_errors
+def check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+) -> None:
+    """Validate manual.yaml and every chapter's front matter; report every problem.
+
+    Exit code 1 when a problem is found.
+
+    Example: vimanual check --json
+    """
+    from vimanual.workspace import inspect_workspace
+
+    root_dir = _root(ctx)
+    _, problems = inspect_workspace(root_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        typer.echo(json.dumps({
+            "ok": not errors,
+            "problems": [asdict(p) for p in problems],
+        }, indent=2))
+    else:
+        out = _out()
+        _print_problems(problems, out)
+        if not problems:
+            if not _state(ctx).quiet:
+                out.print("[green]No problems found.[/]")
+        else:
+            out.print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def build(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, html or all.")] = "all",
+    chapters: Annotated[
+        str, typer.Option("--chapters", help="Comma-separated slugs to build (default: all).")
+    ] = "",
+    paper: Annotated[str | None, typer.Option(help="A4 or Letter (default: manual.yaml).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output folder (default: build/).")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel pandoc runs.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only errors.")] = False,
+) -> None:
+    """Build the draft manual: build/manual.pdf and build/manual.html.
+
+    Example: vimanual build --format pdf --paper Letter
+    """
+    from vimanual.build import FORMATS, BuildOptions
+    from vimanual.build import build as run_build
+    from vimanual.workspace import load_workspace
+
+    quiet = quiet or _state(ctx).quiet
+    formats = FORMATS if fmt == "all" else (fmt,)
+    workspace = load_workspace(_root(ctx))
+    options = BuildOptions(
+        formats=formats,
+        output=output,
+        paper=paper,
+        chapters=tuple(s.strip() for s in chapters.split(",") if s.strip()),
+        jobs=jobs,
+    )
+    err = _err()
+    show_progress = not quiet and err.is_terminal
+    if show_progress:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                label = "Converting chapters" if stage == "chapters" else "Laying out the PDF"
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(label, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            result = run_build(workspace, options, progress)
+    else:
+        result = run_build(workspace, options)
+    _print_problems(result.problems, err)
+    if quiet:
+        return
+    made = []
+    for kind, path in result.outputs.items():
+        shown = _display_path(path)
+        made.append(f"{shown} ({result.pages} pages)" if kind == "pdf" else shown)
+    _out().print(
+        f"Built {' and '.join(made)} · {result.chapters} chapters "
+        f"({result.converted} converted, {result.cached} from cache)"
+    )
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="vimanual")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,30 @@
+"""Names are never paths: the one validator for slugs, jurisdiction codes and similar names."""
+
+from __future__ import annotations
+
+import re
+
+from vimanual.errors import VimanualError
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
+
+
+def is_slug(value: object) -> bool:
+    """True when ``value`` is a valid chapter slug: ``[a-z0-9][a-z0-9-]{0,63}``."""
+    return isinstance(value, str) and SLUG_RE.fullmatch(value) is not None
+
+
+def is_code(value: object) -> bool:
+    """True when ``value`` is a valid jurisdiction code: upper-case letters and digits."""
+    return isinstance(value, str) and CODE_RE.fullmatch(value) is not None
+
+
+def check_slug(value: str, what: str = "chapter slug") -> str:
+    """Return ``value`` if it is a valid slug, else raise a usage error naming the rule."""
+    if not is_slug(value):
+        raise VimanualError(
+            f"invalid {what} {value!r}",
+            "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit",
+        )
+    return value

@@ -1,0 +1,89 @@
+"""The only place that runs pandoc: always sandboxed, never with raw HTML or TeX enabled."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+from vimanual.errors import ToolError, VimanualError
+
+# Contributions are untrusted: every raw-passthrough extension is off, so `<script>`,
+# `{=html}` blocks and TeX reach the output as escaped text, never as markup.
+MARKDOWN_READER = "markdown-raw_html-raw_attribute-raw_tex-markdown_in_html_blocks"
+DEFAULT_TIMEOUT = 120.0
+MIN_VERSION = (3, 1, 6)
+
+
+@functools.cache
+def pandoc_path() -> str:
+    """The pandoc binary: ``VIMANUAL_PANDOC`` if set, else the one bundled by pypandoc-binary."""
+    override = os.environ.get("VIMANUAL_PANDOC")
+    if override:
+        if not Path(override).is_file():
+            raise VimanualError(
+                f"VIMANUAL_PANDOC points at {override}, which does not exist",
+                "unset VIMANUAL_PANDOC to use the bundled pandoc",
+            )
+        return override
+    spec = importlib.util.find_spec("pypandoc")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "files" / "pandoc"
+        if candidate.is_file():
+            return str(candidate)
+    raise VimanualError(
+        "pandoc not found: the pypandoc-binary package is missing its binary",
+        "reinstall with: pip install --force-reinstall pypandoc-binary",
+    )
+
+
+def run_pandoc(args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError."""
+    command = [pandoc_path(), "--sandbox", *args]
+    try:
+        proc = subprocess.run(
+            command,
+            input=stdin.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
+        raise ToolError("pandoc", command, None, stderr) from None
+    if proc.returncode != 0:
+        raise ToolError("pandoc", command, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.decode("utf-8")
+
+
+@functools.cache
+def pandoc_version() -> str:
+    """pandoc's version string, e.g. '3.9' (refusing versions with known sandbox escapes)."""
+    first = run_pandoc(["--version"]).splitlines()[0]
+    version = first.split()[-1]
+    parts = tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
+    if parts < MIN_VERSION:
+        raise VimanualError(
+            f"pandoc {version} is too old (at least {'.'.join(map(str, MIN_VERSION))} is needed)",
+            "older versions can write outside the workspace when extracting media; upgrade pandoc",
+        )
+    return version
+
+
+def chapter_args(slug: str) -> list[str]:
+    """The options a chapter is converted with (part of its cache key)."""
+    return [
+        "--from", MARKDOWN_READER,
+        "--to", "html5",
+        "--section-divs",
+        f"--id-prefix={slug}--",
+        "--wrap=none",
+        "--no-highlight",
+    ]
+
+
+def markdown_to_html(markdown: str, slug: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Convert one chapter body to an HTML fragment with ids prefixed by its slug."""
+    return run_pandoc(chapter_args(slug), markdown, timeout)
