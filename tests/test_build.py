@@ -1,0 +1,168 @@
+"""The build on real pandoc and real WeasyPrint: what a reader of the PDF and HTML sees."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import chapter_md, run, small_workspace
+from tests.pdfhtml import parse_html, pdf_font_names, pdf_outline_titles, pdf_pages_text
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = small_workspace(tmp_path_factory.mktemp("built") / "ws")
+    result = run("-C", root, "build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_build_reports_what_it_made(built: Path) -> None:
+    pdf = built / "build" / "manual.pdf"
+    html = built / "build" / "manual.html"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_pdf_has_cover_contents_and_chapters(built: Path) -> None:
+    pages = pdf_pages_text(built / "build" / "manual.pdf")
+    assert "Test Manual" in pages[0]
+    assert "For the tests" in pages[0]
+    contents = next(p for p in pages if p.startswith("Contents") or " Contents " in f" {p} ")
+    assert "1 Alpha Chapter" in contents
+    assert "1.1 First steps" in contents
+    assert "2 Beta Chapter" in contents
+    assert any("1 Alpha Chapter" in p and "Alpha text." in p for p in pages)
+    assert any("2 Beta Chapter" in p and "2.1 Beta section" in p for p in pages)
+
+
+def test_pdf_marks_every_page(built: Path) -> None:
+    pages = pdf_pages_text(built / "build" / "manual.pdf")
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert "TEST MARKING" in text, number
+        assert "DRAFT" in text, number
+        assert f"page {number} of {total}" in text
+
+
+def test_pdf_contents_page_numbers_are_where_chapters_start(built: Path) -> None:
+    pages = pdf_pages_text(built / "build" / "manual.pdf")
+    contents = next(p for p in pages if "Contents" in p)
+    for title in ("Alpha Chapter", "Beta Chapter"):
+        match = re.search(rf"{title}\s*\.*\s*(\d+)", contents)
+        assert match, contents
+        start = int(match.group(1))
+        assert title in pages[start - 1]
+        assert "Contents" not in pages[start - 1]
+
+
+def test_pdf_bookmarks_and_embedded_fonts(built: Path) -> None:
+    pdf = built / "build" / "manual.pdf"
+    outline = pdf_outline_titles(pdf)
+    assert "1 Alpha Chapter" in outline
+    assert "1.1 First steps" in outline
+    assert "2 Beta Chapter" in outline
+    fonts = pdf_font_names(pdf)
+    # the shipped fonts (styles/fonts.css names them "Manual Serif"/"Manual Sans"), subset-embedded
+    assert any(f.endswith("+Manual-Serif") for f in fonts), fonts
+    assert any(f.endswith("+Manual-Sans-Bold") for f in fonts), fonts
+
+
+def test_html_is_self_contained_and_links_resolve(built: Path) -> None:
+    html = parse_html(built / "build" / "manual.html")
+    assert "alpha" in html.ids and "beta" in html.ids
+    assert len(html.ids) == len(set(html.ids)), "ids must be unique"
+    for href in html.hrefs:
+        assert href.startswith("#"), href
+        assert href[1:] in html.ids, href
+    assert "#alpha--first" in html.hrefs  # the link from beta.md to alpha.md#first
+    for tag, attrs in html.tags:
+        assert tag not in {"script", "link", "iframe", "object", "embed"}, tag
+        assert "src" not in attrs or str(attrs["src"]).startswith("data:")
+    assert "Alpha text." in html.text
+
+
+def test_paper_option_and_format_option(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    result = run("-C", root, "build", "--format", "pdf", "--paper", "Letter", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert not (root / "build" / "manual.html").exists()
+    from pypdf import PdfReader
+
+    box = PdfReader(str(root / "build" / "manual.pdf")).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_output_and_chapters_options(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    out = tmp_path / "elsewhere"
+    result = run("-C", root, "build", "--format", "html", "--chapters", "beta", "--output", out)
+    assert result.exit_code == 0, result.output
+    html = parse_html(out / "manual.html")
+    assert "beta" in html.ids and "alpha" not in html.ids
+    unknown = run("-C", root, "build", "--chapters", "gamma")
+    assert unknown.exit_code == 2
+    assert "Error: unknown chapter 'gamma'" in unknown.stderr
+
+
+def test_second_build_uses_the_cache(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    first = run("-C", root, "build", "--format", "html")
+    assert "2 converted, 0 from cache" in first.output
+    (root / "chapters" / "beta.md").write_text(chapter_md("Beta Chapter", "Changed.\n"))
+    second = run("-C", root, "build", "--format", "html")
+    assert "1 converted, 1 from cache" in second.output
+    assert "Changed." in parse_html(root / "build" / "manual.html").text
+
+
+HOSTILE = """\
+## Hostile {#hostile}
+
+<script>alert('x')</script>
+
+<img src="x" onerror="alert(1)">
+
+[js](javascript:alert(1)) and [data](data:text/html,<b>x</b>) and [ok](https://www.example.org/)
+
+![passwd](file:///etc/passwd)
+
+![escape](../../outside.png)
+
+![remote](http://127.0.0.1:9/x.png)
+
+```{=html}
+<iframe src="https://www.example.org/"></iframe>
+```
+
+[styled]{style="background:url(http://127.0.0.1:9/)" onclick="x()"}
+"""
+
+
+def test_hostile_chapter_is_neutralised_and_reported(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\nCANARY-OUTSIDE")
+    (root / "chapters" / "beta.md").write_text(chapter_md("Beta Chapter", HOSTILE))
+    result = run("-C", root, "build")
+    assert result.exit_code == 0, result.output
+    text = (root / "build" / "manual.html").read_text()
+    html = parse_html(text)
+    content = parse_html(text[text.index("<main>"):])
+    for tag, attrs in content.tags:
+        assert tag not in {"script", "iframe", "object", "embed", "style", "link", "form"}, tag
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        assert "style" not in attrs
+    assert "javascript:" not in " ".join(html.hrefs)
+    assert not any(h.startswith("data:") for h in html.hrefs)
+    assert "https://www.example.org/" in html.hrefs
+    assert "CANARY-OUTSIDE" not in text
+    assert "root:" not in text
+    warnings = result.stderr
+    assert "chapters/beta.md: unsafe or unsupported link 'javascript:alert(1)' removed" in warnings
+    assert "chapters/beta.md: image 'file:///etc/passwd' removed" in warnings
+    assert "chapters/beta.md: image '../../outside.png' removed: it is outside the workspace" in warnings
+    assert "chapters/beta.md: image 'http://127.0.0.1:9/x.png' removed" in warnings
+    # the escaped script is shown as text, never run
+    assert "<script>alert(" in content.text

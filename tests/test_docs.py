@@ -1,0 +1,41 @@
+"""The README stays true: its quick start is what CI runs, and every command is in it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import typer.main
+
+from tests.helpers import REPO
+from vimanual.cli import app
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.+?)\n```", section)
+
+
+def test_quick_start_is_exactly_two_commands() -> None:
+    commands = _quick_start_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("vimanual build")
+    assert commands[1].endswith("python -m pytest")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert _quick_start_commands()[1] in ci.splitlines()
+
+
+def _command_names() -> list[str]:
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", _command_names())
+def test_every_command_is_in_the_reference(name: str) -> None:
+    reference = README.split("## Command reference", 1)[1]
+    assert f"`vimanual {name}" in reference

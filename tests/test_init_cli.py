@@ -1,0 +1,88 @@
+"""init, --version, --help, and the real `python -m vimanual` entry point."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from tests.helpers import REPO, run
+from vimanual.cli import app
+
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_init_makes_a_workspace_that_checks_and_builds(tmp_path: Path) -> None:
+    target = tmp_path / "new-manual"
+    result = run("init", target)
+    assert result.exit_code == 0, result.output
+    assert f"Created workspace in {target}" in result.output
+    for rel in ("manual.yaml", ".gitignore", "styles/print.css", "styles/manual.html.j2",
+                "styles/fonts/DejaVuSerif.ttf", "chapters", "contributions", "reviews"):
+        assert (target / rel).exists(), rel
+    assert "build/" in (target / ".gitignore").read_text().splitlines()
+    assert "# Every jurisdiction that contributes" in (target / "manual.yaml").read_text()
+    assert run("-C", target, "check").exit_code == 0
+    built = run("-C", target, "build", "--format", "html")
+    assert built.exit_code == 0, built.output
+    assert (target / "build" / "manual.html").is_file()
+
+
+def test_init_refuses_an_existing_workspace_and_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    target.mkdir()
+    (target / "manual.yaml").write_text("title: Mine\n")
+    result = run("init", target)
+    assert result.exit_code == 2
+    assert f"Error: {target} is already a workspace (manual.yaml exists)" in result.stderr
+    assert (target / "manual.yaml").read_text() == "title: Mine\n"
+    assert sorted(p.name for p in target.iterdir()) == ["manual.yaml"]
+
+
+def test_init_keeps_existing_files(tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    (target / "styles").mkdir(parents=True)
+    (target / "styles" / "print.css").write_text("/* mine */\n")
+    (target / ".gitignore").write_text("secret/\n")
+    result = run("init", target)
+    assert result.exit_code == 0
+    assert "kept existing styles/print.css" in result.output
+    assert "kept existing .gitignore" in result.output
+    assert (target / "styles" / "print.css").read_text() == "/* mine */\n"
+    assert (target / ".gitignore").read_text() == "secret/\n"
+
+
+def test_version() -> None:
+    from vimanual import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"vimanual {__version__}\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert re.search(rf"Example: vimanual .*{command}", result.output), result.output
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "vimanual", "-C", str(REPO), "check"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "No problems found.\n"
+
+
+def test_help_does_not_import_weasyprint() -> None:
+    code = "import sys; from vimanual.cli import app; print('weasyprint' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
