@@ -1,24 +1,28 @@
 """The build pipeline: load → convert chapters (pandoc, cached, parallel) → sanitize →
-assemble one HTML document from the template → WeasyPrint → PDF, written atomically."""
+number and link → assemble one HTML document from the template → WeasyPrint → PDF.
+
+Outputs are written atomically: a failed build leaves the previous manual intact.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import hashlib
-import html as htmllib
+import importlib.metadata
 import json
 import os
-import re
+import string
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vimanual import __version__, pandoc
+from vimanual import __version__, book, pandoc
 from vimanual.errors import Problem, VimanualError
 from vimanual.fsutil import atomic_write, fsync_dir
+from vimanual.glossary import Term, load_glossary
 from vimanual.names import check_slug
 from vimanual.sanitize import FragmentContext, clean_fragment
 from vimanual.schema import PAPERS
@@ -26,12 +30,6 @@ from vimanual.workspace import Chapter, Workspace
 
 DEFAULT_STYLES = Path(__file__).parent / "defaults" / "styles"
 FORMATS = ("pdf", "html")
-SECTION_RE = re.compile(
-    r'<section id="(?P<id>[^"]+)" class="level(?P<level>[23])(?P<cls>[^"]*)">\s*'
-    r"<h(?P=level)(?P<attrs>[^>]*)>(?P<title>.*?)</h(?P=level)>",
-    re.S,
-)
-TAG_RE = re.compile(r"<[^>]+>")
 
 Progress = Callable[[str, int, int], None]
 
@@ -49,23 +47,19 @@ class BuildOptions:
     date: str | None = None
 
 
-@dataclass(frozen=True)
-class Section:
-    id: str
-    number: str
-    title: str
-    level: int
-
-
 @dataclass
 class RenderedChapter:
+    """One chapter ready for the template: ``html`` for screens, ``print_html`` for the PDF."""
+
     slug: str
     number: str
     title: str
     byline: str
     banner: str
     html: str
-    sections: list[Section] = field(default_factory=list)
+    print_html: str
+    appendix: bool
+    sections: list[book.Section] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +71,7 @@ class BuildResult:
     converted: int
     cached: int
     pages: int | None
+    pdf_reused: bool
     problems: list[Problem]
 
 
@@ -86,47 +81,52 @@ def style_path(workspace: Workspace, name: str) -> Path:
     return own if own.is_file() else DEFAULT_STYLES / name
 
 
-def _cache_key(chapter: Chapter) -> str:
-    blob = json.dumps([pandoc.pandoc_version(), pandoc.chapter_args(chapter.slug), chapter.body])
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _pandoc_args(workspace: Workspace, chapter: Chapter) -> list[str]:
+    manual = workspace.manual
+    return pandoc.chapter_args(
+        chapter.slug, workspace.file(manual.bibliography), workspace.file(manual.csl)
+    )
+
+
+def _cache_key(workspace: Workspace, chapter: Chapter, args: list[str]) -> str:
+    inputs = [
+        (path.read_bytes() if path else b"")
+        for path in (workspace.file(workspace.manual.bibliography), workspace.file(workspace.manual.csl))
+    ]
+    blob = json.dumps([pandoc.pandoc_version(), args, chapter.body, [_sha256(i) for i in inputs]])
+    return _sha256(blob.encode("utf-8"))
 
 
 def _convert(workspace: Workspace, chapter: Chapter) -> tuple[str, bool]:
     """pandoc's HTML for one chapter, from the cache when its key is known; (html, converted)."""
-    cache = workspace.build_dir / "cache" / "chapters" / f"{_cache_key(chapter)}.html"
+    args = _pandoc_args(workspace, chapter)
+    cache = workspace.build_dir / "cache" / "chapters" / f"{_cache_key(workspace, chapter, args)}.html"
     with contextlib.suppress(FileNotFoundError):
         return cache.read_text(encoding="utf-8"), False
     try:
-        html = pandoc.markdown_to_html(chapter.body, chapter.slug)
+        html = pandoc.markdown_to_html(chapter.body, args)
     except VimanualError as exc:
         raise VimanualError(f"{chapter.rel}: {exc.message}", exc.hint) from None
     atomic_write(cache, html)
     return html, True
 
 
-def number_sections(html: str, chapter_number: str) -> tuple[str, list[Section]]:
-    """Number level-2 and level-3 sections (1.1, 1.1.1) and list them for the contents."""
-    sections: list[Section] = []
-    counters = [0, 0]
-
-    def replace(match: re.Match[str]) -> str:
-        level = int(match.group("level"))
-        if "unnumbered" in match.group("cls"):
-            return match.group(0)
-        if level == 2:
-            counters[0] += 1
-            counters[1] = 0
+def chapter_numbers(chapters: list[Chapter]) -> dict[str, str]:
+    """Chapters are numbered 1, 2, 3 …; appendices A, B, C …, each in manual order."""
+    numbers: dict[str, str] = {}
+    regular = 0
+    letters = iter(string.ascii_uppercase)
+    for chapter in chapters:
+        if chapter.front.appendix:
+            numbers[chapter.slug] = next(letters, "Z")
         else:
-            counters[1] += 1
-        parts = [chapter_number, str(counters[0])] + ([str(counters[1])] if level == 3 else [])
-        number = ".".join(parts)
-        title = htmllib.unescape(TAG_RE.sub("", match.group("title"))).strip()
-        sections.append(Section(match.group("id"), number, title, level))
-        head = match.group(0)[: match.start("title") - match.start(0)]
-        tail = match.group(0)[match.end("title") - match.start(0) :]
-        return f'{head}<span class="num">{number}</span> {match.group("title")}{tail}'
-
-    return SECTION_RE.sub(replace, html), sections
+            regular += 1
+            numbers[chapter.slug] = str(regular)
+    return numbers
 
 
 def _byline(workspace: Workspace, chapter: Chapter) -> str:
@@ -139,24 +139,8 @@ def _byline(workspace: Workspace, chapter: Chapter) -> str:
     return " · ".join(parts)
 
 
-def _banner(chapter: Chapter) -> str:
+def _banner(workspace: Workspace, chapter: Chapter) -> str:
     return "Draft · to be reviewed by " + ", ".join(chapter.front.reviewed_by)
-
-
-def _css_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-    return '"' + " ".join(escaped.split()) + '"'
-
-
-def _page_css(workspace: Workspace, paper: str) -> str:
-    rules = [f"@page {{ size: {paper}; "]
-    if workspace.manual.marking:
-        rules.append(
-            f"@bottom-left {{ content: {_css_string(workspace.manual.marking)}; "
-            'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; font-weight: bold; } '
-        )
-    rules.append("}")
-    return "".join(rules)
 
 
 def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
@@ -183,43 +167,64 @@ def _paper(workspace: Workspace, options: BuildOptions) -> str:
 def render_chapters(
     workspace: Workspace,
     chapters: list[Chapter],
+    glossary: list[Term],
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[RenderedChapter], int, list[Problem]]:
-    """Convert (or fetch from cache), sanitize and number every chapter, in manual order."""
+    """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order."""
     workers = max(1, jobs or os.cpu_count() or 1)
-    total = len(chapters)
-    converted = 0
-    done = 0
     results: dict[str, tuple[str, bool]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_convert, workspace, c): c.slug for c in chapters}
-        for future, slug in futures.items():
+        for done, (future, slug) in enumerate(futures.items(), start=1):
             results[slug] = future.result()
-            done += 1
             if progress:
-                progress("chapters", done, total)
+                progress("chapters", done, len(chapters))
     problems: list[Problem] = []
     slugs = frozenset(c.slug for c in chapters)
-    rendered: list[RenderedChapter] = []
-    for index, chapter in enumerate(chapters, start=1):
-        raw, was_converted = results[chapter.slug]
-        converted += was_converted
+    numbers = chapter_numbers(chapters)
+    cleaned: dict[str, str] = {}
+    for chapter in chapters:
         ctx = FragmentContext(workspace.root, chapter.rel, chapter.slug, slugs)
-        clean = clean_fragment(raw, ctx)
+        cleaned[chapter.slug] = clean_fragment(results[chapter.slug][0], ctx)
         problems.extend(ctx.problems)
-        numbered, sections = number_sections(clean, str(index))
+    all_ids = book.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
+    terms = [(term.pattern(), term.id) for term in glossary]
+    rendered: list[RenderedChapter] = []
+    for chapter in chapters:
+        number = numbers[chapter.slug]
+        html, link_problems = book.resolve_links(cleaned[chapter.slug], chapter.slug, all_ids, chapter.rel)
+        problems.extend(link_problems)
+        html, sections = book.number_sections(html, number)
+        html = book.number_captions(html, number)
+        if terms:
+            html = book.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
-            slug=chapter.slug, number=str(index), title=chapter.title,
-            byline=_byline(workspace, chapter), banner=_banner(chapter),
-            html=numbered, sections=sections,
+            slug=chapter.slug, number=number, title=chapter.title,
+            byline=_byline(workspace, chapter), banner=_banner(workspace, chapter),
+            html=html, print_html=book.footnotes_to_print(html), appendix=chapter.front.appendix,
+            sections=sections,
         ))
+    converted = sum(was_converted for _, was_converted in results.values())
     return rendered, converted, problems
+
+
+def _css_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return '"' + " ".join(escaped.split()) + '"'
+
+
+def _page_css(workspace: Workspace, paper: str) -> str:
+    rule = f"@page {{ size: {paper}; "
+    if workspace.manual.marking:
+        rule += f"@bottom-left {{ content: {_css_string(workspace.manual.marking)}; }} "
+    return rule + "}"
 
 
 def assemble(
     workspace: Workspace,
     chapters: list[RenderedChapter],
+    glossary: list[Term],
     target: str,
     paper: str,
     draft: bool,
@@ -241,14 +246,17 @@ def assemble(
         loader=jinja2.FileSystemLoader(str(template_path.parent)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
     )
     manual = workspace.manual
     authors = sorted({a for c in workspace.chapters.values() for a in c.front.authors})
     return env.get_template(template_path.name).render(
         manual=manual,
         chapters=chapters,
+        glossary=glossary,
+        target=target,
         stylesheets=stylesheets,
-        page_css=_page_css(workspace, paper) if target == "pdf" else "",
+        page_css=_page_css(workspace, paper),
         draft=draft,
         date=date,
         version=__version__,
@@ -270,38 +278,65 @@ def build(
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
     out_dir = (options.output or workspace.build_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    rendered, converted, problems = render_chapters(workspace, chapters, options.jobs, progress)
+    glossary, problems = load_glossary(workspace.root)
+    if any(p.severity == "error" for p in problems):
+        raise VimanualError(str(problems[0]), problems[0].hint)
+    rendered, converted, chapter_problems = render_chapters(
+        workspace, chapters, glossary, options.jobs, progress
+    )
+    problems.extend(chapter_problems)
     outputs: dict[str, Path] = {}
     pages: int | None = None
+    reused = False
+    staged_html = ""
     if "html" in options.formats:
-        document = assemble(workspace, rendered, "html", paper, options.draft, date)
+        staged_html = assemble(workspace, rendered, glossary, "html", paper, options.draft, date)
         outputs["html"] = out_dir / "manual.html"
-        staged_html = document
     if "pdf" in options.formats:
-        if progress:
-            progress("pdf", 0, 1)
-        pages = _write_pdf(workspace, rendered, paper, options.draft, date, out_dir, problems)
+        document = assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date)
         outputs["pdf"] = out_dir / "manual.pdf"
-        if progress:
-            progress("pdf", 1, 1)
+        pages, reused = _write_pdf(workspace, document, outputs["pdf"], problems, progress)
     if "html" in outputs:
         atomic_write(outputs["html"], staged_html)
-    return BuildResult(outputs, len(chapters), converted, len(chapters) - converted, pages, problems)
+    return BuildResult(outputs, len(chapters), converted, len(chapters) - converted, pages, reused,
+                       problems)
+
+
+def _styles_digest(workspace: Workspace) -> str:
+    """Digest of every file the PDF renderer may read from the styles folder (fonts included)."""
+    folder = style_path(workspace, "fonts.css").parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _write_pdf(
     workspace: Workspace,
-    rendered: list[RenderedChapter],
-    paper: str,
-    draft: bool,
-    date: str,
-    out_dir: Path,
+    document: str,
+    target: Path,
     problems: list[Problem],
-) -> int:
+    progress: Progress | None,
+) -> tuple[int, bool]:
+    """Render the PDF unless the same document was already rendered to ``target``.
+
+    Returns (pages, reused). The record of the last rendering lives in build/cache/.
+    """
+    key = _sha256(json.dumps([
+        document, _styles_digest(workspace), importlib.metadata.version("weasyprint"), __version__,
+    ]).encode("utf-8"))
+    record_path = workspace.build_dir / "cache" / "pdf" / f"{_sha256(str(target).encode())[:16]}.json"
+    with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if record["key"] == key and _sha256(target.read_bytes()) == record["sha256"]:
+            problems.extend(_refusals(record["refused"]))
+            return int(record["pages"]), True
+
     from vimanual.pdf import render_pdf
 
-    document = assemble(workspace, rendered, "pdf", paper, draft, date)
-    fd, tmp_name = tempfile.mkstemp(prefix=".manual.pdf.", suffix=".tmp", dir=out_dir)
+    if progress:
+        progress("pdf", 0, 1)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -310,13 +345,23 @@ def _write_pdf(
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, out_dir / "manual.pdf")
-        fsync_dir(out_dir)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    for url in log.refused:
-        problems.append(Problem("styles", None, f"refused to fetch {url[:120]}",
-                                "stylesheets may only use files inside the workspace",
-                                "unsafe-url", "warning"))
-    return log.pages
+    if progress:
+        progress("pdf", 1, 1)
+    problems.extend(_refusals(log.refused))
+    record = {"key": key, "sha256": _sha256(target.read_bytes()), "pages": log.pages,
+              "refused": log.refused}
+    atomic_write(record_path, json.dumps(record))
+    return log.pages, False
+
+
+def _refusals(urls: list[str]) -> list[Problem]:
+    return [
+        Problem("styles", None, f"refused to fetch {url[:120]}",
+                "stylesheets may only use files inside the workspace", "unsafe-url", "warning")
+        for url in urls
+    ]

@@ -227,7 +227,9 @@ def build(
     made = []
     for kind, path in result.outputs.items():
         shown = _display_path(path)
-        made.append(f"{shown} ({result.pages} pages)" if kind == "pdf" else shown)
+        if kind == "pdf":
+            shown += f" ({result.pages} pages{', unchanged' if result.pdf_reused else ''})"
+        made.append(shown)
     _out().print(
         f"Built {' and '.join(made)} · {result.chapters} chapters "
         f"({result.converted} converted, {result.cached} from cache)"

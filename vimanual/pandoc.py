@@ -72,18 +72,26 @@ def pandoc_version() -> str:
     return version
 
 
-def chapter_args(slug: str) -> list[str]:
+def chapter_args(slug: str, bibliography: Path | None = None, csl: Path | None = None) -> list[str]:
     """The options a chapter is converted with (part of its cache key)."""
-    return [
+    args = [
         "--from", MARKDOWN_READER,
         "--to", "html5",
         "--section-divs",
         f"--id-prefix={slug}--",
         "--wrap=none",
-        "--no-highlight",
+        "--syntax-highlighting=none",
     ]
+    if bibliography is not None:
+        args += [
+            "--citeproc", f"--bibliography={bibliography}",
+            "--metadata=reference-section-title:References", "--metadata=link-citations:true",
+        ]
+        if csl is not None:
+            args.append(f"--csl={csl}")
+    return args
 
 
-def markdown_to_html(markdown: str, slug: str, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """Convert one chapter body to an HTML fragment with ids prefixed by its slug."""
-    return run_pandoc(chapter_args(slug), markdown, timeout)
+def markdown_to_html(markdown: str, args: list[str], timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Convert one chapter body to an HTML fragment with the options from ``chapter_args``."""
+    return run_pandoc(args, markdown, timeout)

@@ -14,9 +14,10 @@ PAPERS = ("A4", "Letter")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
-    "jurisdictions", "reviewers", "chapters",
+    "jurisdictions", "reviewers", "chapters", "bibliography", "csl",
 )
-FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by")
+FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by", "appendix")
+BIBLIOGRAPHY_SUFFIXES = (".bib", ".json", ".yaml", ".yml")
 SLUG_HINT = "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
 
 
@@ -40,6 +41,8 @@ class Manual:
     jurisdictions: tuple[Jurisdiction, ...]
     reviewers: dict[str, tuple[str, ...]]
     chapters: tuple[str, ...]
+    bibliography: str = ""
+    csl: str = ""
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -57,6 +60,7 @@ class FrontMatter:
     authors: tuple[str, ...]
     summary: str
     reviewed_by: tuple[str, ...]
+    appendix: bool = False
 
 
 class _Collector:
@@ -131,7 +135,14 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         jurisdictions=jurisdictions,
         reviewers=_reviewers(c, codes),
         chapters=_chapter_order(c),
+        bibliography=c.text("bibliography"),
+        csl=c.text("csl"),
     )
+    if manual.bibliography and not manual.bibliography.lower().endswith(BIBLIOGRAPHY_SUFFIXES):
+        c.add(("bibliography",), f"bibliography '{manual.bibliography}' is not BibTeX or CSL JSON/YAML",
+              f"name a file ending in {', '.join(BIBLIOGRAPHY_SUFFIXES)}")
+    if manual.csl and not manual.csl.lower().endswith(".csl"):
+        c.add(("csl",), f"csl '{manual.csl}' is not a .csl style file", "name a .csl file")
     return manual, c.problems
 
 
@@ -233,11 +244,16 @@ def validate_front_matter(
                   "use codes from manual.yaml")
     if reviewed_raw is None:
         reviewed = manual.required_codes
+    appendix = c.doc.data.get("appendix", False)
+    if not isinstance(appendix, bool):
+        c.add(("appendix",), "'appendix' must be true or false", "write 'appendix: true'")
+        appendix = False
     front = FrontMatter(
         title=c.text("title", required=True),
         lead=str(lead) if lead is not None else None,
         authors=c.list_of_text("authors", c.doc.data.get("authors")),
         summary=c.text("summary"),
         reviewed_by=tuple(code for code in reviewed if code in codes),
+        appendix=appendix,
     )
     return front, c.problems

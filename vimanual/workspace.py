@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vimanual.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
+from vimanual.fsutil import is_within
 from vimanual.names import is_slug
 from vimanual.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
 from vimanual.yamlio import Document, parse_yaml, read_text
@@ -48,6 +49,10 @@ class Workspace:
     @property
     def build_dir(self) -> Path:
         return self.root / "build"
+
+    def file(self, rel: str) -> Path | None:
+        """A workspace file named in manual.yaml (validated to be inside), or None if unset."""
+        return (self.root / rel).resolve() if rel else None
 
 
 def find_workspace(start: Path | None = None, explicit: Path | None = None) -> Path:
@@ -161,6 +166,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
         problems.extend(chapter_problems)
         if chapter is not None:
             workspace.chapters[slug] = chapter
+    problems.extend(_referenced_files(root, manual, doc))
     for stem in sorted(present):
         where = f"{CHAPTERS_DIR}/{stem}.md"
         if not is_slug(stem):
@@ -171,6 +177,23 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
                 f"add '- {stem}' under 'chapters' in {MANUAL_FILE}, or remove the file",
             ))
     return workspace, problems
+
+
+def _referenced_files(root: Path, manual: Manual, doc: Document) -> list[Problem]:
+    """manual.yaml's bibliography and CSL style must be files inside the workspace."""
+    problems = []
+    for key in ("bibliography", "csl"):
+        rel = getattr(manual, key)
+        if not rel:
+            continue
+        path = (root / rel).resolve()
+        if not is_within(path, root.resolve()):
+            problems.append(Problem(MANUAL_FILE, doc.line(key), f"{key} '{rel}' is outside the workspace",
+                                    "keep it inside the workspace folder"))
+        elif not path.is_file():
+            problems.append(Problem(MANUAL_FILE, doc.line(key), f"{key} file '{rel}' does not exist",
+                                    "check the path (relative to the workspace)"))
+    return problems
 
 
 def _chapter_files(folder: Path) -> set[str]:
