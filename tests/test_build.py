@@ -166,3 +166,18 @@ def test_hostile_chapter_is_neutralised_and_reported(tmp_path: Path) -> None:
     assert "chapters/beta.md: image 'http://127.0.0.1:9/x.png' removed" in warnings
     # the escaped script is shown as text, never run
     assert "<script>alert(" in content.text
+
+
+def test_a_failed_build_leaves_the_previous_manual_intact(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    assert run("-C", root, "build").exit_code == 0
+    pdf, html = root / "build" / "manual.pdf", root / "build" / "manual.html"
+    before = (pdf.read_bytes(), html.read_bytes())
+    (root / "chapters" / "beta.md").write_text(chapter_md("Beta Chapter", "Changed text.\n"))
+    (root / "styles").mkdir()
+    (root / "styles" / "manual.html.j2").write_text("<html>\n{% for x in %}\n</html>\n")
+    result = run("-C", root, "build")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: styles/manual.html.j2:2: template error:")
+    assert (pdf.read_bytes(), html.read_bytes()) == before
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "manual.html", "manual.pdf"]

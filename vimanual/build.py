@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib.metadata
 import json
 import os
 import string
@@ -250,20 +249,27 @@ def assemble(
     )
     manual = workspace.manual
     authors = sorted({a for c in workspace.chapters.values() for a in c.front.authors})
-    return env.get_template(template_path.name).render(
-        manual=manual,
-        chapters=chapters,
-        glossary=glossary,
-        target=target,
-        stylesheets=stylesheets,
-        page_css=_page_css(workspace, paper),
-        draft=draft,
-        date=date,
-        version=__version__,
-        authors=", ".join(authors),
-        subject=manual.subtitle or manual.title,
-        jurisdictions=" · ".join(j.name for j in manual.jurisdictions),
-    )
+    try:
+        return env.get_template(template_path.name).render(
+            manual=manual,
+            chapters=chapters,
+            glossary=glossary,
+            target=target,
+            stylesheets=stylesheets,
+            page_css=_page_css(workspace, paper),
+            draft=draft,
+            date=date,
+            version=__version__,
+            authors=", ".join(authors),
+            subject=manual.subtitle or manual.title,
+            jurisdictions=" · ".join(j.name for j in manual.jurisdictions),
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        raise VimanualError(f"styles/{template_path.name}:{exc.lineno}: template error: {exc.message}",
+                            "fix the template, or delete it to use the default") from None
+    except jinja2.TemplateError as exc:
+        raise VimanualError(f"styles/{template_path.name}: template error: {exc}",
+                            "fix the template, or delete it to use the default") from None
 
 
 def build(
@@ -322,6 +328,8 @@ def _write_pdf(
 
     Returns (pages, reused). The record of the last rendering lives in build/cache/.
     """
+    import importlib.metadata
+
     key = _sha256(json.dumps([
         document, _styles_digest(workspace), importlib.metadata.version("weasyprint"), __version__,
     ]).encode("utf-8"))
@@ -334,14 +342,12 @@ def _write_pdf(
 
     from vimanual.pdf import render_pdf
 
-    if progress:
-        progress("pdf", 0, 1)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         styles = style_path(workspace, "fonts.css").parent
-        log = render_pdf(document, styles, [workspace.root, DEFAULT_STYLES], tmp)
+        log = render_pdf(document, styles, [workspace.root, DEFAULT_STYLES], tmp, progress)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
@@ -350,8 +356,6 @@ def _write_pdf(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    if progress:
-        progress("pdf", 1, 1)
     problems.extend(_refusals(log.refused))
     record = {"key": key, "sha256": _sha256(target.read_bytes()), "pages": log.pages,
               "refused": log.refused}

@@ -213,7 +213,8 @@ def build(
             tasks: dict[str, Any] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
-                label = "Converting chapters" if stage == "chapters" else "Laying out the PDF"
+                label = {"chapters": "Converting chapters", "layout": "Laying out the PDF",
+                         "write": "Writing PDF pages"}.get(stage, stage)
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(label, total=total)
                 bar.update(tasks[stage], completed=done)

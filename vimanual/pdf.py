@@ -7,6 +7,7 @@ commands such as ``status`` or ``--help`` must not pay for it.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,13 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
     return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
 
 
-def render_pdf(html: str, base_dir: Path, allowed_roots: list[Path], target: Path) -> FetchLog:
+def render_pdf(
+    html: str,
+    base_dir: Path,
+    allowed_roots: list[Path],
+    target: Path,
+    on_stage: Callable[[str, int, int], None] | None = None,
+) -> FetchLog:
     """Lay out ``html`` and write the PDF to ``target`` (the caller makes that atomic).
 
     Relative URLs in the stylesheets resolve against ``base_dir``; only files under
@@ -65,7 +72,14 @@ def render_pdf(html: str, base_dir: Path, allowed_roots: list[Path], target: Pat
         base_url=base_dir.resolve().as_uri() + "/",
         url_fetcher=_make_fetcher(allowed_roots, log),
     )
+    if on_stage:
+        on_stage("layout", 0, 1)
     rendered = document.render()
     log.pages = len(rendered.pages)
+    if on_stage:
+        on_stage("layout", 1, 1)
+        on_stage("write", 0, log.pages)
     rendered.write_pdf(target)
+    if on_stage:
+        on_stage("write", log.pages, log.pages)
     return log
