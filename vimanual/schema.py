@@ -14,8 +14,15 @@ PAPERS = ("A4", "Letter")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
-    "jurisdictions", "reviewers", "chapters",
+    "jurisdictions", "reviewers", "chapters", "limits",
 )
+LIMIT_DEFAULTS = {
+    # A Word file with a few screenshots is a few MB; 20 MB leaves room without inviting abuse.
+    "max_submission_bytes": 20_000_000,
+    # What a .docx/.odt may expand to, by the sizes its archive declares, and how many members.
+    "max_archive_bytes": 100_000_000,
+    "max_archive_members": 2_000,
+}
 FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by")
 SLUG_HINT = "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
 
@@ -25,6 +32,15 @@ class Jurisdiction:
     code: str
     name: str
     required: bool = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what contributors may submit (manual.yaml's optional ``limits:`` mapping)."""
+
+    max_submission_bytes: int = LIMIT_DEFAULTS["max_submission_bytes"]
+    max_archive_bytes: int = LIMIT_DEFAULTS["max_archive_bytes"]
+    max_archive_members: int = LIMIT_DEFAULTS["max_archive_members"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,7 @@ class Manual:
     jurisdictions: tuple[Jurisdiction, ...]
     reviewers: dict[str, tuple[str, ...]]
     chapters: tuple[str, ...]
+    limits: Limits = Limits()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -131,8 +148,29 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         jurisdictions=jurisdictions,
         reviewers=_reviewers(c, codes),
         chapters=_chapter_order(c),
+        limits=_limits(c),
     )
     return manual, c.problems
+
+
+def _limits(c: _Collector) -> Limits:
+    raw = c.doc.data.get("limits")
+    if raw is None:
+        return Limits()
+    if not isinstance(raw, dict):
+        c.add(("limits",), "'limits' must be a mapping of limit names to numbers",
+              "write 'limits: {max_submission_bytes: 20000000}'")
+        return Limits()
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if key not in LIMIT_DEFAULTS:
+            c.add(("limits", key), f"unknown limit '{key}'", f"known limits: {', '.join(LIMIT_DEFAULTS)}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            c.add(("limits", key), f"limit '{key}' must be a positive whole number, found {value!r}",
+                  f"write '{key}: {LIMIT_DEFAULTS[key]}'")
+        else:
+            values[key] = value
+    return Limits(**values)
 
 
 def _jurisdictions(c: _Collector) -> tuple[Jurisdiction, ...]:
