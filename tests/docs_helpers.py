@@ -23,7 +23,7 @@ title: Triage of Seized Media
 
 ## First pass
 
-Sample text: the analyst records each device.[^1]
+Sample text — the analyst records “each” device.[^1]
 
 - Record the exhibit number.
 - Record the hash value.

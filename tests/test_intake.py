@@ -33,6 +33,7 @@ def test_docx_keeps_heading_list_table_footnote_and_image(tmp_path: Path) -> Non
     assert f"![A flow diagram](media/{name})" in md
     assert (tmp_path / "out" / "media" / name).read_bytes() == png
     assert media_links(md) == {name}
+    assert "Sample text — the analyst records “each” device." in md  # no "---" or ASCII quotes
     assert "<" not in md
 
 

@@ -94,8 +94,9 @@ def markdown_to_html(markdown: str, slug: str, timeout: float = DEFAULT_TIMEOUT)
 
 # Only these readers ever see a contribution: pandoc never guesses a format from content.
 DOCUMENT_READERS = ("docx", "odt", "html", "markdown")
-# The Markdown a converted contribution is stored as: no raw HTML/TeX can survive into r*.md.
-MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex"
+# The Markdown a converted contribution is stored as: no raw HTML/TeX can survive into r*.md,
+# and typographic characters stay as written (no "---" for an em dash).
+MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex-smart"
 
 
 def document_to_ast(
