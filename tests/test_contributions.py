@@ -388,3 +388,13 @@ def test_new_workspace_with_empty_flow_chapter_list(tmp_path: Path) -> None:
     cid = submit(root, write(tmp_path, "a.md"), "--chapter", "first", "--jurisdiction", "UK")
     assert run("-C", root, "accept", cid, "--as", "Erin Editor").exit_code == 0
     assert "chapters: [first]  # none yet" in (root / "manual.yaml").read_text(encoding="utf-8")
+
+
+
+def test_leading_title_heading_is_not_printed_twice(workspace: Path, tmp_path: Path) -> None:
+    source = write(tmp_path, "t.md", "# Gamma Title\n\n## Steps\n\nSample text.\n")
+    cid = submit(workspace, source, "--chapter", "gamma", "--jurisdiction", "UK")
+    assert run("-C", workspace, "accept", cid, "--as", "Erin Editor").exit_code == 0
+    chapter = (workspace / "chapters" / "gamma.md").read_text(encoding="utf-8")
+    assert chapter.startswith("---\ntitle: Gamma Title\n")
+    assert "# Gamma Title" not in chapter and chapter.endswith("---\n\n## Steps\n\nSample text.\n")

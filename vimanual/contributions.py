@@ -555,6 +555,7 @@ def _chapter_text(
     front["authors"] = authors
     ordered = {k: front[k] for k in FRONT_MATTER_KEYS if k in front}
     ordered.update({k: v for k, v in front.items() if k not in ordered})
+    body = _drop_title_heading(body, contribution.title)
     links = sorted(media_links(body), key=len, reverse=True)
     for name in links:
         body = body.replace(f"(media/{name}", f"(media/{contribution.id}/{name}")
@@ -565,6 +566,16 @@ def _chapter_text(
         raise VimanualError(f"cannot accept {contribution.id}: {problems[0]}",
                             problems[0].hint or "fix the front matter in a new revision")
     return text
+
+
+def _drop_title_heading(body: str, title: str) -> str:
+    """The chapter's title comes from front matter: a leading '# Title' would print it twice."""
+    stripped = body.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    heading = text_title(first)
+    if heading is not None and " ".join(heading.split()).casefold() == title.casefold():
+        return rest
+    return body
 
 
 def _copy_media(folder: Path, root: Path, contribution_id: str, markdown: str) -> int:
