@@ -390,7 +390,6 @@ def test_new_workspace_with_empty_flow_chapter_list(tmp_path: Path) -> None:
     assert "chapters: [first]  # none yet" in (root / "manual.yaml").read_text(encoding="utf-8")
 
 
-
 def test_leading_title_heading_is_not_printed_twice(workspace: Path, tmp_path: Path) -> None:
     source = write(tmp_path, "t.md", "# Gamma Title\n\n## Steps\n\nSample text.\n")
     cid = submit(workspace, source, "--chapter", "gamma", "--jurisdiction", "UK")
@@ -398,3 +397,26 @@ def test_leading_title_heading_is_not_printed_twice(workspace: Path, tmp_path: P
     chapter = (workspace / "chapters" / "gamma.md").read_text(encoding="utf-8")
     assert chapter.startswith("---\ntitle: Gamma Title\n")
     assert "# Gamma Title" not in chapter and chapter.endswith("---\n\n## Steps\n\nSample text.\n")
+
+
+def test_sample_manual_has_contributions_in_mixed_states(sample_workspace: Path) -> None:
+    listed = json.loads(run("-C", sample_workspace, "contributions", "--json").output)
+    states = sorted(c["state"] for c in listed)
+    assert states == ["accepted", "declined", "submitted", "submitted"]
+    assert {c["contributor"] for c in listed} == {"Sample Contributor (UK)"}
+    assert any(len(c["revisions"]) == 2 for c in listed)
+    (accepted,) = [c for c in listed if c["state"] == "accepted"]
+    assert accepted["revisions"][0]["format"] == "docx"
+    assert "case-handover" in (sample_workspace / "manual.yaml").read_text(encoding="utf-8")
+    for c in listed:
+        text = (sample_workspace / "contributions" / c["id"] / "r1.md").read_text(encoding="utf-8")
+        assert "Sample text" in text and "pornography" not in text.lower()
+    assert run("-C", sample_workspace, "check").exit_code == 0
+    # The editor can take the pending revised contribution straight into the draft.
+    (pending,) = [c for c in listed if len(c["revisions"]) == 2]
+    assert run("-C", sample_workspace, "accept", pending["id"], "--as", "Sample Editor").exit_code == 0
+    built = run("-C", sample_workspace, "build", "--format", "html")
+    assert built.exit_code == 0, built.output
+    html = (sample_workspace / "build" / "manual.html").read_text(encoding="utf-8")
+    assert html.count("Recording Identification Decisions") == 2  # contents and chapter, not thrice
+    assert "Case Handover Between Units" in html
