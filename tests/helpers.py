@@ -85,6 +85,8 @@ def copy_sample(target: Path) -> Path:
     shutil.copytree(REPO, target, ignore=ignore, symlinks=False, dirs_exist_ok=True)
     # "*.md" keeps README and the like out; the chapters themselves are copied here.
     shutil.copytree(REPO / "chapters", target / "chapters", dirs_exist_ok=True)
+    # Contributions hold r1.md, r2.md …, which "*.md" above left out.
+    shutil.copytree(REPO / "contributions", target / "contributions", dirs_exist_ok=True)
     return target
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from vimanual.errors import ToolError, VimanualError
 
@@ -95,3 +98,41 @@ def chapter_args(slug: str, bibliography: Path | None = None, csl: Path | None =
 def markdown_to_html(markdown: str, args: list[str], timeout: float = DEFAULT_TIMEOUT) -> str:
     """Convert one chapter body to an HTML fragment with the options from ``chapter_args``."""
     return run_pandoc(args, markdown, timeout)
+
+
+# Only these readers ever see a contribution: pandoc never guesses a format from content.
+DOCUMENT_READERS = ("docx", "odt", "html", "markdown")
+# The Markdown a converted contribution is stored as: no raw HTML/TeX can survive into r*.md,
+# and typographic characters stay as written (no "---" for an em dash).
+MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex-smart"
+
+
+def document_to_ast(
+    path: Path, fmt: str, media_dir: Path, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, Any]:
+    """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``."""
+    if fmt not in DOCUMENT_READERS:
+        raise VimanualError(f"no reader for format '{fmt}'", f"use one of: {', '.join(DOCUMENT_READERS)}")
+    reader = MARKDOWN_READER if fmt == "markdown" else fmt
+    args = ["--from", reader, "--to", "json", f"--extract-media={media_dir}", str(path.resolve())]
+    result = json.loads(run_pandoc(args, timeout=timeout))
+    if not isinstance(result, dict) or "blocks" not in result:
+        raise VimanualError(f"pandoc gave no document for {path.name}", "check the file opens in its editor")
+    return result
+
+
+def ast_to_markdown(ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs."""
+    return run_pandoc(["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"], json.dumps(ast), timeout)
+
+
+def document_to_markdown(
+    path: Path,
+    fmt: str,
+    media_dir: Path,
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> str:
+    """Convert a .docx/.odt/.html contribution to Markdown; ``rewrite`` may edit the AST between."""
+    ast = document_to_ast(path, fmt, media_dir, timeout)
+    return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout)

@@ -14,10 +14,17 @@ PAPERS = ("A4", "Letter")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
-    "jurisdictions", "reviewers", "chapters", "bibliography", "csl",
+    "jurisdictions", "reviewers", "chapters", "bibliography", "csl", "limits",
 )
-FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by", "appendix")
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".json", ".yaml", ".yml")
+LIMIT_DEFAULTS = {
+    # A Word file with a few screenshots is a few MB; 20 MB leaves room without inviting abuse.
+    "max_submission_bytes": 20_000_000,
+    # What a .docx/.odt may expand to, by the sizes its archive declares, and how many members.
+    "max_archive_bytes": 100_000_000,
+    "max_archive_members": 2_000,
+}
+FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by", "appendix")
 SLUG_HINT = "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
 
 
@@ -26,6 +33,15 @@ class Jurisdiction:
     code: str
     name: str
     required: bool = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what contributors may submit (manual.yaml's optional ``limits:`` mapping)."""
+
+    max_submission_bytes: int = LIMIT_DEFAULTS["max_submission_bytes"]
+    max_archive_bytes: int = LIMIT_DEFAULTS["max_archive_bytes"]
+    max_archive_members: int = LIMIT_DEFAULTS["max_archive_members"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,7 @@ class Manual:
     chapters: tuple[str, ...]
     bibliography: str = ""
     csl: str = ""
+    limits: Limits = Limits()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -137,6 +154,7 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         chapters=_chapter_order(c),
         bibliography=c.text("bibliography"),
         csl=c.text("csl"),
+        limits=_limits(c),
     )
     if manual.bibliography and not manual.bibliography.lower().endswith(BIBLIOGRAPHY_SUFFIXES):
         c.add(("bibliography",), f"bibliography '{manual.bibliography}' is not BibTeX or CSL JSON/YAML",
@@ -144,6 +162,26 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
     if manual.csl and not manual.csl.lower().endswith(".csl"):
         c.add(("csl",), f"csl '{manual.csl}' is not a .csl style file", "name a .csl file")
     return manual, c.problems
+
+
+def _limits(c: _Collector) -> Limits:
+    raw = c.doc.data.get("limits")
+    if raw is None:
+        return Limits()
+    if not isinstance(raw, dict):
+        c.add(("limits",), "'limits' must be a mapping of limit names to numbers",
+              "write 'limits: {max_submission_bytes: 20000000}'")
+        return Limits()
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if key not in LIMIT_DEFAULTS:
+            c.add(("limits", key), f"unknown limit '{key}'", f"known limits: {', '.join(LIMIT_DEFAULTS)}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            c.add(("limits", key), f"limit '{key}' must be a positive whole number, found {value!r}",
+                  f"write '{key}: {LIMIT_DEFAULTS[key]}'")
+        else:
+            values[key] = value
+    return Limits(**values)
 
 
 def _jurisdictions(c: _Collector) -> tuple[Jurisdiction, ...]:
