@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import chapter_md, run, small_workspace
+from tests.helpers import chapter_md, manual_yaml, run, small_workspace
 from tests.pdfhtml import parse_html, pdf_font_names, pdf_outline_titles, pdf_pages_text
 
 
@@ -179,5 +179,31 @@ def test_a_failed_build_leaves_the_previous_manual_intact(tmp_path: Path) -> Non
     result = run("-C", root, "build")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: styles/manual.html.j2:2: template error:")
+    assert (pdf.read_bytes(), html.read_bytes()) == before
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "manual.html", "manual.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ({"pandoc_memory_mb": 4}, "Error: chapters/alpha.md: pandoc failed"),
+        ({"pdf_memory_mb": 150}, "Error: WeasyPrint (PDF layout) exceeded the 150 MB memory cap"),
+        ({"pdf_timeout_seconds": 1}, "Error: WeasyPrint (PDF layout) did not finish within 1 s"),
+    ],
+    ids=["pandoc heap cap", "pdf memory cap", "pdf timeout"],
+)
+def test_conversions_are_bounded_and_a_failure_damages_nothing(
+    tmp_path: Path, limits: dict[str, int], expected: str
+) -> None:
+    root = small_workspace(tmp_path / "ws")
+    assert run("-C", root, "build").exit_code == 0
+    pdf, html = root / "build" / "manual.pdf", root / "build" / "manual.html"
+    before = (pdf.read_bytes(), html.read_bytes())
+    long_body = "## Long\n\n" + "".join(f"Paragraph {i} with words.\n\n" for i in range(6000))
+    (root / "chapters" / "alpha.md").write_text(chapter_md("Alpha Chapter", long_body, lead="UK"))
+    (root / "manual.yaml").write_text(manual_yaml(limits=limits))
+    result = run("-C", root, "build")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(expected), result.stderr
     assert (pdf.read_bytes(), html.read_bytes()) == before
     assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "manual.html", "manual.pdf"]

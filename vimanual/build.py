@@ -107,7 +107,10 @@ def _convert(workspace: Workspace, chapter: Chapter) -> tuple[str, bool]:
     with contextlib.suppress(FileNotFoundError):
         return cache.read_text(encoding="utf-8"), False
     try:
-        html = pandoc.markdown_to_html(chapter.body, args)
+        limits = workspace.manual.limits
+        html = pandoc.markdown_to_html(
+            chapter.body, args, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb
+        )
     except VimanualError as exc:
         raise VimanualError(f"{chapter.rel}: {exc.message}", exc.hint) from None
     atomic_write(cache, html)
@@ -340,14 +343,18 @@ def _write_pdf(
             problems.extend(_refusals(record["refused"]))
             return int(record["pages"]), True
 
-    from vimanual.pdf import render_pdf
+    from vimanual.pdf import render_pdf_isolated
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         styles = style_path(workspace, "fonts.css").parent
-        log = render_pdf(document, styles, [workspace.root, DEFAULT_STYLES], tmp, progress)
+        limits = workspace.manual.limits
+        log = render_pdf_isolated(
+            document, styles, [workspace.root, DEFAULT_STYLES], tmp,
+            limits.pdf_timeout_seconds, limits.pdf_memory_mb, progress,
+        )
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)

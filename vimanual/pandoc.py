@@ -42,9 +42,16 @@ def pandoc_path() -> str:
     )
 
 
-def run_pandoc(args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOUT) -> str:
-    """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError."""
-    command = [pandoc_path(), "--sandbox", *args]
+def run_pandoc(
+    args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> str:
+    """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError.
+
+    ``memory_mb`` caps pandoc's heap (its runtime's ``-M`` option): past it pandoc stops
+    with "heap exhausted" instead of growing without bound.
+    """
+    heap = ["+RTS", f"-M{memory_mb}m", "-RTS"] if memory_mb else []
+    command = [pandoc_path(), *heap, "--sandbox", *args]
     try:
         proc = subprocess.run(
             command,
@@ -95,9 +102,11 @@ def chapter_args(slug: str, bibliography: Path | None = None, csl: Path | None =
     return args
 
 
-def markdown_to_html(markdown: str, args: list[str], timeout: float = DEFAULT_TIMEOUT) -> str:
+def markdown_to_html(
+    markdown: str, args: list[str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> str:
     """Convert one chapter body to an HTML fragment with the options from ``chapter_args``."""
-    return run_pandoc(args, markdown, timeout)
+    return run_pandoc(args, markdown, timeout, memory_mb)
 
 
 # Only these readers ever see a contribution: pandoc never guesses a format from content.

@@ -7,6 +7,7 @@ commands such as ``status`` or ``--help`` must not pay for it.
 from __future__ import annotations
 
 import mimetypes
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,3 +84,107 @@ def render_pdf(
     if on_stage:
         on_stage("write", log.pages, log.pages)
     return log
+
+
+def render_pdf_isolated(
+    html: str,
+    base_dir: Path,
+    allowed_roots: list[Path],
+    target: Path,
+    timeout: float,
+    memory_mb: int,
+    on_stage: Callable[[str, int, int], None] | None = None,
+) -> FetchLog:
+    """``render_pdf`` in a child process with a wall-clock timeout and a memory cap.
+
+    A hostile or pathological document then ends with a clear error instead of
+    exhausting the machine; the caller's previous outputs are untouched either way.
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+
+    from vimanual.errors import ToolError
+
+    with tempfile.TemporaryDirectory(prefix=".vimanual-pdf-", dir=target.parent) as scratch:
+        source = Path(scratch) / "document.html"
+        source.write_text(html, encoding="utf-8")
+        request = {
+            "html": str(source), "base_dir": str(base_dir), "target": str(target),
+            "allowed_roots": [str(root) for root in allowed_roots], "memory_mb": memory_mb,
+        }
+        command = [sys.executable, "-m", "vimanual.pdf"]
+        proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        timed_out = threading.Event()
+
+        def stop() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, stop)
+        timer.start()
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        try:
+            proc.stdin.write(json.dumps(request))
+            proc.stdin.close()
+            result: dict[str, object] = {}
+            for line in proc.stdout:
+                message = json.loads(line)
+                if "stage" in message and on_stage:
+                    on_stage(message["stage"], message["done"], message["total"])
+                elif "pages" in message:
+                    result = message
+            stderr = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            # Running into RLIMIT_DATA shows as assorted failures (MemoryError, GLib aborts,
+            # SystemError); the peak resident size near the cap is what tells them apart.
+            near_cap = usage.ru_maxrss * 1024 >= 0.8 * memory_mb * 1024 * 1024
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if timed_out.is_set():
+            raise ToolError(f"WeasyPrint (PDF layout) did not finish within {timeout:g} s",
+                            command, None, stderr)
+        if code != 0 or not result:
+            if near_cap or "MemoryError" in stderr:
+                raise ToolError(f"WeasyPrint (PDF layout) exceeded the {memory_mb} MB memory cap",
+                                command, code, stderr)
+            raise ToolError("WeasyPrint (PDF layout)", command, code, stderr)
+    pages = result["pages"]
+    refused = result["refused"]
+    return FetchLog(refused=list(refused) if isinstance(refused, list) else [],
+                    pages=int(pages) if isinstance(pages, int) else 0)
+
+
+def _worker() -> None:
+    """Child side of ``render_pdf_isolated``: JSON request on stdin, JSON lines on stdout."""
+    import json
+    import resource
+    import sys
+
+    request = json.loads(sys.stdin.read())
+    cap = int(request["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+
+    def stage(name: str, done: int, total: int) -> None:
+        print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
+
+    log = render_pdf(
+        Path(request["html"]).read_text(encoding="utf-8"),
+        Path(request["base_dir"]),
+        [Path(root) for root in request["allowed_roots"]],
+        Path(request["target"]),
+        stage,
+    )
+    print(json.dumps({"pages": log.pages, "refused": log.refused}), flush=True)
+
+
+if __name__ == "__main__":
+    _worker()

@@ -23,6 +23,12 @@ LIMIT_DEFAULTS = {
     # What a .docx/.odt may expand to, by the sizes its archive declares, and how many members.
     "max_archive_bytes": 100_000_000,
     "max_archive_members": 2_000,
+    # Bounds on each conversion, so that a pathological chapter ends with an error, not a
+    # hung or swapping machine. The 300-page benchmark needs ~30 s and ~450 MB for its PDF.
+    "pandoc_timeout_seconds": 120,
+    "pandoc_memory_mb": 1_024,
+    "pdf_timeout_seconds": 900,
+    "pdf_memory_mb": 3_072,
 }
 FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by", "appendix")
 SLUG_HINT = "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
@@ -42,6 +48,10 @@ class Limits:
     max_submission_bytes: int = LIMIT_DEFAULTS["max_submission_bytes"]
     max_archive_bytes: int = LIMIT_DEFAULTS["max_archive_bytes"]
     max_archive_members: int = LIMIT_DEFAULTS["max_archive_members"]
+    pandoc_timeout_seconds: int = LIMIT_DEFAULTS["pandoc_timeout_seconds"]
+    pandoc_memory_mb: int = LIMIT_DEFAULTS["pandoc_memory_mb"]
+    pdf_timeout_seconds: int = LIMIT_DEFAULTS["pdf_timeout_seconds"]
+    pdf_memory_mb: int = LIMIT_DEFAULTS["pdf_memory_mb"]
 
 
 @dataclass(frozen=True)
