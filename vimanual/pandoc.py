@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import subprocess
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from vimanual.errors import ToolError, VimanualError
 
@@ -39,7 +43,9 @@ def pandoc_path() -> str:
     )
 
 
-def run_pandoc(args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOUT) -> str:
+def run_pandoc(
+    args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOUT, cwd: Path | None = None
+) -> str:
     """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError."""
     command = [pandoc_path(), "--sandbox", *args]
     try:
@@ -49,6 +55,7 @@ def run_pandoc(args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOU
             capture_output=True,
             timeout=timeout,
             check=False,
+            cwd=cwd,
         )
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
@@ -87,3 +94,45 @@ def chapter_args(slug: str) -> list[str]:
 def markdown_to_html(markdown: str, slug: str, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Convert one chapter body to an HTML fragment with ids prefixed by its slug."""
     return run_pandoc(chapter_args(slug), markdown, timeout)
+
+
+def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, frozenset[str]]:
+    """Every element id (explicit ``{#id}`` or pandoc's auto-identifier) of each chapter body.
+
+    One pandoc run for all chapters: ``--file-scope`` parses each file on its own (so
+    auto-identifiers are deduplicated per chapter, as in the build) and prefixes its ids
+    with the file name, which tells the chapters apart in the one JSON AST.
+    """
+    if not bodies:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
+        names = []
+        for slug, body in bodies.items():
+            name = f"{slug}.md"
+            (Path(tmp) / name).write_text(body, encoding="utf-8")
+            names.append(name)
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names]
+        ast = json.loads(run_pandoc(args, timeout=timeout, cwd=Path(tmp)))
+    found: dict[str, set[str]] = {slug: set() for slug in bodies}
+    for identifier in _ids(ast):
+        slug, sep, rest = identifier.partition(".md__")
+        if sep and slug in found:
+            found[slug].add(rest)
+    return {slug: frozenset(ids) for slug, ids in found.items()}
+
+
+def _ids(node: Any) -> list[str]:
+    """Identifiers of every Attr (``[id, [classes], [[key, value]]]``) in a pandoc JSON AST."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if (len(item) == 3 and isinstance(item[0], str) and isinstance(item[1], list)
+                    and isinstance(item[2], list) and all(isinstance(c, str) for c in item[1])):
+                if item[0]:
+                    out.append(item[0])
+            stack.extend(x for x in item if isinstance(x, (list, dict)))
+    return out
