@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,23 +122,42 @@ def svg_problem(data: bytes) -> str | None:
 def exif_findings(data: bytes) -> list[str]:
     """'GPS coordinates' and/or serial numbers found in a raster image's EXIF metadata.
 
-    Pillow (already installed as WeasyPrint's dependency) reads EXIF from JPEG, PNG,
-    WebP and GIF without decoding the pixels.
+    Pillow (already installed as WeasyPrint's dependency) reads EXIF from JPEG, WebP
+    and GIF headers without decoding pixels; a PNG's eXIf chunk is found by walking
+    the chunks, since Pillow only reads it after decoding the image.
     """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            exif = image.getexif()
-            found: list[str] = []
-            gps = exif.get_ifd(GPS_IFD)
-            if any(tag in gps for tag in (1, 2, 3, 4)):
-                found.append("GPS coordinates")
-            details = {**dict(exif), **exif.get_ifd(EXIF_IFD)}
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        png_exif = _png_exif(data)
+        if png_exif is not None:
+            exif = Image.Exif()
+            exif.load(png_exif)
+        else:
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
+        gps = exif.get_ifd(GPS_IFD)
+        details = {**dict(exif), **exif.get_ifd(EXIF_IFD)}
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
         return []
+    found = ["GPS coordinates"] if any(tag in gps for tag in (1, 2, 3, 4)) else []
     for tag, what in SERIAL_TAGS.items():
         value = details.get(tag)
         if value and str(value).strip("\x00 ") and what not in found:
             found.append(what)
     return found
+
+
+def _png_exif(data: bytes) -> bytes | None:
+    """The payload of a PNG's eXIf chunk (b'' when a PNG has none), or None if not a PNG."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    offset = 8
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"eXIf":
+            return data[offset + 8:offset + 8 + length]
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    return b""
