@@ -269,7 +269,7 @@ def test_marker_silences_exactly_one_occurrence(tmp_path: Path) -> None:
 
 def test_marker_cannot_silence_a_safety_error(tmp_path: Path) -> None:
     body = '## One\n\n[x](javascript:x())[]{.vimanual-allow rule="unsafe-url"}\n'
-    rules = [p["rule"] for p in _findings(tmp_path and _ws(tmp_path, body))]
+    rules = [p["rule"] for p in _findings(_ws(tmp_path, body))]
     assert "unsafe-url" in rules and "unused-allow" in rules
 
 
