@@ -145,7 +145,7 @@ def test_hostile_chapter_is_neutralised_and_reported(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\nCANARY-OUTSIDE")
     (root / "chapters" / "beta.md").write_text(chapter_md("Beta Chapter", HOSTILE))
-    result = run("-C", root, "build")
+    result = run("-C", root, "build", "--force")  # without it, check's errors stop the build
     assert result.exit_code == 0, result.output
     text = (root / "build" / "manual.html").read_text()
     html = parse_html(text)
@@ -199,7 +199,7 @@ def test_conversions_are_bounded_and_a_failure_damages_nothing(
     assert run("-C", root, "build").exit_code == 0
     pdf, html = root / "build" / "manual.pdf", root / "build" / "manual.html"
     before = (pdf.read_bytes(), html.read_bytes())
-    long_body = "## Long\n\n" + "".join(f"Paragraph {i} with words.\n\n" for i in range(6000))
+    long_body = "## First steps {#first}\n\n" + "".join(f"Paragraph {i} with words.\n\n" for i in range(6000))
     (root / "chapters" / "alpha.md").write_text(chapter_md("Alpha Chapter", long_body, lead="UK"))
     (root / "manual.yaml").write_text(manual_yaml(limits=limits))
     result = run("-C", root, "build")

@@ -237,7 +237,7 @@ def test_accept_new_chapter_then_build_html(workspace: Path, tmp_path: Path) -> 
 
 def test_accept_into_existing_chapter_keeps_previous_text(workspace: Path, tmp_path: Path) -> None:
     old = (workspace / "chapters" / "alpha.md").read_bytes()
-    text = "---\nsummary: A new summary.\nauthors: [Co Author]\n---\n\n## Revised\n\nSample text.\n"
+    text = "---\nsummary: A new summary.\nauthors: [Co Author]\n---\n\n## Revised {#first}\n\nSample text.\n"
     cid = submit(workspace, write(tmp_path, "alpha.md", text), "--chapter", "alpha", "--jurisdiction", "AU",
                  "--title", "Alpha Revised")
     result = run("-C", workspace, "accept", cid, "--as", "Erin Editor")

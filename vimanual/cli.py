@@ -141,33 +141,27 @@ def init(
 @handle_errors
 def check(
     ctx: typer.Context,
+    slugs: Annotated[
+        list[str] | None, typer.Argument(metavar="[SLUG]...", help="Chapters to check (default: all).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
 ) -> None:
-    """Validate manual.yaml and every chapter's front matter; report every problem.
+    """Pre-flight the manual: structure, links, media, terminology, sensitive data, editorial.
 
-    Exit code 1 when a problem is found.
+    Lists errors and warnings by chapter, each with file:line, a rule id and a hint.
+    Exit code 1 on errors (and on warnings with --strict), 0 otherwise.
 
-    Example: vimanual check --json
+    Example: vimanual check image-triage --strict
     """
-    from vimanual.workspace import inspect_workspace
+    from vimanual.check import check_workspace
 
-    root_dir = _root(ctx)
-    _, problems = inspect_workspace(root_dir)
-    errors = [p for p in problems if p.severity == "error"]
+    report = check_workspace(_root(ctx), slugs or ())
     if as_json:
-        typer.echo(json.dumps({
-            "ok": not errors,
-            "problems": [asdict(p) for p in problems],
-        }, indent=2))
+        typer.echo(json.dumps(_check_json(report), indent=2))
     else:
-        out = _out()
-        _print_problems(problems, out)
-        if not problems:
-            if not _state(ctx).quiet:
-                out.print("[green]No problems found.[/]")
-        else:
-            out.print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
-    if errors:
+        _print_report(report, _out(), _state(ctx).quiet)
+    if report.failed(strict):
         raise typer.Exit(1)
 
 
@@ -185,8 +179,13 @@ def build(
     ] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel pandoc runs.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only errors.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Build even if 'vimanual check' finds errors.")
+    ] = False,
 ) -> None:
     """Build the draft manual: build/manual.pdf and build/manual.html.
+
+    Refuses (exit 1) when 'vimanual check' finds errors, unless --force.
 
     Example: vimanual build --format pdf --paper Letter
     """
@@ -195,6 +194,7 @@ def build(
     from vimanual.workspace import load_workspace
 
     quiet = quiet or _state(ctx).quiet
+    _preflight(ctx, chapters, force)
     formats = FORMATS if fmt == "all" else (fmt,)
     workspace = load_workspace(_root(ctx))
     options = BuildOptions(
@@ -478,6 +478,66 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
                 out.print(f"    {escape(comment.get('jurisdiction', ''))} {escape(who)}: "
                           f"{escape(comment.get('comment', ''))}")
         out.print()
+def _check_json(report: Any) -> dict[str, Any]:
+    """The stable --json shape of 'vimanual check' (tests pin its keys)."""
+    return {
+        "ok": not report.errors,
+        "summary": {
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "chapters": len(report.chapters),
+        },
+        "problems": [
+            {key: getattr(p, key) for key in ("file", "line", "rule", "severity", "message", "hint")}
+            for p in report.problems
+        ],
+    }
+
+
+def _print_report(report: Any, out: Console, quiet: bool) -> None:
+    """Findings grouped by file, one 'severity: file:line: message' line each, then a summary."""
+    current = None
+    for problem in report.problems:
+        if problem.file != current:
+            current = problem.file
+            out.print(f"[bold]{escape(current)}[/]")
+        colour = "red" if problem.severity == "error" else "yellow"
+        out.print(f"[{colour}]{problem.severity}:[/] {escape(str(problem))}")
+        hint = f"hint: {problem.hint} · " if problem.hint else ""
+        out.print(f"  [dim]{escape(hint)}rule: {escape(problem.rule)}[/]")
+    if not report.problems:
+        if not quiet:
+            out.print("[green]No problems found.[/]")
+    else:
+        out.print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+
+
+def _preflight(ctx: typer.Context, chapters: str, force: bool) -> None:
+    """Run check's errors-only subset before a build; refuse on errors unless ``force``."""
+    from vimanual.check import preflight_errors
+    from vimanual.names import is_slug
+    from vimanual.workspace import load_manual
+
+    root_dir = _root(ctx)
+    slugs = [s.strip() for s in chapters.split(",") if s.strip()]
+    try:
+        known = load_manual(root_dir)[0].chapters
+    except VimanualError:
+        return  # load_workspace reports it with exit 2
+    if any(not is_slug(s) or s not in known for s in slugs):
+        return  # the build names the unknown chapter
+    errors = preflight_errors(root_dir, slugs)
+    structural = [p for p in errors if p.rule == "structure"]
+    if not errors or structural:
+        return  # structural errors: load_workspace refuses with exit 2, as before
+    err = _err()
+    _print_problems(errors, err)
+    if force:
+        err.print(f"[yellow]Building anyway (--force) despite {len(errors)} error(s).[/]")
+        return
+    err.print(f"[bold red]Error:[/] 'vimanual check' found {len(errors)} error(s); not building")
+    err.print("  hint: fix them, or pass --force to build a draft anyway")
+    raise typer.Exit(1)
 
 
 def _display_path(path: Path) -> str:

@@ -6,8 +6,10 @@ import functools
 import importlib.util
 import json
 import os
+import re
 import subprocess
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from vimanual.errors import ToolError, VimanualError
 MARKDOWN_READER = "markdown-raw_html-raw_attribute-raw_tex-markdown_in_html_blocks"
 DEFAULT_TIMEOUT = 120.0
 MIN_VERSION = (3, 1, 6)
+ATTR_ID_RE = re.compile(r'\["((?:[^"\\]|\\.)*?)\.md__((?:[^"\\]|\\.)*)",\[')
 
 
 @functools.cache
@@ -43,7 +46,11 @@ def pandoc_path() -> str:
 
 
 def run_pandoc(
-    args: list[str], stdin: str = "", timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+    args: list[str],
+    stdin: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = None,
+    cwd: Path | None = None,
 ) -> str:
     """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError.
 
@@ -59,6 +66,7 @@ def run_pandoc(
             capture_output=True,
             timeout=timeout,
             check=False,
+            cwd=cwd,
         )
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
@@ -145,3 +153,32 @@ def document_to_markdown(
     """Convert a .docx/.odt/.html contribution to Markdown; ``rewrite`` may edit the AST between."""
     ast = document_to_ast(path, fmt, media_dir, timeout)
     return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout)
+def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, frozenset[str]]:
+    """Every element id (explicit ``{#id}`` or pandoc's auto-identifier) of each chapter body.
+
+    One pandoc run for all chapters: ``--file-scope`` parses each file on its own (so
+    auto-identifiers are deduplicated per chapter, as in the build) and prefixes its ids
+    with the file name, which tells the chapters apart in the one JSON AST.
+    """
+    if not bodies:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
+        names = []
+        for slug, body in bodies.items():
+            name = f"{slug}.md"
+            (Path(tmp) / name).write_text(body, encoding="utf-8")
+            names.append(name)
+        # pandoc prefixes ids only when it reads two or more files: add an empty one
+        # (its name is no slug, so it cannot clash with a chapter).
+        (Path(tmp) / "_.md").write_text("", encoding="utf-8")
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names, "_.md"]
+        output = run_pandoc(args, timeout=timeout, cwd=Path(tmp))
+    found: dict[str, set[str]] = {slug: set() for slug in bodies}
+    # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
+    # which is several times faster than loading and walking the whole AST.
+    for match in ATTR_ID_RE.finditer(output):
+        slug = json.loads(f'"{match.group(1)}"')
+        if slug in found:
+            found[slug].add(json.loads(f'"{match.group(2)}"'))
+    return {slug: frozenset(ids) for slug, ids in found.items()}
+

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from vimanual.errors import Problem
@@ -14,7 +15,7 @@ PAPERS = ("A4", "Letter")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
-    "jurisdictions", "reviewers", "chapters", "bibliography", "csl", "limits",
+    "jurisdictions", "reviewers", "chapters", "bibliography", "csl", "limits", "check", "allow",
 )
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".json", ".yaml", ".yml")
 LIMIT_DEFAULTS = {
@@ -31,6 +32,19 @@ LIMIT_DEFAULTS = {
     "pdf_memory_mb": 3_072,
 }
 FRONT_MATTER_KEYS = ("title", "lead", "authors", "summary", "reviewed_by", "appendix")
+CHECK_KEYS = ("max_paragraph_words", "max_image_kb")
+ALLOW_KEYS = ("emails", "phones", "addresses", "ip_ranges")
+# Documentation-only addresses and numbers, allowed everywhere without configuration:
+# RFC 2606 domains, RFC 5737 / RFC 3849 address ranges, Ofcom's and NANPA's fictional numbers.
+DEFAULT_ALLOWED_EMAILS = (
+    "*@example.org", "*@example.com", "*@example.net", "*@*.example.org", "*@*.example.com",
+    "*@*.example.net", "*@*.example", "*@*.invalid", "*@*.test",
+)
+DEFAULT_ALLOWED_IP_RANGES = (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32",
+)
+DEFAULT_ALLOWED_PHONES = ("*55501??", "+442079460???", "02079460???")
+MAX_IMAGE_KB_LIMIT = 10_000  # the build refuses anything larger (sanitize.MAX_IMAGE_BYTES)
 SLUG_HINT = "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
 
 
@@ -55,6 +69,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class CheckSettings:
+    """Limits and allow-lists of ``vimanual check`` (manual.yaml 'check' and 'allow')."""
+
+    max_paragraph_words: int = 250
+    max_image_kb: int = 5000
+    emails: tuple[str, ...] = DEFAULT_ALLOWED_EMAILS
+    phones: tuple[str, ...] = DEFAULT_ALLOWED_PHONES
+    addresses: tuple[str, ...] = ()
+    ip_ranges: tuple[str, ...] = DEFAULT_ALLOWED_IP_RANGES
+
+
+@dataclass(frozen=True)
 class Manual:
     """The validated content of manual.yaml."""
 
@@ -70,6 +96,7 @@ class Manual:
     bibliography: str = ""
     csl: str = ""
     limits: Limits = Limits()
+    check: CheckSettings = field(default_factory=CheckSettings)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -165,6 +192,7 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         bibliography=c.text("bibliography"),
         csl=c.text("csl"),
         limits=_limits(c),
+        check=_check_settings(c),
     )
     if manual.bibliography and not manual.bibliography.lower().endswith(BIBLIOGRAPHY_SUFFIXES):
         c.add(("bibliography",), f"bibliography '{manual.bibliography}' is not BibTeX or CSL JSON/YAML",
@@ -192,6 +220,43 @@ def _limits(c: _Collector) -> Limits:
         else:
             values[key] = value
     return Limits(**values)
+def _mapping(c: _Collector, key: str, known: tuple[str, ...]) -> dict[str, Any]:
+    raw = c.doc.data.get(key)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        c.add((key,), f"'{key}' must be a mapping", f"known keys: {', '.join(known)}")
+        return {}
+    for name in raw:
+        if name not in known:
+            c.add((key, name), f"unknown key '{name}' in '{key}'", f"known keys: {', '.join(known)}")
+    return raw
+
+
+def _check_settings(c: _Collector) -> CheckSettings:
+    """The optional 'check' limits and 'allow' lists; user allow-lists add to the defaults."""
+    limits = _mapping(c, "check", CHECK_KEYS)
+    allow = _mapping(c, "allow", ALLOW_KEYS)
+    values: dict[str, Any] = {}
+    for name, top in (("max_paragraph_words", 100_000), ("max_image_kb", MAX_IMAGE_KB_LIMIT)):
+        if name in limits:
+            value = limits[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+                c.add(("check", name), f"'check.{name}' must be a whole number from 1 to {top}",
+                      f"write '{name}: {getattr(CheckSettings, name)}'")
+            else:
+                values[name] = value
+    for name in ALLOW_KEYS:
+        listed = c.list_of_text(f"allow.{name}", allow.get(name))
+        if name == "ip_ranges":
+            for index, network in enumerate(listed):
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    c.add(("allow", name, index), f"'{network}' is not an IP address or range",
+                          "write a range such as '192.0.2.0/24' or '2001:db8::/32'")
+        values[name] = tuple(getattr(CheckSettings, name, ())) + listed
+    return CheckSettings(**values)
 
 
 def _jurisdictions(c: _Collector) -> tuple[Jurisdiction, ...]:
