@@ -424,11 +424,11 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
     if not events:
         out.print("No review events yet.")
         return
-    out.print("History (oldest first):")
+    out.print("History (oldest first, UTC):")
     for e in events:
-        earlier = "" if e.content_hash == chapter_review.content_hash else "  (on an earlier text)"
-        out.print(f"  {_when(e.time)}  {e.jurisdiction:<8} {escape(e.decision):<15} {escape(e.reviewer)}"
-                  f"{earlier}", soft_wrap=False)
+        earlier = "" if e.content_hash == chapter_review.content_hash else "  [earlier text]"
+        out.print(f"  {e.time[:10]} {e.time[11:16]}  {e.jurisdiction:<8} {escape(e.decision):<15} "
+                  f"{escape(e.reviewer)}{escape(earlier)}", soft_wrap=False)
         for paragraph in e.comment.splitlines():
             for line in textwrap.wrap(paragraph, 72) or [""]:
                 out.print(f"      {escape(line)}", soft_wrap=False)
