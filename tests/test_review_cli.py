@@ -257,3 +257,22 @@ def test_python_dash_m_runs_status(sample_workspace: Path) -> None:
                           capture_output=True, text=True, timeout=60, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "chapters ready" in proc.stdout
+
+
+def test_matrix_of_twelve_jurisdictions_and_a_long_slug_keeps_one_line_per_chapter(tmp_path: Path) -> None:
+    from tests.helpers import build_file_tree, manual_yaml
+
+    codes = ["INTERPOL", *(f"J{i:02d}" for i in range(11))]
+    long_slug = "a-chapter-with-a-very-long-slug-that-goes-on-and-on-for-sixty-four"[:64]
+    ws = build_file_tree(tmp_path / "wide", {
+        "manual.yaml": manual_yaml(
+            jurisdictions=[{"code": c, "name": c, "required": True} for c in codes],
+            reviewers={}, chapters=[long_slug, "short"]),
+        "chapters": {f"{long_slug}.md": chapter_md("Long"), "short.md": chapter_md("Short")},
+    })
+    result = run("-C", ws, "status", env={"NO_COLOR": "1", "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    rows = [line for line in lines if "○" in line and "pending" not in line]
+    assert len(rows) == 2 and rows[0].startswith("a-chapter-with") and rows[1].startswith("short")

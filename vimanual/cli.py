@@ -374,15 +374,18 @@ def _status_matrix(report: Any, as_json: bool) -> None:
             "problems": _problems_json(report),
         }, indent=2, ensure_ascii=False))
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("chapter", overflow="fold", ratio=1)
+    # Narrow state columns, so that a dozen jurisdictions still leave room for the slug at 80
+    # columns; a slug too long for what is left ends in '…' rather than wrapping the row.
+    out = _out()
+    room = out.width - sum(len(code) + 1 for code in manual.codes) - len(" ready") - 1
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), collapse_padding=True)
+    table.add_column("chapter", no_wrap=True, overflow="ellipsis", min_width=12, max_width=max(12, room))
     for code in manual.codes:
-        table.add_column(code, justify="center", overflow="fold")
-    table.add_column("ready", justify="left")
+        table.add_column(code, justify="center", overflow="fold", min_width=1)
+    table.add_column("ready", justify="left", no_wrap=True, min_width=5)
     for r in reviews:
         table.add_row(escape(r.slug), *(_symbol(r.cells[code].state) for code in manual.codes),
                       "[green]yes[/]" if r.ready else "no")
-    out = _out()
     out.print(table, soft_wrap=False)
     out.print(_LEGEND, soft_wrap=False)
     summary = f"{len(ready)} of {len(reviews)} chapters ready"
