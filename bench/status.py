@@ -73,7 +73,8 @@ def main() -> None:
             generate(workspace, args.chapters, args.jurisdictions, args.events)
             print(f"generated in {time.perf_counter() - start:.1f} s")
         print(f"status --json: {args.chapters} chapters × {args.jurisdictions} jurisdictions × "
-              f"{args.events} events, {args.runs} runs, {os.cpu_count()} CPUs")
+              f"{args.events} events, {args.runs} runs, {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)")
         runs = [run_once(workspace) for _ in range(args.runs)]
         walls = [wall for wall, _ in runs]
         print(f"  wall time: median {statistics.median(walls):.3f} s, best {min(walls):.3f} s, "

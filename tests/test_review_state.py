@@ -22,6 +22,7 @@ from vimanual.review import (
     ChapterInfo,
     ReviewEvent,
     _parse_fast,
+    _parse_valid,
     derive_cell,
     derive_states,
     dump_event,
@@ -216,3 +217,14 @@ def test_comment_lines_with_raw_line_breaks_leave_the_fast_path(comment_line: st
     # YAML would read the text after the break as content, so the fast path must not skip it
     text = comment_line + "\n" + dump_event(event(APPROVE))
     assert _parse_fast(text) is None
+
+
+@settings(max_examples=200)
+@given(comment=st.text(), reviewer=st.text(min_size=1), decision=st.sampled_from([APPROVE, COMMENT]))
+def test_the_hot_path_reads_what_the_general_path_reads(comment: str, reviewer: str, decision: str) -> None:
+    original = ReviewEvent("alpha", "UK", decision, reviewer, "2025-01-01T12:00:00.000000Z", CURRENT,
+                           comment).sealed()
+    text = dump_event(original)
+    assert _parse_valid(text) == original
+    general = _parse_fast(text)
+    assert general is not None and ReviewEvent(**general) == original

@@ -53,7 +53,6 @@ EVENT_FIELDS = (
     "format", "chapter", "jurisdiction", "decision", "reviewer", "time",
     "content_hash", "tool_version", "comment",
 )
-_SORTED_FIELDS = tuple(sorted(EVENT_FIELDS))
 _FILE_KEYS = frozenset((*EVENT_FIELDS, "digest"))
 _TEXT_KEYS = (*EVENT_FIELDS[1:], "digest")
 _encode_json = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
@@ -87,11 +86,14 @@ class ReviewEvent:
 
         Equal to ``json.dumps(self.fields(), sort_keys=True, separators=(",", ":"),
         ensure_ascii=False)``, built directly because status digests every event."""
-        parts = [
-            f'"{name}":{self.format}' if name == "format" else f'"{name}":{_encode_json(getattr(self, name))}'
-            for name in _SORTED_FIELDS
-        ]
-        return "{" + ",".join(parts) + "}"
+        enc = _encode_json
+        return (  # keys in sorted order
+            f'{{"chapter":{enc(self.chapter)},"comment":{enc(self.comment)},'
+            f'"content_hash":{enc(self.content_hash)},"decision":{enc(self.decision)},'
+            f'"format":{int(self.format)},"jurisdiction":{enc(self.jurisdiction)},'
+            f'"reviewer":{enc(self.reviewer)},"time":{enc(self.time)},'
+            f'"tool_version":{enc(self.tool_version)}}}'
+        )
 
     def compute_digest(self) -> str:
         """SHA-256 over the canonical JSON form of every field except the digest."""
@@ -157,6 +159,21 @@ _EXACT_FILE = re.compile(
     + "".join(rf"{name}: ({_STRING})\n" for name in (*EVENT_FIELDS[1:], "digest"))
 )
 
+_EXACT_VALID = re.compile(
+    rf"(?:{_COMMENT}\n)*format: {EVENT_FORMAT}\n"
+    r'chapter: "([a-z0-9][a-z0-9-]{0,63})"\n'
+    r'jurisdiction: "([A-Z][A-Z0-9]{1,15})"\n'
+    r'decision: "(approve|request-changes|comment)"\n'
+    rf"reviewer: ({_STRING})\n"
+    r'time: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)"\n'
+    r'content_hash: "([0-9a-f]{64})"\n'
+    rf"tool_version: ({_STRING})\n"
+    rf"comment: ({_STRING})\n"
+    r'digest: "([0-9a-f]{64})"\n'
+)
+_FORGED = "digest does not match the event's content (the file was edited or forged)"
+_FORGED_HINT = "restore the original file (e.g. from git); record a new review instead of editing one"
+
 
 def _parse_fast(text: str) -> dict[str, Any] | None:
     """Parse the shape that dump_event writes; None for anything else (the caller falls back
@@ -190,8 +207,25 @@ def _parse_fast(text: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _parse_valid(text: str) -> ReviewEvent | None:
+    """The common case on the hot path: the exact layout dump_event writes, with values
+    already in their valid forms; None for anything else."""
+    match = _EXACT_VALID.fullmatch(text)
+    if match is None:
+        return None
+    chapter, code, decision, reviewer, time, content_hash, version, comment, digest = match.groups()
+    reviewer, version, comment = json.loads(f"[{reviewer},{version},{comment}]")
+    return ReviewEvent(chapter, code, decision, reviewer, time, content_hash, comment, version,
+                       EVENT_FORMAT, digest)
+
+
 def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]:
     """Parse and check one event file's text: fields, types, digest. Problems instead of raising."""
+    valid = _parse_valid(text)
+    if valid is not None:
+        if valid.compute_digest() == valid.digest:
+            return valid, []
+        return None, [Problem(rel, None, _FORGED, _FORGED_HINT, rule="review")]
     data = _parse_fast(text)
     if data is None:
         try:
@@ -226,8 +260,7 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
     event = ReviewEvent(**data)
     _check_values(event, bad)
     if not problems and event.compute_digest() != event.digest:
-        bad("digest does not match the event's content (the file was edited or forged)",
-            "restore the original file (e.g. from git); record a new review instead of editing one")
+        bad(_FORGED, _FORGED_HINT)
     return (None if problems else event), problems
 
 
