@@ -64,7 +64,7 @@ def generate(root: Path, chapters: int, jurisdictions: int, events: int, seed: i
         event = ReviewEvent(
             chapter=slug, jurisdiction=code, decision=decision, reviewer=f"Reviewer {code}", time=time,
             content_hash=old if rng.random() < 0.2 else hashes[slug],
-            comment="" if decision == APPROVE else f"Sample comment {number}: please check section {number % 9}.",
+            comment="" if decision == APPROVE else f"Sample comment {number}: check section {number % 9}.",
         ).sealed()
         folder = root / "reviews" / slug
         folder.mkdir(parents=True, exist_ok=True)
