@@ -207,3 +207,17 @@ def test_conversions_are_bounded_and_a_failure_damages_nothing(
     assert result.stderr.startswith(expected), result.stderr
     assert (pdf.read_bytes(), html.read_bytes()) == before
     assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "manual.html", "manual.pdf"]
+
+
+def test_draft_banners_show_live_review_state(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    assert run("-C", root, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer").exit_code == 0
+    assert run("-C", root, "build", "--format", "html").exit_code == 0
+    text = parse_html(root / "build" / "manual.html").text
+    assert "Draft · review: not ready · UK approved · AU pending" in text
+    assert run("-C", root, "review", "alpha", "-j", "AU", "--approve", "--as", "Alan Reviewer").exit_code == 0
+    (root / "chapters" / "beta.md").write_text(chapter_md("Beta Chapter", "Edited.\n", lead="AU"))
+    assert run("-C", root, "build", "--format", "html").exit_code == 0
+    text = parse_html(root / "build" / "manual.html").text
+    assert "Draft · review: ready · UK approved · AU approved" in text
+    assert "Draft · review: not ready · UK pending · AU pending" in text

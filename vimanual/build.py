@@ -141,8 +141,18 @@ def _byline(workspace: Workspace, chapter: Chapter) -> str:
     return " · ".join(parts)
 
 
-def _banner(workspace: Workspace, chapter: Chapter) -> str:
-    return "Draft · to be reviewed by " + ", ".join(chapter.front.reviewed_by)
+def review_banners(workspace: Workspace) -> dict[str, str]:
+    """Each chapter's draft banner: its readiness and review state per jurisdiction."""
+    from vimanual.review import NOT_APPLICABLE, chapter_infos, derive_states, load_events
+
+    events = load_events(workspace.root).events
+    banners = {}
+    for review in derive_states(chapter_infos(workspace), workspace.manual.codes, events):
+        states = " · ".join(f"{code} {cell.state}" for code, cell in review.cells.items()
+                            if cell.state != NOT_APPLICABLE)
+        verdict = "ready" if review.ready else "not ready"
+        banners[review.slug] = f"Draft · review: {verdict} · {states or 'no reviewing jurisdiction'}"
+    return banners
 
 
 def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
@@ -192,6 +202,7 @@ def render_chapters(
         problems.extend(ctx.problems)
     all_ids = book.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
     terms = [(term.pattern(), term.id) for term in glossary]
+    banners = review_banners(workspace)
     rendered: list[RenderedChapter] = []
     for chapter in chapters:
         number = numbers[chapter.slug]
@@ -203,7 +214,7 @@ def render_chapters(
             html = book.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
             slug=chapter.slug, number=number, title=chapter.title,
-            byline=_byline(workspace, chapter), banner=_banner(workspace, chapter),
+            byline=_byline(workspace, chapter), banner=banners[chapter.slug],
             html=html, print_html=book.footnotes_to_print(html), appendix=chapter.front.appendix,
             sections=sections,
         ))
