@@ -48,11 +48,15 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
     return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
 
 
-def render_pdf(html: str, base_dir: Path, allowed_roots: list[Path], target: Path) -> FetchLog:
+def render_pdf(
+    html: str, base_dir: Path, allowed_roots: list[Path], target: Path, *, tagged: bool = True
+) -> FetchLog:
     """Lay out ``html`` and write the PDF to ``target`` (the caller makes that atomic).
 
     Relative URLs in the stylesheets resolve against ``base_dir``; only files under
-    ``allowed_roots`` and inline ``data:`` URLs are ever read.
+    ``allowed_roots`` and inline ``data:`` URLs are ever read. ``tagged`` writes a
+    PDF/UA-1 file: a structure tree (headings, lists, tables, figures with their alt
+    text), the document language and title, so screen readers can read the manual.
     """
     try:
         import weasyprint
@@ -67,5 +71,8 @@ def render_pdf(html: str, base_dir: Path, allowed_roots: list[Path], target: Pat
     )
     rendered = document.render()
     log.pages = len(rendered.pages)
-    rendered.write_pdf(target)
+    # pdf_tags is passed too: the variant only fills options left at None, and
+    # WeasyPrint's default for pdf_tags is False, not None.
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
+    rendered.write_pdf(target, **options)
     return log
