@@ -19,7 +19,7 @@ from pathlib import Path
 from vimanual import __version__, pandoc
 from vimanual.errors import Problem, VimanualError
 from vimanual.fsutil import atomic_write, fsync_dir
-from vimanual.names import check_slug
+from vimanual.names import check_slug, did_you_mean
 from vimanual.sanitize import FragmentContext, clean_fragment
 from vimanual.schema import PAPERS
 from vimanual.workspace import Chapter, Workspace
@@ -167,7 +167,7 @@ def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
         if slug not in workspace.chapters:
             raise VimanualError(
                 f"unknown chapter '{slug}'",
-                f"known chapters: {', '.join(workspace.chapters)}",
+                did_you_mean(slug, workspace.chapters) + f"known chapters: {', '.join(workspace.chapters)}",
             )
     return [c for c in workspace.chapters.values() if c.slug in options.chapters]
 
