@@ -159,6 +159,14 @@ def _page_css(workspace: Workspace, paper: str) -> str:
     return "".join(rules)
 
 
+def _print_marking_css(workspace: Workspace) -> str:
+    """The marking on every page when a reader prints the HTML; the paper is the printer's."""
+    if not workspace.manual.marking:
+        return ""
+    return (f"@media print {{ @page {{ @bottom-left {{ content: {_css_string(workspace.manual.marking)}; "
+            'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; font-weight: bold; } } }')
+
+
 def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
     if not options.chapters:
         return list(workspace.chapters.values())
@@ -248,7 +256,7 @@ def assemble(
         manual=manual,
         chapters=chapters,
         stylesheets=stylesheets,
-        page_css=_page_css(workspace, paper) if target == "pdf" else "",
+        page_css=_page_css(workspace, paper) if target == "pdf" else _print_marking_css(workspace),
         draft=draft,
         date=date,
         version=__version__,
