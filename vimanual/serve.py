@@ -228,6 +228,8 @@ def _make_handler(page: _Page, port: int) -> type[BaseHTTPRequestHandler]:
             elif path == VERSION_PATH:
                 state = json.dumps({"version": version, "error": error}).encode("utf-8")
                 self._send(HTTPStatus.OK, state, "application/json", send_body)
+            elif path == "/favicon.ico":  # browsers ask; a 404 would log a console error
+                self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon", False)
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", send_body)
 
