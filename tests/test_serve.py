@@ -73,6 +73,7 @@ def test_serves_the_manual_with_reload_script_only_in_the_served_copy(preview: R
     status, page = fetch(preview.server.url)
     assert status == 200
     assert "Alpha text." in page and 'id="vimanual-reload"' in page
+    assert "Draft · to be reviewed by UK, AU" in page  # the build's own review banner (build._banner)
     built = (preview.server.root / "build" / "manual.html").read_text(encoding="utf-8")
     assert "vimanual-reload" not in built and "<script" not in built
     assert fetch(preview.server.url + VERSION_PATH) == (200, '{"version": 1, "error": ""}')
