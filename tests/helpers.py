@@ -81,6 +81,7 @@ def copy_sample(target: Path) -> Path:
     ignore = shutil.ignore_patterns(
         "build", ".git", "__pycache__", "*.egg-info", ".venv", "venv", "tests", "bench", ".ci",
         "vimanual", "pyproject.toml", "*.md", ".pytest_cache", ".ruff_cache", ".mypy_cache",
+        "node_modules", "package.json", "package-lock.json",
     )
     shutil.copytree(REPO, target, ignore=ignore, symlinks=False, dirs_exist_ok=True)
     # "*.md" keeps README and the like out; the chapters themselves are copied here.

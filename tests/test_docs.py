@@ -22,7 +22,10 @@ def test_quick_start_is_exactly_two_commands() -> None:
     commands = _quick_start_commands()
     assert len(commands) == 2
     assert commands[0].endswith("vimanual build")
-    assert commands[1].endswith("python -m pytest")
+    assert commands[1] == "bash scripts/test.sh"
+    script = (REPO / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert ".venv/bin/pip install -q -e '.[test]'" in script
+    assert script.rstrip().endswith('.venv/bin/python -m pytest "$@"')
 
 
 def test_ci_runs_the_readme_test_command() -> None:

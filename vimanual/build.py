@@ -22,7 +22,7 @@ from vimanual import __version__, book, pandoc
 from vimanual.errors import Problem, VimanualError
 from vimanual.fsutil import atomic_write, fsync_dir
 from vimanual.glossary import Term, load_glossary
-from vimanual.names import check_slug
+from vimanual.names import check_slug, did_you_mean
 from vimanual.sanitize import FragmentContext, clean_fragment
 from vimanual.schema import PAPERS
 from vimanual.workspace import Chapter, Workspace
@@ -155,6 +155,14 @@ def review_banners(workspace: Workspace) -> dict[str, str]:
     return banners
 
 
+def _print_marking_css(workspace: Workspace) -> str:
+    """The marking on every page when a reader prints the HTML; the paper is the printer's."""
+    if not workspace.manual.marking:
+        return ""
+    return (f"@media print {{ @page {{ @bottom-left {{ content: {_css_string(workspace.manual.marking)}; "
+            'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; font-weight: bold; } } }')
+
+
 def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
     if not options.chapters:
         return list(workspace.chapters.values())
@@ -163,7 +171,7 @@ def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
         if slug not in workspace.chapters:
             raise VimanualError(
                 f"unknown chapter '{slug}'",
-                f"known chapters: {', '.join(workspace.chapters)}",
+                did_you_mean(slug, workspace.chapters) + f"known chapters: {', '.join(workspace.chapters)}",
             )
     return [c for c in workspace.chapters.values() if c.slug in options.chapters]
 
@@ -270,7 +278,7 @@ def assemble(
             glossary=glossary,
             target=target,
             stylesheets=stylesheets,
-            page_css=_page_css(workspace, paper),
+            page_css=_page_css(workspace, paper) if target == "pdf" else _print_marking_css(workspace),
             draft=draft,
             date=date,
             version=__version__,

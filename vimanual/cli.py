@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -67,6 +70,7 @@ class State:
 
     workspace: Path | None = None
     quiet: bool = False
+    verbose: bool = False
 
 
 def _state(ctx: typer.Context) -> State:
@@ -88,6 +92,9 @@ def root(
         typer.Option("--workspace", "-C", help="Workspace folder (default: found upwards from here)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Say more: chapters, files written, timings.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -96,9 +103,12 @@ def root(
 
     Example: vimanual -C path/to/manual build
     """
+    if quiet and verbose:
+        raise typer.BadParameter("use --quiet or --verbose, not both", param_hint="'--verbose'")
     state = State()
     state.workspace = workspace
     state.quiet = quiet
+    state.verbose = verbose
     ctx.obj = state
 
 
@@ -171,7 +181,9 @@ def build(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, html or all.")] = "all",
     chapters: Annotated[
-        str, typer.Option("--chapters", help="Comma-separated slugs to build (default: all).")
+        str,
+        typer.Option("--chapters", help="Comma-separated slugs to build (default: all).",
+                     autocompletion=complete_slug_list),
     ] = "",
     paper: Annotated[str | None, typer.Option(help="A4 or Letter (default: manual.yaml).")] = None,
     output: Annotated[
@@ -205,6 +217,7 @@ def build(
         jobs=jobs,
     )
     err = _err()
+    started = time.monotonic()
     show_progress = not quiet and err.is_terminal
     if show_progress:
         from rich.progress import Progress
@@ -235,6 +248,114 @@ def build(
         f"Built {' and '.join(made)} · {result.chapters} chapters "
         f"({result.converted} converted, {result.cached} from cache)"
     )
+    if _state(ctx).verbose:
+        _print_build_details(workspace.chapters, options.chapters, result.outputs, started)
+
+
+@app.command()
+@handle_errors
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (1-65535).")] = 8000,
+) -> None:
+    """Preview the HTML manual at http://127.0.0.1:PORT/ while you edit.
+
+    Rebuilds the HTML when a file under chapters/, styles/ or reviews/ or manual.yaml
+    changes (only changed chapters are converted again) and reloads the open page.
+    Listens on the loopback interface only. Ctrl-C stops.
+
+    Example: vimanual serve --port 8001
+    """
+    from vimanual.serve import PreviewServer
+
+    state = _state(ctx)
+    root_dir = _root(ctx)
+    server = PreviewServer(root_dir, port)
+    out, err = _out(), _err()
+    # Ctrl-C sets an event the watch loop checks, rather than raising KeyboardInterrupt
+    # in the middle of a rebuild or of a half-printed line.
+    stop = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()  # signals only work there
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set()) if in_main else None
+    try:
+        server.start()
+        if not state.quiet:
+            watched = ", ".join(f"{p.name}/" for p in server.watched_paths())
+            out.print(f"Serving {server.url} · watching {watched} and manual.yaml · Ctrl-C to stop")
+        server.watch(lambda rebuild: _print_rebuild(rebuild, state, out, err), stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+        server.close()
+    if not state.quiet:
+        _out().print("Stopped.")
+
+
+def _print_rebuild(rebuild: Any, state: State, out: Console, err: Console) -> None:
+    changed = ", ".join(rebuild.changed[:3]) + (" …" if len(rebuild.changed) > 3 else "")
+    if rebuild.error:
+        err.print(f"[bold red]Error:[/] {escape(rebuild.error)}")
+        if rebuild.hint:
+            err.print(f"  hint: {escape(rebuild.hint)}")
+        err.print("  (still serving the last good build)")
+        return
+    if state.quiet:
+        return
+    line = f"Rebuilt after {escape(changed)} in {rebuild.seconds:.1f} s"
+    if state.verbose:
+        line += f" ({rebuild.converted} converted, {rebuild.cached} from cache)"
+    out.print(line)
+
+
+def _print_build_details(
+    known: dict[str, Any], selected: tuple[str, ...], outputs: dict[str, Path], started: float
+) -> None:
+    out = _out()
+    slugs = [slug for slug in known if not selected or slug in selected]
+    out.print(f"Chapters: {', '.join(slugs)}")
+    for path in outputs.values():
+        out.print(f"Wrote {escape(_display_path(path))} ({path.stat().st_size / 1024:.0f} KiB)")
+    out.print(f"Took {time.monotonic() - started:.1f} s")
+
+
+def _completion_workspace(ctx: typer.Context) -> Any:
+    """The workspace's manual for shell completion, or None: completion must never fail loudly."""
+    from vimanual.errors import VimanualError
+    from vimanual.workspace import find_workspace, load_manual
+
+    explicit = ctx.find_root().params.get("workspace")
+    try:
+        manual, _, _ = load_manual(find_workspace(explicit=explicit))
+    except (VimanualError, OSError):
+        return None
+    return manual
+
+
+def complete_slugs(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for one chapter slug: the workspace's chapters starting with ``incomplete``.
+
+    Attach to any argument or option taking a slug: ``autocompletion=complete_slugs``.
+    """
+    manual = _completion_workspace(ctx)
+    return [s for s in manual.chapters if s.startswith(incomplete)] if manual else []
+
+
+def complete_codes(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for one jurisdiction code (case-insensitive prefix, e.g. 'in' → INTERPOL)."""
+    manual = _completion_workspace(ctx)
+    wanted = incomplete.upper()
+    return [c for c in manual.codes if c.startswith(wanted)] if manual else []
+
+
+def complete_slug_list(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for a comma-separated slug list such as ``--chapters a,b``: completes
+    the last item and leaves out the slugs already given."""
+    done, _, last = incomplete.rpartition(",")
+    given = set(done.split(",")) if done else set()
+    prefix = f"{done}," if done else ""
+    return [prefix + s for s in complete_slugs(ctx, last) if s not in given]
 
 
 # ---------------------------------------------------------------- contributions (issue 3)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 from vimanual.errors import VimanualError
 
@@ -28,3 +30,10 @@ def check_slug(value: str, what: str = "chapter slug") -> str:
             "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit",
         )
     return value
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """"did you mean 'x'? " for the closest known name (case-insensitive), else ""."""
+    choices = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(value.strip().casefold(), list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{choices[close[0]]}'? " if close else ""

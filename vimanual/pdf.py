@@ -56,11 +56,15 @@ def render_pdf(
     allowed_roots: list[Path],
     target: Path,
     on_stage: Callable[[str, int, int], None] | None = None,
+    *,
+    tagged: bool = True,
 ) -> FetchLog:
     """Lay out ``html`` and write the PDF to ``target`` (the caller makes that atomic).
 
     Relative URLs in the stylesheets resolve against ``base_dir``; only files under
-    ``allowed_roots`` and inline ``data:`` URLs are ever read.
+    ``allowed_roots`` and inline ``data:`` URLs are ever read. ``tagged`` writes a
+    PDF/UA-1 file: a structure tree (headings, lists, tables, figures with their alt
+    text), the document language and title, so screen readers can read the manual.
     """
     try:
         import weasyprint
@@ -80,7 +84,10 @@ def render_pdf(
     if on_stage:
         on_stage("layout", 1, 1)
         on_stage("write", 0, log.pages)
-    rendered.write_pdf(target)
+    # pdf_tags is passed too: the variant only fills options left at None, and
+    # WeasyPrint's default for pdf_tags is False, not None.
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
+    rendered.write_pdf(target, **options)
     if on_stage:
         on_stage("write", log.pages, log.pages)
     return log

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vimanual.errors import Problem
-from vimanual.names import is_code, is_slug
+from vimanual.names import did_you_mean, is_code, is_slug
 from vimanual.yamlio import Document
 
 PAPERS = ("A4", "Letter")
@@ -311,7 +311,7 @@ def _reviewers(c: _Collector, codes: tuple[str, ...]) -> dict[str, tuple[str, ..
     for code, names in raw.items():
         if code not in codes:
             c.add(("reviewers", code), f"jurisdiction {code!r} is not defined ({_known(codes)})",
-                  "add it under 'jurisdictions' or fix the code")
+                  did_you_mean(str(code), codes) + "add it under 'jurisdictions' or fix the code")
             continue
         listed = c.list_of_text(f"reviewers.{code}", names)
         result[str(code)] = listed
@@ -347,14 +347,14 @@ def validate_front_matter(
     lead = c.doc.data.get("lead")
     if lead is not None and lead not in codes:
         c.add(("lead",), f"jurisdiction {lead!r} is not defined ({_known(codes)})",
-              "use one of the codes in manual.yaml")
+              did_you_mean(str(lead), codes) + "use one of the codes in manual.yaml")
         lead = None
     reviewed_raw = c.doc.data.get("reviewed_by")
     reviewed = c.list_of_text("reviewed_by", reviewed_raw)
     for index, code in enumerate(reviewed):
         if code not in codes:
             c.add(("reviewed_by", index), f"jurisdiction {code!r} is not defined ({_known(codes)})",
-                  "use codes from manual.yaml")
+                  did_you_mean(code, codes) + "use codes from manual.yaml")
     if reviewed_raw is None:
         reviewed = manual.required_codes
     appendix = c.doc.data.get("appendix", False)

@@ -1,0 +1,238 @@
+"""The HTML manual in a real browser (headless Chromium via playwright): offline, no
+console errors, working contents links, phone and desktop layouts, print to PDF, and
+axe-core's accessibility rules. Also the preview server seen from the browser.
+
+Chromium comes from the system (Debian's ``chromium``; .ci/run installs it); axe-core
+from npm (``npm ci``). When either is missing these tests FAIL with the command that
+fixes it: a skip would hide a broken CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from tests.helpers import REPO, chapter_md, copy_sample, run
+from tests.pdfhtml import pdf_pages_text
+from tests.test_serve import free_port
+from vimanual.serve import PreviewServer
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    # without these Chromium phones home at start-up and logs failures
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def chromium_path() -> str:
+    found = os.environ.get("VIMANUAL_CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail("Chromium is needed for the browser tests and was not found: "
+                    "apt-get install -y chromium (or set VIMANUAL_CHROMIUM=/path/to/chromium)",
+                    pytrace=False)
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_sample(tmp_path_factory.mktemp("browser") / "sample")
+    result = run("-C", root, "build", "--format", "html", "-q")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+class Watched:
+    """A page that records every request and every console error or uncaught exception."""
+
+    def __init__(self, browser: Any, width: int, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def close(self) -> None:
+        self.context.close()
+
+    def foreign_requests(self, allowed_origin: str = "") -> list[str]:
+        def allowed(url: str) -> bool:
+            return url.startswith(("file:", "data:", "about:")) or bool(
+                allowed_origin and url.startswith(allowed_origin))
+        return [url for url in self.requests if not allowed(url)]
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Watched]:
+    watched = Watched(browser, 375, 740)
+    yield watched
+    watched.close()
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Watched]:
+    watched = Watched(browser, 1280, 900)
+    yield watched
+    watched.close()
+
+
+def _open(watched: Watched, url: str) -> None:
+    watched.page.goto(url, wait_until="load")
+
+
+def _horizontal_overflow(page: Any) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.mark.parametrize("which", ["phone", "desktop"])
+def test_layout_without_horizontal_scrolling(
+    which: str, request: pytest.FixtureRequest, sample: Path, tmp_path: Path
+) -> None:
+    watched: Watched = request.getfixturevalue(which)
+    _open(watched, (sample / "build" / "manual.html").as_uri())
+    assert _horizontal_overflow(watched.page) <= 0
+    # the widest things: the table and the figure, scrolled into view for the screenshot
+    watched.page.locator("table").first.scroll_into_view_if_needed()
+    watched.page.screenshot(path=str(tmp_path / f"{which}-table.png"))
+    watched.page.locator("figure").first.scroll_into_view_if_needed()
+    watched.page.screenshot(path=str(tmp_path / f"{which}-figure.png"))
+    watched.page.evaluate("window.scrollTo(0, 0)")
+    watched.page.screenshot(path=str(tmp_path / f"{which}-top.png"))
+    assert watched.errors == []
+    assert watched.foreign_requests() == []
+
+
+def test_contents_links_scroll_to_their_chapters(desktop: Watched, sample: Path) -> None:
+    page = desktop.page
+    _open(desktop, (sample / "build" / "manual.html").as_uri())
+    links = page.locator("nav.toc li.toc-chapter > a")
+    import yaml
+
+    chapters = yaml.safe_load((sample / "manual.yaml").read_text())["chapters"]
+    assert links.count() == len(chapters) + 1  # every chapter, then the glossary
+    for index in (2, 6, 0):  # forwards, further, and back up
+        link = links.nth(index)
+        target = link.get_attribute("href")
+        assert target and target.startswith("#")
+        link.click()
+        page.wait_for_function("h => location.hash === h", arg=target)
+        top = page.evaluate("id => document.getElementById(id).getBoundingClientRect().top", target[1:])
+        assert abs(top) < 5, (target, top)
+    section = page.locator("nav.toc li.toc-section > a").first
+    section_id = str(section.get_attribute("href"))[1:]
+    section.click()
+    assert abs(page.evaluate("id => document.getElementById(id).getBoundingClientRect().top", section_id)) < 5
+    assert desktop.errors == [] and desktop.foreign_requests() == []
+
+
+def test_print_to_pdf_starts_each_chapter_on_a_new_page(
+    desktop: Watched, sample: Path, tmp_path: Path
+) -> None:
+    _open(desktop, (sample / "build" / "manual.html").as_uri())
+    target = tmp_path / "printed.pdf"
+    desktop.page.pdf(path=str(target), format="A4", print_background=True)
+    pages = pdf_pages_text(target)
+    marking = "SAMPLE — LAW ENFORCEMENT SENSITIVE"
+    # page furniture (page X of Y, the marking, the DRAFT watermark) comes first in the text
+    furniture = re.compile(rf"^(?:(?:page \d+ of {len(pages)}|DRAFT|{re.escape(marking)})\s*)+")
+    bodies = [furniture.sub("", text) for text in pages]
+    for number, text in enumerate(pages, start=1):
+        assert marking in text and f"page {number} of {len(pages)}" in text, number
+    titles = _all_titles(sample)
+    first = next(i for i, text in enumerate(bodies) if text.startswith(f"1 {titles[0]}"))
+    assert first >= 2  # after the cover and the contents
+    for number, title in enumerate(titles, start=1):
+        heading = f"{number} {title}"
+        holding = [i for i, text in enumerate(bodies) if heading in text and i >= first]
+        assert holding, heading
+        assert bodies[holding[0]].startswith(heading), (heading, [bodies[i][:80] for i in holding])
+    assert len(PdfReader(str(target)).pages) == len(pages)
+    assert desktop.foreign_requests() == []
+
+
+def _all_titles(sample: Path) -> list[str]:
+    from vimanual.workspace import load_workspace
+
+    return [chapter.title for chapter in load_workspace(sample).chapters.values()]
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is needed for the accessibility test and {AXE} is missing: "
+                    f"run 'npm ci' in {REPO}", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document)).violations")
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("which", ["phone", "desktop"])
+def test_axe_finds_no_serious_violations(which: str, request: pytest.FixtureRequest, sample: Path) -> None:
+    watched: Watched = request.getfixturevalue(which)
+    _open(watched, (sample / "build" / "manual.html").as_uri())
+    violations = _axe(watched.page)
+    report = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
+    assert report == []
+
+
+@pytest.fixture
+def served(sample: Path, tmp_path: Path) -> Iterator[PreviewServer]:
+    root = shutil.copytree(sample, tmp_path / "served")
+    server = PreviewServer(root, free_port())
+    server.start()
+    stop = threading.Event()
+    watcher = threading.Thread(target=server.watch, args=(lambda rebuild: None, stop))
+    watcher.start()
+    time.sleep(0.3)
+    yield server
+    stop.set()
+    watcher.join(timeout=10)
+    server.close()
+
+
+def test_preview_server_page_reloads_after_an_edit(desktop: Watched, served: PreviewServer) -> None:
+    page = desktop.page
+    _open(desktop, served.url)
+    assert _horizontal_overflow(page) <= 0
+    assert "Principles of Victim-Centred Work" in page.locator("main").inner_text()
+    chapter = served.root / "chapters" / "investigator-welfare.md"
+    text = chapter.read_text(encoding="utf-8")
+    edited = text.replace("\n## ", "\nA sentence added while previewing.\n\n## ", 1)
+    chapter.write_text(edited, encoding="utf-8")
+    page.wait_for_function("() => document.body.innerText.includes('A sentence added while previewing.')",
+                           timeout=20_000)
+    assert desktop.errors == []
+    origin = served.url.rstrip("/")
+    assert desktop.foreign_requests(allowed_origin=origin + "/") == []
+    assert any(url.endswith("/__vimanual/version") for url in desktop.requests)
+
+
+def test_preview_shows_a_failed_rebuild_on_the_page(desktop: Watched, served: PreviewServer) -> None:
+    page = desktop.page
+    _open(desktop, served.url)
+    chapter = served.root / "chapters" / "image-triage.md"
+    chapter.write_text(chapter_md("Broken", "", lead="NOWHERE"), encoding="utf-8")
+    alert = page.get_by_role("alert")
+    alert.wait_for(timeout=20_000)
+    assert "Rebuild failed" in alert.inner_text() and "NOWHERE" in alert.inner_text()
+    assert "Triage and De-duplication" in page.locator("main").inner_text()  # the last good page
