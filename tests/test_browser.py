@@ -159,11 +159,10 @@ def test_print_to_pdf_starts_each_chapter_on_a_new_page(
     bodies = [furniture.sub("", text) for text in pages]
     for number, text in enumerate(pages, start=1):
         assert marking in text and f"page {number} of {len(pages)}" in text, number
-    titles = _all_titles(sample)
-    first = next(i for i, text in enumerate(bodies) if text.startswith(f"1 {titles[0]}"))
+    headings = _all_headings(sample)
+    first = next(i for i, text in enumerate(bodies) if text.startswith(headings[0]))
     assert first >= 2  # after the cover and the contents
-    for number, title in enumerate(titles, start=1):
-        heading = f"{number} {title}"
+    for heading in headings:
         holding = [i for i, text in enumerate(bodies) if heading in text and i >= first]
         assert holding, heading
         assert bodies[holding[0]].startswith(heading), (heading, [bodies[i][:80] for i in holding])
@@ -171,10 +170,14 @@ def test_print_to_pdf_starts_each_chapter_on_a_new_page(
     assert desktop.foreign_requests() == []
 
 
-def _all_titles(sample: Path) -> list[str]:
+def _all_headings(sample: Path) -> list[str]:
+    """Each chapter's heading as printed: '1 Title', …, 'Appendix A Title'."""
+    from vimanual.build import chapter_numbers
     from vimanual.workspace import load_workspace
 
-    return [chapter.title for chapter in load_workspace(sample).chapters.values()]
+    chapters = list(load_workspace(sample).chapters.values())
+    numbers = chapter_numbers(chapters)
+    return [f"{'Appendix ' if c.front.appendix else ''}{numbers[c.slug]} {c.title}" for c in chapters]
 
 
 def _axe(page: Any) -> list[dict[str, Any]]:

@@ -42,3 +42,15 @@ def _command_names() -> list[str]:
 def test_every_command_is_in_the_reference(name: str) -> None:
     reference = README.split("## Command reference", 1)[1]
     assert f"`vimanual {name}" in reference
+
+
+def test_command_reference_is_generated_from_the_cli_help() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reference", REPO / "scripts" / "reference.py")
+    assert spec and spec.loader
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    assert reference.updated_readme(README) == README, (
+        "README.md's command reference differs from the CLI's help: run python scripts/reference.py"
+    )
