@@ -245,7 +245,7 @@ def build(
             shown += f" ({result.pages} pages{', unchanged' if result.pdf_reused else ''})"
         made.append(shown)
     _out().print(
-        f"Built {' and '.join(made)} · {result.chapters} chapters "
+        f"Built {' and '.join(made)} · {result.chapters} chapter{'' if result.chapters == 1 else 's'} "
         f"({result.converted} converted, {result.cached} from cache)"
     )
     if _state(ctx).verbose:
