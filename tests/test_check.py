@@ -351,3 +351,19 @@ def test_manual_yaml_keys_are_documented() -> None:
     readme = (REPO / "README.md").read_text()
     assert "`check`" in readme and "`allow`" in readme
     assert manual_yaml()  # the helper still writes a manual without the new keys
+
+
+def test_build_preflight_finds_exactly_the_errors_of_a_full_check(tmp_path: Path) -> None:
+    from vimanual.check import check_workspace, preflight_errors
+
+    body = (
+        "# A level-one heading\n\nTODO: finish. Mail someone@agency.invalid.example.net.\n\n"
+        "[click here](https://www.example.org/) and [gone](#nowhere) and child pornography.\n\n"
+        "![](media/missing.png)\n"
+    )
+    root = small_workspace(tmp_path / "ws")
+    (root / "chapters" / "alpha.md").write_text(chapter_md("Alpha", body, lead="UK"))
+    full = check_workspace(root)
+    assert full.warnings, "the fixture must also trip warning-only rules"
+    assert preflight_errors(root) == full.errors
+    assert len(full.errors) >= 4

@@ -45,8 +45,11 @@ class CheckReport:
         return bool(self.errors or (strict and self.problems))
 
 
-def check_workspace(root: Path, slugs: Sequence[str] = ()) -> CheckReport:
-    """Run every rule over the workspace, or over the chapters named in ``slugs``."""
+def check_workspace(root: Path, slugs: Sequence[str] = (), errors_only: bool = False) -> CheckReport:
+    """Run every rule over the workspace, or over the chapters named in ``slugs``.
+
+    ``errors_only`` skips the rules that can only warn (the build's pre-flight needs errors).
+    """
     workspace, problems = inspect_workspace(root)
     if workspace is None:
         return CheckReport(problems)
@@ -57,13 +60,15 @@ def check_workspace(root: Path, slugs: Sequence[str] = ()) -> CheckReport:
     rules, term_problems = load_terminology(root)
     problems.extend(term_problems)
     chapters = [workspace.chapters[s] for s in selected if s in workspace.chapters]
-    problems.extend(check_chapters(workspace, chapters, rules))
+    if errors_only:
+        rules = [rule for rule in rules if rule.severity == ERROR]
+    problems.extend(check_chapters(workspace, chapters, rules, errors_only))
     return CheckReport(_ordered(problems, workspace), tuple(selected))
 
 
 def preflight_errors(root: Path, slugs: Sequence[str] = ()) -> list[Problem]:
     """The errors that stop ``vimanual build`` (warnings never do)."""
-    return check_workspace(root, slugs).errors
+    return check_workspace(root, slugs, errors_only=True).errors
 
 
 def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
@@ -76,7 +81,9 @@ def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
     return [s for s in known if s in slugs] if slugs else known
 
 
-def check_chapters(workspace: Workspace, chapters: list[Chapter], rules: list[TermRule]) -> list[Problem]:
+def check_chapters(
+    workspace: Workspace, chapters: list[Chapter], rules: list[TermRule], errors_only: bool = False
+) -> list[Problem]:
     """Problems of the content rules for ``chapters`` (the workspace gives link targets)."""
     parsed = {c.slug: parse_body(c.body) for c in chapters}
     ids = _section_ids(workspace, parsed)
@@ -85,7 +92,7 @@ def check_chapters(workspace: Workspace, chapters: list[Chapter], rules: list[Te
     problems: list[Problem] = []
     for chapter in chapters:
         body = parsed[chapter.slug]
-        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules)
+        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only)
         problems.extend(_to_problems(chapter, body, hits))
     return problems
 
@@ -98,19 +105,24 @@ def _chapter_hits(
     ids: dict[str, frozenset[str]],
     images: ImageChecker,
     rules: list[TermRule],
+    errors_only: bool = False,
 ) -> list[Hit]:
     settings = workspace.manual.check
     text = prose(body)
-    return [
+    hits = [
         *check_links(body, slug, slugs, ids),
         *images.check(body),
         *check_terminology(wording(body, text), rules),
-        *check_sensitive(text, settings),
-        *check_todos(text),
         *check_headings(body),
-        *check_paragraphs(body, settings.max_paragraph_words),
-        *check_accessibility(body),
     ]
+    if not errors_only:  # these rules only ever warn
+        hits += [
+            *check_sensitive(text, settings),
+            *check_todos(text),
+            *check_paragraphs(body, settings.max_paragraph_words),
+            *check_accessibility(body),
+        ]
+    return hits
 
 
 def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[str, frozenset[str]]:
