@@ -85,7 +85,12 @@ def wording(parsed: ParsedBody, text: str) -> str:
 def check_terminology(text: str, rules: list[TermRule]) -> list[Hit]:
     """Hits for each rule's terms in ``text`` (from ``wording``); overlaps keep the longest."""
     found: list[Hit] = []
+    lowered = text.lower()
     for rule in rules:
+        # A rule's regex is costly to run over a whole chapter; most chapters do not contain
+        # even the first word of its terms, and then it cannot match.
+        if not any(term.split()[0].lower() in lowered for term in rule.terms if term.split()):
+            continue
         for match in rule.pattern.finditer(text):
             phrase = " ".join(match.group(0).split())
             found.append(Hit(match.start(), match.end(), f"terminology/{rule.id}", rule.severity,
