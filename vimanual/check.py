@@ -21,6 +21,7 @@ from vimanual.rules.markdown import ParsedBody, parse_body
 from vimanual.rules.media import ImageChecker
 from vimanual.rules.prose import TermRule, check_sensitive, check_terminology, check_todos, prose, wording
 from vimanual.rules.terminology import load_terminology
+from vimanual.rules.variants import check_variants
 from vimanual.workspace import MANUAL_FILE, Chapter, Workspace, inspect_workspace
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
@@ -110,6 +111,7 @@ def _chapter_hits(
         *check_headings(body),
         *check_paragraphs(body, settings.max_paragraph_words),
         *check_accessibility(body),
+        *check_variants(body, workspace.manual.codes),
     ]
 
 
