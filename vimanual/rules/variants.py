@@ -9,7 +9,7 @@ from vimanual.rules import ERROR, Hit
 from vimanual.rules.markdown import ParsedBody
 
 # An opening fence of a pandoc fenced div with an attribute block that has the class 'only'.
-ONLY_FENCE_RE = re.compile(r"^[ ]{0,3}:{3,}[ \t]*\{(?P<attrs>[^}\n]*)\}", re.M)
+ONLY_FENCE_RE = re.compile(r"^[ ]{0,3}:{3,}[ \t]*(?:\{(?P<attrs>[^}\n]*)\}|(?P<word>[\w-]+)[ \t]*$)", re.M)
 CLASS_RE = re.compile(r"(?:^|\s)\.only(?=\s|$)")
 JURISDICTION_RE = re.compile(r"""(?:^|\s)jurisdiction\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 HINT = 'write ::: {.only jurisdiction="UK,AU"} with codes from manual.yaml'
@@ -20,7 +20,7 @@ def check_variants(body: ParsedBody, codes: Iterable[str]) -> list[Hit]:
     known = tuple(codes)
     hits: list[Hit] = []
     for fence in ONLY_FENCE_RE.finditer(body.text):
-        attrs = fence.group("attrs")
+        attrs = fence.group("attrs") or ("." + fence.group("word"))  # '::: only' is '::: {.only}'
         if not CLASS_RE.search(attrs):
             continue
         found = JURISDICTION_RE.search(attrs)
