@@ -354,3 +354,30 @@ def test_valid_version_labels(label: str) -> None:
     from vimanual.names import check_version, is_version
 
     assert is_version(label) and check_version(label) == label
+
+
+# --- the sample manual ----------------------------------------------------------------------
+
+def test_sample_manual_has_a_released_edition_and_changes_since(
+    sample_workspace: Path, tmp_path: Path,
+) -> None:
+    listed = json.loads(run("-C", sample_workspace, "editions", "--json").stdout)["editions"]
+    assert [e["version"] for e in listed] == ["1.0"]
+    assert len(listed[0]["chapters"]) == 8
+    assert run("-C", sample_workspace, "verify-edition", "1.0").exit_code == 0
+    diff = json.loads(run("-C", sample_workspace, "diff", "1.0", "--json").stdout)["changes"]
+    kinds = {c["slug"]: c["kind"] for c in diff}
+    assert kinds["training-exercises"] == "added"
+    assert sorted(s for s, k in kinds.items() if k == "changed") == ["background-clues", "image-triage"]
+    status = json.loads(run("-C", sample_workspace, "status", "--json").stdout)
+    assert status["summary"]["blocking"] == ["image-triage", "background-clues", "training-exercises"]
+    # the committed edition rebuilds to the committed bytes (the sample's 'another machine' check)
+    edition = editions.load_edition(sample_workspace, "1.0")
+    rebuilt = editions.build_edition(sample_workspace, edition, edition.path, tmp_path / "rebuilt")
+    assert _sha(rebuilt["pdf"]) == edition.pdf_sha256
+    assert _sha(rebuilt["html"]) == edition.html_sha256
+    uk = tmp_path / "uk.pdf"
+    result = run("-C", sample_workspace, "print", "1.0", "--chapters", "case-handover",
+                 "--jurisdiction", "UK", "--output", uk)
+    assert result.exit_code == 0, result.output
+    assert "in this invented UK workflow" in " ".join(pdf_pages_text(uk))
