@@ -88,6 +88,9 @@ def copy_sample(target: Path) -> Path:
     shutil.copytree(REPO / "chapters", target / "chapters", dirs_exist_ok=True)
     # Contributions hold r1.md, r2.md …, which "*.md" above left out.
     shutil.copytree(REPO / "contributions", target / "contributions", dirs_exist_ok=True)
+    # Released editions hold frozen chapters (*.md) too.
+    if (REPO / "editions").is_dir():
+        shutil.copytree(REPO / "editions", target / "editions", dirs_exist_ok=True)
     return target
 
 

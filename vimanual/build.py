@@ -34,6 +34,24 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
+class RecordEntry:
+    """One chapter of a released edition's review record: who approved it, for which jurisdiction."""
+
+    slug: str
+    title: str
+    approvals: tuple[tuple[str, str, str], ...]  # (jurisdiction name, reviewer, date)
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """What a released edition's PDF and HTML show: its label, its date and the review record."""
+
+    version: str
+    date: str
+    record: tuple[RecordEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class BuildOptions:
     """What to build; every field has the default a plain ``vimanual build`` uses."""
 
@@ -44,6 +62,8 @@ class BuildOptions:
     jobs: int | None = None
     draft: bool = True
     date: str | None = None
+    jurisdiction: str | None = None
+    release: ReleaseInfo | None = None
 
 
 @dataclass
@@ -84,25 +104,27 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _pandoc_args(workspace: Workspace, chapter: Chapter) -> list[str]:
+def _pandoc_args(workspace: Workspace, chapter: Chapter, jurisdiction: str | None = None) -> list[str]:
     manual = workspace.manual
     return pandoc.chapter_args(
-        chapter.slug, workspace.file(manual.bibliography), workspace.file(manual.csl)
+        chapter.slug, workspace.file(manual.bibliography), workspace.file(manual.csl), jurisdiction
     )
 
 
 def _cache_key(workspace: Workspace, chapter: Chapter, args: list[str]) -> str:
+    """The args name the jurisdiction (if any) and the filter; the filter's text counts too."""
     inputs = [
         (path.read_bytes() if path else b"")
         for path in (workspace.file(workspace.manual.bibliography), workspace.file(workspace.manual.csl))
     ]
+    inputs.append(pandoc.ONLY_FILTER.read_bytes())
     blob = json.dumps([pandoc.pandoc_version(), args, chapter.body, [_sha256(i) for i in inputs]])
     return _sha256(blob.encode("utf-8"))
 
 
-def _convert(workspace: Workspace, chapter: Chapter) -> tuple[str, bool]:
+def _convert(workspace: Workspace, chapter: Chapter, jurisdiction: str | None = None) -> tuple[str, bool]:
     """pandoc's HTML for one chapter, from the cache when its key is known; (html, converted)."""
-    args = _pandoc_args(workspace, chapter)
+    args = _pandoc_args(workspace, chapter, jurisdiction)
     cache = workspace.build_dir / "cache" / "chapters" / f"{_cache_key(workspace, chapter, args)}.html"
     with contextlib.suppress(FileNotFoundError):
         return cache.read_text(encoding="utf-8"), False
@@ -190,12 +212,13 @@ def render_chapters(
     glossary: list[Term],
     jobs: int | None = None,
     progress: Progress | None = None,
+    jurisdiction: str | None = None,
 ) -> tuple[list[RenderedChapter], int, list[Problem]]:
     """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order."""
     workers = max(1, jobs or os.cpu_count() or 1)
     results: dict[str, tuple[str, bool]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_convert, workspace, c): c.slug for c in chapters}
+        futures = {pool.submit(_convert, workspace, c, jurisdiction): c.slug for c in chapters}
         for done, (future, slug) in enumerate(futures.items(), start=1):
             results[slug] = future.result()
             if progress:
@@ -235,10 +258,14 @@ def _css_string(text: str) -> str:
     return '"' + " ".join(escaped.split()) + '"'
 
 
-def _page_css(workspace: Workspace, paper: str) -> str:
+def _page_css(workspace: Workspace, paper: str, release: ReleaseInfo | None = None) -> str:
     rule = f"@page {{ size: {paper}; "
     if workspace.manual.marking:
         rule += f"@bottom-left {{ content: {_css_string(workspace.manual.marking)}; }} "
+    if release is not None:
+        label = f"Edition {release.version} · {release.date}"
+        rule += (f"@bottom-center {{ content: {_css_string(label)}; "
+                 'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; } ')
     return rule + "}"
 
 
@@ -250,8 +277,13 @@ def assemble(
     paper: str,
     draft: bool,
     date: str,
+    release: ReleaseInfo | None = None,
 ) -> str:
-    """One HTML document for ``target`` ('html' or 'pdf') from the workspace's template."""
+    """One HTML document for ``target`` ('html' or 'pdf') from the workspace's template.
+
+    ``release`` (a released edition) puts its label and date on the cover and in the
+    footer and adds the review record of the chapters built.
+    """
     import jinja2
 
     def css(name: str, media: str = "") -> dict[str, str]:
@@ -278,8 +310,13 @@ def assemble(
             glossary=glossary,
             target=target,
             stylesheets=stylesheets,
-            page_css=_page_css(workspace, paper) if target == "pdf" else _print_marking_css(workspace),
+            page_css=(_page_css(workspace, paper, release) if target == "pdf"
+                      else _print_marking_css(workspace)),
             draft=draft,
+            release=release,
+            record=[] if release is None else [
+                entry for entry in release.record if entry.slug in {c.slug for c in chapters}
+            ],
             date=date,
             version=__version__,
             authors=", ".join(authors),
@@ -303,6 +340,10 @@ def build(
             raise VimanualError(f"unknown format '{fmt}'", "use pdf, html or all")
     chapters = _selected(workspace, options)
     paper = _paper(workspace, options)
+    if options.jurisdiction is not None and options.jurisdiction not in workspace.manual.codes:
+        raise VimanualError(f"unknown jurisdiction '{options.jurisdiction}'",
+                            did_you_mean(options.jurisdiction, workspace.manual.codes)
+                            + f"known: {', '.join(workspace.manual.codes)}")
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
     out_dir = (options.output or workspace.build_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -310,7 +351,7 @@ def build(
     if any(p.severity == "error" for p in problems):
         raise VimanualError(str(problems[0]), problems[0].hint)
     rendered, converted, chapter_problems = render_chapters(
-        workspace, chapters, glossary, options.jobs, progress
+        workspace, chapters, glossary, options.jobs, progress, options.jurisdiction
     )
     problems.extend(chapter_problems)
     outputs: dict[str, Path] = {}
@@ -318,10 +359,12 @@ def build(
     reused = False
     staged_html = ""
     if "html" in options.formats:
-        staged_html = assemble(workspace, rendered, glossary, "html", paper, options.draft, date)
+        staged_html = assemble(workspace, rendered, glossary, "html", paper, options.draft, date,
+                               options.release)
         outputs["html"] = out_dir / "manual.html"
     if "pdf" in options.formats:
-        document = assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date)
+        document = assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date,
+                            options.release)
         outputs["pdf"] = out_dir / "manual.pdf"
         pages, reused = _write_pdf(workspace, document, outputs["pdf"], problems, progress)
     if "html" in outputs:
@@ -370,9 +413,10 @@ def _write_pdf(
     try:
         styles = style_path(workspace, "fonts.css").parent
         limits = workspace.manual.limits
+        # A stable /ID from the document itself: the same document gives the same bytes.
         log = render_pdf_isolated(
             document, styles, [workspace.root, DEFAULT_STYLES], tmp,
-            limits.pdf_timeout_seconds, limits.pdf_memory_mb, progress,
+            limits.pdf_timeout_seconds, limits.pdf_memory_mb, progress, identifier=key[:32],
         )
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())

@@ -21,6 +21,7 @@ from vimanual.rules.markdown import ParsedBody, parse_body
 from vimanual.rules.media import ImageChecker
 from vimanual.rules.prose import TermRule, check_sensitive, check_terminology, check_todos, prose, wording
 from vimanual.rules.terminology import load_terminology
+from vimanual.rules.variants import check_variants
 from vimanual.workspace import MANUAL_FILE, Chapter, Workspace, inspect_workspace
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
@@ -114,6 +115,7 @@ def _chapter_hits(
         *images.check(body),
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
+        *check_variants(body, workspace.manual.codes),
     ]
     if not errors_only:  # these rules only ever warn
         hits += [

@@ -10,6 +10,7 @@ from vimanual.errors import VimanualError
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
+VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
 
 
 def is_slug(value: object) -> bool:
@@ -28,6 +29,23 @@ def check_slug(value: str, what: str = "chapter slug") -> str:
         raise VimanualError(
             f"invalid {what} {value!r}",
             "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit",
+        )
+    return value
+
+
+def is_version(value: object) -> bool:
+    """True when ``value`` is a valid edition label such as ``1.0`` or ``2027.1-rc1``."""
+    return (isinstance(value, str) and VERSION_RE.fullmatch(value) is not None
+            and ".." not in value and value.casefold() != "working")
+
+
+def check_version(value: str) -> str:
+    """Return ``value`` if it is a valid edition label, else raise a usage error naming the rule."""
+    if not is_version(value):
+        raise VimanualError(
+            f"invalid edition version {value!r}",
+            "a version is 1-32 characters of A-Z, a-z, 0-9, '.', '+' and '-', starting with a "
+            "letter or digit, without '..' (and not 'working'), e.g. 1.0 or 2027.1-rc1",
         )
     return value
 

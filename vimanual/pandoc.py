@@ -90,8 +90,19 @@ def pandoc_version() -> str:
     return version
 
 
-def chapter_args(slug: str, bibliography: Path | None = None, csl: Path | None = None) -> list[str]:
-    """The options a chapter is converted with (part of its cache key)."""
+ONLY_FILTER = Path(__file__).parent / "filters" / "only.lua"
+
+
+def chapter_args(
+    slug: str, bibliography: Path | None = None, csl: Path | None = None, jurisdiction: str | None = None,
+) -> list[str]:
+    """The options a chapter is converted with (part of its cache key).
+
+    The 'only' filter (shipped with vimanual, so trusted) keeps the ``::: {.only
+    jurisdiction="UK"}`` passages for ``jurisdiction`` and drops the others; without a
+    jurisdiction it keeps them all, each labelled. pandoc's --sandbox limits readers and
+    writers, not this filter, which reads and writes nothing.
+    """
     args = [
         "--from", MARKDOWN_READER,
         "--to", "html5",
@@ -99,7 +110,10 @@ def chapter_args(slug: str, bibliography: Path | None = None, csl: Path | None =
         f"--id-prefix={slug}--",
         "--wrap=none",
         "--syntax-highlighting=none",
+        f"--lua-filter={ONLY_FILTER}",
     ]
+    if jurisdiction:
+        args.append(f"--metadata=vimanual-jurisdiction:{jurisdiction}")
     if bibliography is not None:
         args += [
             "--citeproc", f"--bibliography={bibliography}",

@@ -58,6 +58,7 @@ def render_pdf(
     on_stage: Callable[[str, int, int], None] | None = None,
     *,
     tagged: bool = True,
+    identifier: str | None = None,
 ) -> FetchLog:
     """Lay out ``html`` and write the PDF to ``target`` (the caller makes that atomic).
 
@@ -86,7 +87,10 @@ def render_pdf(
         on_stage("write", 0, log.pages)
     # pdf_tags is passed too: the variant only fills options left at None, and
     # WeasyPrint's default for pdf_tags is False, not None.
-    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
+    options: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
+    if identifier:
+        # The file identifier (/ID); WeasyPrint otherwise writes none or a random one.
+        options["pdf_identifier"] = identifier.encode("ascii")
     rendered.write_pdf(target, **options)
     if on_stage:
         on_stage("write", log.pages, log.pages)
@@ -101,6 +105,7 @@ def render_pdf_isolated(
     timeout: float,
     memory_mb: int,
     on_stage: Callable[[str, int, int], None] | None = None,
+    identifier: str | None = None,
 ) -> FetchLog:
     """``render_pdf`` in a child process with a wall-clock timeout and a memory cap.
 
@@ -121,6 +126,7 @@ def render_pdf_isolated(
         request = {
             "html": str(source), "base_dir": str(base_dir), "target": str(target),
             "allowed_roots": [str(root) for root in allowed_roots], "memory_mb": memory_mb,
+            "identifier": identifier,
         }
         command = [sys.executable, "-m", "vimanual.pdf"]
         proc = subprocess.Popen(
@@ -189,6 +195,7 @@ def _worker() -> None:
         [Path(root) for root in request["allowed_roots"]],
         Path(request["target"]),
         stage,
+        identifier=request.get("identifier"),
     )
     print(json.dumps({"pages": log.pages, "refused": log.refused}), flush=True)
 
