@@ -523,7 +523,7 @@ def accept(
         atomic_write(chapter_path, text)
         if new_manual is not None:
             atomic_write(root / MANUAL_FILE, new_manual)
-        new_hash = content_hash(text.encode("utf-8"))
+        new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root)
         _record_decision(root, contribution_id, Decision(
             "accept", person, utc_now(), chapter=slug, revision=revision.number,
             content_hash=new_hash, previous=previous,
