@@ -159,8 +159,8 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     """Load one chapter file; problems instead of a Chapter when it cannot be read."""
     path = root / CHAPTERS_DIR / f"{slug}.md"
     where = f"{CHAPTERS_DIR}/{slug}.md"
-    if path.is_symlink():
-        return None, [Problem(where, None, "chapter file is a symbolic link",
+    if path.is_symlink() or not is_within(path.resolve(), root.resolve()):
+        return None, [Problem(where, None, "chapter file is a symbolic link (or lies outside the workspace)",
                               "replace the link with the file itself")]
     try:
         raw_text = read_text(path, where, MAX_CHAPTER_BYTES)
