@@ -70,7 +70,9 @@ TRAVERSAL = ["..%2f..%2f..%2f..%2fpwned.png", "%2e%2e%2f%2e%2e%2fpwned.png", "..
 
 
 @pytest.mark.parametrize("payload", TRAVERSAL)
-def test_extract_media_traversal_writes_nothing_outside_the_contribution(tmp_path: Path, payload: str) -> None:
+def test_extract_media_traversal_writes_nothing_outside_the_contribution(
+    tmp_path: Path, payload: str
+) -> None:
     ws = _workspace(tmp_path)
     original = _real_docx(tmp_path)
     hostile = _rewrite_docx(original, {_media_name(original): f"word/media/{payload}"})

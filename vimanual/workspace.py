@@ -18,6 +18,7 @@ from vimanual.yamlio import Document, parse_yaml, read_text
 MANUAL_FILE = "manual.yaml"
 CHAPTERS_DIR = "chapters"
 MAX_CHAPTER_BYTES = 5_000_000
+MAX_FRONT_MATTER_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,10 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     try:
         raw_text = read_text(path, where, MAX_CHAPTER_BYTES)
         front_text, front_line, body, body_line = split_front_matter(raw_text, where)
+        if len(front_text) > MAX_FRONT_MATTER_CHARS:
+            raise VimanualError(f"{where}:{front_line}: front matter is too large "
+                                f"({len(front_text):,} characters; the limit is {MAX_FRONT_MATTER_CHARS:,})",
+                                "front matter holds a title and a few keys; move the text to the body")
         doc = parse_yaml(front_text, where, front_line)
     except VimanualError as exc:
         return None, [_problem_from_error(exc, where)]
