@@ -32,7 +32,7 @@ from vimanual.fsutil import atomic_write, fsync_dir, safe_join, workspace_lock
 from vimanual.identity import utc_now
 from vimanual.intake import Converted, convert_submission, count_words, media_links, text_title
 from vimanual.manual_edit import add_chapter
-from vimanual.names import check_slug
+from vimanual.names import CONTRIBUTION_ID_RE, check_slug
 from vimanual.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
 from vimanual.workspace import (
     CHAPTERS_DIR,
@@ -50,7 +50,7 @@ DECISIONS_DIR = "decisions"
 HISTORY_DIR = ".history"
 STATES = ("submitted", "accepted", "declined", "withdrawn")
 ACTIONS = ("accept", "decline", "withdraw")
-ID_RE = re.compile(r"\d{8}-[a-z0-9]{2,16}-[a-z0-9][a-z0-9-]{0,63}-[0-9a-f]{6}")
+ID_RE = CONTRIBUTION_ID_RE
 RECORD_HEADER = (
     "# A contribution to the manual (written by 'vimanual submit'; do not edit by hand).\n"
     "# Its state is derived from decisions/, one file per decision, so clones merge cleanly.\n"

@@ -10,11 +10,15 @@ from vimanual.errors import VimanualError
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
+CONTRIBUTION_ID_RE = re.compile(r"\d{8}-[a-z0-9]{2,16}-[a-z0-9][a-z0-9-]{0,63}-[0-9a-f]{6}")
+# Names that are devices on Windows (a workspace is shared through git, also to Windows).
+RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                      *(f"lpt{i}" for i in range(10))})
 
 
 def is_slug(value: object) -> bool:
     """True when ``value`` is a valid chapter slug: ``[a-z0-9][a-z0-9-]{0,63}``."""
-    return isinstance(value, str) and SLUG_RE.fullmatch(value) is not None
+    return isinstance(value, str) and SLUG_RE.fullmatch(value) is not None and value not in RESERVED
 
 
 def is_code(value: object) -> bool:
@@ -22,12 +26,18 @@ def is_code(value: object) -> bool:
     return isinstance(value, str) and CODE_RE.fullmatch(value) is not None
 
 
+def is_contribution_id(value: object) -> bool:
+    """True when ``value`` is a contribution id: ``<yyyymmdd>-<code>-<slug>-<6 hex>``."""
+    return isinstance(value, str) and CONTRIBUTION_ID_RE.fullmatch(value) is not None
+
+
 def check_slug(value: str, what: str = "chapter slug") -> str:
     """Return ``value`` if it is a valid slug, else raise a usage error naming the rule."""
     if not is_slug(value):
         raise VimanualError(
             f"invalid {what} {value!r}",
-            "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit",
+            "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit "
+            "(not a device name such as 'con')",
         )
     return value
 
