@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pikepdf
 
+from tests.pdfhtml import pdf_pages_text
+
 CANARY = "CANARY-7f3a9c-outside-the-workspace"
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -122,6 +124,8 @@ def assert_no_canary_in_html(text: str) -> None:
 def assert_no_canary_in_pdf(path: Path) -> None:
     """Neither the raw nor any decompressed stream of the PDF holds the canary; nothing is attached."""
     assert CANARY.encode() not in path.read_bytes()
+    text = " ".join(pdf_pages_text(path))  # glyph ids in the streams: read the text as a user would
+    assert CANARY not in text and CANARY.replace("-", "") not in text.replace("-", "").replace(" ", "")
     with pikepdf.open(path) as pdf:
         assert len(pdf.attachments) == 0
         for obj in pdf.objects:

@@ -69,6 +69,15 @@ def _evil_svg(canary: Path, url: str) -> bytes:
 <script>fetch("{url}/script")</script></svg>""".encode()
 
 
+def _hostile_imports(canary: Path, url: str) -> str:
+    """@import rules (they must open a stylesheet) of a stylesheet that would print the canary."""
+    evil = canary.parent / "evil.css"
+    evil.write_text(f'body::after {{ content: "{canary.read_text(encoding="utf-8").strip()}"; }}\n',
+                    encoding="utf-8")
+    return (f'@import url("file://{evil}");\n@import url("../../outside/evil.css");\n'
+            f'@import url("{url}/import.css");\n')
+
+
 def _hostile_css(canary: Path, url: str) -> str:
     return (f'@font-face {{ font-family: "Evil"; src: url("{url}/font.ttf"), url("file://{canary}"), '
             f'url("../../outside/canary.txt"); }}\n'
@@ -89,7 +98,8 @@ def test_a_hostile_build_reads_nothing_outside_and_sends_nothing(tmp_path: Path)
                 "media": {"evil.svg": _evil_svg(canary, server.url), "ok.png": PNG_1PX},
             },
             "styles": {
-                name: (DEFAULT_STYLES / name).read_text(encoding="utf-8") + _hostile_css(canary, server.url)
+                name: _hostile_imports(canary, server.url)
+                + (DEFAULT_STYLES / name).read_text(encoding="utf-8") + _hostile_css(canary, server.url)
                 for name in ("base.css", "print.css", "screen.css", "fonts.css")
             },
         })
@@ -124,6 +134,7 @@ def test_a_hostile_build_reads_nothing_outside_and_sends_nothing(tmp_path: Path)
     # The SVG with an external image and a script is refused at build time, with a reason.
     assert "the SVG contains '<script'" in result.output or "SVG" in result.output
     assert "outside the workspace" in result.output
+    assert "refused to fetch file://" in result.output  # the renderer asked, the fetcher said no
 
 
 def test_a_safe_svg_is_still_embedded(tmp_path: Path) -> None:
