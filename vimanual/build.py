@@ -20,7 +20,7 @@ from pathlib import Path
 
 from vimanual import __version__, book, pandoc
 from vimanual.errors import Problem, VimanualError
-from vimanual.fsutil import atomic_write, fsync_dir
+from vimanual.fsutil import atomic_write, fsync_dir, is_within
 from vimanual.glossary import Term, load_glossary
 from vimanual.names import check_slug, did_you_mean
 from vimanual.sanitize import FragmentContext, clean_fragment
@@ -97,6 +97,9 @@ class BuildResult:
 def style_path(workspace: Workspace, name: str) -> Path:
     """A style file from the workspace's styles/, else the tool's default."""
     own = workspace.root / "styles" / name
+    if own.is_symlink() and not is_within(own.resolve(), workspace.root.resolve()):
+        raise VimanualError(f"styles/{name} is a link to a file outside the workspace",
+                            f"replace styles/{name} with the file itself")
     return own if own.is_file() else DEFAULT_STYLES / name
 
 
@@ -377,7 +380,11 @@ def _styles_digest(workspace: Workspace) -> str:
     """Digest of every file the PDF renderer may read from the styles folder (fonts included)."""
     folder = style_path(workspace, "fonts.css").parent
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    # Files that resolve outside the allowed roots are never read by the renderer: skip them
+    # (a link to a device such as /dev/zero would never finish).
+    roots = (workspace.root.resolve(), DEFAULT_STYLES.resolve())
+    for path in sorted(p for p in folder.rglob("*")
+                       if any(is_within(p.resolve(), r) for r in roots) and p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -729,7 +729,10 @@ def review(
         return
     if _state(ctx).quiet:
         return
-    chapter = load_review_status(root_dir).review(slug)
+    from vimanual.fsutil import workspace_lock
+
+    with workspace_lock(root_dir):  # another command's accept may be halfway through its writes
+        chapter = load_review_status(root_dir).review(slug)
     cell = chapter.cells[event.jurisdiction]
     out = _out()
     out.print(f"Recorded {escape(event.decision)} by {escape(event.reviewer)} for {event.jurisdiction} "

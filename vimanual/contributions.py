@@ -32,7 +32,7 @@ from vimanual.fsutil import atomic_write, fsync_dir, safe_join, workspace_lock
 from vimanual.identity import utc_now
 from vimanual.intake import Converted, convert_submission, count_words, media_links, text_title
 from vimanual.manual_edit import add_chapter
-from vimanual.names import check_slug
+from vimanual.names import CONTRIBUTION_ID_RE, check_slug
 from vimanual.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
 from vimanual.workspace import (
     CHAPTERS_DIR,
@@ -50,7 +50,7 @@ DECISIONS_DIR = "decisions"
 HISTORY_DIR = ".history"
 STATES = ("submitted", "accepted", "declined", "withdrawn")
 ACTIONS = ("accept", "decline", "withdraw")
-ID_RE = re.compile(r"\d{8}-[a-z0-9]{2,16}-[a-z0-9][a-z0-9-]{0,63}-[0-9a-f]{6}")
+ID_RE = CONTRIBUTION_ID_RE
 RECORD_HEADER = (
     "# A contribution to the manual (written by 'vimanual submit'; do not edit by hand).\n"
     "# Its state is derived from decisions/, one file per decision, so clones merge cleanly.\n"
@@ -192,14 +192,19 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
     """Load one contribution (record, revisions and decisions), naming the file of any damage."""
     folder = _folder(root, contribution_id)
     where = f"{CONTRIBUTIONS_DIR}/{contribution_id}/{RECORD}"
-    data = load_yaml(folder / RECORD, where).data
+    data = load_yaml(safe_join(folder, RECORD), where).data
     revisions = []
     for index, item in enumerate(data.get("revisions") or []):
         try:
-            revisions.append(Revision(**item))
+            revision = Revision(**item)
         except TypeError:
             raise VimanualError(f"{where}: revision {index + 1} is not valid",
                                 "restore the file from git") from None
+        # A state file never names a path: the revision's file is always r<number>.md.
+        if not isinstance(revision.number, int) or revision.file != f"r{revision.number}.md":
+            raise VimanualError(f"{where}: revision {index + 1} names the file {str(revision.file)[:80]!r} "
+                                f"(expected 'r{index + 1}.md')", "restore the file from git")
+        revisions.append(revision)
     if not revisions:
         raise VimanualError(f"{where}: no revisions", "restore the file from git")
     return Contribution(
@@ -220,7 +225,7 @@ def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
     found: list[Decision] = []
     for name in sorted(n for n in os.listdir(folder) if n.endswith(".yaml") and not n.startswith(".")):
         file_where = f"{where}/{DECISIONS_DIR}/{name}"
-        data = load_yaml(folder / name, file_where).data
+        data = load_yaml(safe_join(folder, name), file_where).data
         try:
             decision = Decision(**data)
         except TypeError:
@@ -408,7 +413,7 @@ def revise(
                     "nothing to revise; change the text or the file, then submit again",
                 )
             for name in converted.media:
-                target = folder / "media" / name
+                target = safe_join(folder, "media", name)
                 target.parent.mkdir(exist_ok=True)
                 if not target.exists():  # names are content hashes: an existing one is the same image
                     os.replace(staging / "media" / name, target)
@@ -512,8 +517,8 @@ def accept(
         folder = _folder(root, contribution_id)
         revision = current.latest
         where = f"{CONTRIBUTIONS_DIR}/{contribution_id}/{revision.file}"
-        markdown = read_text(folder / revision.file, where, 10_000_000)
-        chapter_path = root / CHAPTERS_DIR / f"{slug}.md"
+        markdown = read_text(safe_join(folder, revision.file), where, 10_000_000)
+        chapter_path = safe_join(root, CHAPTERS_DIR, f"{slug}.md")
         text = _chapter_text(root, manual, current, markdown, slug, where)
         new_manual = None
         if slug not in manual.chapters:
@@ -523,7 +528,7 @@ def accept(
         atomic_write(chapter_path, text)
         if new_manual is not None:
             atomic_write(root / MANUAL_FILE, new_manual)
-        new_hash = content_hash(text.encode("utf-8"))
+        new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root)
         _record_decision(root, contribution_id, Decision(
             "accept", person, utc_now(), chapter=slug, revision=revision.number,
             content_hash=new_hash, previous=previous,
@@ -538,7 +543,7 @@ def _chapter_text(
     """Front matter merged from the existing chapter, the submission and the contribution, validated."""
     submitted, _, body = _front_matter(markdown, where)
     existing: dict[str, Any] = {}
-    chapter_path = root / CHAPTERS_DIR / f"{slug}.md"
+    chapter_path = safe_join(root, CHAPTERS_DIR, f"{slug}.md")
     if chapter_path.is_file():
         with contextlib.suppress(VimanualError):
             raw = read_text(chapter_path, f"{CHAPTERS_DIR}/{slug}.md", 10_000_000)
@@ -582,7 +587,7 @@ def _copy_media(folder: Path, root: Path, contribution_id: str, markdown: str) -
     names = sorted(media_links(markdown))
     target_dir = safe_join(root, CHAPTERS_DIR, "media", contribution_id)
     for name in names:
-        source = folder / "media" / name
+        source = safe_join(folder, "media", name)
         if not source.is_file():
             raise VimanualError(f"{CONTRIBUTIONS_DIR}/{contribution_id}/media/{name} is missing",
                                 "restore the contribution's media folder from git")
@@ -599,7 +604,7 @@ def _keep_previous(root: Path, slug: str, chapter_path: Path) -> str | None:
     raw = chapter_path.read_bytes()
     stamp = re.sub(r"[^0-9]", "", utc_now())[:14]
     rel = f"{CHAPTERS_DIR}/{HISTORY_DIR}/{slug}/{stamp}-{hashlib.sha256(raw).hexdigest()[:12]}.md"
-    atomic_write(root / rel, raw)
+    atomic_write(safe_join(root, rel), raw)
     return rel
 
 

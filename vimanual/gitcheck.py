@@ -65,6 +65,39 @@ def committed_event_changes(root: Path, folder: str) -> list[Problem]:
             kind = _KINDS.get(status[:1], status)
             problems.append(Problem(path, None, f"committed review event is {kind} in the working tree",
                                     _HINT.format(commit="HEAD", path=path), rule="history"))
+    reported = {p.file for p in problems}
+    problems.extend(p for p in _rewritten_events(root, spec) if p.file not in reported)
+    return problems
+
+
+def _rewritten_events(root: Path, spec: str) -> list[Problem]:
+    """Events git has seen in any commit it still knows (the reflog included) that the current
+    history lacks or holds with other bytes: the trace of a rewritten history (amend, rebase,
+    reset) that removed or changed a review event."""
+    seen: dict[str, tuple[str, str]] = {}  # path -> (blob as first recorded, commit)
+    log_args = ("log", "--reflog", "--all", "--reverse", "--no-renames", "--relative", "--raw",
+                "--no-abbrev", "--diff-filter=AM", "--format=commit %h", "--", spec)
+    commit = ""
+    for line in _checked(root, *log_args).splitlines():
+        if line.startswith("commit "):
+            commit = line.removeprefix("commit ")
+        elif line.startswith(":") and "\t" in line:
+            fields, path = line.split("\t", 1)
+            blob = fields.split()[3]
+            seen.setdefault(path, (blob, commit))
+    current: dict[str, str] = {}
+    for line in _checked(root, "ls-tree", "-r", "HEAD", "--", spec).splitlines():
+        fields, path = line.split("\t", 1)
+        current[path] = fields.split()[2]
+    problems = []
+    for path, (blob, commit) in sorted(seen.items()):
+        in_head = current.get(path)
+        if in_head == blob:
+            continue
+        what = "is missing from" if in_head is None else "differs in"
+        problems.append(Problem(path, None, f"review event recorded in commit {commit} {what} the current "
+                                "history (was the history rewritten?)",
+                                _HINT.format(commit=commit, path=path), rule="history"))
     return problems
 
 

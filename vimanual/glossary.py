@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vimanual.errors import Problem, VimanualError
+from vimanual.fsutil import safe_join
 from vimanual.yamlio import load_yaml
 
 GLOSSARY_FILE = "glossary.yaml"
@@ -40,7 +41,7 @@ def load_glossary(root: Path) -> tuple[list[Term], list[Problem]]:
     if not path.exists():
         return [], []
     try:
-        doc = load_yaml(path, GLOSSARY_FILE)
+        doc = load_yaml(safe_join(root, GLOSSARY_FILE), GLOSSARY_FILE)
     except VimanualError as exc:
         return [], [Problem(GLOSSARY_FILE, None, exc.message, exc.hint)]
     raw = doc.data.get("terms")

@@ -57,6 +57,8 @@ def run_pandoc(
     ``memory_mb`` caps pandoc's heap (its runtime's ``-M`` option): past it pandoc stops
     with "heap exhausted" instead of growing without bound.
     """
+    if args != ["--version"]:
+        pandoc_version()  # every path that runs pandoc refuses a version with known escapes
     heap = ["+RTS", f"-M{memory_mb}m", "-RTS"] if memory_mb else []
     command = [pandoc_path(), *heap, "--sandbox", *args]
     try:

@@ -25,7 +25,7 @@ from typing import Any
 
 from vimanual import __version__
 from vimanual.errors import Problem, VimanualError
-from vimanual.fsutil import atomic_write, workspace_lock
+from vimanual.fsutil import atomic_write, safe_join, workspace_lock
 from vimanual.identity import resolve_person, utc_now
 from vimanual.names import is_code, is_slug
 from vimanual.schema import Manual
@@ -599,7 +599,7 @@ def record_review(
             chapter=slug, jurisdiction=code, decision=decision, reviewer=reviewer, time=utc_now(),
             content_hash=chapter.content_hash, comment=text,
         ).sealed()
-        path = root / REVIEWS_DIR / slug / event.file_name
+        path = safe_join(root, REVIEWS_DIR, slug, event.file_name)
         if path.exists():  # never overwrite a fact; same name means same digest, same event
             raise VimanualError(f"{event.rel} already exists", "try again")
         atomic_write(path, dump_event(event))

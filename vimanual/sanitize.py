@@ -84,6 +84,34 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+# What an SVG used as a picture may not hold: anything that runs, or reaches outside the
+# file (external images, fonts, stylesheets, entities). Internal references ("#id") and
+# inline data: images are fine. The PDF renderer's fetcher refuses the rest anyway; this
+# refuses such a file at build time, with a message, before any renderer sees it.
+_SVG_FORBIDDEN_RE = re.compile(
+    rb"<!DOCTYPE|<!ENTITY|<\?xml-stylesheet|<script|<foreignObject|<iframe|<object|<embed"
+    rb"|@import|<[^>]*\son[a-z]+\s*=",
+    re.IGNORECASE,
+)
+_SVG_REFERENCE_RE = re.compile(
+    rb"""(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')|url\(\s*["']?([^"')\s]*)""", re.IGNORECASE
+)
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG picture is unsafe to embed ("has a script", "refers to ..."), or None."""
+    forbidden = _SVG_FORBIDDEN_RE.search(data)
+    if forbidden:
+        found = forbidden.group(0).decode("ascii", "replace").rstrip("= \t\r\n").split()[-1]
+        return f"contains '{found}'"
+    for match in _SVG_REFERENCE_RE.finditer(data):
+        target = next(g for g in match.groups() if g is not None).decode("utf-8", "replace")
+        target = IGNORED_IN_URL_RE.sub("", target)
+        if target and not target.startswith("#") and not target.lower().startswith("data:image/"):
+            return f"refers to an external resource '{target[:60]}'"
+    return None
+
+
 def _scheme(url: str) -> str | None:
     match = SCHEME_RE.match(IGNORED_IN_URL_RE.sub("", url))
     return match.group(1).lower() if match else None
@@ -124,13 +152,21 @@ def _image(ctx: FragmentContext, value: str) -> str | None:
         ctx.report(f"image '{value[:80]}' not found", "check the path (relative to chapters/)",
                    "missing-image")
         return None
-    data = path.read_bytes()[: MAX_IMAGE_BYTES + 1]
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_IMAGE_BYTES + 1)
     mime = sniff_image(data)
     if len(data) > MAX_IMAGE_BYTES or mime is None:
         ctx.report(f"image '{value[:80]}' removed: not a PNG, JPEG, GIF, WebP or SVG file "
                    f"under {MAX_IMAGE_BYTES:,} bytes", "convert or shrink the image",
                    "bad-image")
         return None
+    if mime == "image/svg+xml":
+        unsafe = svg_problem(data)
+        if unsafe:
+            ctx.report(f"image '{value[:80]}' removed: the SVG {unsafe}",
+                       "export the drawing again as a plain SVG (or PNG) without scripts, "
+                       "links or external images", "unsafe-image")
+            return None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 

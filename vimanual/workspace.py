@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from vimanual.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
 from vimanual.fsutil import is_within
@@ -16,6 +18,7 @@ from vimanual.yamlio import Document, parse_yaml, read_text
 MANUAL_FILE = "manual.yaml"
 CHAPTERS_DIR = "chapters"
 MAX_CHAPTER_BYTES = 5_000_000
+MAX_FRONT_MATTER_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,58 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
     )
 
 
-def content_hash(raw: bytes) -> str:
-    """SHA-256 of source bytes with line endings normalised, so CRLF vs LF is not a change."""
+# Local files a chapter's Markdown refers to: inline links and images "](target" (or
+# "](<target with spaces>"), and reference definitions "[id]: target".
+_REFERENCE_RE = re.compile(
+    r"\]\(\s*(?:<([^>\n]+)>|([^\s)]+))"
+    r"|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))",
+    re.MULTILINE,
+)
+_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def referenced_files(text: str, base: Path, root: Path) -> list[Path]:
+    """The regular files inside ``root`` that ``text`` links to relative to ``base``, in order."""
+    found: dict[Path, None] = {}
+    root_resolved = root.resolve()
+    for match in _REFERENCE_RE.finditer(text):
+        target = next(group for group in match.groups() if group is not None)
+        target = target.split("#", 1)[0].split("?", 1)[0]
+        if (not target or target.startswith(("/", "\\")) or target.endswith(".md")
+                or _URL_SCHEME_RE.match(target)):
+            continue  # a URL, or a link to another chapter (which has its own approvals)
+        try:
+            path = (base / unquote(target)).resolve()
+        except (OSError, ValueError):
+            continue
+        if path not in found and is_within(path, root_resolved) and path.is_file():
+            found[path] = None
+    return list(found)
+
+
+def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None) -> str:
+    """SHA-256 of source bytes with line endings normalised, so CRLF vs LF is not a change.
+
+    With ``base`` (the folder relative links resolve from, e.g. chapters/) and ``root`` (the
+    workspace), the hash also covers every local file the text links to, images above all:
+    sha256(text + for each file in order: its path, NUL, the SHA-256 of its bytes). Changing
+    one byte of a chapter or of an image it shows makes every approval of it stale. Text
+    without local references hashes exactly as its bytes alone.
+    """
     normalised = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return hashlib.sha256(normalised).hexdigest()
+    digest = hashlib.sha256(normalised)
+    if base is not None:
+        root = root or base
+        text = normalised.decode("utf-8", "replace")
+        files = referenced_files(text, base, root)
+        if files:
+            digest.update(b"\0")
+        for path in files:
+            with open(path, "rb") as handle:
+                file_digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            rel = path.relative_to(root.resolve()).as_posix()
+            digest.update(f"{rel}\0{file_digest}\n".encode())
+    return digest.hexdigest()
 
 
 def split_front_matter(text: str, where: str) -> tuple[str, int, str, int]:
@@ -109,12 +160,16 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     """Load one chapter file; problems instead of a Chapter when it cannot be read."""
     path = root / CHAPTERS_DIR / f"{slug}.md"
     where = f"{CHAPTERS_DIR}/{slug}.md"
-    if path.is_symlink():
-        return None, [Problem(where, None, "chapter file is a symbolic link",
+    if path.is_symlink() or not is_within(path.resolve(), root.resolve()):
+        return None, [Problem(where, None, "chapter file is a symbolic link (or lies outside the workspace)",
                               "replace the link with the file itself")]
     try:
         raw_text = read_text(path, where, MAX_CHAPTER_BYTES)
         front_text, front_line, body, body_line = split_front_matter(raw_text, where)
+        if len(front_text) > MAX_FRONT_MATTER_CHARS:
+            raise VimanualError(f"{where}:{front_line}: front matter is too large "
+                                f"({len(front_text):,} characters; the limit is {MAX_FRONT_MATTER_CHARS:,})",
+                                "front matter holds a title and a few keys; move the text to the body")
         doc = parse_yaml(front_text, where, front_line)
     except VimanualError as exc:
         return None, [_problem_from_error(exc, where)]
@@ -125,7 +180,7 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
         front=front,
         body=body,
         body_line=body_line,
-        content_hash=content_hash(path.read_bytes()),
+        content_hash=content_hash(path.read_bytes(), root / CHAPTERS_DIR, root),
     )
     return chapter, problems
 

@@ -173,6 +173,14 @@ def _construct(
     loader: Any, node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int], offset: int
 ) -> Any:
     lines.setdefault(path, node.start_mark.line + 1 + offset)
+    # Mappings and sequences are built here, not by the constructor: refuse any tag on them
+    # ('!!python/object/apply:os.system [...]' would otherwise pass as a plain list).
+    plain: dict[type, str] = {yaml.MappingNode: "tag:yaml.org,2002:map",
+                              yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    expected = plain.get(type(node))
+    if expected is not None and node.tag != expected:
+        raise _Refused(f"could not determine a constructor for the tag {node.tag!r}", node.start_mark,
+                       "state files hold plain data: remove the '!!' tag")
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

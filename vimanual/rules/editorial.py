@@ -37,7 +37,8 @@ def check_headings(parsed: ParsedBody) -> list[Hit]:
                             f"the first is on body line {first + 1}; give each section its own title"))
         else:
             seen[key] = block
-    for block, following in zip(parsed.blocks, [*parsed.blocks[1:], None], strict=True):
+    # an empty body has no blocks; otherwise pair each block with the one after it (None at the end)
+    for block, following in zip(parsed.blocks, [*parsed.blocks[1:], None][: len(parsed.blocks)], strict=True):
         if block.kind != "heading":
             continue
         if following is None or (following.kind == "heading" and following.level <= block.level):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vimanual.errors import Problem, VimanualError
+from vimanual.fsutil import is_within
 from vimanual.rules.prose import TermRule, term_pattern
 from vimanual.yamlio import parse_yaml, read_text
 
@@ -26,6 +27,9 @@ def load_terminology(root: Path) -> tuple[list[TermRule], list[Problem]]:
     """Validated terminology rules; every mistake in the file is a Problem with its line."""
     path, where = terminology_file(root)
     try:
+        if path.is_symlink() and not is_within(path.resolve(), root.resolve()):
+            raise VimanualError(f"{where} is a link to a file outside the workspace",
+                                "replace the link with the file itself")
         doc = parse_yaml(read_text(path, where), where)
     except VimanualError as exc:
         return [], [Problem(where, None, exc.message, exc.hint, "terminology-file")]

@@ -1,0 +1,199 @@
+"""Promises 6 and 7: no submission or decision is lost or torn; concurrent use is serialised.
+
+The real CLI (vimanual.cli's Typer app, exactly what ``python -m vimanual`` runs) is started
+in forked child processes, so hundreds of runs stay cheap: the interpreter and imports are
+already loaded, and SIGKILL hits a process in the middle of real work. ``release`` is not in
+the loop yet (it lives on another branch).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
+from vimanual.contributions import list_contributions, load_contribution
+from vimanual.review import load_events
+from vimanual.workspace import content_hash, load_workspace
+
+KILLS = 210
+PARALLEL = 4
+
+
+def _workspace(tmp_path: Path) -> Path:
+    ws = build_file_tree(tmp_path / "ws", {
+        "manual.yaml": manual_yaml(chapters=["alpha", "beta"]),
+        "chapters": {"alpha.md": chapter_md("Alpha", "## A\n\nText.\n", lead="UK"),
+                     "beta.md": chapter_md("Beta", "## B\n\nText.\n", lead="AU")},
+    })
+    (tmp_path / "sub.md").write_text("# Beta\n\nSubmitted text.\n", encoding="utf-8")
+    return ws
+
+
+def _child(args: list[str], env: dict[str, str], out: Path | None = None) -> int:
+    """Fork and run the CLI with ``args`` in the child; return the child's pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70
+    try:
+        os.environ.update(env)
+        if out is not None:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+        from vimanual.cli import app
+
+        try:
+            app(args, prog_name="vimanual")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os._exit(code)
+
+
+def _submit_one(ws: Path, tmp_path: Path) -> str:
+    result = run("-C", ws, "submit", tmp_path / "sub.md", "--chapter", "beta", "--jurisdiction", "AU",
+                 "--as", "Bea", "--json")
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.output)["id"])
+
+
+def _state_is_consistent(ws: Path) -> None:
+    workspace = load_workspace(ws)  # manual.yaml and every chapter parse
+    loaded = load_events(ws)
+    assert loaded.problems == []
+    for event in loaded.events:
+        assert event.compute_digest() == event.digest
+    for contribution in list_contributions(ws):  # every record and decision parses
+        folder = ws / "contributions" / contribution.id
+        for revision in contribution.revisions:
+            assert content_hash((folder / revision.file).read_bytes()) == revision.sha256
+    assert {"alpha", "beta"} <= set(workspace.chapters)
+
+
+def test_sigkill_at_random_moments_loses_and_tears_nothing(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    committed = [_submit_one(ws, tmp_path) for _ in range(3)]
+    revisions = {p: p.read_bytes() for i in committed for p in (ws / "contributions" / i).glob("r*.md")}
+    texts = {(ws / "chapters" / "beta.md").read_bytes()}
+    env = {"VIMANUAL_LOCK_TIMEOUT": "5"}
+    rng = random.Random(9)
+    operations: list[Callable[[], list[str]]] = [
+        lambda: ["-C", str(ws), "submit", str(tmp_path / "sub.md"), "--chapter", "beta",
+                 "--jurisdiction", "AU", "--as", "Bea"],
+        lambda: ["-C", str(ws), "accept", rng.choice(committed), "--as", "Ed"],
+        lambda: ["-C", str(ws), "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer"],
+        lambda: ["-C", str(ws), "review", "beta", "-j", "AU", "--comment", "-m", "ok", "--as",
+                 "Alan Reviewer"],
+    ]
+    killed = 0
+    started = time.monotonic()
+    while killed < KILLS:
+        pids = [_child(rng.choice(operations)(), env, tmp_path / "child.log") for _ in range(PARALLEL)]
+        time.sleep(rng.uniform(0.0, 0.12))
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            _, status = os.waitpid(pid, 0)
+            killed += os.WIFSIGNALED(status)
+        if rng.random() < 0.1:  # the accepted text changes the chapter: remember every version
+            texts.add((ws / "chapters" / "beta.md").read_bytes())
+            _state_is_consistent(ws)
+    assert time.monotonic() - started < 90
+    _state_is_consistent(ws)
+    for path, data in revisions.items():  # committed revisions never change
+        assert path.read_bytes() == data
+    accepted = {load_contribution(ws, i).latest.sha256 for i in committed}
+    beta = (ws / "chapters" / "beta.md").read_bytes()
+    assert beta in texts or "Submitted text." in beta.decode()  # wholly old or wholly new
+    assert len(accepted) == 1
+    # Leftover hidden temp files and staging folders break no command.
+    for command in (["status"], ["contributions"], ["verify"], ["check"], ["build", "--format", "html"]):
+        result = run("-C", ws, *command)
+        assert result.exit_code in (0, 1), (command, result.output)
+        assert "Traceback" not in result.output
+    assert run("-C", ws, "verify").exit_code == 0
+
+
+def test_eight_processes_are_serialised_not_corrupted(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    env = {"VIMANUAL_LOCK_TIMEOUT": "20"}
+    pids = []
+    for worker in range(8):
+        pid = os.fork()
+        if pid:
+            pids.append(pid)
+            continue
+        try:  # the child runs 25 operations one after another and logs each outcome
+            log = []
+            last_id = ""
+            for step in range(25):
+                kind = ("submit", "accept", "review", "comment")[step % 4]
+                if kind == "submit":  # a new chapter each time: accepting it edits manual.yaml
+                    args = ["submit", str(tmp_path / "sub.md"), "--chapter", f"new-{worker}-{step}",
+                            "--jurisdiction", "AU", "--as", "Bea", "--json"]
+                elif kind == "accept":
+                    args = ["accept", last_id or "none", "--as", "Ed", "--json"]
+                elif kind == "review":
+                    args = ["review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer"]
+                else:
+                    args = ["review", "beta", "-j", "AU", "--comment", "-m", f"w{worker}s{step}",
+                            "--as", "Alan Reviewer"]
+                result = run("-C", ws, *args, env=env)
+                if kind == "submit" and result.exit_code == 0:
+                    last_id = json.loads(result.output)["id"]
+                log.append({"kind": kind, "code": result.exit_code, "output": result.output,
+                            "chapter": f"new-{worker}-{step - 1}"})
+            (tmp_path / f"log{worker}.json").write_text(json.dumps(log), encoding="utf-8")
+        finally:
+            os._exit(0)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    logs = [e for w in range(8) for e in json.loads((tmp_path / f"log{w}.json").read_text(encoding="utf-8"))]
+    assert len(logs) == 200
+    for entry in logs:
+        assert entry["code"] == 0 or "busy" in entry["output"], entry
+    ok = {kind: sum(1 for e in logs if e["kind"] == kind and e["code"] == 0)
+          for kind in ("submit", "accept", "review", "comment")}
+    ids = [json.loads(e["output"])["id"] for e in logs if e["kind"] == "submit" and e["code"] == 0]
+    assert len(set(ids)) == len(ids) == ok["submit"] == len(list_contributions(ws))
+    events = load_events(ws).events
+    assert sum(1 for e in events if e.chapter == "alpha") == ok["review"]
+    assert sum(1 for e in events if e.chapter == "beta") == ok["comment"]
+    # Every accepted new chapter is in manual.yaml exactly once (a lost update would drop one).
+    accepted = sorted(e["chapter"] for e in logs if e["kind"] == "accept" and e["code"] == 0)
+    chapters = load_workspace(ws).manual.chapters
+    assert ok["accept"] > 0 and sorted(c for c in chapters if c.startswith("new-")) == accepted
+    for slug in accepted:
+        assert (ws / "chapters" / f"{slug}.md").is_file()
+
+
+def test_a_killed_lock_holder_leaves_no_lock_behind(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    pid = os.fork()
+    if not pid:
+        try:
+            from vimanual.fsutil import workspace_lock
+
+            with workspace_lock(ws):
+                (tmp_path / "holding").touch()
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    while not (tmp_path / "holding").exists():
+        time.sleep(0.01)
+    busy = run("-C", ws, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer",
+               env={"VIMANUAL_LOCK_TIMEOUT": "0.3"})
+    assert busy.exit_code == 2 and "workspace busy" in busy.output
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    after = run("-C", ws, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer",
+                env={"VIMANUAL_LOCK_TIMEOUT": "2"})
+    assert after.exit_code == 0, after.output
