@@ -2,8 +2,8 @@
 
 The real CLI (vimanual.cli's Typer app, exactly what ``python -m vimanual`` runs) is started
 in forked child processes, so hundreds of runs stay cheap: the interpreter and imports are
-already loaded, and SIGKILL hits a process in the middle of real work. ``release`` is not in
-the loop yet (it lives on another branch).
+already loaded, and SIGKILL hits a process in the middle of real work. ``release`` has its
+own loop below: each attempt is slower (it lays out a PDF), so it is killed fewer times.
 """
 
 from __future__ import annotations
@@ -197,3 +197,35 @@ def test_a_killed_lock_holder_leaves_no_lock_behind(tmp_path: Path) -> None:
     after = run("-C", ws, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer",
                 env={"VIMANUAL_LOCK_TIMEOUT": "2"})
     assert after.exit_code == 0, after.output
+
+
+def test_sigkill_during_release_leaves_no_edition_or_a_whole_one(tmp_path: Path) -> None:
+    """Promise 6 for ``release``: a killed release leaves either no editions/VERSION or a
+    complete one that verifies, never a partial folder, and the next release cleans up."""
+    ws = _workspace(tmp_path)
+    for slug, code, person in (("alpha", "UK", "Ruth Reviewer"), ("alpha", "AU", "Alan Reviewer"),
+                               ("beta", "UK", "Ruth Reviewer"), ("beta", "AU", "Alan Reviewer")):
+        assert run("-C", ws, "review", slug, "-j", code, "--approve", "--as", person).exit_code == 0
+    rng = random.Random(7)
+    outcomes = {"killed": 0, "finished": 0}
+    for attempt in range(8):
+        version = f"1.{attempt}"
+        pid = _child(["-C", str(ws), "release", version, "--date", "2026-11-28"],
+                     {"VIMANUAL_USER": "Ed"}, tmp_path / "release.log")
+        time.sleep(rng.uniform(0.05, 2.5))
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        outcomes["killed" if os.WIFSIGNALED(status) else "finished"] += 1
+        released = ws / "editions" / version
+        if released.exists():
+            verified = run("-C", ws, "verify-edition", version)
+            assert verified.exit_code == 0, verified.output
+        assert sorted(p.name for p in (ws / "editions").iterdir() if not p.name.startswith(".")) == sorted(
+            p.name for p in (ws / "editions").iterdir() if (p / "manifest.yaml").is_file()
+        )
+    assert outcomes["killed"] >= 4, outcomes  # most attempts were interrupted mid-release
+    _state_is_consistent(ws)
+    final = run("-C", ws, "release", "2.0", "--date", "2026-11-28", env={"VIMANUAL_USER": "Ed"})
+    assert final.exit_code == 0, final.output
+    assert not [p for p in (ws / "editions").iterdir() if p.name.startswith(".staging-")]
+    assert run("-C", ws, "verify-edition", "2.0").exit_code == 0

@@ -126,6 +126,7 @@ def render_pdf_isolated(
         request = {
             "html": str(source), "base_dir": str(base_dir), "target": str(target),
             "allowed_roots": [str(root) for root in allowed_roots], "memory_mb": memory_mb,
+            "parent": os.getpid(),
             "identifier": identifier,
         }
         command = [sys.executable, "-m", "vimanual.pdf"]
@@ -176,6 +177,20 @@ def render_pdf_isolated(
                     pages=int(pages) if isinstance(pages, int) else 0)
 
 
+def _die_with_parent(parent: int) -> None:
+    """If the build that started this layout is killed, stop too (Linux), instead of
+    finishing a PDF nobody will collect and writing into a folder being cleaned up."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        sys.exit(1)
+
+
 def _worker() -> None:
     """Child side of ``render_pdf_isolated``: JSON request on stdin, JSON lines on stdout."""
     import json
@@ -183,6 +198,7 @@ def _worker() -> None:
     import sys
 
     request = json.loads(sys.stdin.read())
+    _die_with_parent(int(request["parent"]))
     cap = int(request["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
 
