@@ -18,8 +18,9 @@ from pathlib import Path
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from vimanual.contributions import list_contributions, load_contribution
+from vimanual.journal import INTENT
 from vimanual.review import load_events
-from vimanual.workspace import content_hash, load_workspace
+from vimanual.workspace import content_hash, inspect_workspace, load_workspace
 
 KILLS = 210
 PARALLEL = 4
@@ -229,3 +230,50 @@ def test_sigkill_during_release_leaves_no_edition_or_a_whole_one(tmp_path: Path)
     assert final.exit_code == 0, final.output
     assert not [p for p in (ws / "editions").iterdir() if p.name.startswith(".staging-")]
     assert run("-C", ws, "verify-edition", "2.0").exit_code == 0
+
+
+def test_a_killed_accept_of_a_new_chapter_is_completed_by_the_next_command(tmp_path: Path) -> None:
+    """accept of a new chapter changes the chapter, manual.yaml and a decision as one step:
+    wherever it is killed, the next command sees all three or none (vimanual.journal)."""
+    ws = _workspace(tmp_path)
+    ids = []
+    for index in range(12):
+        result = run("-C", ws, "submit", tmp_path / "sub.md", "--chapter", f"fresh-{index}",
+                     "--jurisdiction", "AU", "--as", "Bea", "--json")
+        assert result.exit_code == 0, result.output
+        ids.append(json.loads(result.output)["id"])
+    rng = random.Random(3)
+    killed = 0
+    for contribution_id in ids * 3:
+        pid = _child(["-C", str(ws), "accept", contribution_id, "--as", "Ed"], {}, tmp_path / "a.log")
+        time.sleep(rng.uniform(0.0, 0.06))
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        killed += os.WIFSIGNALED(status)
+        workspace, problems = inspect_workspace(ws)  # completes a half-done accept first
+        assert workspace is not None and problems == [], problems
+        listed = set(workspace.manual.chapters)
+        on_disk = {p.stem for p in (ws / "chapters").glob("*.md")}
+        assert listed == on_disk
+        for slug in listed - {"alpha", "beta"}:  # a listed new chapter has its accept decision
+            owner = next(i for i in ids if load_contribution(ws, i).chapter == slug)
+            assert load_contribution(ws, owner).state == "accepted"
+    assert killed >= 18, killed
+    assert not (ws / INTENT).exists()
+
+
+def test_an_intent_left_by_a_killed_accept_is_applied_once(tmp_path: Path) -> None:
+    """The intent file exactly as a process killed right after writing it leaves it."""
+    ws = _workspace(tmp_path)
+    manual = (ws / "manual.yaml").read_text(encoding="utf-8")
+    decision = "contributions/20261128-au-gamma-abcdef/decisions/20261128000000-accept-00aa.yaml"
+    (ws / INTENT).write_text(json.dumps({
+        "writes": {"chapters/gamma.md": chapter_md("Gamma", "## G\n\nText.\n", lead="AU"),
+                   "manual.yaml": manual.replace("- beta\n", "- beta\n- gamma\n")},
+        "creates": {decision: "action: accept\nby: Ed\nat: '2026-11-28T00:00:00.000000Z'\n"},
+    }), encoding="utf-8")
+    result = run("-C", ws, "status", "--json")
+    assert result.exit_code == 0, result.output
+    assert [c["slug"] for c in json.loads(result.stdout)["chapters"]] == ["alpha", "beta", "gamma"]
+    assert (ws / decision).is_file() and not (ws / INTENT).exists()
+    assert run("-C", ws, "check").exit_code == 0

@@ -729,9 +729,9 @@ def review(
         return
     if _state(ctx).quiet:
         return
-    from vimanual.fsutil import workspace_lock
+    from vimanual.journal import locked
 
-    with workspace_lock(root_dir):  # another command's accept may be halfway through its writes
+    with locked(root_dir):  # another command's accept may be halfway through its writes
         chapter = load_review_status(root_dir).review(slug)
     cell = chapter.cells[event.jurisdiction]
     out = _out()

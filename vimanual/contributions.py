@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from vimanual.errors import VimanualError
-from vimanual.fsutil import atomic_write, fsync_dir, safe_join, workspace_lock
+from vimanual.fsutil import atomic_write, fsync_dir, safe_join
 from vimanual.identity import utc_now
 from vimanual.intake import Converted, convert_submission, count_words, media_links, text_title
+from vimanual.journal import apply_together, locked
 from vimanual.manual_edit import add_chapter
 from vimanual.names import CONTRIBUTION_ID_RE, check_slug
 from vimanual.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
@@ -368,7 +369,7 @@ def submit(
         _check_submitted_front(manual, converted.markdown, source.name, final_title)
         revision = _revision(1, converted.markdown, converted, source, person, note)
         (staging / revision.file).write_text(converted.markdown, encoding="utf-8")
-        with workspace_lock(root):
+        with locked(root):
             contribution_id = _new_id(jurisdiction, chapter)
             while (contributions_dir(root) / contribution_id).exists():
                 contribution_id = _new_id(jurisdiction, chapter)
@@ -402,7 +403,7 @@ def revise(
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
         new_title = title or current.title
         _check_submitted_front(manual, converted.markdown, source.name, new_title)
-        with workspace_lock(root):
+        with locked(root):
             current = load_contribution(root, contribution_id)
             _check_open(current, "revise")
             revision = _revision(current.latest.number + 1, converted.markdown, converted, source, person,
@@ -451,11 +452,18 @@ def _check_open(contribution: Contribution, verb: str) -> None:
 # ---------------------------------------------------------------- decisions
 
 
-def _record_decision(root: Path, contribution_id: str, decision: Decision) -> None:
+def _decision_file(contribution_id: str, decision: Decision) -> tuple[str, str]:
+    """Workspace-relative path and text of a new decision file."""
     stamp = re.sub(r"[^0-9]", "", decision.at)[:20]
     name = f"{stamp}-{decision.action}-{secrets.token_hex(2)}.yaml"
     data = {k: v for k, v in vars(decision).items() if v not in (None, "")}
-    atomic_write(_folder(root, contribution_id) / DECISIONS_DIR / name, dump_yaml(data))
+    return f"{CONTRIBUTIONS_DIR}/{contribution_id}/{DECISIONS_DIR}/{name}", dump_yaml(data)
+
+
+def _record_decision(root: Path, contribution_id: str, decision: Decision) -> None:
+    _folder(root, contribution_id)  # refuses a contribution folder that links outside
+    rel, text = _decision_file(contribution_id, decision)
+    atomic_write(safe_join(root, rel), text)
 
 
 def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contribution:
@@ -463,7 +471,7 @@ def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contr
     reason = " ".join(reason.split())
     if not reason:
         raise VimanualError("a reason is required to decline", "pass --reason 'why it is declined'")
-    with workspace_lock(root):
+    with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "decline")
         if current.state == "accepted":
@@ -476,7 +484,7 @@ def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contr
 
 def withdraw(root: Path, contribution_id: str, person: str, reason: str = "") -> Contribution:
     """The contributor withdraws a contribution that is not (or no longer) the chapter's text."""
-    with workspace_lock(root):
+    with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "withdraw")
         if _person_key(person) != _person_key(current.contributor):
@@ -501,7 +509,7 @@ def accept(
     The chapter's previous text is kept under chapters/.history/<slug>/ so it is recoverable
     without git; images are copied to chapters/media/<id>/ and the links rewritten to match.
     """
-    with workspace_lock(root):
+    with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "accept")
         if current.state == "accepted":
@@ -525,14 +533,16 @@ def accept(
             new_manual = add_chapter(read_text(root / MANUAL_FILE, MANUAL_FILE), slug, after)
         media = _copy_media(folder, root, contribution_id, markdown)
         previous = _keep_previous(root, slug, chapter_path)
-        atomic_write(chapter_path, text)
-        if new_manual is not None:
-            atomic_write(root / MANUAL_FILE, new_manual)
         new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root)
-        _record_decision(root, contribution_id, Decision(
+        decision_rel, decision_text = _decision_file(contribution_id, Decision(
             "accept", person, utc_now(), chapter=slug, revision=revision.number,
             content_hash=new_hash, previous=previous,
         ))
+        # chapter, manual.yaml and decision change as one step, even if the process is killed
+        writes = {f"{CHAPTERS_DIR}/{slug}.md": text}
+        if new_manual is not None:
+            writes[MANUAL_FILE] = new_manual
+        apply_together(root, writes, {decision_rel: decision_text})
     return AcceptResult(load_contribution(root, contribution_id), slug, new_manual is not None, new_hash,
                         previous, media)
 

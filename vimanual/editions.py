@@ -30,7 +30,8 @@ from typing import Any
 from vimanual import __version__
 from vimanual.build import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
 from vimanual.errors import GateFailed, Problem, VimanualError
-from vimanual.fsutil import atomic_write, fsync_dir, workspace_lock
+from vimanual.fsutil import atomic_write, fsync_dir
+from vimanual.journal import locked
 from vimanual.names import check_slug, check_version, did_you_mean, is_version
 from vimanual.workspace import CHAPTERS_DIR, MANUAL_FILE, Workspace, load_workspace
 from vimanual.yamlio import dump_yaml, parse_yaml, read_text
@@ -446,7 +447,7 @@ def release(
 
     check_version(version)
     day = _check_date(date)
-    with workspace_lock(root):
+    with locked(root):
         cleanup_staging(root)  # under the lock, any staging folder is a killed release's leftover
         target = editions_dir(root) / version
         if target.exists():

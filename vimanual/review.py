@@ -25,8 +25,9 @@ from typing import Any
 
 from vimanual import __version__
 from vimanual.errors import Problem, VimanualError
-from vimanual.fsutil import atomic_write, safe_join, workspace_lock
+from vimanual.fsutil import atomic_write, safe_join
 from vimanual.identity import resolve_person, utc_now
+from vimanual.journal import locked
 from vimanual.names import is_code, is_slug
 from vimanual.schema import Manual
 from vimanual.yamlio import decode_utf8, parse_yaml
@@ -583,7 +584,7 @@ def record_review(
         raise VimanualError("--request-changes needs a comment saying what to change",
                             "add -m 'what should change and why'")
     person = resolve_person(as_name)
-    with workspace_lock(root):
+    with locked(root):
         workspace = load_workspace(root)
         check_chapter(workspace, slug)
         check_jurisdiction(workspace.manual, code)

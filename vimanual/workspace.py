@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from vimanual.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
 from vimanual.fsutil import is_within
+from vimanual.journal import settle
 from vimanual.names import is_slug
 from vimanual.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
 from vimanual.yamlio import Document, parse_yaml, read_text
@@ -202,6 +203,7 @@ def _problem_from_error(exc: VimanualError, where: str) -> Problem:
 
 def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     """Load everything that can be loaded and report every structural problem."""
+    settle(root)  # a change another command left half-done is completed first
     try:
         manual, doc, problems = load_manual(root)
     except VimanualError as exc:
