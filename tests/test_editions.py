@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace
 from tests.pdfhtml import parse_html, pdf_outline_titles, pdf_pages_text
-from vimanual import editions
+from vimanual import edition_diff, editions
 from vimanual.errors import VimanualError
 
 REVIEWERS = {"UK": "Ruth Reviewer", "AU": "Alan Reviewer"}
@@ -345,7 +345,7 @@ def test_diff_reports_added_removed_moved_and_changed(tmp_path: Path) -> None:
     approve_all(root)
     assert run("-C", root, "release", "1.1", "--notes", notes_file).exit_code == 0
     assert editions.load_edition(root, "1.1").notes == notes.stdout
-    between = editions.diff_editions(root, "1.0", "1.1")
+    between = edition_diff.diff_editions(root, "1.0", "1.1")
     assert {c.slug: c.kind for c in between.changes} == {c["slug"]: c["kind"] for c in changes.values()}
 
 

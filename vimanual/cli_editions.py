@@ -257,7 +257,7 @@ def diff_command(
 
     Example: vimanual diff 1.0 --format md > notes.md
     """
-    from vimanual.editions import diff_editions, notes_markdown
+    from vimanual.edition_diff import diff_editions, notes_markdown
 
     if fmt not in ("text", "md"):
         raise VimanualError(f"unknown format '{fmt}'", "use text or md")
