@@ -384,3 +384,26 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
                  "--jurisdiction", "UK", "--output", uk)
     assert result.exit_code == 0, result.output
     assert "in this invented UK workflow" in " ".join(pdf_pages_text(uk))
+
+
+def test_two_prints_of_one_edition_at_once_both_succeed(sample_workspace: Path, tmp_path: Path) -> None:
+    """Prints rebuild from the edition's frozen sources in one shared folder under a file lock:
+    overlapping prints both succeed and give the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    outputs = [tmp_path / f"handout-{i}.pdf" for i in range(2)]
+    procs = []
+    for out in outputs:  # the second starts while the first lays out its PDF from the shared folder
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "vimanual", "-C", str(sample_workspace), "print", "1.0",
+             "--chapters", "image-triage", "--paper", "letter", "--output", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        ))
+        time.sleep(1.2)
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr
+    assert len({_sha(out) for out in outputs}) == 1

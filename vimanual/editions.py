@@ -29,7 +29,7 @@ from typing import Any
 from vimanual import __version__
 from vimanual.build import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
 from vimanual.errors import GateFailed, Problem, VimanualError
-from vimanual.fsutil import atomic_write, fsync_dir
+from vimanual.fsutil import atomic_write, file_lock, fsync_dir
 from vimanual.journal import locked
 from vimanual.names import check_slug, check_version, did_you_mean, is_version
 from vimanual.workspace import CHAPTERS_DIR, MANUAL_FILE, Workspace, load_workspace
@@ -325,14 +325,16 @@ def build_edition(
     from vimanual.build import build
 
     work = root / "build" / "editions" / f".src-{edition.version}"
-    materialize(root, edition, source, work)
-    frozen = load_workspace(work)
-    options = BuildOptions(
-        formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters, draft=False,
-        date=edition.date, jurisdiction=jurisdiction,
-        release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters)),
-    )
-    return build(frozen, options, progress).outputs
+    # Two prints of one edition share its rebuilt sources and their caches: one at a time.
+    with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.version}"):
+        materialize(root, edition, source, work)
+        frozen = load_workspace(work)
+        options = BuildOptions(
+            formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
+            draft=False, date=edition.date, jurisdiction=jurisdiction,
+            release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters)),
+        )
+        return build(frozen, options, progress).outputs
 
 
 # --- manifest -------------------------------------------------------------------------------

@@ -56,17 +56,25 @@ def workspace_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
 
     The lock is an OS lock on a separate file, so a crashed process never leaves it held.
     """
+    with file_lock(root / LOCK_NAME, "workspace", timeout):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, what: str, timeout: float | None = None) -> Iterator[None]:
+    """An OS lock on ``path`` with a bounded wait (VIMANUAL_LOCK_TIMEOUT) and a clear "busy"."""
     from filelock import FileLock, Timeout
 
     wait = timeout if timeout is not None else float(
         os.environ.get("VIMANUAL_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
     )
-    lock = FileLock(str(root / LOCK_NAME), timeout=wait)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=wait)
     try:
         lock.acquire()
     except Timeout:
         raise WorkspaceBusy(
-            f"workspace busy: another vimanual command held {LOCK_NAME} for {wait:g}s",
+            f"{what} busy: another vimanual command held {path.name} for {wait:g}s",
             "wait for it to finish and try again (VIMANUAL_LOCK_TIMEOUT sets the wait)",
         ) from None
     try:
