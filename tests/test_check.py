@@ -367,3 +367,22 @@ def test_build_preflight_finds_exactly_the_errors_of_a_full_check(tmp_path: Path
     assert full.warnings, "the fixture must also trip warning-only rules"
     assert preflight_errors(root) == full.errors
     assert len(full.errors) >= 4
+
+
+@pytest.mark.parametrize("svg", [
+    # caught by the scan of the raw bytes (a processing instruction the element walk never sees)
+    b'<?xml-stylesheet href="http://127.0.0.1:9/x.css"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+    # caught by the element walk (not well-formed, so nothing can be said about its references)
+    b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>',
+], ids=["stylesheet instruction", "malformed"])
+def test_check_and_build_give_one_verdict_on_an_svg(tmp_path: Path, svg: bytes) -> None:
+    root = small_workspace(tmp_path / "ws")
+    (root / "chapters" / "media").mkdir()
+    (root / "chapters" / "media" / "d.svg").write_bytes(svg)
+    (root / "chapters" / "beta.md").write_text(
+        chapter_md("Beta Chapter", "## B\n\n![A diagram.](media/d.svg)\n", lead="AU"))
+    checked = run("-C", root, "check", "--json")
+    assert [p["rule"] for p in json.loads(checked.stdout)["problems"]] == ["unsafe-svg"]
+    built = run("-C", root, "build", "--force", "--format", "html")
+    assert built.exit_code == 0, built.output
+    assert "chapters/beta.md: image 'media/d.svg' removed: the SVG" in built.stderr

@@ -85,9 +85,9 @@ def sniff_image(data: bytes) -> str | None:
 
 
 # What an SVG used as a picture may not hold: anything that runs, or reaches outside the
-# file (external images, fonts, stylesheets, entities). Internal references ("#id") and
-# inline data: images are fine. The PDF renderer's fetcher refuses the rest anyway; this
-# refuses such a file at build time, with a message, before any renderer sees it.
+# file (external images, fonts, stylesheets, entities). The PDF renderer's fetcher refuses
+# such reads anyway; this refuses the file at build time, with a message, before any
+# renderer sees it. `vimanual check` reports the same verdict (rule unsafe-svg).
 _SVG_FORBIDDEN_RE = re.compile(
     rb"<!DOCTYPE|<!ENTITY|<\?xml-stylesheet|<script|<foreignObject|<iframe|<object|<embed"
     rb"|@import|<[^>]*\son[a-z]+\s*=",
@@ -98,8 +98,16 @@ _SVG_REFERENCE_RE = re.compile(
 )
 
 
+_CSS_URL_RE = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
 def svg_problem(data: bytes) -> str | None:
-    """Why an SVG picture is unsafe to embed ("has a script", "refers to ..."), or None."""
+    """Why an SVG picture is unsafe to embed ("contains '<script'", "refers to ..."), or None.
+
+    The one verdict for both the build (which removes the image) and ``vimanual check``
+    (rule unsafe-svg): a scan of the raw bytes, then a walk of the parsed elements.
+    """
     forbidden = _SVG_FORBIDDEN_RE.search(data)
     if forbidden:
         found = forbidden.group(0).decode("ascii", "replace").rstrip("= \t\r\n").split()[-1]
@@ -109,6 +117,30 @@ def svg_problem(data: bytes) -> str | None:
         target = IGNORED_IN_URL_RE.sub("", target)
         if target and not target.startswith("#") and not target.lower().startswith("data:image/"):
             return f"refers to an external resource '{target[:60]}'"
+    return _svg_element_problem(data)
+
+
+def _svg_element_problem(data: bytes) -> str | None:
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return f"is not well-formed XML ({exc})"
+    for element in tree.iter():
+        name = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
+        if name in ("script", "foreignobject", "iframe", "embed", "object"):
+            return f"contains a <{name}> element"
+        if name == "style" and _CSS_URL_RE.search(element.text or "") or "@import" in (element.text or ""):
+            return "has a stylesheet that loads an external resource"
+        for attribute, value in element.attrib.items():
+            local = attribute.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return f"has an event handler ('{local}' on <{name}>)"
+            if (attribute == _XLINK_HREF or local == "href") and not value.strip().startswith("#"):
+                return f"references an external resource ('{value[:60]}')"
+            if _CSS_URL_RE.search(value):
+                return f"references an external resource in '{local}'"
     return None
 
 

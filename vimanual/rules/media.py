@@ -5,9 +5,7 @@ location or camera serial number (which could identify a real person or case).""
 from __future__ import annotations
 
 import io
-import re
 import struct
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -15,11 +13,8 @@ from urllib.parse import unquote
 from vimanual.fsutil import is_within
 from vimanual.rules import ERROR, WARNING, Hit
 from vimanual.rules.markdown import ParsedBody
-from vimanual.sanitize import SCHEME_RE, sniff_image
+from vimanual.sanitize import SCHEME_RE, sniff_image, svg_problem
 
-SVG_DOCTYPE_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
-CSS_URL_RE = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
-XLINK = "{http://www.w3.org/1999/xlink}href"
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 SERIAL_TAGS = {0xA431: "camera serial number", 0xA435: "lens serial number", 0xC62F: "camera serial number"}
 STRIP_HINT = "strip or refuse: remove the metadata (e.g. 'exiftool -all= FILE') or use another image"
@@ -92,31 +87,6 @@ class ImageChecker:
                                  "remove it from the SVG (or export a PNG instead)")] if problem else []
         return [ImageVerdict("image-metadata", f"image '{shown}' carries {what} in its EXIF metadata",
                              STRIP_HINT) for what in exif_findings(data)]
-
-
-def svg_problem(data: bytes) -> str | None:
-    """Why an SVG is unsafe (script, event handlers, external references, DTDs), or None."""
-    if SVG_DOCTYPE_RE.search(data):
-        return "declares a DTD or entities, which are refused"
-    try:
-        tree = ET.fromstring(data)
-    except ET.ParseError as exc:
-        return f"is not well-formed XML ({exc})"
-    for element in tree.iter():
-        name = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
-        if name in ("script", "foreignobject", "iframe", "embed", "object"):
-            return f"contains a <{name}> element"
-        if name == "style" and CSS_URL_RE.search(element.text or "") or "@import" in (element.text or ""):
-            return "has a stylesheet that loads an external resource"
-        for attribute, value in element.attrib.items():
-            local = attribute.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                return f"has an event handler ('{local}' on <{name}>)"
-            if (attribute == XLINK or local == "href") and not value.strip().startswith("#"):
-                return f"references an external resource ('{value[:60]}')"
-            if CSS_URL_RE.search(value):
-                return f"references an external resource in '{local}'"
-    return None
 
 
 def exif_findings(data: bytes) -> list[str]:
