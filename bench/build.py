@@ -84,6 +84,28 @@ def make_workspace(root: Path, chapters: int) -> list[str]:
     return slugs
 
 
+def make_raw(ws: Path, slugs: list[str], raw: Path) -> None:
+    """The same chapters as one plain Markdown file, raw/all.md, for the raw pipeline."""
+    shutil.rmtree(raw, ignore_errors=True)
+    (raw / "media").mkdir(parents=True)
+    (raw / "media" / "diagram.svg").write_text(SVG)
+    bodies = []
+    for slug in slugs:
+        text = (ws / "chapters" / f"{slug}.md").read_text()
+        title = text.split('title: "', 1)[1].split('"', 1)[0]
+        body = text.split("\n---\n", 1)[1]
+        bodies.append(f"# {title}\n\n{body.replace('[^n', f'[^{slug}-n')}")
+    (raw / "all.md").write_text("\n\n".join(bodies))
+
+
+def raw_pandoc_command() -> list[str]:
+    """One pandoc call: raw/all.md to standalone HTML (pandoc's default template), all.html."""
+    from vimanual.pandoc import MARKDOWN_READER, pandoc_path
+
+    return [pandoc_path(), "--sandbox", "-s", "-f", MARKDOWN_READER, "-t", "html5",
+            "--metadata=title:Benchmark Manual", "-o", "all.html", "all.md"]
+
+
 def measure(command: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, peak RSS in MiB) of one process."""
     start = time.perf_counter()
@@ -107,8 +129,6 @@ def main() -> None:
     parser.add_argument("--chapters", type=int, default=60)
     parser.add_argument("--keep", type=Path, help="keep the generated workspace in this folder")
     args = parser.parse_args()
-    from vimanual.pandoc import MARKDOWN_READER, pandoc_path
-
     base = args.keep or Path(tempfile.mkdtemp(prefix="vimanual-bench-"))
     ws = base / "ws"
     shutil.rmtree(ws, ignore_errors=True)
@@ -129,18 +149,8 @@ def main() -> None:
     results["html_one"] = measure([*vm, "build", "-q", "--format", "html"], ws)
 
     raw = base / "raw"
-    shutil.rmtree(raw, ignore_errors=True)
-    (raw / "media").mkdir(parents=True)
-    (raw / "media" / "diagram.svg").write_text(SVG)
-    bodies = []
-    for slug in slugs:
-        text = (ws / "chapters" / f"{slug}.md").read_text()
-        title = text.split('title: "', 1)[1].split('"', 1)[0]
-        body = text.split("\n---\n", 1)[1]
-        bodies.append(f"# {title}\n\n{body.replace('[^n', f'[^{slug}-n')}")
-    (raw / "all.md").write_text("\n\n".join(bodies))
-    pandoc_step = measure([pandoc_path(), "--sandbox", "-s", "-f", MARKDOWN_READER, "-t", "html5",
-                           "--metadata=title:Benchmark Manual", "-o", "all.html", "all.md"], raw)
+    make_raw(ws, slugs, raw)
+    pandoc_step = measure(raw_pandoc_command(), raw)
     weasy_step = measure([sys.executable, "-m", "weasyprint", "all.html", "all.pdf"], raw)
     results["d"] = (pandoc_step[0] + weasy_step[0], weasy_step[1])
     raw_pages = pages(raw / "all.pdf")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -17,11 +18,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vimanual import __version__, book, pandoc
 from vimanual.errors import Problem, VimanualError
 from vimanual.fsutil import atomic_write, fsync_dir, is_within
 from vimanual.glossary import Term, load_glossary
+from vimanual.layout import Part, body_page_css, css_string
 from vimanual.names import check_slug, did_you_mean
 from vimanual.sanitize import FragmentContext, clean_fragment
 from vimanual.schema import PAPERS
@@ -64,6 +67,7 @@ class BuildOptions:
     date: str | None = None
     jurisdiction: str | None = None
     release: ReleaseInfo | None = None
+    use_cache: bool = True
 
 
 @dataclass
@@ -92,6 +96,8 @@ class BuildResult:
     pages: int | None
     pdf_reused: bool
     problems: list[Problem]
+    laid_out: int = 0  # PDF parts laid out by WeasyPrint in this build
+    layout_cached: int = 0  # PDF parts taken from the layout cache
 
 
 def style_path(workspace: Workspace, name: str) -> Path:
@@ -125,12 +131,15 @@ def _cache_key(workspace: Workspace, chapter: Chapter, args: list[str]) -> str:
     return _sha256(blob.encode("utf-8"))
 
 
-def _convert(workspace: Workspace, chapter: Chapter, jurisdiction: str | None = None) -> tuple[str, bool]:
+def _convert(
+    workspace: Workspace, chapter: Chapter, jurisdiction: str | None = None, use_cache: bool = True
+) -> tuple[str, bool]:
     """pandoc's HTML for one chapter, from the cache when its key is known; (html, converted)."""
     args = _pandoc_args(workspace, chapter, jurisdiction)
     cache = workspace.build_dir / "cache" / "chapters" / f"{_cache_key(workspace, chapter, args)}.html"
-    with contextlib.suppress(FileNotFoundError):
-        return cache.read_text(encoding="utf-8"), False
+    if use_cache:
+        with contextlib.suppress(FileNotFoundError):
+            return cache.read_text(encoding="utf-8"), False
     try:
         limits = workspace.manual.limits
         html = pandoc.markdown_to_html(
@@ -184,7 +193,7 @@ def _print_marking_css(workspace: Workspace) -> str:
     """The marking on every page when a reader prints the HTML; the paper is the printer's."""
     if not workspace.manual.marking:
         return ""
-    return (f"@media print {{ @page {{ @bottom-left {{ content: {_css_string(workspace.manual.marking)}; "
+    return (f"@media print {{ @page {{ @bottom-left {{ content: {css_string(workspace.manual.marking)}; "
             'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; font-weight: bold; } } }')
 
 
@@ -216,12 +225,13 @@ def render_chapters(
     jobs: int | None = None,
     progress: Progress | None = None,
     jurisdiction: str | None = None,
+    use_cache: bool = True,
 ) -> tuple[list[RenderedChapter], int, list[Problem]]:
     """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order."""
     workers = max(1, jobs or os.cpu_count() or 1)
     results: dict[str, tuple[str, bool]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_convert, workspace, c, jurisdiction): c.slug for c in chapters}
+        futures = {pool.submit(_convert, workspace, c, jurisdiction, use_cache): c.slug for c in chapters}
         for done, (future, slug) in enumerate(futures.items(), start=1):
             results[slug] = future.result()
             if progress:
@@ -256,18 +266,13 @@ def render_chapters(
     return rendered, converted, problems
 
 
-def _css_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-    return '"' + " ".join(escaped.split()) + '"'
-
-
 def _page_css(workspace: Workspace, paper: str, release: ReleaseInfo | None = None) -> str:
     rule = f"@page {{ size: {paper}; "
     if workspace.manual.marking:
-        rule += f"@bottom-left {{ content: {_css_string(workspace.manual.marking)}; }} "
+        rule += f"@bottom-left {{ content: {css_string(workspace.manual.marking)}; }} "
     if release is not None:
         label = f"Edition {release.version} · {release.date}"
-        rule += (f"@bottom-center {{ content: {_css_string(label)}; "
+        rule += (f"@bottom-center {{ content: {css_string(label)}; "
                  'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; } ')
     return rule + "}"
 
@@ -281,12 +286,15 @@ def assemble(
     draft: bool,
     date: str,
     release: ReleaseInfo | None = None,
+    part: Part | None = None,
 ) -> str:
     """One HTML document for ``target`` ('html' or 'pdf') from the workspace's template.
 
     ``release`` (a released edition) puts its label and date on the cover and in the
-    footer and adds the review record of the chapters built.
+    footer and adds the review record of the chapters built. ``part`` (PDF only) makes
+    the document just the front matter or some of the body (see layout.py).
     """
+    part = part or Part()
     import jinja2
 
     def css(name: str, media: str = "") -> dict[str, str]:
@@ -298,23 +306,25 @@ def assemble(
     else:
         stylesheets = [css("base.css"), css("screen.css", "screen"), css("print.css", "print")]
     template_path = style_path(workspace, "manual.html.j2")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_path.parent)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
     manual = workspace.manual
     authors = sorted({a for c in workspace.chapters.values() for a in c.front.authors})
     try:
-        return env.get_template(template_path.name).render(
+        if target != "pdf":
+            page_css = _print_marking_css(workspace)
+        elif part.kind == "book":
+            page_css = _page_css(workspace, paper, release)
+        else:
+            page_css = body_page_css(paper)
+        return _template(template_path, template_path.read_text(encoding="utf-8")).render(
             manual=manual,
-            chapters=chapters,
-            glossary=glossary,
+            part=part.kind,
+            chapters=chapters if part.slugs is None else [c for c in chapters if c.slug in part.slugs],
+            glossary=glossary if part.glossary else [],
+            with_record=part.record,
+            pages=part.pages,
             target=target,
             stylesheets=stylesheets,
-            page_css=(_page_css(workspace, paper, release) if target == "pdf"
-                      else _print_marking_css(workspace)),
+            page_css=page_css,
             draft=draft,
             release=release,
             record=[] if release is None else [
@@ -332,6 +342,20 @@ def assemble(
     except jinja2.TemplateError as exc:
         raise VimanualError(f"styles/{template_path.name}: template error: {exc}",
                             "fix the template, or delete it to use the default") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _template(path: Path, source: str) -> Any:
+    """The compiled template (a PDF build renders it once per chapter: compile it once)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(path.parent)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return env.from_string(source)
 
 
 def build(
@@ -353,27 +377,141 @@ def build(
     glossary, problems = load_glossary(workspace.root)
     if any(p.severity == "error" for p in problems):
         raise VimanualError(str(problems[0]), problems[0].hint)
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if "pdf" in options.formats and _template_has_parts(workspace):
+            pool = stack.enter_context(_layout_pool(workspace, options, out_dir))
+            # Chapters to convert will be laid out too: start the layout workers now, so
+            # that they import WeasyPrint while pandoc runs.
+            pool.prestart(_pending_conversions(workspace, chapters, options))
+        return _build(workspace, options, chapters, paper, date, out_dir, glossary, problems,
+                      progress, pool)
+
+
+def _layout_pool(workspace: Workspace, options: BuildOptions, out_dir: Path) -> Any:
+    from vimanual.pdf import LayoutPool
+
+    limits = workspace.manual.limits
+    return LayoutPool(style_path(workspace, "fonts.css").parent, [workspace.root, DEFAULT_STYLES],
+                      _jobs(options), limits.pdf_timeout_seconds, limits.pdf_memory_mb, out_dir)
+
+
+def _jobs(options: BuildOptions) -> int:
+    """Layout workers: as asked, else one per core this process may run on."""
+    if options.jobs:
+        return options.jobs
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
+def _pending_conversions(workspace: Workspace, chapters: list[Chapter], options: BuildOptions) -> int:
+    """How many chapters pandoc has to convert (not in its cache)."""
+    if not options.use_cache:
+        return len(chapters)
+    folder = workspace.build_dir / "cache" / "chapters"
+    return sum(
+        not (folder / f"{_cache_key(workspace, c, _pandoc_args(workspace, c, options.jurisdiction))}.html")
+        .is_file()
+        for c in chapters
+    )
+
+
+def _build(
+    workspace: Workspace,
+    options: BuildOptions,
+    chapters: list[Chapter],
+    paper: str,
+    date: str,
+    out_dir: Path,
+    glossary: list[Term],
+    problems: list[Problem],
+    progress: Progress | None,
+    pool: Any,
+) -> BuildResult:
+    """``build`` once the options are checked (``pool``: the PDF's layout workers, if any)."""
     rendered, converted, chapter_problems = render_chapters(
-        workspace, chapters, glossary, options.jobs, progress, options.jurisdiction
+        workspace, chapters, glossary, options.jobs, progress, options.jurisdiction, options.use_cache
     )
     problems.extend(chapter_problems)
     outputs: dict[str, Path] = {}
     pages: int | None = None
     reused = False
+    laid_out = layout_cached = 0
     staged_html = ""
     if "html" in options.formats:
         staged_html = assemble(workspace, rendered, glossary, "html", paper, options.draft, date,
                                options.release)
         outputs["html"] = out_dir / "manual.html"
     if "pdf" in options.formats:
-        document = assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date,
-                            options.release)
         outputs["pdf"] = out_dir / "manual.pdf"
-        pages, reused = _write_pdf(workspace, document, outputs["pdf"], problems, progress)
+        if _template_has_parts(workspace):
+            book, reused = _write_book(workspace, rendered, glossary, paper, date, options,
+                                       outputs["pdf"], progress, pool)
+            problems.extend(_refusals(book.refused))
+            pages, laid_out, layout_cached = book.pages, book.laid_out, book.reused
+        else:  # a template from before parts (an old edition's): the whole book in one call
+            document = assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date,
+                                options.release)
+            pages, reused = _write_pdf(workspace, document, outputs["pdf"], problems, progress)
     if "html" in outputs:
         atomic_write(outputs["html"], staged_html)
     return BuildResult(outputs, len(chapters), converted, len(chapters) - converted, pages, reused,
-                       problems)
+                       problems, laid_out, layout_cached)
+
+
+def _template_has_parts(workspace: Workspace) -> bool:
+    """Whether the template can render the front matter and body parts on their own."""
+    import jinja2
+    import jinja2.meta
+
+    source = style_path(workspace, "manual.html.j2").read_text(encoding="utf-8")
+    try:
+        return "part" in jinja2.meta.find_undeclared_variables(jinja2.Environment().parse(source))
+    except jinja2.TemplateSyntaxError:
+        return False  # assemble() reports it with its line
+
+
+def _write_book(
+    workspace: Workspace,
+    rendered: list[RenderedChapter],
+    glossary: list[Term],
+    paper: str,
+    date: str,
+    options: BuildOptions,
+    target: Path,
+    progress: Progress | None,
+    pool: Any = None,
+) -> tuple[Any, bool]:
+    """The PDF laid out in parts, in parallel, cached per part (layout.py)."""
+    import importlib.metadata
+
+    from vimanual.layout import Margins, Unit, write_pdf
+
+    release = options.release
+    units = [Unit(c.slug, f"{'Appendix ' if c.appendix else ''}{c.number} {c.title}",
+                  Part("body", frozenset({c.slug}), False, False)) for c in rendered]
+    if glossary:
+        units.append(Unit("glossary", "Glossary", Part("body", frozenset(), True, False)))
+    if release is not None:
+        units.append(Unit("review-record", "Review record", Part("body", frozenset(), False, True)))
+
+    def document(part: Part) -> str:
+        return assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date, release, part)
+
+    styles = "\n".join(style_path(workspace, name).read_text(encoding="utf-8").replace("</", "<\\/")
+                       for name in ("fonts.css", "print.css"))
+    marking = workspace.manual.marking or ""
+    label = f"Edition {release.version} · {release.date}" if release is not None else ""
+    salt = json.dumps([_styles_digest(workspace), importlib.metadata.version("weasyprint"), __version__])
+    limits = workspace.manual.limits
+    return write_pdf(
+        units, document, styles, Margins(paper, marking, label, options.draft), target,
+        cache=workspace.build_dir / "cache" / "layout", salt=salt,
+        base_dir=style_path(workspace, "fonts.css").parent,
+        allowed_roots=[workspace.root, DEFAULT_STYLES],
+        jobs=_jobs(options), timeout=limits.pdf_timeout_seconds, memory_mb=limits.pdf_memory_mb,
+        use_cache=options.use_cache, progress=progress, pool=pool,
+    )
 
 
 def _styles_digest(workspace: Workspace) -> str:

@@ -189,7 +189,17 @@ def build(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output folder (default: build/).")
     ] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel pandoc runs.")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1,
+                     help="Parallel pandoc runs and PDF layout processes (default: the machine's cores)."),
+    ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache",
+                     help="Convert and lay out everything again. With --jobs 1 the main matter is "
+                          "laid out in one WeasyPrint call (the reference for the parallel layout)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only errors.")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Build even if 'vimanual check' finds errors.")
@@ -223,6 +233,7 @@ def build(
         chapters=tuple(s.strip() for s in chapters.split(",") if s.strip()),
         jobs=jobs,
         jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
+        use_cache=not no_cache,
     )
     err = _err()
     started = time.monotonic()
@@ -235,6 +246,7 @@ def build(
 
             def progress(stage: str, done: int, total: int) -> None:
                 label = {"chapters": "Converting chapters", "layout": "Laying out the PDF",
+                         "margins": "Laying out contents and margins",
                          "write": "Writing PDF pages"}.get(stage, stage)
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(label, total=total)
@@ -250,7 +262,14 @@ def build(
     for kind, path in result.outputs.items():
         shown = _display_path(path)
         if kind == "pdf":
-            shown += f" ({result.pages} pages{', unchanged' if result.pdf_reused else ''})"
+            if result.pdf_reused:
+                shown += f" ({result.pages} pages, unchanged)"
+            elif result.laid_out or result.layout_cached:
+                parts = "part" if result.laid_out == 1 else "parts"
+                shown += (f" ({result.pages} pages; {result.laid_out} {parts} laid out, "
+                          f"{result.layout_cached} from cache)")
+            else:
+                shown += f" ({result.pages} pages)"
         made.append(shown)
     _out().print(
         f"Built {' and '.join(made)} · {result.chapters} chapter{'' if result.chapters == 1 else 's'} "

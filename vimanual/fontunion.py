@@ -18,6 +18,10 @@ _HINTING_TABLES = ("fpgm", "prep", "cvt ", "cvar")
 _DEVICE_METRICS_TABLES = ("hdmx", "LTSH", "VDMX")
 
 
+#: Bump when ``union_subsets`` changes what it makes: cached unions then no longer count.
+UNION_VERSION = 1
+
+
 class SubsetMismatch(Exception):
     """The subsets cannot be merged safely; the message says why."""
 

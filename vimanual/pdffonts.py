@@ -14,15 +14,18 @@ stay cheap for commands that never build a PDF.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vimanual.fontunion import SubsetMismatch, union_subsets
+from vimanual.fontunion import UNION_VERSION, SubsetMismatch, union_subsets
 
 if TYPE_CHECKING:
     import pikepdf
@@ -75,7 +78,7 @@ class _Font:
     name: str  # BaseFont without the subset tag
 
 
-def merge_fonts(pdf: pikepdf.Pdf) -> FontMergeReport:
+def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None) -> FontMergeReport:
     """Make the pages of ``pdf`` draw each face from one font program and font dictionary.
 
     For a book stitched from WeasyPrint chapter PDFs. The program of a face becomes
@@ -86,7 +89,8 @@ def merge_fonts(pdf: pikepdf.Pdf) -> FontMergeReport:
     under the same name, a glyph that differs, a program that is not TrueType or
     that fontTools cannot read) is left as it was, with a note in the report;
     byte-identical programs are shared in any case. Only the PDF is read: the same
-    input gives the same output bytes.
+    input gives the same output bytes. ``cache`` (a folder) keeps each union made, by
+    the digests of its subsets: a rebuild whose chapters draw the same glyphs reuses it.
     """
     resources = _font_resources(pdf)
     programs_before, bytes_before = _program_sizes(resources)
@@ -101,7 +105,7 @@ def merge_fonts(pdf: pikepdf.Pdf) -> FontMergeReport:
             continue
         face_notes: list[str] = []
         try:
-            replacements.update(_merge_face(pdf, fonts, face_notes))
+            replacements.update(_merge_face(pdf, fonts, face_notes, cache))
         except _CannotMerge as exc:
             notes.append(f"{name}: left alone, {exc}")
             continue
@@ -273,7 +277,7 @@ def _share_identical_programs(resources: list[pikepdf.Dictionary]) -> None:
 
 
 def _merge_face(
-    pdf: pikepdf.Pdf, fonts: list[_Font], notes: list[str]
+    pdf: pikepdf.Pdf, fonts: list[_Font], notes: list[str], cache: Path | None = None
 ) -> dict[tuple[int, int], pikepdf.Dictionary]:
     """Give the font dictionaries of one face one program; merge the dictionaries that agree.
 
@@ -315,7 +319,7 @@ def _merge_face(
         data = font.program.read_bytes()
         programs[data] = max(programs.get(data, -1), max(_widths(font.cid_font), default=-1))
     try:
-        program = union_subsets(list(programs.items()))
+        program = _union(list(programs.items()), cache)
     except SubsetMismatch as exc:
         raise _CannotMerge(str(exc)) from None
 
@@ -341,6 +345,29 @@ def _merge_face(
         font.program = stream
         _retarget(pdf, font, base_font, [font.descriptor], _widths(font.cid_font))
     return replacements
+
+
+def _union(programs: list[tuple[bytes, int]], cache: Path | None) -> bytes:
+    """``union_subsets``, kept in ``cache`` under the digest of its input."""
+    if cache is None:
+        return union_subsets(programs)
+    import importlib.metadata
+    import os
+
+    from vimanual.fsutil import atomic_write
+
+    key = hashlib.sha256(json.dumps([
+        [(hashlib.sha256(data).hexdigest(), last) for data, last in programs],
+        importlib.metadata.version("fonttools"), UNION_VERSION,
+    ]).encode()).hexdigest()
+    path = cache / f"font-{key}.ttf"
+    with contextlib.suppress(FileNotFoundError):
+        program = path.read_bytes()
+        os.utime(path)  # recently used: kept when the cache is pruned
+        return program
+    program = union_subsets(programs)
+    atomic_write(path, program)
+    return program
 
 
 def _retarget(
