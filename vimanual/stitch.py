@@ -102,9 +102,22 @@ def stitch(
     the sheets one for one."""
     import pikepdf
 
+    opened: list[Any] = []
+    try:
+        for path in sources:
+            opened.append(pikepdf.open(path))
+        _stitch(opened, sheets, margins, front_pages, target, font_cache)
+    finally:
+        for pdf in opened:
+            pdf.close()
+
+
+def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_pages: int,
+            target: Path, font_cache: Path | None) -> None:
+    import pikepdf
+
     from vimanual.pdffonts import merge_fonts
 
-    opened = [pikepdf.open(path) for path in sources]
     out = opened[0]
     front = [s for s in sheets if s.source == 0]
     if [s.page for s in front] != list(range(len(out.pages))) or sheets[: len(front)] != front:
@@ -163,8 +176,6 @@ def stitch(
     ]))
     merge_fonts(out, font_cache)
     out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for pdf in opened:
-        pdf.close()
 
 
 def _link_across(out: Any, names: set[str]) -> None:
