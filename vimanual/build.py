@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import string
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 
 from vimanual import __version__, book, pandoc
 from vimanual.errors import Problem, VimanualError
-from vimanual.fsutil import atomic_write, fsync_dir, is_within
+from vimanual.fsutil import atomic_output, atomic_write, file_sha256, is_within
 from vimanual.glossary import Term, load_glossary
 from vimanual.layout import Part, body_page_css, css_string
 from vimanual.names import check_slug, did_you_mean
@@ -428,7 +427,8 @@ def _build(
     progress: Progress | None,
     pool: Any,
 ) -> BuildResult:
-    """``build`` once the options are checked (``pool``: the PDF's layout workers, if any)."""
+    """``build`` once the options are checked. ``pool``: the layout workers of a PDF laid out
+    in parts; None for a template without parts (the whole book in one call) or no PDF."""
     rendered, converted, chapter_problems = render_chapters(
         workspace, chapters, glossary, options.jobs, progress, options.jurisdiction, options.use_cache
     )
@@ -444,7 +444,7 @@ def _build(
         outputs["html"] = out_dir / "manual.html"
     if "pdf" in options.formats:
         outputs["pdf"] = out_dir / "manual.pdf"
-        if _template_has_parts(workspace):
+        if pool is not None:
             book, reused = _write_book(workspace, rendered, glossary, paper, date, options,
                                        outputs["pdf"], progress, pool)
             problems.extend(_refusals(book.refused))
@@ -546,16 +546,13 @@ def _write_pdf(
     record_path = workspace.build_dir / "cache" / "pdf" / f"{_sha256(str(target).encode())[:16]}.json"
     with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
         record = json.loads(record_path.read_text(encoding="utf-8"))
-        if record["key"] == key and _sha256(target.read_bytes()) == record["sha256"]:
+        if record["key"] == key and file_sha256(target) == record["sha256"]:
             problems.extend(_refusals(record["refused"]))
             return int(record["pages"]), True
 
     from vimanual.pdf import render_pdf_isolated
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_output(target) as tmp:
         styles = style_path(workspace, "fonts.css").parent
         limits = workspace.manual.limits
         # A stable /ID from the document itself: the same document gives the same bytes.
@@ -563,16 +560,8 @@ def _write_pdf(
             document, styles, [workspace.root, DEFAULT_STYLES], tmp,
             limits.pdf_timeout_seconds, limits.pdf_memory_mb, progress, identifier=key[:32],
         )
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        fsync_dir(target.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     problems.extend(_refusals(log.refused))
-    record = {"key": key, "sha256": _sha256(target.read_bytes()), "pages": log.pages,
+    record = {"key": key, "sha256": file_sha256(target), "pages": log.pages,
               "refused": log.refused}
     atomic_write(record_path, json.dumps(record))
     return log.pages, False

@@ -29,7 +29,7 @@ from typing import Any
 from vimanual import __version__
 from vimanual.build import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
 from vimanual.errors import GateFailed, Problem, VimanualError
-from vimanual.fsutil import atomic_write, file_lock, fsync_dir
+from vimanual.fsutil import atomic_write, file_lock, file_sha256, fsync_dir
 from vimanual.journal import locked
 from vimanual.names import check_slug, check_version, did_you_mean, is_version
 from vimanual.workspace import CHAPTERS_DIR, MANUAL_FILE, Workspace, load_workspace
@@ -130,14 +130,6 @@ class ReleaseBlocked(GateFailed):
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def editions_dir(root: Path) -> Path:
@@ -246,7 +238,7 @@ def freeze_sources(workspace: Workspace, target: Path, version: str, chapters: l
     fonts: dict[str, str] = {}
     for rel, path in _style_files(workspace).items():
         if _is_font(rel):
-            fonts[rel] = _file_sha256(path)
+            fonts[rel] = file_sha256(path)
         else:
             _copy_file(path, target / rel)
     return fonts
@@ -256,7 +248,7 @@ def _source_hashes(folder: Path) -> dict[str, str]:
     """{relative path: sha256} of every frozen source file (not the manifest or the outputs)."""
     skip = {MANIFEST_FILE, *OUTPUT_FILES.values()}
     return {
-        path.relative_to(folder).as_posix(): _file_sha256(path)
+        path.relative_to(folder).as_posix(): file_sha256(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.relative_to(folder).as_posix() not in skip
     }
@@ -269,7 +261,7 @@ def _font_candidates(root: Path, rel: str) -> list[Path]:
 
 def _find_font(root: Path, rel: str, sha256: str) -> Path | None:
     for candidate in _font_candidates(root, rel):
-        if candidate.is_file() and _file_sha256(candidate) == sha256:
+        if candidate.is_file() and file_sha256(candidate) == sha256:
             return candidate
     return None
 
@@ -499,8 +491,8 @@ def _stage(
         released_by=released_by, path=staging,
     )
     outputs = _build_outputs(root, edition, staging, progress)
-    edition.pdf_sha256 = _file_sha256(outputs["pdf"])
-    edition.html_sha256 = _file_sha256(outputs["html"])
+    edition.pdf_sha256 = file_sha256(outputs["pdf"])
+    edition.html_sha256 = file_sha256(outputs["html"])
     atomic_write(staging / MANIFEST_FILE, _manifest_text(edition))
     return edition
 
@@ -536,7 +528,7 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
     if file is not None:
         if not file.is_file():
             raise VimanualError(f"no such file: {file}", "give the path of the PDF (or HTML) to check")
-        digest = _file_sha256(file)
+        digest = file_sha256(file)
         for kind, expected in (("pdf", edition.pdf_sha256), ("html", edition.html_sha256)):
             if digest == expected:
                 return Verification(version, True, 1, [], kind)
@@ -552,7 +544,7 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
         path = folder / rel
         if not path.is_file():
             problems.append(f"{rel}: missing")
-        elif _file_sha256(path) != expected:
+        elif file_sha256(path) != expected:
             problems.append(f"{rel}: changed since the release (sha256 differs from the manifest)")
     for rel in sorted(set(_source_hashes(folder)) - set(edition.files)):
         problems.append(f"{rel}: not part of the edition (added after the release)")
@@ -610,7 +602,7 @@ def print_edition(
     target.parent.mkdir(parents=True, exist_ok=True)
     stored = edition.path / OUTPUT_FILES["pdf"]
     if whole and stored.is_file():
-        if _file_sha256(stored) != edition.pdf_sha256:
+        if file_sha256(stored) != edition.pdf_sha256:
             raise GateFailed(
                 f"{EDITIONS_DIR}/{version}/{OUTPUT_FILES['pdf']} does not match the manifest's checksum "
                 "(it was changed or damaged); not handing it over",
@@ -638,7 +630,7 @@ def print_edition(
         built = build_edition(root, edition, edition.path, Path(scratch), paper=wanted_paper,
                               chapters=selected, jurisdiction=jurisdiction, formats=("pdf",),
                               progress=progress)["pdf"]
-        digest = _file_sha256(built)
+        digest = file_sha256(built)
         if whole and digest != edition.pdf_sha256:
             raise GateFailed(f"the rebuilt PDF of edition {version} does not match the manifest's checksum",
                              f"rebuild with vimanual {edition.tool_version}, the version that released it")

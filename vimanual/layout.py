@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vimanual.errors import Problem, VimanualError
-from vimanual.fsutil import atomic_write, fsync_dir
+from vimanual.errors import VimanualError
+from vimanual.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir
 from vimanual.pdf import LayoutJob, LayoutPool
 from vimanual.stitch import LINK_SCHEME, Sheet
 
@@ -344,7 +344,6 @@ def write_pdf(
     """Write the book's PDF to ``target`` atomically, or keep it if the same book was
     already written there. Returns (layout, reused). ``pool`` is a ``LayoutPool`` the
     caller started early, else one is started here."""
-    import tempfile
 
     import pikepdf
 
@@ -363,49 +362,23 @@ def write_pdf(
     if use_cache:
         with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
             record = json.loads(record_path.read_text(encoding="utf-8"))
-            if record["key"] == key and _file_sha256(target) == record["sha256"]:
+            if record["key"] == key and file_sha256(target) == record["sha256"]:
                 return BookLayout(int(record["pages"]), list(record["refused"]), 0, len(units)), True
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with contextlib.ExitStack() as stack:
-            if pool is None:
-                pool = stack.enter_context(
-                    LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent))
-            layouts = Layouts(cache, salt, pool, use_cache)
-            try:
-                book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
-                                    joint, progress)
-            except pikepdf.PdfError as exc:
-                raise VimanualError(f"cannot stitch the PDF: {exc}",
-                                    "a layout in build/cache/layout/ may be damaged: run "
-                                    "'vimanual build --no-cache'") from None
-            layouts.prune()
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        fsync_dir(target.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    atomic_write(record_path, json.dumps({"key": key, "sha256": _file_sha256(target),
+    with atomic_output(target) as tmp, contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(
+                LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent))
+        layouts = Layouts(cache, salt, pool, use_cache)
+        try:
+            book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
+                                joint, progress)
+        except pikepdf.PdfError as exc:
+            raise VimanualError(f"cannot stitch the PDF: {exc}",
+                                "a layout in build/cache/layout/ may be damaged: run "
+                                "'vimanual build --no-cache'") from None
+        layouts.prune()
+    atomic_write(record_path, json.dumps({"key": key, "sha256": file_sha256(target),
                                           "pages": book.pages, "refused": book.refused}))
     return book, False
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def problems_for(refused: list[str]) -> list[Problem]:
-    return [
-        Problem("styles", None, f"refused to fetch {url[:120]}",
-                "stylesheets may only use files inside the workspace", "unsafe-url", "warning")
-        for url in refused
-    ]

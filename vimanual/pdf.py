@@ -125,22 +125,8 @@ def render_pdf_isolated(
     exhausting the machine; the caller's previous outputs are untouched either way.
     """
     job = LayoutJob(html, target, identifier=identifier)
-    return render_pdfs_isolated([job], base_dir, allowed_roots, 1, timeout, memory_mb, on_stage)[0]
-
-
-def render_pdfs_isolated(
-    jobs: list[LayoutJob],
-    base_dir: Path,
-    allowed_roots: list[Path],
-    workers: int,
-    timeout: float,
-    memory_mb: int,
-    on_stage: Callable[[str, int, int], None] | None = None,
-) -> list[FetchLog]:
-    """Lay out ``jobs`` in up to ``workers`` child processes (see ``LayoutPool``)."""
-    scratch = jobs[0].target.parent if jobs else None
-    with LayoutPool(base_dir, allowed_roots, workers, timeout, memory_mb, scratch) as pool:
-        return pool.run(jobs, on_stage)
+    with LayoutPool(base_dir, allowed_roots, 1, timeout, memory_mb, target.parent) as pool:
+        return pool.run([job], on_stage)[0]
 
 
 class LayoutPool:
@@ -351,7 +337,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker() -> None:
-    """Child side of ``render_pdfs_isolated``: a JSON header line, then one job per line."""
+    """Child side of ``LayoutPool``: a JSON header line, then one job per line."""
     import json
     import resource
 

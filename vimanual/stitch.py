@@ -148,8 +148,9 @@ def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_p
             if "/StructParent" in annot:
                 annot.StructParent = int(annot.StructParent) + offset
     dests: dict[str, Any] = {}
+    used = {s.source for s in sheets}
     for number, source in enumerate(opened):
-        if number and number in {s.source for s in sheets}:
+        if number and number in used:
             tree = out.copy_foreign(source.Root.StructTreeRoot)
             for kid in _as_list((tree.K if isinstance(tree.K, pikepdf.Dictionary) else tree.K[0]).get("/K")):
                 kid.P = document
