@@ -100,7 +100,7 @@ def make_raw(ws: Path, slugs: list[str], raw: Path) -> None:
 
 def raw_pandoc_command() -> list[str]:
     """One pandoc call: raw/all.md to standalone HTML (pandoc's default template), all.html."""
-    from vimanual.pandoc import MARKDOWN_READER, pandoc_path
+    from vimanual.tools.pandoc import MARKDOWN_READER, pandoc_path
 
     return [pandoc_path(), "--sandbox", "-s", "-f", MARKDOWN_READER, "-t", "html5",
             "--metadata=title:Benchmark Manual", "-o", "all.html", "all.md"]
@@ -157,8 +157,8 @@ def main() -> None:
 
     # (e) WeasyPrint alone on the very document vimanual lays out: isolates vimanual's own
     # overhead from the cost of the book's extra pages (contents, blank versos, notes, fonts).
-    from vimanual.build import assemble, render_chapters
-    from vimanual.workspace import load_workspace
+    from vimanual.book.pipeline import assemble, render_chapters
+    from vimanual.workspace.load import load_workspace
 
     workspace = load_workspace(ws)
     rendered, _, _ = render_chapters(workspace, list(workspace.chapters.values()), [])

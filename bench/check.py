@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from vimanual.check import check_workspace
+from vimanual.check.run import check_workspace
 
 SVG = (Path(__file__).resolve().parent.parent / "chapters" / "media" / "referral-flow.svg").read_bytes()
 

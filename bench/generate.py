@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml  # noqa: E402
 
-from vimanual.review import APPROVE, COMMENT, REQUEST_CHANGES, ReviewEvent, dump_event  # noqa: E402
-from vimanual.workspace import content_hash  # noqa: E402
+from vimanual.review.store import APPROVE, COMMENT, REQUEST_CHANGES, ReviewEvent, dump_event  # noqa: E402
+from vimanual.workspace.load import content_hash  # noqa: E402
 
 PARAGRAPH = ("Sample benchmark text. Analysts record each step in the case log so that another "
              "unit can follow the work. This paragraph only gives the chapter a realistic size.\n\n")

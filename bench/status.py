@@ -42,8 +42,8 @@ def run_once(workspace: Path) -> tuple[float, float]:
 
 
 def phases(workspace: Path) -> dict[str, float]:
-    from vimanual.review import chapter_infos, derive_states, load_events
-    from vimanual.workspace import load_workspace
+    from vimanual.review.store import chapter_infos, derive_states, load_events
+    from vimanual.workspace.load import load_workspace
 
     result = {}
     start = time.perf_counter()

@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-if ! command -v chromium >/dev/null 2>&1; then
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+if [ -n "$missing" ]; then
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq $missing
 fi
 [ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
 python3 -m venv .venv

@@ -10,7 +10,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from vimanual.pandoc import pandoc_path
+from vimanual.tools.pandoc import pandoc_path
 
 PERSON = "Sam Contributor (UK)"
 

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from typer.testing import CliRunner, Result
 
-from vimanual.cli import app
+from vimanual.cli.app import app
 
 REPO = Path(__file__).resolve().parent.parent
 

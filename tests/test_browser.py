@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from tests.helpers import REPO, chapter_md, copy_sample, run
 from tests.pdfhtml import pdf_pages_text
 from tests.test_serve import free_port
-from vimanual.serve import PreviewServer
+from vimanual.book.serve import PreviewServer
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -172,8 +172,8 @@ def test_print_to_pdf_starts_each_chapter_on_a_new_page(
 
 def _all_headings(sample: Path) -> list[str]:
     """Each chapter's heading as printed: '1 Title', …, 'Appendix A Title'."""
-    from vimanual.build import chapter_numbers
-    from vimanual.workspace import load_workspace
+    from vimanual.book.pipeline import chapter_numbers
+    from vimanual.workspace.load import load_workspace
 
     chapters = list(load_workspace(sample).chapters.values())
     numbers = chapter_numbers(chapters)

@@ -297,7 +297,7 @@ def test_custom_terminology_file_and_its_errors(tmp_path: Path) -> None:
 
 
 def test_default_terminology_has_the_luxembourg_rules() -> None:
-    from vimanual.rules.terminology import load_terminology
+    from vimanual.check.rules.terminology import load_terminology
 
     rules, problems = load_terminology(REPO)
     assert problems == []
@@ -354,7 +354,7 @@ def test_manual_yaml_keys_are_documented() -> None:
 
 
 def test_build_preflight_finds_exactly_the_errors_of_a_full_check(tmp_path: Path) -> None:
-    from vimanual.check import check_workspace, preflight_errors
+    from vimanual.check.run import check_workspace, preflight_errors
 
     body = (
         "# A level-one heading\n\nTODO: finish. Mail someone@agency.invalid.example.net.\n\n"

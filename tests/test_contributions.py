@@ -12,7 +12,7 @@ import yaml
 
 from tests.docs_helpers import PERSON, make_document, make_zip, snapshot
 from tests.helpers import build_file_tree, manual_yaml, run
-from vimanual.contributions import derive_state, load_contribution
+from vimanual.contributions.workflow import derive_state, load_contribution
 
 MD = "## Steps\n\nSample text: record the exhibit number first.\n"
 
@@ -283,7 +283,7 @@ def test_accept_refuses_after_for_existing_chapter(workspace: Path, tmp_path: Pa
 
 
 def test_derive_state_is_pure() -> None:
-    from vimanual.contributions import Decision, Revision
+    from vimanual.contributions.workflow import Decision, Revision
 
     r1 = Revision(1, "r1.md", "a", 1, 1, "2025-01-01T00:00:00.000000Z", "X")
     r2 = Revision(2, "r2.md", "b", 1, 1, "2025-01-02T00:00:00.000000Z", "X")
@@ -343,7 +343,7 @@ def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
 
 
 def test_contributor_view_uses_the_review_module_when_given(workspace: Path, tmp_path: Path) -> None:
-    from vimanual.contributions import contributor_view
+    from vimanual.contributions.workflow import contributor_view
 
     ids = every_state(workspace, tmp_path)
     (entry,) = [e for e in contributor_view(

@@ -8,7 +8,7 @@ import pytest
 import typer.main
 
 from tests.helpers import REPO
-from vimanual.cli import app
+from vimanual.cli.app import app
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -14,8 +14,9 @@ from pypdf import PdfReader
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace
 from tests.pdfhtml import parse_html, pdf_outline_titles, pdf_pages_text
-from vimanual import edition_diff, editions
-from vimanual.errors import VimanualError
+from vimanual.base.errors import VimanualError
+from vimanual.editions import diff as edition_diff
+from vimanual.editions import release as editions
 
 REVIEWERS = {"UK": "Ruth Reviewer", "AU": "Alan Reviewer"}
 
@@ -351,7 +352,7 @@ def test_diff_reports_added_removed_moved_and_changed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("label", ["1", "1.0", "2027.1-rc1", "1.0+uk", "A", "v2", "x" * 32])
 def test_valid_version_labels(label: str) -> None:
-    from vimanual.names import check_version, is_version
+    from vimanual.base.names import check_version, is_version
 
     assert is_version(label) and check_version(label) == label
 

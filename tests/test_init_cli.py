@@ -12,7 +12,7 @@ import pytest
 import typer.main
 
 from tests.helpers import REPO, run
-from vimanual.cli import app
+from vimanual.cli.app import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
@@ -83,6 +83,6 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
 
 
 def test_help_does_not_import_weasyprint() -> None:
-    code = "import sys; from vimanual.cli import app; print('weasyprint' in sys.modules)"
+    code = "import sys; from vimanual.cli.app import app; print('weasyprint' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"

@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.docs_helpers import make_document, make_png, make_zip
-from vimanual.errors import VimanualError
-from vimanual.intake import check_archive, convert_submission, count_words, media_links, text_title
-from vimanual.schema import Limits
+from vimanual.base.errors import VimanualError
+from vimanual.contributions.intake import (
+    check_archive,
+    convert_submission,
+    count_words,
+    media_links,
+    text_title,
+)
+from vimanual.workspace.schema import Limits
 
 
 def convert(path: Path, tmp_path: Path, limits: Limits | None = None):  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO, build_file_tree, manual_yaml, run
-from vimanual.errors import VimanualError
-from vimanual.manual_edit import add_chapter
-from vimanual.yamlio import parse_yaml
+from vimanual.base.errors import VimanualError
+from vimanual.base.yamlio import parse_yaml
+from vimanual.workspace.edits import add_chapter
 
 COMMENTED = """\
 # The manual (a comment that must survive)

@@ -1,4 +1,4 @@
-"""A book stitched from chapter PDFs embeds each font once (vimanual.pdffonts).
+"""A book stitched from chapter PDFs embeds each font once (vimanual.pdf.fonts).
 
 The chapters are laid out by the real WeasyPrint with the shipped fonts, stitched
 with pikepdf as the build does, then checked as a reader would: the same text,
@@ -18,9 +18,9 @@ import pytest
 from PIL import Image, ImageChops
 
 from tests.pdfhtml import pdf_font_names, pdf_pages_text
-from vimanual.build import DEFAULT_STYLES
-from vimanual.pdf import render_pdf
-from vimanual.pdffonts import FontMergeReport, _read_to_unicode, _to_unicode_cmap, merge_fonts
+from vimanual.book.pipeline import DEFAULT_STYLES
+from vimanual.pdf.fonts import FontMergeReport, _read_to_unicode, _to_unicode_cmap, merge_fonts
+from vimanual.pdf.weasy import render_pdf
 
 CSS = (DEFAULT_STYLES / "fonts.css").read_text(encoding="utf-8") + (
     "body { font-family: 'Manual Serif'; } h1 { font-family: 'Manual Sans'; }"

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vimanual.review import (
+from vimanual.review.store import (
     APPROVE,
     APPROVED,
     CHANGES_REQUESTED,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from tests.security_helpers import PNG_1PX
-from vimanual.workspace import content_hash
+from vimanual.workspace.load import content_hash
 
 
 def _states(ws: Path) -> dict[str, dict[str, str]]:

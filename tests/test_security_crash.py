@@ -1,6 +1,6 @@
 """Promises 6 and 7: no submission or decision is lost or torn; concurrent use is serialised.
 
-The real CLI (vimanual.cli's Typer app, exactly what ``python -m vimanual`` runs) is started
+The real CLI (vimanual.cli.app's Typer app, exactly what ``python -m vimanual`` runs) is started
 in forked child processes, so hundreds of runs stay cheap: the interpreter and imports are
 already loaded, and SIGKILL hits a process in the middle of real work. ``release`` has its
 own loop below: each attempt is slower (it lays out a PDF), so it is killed fewer times.
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
-from vimanual.contributions import list_contributions, load_contribution
-from vimanual.journal import INTENT
-from vimanual.review import load_events
-from vimanual.workspace import content_hash, inspect_workspace, load_workspace
+from vimanual.base.journal import INTENT
+from vimanual.contributions.workflow import list_contributions, load_contribution
+from vimanual.review.store import load_events
+from vimanual.workspace.load import content_hash, inspect_workspace, load_workspace
 
 KILLS = 210
 PARALLEL = 4
@@ -48,7 +48,7 @@ def _child(args: list[str], env: dict[str, str], out: Path | None = None) -> int
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(fd, 1)
             os.dup2(fd, 2)
-        from vimanual.cli import app
+        from vimanual.cli.app import app
 
         try:
             app(args, prog_name="vimanual")
@@ -181,7 +181,7 @@ def test_a_killed_lock_holder_leaves_no_lock_behind(tmp_path: Path) -> None:
     pid = os.fork()
     if not pid:
         try:
-            from vimanual.fsutil import workspace_lock
+            from vimanual.base.fsutil import workspace_lock
 
             with workspace_lock(ws):
                 (tmp_path / "holding").touch()
@@ -234,7 +234,7 @@ def test_sigkill_during_release_leaves_no_edition_or_a_whole_one(tmp_path: Path)
 
 def test_a_killed_accept_of_a_new_chapter_is_completed_by_the_next_command(tmp_path: Path) -> None:
     """accept of a new chapter changes the chapter, manual.yaml and a decision as one step:
-    wherever it is killed, the next command sees all three or none (vimanual.journal)."""
+    wherever it is killed, the next command sees all three or none (vimanual.base.journal)."""
     ws = _workspace(tmp_path)
     ids = []
     for index in range(12):

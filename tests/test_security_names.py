@@ -1,6 +1,6 @@
 """Promise 8: names are never paths.
 
-Slugs, jurisdiction codes and contribution ids go through one validator (vimanual.names);
+Slugs, jurisdiction codes and contribution ids go through one validator (vimanual.base.names);
 hypothesis tries path pieces, look-alikes, reserved and very long names on it, and the CLI
 refuses them. Symbolic links inside the workspace that point outside are refused on every
 code path that reads through them.
@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from tests.security_helpers import CANARY, PNG_1PX, plant_canary
-from vimanual.fsutil import safe_join
-from vimanual.names import RESERVED, is_code, is_contribution_id, is_slug
+from vimanual.base.fsutil import safe_join
+from vimanual.base.names import RESERVED, is_code, is_contribution_id, is_slug
 
 PIECES = ["..", "/", "\\", "\0", ".", ":", "~", " ", "\n", "\u2215", "\u2044", "\uff0f", "\u29f8",
           "\u2024\u2024", "\u0430", "\u0131", "\u200b", "\ufeff", "%2f", "..%2f", ".git", "\u00e9"]

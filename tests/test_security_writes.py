@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from tests.security_helpers import PNG_1PX, snapshot
-from vimanual import pandoc
+from vimanual.tools import pandoc
 
 LIMITS = {"max_archive_bytes": 2_000_000, "max_archive_members": 60}
 

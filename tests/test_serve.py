@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import chapter_md, run
-from vimanual.serve import VERSION_PATH, PreviewServer, Rebuild
+from vimanual.book.serve import VERSION_PATH, PreviewServer, Rebuild
 
 
 def free_port() -> int:

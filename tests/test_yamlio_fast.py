@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vimanual import yamlio
-from vimanual.errors import VimanualError
+from vimanual.base import yamlio
+from vimanual.base.errors import VimanualError
 
 DOCS = [
     "title: Alpha\nreviewed_by: [UK, AU]\nlead: UK\n",

@@ -1,0 +1,136 @@
+"""Filesystem primitives: atomic writes, the workspace lock, safe path joins."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from vimanual.base.errors import VimanualError, WorkspaceBusy
+
+LOCK_NAME = ".vimanual.lock"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync the folder.
+    An existing file's permission bits are kept.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode: int | None = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temp file beside ``path`` for a writer that makes its own file (WeasyPrint,
+    pikepdf); when the block ends without error it replaces ``path`` as ``atomic_write``
+    does (fsync, mode 0644, ``os.replace``, fsync of the folder), else it is removed."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (PDFs and fonts can be large)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def workspace_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the workspace's lock around a read-modify-write of shared state.
+
+    The lock is an OS lock on a separate file, so a crashed process never leaves it held.
+    """
+    with file_lock(root / LOCK_NAME, "workspace", timeout):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, what: str, timeout: float | None = None) -> Iterator[None]:
+    """An OS lock on ``path`` with a bounded wait (VIMANUAL_LOCK_TIMEOUT) and a clear "busy"."""
+    from filelock import FileLock, Timeout
+
+    wait = timeout if timeout is not None else float(
+        os.environ.get("VIMANUAL_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise WorkspaceBusy(
+            f"{what} busy: another vimanual command held {path.name} for {wait:g}s",
+            "wait for it to finish and try again (VIMANUAL_LOCK_TIMEOUT sets the wait)",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """Join ``parts`` under ``root`` and refuse any result that escapes it (``..``, absolute, symlink)."""
+    root_resolved = root.resolve()
+    candidate = root_resolved.joinpath(*parts)
+    resolved = candidate.resolve()
+    if not is_within(resolved, root_resolved):
+        raise VimanualError(
+            f"path '{'/'.join(parts)}' escapes the workspace",
+            "use a path inside the workspace folder",
+        )
+    return candidate
+
+
+def is_within(path: Path, root: Path) -> bool:
+    """True when resolved ``path`` is ``root`` or below it."""
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True

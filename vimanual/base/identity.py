@@ -1,0 +1,42 @@
+"""Who is acting and when: ``--as NAME``, else VIMANUAL_USER, else git's user.name; UTC times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+
+from vimanual.base.errors import VimanualError
+
+
+def resolve_person(explicit: str | None = None) -> str:
+    """The acting person's name, or a usage error saying how to give one."""
+    for candidate in (explicit, os.environ.get("VIMANUAL_USER"), _git_user_name()):
+        if candidate and candidate.strip():
+            name = " ".join(candidate.split())
+            if len(name) > 100 or any(ord(ch) < 32 for ch in name):
+                raise VimanualError(f"person name {name[:40]!r}… is not valid", "use a plain name")
+            return name
+    raise VimanualError(
+        "who are you? no --as NAME, VIMANUAL_USER or git user.name is set",
+        "pass --as 'Your Name' or set VIMANUAL_USER",
+    )
+
+
+def _git_user_name() -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [git, "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() or None
+
+
+def utc_now() -> str:
+    """The current UTC time as an ISO 8601 string with microseconds ('...Z')."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

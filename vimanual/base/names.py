@@ -1,0 +1,67 @@
+"""Names are never paths: the one validator for slugs, jurisdiction codes and similar names."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+from vimanual.base.errors import VimanualError
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
+VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
+CONTRIBUTION_ID_RE = re.compile(r"\d{8}-[a-z0-9]{2,16}-[a-z0-9][a-z0-9-]{0,63}-[0-9a-f]{6}")
+# Names that are devices on Windows (a workspace is shared through git, also to Windows).
+RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                      *(f"lpt{i}" for i in range(10))})
+
+
+def is_slug(value: object) -> bool:
+    """True when ``value`` is a valid chapter slug: ``[a-z0-9][a-z0-9-]{0,63}``."""
+    return isinstance(value, str) and SLUG_RE.fullmatch(value) is not None and value not in RESERVED
+
+
+def is_code(value: object) -> bool:
+    """True when ``value`` is a valid jurisdiction code: upper-case letters and digits."""
+    return isinstance(value, str) and CODE_RE.fullmatch(value) is not None
+
+
+def is_contribution_id(value: object) -> bool:
+    """True when ``value`` is a contribution id: ``<yyyymmdd>-<code>-<slug>-<6 hex>``."""
+    return isinstance(value, str) and CONTRIBUTION_ID_RE.fullmatch(value) is not None
+
+
+def check_slug(value: str, what: str = "chapter slug") -> str:
+    """Return ``value`` if it is a valid slug, else raise a usage error naming the rule."""
+    if not is_slug(value):
+        raise VimanualError(
+            f"invalid {what} {value!r}",
+            "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit "
+            "(not a device name such as 'con')",
+        )
+    return value
+
+
+def is_version(value: object) -> bool:
+    """True when ``value`` is a valid edition label such as ``1.0`` or ``2027.1-rc1``."""
+    return (isinstance(value, str) and VERSION_RE.fullmatch(value) is not None
+            and ".." not in value and value.casefold() not in {"working", *RESERVED})
+
+
+def check_version(value: str) -> str:
+    """Return ``value`` if it is a valid edition label, else raise a usage error naming the rule."""
+    if not is_version(value):
+        raise VimanualError(
+            f"invalid edition version {value!r}",
+            "a version is 1-32 characters of A-Z, a-z, 0-9, '.', '+' and '-', starting with a "
+            "letter or digit, without '..' (not 'working' or a device name), e.g. 1.0 or 2027.1-rc1",
+        )
+    return value
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """"did you mean 'x'? " for the closest known name (case-insensitive), else ""."""
+    choices = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(value.strip().casefold(), list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{choices[close[0]]}'? " if close else ""

@@ -1,0 +1,250 @@
+"""Preview while editing: serve the HTML manual on the loopback interface, rebuild it
+when a source file changes, and make the open browser page reload itself.
+
+Only the served copy carries the small reload script; ``build/manual.html`` stays the
+self-contained, script-free file that ``vimanual build`` makes.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from vimanual.base.errors import VimanualError
+
+HOST = "127.0.0.1"
+VERSION_PATH = "/__vimanual/version"
+WATCHED = ("chapters", "styles", "reviews")  # reviews/: the banners show review state
+POLL_MS = 500
+
+# Polls the version endpoint; reloads when a rebuild finished, shows a failed rebuild's
+# error without dropping the last good page. textContent, never innerHTML.
+RELOAD_SCRIPT = """<script id="vimanual-reload">(function () {
+  var seen = %d, box = null;
+  function show(error) {
+    if (!error) { if (box) { box.remove(); box = null; } return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;left:0;right:0;top:0;z-index:9;padding:.6em 1em;" +
+        "background:#7a1712;color:#fff;font:14px/1.4 sans-serif;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "Rebuild failed: " + error;
+  }
+  function poll() {
+    fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      if (s.version !== seen) { location.reload(); return; }
+      show(s.error);
+      setTimeout(poll, %d);
+    }, function () { setTimeout(poll, 2000); });
+  }
+  setTimeout(poll, %d);
+})();</script>
+"""
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """One rebuild after a change: what changed, what it cost, or why it failed."""
+
+    changed: tuple[str, ...]
+    seconds: float
+    converted: int = 0
+    cached: int = 0
+    error: str = ""
+    hint: str = ""
+
+
+@dataclass
+class _Page:
+    version: int = 0
+    html: bytes = b""
+    error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def check_port(port: int) -> None:
+    """Refuse a port number that TCP does not have (0 would pick a random port)."""
+    if not 1 <= port <= 65535:
+        raise VimanualError(f"port {port} is not a TCP port number",
+                            "choose a port from 1 to 65535, e.g. 'vimanual serve --port 8000'")
+
+
+def inject_reload(html: str, version: int) -> bytes:
+    """The page as served: ``html`` with the reload script just before ``</body>``."""
+    script = RELOAD_SCRIPT % (version, VERSION_PATH, POLL_MS, POLL_MS)
+    at = html.rfind("</body>")
+    if at < 0:
+        return (html + script).encode("utf-8")
+    return (html[:at] + script + html[at:]).encode("utf-8")
+
+
+class PreviewServer:
+    """The HTTP server (in a thread) plus the rebuild step; ``watch`` drives the rebuilds."""
+
+    def __init__(self, root: Path, port: int) -> None:
+        check_port(port)
+        self.root = root
+        self.port = port
+        self._page = _Page()
+        self._httpd = self._bind(port)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def _bind(self, port: int) -> ThreadingHTTPServer:
+        handler = _make_handler(self._page, port)
+        try:
+            httpd = ThreadingHTTPServer((HOST, port), handler)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise VimanualError(f"port {port} on {HOST} is already in use",
+                                    f"stop the program using it or choose another port, "
+                                    f"e.g. 'vimanual serve --port {port + 1 if port < 65535 else 8000}'"
+                                    ) from None
+            if exc.errno == errno.EACCES:
+                raise VimanualError(f"no permission to listen on port {port}",
+                                    "ports below 1024 need privileges; choose e.g. --port 8000") from None
+            raise VimanualError(f"cannot listen on {HOST}:{port}: {exc.strerror}",
+                                "choose another port with --port") from None
+        httpd.daemon_threads = True
+        return httpd
+
+    def start(self) -> None:
+        """Build the manual once (errors propagate: there is nothing to serve), then serve."""
+        self._build_html()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="vimanual-serve", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+
+    def _build_html(self) -> tuple[int, int]:
+        from vimanual.book.pipeline import BuildOptions, build
+        from vimanual.workspace.load import load_workspace
+
+        workspace = load_workspace(self.root)  # again each time: manual.yaml may have changed
+        result = build(workspace, BuildOptions(formats=("html",)))
+        html = result.outputs["html"].read_text(encoding="utf-8")
+        with self._page.lock:
+            self._page.version += 1
+            self._page.html = inject_reload(html, self._page.version)
+            self._page.error = ""
+        return result.converted, result.cached
+
+    def rebuild(self, changed: Iterable[str]) -> Rebuild:
+        """Rebuild the HTML after ``changed`` files changed; a failure keeps the last good page."""
+        names = tuple(sorted(set(changed)))
+        started = time.monotonic()
+        try:
+            converted, cached = self._build_html()
+        except VimanualError as exc:
+            with self._page.lock:
+                self._page.error = exc.message
+            return Rebuild(names, time.monotonic() - started, error=exc.message, hint=exc.hint)
+        return Rebuild(names, time.monotonic() - started, converted, cached)
+
+    def watched_paths(self) -> list[Path]:
+        """Folders whose changes trigger a rebuild (manual.yaml is checked separately)."""
+        return [(self.root / name).resolve() for name in WATCHED if (self.root / name).is_dir()]
+
+    def watch(self, on_rebuild: Callable[[Rebuild], None], stop: threading.Event | None = None) -> None:
+        """Rebuild on every change under chapters/, styles/, reviews/ or to manual.yaml, until
+        ``stop`` is set (or Ctrl-C, which propagates as KeyboardInterrupt)."""
+        from watchfiles import watch
+
+        manual = self.root / "manual.yaml"
+        last = _signature(manual)
+        paths = self.watched_paths() or [self.root]  # a workspace without chapters/ yet
+        # manual.yaml is a single file that editors often replace (write-then-rename), which
+        # a file watch does not survive; its mtime and size are compared on each wake-up.
+        for changes in watch(*paths, stop_event=stop, rust_timeout=POLL_MS, yield_on_timeout=True,
+                             debounce=400, step=50, raise_interrupt=True):
+            names = [self._relative(Path(path)) for _, path in changes]
+            now = _signature(manual)
+            if now != last:
+                last = now
+                names.append("manual.yaml")
+            if names:
+                on_rebuild(self.rebuild(names))
+
+    def _relative(self, path: Path) -> str:
+        for name in WATCHED:
+            base = (self.root / name).resolve()
+            try:
+                return f"{name}/{path.relative_to(base).as_posix()}"
+            except ValueError:
+                continue
+        return path.name
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _make_handler(page: _Page, port: int) -> type[BaseHTTPRequestHandler]:
+    # Only these Host headers are answered: a web page elsewhere cannot read the manual
+    # through a DNS name that it points at 127.0.0.1 (DNS rebinding).
+    hosts = {f"{HOST}:{port}", f"localhost:{port}"}
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "vimanual"
+        sys_version = ""
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self._answer(send_body=True)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._answer(send_body=False)
+
+        def _answer(self, send_body: bool) -> None:
+            if self.headers.get("Host", "") not in hosts:
+                self._send(HTTPStatus.FORBIDDEN, b"forbidden host\n", "text/plain", send_body)
+                return
+            path = self.path.split("?", 1)[0]
+            with page.lock:
+                body, version, error = page.html, page.version, page.error
+            if path in ("/", "/manual.html"):
+                self._send(HTTPStatus.OK, body, "text/html; charset=utf-8", send_body)
+            elif path == VERSION_PATH:
+                state = json.dumps({"version": version, "error": error}).encode("utf-8")
+                self._send(HTTPStatus.OK, state, "application/json", send_body)
+            elif path == "/favicon.ico":  # browsers ask; a 404 would log a console error
+                self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon", False)
+            else:
+                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", send_body)
+
+        def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            """Quiet: the terminal shows rebuilds, not every poll."""
+
+    return Handler

@@ -1,0 +1,1 @@
+"""vimanual check: the runner and its rules over a chapter's Markdown."""

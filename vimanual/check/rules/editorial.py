@@ -1,0 +1,79 @@
+"""Editorial and accessibility rules over a chapter's blocks: headings, sections,
+paragraph length, tables without a header row, vague link texts."""
+
+from __future__ import annotations
+
+from vimanual.check.rules import ERROR, WARNING, Hit
+from vimanual.check.rules.markdown import Block, ParsedBody, plain_text
+
+VAGUE_LINK_TEXTS = frozenset({
+    "here", "click here", "link", "this link", "click", "this", "more", "read more", "click this link",
+    "here.", "this page", "go",
+})
+
+
+def check_headings(parsed: ParsedBody) -> list[Hit]:
+    """Level-1 headings, skipped levels, duplicate and empty sections."""
+    hits: list[Hit] = []
+    headings = [b for b in parsed.blocks if b.kind == "heading"]
+    previous = 1  # the chapter title (from front matter) is the level-1 heading
+    seen: dict[str, Block] = {}
+    for block in headings:
+        title = plain_text(block.text)
+        if block.level == 1:
+            hits.append(Hit(block.start, block.end, "h1-in-body", ERROR,
+                            f"level-1 heading '{title}' in the chapter body",
+                            "the chapter title comes from the front matter; start sections with '##'"))
+        elif block.level > previous + 1:
+            hits.append(Hit(block.start, block.end, "heading-skip", WARNING,
+                            f"heading level jumps from {previous} to {block.level} at '{title}'",
+                            f"use {'#' * (previous + 1)} for this heading"))
+        previous = block.level
+        key = title.lower()
+        if key in seen:
+            first = parsed.line_index(seen[key].start)
+            hits.append(Hit(block.start, block.end, "duplicate-heading", WARNING,
+                            f"heading '{title}' is used twice in this chapter",
+                            f"the first is on body line {first + 1}; give each section its own title"))
+        else:
+            seen[key] = block
+    # an empty body has no blocks; otherwise pair each block with the one after it (None at the end)
+    for block, following in zip(parsed.blocks, [*parsed.blocks[1:], None][: len(parsed.blocks)], strict=True):
+        if block.kind != "heading":
+            continue
+        if following is None or (following.kind == "heading" and following.level <= block.level):
+            hits.append(Hit(block.start, block.end, "empty-section", WARNING,
+                            f"section '{plain_text(block.text)}' is empty",
+                            "write its text or remove the heading"))
+    return hits
+
+
+def check_paragraphs(parsed: ParsedBody, max_words: int) -> list[Hit]:
+    hits: list[Hit] = []
+    for block in parsed.blocks:
+        if block.kind not in ("paragraph", "quote"):
+            continue
+        words = len(plain_text(parsed.masked[block.start:block.end]).split())
+        if words > max_words:
+            hits.append(Hit(block.start, block.end, "long-paragraph", WARNING,
+                            f"paragraph of {words} words (limit {max_words})",
+                            "split it; the limit is check.max_paragraph_words in manual.yaml"))
+    return hits
+
+
+def check_accessibility(parsed: ParsedBody) -> list[Hit]:
+    """Tables without a header row and links whose text says nothing out of context."""
+    hits: list[Hit] = []
+    for block in parsed.blocks:
+        if block.kind == "table" and block.headerless:
+            hits.append(Hit(block.start, block.end, "table-header", WARNING, "table has no header row",
+                            "give every column a header so screen readers can name the cells"))
+    for link in parsed.links:
+        if link.image or link.reference is not None and not link.target:
+            continue
+        text = plain_text(link.text).lower().strip(" .:!")
+        if text in VAGUE_LINK_TEXTS:
+            hits.append(Hit(link.start, link.end, "link-text", WARNING,
+                            f"link text '{plain_text(link.text)}' does not say where it leads",
+                            "name the destination, e.g. [the triage chapter](image-triage.md)"))
+    return hits

@@ -1,0 +1,133 @@
+"""Media: images exist inside the workspace, are an allowed type by content, are not too
+large, SVGs hold no script or external reference, and raster images carry no EXIF
+location or camera serial number (which could identify a real person or case)."""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from vimanual.base.fsutil import is_within
+from vimanual.book.sanitize import SCHEME_RE, sniff_image, svg_problem
+from vimanual.check.rules import ERROR, WARNING, Hit
+from vimanual.check.rules.markdown import ParsedBody
+
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+SERIAL_TAGS = {0xA431: "camera serial number", 0xA435: "lens serial number", 0xC62F: "camera serial number"}
+STRIP_HINT = "strip or refuse: remove the metadata (e.g. 'exiftool -all= FILE') or use another image"
+
+
+@dataclass(frozen=True)
+class ImageVerdict:
+    """What is wrong with one image file (cached: many chapters may share an image)."""
+
+    rule: str
+    message: str
+    hint: str
+    severity: str = ERROR
+
+
+class ImageChecker:
+    """Checks image files once per path; ``max_bytes`` is manual.yaml's check.max_image_kb."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root.resolve()
+        self.max_bytes = max_bytes
+        self._cache: dict[Path, list[ImageVerdict]] = {}
+
+    def check(self, parsed: ParsedBody) -> list[Hit]:
+        hits: list[Hit] = []
+        for link in parsed.links:
+            if not link.image:
+                continue
+            if not link.text.strip():
+                hits.append(Hit(link.start, link.end, "missing-alt", WARNING,
+                                f"image '{link.target[:80]}' has no alt text",
+                                "describe the image for readers who cannot see it: ![What it shows](...)"))
+            for verdict in self.verdicts(link.target):
+                hits.append(Hit(link.start, link.end, verdict.rule, verdict.severity, verdict.message,
+                                verdict.hint))
+        return hits
+
+    def verdicts(self, src: str) -> list[ImageVerdict]:
+        shown = src[:80]
+        if not src:
+            return [ImageVerdict("missing-image", "image has no source", "write ![alt](media/file.png)")]
+        if SCHEME_RE.match(src) or src.startswith(("/", "\\")):
+            return [ImageVerdict("unsafe-image", f"image '{shown}' is not a file inside the workspace",
+                                 "put the image under chapters/media/ and link it by relative path")]
+        path = (self.root / "chapters" / unquote(src)).resolve()
+        if not is_within(path, self.root):
+            return [ImageVerdict("unsafe-image", f"image '{shown}' is outside the workspace",
+                                 "put the image under chapters/media/")]
+        if path not in self._cache:
+            self._cache[path] = self._inspect(path, shown)
+        return self._cache[path]
+
+    def _inspect(self, path: Path, shown: str) -> list[ImageVerdict]:
+        if not path.is_file():
+            return [ImageVerdict("missing-image", f"image '{shown}' not found",
+                                 "check the path (relative to chapters/)")]
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            return [ImageVerdict("image-too-large", f"image '{shown}' is {size:,} bytes "
+                                 f"(limit {self.max_bytes:,})",
+                                 "shrink or compress it, or raise check.max_image_kb in manual.yaml")]
+        data = path.read_bytes()
+        mime = sniff_image(data)
+        if mime is None:
+            return [ImageVerdict("bad-image", f"image '{shown}' is not a PNG, JPEG, SVG, GIF or WebP "
+                                 "file (judged by its content, not its name)", "convert it to PNG or JPEG")]
+        if mime == "image/svg+xml":
+            problem = svg_problem(data)
+            return [ImageVerdict("unsafe-svg", f"SVG '{shown}' {problem}",
+                                 "remove it from the SVG (or export a PNG instead)")] if problem else []
+        return [ImageVerdict("image-metadata", f"image '{shown}' carries {what} in its EXIF metadata",
+                             STRIP_HINT) for what in exif_findings(data)]
+
+
+def exif_findings(data: bytes) -> list[str]:
+    """'GPS coordinates' and/or serial numbers found in a raster image's EXIF metadata.
+
+    Pillow (already installed as WeasyPrint's dependency) reads EXIF from JPEG, WebP
+    and GIF headers without decoding pixels; a PNG's eXIf chunk is found by walking
+    the chunks, since Pillow only reads it after decoding the image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        png_exif = _png_exif(data)
+        if png_exif is not None:
+            exif = Image.Exif()
+            exif.load(png_exif)
+        else:
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
+        gps = exif.get_ifd(GPS_IFD)
+        details = {**dict(exif), **exif.get_ifd(EXIF_IFD)}
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
+        return []
+    found = ["GPS coordinates"] if any(tag in gps for tag in (1, 2, 3, 4)) else []
+    for tag, what in SERIAL_TAGS.items():
+        value = details.get(tag)
+        if value and str(value).strip("\x00 ") and what not in found:
+            found.append(what)
+    return found
+
+
+def _png_exif(data: bytes) -> bytes | None:
+    """The payload of a PNG's eXIf chunk (b'' when a PNG has none), or None if not a PNG."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    offset = 8
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"eXIf":
+            return data[offset + 8:offset + 8 + length]
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    return b""

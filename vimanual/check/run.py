@@ -1,0 +1,187 @@
+"""``vimanual check``: the editor's pre-flight over the loaded workspace.
+
+Pure over the workspace's files (no network, one pandoc run for section ids at most):
+structure, links and anchors, media, terminology, sensitive data, editorial and
+accessibility rules, each finding a Problem with an exact file line and a rule id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vimanual.base.errors import Problem, VimanualError
+from vimanual.base.names import check_slug
+from vimanual.check.rules import ERROR, WARNING, Hit
+from vimanual.check.rules.editorial import check_accessibility, check_headings, check_paragraphs
+from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids
+from vimanual.check.rules.markdown import ParsedBody, parse_body
+from vimanual.check.rules.media import ImageChecker
+from vimanual.check.rules.prose import (
+    TermRule,
+    check_sensitive,
+    check_terminology,
+    check_todos,
+    prose,
+    wording,
+)
+from vimanual.check.rules.terminology import load_terminology
+from vimanual.check.rules.variants import check_variants
+from vimanual.tools import pandoc
+from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace
+
+SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
+
+
+@dataclass
+class CheckReport:
+    """Every finding, in manual order, and the chapters that were looked at."""
+
+    problems: list[Problem] = field(default_factory=list)
+    chapters: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != ERROR]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.problems))
+
+
+def check_workspace(root: Path, slugs: Sequence[str] = (), errors_only: bool = False) -> CheckReport:
+    """Run every rule over the workspace, or over the chapters named in ``slugs``.
+
+    ``errors_only`` skips the rules that can only warn (the build's pre-flight needs errors).
+    """
+    workspace, problems = inspect_workspace(root)
+    if workspace is None:
+        return CheckReport(problems)
+    selected = _select(workspace, slugs)
+    if slugs:
+        files = {MANUAL_FILE, *(f"chapters/{slug}.md" for slug in selected)}
+        problems = [p for p in problems if p.file in files]
+    rules, term_problems = load_terminology(root)
+    problems.extend(term_problems)
+    chapters = [workspace.chapters[s] for s in selected if s in workspace.chapters]
+    if errors_only:
+        rules = [rule for rule in rules if rule.severity == ERROR]
+    problems.extend(check_chapters(workspace, chapters, rules, errors_only))
+    return CheckReport(_ordered(problems, workspace), tuple(selected))
+
+
+def preflight_errors(root: Path, slugs: Sequence[str] = ()) -> list[Problem]:
+    """The errors that stop ``vimanual build`` (warnings never do)."""
+    return check_workspace(root, slugs, errors_only=True).errors
+
+
+def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
+    known = list(workspace.manual.chapters)
+    for slug in slugs:
+        check_slug(slug)
+        if slug not in known:
+            raise VimanualError(f"unknown chapter '{slug}'",
+                                f"known chapters: {', '.join(known) or 'none'}")
+    return [s for s in known if s in slugs] if slugs else known
+
+
+def check_chapters(
+    workspace: Workspace, chapters: list[Chapter], rules: list[TermRule], errors_only: bool = False
+) -> list[Problem]:
+    """Problems of the content rules for ``chapters`` (the workspace gives link targets)."""
+    parsed = {c.slug: parse_body(c.body) for c in chapters}
+    ids = _section_ids(workspace, parsed)
+    slugs = frozenset(workspace.chapters)
+    images = ImageChecker(workspace.root, workspace.manual.check.max_image_kb * 1000)
+    problems: list[Problem] = []
+    for chapter in chapters:
+        body = parsed[chapter.slug]
+        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only)
+        problems.extend(_to_problems(chapter, body, hits))
+    return problems
+
+
+def _chapter_hits(
+    workspace: Workspace,
+    slug: str,
+    body: ParsedBody,
+    slugs: frozenset[str],
+    ids: dict[str, frozenset[str]],
+    images: ImageChecker,
+    rules: list[TermRule],
+    errors_only: bool = False,
+) -> list[Hit]:
+    settings = workspace.manual.check
+    text = prose(body)
+    hits = [
+        *check_links(body, slug, slugs, ids),
+        *images.check(body),
+        *check_terminology(wording(body, text), rules),
+        *check_headings(body),
+        *check_variants(body, workspace.manual.codes),
+    ]
+    if not errors_only:  # these rules only ever warn
+        hits += [
+            *check_sensitive(text, settings),
+            *check_todos(text),
+            *check_paragraphs(body, settings.max_paragraph_words),
+            *check_accessibility(body),
+        ]
+    return hits
+
+
+def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[str, frozenset[str]]:
+    """Ids of the chapters that links point into, from one pandoc run (none if no anchors)."""
+    needed: set[str] = set()
+    for slug, body in parsed.items():
+        needed |= anchor_targets(body, slug)
+    if any(link.target.startswith("#") for body in parsed.values() for link in body.links):
+        # a bare '#id' may name a section of another chapter (see rules.links._check_link)
+        needed = set(workspace.chapters)
+    targets = {s: workspace.chapters[s].body for s in sorted(needed) if s in workspace.chapters}
+    found = pandoc.element_ids(targets)
+    return {s: found.get(s, frozenset()) | explicit_ids(body) for s, body in targets.items()}
+
+
+def _silenceable(hit: Hit) -> bool:
+    """Markers may silence terminology and warnings, never a safety or build-breaking error."""
+    return hit.rule.startswith("terminology/") or hit.severity == WARNING
+
+
+def apply_markers(body: ParsedBody, hits: list[Hit]) -> list[Hit]:
+    """Drop the one hit each marker names (the nearest before it in its block); flag unused markers."""
+    kept = sorted(hits, key=lambda h: (h.start, h.rule))
+    for marker in body.markers:
+        block = body.block_at(marker.start)
+        candidates = [
+            h for h in kept
+            if h.rule in (marker.rule, f"terminology/{marker.rule}") and h.end <= marker.start
+            and _silenceable(h) and block is not None and block.start <= h.start
+        ]
+        if candidates:
+            kept.remove(max(candidates, key=lambda h: h.end))
+        else:
+            kept.append(Hit(marker.start, marker.end, "unused-allow", WARNING,
+                            f"marker for rule '{marker.rule}' silences nothing", SILENCE_HINT))
+    return kept
+
+
+def _to_problems(chapter: Chapter, body: ParsedBody, hits: list[Hit]) -> list[Problem]:
+    return [
+        Problem(chapter.rel, chapter.body_line + body.line_index(h.start), h.message, h.hint, h.rule,
+                h.severity)
+        for h in sorted(apply_markers(body, hits), key=lambda h: (h.start, h.rule))
+    ]
+
+
+def _ordered(problems: list[Problem], workspace: Workspace) -> list[Problem]:
+    """manual.yaml first, then chapters in manual order, then any other file; by line within."""
+    rank = {MANUAL_FILE: 0}
+    for index, slug in enumerate(workspace.manual.chapters, start=1):
+        rank[f"chapters/{slug}.md"] = index
+    last = len(rank) + 1
+    return sorted(problems, key=lambda p: (rank.get(p.file, last), p.file, p.line or 0))

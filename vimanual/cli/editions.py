@@ -1,0 +1,293 @@
+"""Commands of editions: release, editions, print, verify-edition, diff (rendering only;
+the work is in vimanual.editions.release)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from vimanual.base.errors import VimanualError
+from vimanual.cli.app import (
+    _display_path,
+    _err,
+    _out,
+    _print_problems,
+    _root,
+    _state,
+    app,
+    complete_codes,
+    complete_slugs,
+    handle_errors,
+)
+from vimanual.cli.review import _SYMBOLS, _symbol
+
+
+def _progress_callback(quiet: bool) -> Any:
+    """A plain progress reporter on stderr for long edition builds (None when quiet or piped)."""
+    err = _err()
+    if quiet or not err.is_terminal:
+        return None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total:
+            err.print(f"[dim]{escape(stage)}: {done}/{total}[/]")
+
+    return progress
+
+
+def _edition_json(edition: Any) -> dict[str, Any]:
+    data = edition.to_dict()
+    data["path"] = _display_path(edition.path)
+    return data
+
+
+@app.command()
+@handle_errors
+def release(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="Edition label, e.g. 1.0 or 2027.1-rc1.")],
+    notes: Annotated[
+        Path | None,
+        typer.Option("--notes", help="Release notes (Markdown), e.g. from 'vimanual diff --format md'."),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Edition date YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Leave this chapter out of the edition (repeatable).",
+                     autocompletion=complete_slugs),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the manifest (or the blockers) as JSON.")
+    ] = False,
+) -> None:
+    """Release an edition: freeze the ready chapters under editions/VERSION/ and build it.
+
+    Every chapter must be approved by all its reviewing jurisdictions at its current
+    text, and 'vimanual check' must pass; otherwise nothing is written and each blocker
+    is listed with who to ask (exit 1). Leave chapters out explicitly with --exclude.
+
+    Example: vimanual release 1.0 --date 2026-11-28 --notes notes.md
+    """
+    from vimanual.base.identity import resolve_person
+    from vimanual.editions.release import ReleaseBlocked, read_notes
+    from vimanual.editions.release import release as run_release
+
+    root_dir = _root(ctx)
+    text = read_notes(notes)
+    try:
+        who = resolve_person(None)
+    except VimanualError:
+        who = ""
+    try:
+        edition = run_release(root_dir, version, notes=text, date=date, exclude=exclude or (),
+                              released_by=who, progress=_progress_callback(_state(ctx).quiet or as_json))
+    except ReleaseBlocked as exc:
+        if as_json:
+            typer.echo(json.dumps({"ok": False, "blockers": [asdict(b) for b in exc.blockers],
+                                   "problems": [asdict(p) for p in exc.problems]},
+                                  indent=2, ensure_ascii=False))
+            raise typer.Exit(1) from None
+        _print_blockers(exc)
+        raise
+    if as_json:
+        typer.echo(json.dumps(_edition_json(edition), indent=2, ensure_ascii=False))
+        return
+    if not _state(ctx).quiet:
+        _out().print(f"Released edition {escape(edition.version)} ({edition.date}) · "
+                     f"{len(edition.chapters)} chapters → {escape(_display_path(edition.path))}/")
+        _out().print(f"  manual.pdf  sha256 {edition.pdf_sha256}\n  manual.html sha256 {edition.html_sha256}")
+        if edition.excluded:
+            _out().print(f"  left out: {escape(', '.join(edition.excluded))}")
+
+
+def _print_blockers(exc: Any) -> None:
+    from rich import box
+    from rich.table import Table
+
+    err = _err()
+    if exc.blockers:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title="Chapters not ready",
+                      title_justify="left")
+        for column in ("chapter", "jurisdiction", "state"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("ask", overflow="fold")
+        for b in exc.blockers:
+            table.add_row(escape(b.chapter), b.jurisdiction, _symbol(b.state, True) if b.state in _SYMBOLS
+                          else escape(b.state), escape(", ".join(b.ask) or "nobody is listed"))
+        err.print(table, soft_wrap=False)
+    if exc.problems:
+        err.print("[bold]'vimanual check' errors:[/]")
+        _print_problems(exc.problems, err)
+
+
+@app.command()
+@handle_errors
+def editions(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List the released editions: version, date, chapters and checksums.
+
+    Example: vimanual editions --json
+    """
+    from rich import box
+    from rich.table import Table
+
+    from vimanual.editions.release import list_editions
+
+    found = list_editions(_root(ctx))
+    if as_json:
+        typer.echo(json.dumps({"editions": [_edition_json(e) for e in found]}, indent=2, ensure_ascii=False))
+        return
+    out = _out()
+    if not found:
+        out.print("No released editions yet; cut one with 'vimanual release VERSION'.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in ("version", "date", "chapters", "paper", "PDF sha256", "HTML sha256"):
+        table.add_column(column, no_wrap=column != "chapters", overflow="fold")
+    for e in found:
+        table.add_row(escape(e.version), e.date, str(len(e.chapters)), e.paper, e.pdf_sha256[:16] + "…",
+                      e.html_sha256[:16] + "…")
+    out.print(table, soft_wrap=False)
+    out.print("Print one with 'vimanual print VERSION'; "
+              "check a copy with 'vimanual verify-edition VERSION FILE'.")
+
+
+@app.command("print")
+@handle_errors
+def print_command(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="A released edition, e.g. 1.0 (see 'vimanual editions').")],
+    paper: Annotated[
+        str | None, typer.Option("--paper", help="a4 or letter (default: the edition's).")
+    ] = None,
+    chapters: Annotated[
+        str, typer.Option("--chapters", help="Comma-separated slugs: a handout of these chapters.")
+    ] = "",
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", help="Keep only this jurisdiction's passages.",
+                                 autocompletion=complete_codes)
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the PDF.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Get a released edition's PDF for training: whole, or a handout of some chapters.
+
+    The whole edition on its own paper is the released file, verified against the
+    manifest's checksum; a handout, another paper size or a jurisdiction's variant is
+    rebuilt from the edition's frozen sources (never the working chapters).
+
+    Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
+    """
+    from vimanual.editions.release import print_edition
+
+    slugs = [s.strip() for s in chapters.split(",") if s.strip()]
+    result = print_edition(
+        _root(ctx), version, paper=paper, chapters=slugs,
+        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None, output=output,
+        progress=_progress_callback(_state(ctx).quiet or as_json),
+    )
+    if as_json:
+        typer.echo(json.dumps({**asdict(result), "path": str(result.path)}, indent=2, ensure_ascii=False))
+        return
+    if not _state(ctx).quiet:
+        _out().print(f"Wrote {escape(_display_path(result.path))} · edition {escape(version)} · "
+                     f"{len(result.chapters)} chapter(s) · {result.paper}")
+        _out().print(f"  {escape(result.reason)}; sha256 {result.sha256}")
+
+
+@app.command("verify-edition")
+@handle_errors
+def verify_edition_command(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="A released edition, e.g. 1.0.")],
+    file: Annotated[
+        Path | None, typer.Argument(help="A PDF (or HTML) to check against the manifest.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Check a PDF someone has against a released edition, or re-check the stored edition.
+
+    With FILE: does it match the edition's PDF or HTML checksum? Without: are the
+    stored PDF and HTML, every frozen source and the referenced fonts unchanged?
+    Exit code 1 on a mismatch.
+
+    Example: vimanual verify-edition 1.0 ~/Downloads/manual.pdf
+    """
+    from vimanual.editions.release import verify_edition
+
+    result = verify_edition(_root(ctx), version, file)
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    elif result.ok and not _state(ctx).quiet:
+        what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
+                else f"edition {escape(version)}: {result.checked} file(s) match the manifest")
+        _out().print(f"[green]OK:[/] {what}")
+    elif not result.ok and not as_json:
+        err = _err()
+        for problem in result.problems:
+            err.print(f"[red]mismatch:[/] {escape(problem)}")
+        err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("diff")
+@handle_errors
+def diff_command(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="The earlier edition, e.g. 1.0.")],
+    new: Annotated[str, typer.Argument(help="A later edition, or 'working' (the default).")] = "working",
+    full: Annotated[bool, typer.Option("--full", help="Show the text diff of each changed chapter.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or md (release notes in Markdown).")] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """What changed between two editions, or since an edition: chapters added, removed,
+    moved and changed, with words added and removed.
+
+    --format md writes release notes that 'vimanual release --notes' takes.
+
+    Example: vimanual diff 1.0 --format md > notes.md
+    """
+    from vimanual.editions.diff import diff_editions, notes_markdown
+
+    if fmt not in ("text", "md"):
+        raise VimanualError(f"unknown format '{fmt}'", "use text or md")
+    result = diff_editions(_root(ctx), old, new, full)
+    if as_json:
+        typer.echo(json.dumps({"old": result.old, "new": result.new,
+                               "changes": [asdict(c) for c in result.changes]}, indent=2, ensure_ascii=False))
+        return
+    if fmt == "md":
+        typer.echo(notes_markdown(result), nl=False)
+        return
+    out = _out()
+    out.print(f"From edition {escape(result.old)} to "
+              f"{'the working manual' if result.new == 'working' else 'edition ' + escape(result.new)}:")
+    marks = {"added": "[green]+ added  [/]", "removed": "[red]- removed[/]",
+             "changed": "[yellow]~ changed[/]", "moved": "[cyan]↕ moved  [/]"}
+    shown = 0
+    for c in result.changes:
+        if c.kind == "unchanged":
+            continue
+        shown += 1
+        detail = {"added": f"{c.words_added} words", "removed": f"{c.words_removed} words",
+                  "moved": f"position {c.old_position} → {c.new_position}"}.get(
+            c.kind, f"+{c.words_added} / -{c.words_removed} words")
+        if c.kind == "changed" and c.moved:
+            detail += f"; moved {c.old_position} → {c.new_position}"
+        out.print(f"  {marks[c.kind]} {escape(c.slug)}  {escape(detail)}", soft_wrap=False)
+        if c.diff:
+            for line in c.diff.splitlines():
+                colour = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+                out.print(f"      [{colour}]{escape(line)}[/]", soft_wrap=False)
+    unchanged = sum(1 for c in result.changes if c.kind == "unchanged")
+    out.print(f"{shown} chapter(s) differ, {unchanged} unchanged.")

@@ -1,0 +1,292 @@
+"""Commands of review: review, status, verify (rendering only; the work is in vimanual.review.store)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from vimanual.base.errors import VimanualError
+from vimanual.cli.app import (
+    _err,
+    _out,
+    _print_problems,
+    _root,
+    _state,
+    app,
+    handle_errors,
+)
+from vimanual.cli.contributions import _status_contributor
+
+# One symbol per state, each a different shape so that the matrix reads without colour.
+_SYMBOLS = {
+    "approved": ("✓", "green"),
+    "stale": ("~", "yellow"),
+    "changes-requested": ("✗", "red"),
+    "pending": ("○", "cyan"),
+    "n/a": ("-", "dim"),
+}
+_LEGEND = ("✓ approved  ~ stale  ✗ changes requested  ○ pending  - n/a\n"
+           "(stale: approved, but the text changed since)")
+
+
+def _symbol(state: str, with_name: bool = False, width: int = 0) -> str:
+    mark, colour = _SYMBOLS[state]
+    text = (f"{mark} {state}" if with_name else mark).ljust(width)
+    return f"[{colour}]{escape(text)}[/]"
+
+
+def _when(time: str) -> str:
+    """'2025-01-31T12:00:00.000000Z' → '2025-01-31 12:00 UTC'."""
+    return f"{time[:10]} {time[11:16]} UTC"
+
+
+def _short_list(items: list[str], limit: int = 6) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" … (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+@app.command()
+@handle_errors
+def review(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Chapter slug.")],
+    jurisdiction: Annotated[
+        str, typer.Option("--jurisdiction", "-j", help="Jurisdiction code you review for, e.g. UK.")
+    ],
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the chapter's current text.")] = False,
+    request_changes: Annotated[
+        bool, typer.Option("--request-changes", help="Ask for changes (needs -m).")
+    ] = False,
+    comment: Annotated[bool, typer.Option("--comment", help="Comment without deciding.")] = False,
+    message: Annotated[str | None, typer.Option("--message", "-m", help="Comment text.")] = None,
+    as_name: Annotated[
+        str | None, typer.Option("--as", help="Your name as listed in manual.yaml (default: VIMANUAL_USER, "
+                                 "git user.name).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the recorded event as JSON.")] = False,
+) -> None:
+    """Record a review decision for one jurisdiction: a new file under reviews/<slug>/.
+
+    Only a reviewer listed for the jurisdiction in manual.yaml may approve or request
+    changes; any listed reviewer may comment.
+
+    Example: vimanual review image-triage -j UK --request-changes -m "Add a source for 2.1"
+    """
+    from vimanual.review.store import APPROVE, COMMENT, REQUEST_CHANGES, load_review_status, record_review
+
+    flags = ((APPROVE, approve), (REQUEST_CHANGES, request_changes), (COMMENT, comment))
+    chosen = [decision for decision, on in flags if on]
+    if len(chosen) != 1:
+        raise VimanualError("choose exactly one of --approve, --request-changes or --comment",
+                            "e.g. vimanual review SLUG -j UK --approve")
+    root_dir = _root(ctx)
+    event = record_review(root_dir, slug, jurisdiction.strip().upper(), chosen[0], message, as_name)
+    if as_json:
+        typer.echo(json.dumps({**event.to_dict(), "file": event.rel}, indent=2, ensure_ascii=False))
+        return
+    if _state(ctx).quiet:
+        return
+    from vimanual.base.journal import locked
+
+    with locked(root_dir):  # another command's accept may be halfway through its writes
+        chapter = load_review_status(root_dir).review(slug)
+    cell = chapter.cells[event.jurisdiction]
+    out = _out()
+    out.print(f"Recorded {escape(event.decision)} by {escape(event.reviewer)} for {event.jurisdiction} "
+              f"on '{slug}' → {escape(event.rel)}")
+    waiting = f" (waiting for {', '.join(chapter.blocking)})" if chapter.blocking else ""
+    out.print(f"{event.jurisdiction}: {_symbol(cell.state, True)} · chapter ready: "
+              f"{'yes' if chapter.ready else 'no'}{escape(waiting)}")
+
+
+@app.command()
+@handle_errors
+def status(
+    ctx: typer.Context,
+    slug: Annotated[str | None, typer.Argument(help="Show this chapter's full review history.")] = None,
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", "-j", help="Show the queue of chapters awaiting this jurisdiction."),
+    ] = None,
+    contributor: Annotated[
+        str | None,
+        typer.Option("--contributor", help="Show this contributor's submissions and their review."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Review state of every chapter for every jurisdiction, and which chapters are ready.
+
+    With SLUG: that chapter's review history with comments. With --jurisdiction: the
+    reviewer's queue, stale approvals first.
+
+    With --contributor: a contributor's own submissions, their state and review.
+
+    Example: vimanual status --jurisdiction UK
+    """
+    from vimanual.review.store import check_jurisdiction, load_review_status
+
+    if contributor is not None:
+        _status_contributor(ctx, contributor, as_json)
+        return
+
+    report = load_review_status(_root(ctx))
+    code = jurisdiction.strip().upper() if jurisdiction is not None else None
+    if code is not None:
+        check_jurisdiction(report.workspace.manual, code)
+    if report.loaded.problems and not as_json:
+        _err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not valid "
+                     "and were ignored; run 'vimanual verify'")
+    if slug is not None:
+        _status_chapter(report, slug, code, as_json)
+    elif code is not None:
+        _status_queue(report, code, as_json)
+    else:
+        _status_matrix(report, as_json)
+
+
+def _problems_json(report: Any) -> list[dict[str, Any]]:
+    return [asdict(p) for p in report.loaded.problems]
+
+
+def _status_matrix(report: Any, as_json: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    manual = report.workspace.manual
+    reviews = report.reviews
+    ready = [r for r in reviews if r.ready]
+    blocking = [r.slug for r in reviews if not r.ready]
+    if as_json:
+        typer.echo(json.dumps({
+            "jurisdictions": [asdict(j) for j in manual.jurisdictions],
+            "chapters": [{"slug": r.slug, "title": r.title, "content_hash": r.content_hash, "ready": r.ready,
+                          "blocking": list(r.blocking), "states": r.states()} for r in reviews],
+            "summary": {"chapters": len(reviews), "ready": len(ready), "blocking": blocking},
+            "problems": _problems_json(report),
+        }, indent=2, ensure_ascii=False))
+        return
+    # Narrow state columns, so that a dozen jurisdictions still leave room for the slug at 80
+    # columns; a slug too long for what is left ends in '…' rather than wrapping the row.
+    out = _out()
+    room = out.width - sum(len(code) + 1 for code in manual.codes) - len(" ready") - 1
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), collapse_padding=True)
+    table.add_column("chapter", no_wrap=True, overflow="ellipsis", min_width=12, max_width=max(12, room))
+    for code in manual.codes:
+        table.add_column(code, justify="center", overflow="fold", min_width=1)
+    table.add_column("ready", justify="left", no_wrap=True, min_width=5)
+    for r in reviews:
+        table.add_row(escape(r.slug), *(_symbol(r.cells[code].state) for code in manual.codes),
+                      "[green]yes[/]" if r.ready else "no")
+    out.print(table, soft_wrap=False)
+    out.print(_LEGEND, soft_wrap=False)
+    summary = f"{len(ready)} of {len(reviews)} chapters ready"
+    if blocking:
+        summary += f" · {len(blocking)} blocking: {_short_list(blocking, 4)}"
+    out.print(escape(summary), soft_wrap=False)
+
+
+def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> None:
+    import textwrap
+
+    from vimanual.review.store import history
+
+    chapter_review = report.review(slug)
+    events = history(report.loaded.events, slug, code)
+    codes = [code] if code else list(chapter_review.cells)
+    if as_json:
+        typer.echo(json.dumps({
+            "slug": slug, "title": chapter_review.title, "content_hash": chapter_review.content_hash,
+            "ready": chapter_review.ready, "blocking": list(chapter_review.blocking),
+            "jurisdictions": {c: chapter_review.cells[c].to_dict() for c in codes},
+            "history": [{**e.to_dict(), "file": e.rel,
+                         "on_current_text": e.content_hash == chapter_review.content_hash} for e in events],
+            "problems": _problems_json(report),
+        }, indent=2, ensure_ascii=False))
+        return
+    out = _out()
+    out.print(f"[bold]{escape(chapter_review.title)}[/] ({escape(slug)})", soft_wrap=False)
+    waiting = f" · waiting for {', '.join(chapter_review.blocking)}" if chapter_review.blocking else ""
+    out.print(f"text {chapter_review.content_hash[:12]} · ready: {'yes' if chapter_review.ready else 'no'}"
+              f"{waiting}", soft_wrap=False)
+    out.print()
+    for c in codes:
+        cell = chapter_review.cells[c]
+        latest = cell.decision
+        by = f"  {latest.reviewer}, {_when(latest.time)}" if latest else ""
+        out.print(f"  {c:<9} {_symbol(cell.state, True, 20)}{escape(by)}", soft_wrap=False)
+    out.print()
+    if not events:
+        out.print("No review events yet.")
+        return
+    out.print("History (oldest first, UTC):")
+    for e in events:
+        earlier = "" if e.content_hash == chapter_review.content_hash else "  [earlier text]"
+        out.print(f"  {e.time[:10]} {e.time[11:16]}  {e.jurisdiction:<8} {escape(e.decision):<15} "
+                  f"{escape(e.reviewer)}{escape(earlier)}", soft_wrap=False)
+        for paragraph in e.comment.splitlines():
+            for line in textwrap.wrap(paragraph, 72) or [""]:
+                out.print(f"      {escape(line)}", soft_wrap=False)
+
+
+def _status_queue(report: Any, code: str, as_json: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from vimanual.review.store import reviewer_queue
+
+    queue = reviewer_queue(report.reviews, code)
+    name = next(j.name for j in report.workspace.manual.jurisdictions if j.code == code)
+    if as_json:
+        typer.echo(json.dumps({"jurisdiction": code, "name": name, "queue": [asdict(q) for q in queue],
+                               "problems": _problems_json(report)}, indent=2, ensure_ascii=False))
+        return
+    out = _out()
+    if not queue:
+        out.print(f"Nothing awaits {code} ({escape(name)}).", soft_wrap=False)
+        return
+    out.print(f"{len(queue)} chapter(s) awaiting {code} ({escape(name)}), stale first:", soft_wrap=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("state", no_wrap=True)
+    table.add_column("chapter", overflow="fold")
+    table.add_column("why", overflow="fold", ratio=1)
+    for item in queue:
+        table.add_row(_symbol(item.state, True), escape(item.slug), escape(item.reason))
+    out.print(table, soft_wrap=False)
+
+
+@app.command()
+@handle_errors
+def verify(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+) -> None:
+    """Check every review event: it parses, its digest matches, it names a known chapter and
+    jurisdiction, and (in a git repository) no committed event was ever modified or deleted.
+
+    Exit code 1 when a problem is found.
+
+    Example: vimanual verify
+    """
+    from vimanual.base.errors import GateFailed
+    from vimanual.review.store import verify_reviews
+    from vimanual.workspace.load import load_workspace
+
+    root_dir = _root(ctx)
+    files, problems = verify_reviews(root_dir, load_workspace(root_dir))
+    if as_json:
+        typer.echo(json.dumps({"ok": not problems, "files": files, "problems": [asdict(p) for p in problems]},
+                              indent=2, ensure_ascii=False))
+        if problems:
+            raise typer.Exit(1)
+        return
+    if problems:
+        _print_problems(problems, _err())
+        raise GateFailed(f"{len(problems)} problem(s) in review events ({files} file(s) checked)",
+                         "restore the files named above (e.g. from git); "
+                         "record new reviews instead of editing")
+    if not _state(ctx).quiet:
+        _out().print(f"[green]{files} review event(s) verified, no problems.[/]")

@@ -1,0 +1,1 @@
+"""Contributions: intake of outside documents and the submit/accept workflow."""

@@ -1,0 +1,1 @@
+"""Released editions: release, manifest, reprint and diff."""

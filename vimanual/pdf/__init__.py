@@ -1,0 +1,1 @@
+"""The PDF: WeasyPrint behind a restricted fetcher, parallel layout, stitching, fonts."""

@@ -1,0 +1,233 @@
+"""The union of subsets of one TrueType font, with the glyph ids the subsets had.
+
+WeasyPrint embeds a subset of each font in each PDF it writes; a book stitched
+from chapter PDFs can draw all its chapters with the union of their subsets
+(``vimanual.pdf.fonts`` does the PDF side). fontTools is imported inside
+functions: it is only needed when a PDF book is assembled.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from typing import Any
+
+# Tables that only serve hinting (dropped with the glyph programs), and device
+# metrics per glyph, which glyphs added to a font would lack.
+_HINTING_TABLES = ("fpgm", "prep", "cvt ", "cvar")
+_DEVICE_METRICS_TABLES = ("hdmx", "LTSH", "VDMX")
+
+
+#: Bump when ``union_subsets`` changes what it makes: cached unions then no longer count.
+UNION_VERSION = 1
+
+
+class SubsetMismatch(Exception):
+    """The subsets cannot be merged safely; the message says why."""
+
+
+def union_subsets(programs: list[tuple[bytes, int]]) -> bytes:
+    """One TrueType program holding every glyph of ``programs``, at the ids pages draw them with.
+
+    ``programs`` are subsets of one font, each with the highest glyph id its pages
+    draw. WeasyPrint subsets twice: first retaining glyph ids, so that a glyph a
+    subset does not use is a blank slot (no outline, no advance); then keeping the
+    ids up to the highest one drawn, which renumbers the components of composite
+    glyphs (accents) that lie above it into the slots that follow. So glyphs up to
+    that id are at their original ids, and those above are components private to
+    the subset. The subset drawing the highest id is the base; the drawn glyphs of
+    the others go into its blank slots, their private components after its last
+    glyph (once for each distinct component). The base's other tables (names,
+    OS/2, GDEF...) stay as they are: a PDF viewer draws by glyph id and never shapes.
+    """
+    from fontTools.ttLib import TTFont
+
+    try:
+        fonts = [TTFont(io.BytesIO(data), recalcTimestamp=False) for data, _ in programs]
+        if any(font.sfntVersion == "OTTO" or "glyf" not in font for font in fonts):
+            raise SubsetMismatch("not a TrueType (glyf) font")
+        if len({_identity(font) for font in fonts}) > 1:
+            raise SubsetMismatch("the programs come from different fonts")
+        last_used = [min(last, font["maxp"].numGlyphs - 1)
+                     for font, (_, last) in zip(fonts, programs, strict=True)]
+        base_index = max(range(len(fonts)), key=lambda i: (
+            last_used[i], fonts[i]["maxp"].numGlyphs, len(programs[i][0]), -i))
+        if not all(_is_hinted(font) for font in fonts):
+            # Hinted glyphs call functions (fpgm) an unhinted font lacks, so a mixed
+            # union keeps no hinting; WeasyPrint's subsets have none by default.
+            for font in fonts:
+                if _is_hinted(font):
+                    _remove_hinting(font)
+        union = _GlyphUnion(fonts[base_index], last_used[base_index])
+        for index, font in enumerate(fonts):
+            if index != base_index:
+                union.add(font, last_used[index])
+        output = io.BytesIO()
+        union.font.save(output)
+        return output.getvalue()
+    except SubsetMismatch:
+        raise
+    except Exception as exc:  # fontTools reports malformed fonts with assorted exception types
+        raise SubsetMismatch(f"fontTools cannot merge the programs ({type(exc).__name__}: {exc})") from None
+
+
+def _identity(font: Any) -> tuple[object, ...]:
+    """What tells one font from another, whatever the subset."""
+    names = font["name"] if "name" in font else None
+    head = font["head"]
+    return (names and names.getDebugName(6), names and names.getDebugName(4),
+            head.unitsPerEm, head.fontRevision, head.created)
+
+
+def _is_hinted(font: Any) -> bool:
+    return any(tag in font for tag in _HINTING_TABLES)
+
+
+def _remove_hinting(font: Any) -> None:
+    for tag in _HINTING_TABLES:
+        if tag in font:
+            del font[tag]
+    font["glyf"].removeHinting()
+
+
+class _GlyphUnion:
+    """A font growing into the union of subsets of itself (see ``union_subsets``)."""
+
+    def __init__(self, base: Any, last_used: int) -> None:
+        self.font = base
+        self.glyf = base["glyf"]
+        self.metrics = [base[tag].metrics for tag in ("hmtx", "vmtx") if tag in base]
+        for tag in _DEVICE_METRICS_TABLES:
+            if tag in base:
+                del base[tag]
+        self.order: list[str] = list(base.getGlyphOrder())
+        base.setGlyphOrder(self.order)  # one list, which the glyf table shares
+        self.names = set(self.order)
+        # Components only (above the last drawn id), by content, so each is added once.
+        self.components = {self._content(name): name for name in self.order[last_used + 1:]}
+
+    def add(self, source: Any, last_used: int) -> None:
+        """Add the glyphs ``source`` draws (ids up to ``last_used``), their components, its cmap."""
+        source_order = source.getGlyphOrder()
+        source_glyf = source["glyf"]
+        source_metrics = [source[tag].metrics for tag in ("hmtx", "vmtx") if tag in source]
+        if len(source_metrics) != len(self.metrics):
+            raise SubsetMismatch("the programs have different metrics tables")
+        placed: dict[int, str] = {}  # source id above last_used → name in the union
+
+        def place(gid: int) -> str:
+            """The name in the union of the source's glyph ``gid``."""
+            if gid <= last_used:
+                return self.order[gid]
+            if gid not in placed:
+                glyph, metrics = self._take(source, gid, place)
+                placed[gid] = self._add_component(glyph, metrics)
+            return placed[gid]
+
+        for gid in range(last_used + 1):
+            name = source_order[gid]
+            if not _has_glyph(source_glyf.glyphs[name], source_metrics[0][name][0]):
+                continue
+            target = self.order[gid]
+            if _has_glyph(self.glyf.glyphs[target], self.metrics[0][target][0]):
+                if any(ours[name] != theirs[target]
+                       for ours, theirs in zip(source_metrics, self.metrics, strict=True)):
+                    raise SubsetMismatch(f"glyph {gid} has different metrics in different subsets")
+                # WeasyPrint keeps the outline of .notdef only in a subset that draws it
+                # (for a character no font has): the union keeps it if any subset has it.
+                if gid == 0 and _has_outline(source_glyf.glyphs[name]) != _has_outline(
+                        self.glyf.glyphs[target]):
+                    if _has_outline(self.glyf.glyphs[target]):
+                        continue
+                elif _same_outline(source, name, self.font, target):
+                    continue
+                else:
+                    raise SubsetMismatch(f"glyph {gid} differs between the subsets")
+            glyph, metrics = self._take(source, gid, place)
+            self.glyf.glyphs[target] = glyph
+            for table, value in zip(self.metrics, metrics, strict=True):
+                table[target] = value
+        self._add_cmap(source, place)
+
+    def _take(self, source: Any, gid: int, place: Any) -> tuple[Any, list[Any]]:
+        """Glyph ``gid`` of ``source`` and its metrics, with components named as in the union."""
+        name = source.getGlyphOrder()[gid]
+        source_glyf = source["glyf"]
+        glyph = source_glyf.glyphs[name]
+        metrics = [source[tag].metrics[name] for tag in ("hmtx", "vmtx") if tag in source]
+        if _is_composite(glyph):
+            glyph = copy.deepcopy(source_glyf[name])  # decompiled: components by name
+            for component in glyph.components:
+                component.glyphName = place(source.getGlyphID(component.glyphName))
+        return glyph, metrics
+
+    def _add_component(self, glyph: Any, metrics: list[Any]) -> str:
+        glyph.expand(self.glyf)  # decompiled, so that padding does not count
+        key = (glyph.compile(self.glyf, recalcBBoxes=False), tuple(map(tuple, metrics)))
+        if key not in self.components:
+            name = f"component{len(self.order)}"
+            while name in self.names:
+                name += "_"
+            self.order.append(name)
+            self.names.add(name)
+            self.glyf.glyphs[name] = glyph
+            for table, value in zip(self.metrics, metrics, strict=True):
+                table[name] = value
+            self.components[key] = name
+        return self.components[key]
+
+    def _content(self, name: str) -> tuple[bytes, tuple[tuple[int, ...], ...]]:
+        glyph = self.glyf[name]  # decompiled, so that padding does not count
+        return (glyph.compile(self.glyf, recalcBBoxes=False),
+                tuple(tuple(table[name]) for table in self.metrics))
+
+    def _add_cmap(self, source: Any, place: Any) -> None:
+        """Add the character map entries of ``source`` (the first font's entry wins)."""
+        from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+
+        if "cmap" not in source or "cmap" not in self.font:
+            return
+        tables = self.font["cmap"].tables
+        for table in source["cmap"].tables:
+            if table.format not in (4, 12):
+                continue
+            key = (table.platformID, table.platEncID, table.format)
+            into = next((t for t in tables if (t.platformID, t.platEncID, t.format) == key), None)
+            if into is None:
+                into = CmapSubtable.newSubtable(table.format)
+                into.platformID, into.platEncID, into.language = table.platformID, table.platEncID, 0
+                into.cmap = {}
+                tables.append(into)
+            for code, name in sorted(table.cmap.items()):
+                if code not in into.cmap:
+                    into.cmap[code] = place(source.getGlyphID(name))
+
+
+def _is_composite(glyph: Any) -> bool:
+    if hasattr(glyph, "data"):  # not decompiled yet: numberOfContours is negative
+        return len(glyph.data) >= 2 and glyph.data[0] & 0x80 != 0
+    return bool(glyph.isComposite())
+
+
+def _has_glyph(glyph: Any, advance: int) -> bool:
+    """Whether a glyph has an outline or an advance: a blank slot has neither."""
+    return bool(advance) or _has_outline(glyph)
+
+
+def _has_outline(glyph: Any) -> bool:
+    # A glyph not decompiled yet holds its raw bytes; reading those is much faster.
+    return bool(glyph.data) if hasattr(glyph, "data") else glyph.numberOfContours != 0
+
+
+def _same_outline(font: Any, name: str, other: Any, other_name: str) -> bool:
+    """Whether two glyphs draw the same outline (components may sit at different ids)."""
+    glyph, other_glyph = font["glyf"].glyphs[name], other["glyf"].glyphs[other_name]
+    if (hasattr(glyph, "data") and not _is_composite(glyph)
+            and getattr(other_glyph, "data", None) == glyph.data):
+        return True
+
+    def outline(font: Any, name: str) -> tuple[list[Any], list[int], list[int]]:
+        coordinates, ends, flags = font["glyf"][name].getCoordinates(font["glyf"])
+        return list(coordinates), list(ends), [flag & 1 for flag in flags]  # bit 1: on the curve
+
+    return outline(font, name) == outline(other, other_name)

@@ -1,0 +1,384 @@
+"""The book's PDF, laid out in parts and stitched together.
+
+Every chapter starts on a new page, so a chapter's layout does not depend on the
+chapters around it. Each chapter (and the glossary, and a release's review record) is
+laid out as a document of its own, in parallel worker processes, and kept in
+build/cache/layout/ under a key of everything that affects it. Only then is the page
+map known: the contents (front matter, numbered i, ii …) is laid out with true page
+numbers, and the page margins (running head, marking, edition, page X of Y) are laid
+out as pages of their own and laid under the body pages. ``stitch`` makes one book.
+
+``joint`` lays out all the main matter in one WeasyPrint call instead (the reference
+the parallel layout is tested against); front matter and margins are the same passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vimanual.base.errors import VimanualError
+from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir
+from vimanual.pdf.stitch import LINK_SCHEME, Sheet
+from vimanual.pdf.weasy import LayoutJob, LayoutPool
+
+Progress = Callable[[str, int, int], None]
+
+MARGIN_BOXES = (
+    "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
+    "right-top", "right-middle", "right-bottom", "bottom-right-corner", "bottom-right",
+    "bottom-center", "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top",
+)
+#: Margin pages are laid out in pieces of this many pages: pieces run in parallel, and a
+#: piece whose pages keep their heads and numbers comes from the cache.
+MARGIN_PIECE = 100
+#: Layouts in the cache that no build used for this many days are deleted.
+CACHE_DAYS = 14
+
+ID_RE = re.compile(r'\sid="([^"]+)"')
+HREF_RE = re.compile(r'href="#([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of the manual one document holds (see the template's ``part``)."""
+
+    kind: str = "book"  # book | front | body
+    slugs: frozenset[str] | None = None  # body: these chapters (None: all)
+    glossary: bool = True
+    record: bool = True
+    pages: Mapping[str, str] = field(default_factory=dict)  # front: id → page number
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A layout unit: it starts at element ``ident`` on a right-hand page, under ``head``."""
+
+    ident: str
+    head: str
+    part: Part
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A document laid out: its PDF (in the cache) and what the layout reported."""
+
+    path: Path
+    pages: int
+    refused: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Margins:
+    """What the margins show besides the running head and the page number."""
+
+    paper: str
+    marking: str
+    label: str  # a released edition's "Edition X · date", or ""
+    draft: bool
+
+
+def _sha256(data: str) -> str:
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal (on one line; no way to close the <style>)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return '"' + " ".join(escaped.split()) + '"'
+
+
+def body_page_css(paper: str) -> str:
+    """Pages of the body and the front matter: the paper, and empty margins (the margin
+    pages laid under them carry the running head, marking and page numbers)."""
+    boxes = " ".join(f"@{box} {{ content: none !important; }}" for box in MARGIN_BOXES)
+    return f"@page {{ size: {paper}; {boxes} }}"
+
+
+def link_across(document: str) -> str:
+    """Links to an id this document does not hold point at ``vimanual-dest:ID``; the
+    stitched book links them to the named destination of the part that holds the id."""
+    ids = set(ID_RE.findall(document))
+    return HREF_RE.sub(
+        lambda m: m.group(0) if m.group(1) in ids else f'href="{LINK_SCHEME}{m.group(1)}"', document
+    )
+
+
+def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, str]]) -> str:
+    """Pages that show only their margins: ``pages`` is (running head, page number) each."""
+    import html
+
+    boxes = {box: "none" for box in MARGIN_BOXES}
+    boxes["top-center"] = "string(head)"
+    boxes["bottom-right"] = "string(folio)"
+    if margins.marking:
+        boxes["bottom-left"] = css_string(margins.marking)
+    if margins.label:
+        boxes["bottom-center"] = css_string(margins.label)
+    rules = " ".join(f"@{box} {{ content: {value} !important; }}" for box, value in boxes.items())
+    sheets = "".join(
+        '<div class="sheet" style="{}"></div>'.format(
+            html.escape(f"string-set: head {css_string(head)}, folio {css_string(folio)}"))
+        for head, folio in pages
+    )
+    watermark = '<div class="watermark">DRAFT</div>' if margins.draft else ""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>margins</title>'
+        f"<style>{stylesheets}</style><style>@page {{ size: {margins.paper}; {rules} }} "
+        ".sheet { break-after: page; } .sheet:last-of-type { break-after: auto; }</style>"
+        f"</head><body>{watermark}{sheets}</body></html>"
+    )
+
+
+def roman(number: int) -> str:
+    values = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+              (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = ""
+    for value, letters in values:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+class Layouts:
+    """Lay out documents, each once: a document already laid out with the same styles
+    and the same WeasyPrint is taken from build/cache/layout/KEY.pdf."""
+
+    def __init__(self, cache: Path, salt: str, pool: LayoutPool, use_cache: bool) -> None:
+        self.cache = cache
+        self.salt = salt
+        self.pool = pool
+        self.use_cache = use_cache
+        self.laid_out = 0
+        self.reused = 0
+
+    def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None) -> list[Laid]:
+        """Each (html, tagged) laid out; untagged is for margin pages."""
+        keys = [_sha256(json.dumps([html, tagged, self.salt])) for html, tagged in documents]
+        found: dict[str, Laid] = {}
+        wanted: dict[str, tuple[str, bool]] = {}
+        for key, document in zip(keys, documents, strict=True):
+            laid = self._cached(key) if self.use_cache else None
+            if laid is not None:
+                found[key] = laid
+            else:
+                wanted[key] = document
+        self.cache.mkdir(parents=True, exist_ok=True)
+        order = sorted(wanted, key=lambda k: -len(wanted[k][0]))  # largest first
+        # Unique temporary names: two builds of one workspace may lay out the same part at once.
+        tag = f"{os.getpid()}-{secrets.token_hex(4)}"
+        jobs = [LayoutJob(wanted[k][0], self.cache / f".{k}.{tag}.pdf.tmp", wanted[k][1], k[:32])
+                for k in order]
+        try:
+            logs = self.pool.run(jobs, progress)
+            for key, job, log in zip(order, jobs, logs, strict=True):
+                with open(job.target, "rb+") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(job.target, self.cache / f"{key}.pdf")
+                atomic_write(self.cache / f"{key}.json",
+                             json.dumps({"pages": log.pages, "refused": log.refused}))
+                found[key] = Laid(self.cache / f"{key}.pdf", log.pages, tuple(log.refused))
+        finally:
+            for job in jobs:
+                with contextlib.suppress(FileNotFoundError):
+                    job.target.unlink()
+        fsync_dir(self.cache)
+        self.laid_out += len(jobs)
+        self.reused += len(documents) - len(jobs)
+        return [found[key] for key in keys]
+
+    def _cached(self, key: str) -> Laid | None:
+        with contextlib.suppress(FileNotFoundError, ValueError, KeyError, TypeError):
+            record = json.loads((self.cache / f"{key}.json").read_text(encoding="utf-8"))
+            pdf = self.cache / f"{key}.pdf"
+            if pdf.is_file():
+                os.utime(pdf)  # recently used: kept by prune()
+                return Laid(pdf, int(record["pages"]), tuple(str(u) for u in record["refused"]))
+        return None
+
+    def prune(self, days: float = CACHE_DAYS) -> None:
+        """Forget layouts no build has used for ``days`` (other papers, old versions of a
+        chapter), so the cache does not grow without end."""
+        import time
+
+        cutoff = time.time() - days * 86400
+        with contextlib.suppress(FileNotFoundError):
+            for path in [*self.cache.glob("*.pdf"), *self.cache.glob("font-*.ttf")]:
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < cutoff:
+                        path.with_suffix(".json").unlink(missing_ok=True)
+                        path.unlink()
+
+
+@dataclass
+class BookPlan:
+    """Where every page of the main matter comes from, and what its margins show."""
+
+    sheets: list[Sheet] = field(default_factory=list)  # sources: 1 + index of the body PDF
+    heads: list[str] = field(default_factory=list)
+    folios: dict[str, str] = field(default_factory=dict)  # element id → main-matter page number
+
+
+def plan_parts(units: list[Unit], body: list[Laid]) -> BookPlan:
+    """Each unit laid out alone: units follow each other, each starting on a right-hand
+    (odd) page, a blank page inserted before it where needed."""
+    import pikepdf
+
+    from vimanual.pdf.stitch import page_dests
+
+    plan = BookPlan()
+    for number, (unit, laid) in enumerate(zip(units, body, strict=True), start=1):
+        if len(plan.sheets) % 2:
+            plan.sheets.append(Sheet(None))
+            plan.heads.append("")
+        start = len(plan.sheets)
+        plan.sheets.extend(Sheet(number, page) for page in range(laid.pages))
+        plan.heads.extend([unit.head] * laid.pages)
+        with pikepdf.open(laid.path) as pdf:
+            for name, (page, _, _) in page_dests(pdf).items():
+                plan.folios[name] = str(start + page + 1)
+    return plan
+
+
+def plan_joint(units: list[Unit], body: Laid) -> BookPlan:
+    """All units laid out in one document: the layout itself placed the blank pages."""
+    import pikepdf
+
+    from vimanual.pdf.stitch import blank_pages, page_dests
+
+    with pikepdf.open(body.path) as pdf:
+        dests = page_dests(pdf)
+        blanks = blank_pages(pdf)
+    starts = sorted((dests[unit.ident][0], unit.head) for unit in units if unit.ident in dests)
+    plan = BookPlan(sheets=[Sheet(1, page) for page in range(body.pages)])
+    for page in range(body.pages):
+        heads = [head for start, head in starts if start <= page]
+        plan.heads.append("" if page in blanks or not heads else heads[-1])
+    plan.folios = {name: str(page + 1) for name, (page, _, _) in dests.items()}
+    return plan
+
+
+@dataclass
+class BookLayout:
+    pages: int
+    refused: list[str]
+    laid_out: int
+    reused: int
+
+
+def body_documents(units: list[Unit], document: Callable[[Part], str], joint: bool) -> list[str]:
+    """The main matter's documents: one per unit, or (``joint``) one for all of them."""
+    if joint:
+        return [link_across(document(Part("body", None, any(u.part.glossary for u in units),
+                                          any(u.part.record for u in units))))]
+    return [link_across(document(unit.part)) for unit in units]
+
+
+def lay_out_book(
+    units: list[Unit],
+    document: Callable[[Part], str],
+    margin_styles: str,
+    margins: Margins,
+    target: Path,
+    pool: LayoutPool,
+    layouts: Layouts,
+    joint: bool,
+    progress: Progress | None = None,
+) -> BookLayout:
+    """Lay out the body, then the front matter and margins from the page map, and stitch
+    the book into ``target`` (the caller makes that atomic)."""
+    from vimanual.pdf.stitch import stitch
+
+    body = layouts.get([(html, True) for html in body_documents(units, document, joint)], progress)
+    plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
+    total = len(plan.sheets)
+    main_margins = [(head, f"page {n} of {total}") for n, head in enumerate(plan.heads, start=1)]
+    front_doc = link_across(document(Part("front", pages=plan.folios)))
+    pieces = [main_margins[i : i + MARGIN_PIECE] for i in range(0, len(main_margins), MARGIN_PIECE)]
+    margin_progress = None if progress is None else (
+        lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
+    laid = layouts.get([(front_doc, True)] + [(margin_document(margin_styles, margins, piece), False)
+                                              for piece in pieces], margin_progress)
+    front, main_laid = laid[0], laid[1:]
+    front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
+    front_margins = [("", "" if n == 1 else f"page {roman(n)}") for n in range(1, front_count + 1)]
+    front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
+    pool.release()  # stitching needs the memory, not the workers
+    sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
+    sheets += [Sheet(s.source, s.page) for s in plan.sheets]
+    stitch([front.path] + [b.path for b in body], sheets,
+           [front_margin.path] + [m.path for m in main_laid], front_count, target,
+           layouts.cache if layouts.use_cache else None)
+    refused: list[str] = []
+    for item in [*body, *laid, front_margin]:
+        refused.extend(url for url in item.refused if url not in refused)
+    return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
+
+
+def write_pdf(
+    units: list[Unit],
+    document: Callable[[Part], str],
+    margin_styles: str,
+    margins: Margins,
+    target: Path,
+    *,
+    cache: Path,
+    salt: str,
+    base_dir: Path,
+    allowed_roots: list[Path],
+    jobs: int,
+    timeout: float,
+    memory_mb: int,
+    use_cache: bool,
+    progress: Progress | None = None,
+    pool: LayoutPool | None = None,
+) -> tuple[BookLayout, bool]:
+    """Write the book's PDF to ``target`` atomically, or keep it if the same book was
+    already written there. Returns (layout, reused). ``pool`` is a ``LayoutPool`` the
+    caller started early, else one is started here."""
+
+    import pikepdf
+
+    joint = jobs == 1 and not use_cache
+    documents: dict[int, str] = {}
+
+    def remembered(part: Part) -> str:  # each unit's document is made once per build
+        if part.kind != "body" or part.slugs is None:
+            return document(part)
+        return documents.setdefault(id(part), document(part))
+
+    body_docs = body_documents(units, remembered, joint)
+    key = _sha256(json.dumps([body_docs, document(Part("front")), margin_styles,
+                              [margins.paper, margins.marking, margins.label, margins.draft], salt]))
+    record_path = cache.parent / "pdf" / f"{_sha256(str(target))[:16]}.json"
+    if use_cache:
+        with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            if record["key"] == key and file_sha256(target) == record["sha256"]:
+                return BookLayout(int(record["pages"]), list(record["refused"]), 0, len(units)), True
+    with atomic_output(target) as tmp, contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(
+                LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent))
+        layouts = Layouts(cache, salt, pool, use_cache)
+        try:
+            book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
+                                joint, progress)
+        except pikepdf.PdfError as exc:
+            raise VimanualError(f"cannot stitch the PDF: {exc}",
+                                "a layout in build/cache/layout/ may be damaged: run "
+                                "'vimanual build --no-cache'") from None
+        layouts.prune()
+    atomic_write(record_path, json.dumps({"key": key, "sha256": file_sha256(target),
+                                          "pages": book.pages, "refused": book.refused}))
+    return book, False
+
+

@@ -1,0 +1,253 @@
+"""Stitch separately laid-out PDFs into one book with pikepdf.
+
+The front matter's PDF is the base: its catalog, metadata, language and structure
+tree root are the book's. The main matter's pages are appended in order, with blank
+pages where a chapter must start on a right-hand page; then the book gets one outline,
+one set of named destinations (so links across chapters work), one structure tree
+(PDF/UA), page labels (front matter i, ii …, main matter 1, 2 …), the page margins
+(running head, marking, page numbers) laid under each page as an artifact, and one
+copy of each font.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+#: Links to a target in another part of the book are written as this URI scheme when a
+#: part is laid out on its own; stitching turns them into links to named destinations.
+LINK_SCHEME = "vimanual-dest:"
+
+PAINT_OPERATORS = frozenset(
+    ["Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "BI"]
+)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One page of the book: page ``page`` of source ``source``, or a blank page."""
+
+    source: int | None
+    page: int = 0
+
+
+def page_dests(pdf: Any) -> dict[str, tuple[int, float, float]]:
+    """Named destinations of a pikepdf.Pdf: name → (page index, left, top)."""
+    import pikepdf
+
+    names = pdf.Root.get("/Names")
+    if names is None or "/Dests" not in names:
+        return {}
+    index = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    found: dict[str, tuple[int, float, float]] = {}
+    for name, dest in pikepdf.NameTree(names.Dests).items():
+        if isinstance(dest, pikepdf.Dictionary):
+            dest = dest.D
+        page = index.get(dest[0].objgen)
+        if page is not None:
+            found[str(name)] = (page, _number(dest, 2), _number(dest, 3))
+    return found
+
+
+def _number(array: Any, position: int) -> float:
+    try:
+        return float(array[position])
+    except (IndexError, TypeError, ValueError):
+        return 0.0
+
+
+def blank_pages(pdf: Any) -> set[int]:
+    """Pages of a pikepdf.Pdf that paint nothing (the blank versos a layout inserted)."""
+    import pikepdf
+
+    blanks = set()
+    for number, page in enumerate(pdf.pages):
+        operators = {str(item.operator) for item in pikepdf.parse_content_stream(page)}
+        if not operators & PAINT_OPERATORS:
+            blanks.add(number)
+    return blanks
+
+
+def _flat_nums(tree: Any) -> Iterator[tuple[int, Any]]:
+    """The (key, value) pairs of a PDF number tree, kids included."""
+    if "/Nums" in tree:
+        nums = tree.Nums
+        for position in range(0, len(nums) - 1, 2):
+            yield int(nums[position]), nums[position + 1]
+    for kid in tree.get("/Kids", []):
+        yield from _flat_nums(kid)
+
+
+def _as_list(value: Any) -> list[Any]:
+    import pikepdf
+
+    if value is None:
+        return []
+    return list(value) if isinstance(value, pikepdf.Array) else [value]
+
+
+def stitch(
+    sources: list[Path],
+    sheets: list[Sheet],
+    margins: list[Path],
+    front_pages: int,
+    target: Path,
+    font_cache: Path | None = None,
+) -> None:
+    """Write the book to ``target``: ``sheets`` in order, ``sources[0]`` being the front
+    matter (its pages must come first, in order), ``margins`` the margin pages laid under
+    the sheets one for one."""
+    import pikepdf
+
+    opened: list[Any] = []
+    try:
+        for path in sources:
+            opened.append(pikepdf.open(path))
+        _stitch(opened, sheets, margins, front_pages, target, font_cache)
+    finally:
+        for pdf in opened:
+            pdf.close()
+
+
+def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_pages: int,
+            target: Path, font_cache: Path | None) -> None:
+    import pikepdf
+
+    from vimanual.pdf.fonts import merge_fonts
+
+    out = opened[0]
+    front = [s for s in sheets if s.source == 0]
+    if [s.page for s in front] != list(range(len(out.pages))) or sheets[: len(front)] != front:
+        raise ValueError("the front matter's pages must come first, all of them, in order")
+    struct = out.Root.StructTreeRoot
+    document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
+    kids = _as_list(document.get("/K"))
+    nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
+    offsets: dict[int, int] = {}
+    next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
+    for number, source in enumerate(opened[1:], start=1):
+        offsets[number] = next_key
+        next_key += max((k for k, _ in _flat_nums(source.Root.StructTreeRoot.ParentTree)),
+                        default=-1) + 1
+    width, height = (float(v) for v in out.pages[0].MediaBox[2:4])
+    where: dict[tuple[int, int], int] = {(0, s.page): n for n, s in enumerate(front)}
+    for sheet in sheets[len(front):]:
+        if sheet.source is None:
+            out.add_blank_page(page_size=(width, height))
+            continue
+        out.pages.append(opened[sheet.source].pages[sheet.page])
+        page = out.pages[-1]
+        where[(sheet.source, sheet.page)] = len(out.pages) - 1
+        offset = offsets[sheet.source]
+        if "/StructParents" in page:
+            page.StructParents = int(page.StructParents) + offset
+        for annot in page.get("/Annots", []):
+            if "/StructParent" in annot:
+                annot.StructParent = int(annot.StructParent) + offset
+    dests: dict[str, Any] = {}
+    used = {s.source for s in sheets}
+    for number, source in enumerate(opened):
+        if number and number in used:
+            tree = out.copy_foreign(source.Root.StructTreeRoot)
+            for kid in _as_list((tree.K if isinstance(tree.K, pikepdf.Dictionary) else tree.K[0]).get("/K")):
+                kid.P = document
+                kids.append(kid)
+            for key, value in _flat_nums(tree.ParentTree):
+                nums.extend([key + offsets[number], value])
+        for name, (index, left, top) in page_dests(source).items():
+            if (number, index) in where:
+                dests[name] = pikepdf.Array([out.pages[where[(number, index)]].obj, pikepdf.Name.XYZ,
+                                             left, top, 0])
+    document.K = pikepdf.Array(kids)
+    struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+    struct.ParentTreeNextKey = next_key
+    named = pikepdf.NameTree.new(out)
+    for name in sorted(dests):
+        named[name] = dests[name]
+    out.Root.Names = pikepdf.Dictionary(Dests=named.obj)
+    _link_across(out, set(dests))
+    _outline(out, opened, sheets, where)
+    _lay_margins(out, margins)
+    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
+        0, pikepdf.Dictionary(S=pikepdf.Name.r),
+        front_pages, pikepdf.Dictionary(S=pikepdf.Name.D),
+    ]))
+    merge_fonts(out, font_cache)
+    out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def _link_across(out: Any, names: set[str]) -> None:
+    """Turn the placeholder URIs of links across parts into links to named destinations."""
+    import pikepdf
+
+    for page in out.pages:
+        for annot in page.get("/Annots", []):
+            action = annot.get("/A")
+            if action is None or action.get("/S") != pikepdf.Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(LINK_SCHEME):
+                continue
+            del annot["/A"]
+            name = unquote(uri.removeprefix(LINK_SCHEME))
+            # /Contents is the link's text for assistive technology; WeasyPrint gives an
+            # internal link its target's name there, so the stitched link does the same.
+            annot.Contents = pikepdf.String(name)
+            if name in names:
+                annot.Dest = pikepdf.String(name)
+
+
+def _outline(out: Any, opened: list[Any], sheets: list[Sheet], where: dict[tuple[int, int], int]) -> None:
+    """One outline: each part's bookmarks in book order, pointing at the book's pages."""
+    import pikepdf
+
+    seen: list[int] = []
+    for sheet in sheets:
+        if sheet.source is not None and sheet.source not in seen:
+            seen.append(sheet.source)
+    items: list[pikepdf.OutlineItem] = []
+    for number in seen:
+        source = opened[number]
+        index = {page.objgen: n for n, page in enumerate(source.pages)}
+
+        def convert(item: Any, number: int = number, index: dict[Any, int] = index) -> Any:
+            dest = item.destination
+            if isinstance(dest, pikepdf.Array) and dest[0].objgen in index:
+                page = where.get((number, index[dest[0].objgen]))
+            else:
+                page = None
+            made = pikepdf.OutlineItem(item.title, page, "XYZ", left=_number(dest, 2),
+                                       top=_number(dest, 3)) if page is not None \
+                else pikepdf.OutlineItem(item.title)
+            made.children.extend(convert(child) for child in item.children)
+            return made
+
+        with source.open_outline() as outline:
+            items.extend(convert(item) for item in outline.root)
+    with out.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(items)
+
+
+def _lay_margins(out: Any, margins: list[Path]) -> None:
+    """Lay margin page i under book page i, marked as an artifact (not part of the text
+    a screen reader reads; the running head, marking and page numbers are furniture)."""
+    import pikepdf
+
+    pages = []
+    for path in margins:
+        with pikepdf.open(path) as margin:
+            for page in margin.pages:
+                pages.append(out.copy_foreign(page.as_form_xobject()))
+    if len(pages) != len(out.pages):
+        raise ValueError(f"{len(pages)} margin pages for a book of {len(out.pages)}")
+    for page, form in zip(out.pages, pages, strict=True):
+        resources = pikepdf.Dictionary(dict(page.obj.get("/Resources", pikepdf.Dictionary()).items()))
+        xobjects = pikepdf.Dictionary(dict(resources.get("/XObject", pikepdf.Dictionary()).items()))
+        xobjects["/VmMargins"] = form
+        resources.XObject = xobjects
+        page.Resources = resources
+        page.contents_add(out.make_stream(b"/Artifact BMC q /VmMargins Do Q EMC\n"), prepend=True)

@@ -1,0 +1,370 @@
+"""The only place that imports WeasyPrint: HTML to PDF with a fetcher that reads only allowed files.
+
+WeasyPrint is imported inside functions: it takes about a second to import, and
+commands such as ``status`` or ``--help`` must not pay for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from vimanual.base.errors import VimanualError
+from vimanual.base.fsutil import is_within
+
+
+@dataclass
+class FetchLog:
+    """URLs the renderer asked for and was refused, for the build report."""
+
+    refused: list[str] = field(default_factory=list)
+    pages: int = 0
+
+
+def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [root.resolve() for root in allowed_roots]
+
+    class WorkspaceFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves inline data and regular files under the allowed roots; refuses all else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if any(is_within(path, root) for root in roots) and path.is_file():
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            log.refused.append(url)
+            raise ValueError(f"vimanual refuses to fetch {url[:120]}")
+
+    return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
+
+
+def render_pdf(
+    html: str,
+    base_dir: Path,
+    allowed_roots: list[Path],
+    target: Path,
+    on_stage: Callable[[str, int, int], None] | None = None,
+    *,
+    tagged: bool = True,
+    identifier: str | None = None,
+) -> FetchLog:
+    """Lay out ``html`` and write the PDF to ``target`` (the caller makes that atomic).
+
+    Relative URLs in the stylesheets resolve against ``base_dir``; only files under
+    ``allowed_roots`` and inline ``data:`` URLs are ever read. ``tagged`` writes a
+    PDF/UA-1 file: a structure tree (headings, lists, tables, figures with their alt
+    text), the document language and title, so screen readers can read the manual.
+    """
+    try:
+        import weasyprint
+    except OSError as exc:  # missing system libraries (Pango) surface as OSError
+        raise VimanualError(f"WeasyPrint cannot start: {exc}",
+                            "install Pango (Debian: apt-get install libpango-1.0-0)") from None
+    log = FetchLog()
+    document = weasyprint.HTML(
+        string=html,
+        base_url=base_dir.resolve().as_uri() + "/",
+        url_fetcher=_make_fetcher(allowed_roots, log),
+    )
+    if on_stage:
+        on_stage("layout", 0, 1)
+    rendered = document.render()
+    log.pages = len(rendered.pages)
+    if on_stage:
+        on_stage("layout", 1, 1)
+        on_stage("write", 0, log.pages)
+    # pdf_tags is passed too: the variant only fills options left at None, and
+    # WeasyPrint's default for pdf_tags is False, not None.
+    options: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_tags": True} if tagged else {}
+    if identifier:
+        # The file identifier (/ID); WeasyPrint otherwise writes none or a random one.
+        options["pdf_identifier"] = identifier.encode("ascii")
+    rendered.write_pdf(target, **options)
+    if on_stage:
+        on_stage("write", log.pages, log.pages)
+    return log
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """One document for a layout worker: its HTML, where its PDF goes, and how to write it."""
+
+    html: str
+    target: Path
+    tagged: bool = True
+    identifier: str | None = None
+
+
+def render_pdf_isolated(
+    html: str,
+    base_dir: Path,
+    allowed_roots: list[Path],
+    target: Path,
+    timeout: float,
+    memory_mb: int,
+    on_stage: Callable[[str, int, int], None] | None = None,
+    identifier: str | None = None,
+) -> FetchLog:
+    """``render_pdf`` in a child process with a wall-clock timeout and a memory cap.
+
+    A hostile or pathological document then ends with a clear error instead of
+    exhausting the machine; the caller's previous outputs are untouched either way.
+    """
+    job = LayoutJob(html, target, identifier=identifier)
+    with LayoutPool(base_dir, allowed_roots, 1, timeout, memory_mb, target.parent) as pool:
+        return pool.run([job], on_stage)[0]
+
+
+class LayoutPool:
+    """Up to ``workers`` layout child processes, each under the memory cap, started when
+    first needed and kept for later rounds (WeasyPrint takes a second to import); all
+    rounds together must finish within ``timeout`` seconds of the pool's start.
+
+    A hostile or pathological document then ends with a clear error instead of
+    exhausting the machine; the caller's previous outputs are untouched either way.
+    """
+
+    def __init__(self, base_dir: Path, allowed_roots: list[Path], workers: int, timeout: float,
+                 memory_mb: int, scratch_in: Path | None = None) -> None:
+        import tempfile
+        import threading
+
+        self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
+                       "memory_mb": memory_mb, "parent": os.getpid()}
+        self.size = max(1, workers)
+        self.timeout = timeout
+        self.workers: list[_Worker] = []
+        self.timed_out = threading.Event()
+        self.timer = threading.Timer(timeout, self._stop)
+        # The documents are the manual's text: keep them beside the outputs, not in a shared /tmp.
+        self.scratch = tempfile.TemporaryDirectory(prefix=".vimanual-pdf-", dir=scratch_in)
+        self.count = 0
+
+    def __enter__(self) -> LayoutPool:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+        for worker in self.workers:
+            worker.close()
+        self.scratch.cleanup()
+
+    def prestart(self, count: int) -> None:
+        """Start up to ``count`` workers now: they import WeasyPrint while the caller is
+        still busy (converting chapters), instead of when the first job comes."""
+        while len(self.workers) < min(self.size, count) and not self.timed_out.is_set():
+            self.workers.append(_Worker(self.header))
+
+    def release(self) -> None:
+        """End the workers now (their memory is free for what follows); a later ``run``
+        starts new ones."""
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
+
+    def _stop(self) -> None:
+        self.timed_out.set()
+        for worker in self.workers:
+            worker.kill()
+
+    def run(self, jobs: list[LayoutJob],
+            on_stage: Callable[[str, int, int], None] | None = None) -> list[FetchLog]:
+        """Lay out ``jobs``; a free worker takes the next one (give the largest first).
+
+        Returns one log per job, in the order of ``jobs``. Any failure stops every
+        worker and raises; the PDFs of jobs that finished may then exist, others not.
+        """
+        import threading
+
+        from vimanual.base.errors import ToolError
+
+        if not jobs:
+            return []
+        while len(self.workers) < min(self.size, len(jobs)) and not self.timed_out.is_set():
+            self.workers.append(_Worker(self.header))
+        logs: list[FetchLog | None] = [None] * len(jobs)
+        sources = []
+        for job in jobs:
+            self.count += 1
+            source = Path(self.scratch.name) / f"document-{self.count}.html"
+            source.write_text(job.html, encoding="utf-8")
+            sources.append(source)
+        queue = list(range(len(jobs)))
+        lock = threading.Lock()
+        done = [0]
+        failures: list[ToolError] = []
+        single = len(jobs) == 1
+
+        def stage(name: str, step: int, total: int) -> None:
+            if on_stage and single:
+                on_stage(name, step, total)
+
+        def drive(worker: _Worker) -> None:
+            while not failures:
+                with lock:
+                    if not queue:
+                        return
+                    number = queue.pop(0)
+                job = jobs[number]
+                request = {"html": str(sources[number]), "target": str(job.target),
+                           "tagged": job.tagged, "identifier": job.identifier}
+                try:
+                    logs[number] = worker.run(request, stage)
+                except ToolError as exc:
+                    failures.append(exc)
+                    for other in self.workers:
+                        other.kill()
+                    return
+                with lock:
+                    done[0] += 1
+                    if on_stage and not single:
+                        on_stage("layout", done[0], len(jobs))
+
+        if on_stage and not single:
+            on_stage("layout", 0, len(jobs))
+        threads = [threading.Thread(target=drive, args=(w,), daemon=True) for w in self.workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for source in sources:
+            source.unlink()
+        if self.timed_out.is_set():
+            raise ToolError(f"WeasyPrint (PDF layout) did not finish within {self.timeout:g} s",
+                            [sys.executable, "-m", "vimanual.pdf.weasy"], None, "")
+        if failures:
+            raise failures[0]
+        return [log for log in logs if log is not None]
+
+
+class _Worker:
+    """One layout child process: a JSON header, then one JSON job per line on stdin;
+    progress and one result line per job on stdout."""
+
+    def __init__(self, header: dict[str, object]) -> None:
+        import json
+        import subprocess
+
+        self.command = [sys.executable, "-m", "vimanual.pdf.weasy"]
+        self.memory_mb = int(str(header["memory_mb"]))
+        self.proc = subprocess.Popen(
+            self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(header) + "\n")
+        self.proc.stdin.flush()
+
+    def run(self, request: dict[str, object], stage: Callable[[str, int, int], None]) -> FetchLog:
+        import json
+
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            for line in self.proc.stdout:
+                message = json.loads(line)
+                if "stage" in message:
+                    stage(message["stage"], message["done"], message["total"])
+                elif "pages" in message:
+                    refused = message["refused"]
+                    return FetchLog(refused=list(refused), pages=int(message["pages"]))
+        except (BrokenPipeError, ValueError):
+            pass
+        raise self._failure()
+
+    def _failure(self) -> Exception:
+        from vimanual.base.errors import ToolError
+
+        assert self.proc.stderr is not None
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        stderr = self.proc.stderr.read()
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = code = os.waitstatus_to_exitcode(status)
+        # Running into RLIMIT_DATA shows as assorted failures (MemoryError, GLib aborts,
+        # SystemError); the peak resident size near the cap is what tells them apart.
+        near_cap = usage.ru_maxrss * 1024 >= 0.8 * self.memory_mb * 1024 * 1024
+        if near_cap or "MemoryError" in stderr:
+            return ToolError(f"WeasyPrint (PDF layout) exceeded the {self.memory_mb} MB memory cap",
+                             self.command, code, stderr)
+        return ToolError("WeasyPrint (PDF layout)", self.command, code, stderr)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - a worker that will not end is killed
+            self.proc.kill()
+            self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()  # type: ignore[union-attr]
+
+
+def _die_with_parent(parent: int) -> None:
+    """If the build that started this layout is killed, stop too (Linux), instead of
+    finishing a PDF nobody will collect and writing into a folder being cleaned up."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        sys.exit(1)
+
+
+def _worker() -> None:
+    """Child side of ``LayoutPool``: a JSON header line, then one job per line."""
+    import json
+    import resource
+
+    header = json.loads(sys.stdin.readline())
+    _die_with_parent(int(header["parent"]))
+    cap = int(header["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    roots = [Path(root) for root in header["allowed_roots"]]
+    with contextlib.suppress(Exception):  # a failure is reported by the first job
+        import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
+
+    def stage(name: str, done: int, total: int) -> None:
+        print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        log = render_pdf(
+            Path(request["html"]).read_text(encoding="utf-8"),
+            Path(header["base_dir"]),
+            roots,
+            Path(request["target"]),
+            stage,
+            tagged=bool(request["tagged"]),
+            identifier=request.get("identifier"),
+        )
+        print(json.dumps({"pages": log.pages, "refused": log.refused}), flush=True)
+
+
+if __name__ == "__main__":
+    _worker()

@@ -1,0 +1,1 @@
+"""Review events, their store and the pure derivation of review state."""

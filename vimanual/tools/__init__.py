@@ -1,0 +1,1 @@
+"""Adapters for external programs: pandoc and git."""

@@ -1,0 +1,200 @@
+"""The only place that runs pandoc: always sandboxed, never with raw HTML or TeX enabled."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from vimanual.base.errors import ToolError, VimanualError
+
+# Contributions are untrusted: every raw-passthrough extension is off, so `<script>`,
+# `{=html}` blocks and TeX reach the output as escaped text, never as markup.
+MARKDOWN_READER = "markdown-raw_html-raw_attribute-raw_tex-markdown_in_html_blocks"
+DEFAULT_TIMEOUT = 120.0
+MIN_VERSION = (3, 1, 6)
+ATTR_ID_RE = re.compile(r'\["((?:[^"\\]|\\.)*?)\.md__((?:[^"\\]|\\.)*)",\[')
+
+
+@functools.cache
+def pandoc_path() -> str:
+    """The pandoc binary: ``VIMANUAL_PANDOC`` if set, else the one bundled by pypandoc-binary."""
+    override = os.environ.get("VIMANUAL_PANDOC")
+    if override:
+        if not Path(override).is_file():
+            raise VimanualError(
+                f"VIMANUAL_PANDOC points at {override}, which does not exist",
+                "unset VIMANUAL_PANDOC to use the bundled pandoc",
+            )
+        return override
+    spec = importlib.util.find_spec("pypandoc")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "files" / "pandoc"
+        if candidate.is_file():
+            return str(candidate)
+    raise VimanualError(
+        "pandoc not found: the pypandoc-binary package is missing its binary",
+        "reinstall with: pip install --force-reinstall pypandoc-binary",
+    )
+
+
+def run_pandoc(
+    args: list[str],
+    stdin: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = None,
+    cwd: Path | None = None,
+) -> str:
+    """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError.
+
+    ``memory_mb`` caps pandoc's heap (its runtime's ``-M`` option): past it pandoc stops
+    with "heap exhausted" instead of growing without bound.
+    """
+    if args != ["--version"]:
+        pandoc_version()  # every path that runs pandoc refuses a version with known escapes
+    heap = ["+RTS", f"-M{memory_mb}m", "-RTS"] if memory_mb else []
+    command = [pandoc_path(), *heap, "--sandbox", *args]
+    try:
+        proc = subprocess.run(
+            command,
+            input=stdin.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            cwd=cwd,
+        )
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
+        raise ToolError("pandoc", command, None, stderr) from None
+    if proc.returncode != 0:
+        raise ToolError("pandoc", command, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.decode("utf-8")
+
+
+@functools.cache
+def pandoc_version() -> str:
+    """pandoc's version string, e.g. '3.9' (refusing versions with known sandbox escapes)."""
+    first = run_pandoc(["--version"]).splitlines()[0]
+    version = first.split()[-1]
+    parts = tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
+    if parts < MIN_VERSION:
+        raise VimanualError(
+            f"pandoc {version} is too old (at least {'.'.join(map(str, MIN_VERSION))} is needed)",
+            "older versions can write outside the workspace when extracting media; upgrade pandoc",
+        )
+    return version
+
+
+ONLY_FILTER = Path(__file__).parent / "filters" / "only.lua"
+
+
+def chapter_args(
+    slug: str, bibliography: Path | None = None, csl: Path | None = None, jurisdiction: str | None = None,
+) -> list[str]:
+    """The options a chapter is converted with (part of its cache key).
+
+    The 'only' filter (shipped with vimanual, so trusted) keeps the ``::: {.only
+    jurisdiction="UK"}`` passages for ``jurisdiction`` and drops the others; without a
+    jurisdiction it keeps them all, each labelled. pandoc's --sandbox limits readers and
+    writers, not this filter, which reads and writes nothing.
+    """
+    args = [
+        "--from", MARKDOWN_READER,
+        "--to", "html5",
+        "--section-divs",
+        f"--id-prefix={slug}--",
+        "--wrap=none",
+        "--syntax-highlighting=none",
+        f"--lua-filter={ONLY_FILTER}",
+    ]
+    if jurisdiction:
+        args.append(f"--metadata=vimanual-jurisdiction:{jurisdiction}")
+    if bibliography is not None:
+        args += [
+            "--citeproc", f"--bibliography={bibliography}",
+            "--metadata=reference-section-title:References", "--metadata=link-citations:true",
+        ]
+        if csl is not None:
+            args.append(f"--csl={csl}")
+    return args
+
+
+def markdown_to_html(
+    markdown: str, args: list[str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> str:
+    """Convert one chapter body to an HTML fragment with the options from ``chapter_args``."""
+    return run_pandoc(args, markdown, timeout, memory_mb)
+
+
+# Only these readers ever see a contribution: pandoc never guesses a format from content.
+DOCUMENT_READERS = ("docx", "odt", "html", "markdown")
+# The Markdown a converted contribution is stored as: no raw HTML/TeX can survive into r*.md,
+# and typographic characters stay as written (no "---" for an em dash).
+MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex-smart"
+
+
+def document_to_ast(
+    path: Path, fmt: str, media_dir: Path, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, Any]:
+    """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``."""
+    if fmt not in DOCUMENT_READERS:
+        raise VimanualError(f"no reader for format '{fmt}'", f"use one of: {', '.join(DOCUMENT_READERS)}")
+    reader = MARKDOWN_READER if fmt == "markdown" else fmt
+    args = ["--from", reader, "--to", "json", f"--extract-media={media_dir}", str(path.resolve())]
+    result = json.loads(run_pandoc(args, timeout=timeout))
+    if not isinstance(result, dict) or "blocks" not in result:
+        raise VimanualError(f"pandoc gave no document for {path.name}", "check the file opens in its editor")
+    return result
+
+
+def ast_to_markdown(ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs."""
+    return run_pandoc(["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"], json.dumps(ast), timeout)
+
+
+def document_to_markdown(
+    path: Path,
+    fmt: str,
+    media_dir: Path,
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> str:
+    """Convert a .docx/.odt/.html contribution to Markdown; ``rewrite`` may edit the AST between."""
+    ast = document_to_ast(path, fmt, media_dir, timeout)
+    return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout)
+def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, frozenset[str]]:
+    """Every element id (explicit ``{#id}`` or pandoc's auto-identifier) of each chapter body.
+
+    One pandoc run for all chapters: ``--file-scope`` parses each file on its own (so
+    auto-identifiers are deduplicated per chapter, as in the build) and prefixes its ids
+    with the file name, which tells the chapters apart in the one JSON AST.
+    """
+    if not bodies:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
+        names = []
+        for slug, body in bodies.items():
+            name = f"{slug}.md"
+            (Path(tmp) / name).write_text(body, encoding="utf-8")
+            names.append(name)
+        # pandoc prefixes ids only when it reads two or more files: add an empty one
+        # (its name is no slug, so it cannot clash with a chapter).
+        (Path(tmp) / "_.md").write_text("", encoding="utf-8")
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names, "_.md"]
+        output = run_pandoc(args, timeout=timeout, cwd=Path(tmp))
+    found: dict[str, set[str]] = {slug: set() for slug in bodies}
+    # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
+    # which is several times faster than loading and walking the whole AST.
+    for match in ATTR_ID_RE.finditer(output):
+        slug = json.loads(f'"{match.group(1)}"')
+        if slug in found:
+            found[slug].add(json.loads(f'"{match.group(2)}"'))
+    return {slug: frozenset(ids) for slug, ids in found.items()}
+

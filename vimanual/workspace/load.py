@@ -1,0 +1,268 @@
+"""Find and load a workspace: manual.yaml, chapters with their front matter, paths."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from vimanual.base.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
+from vimanual.base.fsutil import is_within
+from vimanual.base.journal import settle
+from vimanual.base.names import is_slug
+from vimanual.base.yamlio import Document, parse_yaml, read_text
+from vimanual.workspace.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
+
+MANUAL_FILE = "manual.yaml"
+CHAPTERS_DIR = "chapters"
+MAX_CHAPTER_BYTES = 5_000_000
+MAX_FRONT_MATTER_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter: its validated front matter, Markdown body and content hash."""
+
+    slug: str
+    path: Path
+    front: FrontMatter
+    body: str
+    body_line: int
+    content_hash: str
+
+    @property
+    def title(self) -> str:
+        return self.front.title
+
+    @property
+    def rel(self) -> str:
+        return f"{CHAPTERS_DIR}/{self.path.name}"
+
+
+@dataclass
+class Workspace:
+    """A loaded workspace; ``chapters`` is in manual order."""
+
+    root: Path
+    manual: Manual
+    chapters: dict[str, Chapter] = field(default_factory=dict)
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def file(self, rel: str) -> Path | None:
+        """A workspace file named in manual.yaml (validated to be inside), or None if unset."""
+        return (self.root / rel).resolve() if rel else None
+
+
+def find_workspace(start: Path | None = None, explicit: Path | None = None) -> Path:
+    """The workspace root: ``explicit`` if given, else the nearest folder with manual.yaml upwards."""
+    if explicit is not None:
+        root = explicit.expanduser().resolve()
+        if not (root / MANUAL_FILE).is_file():
+            raise WorkspaceNotFound(
+                f"no {MANUAL_FILE} in {root}",
+                "point --workspace at a folder made by 'vimanual init'",
+            )
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MANUAL_FILE).is_file():
+            return folder
+    raise WorkspaceNotFound(
+        f"no {MANUAL_FILE} found in {here} or any folder above it",
+        "run inside a workspace, pass --workspace PATH, or create one with 'vimanual init DIR'",
+    )
+
+
+# Local files a chapter's Markdown refers to: inline links and images "](target" (or
+# "](<target with spaces>"), and reference definitions "[id]: target".
+_REFERENCE_RE = re.compile(
+    r"\]\(\s*(?:<([^>\n]+)>|([^\s)]+))"
+    r"|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))",
+    re.MULTILINE,
+)
+_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def referenced_files(text: str, base: Path, root: Path) -> list[Path]:
+    """The regular files inside ``root`` that ``text`` links to relative to ``base``, in order."""
+    found: dict[Path, None] = {}
+    root_resolved = root.resolve()
+    for match in _REFERENCE_RE.finditer(text):
+        target = next(group for group in match.groups() if group is not None)
+        target = target.split("#", 1)[0].split("?", 1)[0]
+        if (not target or target.startswith(("/", "\\")) or target.endswith(".md")
+                or _URL_SCHEME_RE.match(target)):
+            continue  # a URL, or a link to another chapter (which has its own approvals)
+        try:
+            path = (base / unquote(target)).resolve()
+        except (OSError, ValueError):
+            continue
+        if path not in found and is_within(path, root_resolved) and path.is_file():
+            found[path] = None
+    return list(found)
+
+
+def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None) -> str:
+    """SHA-256 of source bytes with line endings normalised, so CRLF vs LF is not a change.
+
+    With ``base`` (the folder relative links resolve from, e.g. chapters/) and ``root`` (the
+    workspace), the hash also covers every local file the text links to, images above all:
+    sha256(text + for each file in order: its path, NUL, the SHA-256 of its bytes). Changing
+    one byte of a chapter or of an image it shows makes every approval of it stale. Text
+    without local references hashes exactly as its bytes alone.
+    """
+    normalised = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    digest = hashlib.sha256(normalised)
+    if base is not None:
+        root = root or base
+        text = normalised.decode("utf-8", "replace")
+        files = referenced_files(text, base, root)
+        if files:
+            digest.update(b"\0")
+        for path in files:
+            with open(path, "rb") as handle:
+                file_digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            rel = path.relative_to(root.resolve()).as_posix()
+            digest.update(f"{rel}\0{file_digest}\n".encode())
+    return digest.hexdigest()
+
+
+def split_front_matter(text: str, where: str) -> tuple[str, int, str, int]:
+    """Split a chapter into (front matter, its first line, body, the body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise VimanualError(
+            f"{where}:1: missing YAML front matter",
+            "start the file with '---', a 'title: ...' line and a closing '---'",
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            return "".join(lines[1:index]), 2, "".join(lines[index + 1 :]), index + 2
+    raise VimanualError(
+        f"{where}:1: front matter is not closed",
+        "end the front matter with a line holding only '---'",
+    )
+
+
+def load_manual(root: Path) -> tuple[Manual, Document, list[Problem]]:
+    """Parse and validate manual.yaml (a YAML syntax error raises at once)."""
+    doc = parse_yaml(read_text(root / MANUAL_FILE, MANUAL_FILE), MANUAL_FILE)
+    manual, problems = validate_manual(doc)
+    return manual, doc, problems
+
+
+def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None, list[Problem]]:
+    """Load one chapter file; problems instead of a Chapter when it cannot be read."""
+    path = root / CHAPTERS_DIR / f"{slug}.md"
+    where = f"{CHAPTERS_DIR}/{slug}.md"
+    if path.is_symlink() or not is_within(path.resolve(), root.resolve()):
+        return None, [Problem(where, None, "chapter file is a symbolic link (or lies outside the workspace)",
+                              "replace the link with the file itself")]
+    try:
+        raw_text = read_text(path, where, MAX_CHAPTER_BYTES)
+        front_text, front_line, body, body_line = split_front_matter(raw_text, where)
+        if len(front_text) > MAX_FRONT_MATTER_CHARS:
+            raise VimanualError(f"{where}:{front_line}: front matter is too large "
+                                f"({len(front_text):,} characters; the limit is {MAX_FRONT_MATTER_CHARS:,})",
+                                "front matter holds a title and a few keys; move the text to the body")
+        doc = parse_yaml(front_text, where, front_line)
+    except VimanualError as exc:
+        return None, [_problem_from_error(exc, where)]
+    front, problems = validate_front_matter(doc, manual, where)
+    chapter = Chapter(
+        slug=slug,
+        path=path,
+        front=front,
+        body=body,
+        body_line=body_line,
+        content_hash=content_hash(path.read_bytes(), root / CHAPTERS_DIR, root),
+    )
+    return chapter, problems
+
+
+def _problem_from_error(exc: VimanualError, where: str) -> Problem:
+    """Turn 'file:line: message' errors from the YAML layer into a Problem."""
+    message = exc.message
+    line: int | None = None
+    prefix = f"{where}:"
+    if message.startswith(prefix):
+        rest = message[len(prefix):]
+        head, _, tail = rest.partition(": ")
+        if head.isdigit():
+            line, message = int(head), tail
+        else:
+            message = rest.lstrip(" ")
+    return Problem(where, line, message, exc.hint)
+
+
+def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
+    """Load everything that can be loaded and report every structural problem."""
+    settle(root)  # a change another command left half-done is completed first
+    try:
+        manual, doc, problems = load_manual(root)
+    except VimanualError as exc:
+        return None, [_problem_from_error(exc, MANUAL_FILE)]
+    workspace = Workspace(root=root, manual=manual)
+    chapters_dir = root / CHAPTERS_DIR
+    present = _chapter_files(chapters_dir)
+    for index, slug in enumerate(manual.chapters):
+        if slug not in present:
+            problems.append(Problem(
+                MANUAL_FILE, doc.line("chapters", index),
+                f"chapter '{slug}' is listed but {CHAPTERS_DIR}/{slug}.md does not exist",
+                f"create {CHAPTERS_DIR}/{slug}.md or remove '{slug}' from 'chapters'",
+            ))
+            continue
+        chapter, chapter_problems = load_chapter(root, slug, manual)
+        problems.extend(chapter_problems)
+        if chapter is not None:
+            workspace.chapters[slug] = chapter
+    problems.extend(_referenced_files(root, manual, doc))
+    for stem in sorted(present):
+        where = f"{CHAPTERS_DIR}/{stem}.md"
+        if not is_slug(stem):
+            problems.append(Problem(where, None, f"file name '{stem}' is not a valid slug", SLUG_HINT))
+        elif stem not in manual.chapters:
+            problems.append(Problem(
+                where, None, f"chapter '{stem}' is not listed in {MANUAL_FILE}",
+                f"add '- {stem}' under 'chapters' in {MANUAL_FILE}, or remove the file",
+            ))
+    return workspace, problems
+
+
+def _referenced_files(root: Path, manual: Manual, doc: Document) -> list[Problem]:
+    """manual.yaml's bibliography and CSL style must be files inside the workspace."""
+    problems = []
+    for key in ("bibliography", "csl"):
+        rel = getattr(manual, key)
+        if not rel:
+            continue
+        path = (root / rel).resolve()
+        if not is_within(path, root.resolve()):
+            problems.append(Problem(MANUAL_FILE, doc.line(key), f"{key} '{rel}' is outside the workspace",
+                                    "keep it inside the workspace folder"))
+        elif not path.is_file():
+            problems.append(Problem(MANUAL_FILE, doc.line(key), f"{key} file '{rel}' does not exist",
+                                    "check the path (relative to the workspace)"))
+    return problems
+
+
+def _chapter_files(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {entry.name[:-3] for entry in os.scandir(folder) if entry.name.endswith(".md")}
+
+
+def load_workspace(root: Path) -> Workspace:
+    """Load a workspace, raising InvalidWorkspace with every problem if any is found."""
+    workspace, problems = inspect_workspace(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or workspace is None:
+        raise InvalidWorkspace(errors)
+    return workspace
