@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.docs_helpers import PERSON, make_document, make_zip, snapshot
-from tests.helpers import build_file_tree, manual_yaml, run
+from tests.docs_helpers import PERSON, make_document, make_zip
+from tests.helpers import build_file_tree, manual_yaml, run, snapshot
 from vimanual.contributions.workflow import derive_state, load_contribution
 
 MD = "## Steps\n\nSample text: record the exhibit number first.\n"

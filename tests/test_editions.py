@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace, start_subprocess
 from tests.pdfhtml import parse_html, pdf_outline_titles, pdf_pages_text
 from vimanual.base.errors import VimanualError
 from vimanual.editions import diff as edition_diff
@@ -390,18 +390,13 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
 def test_two_prints_of_one_edition_at_once_both_succeed(sample_workspace: Path, tmp_path: Path) -> None:
     """Prints rebuild from the edition's frozen sources in one shared folder under a file lock:
     overlapping prints both succeed and give the same bytes."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {"NO_COLOR": "1"}
     outputs = [tmp_path / f"handout-{i}.pdf" for i in range(2)]
     procs = []
     for out in outputs:  # the second starts while the first lays out its PDF from the shared folder
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "vimanual", "-C", str(sample_workspace), "print", "1.0",
-             "--chapters", "image-triage", "--paper", "letter", "--output", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        procs.append(start_subprocess(
+            "-C", sample_workspace, "print", "1.0",
+            "--chapters", "image-triage", "--paper", "letter", "--output", out, env=env,
         ))
         time.sleep(1.2)
     for proc in procs:

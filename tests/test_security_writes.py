@@ -8,17 +8,15 @@ through the real CLI, and the file tree outside the allowed folder must not chan
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
-from tests.security_helpers import PNG_1PX, snapshot
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, run_subprocess, snapshot
+from tests.security_helpers import PNG_1PX
 from vimanual.tools import pandoc
 
 LIMITS = {"max_archive_bytes": 2_000_000, "max_archive_members": 60}
@@ -144,7 +142,7 @@ def test_pandoc_older_than_3_1_6_is_refused_on_every_path(tmp_path: Path) -> Non
     fake.chmod(0o755)
     (tmp_path / "doc.html").write_text("<p>Text</p>", encoding="utf-8")
     (tmp_path / "doc.docx").write_bytes(_real_docx(tmp_path))
-    env = {**os.environ, "VIMANUAL_PANDOC": str(fake)}
+    env = {"VIMANUAL_PANDOC": str(fake)}
     commands = [
         ["build", "--format", "html", "--force"],
         ["check"],
@@ -152,8 +150,7 @@ def test_pandoc_older_than_3_1_6_is_refused_on_every_path(tmp_path: Path) -> Non
         ["submit", str(tmp_path / "doc.docx"), "--chapter", "alpha", "--jurisdiction", "UK", "--as", "U"],
     ]
     for command in commands:
-        proc = subprocess.run([sys.executable, "-m", "vimanual", "-C", str(ws), *command], env=env,
-                              capture_output=True, text=True, timeout=60, check=False)
+        proc = run_subprocess("-C", ws, *command, env=env, timeout=60)
         assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
         assert "pandoc 3.1.5 is too old" in proc.stderr, command
     assert not marker.exists()

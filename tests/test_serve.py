@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import chapter_md, run
+from tests.helpers import chapter_md, run, start_subprocess
 from vimanual.book.serve import VERSION_PATH, PreviewServer, Rebuild
 
 
@@ -136,11 +133,7 @@ def test_busy_port_is_a_clear_error(workspace: Path) -> None:
 
 def test_ctrl_c_stops_cleanly(workspace: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vimanual", "-C", str(workspace), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = start_subprocess("-C", workspace, "serve", "--port", str(port), env={"PYTHONUNBUFFERED": "1"})
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
