@@ -33,3 +33,8 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         else:
             monkeypatch.setenv(name, value)
     yield home
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-outputs", action="store_true", default=False,
+                     help="rewrite the pinned outputs of tests/test_outputs.py from this run")
