@@ -17,6 +17,7 @@ def vimanual(*args: str | Path) -> subprocess.Popen[str]:
     return start_subprocess(*args, env={"VIMANUAL_USER": PERSON})
 
 
+@pytest.mark.slow
 def test_two_submits_at_the_same_moment_both_succeed(workspace: Path, tmp_path: Path) -> None:
     source = tmp_path / "same.md"
     source.write_text("## Steps\n\nSample text.\n", encoding="utf-8")
@@ -30,6 +31,7 @@ def test_two_submits_at_the_same_moment_both_succeed(workspace: Path, tmp_path: 
         assert load_contribution(workspace, folder).latest.file == "r1.md"
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("isolated_git")
 def test_clones_with_new_submissions_and_decisions_merge_cleanly(workspace: Path, tmp_path: Path) -> None:
     (workspace / ".gitignore").write_text(".vimanual.lock\nbuild/\n", encoding="utf-8")

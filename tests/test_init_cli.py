@@ -16,6 +16,7 @@ from vimanual.cli.app import app
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_init_makes_a_workspace_that_checks_and_builds(tmp_path: Path) -> None:
     target = tmp_path / "new-manual"
     result = run("init", target)
@@ -71,6 +72,7 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert re.search(rf"Example: vimanual .*{command}", result.output), result.output
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
     proc = run_subprocess("-C", REPO, "check", env={"NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr

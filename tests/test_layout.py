@@ -13,6 +13,8 @@ from pypdf import PdfReader
 from tests.helpers import build_file_tree, chapter_md, copy_sample, manual_yaml, run
 from tests.pdfhtml import pdf_pages_text
 
+pytestmark = pytest.mark.slow  # every test here lays out whole PDFs
+
 
 @dataclass
 class Book:

@@ -248,6 +248,7 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     assert data["ok"] is False and len(data["problems"]) == 3
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_status(sample_workspace: Path) -> None:
     proc = run_subprocess("-C", sample_workspace, "status", env={"NO_COLOR": "1"}, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -94,6 +94,7 @@ def event_file_name(outer: Path) -> str:
     return listed[0].removeprefix("manual/")
 
 
+@pytest.mark.slow
 def test_two_clones_review_the_same_chapter_and_merge_without_conflict(tmp_path: Path) -> None:
     origin = small_workspace(tmp_path / "origin")
     git(origin, "init", "-q", "-b", "main")

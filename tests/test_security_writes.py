@@ -67,6 +67,7 @@ TRAVERSAL = ["..%2f..%2f..%2f..%2fpwned.png", "%2e%2e%2f%2e%2e%2fpwned.png", "..
              "%2fabs%2fpwned.png", "..%2F..%2F..%2Fpwned.png"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", TRAVERSAL)
 def test_extract_media_traversal_writes_nothing_outside_the_contribution(
     tmp_path: Path, payload: str
@@ -89,6 +90,7 @@ def test_extract_media_traversal_writes_nothing_outside_the_contribution(
         assert "%" not in path.name and ".." not in path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("member", ["../../x", "/abs/x", "word/../../x", "..\\..\\x", "C:/x"])
 def test_zip_slip_members_are_refused_before_pandoc(tmp_path: Path, member: str) -> None:
     ws = _workspace(tmp_path)
@@ -102,6 +104,7 @@ def test_zip_slip_members_are_refused_before_pandoc(tmp_path: Path, member: str)
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["ratio", "members"])
 def test_zip_bombs_are_refused_by_their_declared_sizes(tmp_path: Path, kind: str) -> None:
     ws = _workspace(tmp_path)
@@ -122,6 +125,7 @@ def test_zip_bombs_are_refused_by_their_declared_sizes(tmp_path: Path, kind: str
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_a_build_writes_only_under_build(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     (ws / "chapters" / "alpha.md").write_text(
@@ -133,6 +137,7 @@ def test_a_build_writes_only_under_build(tmp_path: Path) -> None:
     assert sorted(p.name for p in (ws / "build").iterdir()) == ["cache", "manual.html", "manual.pdf"]
 
 
+@pytest.mark.slow
 def test_pandoc_older_than_3_1_6_is_refused_on_every_path(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     fake = tmp_path / "fake-pandoc"

@@ -44,6 +44,7 @@ def _complete(words: str, cwd: Path) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_bash_completion_of_chapters_and_commands(workspace: Path) -> None:
     assert _complete("vimanual build --chapters b", workspace).split() == ["beta"]
     assert _complete("vimanual build --chapters alpha,", workspace).split() == ["alpha,beta"]
@@ -94,6 +95,7 @@ def test_no_color_is_honoured(tmp_path: Path) -> None:
     assert "Error: no manual.yaml in" in re.sub(r"\x1b\[[0-9;]*m", "", plain)
 
 
+@pytest.mark.slow
 def test_piped_build_output_is_plain_text(workspace: Path) -> None:
     # a terminal type that supports colour, yet stdout is a pipe: plain text all the same
     proc = run_subprocess("-C", workspace, "build", "--format", "html", env={"TERM": "xterm-256color"})
