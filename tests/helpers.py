@@ -156,11 +156,13 @@ def run_subprocess(*args: str | Path, env: Mapping[str, str] | None = None, cwd:
                           timeout=timeout, check=False)
 
 
-def start_subprocess(*args: str | Path, env: Mapping[str, str] | None = None,
-                     cwd: Path | None = None) -> subprocess.Popen[str]:
-    """Start ``python -m vimanual ARGS`` in a clean environment, its output piped; the caller waits."""
-    return subprocess.Popen(cli_command(*args), cwd=cwd, env=cli_env(env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def start_subprocess(*args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                     **popen: Any) -> subprocess.Popen[str]:
+    """Start ``python -m vimanual ARGS`` in a clean environment (``cli_env(env)``), its output piped
+    as text unless ``popen`` says otherwise (e.g. stdout=subprocess.DEVNULL, start_new_session=True);
+    the caller waits."""
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    return subprocess.Popen(cli_command(*args), cwd=cwd, env=cli_env(env), **options)
 
 
 GIT_USER = ("Test Person", "test@example.org")
