@@ -73,7 +73,7 @@ def test_serves_the_manual_with_reload_script_only_in_the_served_copy(preview: R
     status, page = fetch(preview.server.url)
     assert status == 200
     assert "Alpha text." in page and 'id="vimanual-reload"' in page
-    # the build's own banner, with the live review state (build.review_banners)
+    # the build's own banner, with the live review state (status.review_banners)
     assert "Draft · review: not ready · UK pending · AU pending" in page
     built = (preview.server.root / "build" / "manual.html").read_text(encoding="utf-8")
     assert "vimanual-reload" not in built and "<script" not in built

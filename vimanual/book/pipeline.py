@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +69,8 @@ class BuildOptions:
     jurisdiction: str | None = None
     release: ReleaseInfo | None = None
     use_cache: bool = True
+    # Each chapter's draft banner (its live review state), from vimanual.status.review_banners.
+    banners: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,20 +178,6 @@ def _byline(workspace: Workspace, chapter: Chapter) -> str:
     return " · ".join(parts)
 
 
-def review_banners(workspace: Workspace) -> dict[str, str]:
-    """Each chapter's draft banner: its readiness and review state per jurisdiction."""
-    from vimanual.review.store import NOT_APPLICABLE, chapter_infos, derive_states, load_events
-
-    events = load_events(workspace.root).events
-    banners = {}
-    for review in derive_states(chapter_infos(workspace), workspace.manual.codes, events):
-        states = " · ".join(f"{code} {cell.state}" for code, cell in review.cells.items()
-                            if cell.state != NOT_APPLICABLE)
-        verdict = "ready" if review.ready else "not ready"
-        banners[review.slug] = f"Draft · review: {verdict} · {states or 'no reviewing jurisdiction'}"
-    return banners
-
-
 def _print_marking_css(workspace: Workspace) -> str:
     """The marking on every page when a reader prints the HTML; the paper is the printer's."""
     if not workspace.manual.marking:
@@ -227,6 +215,7 @@ def render_chapters(
     progress: Progress | None = None,
     jurisdiction: str | None = None,
     use_cache: bool = True,
+    banners: Mapping[str, str] | None = None,
 ) -> tuple[list[RenderedChapter], int, list[Problem]]:
     """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order."""
     workers = max(1, jobs or os.cpu_count() or 1)
@@ -247,7 +236,6 @@ def render_chapters(
         problems.extend(ctx.problems)
     all_ids = book.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
     terms = [(term.pattern(), term.id) for term in glossary]
-    banners = review_banners(workspace)
     rendered: list[RenderedChapter] = []
     for chapter in chapters:
         number = numbers[chapter.slug]
@@ -259,7 +247,7 @@ def render_chapters(
             html = book.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
             slug=chapter.slug, number=number, title=chapter.title,
-            byline=_byline(workspace, chapter), banner=banners[chapter.slug],
+            byline=_byline(workspace, chapter), banner=(banners or {}).get(chapter.slug, ""),
             html=html, print_html=book.footnotes_to_print(html), appendix=chapter.front.appendix,
             sections=sections,
         ))
@@ -432,7 +420,8 @@ def _build(
     """``build`` once the options are checked. ``pool``: the layout workers of a PDF laid out
     in parts; None for a template without parts (the whole book in one call) or no PDF."""
     rendered, converted, chapter_problems = render_chapters(
-        workspace, chapters, glossary, options.jobs, progress, options.jurisdiction, options.use_cache
+        workspace, chapters, glossary, options.jobs, progress, options.jurisdiction, options.use_cache,
+        options.banners,
     )
     problems.extend(chapter_problems)
     outputs: dict[str, Path] = {}

@@ -136,10 +136,13 @@ class PreviewServer:
 
     def _build_html(self) -> tuple[int, int]:
         from vimanual.book.pipeline import BuildOptions, build
+        from vimanual.review.store import load_events
+        from vimanual.status import review_banners, review_status
         from vimanual.workspace.load import load_workspace
 
         workspace = load_workspace(self.root)  # again each time: manual.yaml may have changed
-        result = build(workspace, BuildOptions(formats=("html",)))
+        banners = review_banners(review_status(workspace, load_events(self.root)))
+        result = build(workspace, BuildOptions(formats=("html",), banners=banners))
         html = result.outputs["html"].read_text(encoding="utf-8")
         with self._page.lock:
             self._page.version += 1

@@ -225,8 +225,12 @@ def build(
     quiet = quiet or _state(ctx).quiet
     _preflight(ctx, chapters, force)
     formats = FORMATS if fmt == "all" else (fmt,)
+    from vimanual.review.store import load_events
+    from vimanual.status import review_banners, review_status
+
     workspace = load_workspace(_root(ctx))
     options = BuildOptions(
+        banners=review_banners(review_status(workspace, load_events(workspace.root))),
         formats=formats,
         output=output,
         paper=paper,

@@ -164,7 +164,7 @@ def contributions_command(
 
     Example: vimanual contributions --state submitted
     """
-    from vimanual.contributions.workflow import list_contributions
+    from vimanual.contributions.store import list_contributions
 
     found = list_contributions(_root(ctx), jurisdiction, contributor, state)
     if as_json:
@@ -185,7 +185,7 @@ def contributions_command(
 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:
-    from vimanual.contributions.workflow import describe
+    from vimanual.contributions.store import describe
 
     data = asdict(contribution)
     data["state"] = contribution.state
@@ -214,12 +214,9 @@ def _submitted(ctx: typer.Context, result: Any, as_json: bool) -> None:
 
 def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
     """The contributor's view: each submission, its revisions, state and the chapter's review."""
-    from vimanual.contributions.workflow import contributor_view
-    from vimanual.review.store import contributor_review
+    from vimanual.status import contributor_view, load_review_status
 
-    root_dir = _root(ctx)
-    summary, comments = contributor_review(root_dir)
-    entries = contributor_view(root_dir, name, summary, comments)
+    entries = contributor_view(load_review_status(_root(ctx)), name)
     if as_json:
         typer.echo(json.dumps({"contributor": name, "contributions": [asdict(e) for e in entries]},
                               indent=2))

@@ -140,7 +140,7 @@ def editions(
     from rich import box
     from rich.table import Table
 
-    from vimanual.editions.release import list_editions
+    from vimanual.editions.manifest import list_editions
 
     found = list_editions(_root(ctx))
     if as_json:
@@ -187,7 +187,7 @@ def print_command(
 
     Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
     """
-    from vimanual.editions.release import print_edition
+    from vimanual.editions.reprint import print_edition
 
     slugs = [s.strip() for s in chapters.split(",") if s.strip()]
     result = print_edition(
@@ -222,7 +222,7 @@ def verify_edition_command(
 
     Example: vimanual verify-edition 1.0 ~/Downloads/manual.pdf
     """
-    from vimanual.editions.release import verify_edition
+    from vimanual.editions.reprint import verify_edition
 
     result = verify_edition(_root(ctx), version, file)
     if as_json:

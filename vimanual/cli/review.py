@@ -76,7 +76,9 @@ def review(
 
     Example: vimanual review image-triage -j UK --request-changes -m "Add a source for 2.1"
     """
-    from vimanual.review.store import APPROVE, COMMENT, REQUEST_CHANGES, load_review_status, record_review
+    from vimanual.review.events import APPROVE, COMMENT, REQUEST_CHANGES
+    from vimanual.review.store import record_review
+    from vimanual.status import load_review_status
 
     flags = ((APPROVE, approve), (REQUEST_CHANGES, request_changes), (COMMENT, comment))
     chosen = [decision for decision, on in flags if on]
@@ -127,7 +129,8 @@ def status(
 
     Example: vimanual status --jurisdiction UK
     """
-    from vimanual.review.store import check_jurisdiction, load_review_status
+    from vimanual.review.store import check_jurisdiction
+    from vimanual.status import load_review_status
 
     if contributor is not None:
         _status_contributor(ctx, contributor, as_json)
@@ -192,7 +195,7 @@ def _status_matrix(report: Any, as_json: bool) -> None:
 def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> None:
     import textwrap
 
-    from vimanual.review.store import history
+    from vimanual.review.state import history
 
     chapter_review = report.review(slug)
     events = history(report.loaded.events, slug, code)
@@ -236,7 +239,7 @@ def _status_queue(report: Any, code: str, as_json: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    from vimanual.review.store import reviewer_queue
+    from vimanual.review.state import reviewer_queue
 
     queue = reviewer_queue(report.reviews, code)
     name = next(j.name for j in report.workspace.manual.jurisdictions if j.code == code)
