@@ -150,7 +150,7 @@ REFUSALS = [
     ("unknown jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "GB"),
      "Error: unknown jurisdiction 'GB' (known: UK, AU)"),
     ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "uk"),
-     "hint: did you mean UK?"),
+     "hint: did you mean 'UK'?"),
     ("invalid slug", _args("--chapter", "../etc", "--jurisdiction", "UK"),
      "Error: invalid chapter slug '../etc'"),
     ("missing file", _missing, "Error: nope.md: file not found"),
@@ -201,7 +201,7 @@ def test_unknown_id_suggests_the_close_one(workspace: Path, tmp_path: Path) -> N
     cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "gamma", "--jurisdiction", "UK")
     result = run("-C", workspace, "withdraw", cid[:-1] + "x", "--as", PERSON)
     assert result.exit_code == 2
-    assert f"hint: did you mean {cid}?" in result.output
+    assert f"hint: did you mean '{cid}'?" in result.output
 
 
 # ------------------------------------------------------------------- decisions

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import chapter_md, run
-from vimanual.book.serve import VERSION_PATH, PreviewServer, Rebuild
+from vimanual import api
+from vimanual.book.serve import VERSION_PATH, Rebuild
 
 
 def free_port() -> int:
@@ -48,7 +49,7 @@ class Running:
     """A PreviewServer whose watch loop runs in a thread, stopped at the end of the test."""
 
     def __init__(self, root: Path) -> None:
-        self.server = PreviewServer(root, free_port())
+        self.server = api.preview(root, free_port())
         self.server.start()
         self.rebuilds: list[Rebuild] = []
         self.stop = threading.Event()

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vimanual.base.errors import GateFailed, Problem
 from vimanual.contributions.store import Decision, Revision, describe, list_contributions
 from vimanual.review.events import NOT_APPLICABLE
 from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
@@ -45,9 +46,14 @@ def review_status(workspace: Workspace, loaded: LoadedEvents) -> ReviewStatus:
     return ReviewStatus(workspace, loaded, reviews)
 
 
+def workspace_status(workspace: Workspace) -> ReviewStatus:
+    """Every review event of a loaded workspace, and the state of every chapter."""
+    return review_status(workspace, load_events(workspace.root))
+
+
 def load_review_status(root: Path) -> ReviewStatus:
     """Load the workspace and every event, and derive the state of every chapter."""
-    return review_status(load_workspace(root), load_events(root))
+    return workspace_status(load_workspace(root))
 
 
 # --- what the build shows ---------------------------------------------------------------------
@@ -89,6 +95,24 @@ def release_blockers(status: ReviewStatus, included: Iterable[str]) -> list[Bloc
         for code in review.blocking:
             blockers.append(Blocker(review.slug, code, review.cells[code].state, reviewers.get(code, ())))
     return blockers
+
+
+class ReleaseBlocked(GateFailed):
+    """The release gate failed: chapters not ready, or 'vimanual check' errors (exit 1)."""
+
+    def __init__(self, blockers: list[Blocker], problems: list[Problem]) -> None:
+        parts = []
+        if blockers:
+            parts.append(f"{len({b.chapter for b in blockers})} chapter(s) not ready")
+        if problems:
+            parts.append(f"'vimanual check' found {len(problems)} error(s)")
+        super().__init__(
+            "release blocked: " + " and ".join(parts),
+            "get the approvals listed (vimanual review), fix the check errors, or leave a chapter "
+            "out with --exclude SLUG",
+        )
+        self.blockers = blockers
+        self.problems = problems
 
 
 # --- the contributor's view -------------------------------------------------------------------

@@ -13,7 +13,6 @@ and a random suffix, e.g. ``20250301-uk-image-triage-3fa9c1``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import secrets
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import VimanualError, close_names, did_you_mean, suggest
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.names import CONTRIBUTION_ID_RE
 from vimanual.base.yamlio import dump_yaml, load_yaml
@@ -141,9 +140,9 @@ def contribution_folder(root: Path, contribution_id: str) -> Path:
     known = _ids(root)
     if ID_RE.fullmatch(contribution_id) and contribution_id in known:
         return safe_join(root, CONTRIBUTIONS_DIR, contribution_id)
-    close = difflib.get_close_matches(contribution_id, known, n=3, cutoff=0.5)
+    close = close_names(contribution_id, known, n=3, cutoff=0.5)
     close += [k for k in known if contribution_id and contribution_id in k and k not in close][:3]
-    hint = f"did you mean {', '.join(close)}?" if close else "list them with 'vimanual contributions'"
+    hint = suggest(close).rstrip() or "list them with 'vimanual contributions'"
     raise VimanualError(f"unknown contribution '{contribution_id[:120]}'", hint)
 
 
@@ -235,8 +234,7 @@ def person_key(name: str) -> str:
 
 def check_code(manual: Manual, code: str) -> None:
     if code not in manual.codes:
-        close = difflib.get_close_matches(code.upper(), manual.codes, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
+        hint = did_you_mean(code, manual.codes)
         raise VimanualError(f"unknown jurisdiction '{code[:40]}' (known: {', '.join(manual.codes)})",
                             hint + "use a code defined in manual.yaml")
 

@@ -16,7 +16,7 @@ from vimanual import __version__
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, file_lock, file_sha256
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
-from vimanual.book.pipeline import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
+from vimanual.book.plan import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
 from vimanual.editions.manifest import (
     FONT_SUFFIXES,
     MANIFEST_FILE,
@@ -85,7 +85,7 @@ def freeze_sources(workspace: Workspace, target: Path, version: str, chapters: l
     return fonts
 
 
-def _source_hashes(folder: Path) -> dict[str, str]:
+def source_hashes(folder: Path) -> dict[str, str]:
     """{relative path: sha256} of every frozen source file (not the manifest or the outputs)."""
     skip = {MANIFEST_FILE, *OUTPUT_FILES.values()}
     return {
@@ -100,7 +100,7 @@ def _font_candidates(root: Path, rel: str) -> list[Path]:
     return [root / "styles" / name, DEFAULT_STYLES / name]
 
 
-def _find_font(root: Path, rel: str, sha256: str) -> Path | None:
+def find_font(root: Path, rel: str, sha256: str) -> Path | None:
     for candidate in _font_candidates(root, rel):
         if candidate.is_file() and file_sha256(candidate) == sha256:
             return candidate
@@ -123,7 +123,7 @@ def materialize(root: Path, edition: Edition, source: Path, work: Path) -> None:
     for rel in edition.files:
         _copy_file(source / rel, work / rel)
     for rel, sha256 in edition.fonts.items():
-        found = _find_font(root, rel, sha256)
+        found = find_font(root, rel, sha256)
         if found is None:
             raise VimanualError(
                 f"edition {edition.version} needs {rel} (sha256 {sha256[:12]}…), which is not available",

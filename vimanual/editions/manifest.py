@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from vimanual import __version__
-from vimanual.base.errors import VimanualError
-from vimanual.base.names import did_you_mean, is_version
+from vimanual.base.errors import VimanualError, did_you_mean
+from vimanual.base.names import is_version
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 
 EDITIONS_DIR = "editions"
@@ -120,7 +120,7 @@ def edition_path(root: Path, version: str) -> Path:
 
 # --- manifest -------------------------------------------------------------------------------
 
-def _manifest_text(edition: Edition) -> str:
+def manifest_text(edition: Edition) -> str:
     head = ("# vimanual edition manifest: what this edition holds and the SHA-256 of every file.\n"
             "# Written once by 'vimanual release'; never edit ('vimanual verify-edition' checks it).\n")
     return head + dump_yaml({"format": MANIFEST_FORMAT, **edition.to_dict()})

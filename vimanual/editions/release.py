@@ -18,14 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import GateFailed, Problem, VimanualError
+from vimanual.base.errors import VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256, fsync_dir
 from vimanual.base.journal import locked
-from vimanual.base.names import check_slug, check_version, did_you_mean
+from vimanual.base.names import check_slug, check_version
 from vimanual.editions.frozen import (
-    _source_hashes,
     build_edition,
     freeze_sources,
+    source_hashes,
 )
 from vimanual.editions.manifest import (
     DATE_RE,
@@ -37,29 +37,11 @@ from vimanual.editions.manifest import (
     Edition,
     EditionChapter,
     Progress,
-    _manifest_text,
     editions_dir,
+    manifest_text,
 )
-from vimanual.status import Blocker
+from vimanual.status import ReleaseBlocked
 from vimanual.workspace.load import Workspace, load_workspace
-
-
-class ReleaseBlocked(GateFailed):
-    """The release gate failed: chapters not ready, or 'vimanual check' errors (exit 1)."""
-
-    def __init__(self, blockers: list[Blocker], problems: list[Problem]) -> None:
-        parts = []
-        if blockers:
-            parts.append(f"{len({b.chapter for b in blockers})} chapter(s) not ready")
-        if problems:
-            parts.append(f"'vimanual check' found {len(problems)} error(s)")
-        super().__init__(
-            "release blocked: " + " and ".join(parts),
-            "get the approvals listed (vimanual review), fix the check errors, or leave a chapter "
-            "out with --exclude SLUG",
-        )
-        self.blockers = blockers
-        self.problems = problems
 
 
 def _approvals(review: Any) -> tuple[Approval, ...]:
@@ -118,8 +100,7 @@ def release(
     editions/VERSION in one rename; a failure on the way leaves no trace.
     """
     from vimanual.check.run import preflight_errors
-    from vimanual.review.store import load_events
-    from vimanual.status import release_blockers, review_status
+    from vimanual.status import release_blockers, workspace_status
 
     check_version(version)
     day = _check_date(date)
@@ -140,7 +121,7 @@ def release(
         included = [s for s in workspace.chapters if s not in exclude]
         if not included:
             raise VimanualError("no chapters left to release", "exclude fewer chapters")
-        status = review_status(workspace, load_events(root))
+        status = workspace_status(workspace)
         reviews = [r for r in status.reviews if r.slug in included]
         blockers = release_blockers(status, included)
         problems = preflight_errors(root, included)
@@ -170,13 +151,13 @@ def _stage(
     fonts = freeze_sources(workspace, staging, version, [c.slug for c in chapters])
     edition = Edition(
         version=version, date=day, paper=workspace.manual.paper, chapters=chapters, notes=notes,
-        pdf_sha256="", html_sha256="", files=_source_hashes(staging), fonts=fonts, excluded=excluded,
+        pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
         released_by=released_by, path=staging,
     )
     outputs = _build_outputs(root, edition, staging, progress)
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
-    atomic_write(staging / MANIFEST_FILE, _manifest_text(edition))
+    atomic_write(staging / MANIFEST_FILE, manifest_text(edition))
     return edition
 
 

@@ -10,13 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vimanual.base.errors import GateFailed, VimanualError
+from vimanual.base.errors import GateFailed, VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256
-from vimanual.base.names import did_you_mean
 from vimanual.editions.frozen import (
-    _find_font,
-    _source_hashes,
     build_edition,
+    find_font,
+    source_hashes,
 )
 from vimanual.editions.manifest import (
     EDITIONS_DIR,
@@ -64,11 +63,11 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
             problems.append(f"{rel}: missing")
         elif file_sha256(path) != expected:
             problems.append(f"{rel}: changed since the release (sha256 differs from the manifest)")
-    for rel in sorted(set(_source_hashes(folder)) - set(edition.files)):
+    for rel in sorted(set(source_hashes(folder)) - set(edition.files)):
         problems.append(f"{rel}: not part of the edition (added after the release)")
     for rel, sha256 in edition.fonts.items():
         checked += 1
-        if _find_font(root, rel, sha256) is None:
+        if find_font(root, rel, sha256) is None:
             problems.append(f"{rel}: no font file with the edition's sha256 {sha256[:12]}… "
                             "in styles/fonts/ (fonts are kept by reference)")
     return Verification(version, not problems, checked, problems)

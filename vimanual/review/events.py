@@ -220,9 +220,7 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
         try:
             data = parse_yaml(text, rel).data
         except VimanualError as exc:
-            head, _, tail = exc.message.removeprefix(f"{rel}:").partition(": ")
-            line, message = (int(head), tail) if head.isdigit() else (None, exc.message)
-            return None, [Problem(rel, line, message, exc.hint, rule="review")]
+            return None, [exc.problem(rel, rule="review")]
     problems: list[Problem] = []
 
     def bad(message: str, hint: str = "") -> None:

@@ -3,14 +3,13 @@ what), and verifying the files against their digests and git history."""
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import Problem, VimanualError
+from vimanual.base.errors import Problem, UnknownName, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import resolve_person, utc_now
 from vimanual.base.journal import locked
@@ -106,23 +105,14 @@ def _load_event_file(entry: os.DirEntry[str], rel: str, folder: str) -> tuple[Re
 
 # --- recording ------------------------------------------------------------------------------
 
-def unknown_name_error(kind: str, value: str, known: Iterable[str], fix: str = "") -> VimanualError:
-    """'unknown chapter X' with a did-you-mean and the known values."""
-    choices = list(known)
-    close = difflib.get_close_matches(value, choices, n=1)
-    listed = ", ".join(choices[:20]) + (" …" if len(choices) > 20 else "")
-    hint = (f"did you mean '{close[0]}'? " if close else "") + f"known: {listed or 'none'}"
-    return VimanualError(f"unknown {kind} '{value}'{fix}", hint)
-
-
 def check_chapter(workspace: Any, slug: str) -> None:
     if slug not in workspace.chapters:
-        raise unknown_name_error("chapter", slug, workspace.chapters)
+        raise UnknownName("chapter", slug, workspace.chapters)
 
 
 def check_jurisdiction(manual: Manual, code: str) -> None:
     if code not in manual.codes:
-        raise unknown_name_error("jurisdiction", code, manual.codes)
+        raise UnknownName("jurisdiction", code, manual.codes)
 
 
 def _matching_name(person: str, names: Iterable[str]) -> str | None:

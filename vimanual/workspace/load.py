@@ -173,7 +173,7 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
                                 "front matter holds a title and a few keys; move the text to the body")
         doc = parse_yaml(front_text, where, front_line)
     except VimanualError as exc:
-        return None, [_problem_from_error(exc, where)]
+        return None, [exc.problem(where)]
     front, problems = validate_front_matter(doc, manual, where)
     chapter = Chapter(
         slug=slug,
@@ -186,28 +186,13 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     return chapter, problems
 
 
-def _problem_from_error(exc: VimanualError, where: str) -> Problem:
-    """Turn 'file:line: message' errors from the YAML layer into a Problem."""
-    message = exc.message
-    line: int | None = None
-    prefix = f"{where}:"
-    if message.startswith(prefix):
-        rest = message[len(prefix):]
-        head, _, tail = rest.partition(": ")
-        if head.isdigit():
-            line, message = int(head), tail
-        else:
-            message = rest.lstrip(" ")
-    return Problem(where, line, message, exc.hint)
-
-
 def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     """Load everything that can be loaded and report every structural problem."""
     settle(root)  # a change another command left half-done is completed first
     try:
         manual, doc, problems = load_manual(root)
     except VimanualError as exc:
-        return None, [_problem_from_error(exc, MANUAL_FILE)]
+        return None, [exc.problem(MANUAL_FILE)]
     workspace = Workspace(root=root, manual=manual)
     chapters_dir = root / CHAPTERS_DIR
     present = _chapter_files(chapters_dir)
