@@ -140,7 +140,7 @@ class LimitExceeded(ToolError):
 
     def __init__(self, message: str, command: Sequence[str], stderr: str = "", hint: str = "") -> None:
         super().__init__(message, command, None, stderr)
-        self.message = message
+        self.reason = message
         self.args = (message,)
         if hint:
             self.hint = hint
