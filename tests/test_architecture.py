@@ -200,3 +200,13 @@ def test_help_does_not_import_weasyprint_or_pandoc(command: list[str]) -> None:
                             timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().endswith("LOADED []"), result.stdout[-300:]
+
+
+def test_readme_draws_every_module() -> None:
+    """README's 'How it is built' has one line per module (the rules' modules as one folder)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    missing = [str(path.relative_to(REPO)) for name, path in MODULES.items()
+               if path.name != "__init__.py" and name.count(".") >= 1 and name != "vimanual.__main__"
+               and ".rules." not in name and f"`{path.relative_to(REPO)}`" not in section]
+    assert not missing, "add a line to README's 'How it is built' for each"
