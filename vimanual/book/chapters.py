@@ -4,7 +4,6 @@ parallel), sanitized, numbered and linked, ready for the template."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import string
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vimanual.base.errors import Problem, VimanualError
-from vimanual.base.fsutil import atomic_write
+from vimanual.base.fsutil import atomic_write, sha256_hex
 from vimanual.base.sanitize import FragmentContext, clean_fragment
 from vimanual.book import numbering
 from vimanual.book.plan import BuildPlan, Progress
@@ -35,9 +34,6 @@ class RenderedChapter:
     sections: list[numbering.Section] = field(default_factory=list)
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
 
 class ChapterCache:
     """Where each chapter's pandoc HTML is cached: the key covers the chapter's text, pandoc's
@@ -52,7 +48,7 @@ class ChapterCache:
         inputs = [(path.read_bytes() if path else b"")
                   for path in (workspace.file(manual.bibliography), workspace.file(manual.csl))]
         inputs.append(pandoc.ONLY_FILTER.read_bytes())
-        self._inputs = [_sha256(i) for i in inputs]
+        self._inputs = [sha256_hex(i) for i in inputs]
         self._entries: dict[str, tuple[list[str], Path]] = {}
 
     def entry(self, chapter: Chapter) -> tuple[list[str], Path]:
@@ -62,7 +58,7 @@ class ChapterCache:
             args = pandoc.chapter_args(chapter.slug, self.workspace.file(manual.bibliography),
                                        self.workspace.file(manual.csl), self.jurisdiction)
             blob = json.dumps([pandoc.pandoc_version(), args, chapter.body, self._inputs])
-            self._entries[chapter.slug] = (args, self.folder / f"{_sha256(blob.encode('utf-8'))}.html")
+            self._entries[chapter.slug] = (args, self.folder / f"{sha256_hex(blob.encode('utf-8'))}.html")
         return self._entries[chapter.slug]
 
     def pending(self, chapters: list[Chapter], use_cache: bool) -> int:

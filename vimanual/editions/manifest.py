@@ -3,7 +3,6 @@ where it lives (editions/VERSION), and reading and writing manifest.yaml."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,9 +78,6 @@ class Edition:
 
 
 # --- paths and names ------------------------------------------------------------------------
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def editions_dir(root: Path) -> Path:

@@ -16,7 +16,6 @@ and margins are the same passes), or whole (a template from before parts).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from vimanual.base.errors import VimanualError
-from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir
+from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir, sha256_hex
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
 from vimanual.pdf.weasy import LayoutJob, LayoutPool
 
@@ -86,9 +85,6 @@ class Margins:
     label: str  # a released edition's "Edition X · date", or ""
     draft: bool
 
-
-def _sha256(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def css_string(text: str) -> str:
@@ -164,7 +160,7 @@ class Layouts:
 
     def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None) -> list[Laid]:
         """Each (html, tagged) laid out; untagged is for margin pages."""
-        keys = [_sha256(json.dumps([html, tagged, self.salt])) for html, tagged in documents]
+        keys = [sha256_hex(json.dumps([html, tagged, self.salt])) for html, tagged in documents]
         found: dict[str, Laid] = {}
         wanted: dict[str, tuple[str, bool]] = {}
         for key, document in zip(keys, documents, strict=True):
@@ -346,7 +342,7 @@ class PdfRecord:
     that a build that would write the same bytes keeps the file instead."""
 
     def __init__(self, cache: Path, target: Path) -> None:
-        self.path = cache.parent / "pdf" / f"{_sha256(str(target))[:16]}.json"
+        self.path = cache.parent / "pdf" / f"{sha256_hex(str(target))[:16]}.json"
         self.target = target
 
     def unchanged(self, key: str) -> dict[str, Any] | None:
@@ -400,7 +396,7 @@ def _write_whole(
     """The whole book in one WeasyPrint call."""
     from vimanual.pdf.weasy import render_pdf_isolated
 
-    key = _sha256(json.dumps([document, *json.loads(salt)]))
+    key = sha256_hex(json.dumps([document, *json.loads(salt)]))
     record = PdfRecord(cache, target)
     found = record.unchanged(key) if use_cache else None
     if found is not None:
@@ -443,7 +439,7 @@ def _write_book(
         return documents.setdefault(id(part), document(part))
 
     body_docs = body_documents(units, remembered, joint)
-    key = _sha256(json.dumps([body_docs, document(Part("front")), margin_styles,
+    key = sha256_hex(json.dumps([body_docs, document(Part("front")), margin_styles,
                               [margins.paper, margins.marking, margins.label, margins.draft], salt]))
     record = PdfRecord(cache, target)
     found = record.unchanged(key) if use_cache else None
