@@ -10,7 +10,7 @@ import pytest
 
 from tests.docs_helpers import PERSON
 from tests.helpers import git, run, start_subprocess
-from vimanual.contributions.workflow import load_contribution
+from vimanual.contributions.store import load_contribution
 
 
 def vimanual(*args: str | Path) -> subprocess.Popen[str]:
