@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
     from vimanual.review.events import ReviewEvent
+    from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
     from vimanual.workspace.load import Workspace
     from vimanual.workspace.scaffold import InitResult
@@ -254,20 +255,23 @@ class ReviewOutcome:
 
     event: ReviewEvent
     chapter: ChapterReview
+    translation: TranslationCell | None = None  # a translation's review: its new state
 
 
 def review(root: Path, slug: str, code: str, decision: str, message: str | None = None,
-           person: str | None = None) -> ReviewOutcome:
-    """Record one review decision, then derive the chapter's new state under the lock (another
-    command's accept may be halfway through its writes)."""
+           person: str | None = None, language: str | None = None) -> ReviewOutcome:
+    """Record one review decision (with ``language``: on the chapter's translation into it),
+    then derive the chapter's new state under the lock (another command's accept may be
+    halfway through its writes)."""
     from vimanual.base.journal import locked
     from vimanual.review.store import record_review
     from vimanual.status import load_review_status
 
-    event = record_review(root, slug, code, decision, message, person)
+    event = record_review(root, slug, code, decision, message, person, language)
     with locked(root):
-        chapter = load_review_status(root).review(slug)
-    return ReviewOutcome(event, chapter)
+        report = load_review_status(root)
+    translation = report.translated(slug).cells[language] if language else None
+    return ReviewOutcome(event, report.review(slug), translation)
 
 
 def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:

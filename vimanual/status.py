@@ -15,6 +15,7 @@ from pathlib import Path
 from vimanual.base.errors import GateFailed, Problem
 from vimanual.contributions.store import Decision, Revision, describe, list_contributions
 from vimanual.review.events import NOT_APPLICABLE
+from vimanual.review.languages import ChapterTranslations, derive_translations
 from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
 from vimanual.review.store import LoadedEvents, check_chapter, load_events
 from vimanual.workspace.load import Workspace, load_workspace
@@ -27,11 +28,17 @@ class ReviewStatus:
     workspace: Workspace
     loaded: LoadedEvents
     reviews: list[ChapterReview]
+    translations: list[ChapterTranslations] = field(default_factory=list)
 
     def review(self, slug: str) -> ChapterReview:
         """One chapter's review, or an error naming the known chapters."""
         check_chapter(self.workspace, slug)
         return next(r for r in self.reviews if r.slug == slug)
+
+    def translated(self, slug: str) -> ChapterTranslations:
+        """One chapter's translations, or an error naming the known chapters."""
+        check_chapter(self.workspace, slug)
+        return next(t for t in self.translations if t.slug == slug)
 
 
 def chapter_infos(workspace: Workspace) -> list[ChapterInfo]:
@@ -41,9 +48,26 @@ def chapter_infos(workspace: Workspace) -> list[ChapterInfo]:
 
 
 def review_status(workspace: Workspace, loaded: LoadedEvents) -> ReviewStatus:
-    """The review state of every chapter for every jurisdiction: the one derivation."""
-    reviews = derive_states(chapter_infos(workspace), workspace.manual.codes, loaded.events)
-    return ReviewStatus(workspace, loaded, reviews)
+    """The review state of every chapter for every jurisdiction, and of every translation in
+    every language: the one derivation."""
+    infos = chapter_infos(workspace)
+    source_events = [e for e in loaded.events if not e.language]
+    reviews = derive_states(infos, workspace.manual.codes, source_events)
+    translations = []
+    if workspace.manual.languages:
+        translations = derive_translations(infos, workspace.manual.language_tags, workspace.translations,
+                                           loaded.events, open_translations(workspace.root))
+    return ReviewStatus(workspace, loaded, reviews, translations)
+
+
+def open_translations(root: Path) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(chapter, language) → the ids of translation contributions awaiting the editor."""
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for contribution in list_contributions(root, state="submitted"):
+        if contribution.language:
+            key = (contribution.chapter, contribution.language)
+            found[key] = (*found.get(key, ()), contribution.id)
+    return found
 
 
 def workspace_status(workspace: Workspace) -> ReviewStatus:

@@ -27,7 +27,7 @@ from vimanual.base.yamlio import dump_yaml, load_yaml
 from vimanual.workspace.load import (
     load_manual,
 )
-from vimanual.workspace.schema import Manual
+from vimanual.workspace.schema import LANGUAGE_RE, Manual
 
 CONTRIBUTIONS_DIR = "contributions"
 RECORD = "contribution.yaml"
@@ -84,6 +84,7 @@ class Contribution:
     created: str
     revisions: tuple[Revision, ...]
     decisions: tuple[Decision, ...] = ()
+    language: str = ""  # set on a translation: the language it translates ``chapter`` into
 
     @property
     def latest(self) -> Revision:
@@ -181,7 +182,17 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
         created=_text(data, "created", where),
         revisions=tuple(revisions),
         decisions=_load_decisions(folder / DECISIONS_DIR, f"{CONTRIBUTIONS_DIR}/{contribution_id}"),
+        language=_language(data, where),
     )
+
+
+def _language(data: dict[str, Any], where: str) -> str:
+    value = data.get("language")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not LANGUAGE_RE.fullmatch(value):
+        raise VimanualError(f"{where}: 'language' is not a language tag", "restore the file from git")
+    return value
 
 
 def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
@@ -247,6 +258,8 @@ def record_text(contribution: Contribution) -> str:
         "title": contribution.title, "created": contribution.created,
         "revisions": [vars(r) for r in contribution.revisions],
     }
+    if contribution.language:
+        data["language"] = contribution.language
     return RECORD_HEADER + dump_yaml(data)
 
 # ---------------------------------------------------------------- decisions

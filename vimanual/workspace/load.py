@@ -15,6 +15,7 @@ from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
 from vimanual.base.yamlio import Document, parse_yaml, read_text
 from vimanual.workspace.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
+from vimanual.workspace.translations import Translation, translation_rel, validate_translation_front
 
 MANUAL_FILE = "manual.yaml"
 CHAPTERS_DIR = "chapters"
@@ -49,6 +50,7 @@ class Workspace:
     root: Path
     manual: Manual
     chapters: dict[str, Chapter] = field(default_factory=dict)
+    translations: dict[str, dict[str, Translation]] = field(default_factory=dict)  # language → slug → it
 
     @property
     def build_dir(self) -> Path:
@@ -210,6 +212,8 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
         if chapter is not None:
             workspace.chapters[slug] = chapter
     problems.extend(_referenced_files(root, manual, doc))
+    workspace.translations, translation_problems = load_translations(root, manual)
+    problems.extend(translation_problems)
     for stem in sorted(present):
         where = f"{CHAPTERS_DIR}/{stem}.md"
         if not is_slug(stem):
@@ -220,6 +224,56 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
                 f"add '- {stem}' under 'chapters' in {MANUAL_FILE}, or remove the file",
             ))
     return workspace, problems
+
+
+def load_translation(root: Path, language: str, slug: str) -> tuple[Translation | None, list[Problem]]:
+    """Load and validate one translation file; problems instead of a Translation when unreadable."""
+    where = translation_rel(language, slug)
+    path = root / where
+    if path.is_symlink() or not is_within(path.resolve(), root.resolve()):
+        return None, [Problem(where, None,
+                              "translation file is a symbolic link (or lies outside the workspace)",
+                              "replace the link with the file itself")]
+    try:
+        raw = read_text(path, where, MAX_CHAPTER_BYTES)
+        front_text, front_line, body, body_line = split_front_matter(raw, where)
+        doc = parse_yaml(front_text, where, front_line)
+    except VimanualError as exc:
+        return None, [exc.problem(where)]
+    front, problems = validate_translation_front(doc, where, slug)
+    translation = Translation(
+        language=language, slug=slug, path=path, title=front.title, translates=front.translates,
+        translators=front.translators, body=body, body_line=body_line,
+        content_hash=content_hash(path.read_bytes(), path.parent, root),
+    )
+    return translation, problems
+
+
+def load_translations(root: Path, manual: Manual) -> tuple[dict[str, dict[str, Translation]], list[Problem]]:
+    """Every translation of every listed language (language → slug → Translation), and the
+    problems: files that are not a chapter of the manual, front matter that does not validate."""
+    found: dict[str, dict[str, Translation]] = {}
+    problems: list[Problem] = []
+    for language in manual.language_tags:
+        folder = root / CHAPTERS_DIR / language
+        if folder.is_symlink():
+            problems.append(Problem(f"{CHAPTERS_DIR}/{language}", None, "language folder is a symbolic link",
+                                    "replace the link with the folder itself"))
+            continue
+        if not folder.is_dir():
+            continue
+        found[language] = {}
+        for stem in sorted(_chapter_files(folder)):
+            where = translation_rel(language, stem)
+            if not is_slug(stem) or stem not in manual.chapters:
+                problems.append(Problem(where, None, f"'{stem}' is not a chapter of the manual",
+                                        "a translation is named after its source chapter's slug"))
+                continue
+            translation, file_problems = load_translation(root, language, stem)
+            problems.extend(file_problems)
+            if translation is not None:
+                found[language][stem] = translation
+    return found, problems
 
 
 def _referenced_files(root: Path, manual: Manual, doc: Document) -> list[Problem]:
