@@ -183,3 +183,108 @@ def test_the_sample_manual_shows_its_french_translation(sample_workspace: Path) 
     states = matrix(sample_workspace)
     assert states["training-exercises"] == {"fr": "current"}
     assert sum(1 for s in states.values() if s["fr"] == "missing") == len(states) - 1
+
+
+# --- intake: a translator submits, the editor accepts or declines ------------------------------
+
+TOM = ("--as", "Tom Translator")
+FR_MD = "## Premiers pas\n\nTexte d'exemple traduit : noter d'abord le numéro de scellé.\n"
+
+
+def submit_translation(ws: Path, file: Path, *args: str) -> str:
+    result = ok("-C", ws, "submit", file, *args, *TOM)
+    assert "for the fr translation of chapter 'alpha'" in result.stdout
+    return str(result.stdout.split()[1])
+
+
+def fr_file(tmp_path: Path, name: str = "alpha.fr.md", text: str = FR_MD) -> Path:
+    path = tmp_path / name
+    path.write_text("---\ntitle: Chapitre Alpha\n---\n\n" + text, encoding="utf-8")
+    return path
+
+
+def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: Path, tmp_path: Path) -> None:
+    before = source_hash(ws, "alpha")
+    cid = submit_translation(ws, fr_file(tmp_path), "--translates", "alpha", "--language", "fr")
+    assert cid.startswith(tuple(f"2{d}" for d in range(10))) and "-fr-alpha-" in cid
+    assert matrix(ws)["alpha"]["fr"] == "in-progress"
+    record = yaml.safe_load((ws / "contributions" / cid / "contribution.yaml").read_text(encoding="utf-8"))
+    assert (record["language"], record["revisions"][0]["translates"]) == ("fr", before)
+
+    # the source changes while the translation waits: accepted, it is stale at once
+    source = ws / "chapters" / "alpha.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    result = ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    assert f"Accepted {cid} r1 as the fr translation of 'alpha'" in result.stdout
+    text = (ws / "chapters" / "fr" / "alpha.md").read_text(encoding="utf-8")
+    assert f"translates: {before}" in text and "title: Chapitre Alpha" in text
+    assert "le numéro de scellé" in text and "Tom Translator" in text
+    assert matrix(ws)["alpha"]["fr"] == "stale"
+
+    # the translator revises against today's source: accepted, it is current
+    submit_translation(ws, fr_file(tmp_path, "v2.md", FR_MD + "\nUn paragraphe nouveau.\n"), "--revises", cid)
+    ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    assert f"translates: {source_hash(ws, 'alpha')}" in (ws / "chapters" / "fr" / "alpha.md").read_text(
+        encoding="utf-8")
+    assert matrix(ws)["alpha"]["fr"] == "current"
+    ok("-C", ws, "review", "alpha", "--language", "fr", "--approve", *FAY)
+    assert matrix(ws)["alpha"]["fr"] == "approved"
+    assert ok("-C", ws, "check").exit_code == 0
+
+    mine = json.loads(ok("-C", ws, "status", "--contributor", "Tom Translator", "--json").stdout)
+    [entry] = mine["contributions"]
+    assert (entry["language"], entry["state"], entry["review"]) == ("fr", "accepted", {"fr": "approved"})
+    shown = ok("-C", ws, "status", "--contributor", "Tom Translator").stdout
+    assert "(chapter 'alpha', fr translation)" in shown and "review: fr approved" in shown
+
+
+def test_a_translation_can_be_declined(ws: Path, tmp_path: Path) -> None:
+    cid = submit_translation(ws, fr_file(tmp_path), "--translates", "alpha", "--language", "fr")
+    ok("-C", ws, "decline", cid, "--reason", "Terminologie à revoir.", "--as", "Ed Editor")
+    assert matrix(ws)["alpha"]["fr"] == "missing"
+    assert not (ws / "chapters" / "fr").exists()
+
+
+SUBMIT_REFUSALS = [
+    (["--translates", "alpha", "--language", "fr", "--as", "Someone Else"],
+     "Error: 'Someone Else' is not a translator for fr, so cannot submit its translations",
+     "translators for fr: Tom Translator"),
+    (["--translates", "alpha", "--language", "de", *TOM], "Error: unknown language 'de'", "known: fr, ar"),
+    (["--translates", "gamma", "--language", "fr", *TOM], "Error: unknown chapter 'gamma'", "known: alpha"),
+    (["--translates", "alpha", *TOM], "Error: a translation takes --translates SLUG and --language TAG",
+     "--language fr"),
+]
+
+
+@pytest.mark.parametrize(("args", "message", "hint"), SUBMIT_REFUSALS)
+def test_translation_submissions_that_are_refused(ws: Path, tmp_path: Path, args: list[str], message: str,
+                                                  hint: str) -> None:
+    result = run("-C", ws, "submit", fr_file(tmp_path), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and hint in result.stderr
+    assert not (ws / "contributions").exists()
+
+
+def test_a_translation_may_not_set_what_it_translates(ws: Path, tmp_path: Path) -> None:
+    path = tmp_path / "forged.md"
+    path.write_text(f"---\ntitle: Chapitre\ntranslates: {'0' * 64}\n---\n\nTexte.\n", encoding="utf-8")
+    result = run("-C", ws, "submit", path, "--translates", "alpha", "--language", "fr", *TOM)
+    assert result.exit_code == 2
+    assert "'translates' does not belong in a translation's front matter" in result.stderr
+    assert not (ws / "contributions").exists()
+
+
+@pytest.mark.slow
+def test_a_word_translation_keeps_its_image_shared_with_the_source(ws: Path, tmp_path: Path) -> None:
+    from tests.docs_helpers import make_document
+
+    docx = make_document(tmp_path / "src", "alpha-fr.docx",
+                         "# Chapitre Alpha\n\nTexte traduit.\n\n![Schéma traduit, exemple.](figure.png)\n")
+    cid = submit_translation(ws, docx, "--translates", "alpha", "--language", "fr")
+    ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    text = (ws / "chapters" / "fr" / "alpha.md").read_text(encoding="utf-8")
+    [image] = (ws / "chapters" / "media" / cid).iterdir()
+    assert f"(../media/{cid}/{image.name})" in text and "Schéma traduit, exemple." in text
+    assert "title: Chapitre Alpha" in text and "# Chapitre Alpha" not in text
+    assert matrix(ws)["alpha"]["fr"] == "current"
+    assert ok("-C", ws, "check").exit_code == 0

@@ -182,14 +182,25 @@ def submit(
     person: str | None = None,
     title: str | None = None,
     note: str = "",
+    translates: str | None = None,
+    language: str | None = None,
 ) -> SubmitResult:
-    """A new contribution, or (``revises``) the next revision of one."""
+    """A new contribution, or (``revises``) the next revision of one; with ``translates`` and
+    ``language``, a translation of that chapter into that language."""
     from vimanual.base.identity import resolve_person
     from vimanual.contributions import workflow
 
     who = resolve_person(person)
     if revises:
         return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction)
+    if translates or language:
+        if not translates or not language or chapter or jurisdiction:
+            raise VimanualError(
+                "a translation takes --translates SLUG and --language TAG "
+                "(and no --chapter or --jurisdiction)",
+                "e.g. vimanual submit exercices.docx --translates training-exercises --language fr",
+            )
+        return workflow.submit(root, file, translates, "", who, title, note, language=language)
     if not chapter or not jurisdiction:
         raise VimanualError(
             "--chapter and --jurisdiction are required for a new contribution",

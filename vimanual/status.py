@@ -153,6 +153,7 @@ class ContributorEntry:
     summary: str
     revisions: list[Revision]
     decisions: list[Decision]
+    language: str = ""  # a translation: its language (review then holds that language's state)
     accepted_chapter: str | None = None
     accepted_revision: int | None = None
     chapter_hash: str | None = None
@@ -171,13 +172,19 @@ def contributor_view(status: ReviewStatus, name: str) -> list[ContributorEntry]:
             id=contribution.id, title=contribution.title, jurisdiction=contribution.jurisdiction,
             chapter=contribution.chapter, state=contribution.state, summary=describe(contribution),
             revisions=list(contribution.revisions), decisions=list(contribution.decisions),
+            language=contribution.language,
         )
         accepted = contribution.acceptance
         if accepted is not None and accepted.chapter:
             entry.accepted_chapter = accepted.chapter
             entry.accepted_revision = accepted.revision
             chapter = workspace.chapters.get(accepted.chapter)
-            if chapter is not None:
+            if chapter is not None and contribution.language:
+                cell = status.translated(accepted.chapter).cells[contribution.language]
+                entry.chapter_hash = cell.content_hash or None
+                entry.chapter_changed_since = cell.content_hash != accepted.content_hash
+                entry.review = {contribution.language: cell.state}
+            elif chapter is not None:
                 entry.chapter_hash = chapter.content_hash
                 entry.chapter_changed_since = chapter.content_hash != accepted.content_hash
                 review = next(r for r in status.reviews if r.slug == accepted.chapter)
@@ -185,7 +192,8 @@ def contributor_view(status: ReviewStatus, name: str) -> list[ContributorEntry]:
             entry.comments = [
                 {"jurisdiction": e.jurisdiction, "reviewer": e.reviewer, "comment": e.comment,
                  "decision": e.decision, "time": e.time}
-                for e in history(status.loaded.events, accepted.chapter) if e.comment
+                for e in history(status.loaded.events, accepted.chapter, language=contribution.language)
+                if e.comment
             ]
         entries.append(entry)
     return entries

@@ -332,7 +332,8 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
         return
     for entry in entries:
         out.print(f"[bold]{escape(entry.id)}[/]  {escape(entry.title)}  "
-                  f"(chapter '{escape(entry.chapter)}', {entry.jurisdiction})")
+                  f"(chapter '{escape(entry.chapter)}', "
+                  f"{f'{entry.language} translation' if entry.language else entry.jurisdiction})")
         colour = ui.STATE_COLOURS.get(entry.state, "white")
         out.print(f"  [{colour}]{entry.state}[/]: {escape(entry.summary)}")
         for rev in entry.revisions:

@@ -56,6 +56,7 @@ class Revision:
     note: str = ""
     source: str = ""
     format: str = "markdown"
+    translates: str = ""  # a translation's revision: the source text's content hash when it was submitted
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
     return Contribution(
         id=_text(data, "id", where),
         contributor=_text(data, "contributor", where),
-        jurisdiction=_text(data, "jurisdiction", where),
+        jurisdiction=(str(data.get("jurisdiction") or "") if data.get("language")
+                      else _text(data, "jurisdiction", where)),
         chapter=_text(data, "chapter", where),
         title=_text(data, "title", where),
         created=_text(data, "created", where),
@@ -256,7 +258,8 @@ def record_text(contribution: Contribution) -> str:
         "id": contribution.id, "contributor": contribution.contributor,
         "jurisdiction": contribution.jurisdiction, "chapter": contribution.chapter,
         "title": contribution.title, "created": contribution.created,
-        "revisions": [vars(r) for r in contribution.revisions],
+        "revisions": [{k: v for k, v in vars(r).items() if k != "translates" or v}
+                      for r in contribution.revisions],
     }
     if contribution.language:
         data["language"] = contribution.language
@@ -284,8 +287,9 @@ def describe(contribution: Contribution) -> str:
     state = contribution.state
     accepted = contribution.acceptance
     closing = contribution.closing
+    into = f"the {contribution.language} translation of" if contribution.language else "chapter"
     if state == "accepted" and accepted is not None:
-        return f"accepted into chapter '{accepted.chapter}' (r{accepted.revision})"
+        return f"accepted into {into} '{accepted.chapter}' (r{accepted.revision})"
     if closing is not None:
         how = "declined" if closing.action == "decline" else "withdrawn"
         return f"{how} by {closing.by}" + (f": {closing.reason}" if closing.reason else "")
