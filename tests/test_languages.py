@@ -288,3 +288,43 @@ def test_a_word_translation_keeps_its_image_shared_with_the_source(ws: Path, tmp
     assert "title: Chapitre Alpha" in text and "# Chapitre Alpha" not in text
     assert matrix(ws)["alpha"]["fr"] == "current"
     assert ok("-C", ws, "check").exit_code == 0
+
+
+# --- build: a language edition ---------------------------------------------------------------------
+
+def test_build_language_writes_the_french_manual_with_translated_words(ws: Path) -> None:
+    from tests.pdfhtml import pdf_outline_titles, pdf_pages_text
+
+    write_translation(ws, "fr", "alpha", source_hash(ws, "alpha"),
+                      "## Premiers pas {#first}\n\nTexte traduit.\n")
+    result = ok("-C", ws, "build", "--language", "fr", "--quiet")
+    assert result.stderr == ""
+    assert sorted(p.name for p in (ws / "build").glob("manual*")) == ["manual.fr.html", "manual.fr.pdf"]
+    html = (ws / "build" / "manual.fr.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and "Table des matières" in html
+    assert '<article class="chapter" id="beta" lang="en"' in html  # untranslated: keeps its language
+    assert '<article class="chapter" id="alpha" aria-labelledby' in html
+    assert "Pas encore traduit en Français : chapitre présenté dans la langue source (en)." in html
+    text = " ".join(pdf_pages_text(ws / "build" / "manual.fr.pdf"))
+    assert "Chapitre alpha" in text and "Premiers pas" in text and "Texte traduit." in text
+    assert "Table des matières" in text and "PROJET" in text and "Alpha text." not in text
+    assert "Beta section" in text  # shown in the source language, under its banner
+    assert pdf_outline_titles(ws / "build" / "manual.fr.pdf")[:2] == ["1 Chapitre alpha", "1.1 Premiers pas"]
+
+
+def test_build_language_can_leave_untranslated_chapters_out_and_warns_of_stale_ones(ws: Path) -> None:
+    write_translation(ws, "fr", "alpha", "ab" * 32)  # translates a text the source no longer has
+    result = run("-C", ws, "build", "--language", "fr", "--untranslated", "omit", "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert "chapters/fr/alpha.md: translates an earlier text of the source chapter (stale)" in result.stderr
+    assert "note: 1 chapter(s) not yet translated into fr were left out: beta" in result.stderr
+    html = (ws / "build" / "manual.fr.html").read_text(encoding="utf-8")
+    assert 'id="beta"' not in html and "Chapitre alpha" in html
+    assert "Traduction d'une version antérieure de ce chapitre" in html.replace("&#39;", "'")
+
+
+def test_build_for_an_unknown_language_is_refused(ws: Path) -> None:
+    result = run("-C", ws, "build", "--language", "de")
+    assert result.exit_code == 2
+    assert "Error: unknown language 'de'" in result.stderr and "known: fr, ar" in result.stderr
+    assert not (ws / "build").exists() or not list((ws / "build").glob("manual*"))

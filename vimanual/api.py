@@ -96,6 +96,8 @@ class BuildRun:
     chapters: list[str]
     selected: tuple[str, ...] = ()
     forced: list[Problem] = field(default_factory=list)  # check errors built despite (--force)
+    language: str | None = None
+    omitted: list[str] = field(default_factory=list)  # untranslated chapters left out (--untranslated omit)
 
 
 def _loaded_with_preflight(root: Path, slugs: list[str]) -> tuple[Workspace, list[Problem]]:
@@ -128,11 +130,18 @@ def build(
     progress: Progress | None = None,
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
+    language: str | None = None,
+    untranslated: str = "source",
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
     build starts. ``reference_layout`` is a test hook: the main matter laid out in one
-    WeasyPrint call, the reference the parallel layout is compared with."""
+    WeasyPrint call, the reference the parallel layout is compared with.
+
+    ``language`` builds that language's edition (build/manual.<tag>.pdf and .html): each
+    chapter's translation where there is one (stale ones with a warning and a banner); a
+    chapter with none is shown in the source language under a banner (``untranslated``
+    'source') or left out ('omit')."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
@@ -142,13 +151,31 @@ def build(
         raise BuildRefused(errors)
     if errors and on_forced is not None:
         on_forced(errors)
+    report = workspace_status(workspace)
+    banners = review_banners(report)
+    omitted: list[str] = []
+    extra: list[Problem] = []
+    chapter_languages: dict[str, str] = {}
+    if language is not None:
+        from vimanual.book.languages import language_view
+
+        states = {t.slug: t.cells[language].state for t in report.translations if language in t.cells}
+        view = language_view(workspace, language, states, untranslated)
+        translated = {slug: f"Draft · {language} translation: {state}" for slug, state in states.items()}
+        banners = {slug: view.banners.get(slug) or translated.get(slug, "")
+                   for slug in view.workspace.chapters}
+        chapter_languages = {slug: workspace.manual.language for slug in view.workspace.chapters
+                             if slug not in workspace.translations.get(language, {})}
+        workspace, omitted, extra = view.workspace, view.omitted, view.problems
+        chapters = [slug for slug in chapters if slug not in omitted]
     options = BuildOptions(
         formats=tuple(formats or FORMATS), output=output, paper=paper, chapters=tuple(chapters), jobs=jobs,
         jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
-        banners=review_banners(workspace_status(workspace)),
+        banners=banners, language=language, chapter_languages=chapter_languages,
     )
     result = run_build(workspace, options, progress)
-    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors)
+    result.problems[:0] = extra
+    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, language, omitted)
 
 
 def preview(root: Path, port: int) -> PreviewServer:

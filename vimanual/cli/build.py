@@ -91,8 +91,20 @@ def build(
         typer.Option("--jurisdiction", help="Keep only this jurisdiction's '.only' passages.",
                      autocompletion=ui.complete_codes),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Build this language's edition (build/manual.<tag>.pdf and .html)."),
+    ] = None,
+    untranslated: Annotated[
+        str,
+        typer.Option("--untranslated", help="With --language, a chapter not yet translated is shown in the "
+                     "source language under a banner (source) or left out (omit)."),
+    ] = "source",
 ) -> None:
     """Build the draft manual: build/manual.pdf and build/manual.html.
+
+    With --language fr, the French edition: build/manual.fr.pdf and .html, with each
+    chapter's translation (a stale one with a warning) and the book's words in French.
 
     Refuses (exit 1) when 'vimanual check' finds errors, unless --force. With
     --jurisdiction UK, passages marked ::: {.only jurisdiction="UK,AU"} are kept for UK
@@ -113,6 +125,8 @@ def build(
         use_cache=not no_cache,
         force=force,
         on_forced=_forced,
+        language=language.strip() if language else None,
+        untranslated=untranslated,
     )
     err = ui.err()
     started = time.monotonic()
@@ -136,6 +150,9 @@ def build(
         run = request()
     result = run.result
     ui.print_problems(result.problems, err)
+    if run.omitted:
+        err.print(f"note: {len(run.omitted)} chapter(s) not yet translated into {run.language} were left "
+                  f"out: {escape(ui.short_list(run.omitted))}")
     if quiet:
         return
     made = []

@@ -40,7 +40,11 @@ class Chapter:
 
     @property
     def rel(self) -> str:
-        return f"{CHAPTERS_DIR}/{self.path.name}"
+        """chapters/<slug>.md, or chapters/<lang>/<slug>.md for a translation built in its place."""
+        folder = self.path.parent.name
+        if folder == CHAPTERS_DIR:
+            return f"{CHAPTERS_DIR}/{self.path.name}"
+        return f"{CHAPTERS_DIR}/{folder}/{self.path.name}"
 
 
 @dataclass
