@@ -4,12 +4,15 @@ the source text they translate, their reviews, and the matrix `status --language
 from __future__ import annotations
 
 import json
+import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.docs_helpers import make_document, make_png, pandoc_path
 from tests.helpers import run, small_workspace
 
 FR = {"tag": "fr", "name": "Français", "translators": ["Tom Translator"], "reviewers": ["Fay Reviewer"]}
@@ -276,8 +279,6 @@ def test_a_translation_may_not_set_what_it_translates(ws: Path, tmp_path: Path) 
 
 @pytest.mark.slow
 def test_a_word_translation_keeps_its_image_shared_with_the_source(ws: Path, tmp_path: Path) -> None:
-    from tests.docs_helpers import make_document
-
     docx = make_document(tmp_path / "src", "alpha-fr.docx",
                          "# Chapitre Alpha\n\nTexte traduit.\n\n![Schéma traduit, exemple.](figure.png)\n")
     cid = submit_translation(ws, docx, "--translates", "alpha", "--language", "fr")
@@ -328,3 +329,49 @@ def test_build_for_an_unknown_language_is_refused(ws: Path) -> None:
     assert result.exit_code == 2
     assert "Error: unknown language 'de'" in result.stderr and "known: fr, ar" in result.stderr
     assert not (ws / "build").exists() or not list((ws / "build").glob("manual*"))
+
+
+# --- export: the source as a Word file for translators ------------------------------------------
+
+def docx_text(path: Path) -> str:
+    done = subprocess.run([pandoc_path(), "--from", "docx", "--to", "plain", str(path)], capture_output=True,
+                          text=True, check=True, timeout=60)
+    return done.stdout
+
+
+def test_export_writes_the_source_as_word_with_its_image_and_it_comes_back_as_a_translation(
+        sample_workspace: Path) -> None:
+    result = ok("-C", sample_workspace, "export", "case-handover", "--format", "docx")
+    target = sample_workspace / "build" / "export" / "case-handover.docx"
+    assert f"Exported 'case-handover' to {target}" in result.stdout and "1 image(s)" in result.stdout
+    with zipfile.ZipFile(target) as archive:
+        [image] = [n for n in archive.namelist() if n.startswith("word/media/")]
+        assert archive.read(image).startswith(b"\x89PNG")
+    text = docx_text(target)
+    assert "Why handover matters" in text and "Preparing the handover" in text
+    # a translator works on the Word file and submits it back as the French translation
+    result = run("-C", sample_workspace, "submit", target, "--translates", "case-handover",
+                 "--language", "fr", "--title", "Passation d'un dossier", "--as", "Sample Translator FR")
+    assert result.exit_code == 0, result.output
+    assert matrix(sample_workspace)["case-handover"]["fr"] == "in-progress"
+
+
+def test_export_never_embeds_a_file_from_outside_the_workspace(tmp_path: Path) -> None:
+    canary = make_png()
+    (tmp_path / "outside.png").write_bytes(canary)
+    root = small_workspace(tmp_path / "ws", languages=[FR])
+    alpha = root / "chapters" / "alpha.md"
+    alpha.write_text(alpha.read_text(encoding="utf-8") + "\n![Secret](../../outside.png)\n", encoding="utf-8")
+    result = ok("-C", root, "export", "alpha", "-o", tmp_path / "out" / "alpha.docx")
+    assert "warning: image '../../outside.png' left out" in result.stderr
+
+    with zipfile.ZipFile(tmp_path / "out" / "alpha.docx") as archive:
+        assert not [n for n in archive.namelist() if n.startswith("word/media/")]
+        assert all(canary not in archive.read(n) for n in archive.namelist())
+
+
+def test_export_of_an_unknown_chapter_is_refused(ws: Path) -> None:
+    result = run("-C", ws, "export", "gamma")
+    assert result.exit_code == 2
+    assert "Error: unknown chapter 'gamma'" in result.stderr
+    assert not (ws / "build").exists()

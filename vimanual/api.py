@@ -18,6 +18,7 @@ from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, Vimanual
 from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
 
 if TYPE_CHECKING:
+    from vimanual.book.export import Export
     from vimanual.book.plan import BuildResult
     from vimanual.book.serve import PreviewServer
     from vimanual.check.run import CheckReport
@@ -36,7 +37,7 @@ __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "editions", "find_workspace", "init", "manual_names",
+    "contributor_status", "decline", "diff", "editions", "export", "find_workspace", "init", "manual_names",
     "notes_markdown", "preview", "print_edition", "release", "review", "reviewer_queue", "status",
     "submit", "verify", "verify_edition", "withdraw",
 ]
@@ -176,6 +177,15 @@ def build(
     result = run_build(workspace, options, progress)
     result.problems[:0] = extra
     return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, language, omitted)
+
+
+def export(root: Path, slug: str, fmt: str = "docx", output: Path | None = None) -> Export:
+    """The chapter's current source text as a Word file (images embedded), for translators and
+    reviewers who work in Word."""
+    from vimanual.book.export import export_chapter
+    from vimanual.workspace.load import load_workspace
+
+    return export_chapter(load_workspace(root), slug, fmt, output)
 
 
 def preview(root: Path, port: int) -> PreviewServer:

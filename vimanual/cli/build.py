@@ -176,6 +176,30 @@ def build(
         _print_build_details(run.chapters, run.selected, result.outputs, started)
 
 
+def export(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The chapter to export.", autocompletion=ui.complete_slugs)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="docx (Word).")] = "docx",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: build/export/SLUG.docx).")
+    ] = None,
+) -> None:
+    """Export a chapter's current source text as a Word file, images embedded.
+
+    For a translator (or a reviewer) who works in Word; submit the translation back with
+    'vimanual submit FILE --translates SLUG --language TAG'.
+
+    Example: vimanual export training-exercises --format docx
+    """
+    result = api.export(ui.workspace(ctx), slug, fmt, output)
+    for target in result.dropped:
+        ui.err().print(f"[yellow]warning:[/] image '{escape(target)}' left out: "
+                       "not an image file in the workspace")
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Exported '{escape(slug)}' to {escape(ui.display_path(result.path))} "
+                       f"(source text {result.content_hash[:12]}, {result.images} image(s))")
+
+
 def serve(
     ctx: typer.Context,
     port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (1-65535).")] = 8000,

@@ -241,3 +241,11 @@ def _culprit(
 def _named(where: str, error: ToolError) -> VimanualError:
     """``error`` with ``where`` (a chapter or file) in front of its message."""
     return VimanualError(f"{where}: {error.message}", error.hint)
+
+
+def markdown_to_docx(markdown: str, output: Path, title: str, timeout: float = DEFAULT_TIMEOUT,
+                     memory_mb: int | None = None) -> None:
+    """Write ``markdown`` as a Word file at ``output`` (sandboxed: images must already be
+    inlined as data: URIs, pandoc reads no file). Raw HTML and TeX stay text, as in the build."""
+    run_pandoc(["--from", MARKDOWN_READER, "--to", "docx", f"--metadata=title:{title}", "-o", str(output)],
+               markdown, timeout, memory_mb)
