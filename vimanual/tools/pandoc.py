@@ -141,22 +141,40 @@ MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex-smart"
 
 
 def document_to_ast(
-    path: Path, fmt: str, media_dir: Path, timeout: float = DEFAULT_TIMEOUT
+    path: Path,
+    fmt: str,
+    media_dir: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = None,
+    track_changes: str | None = None,
 ) -> dict[str, Any]:
-    """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``."""
+    """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``.
+
+    ``track_changes`` is pandoc's --track-changes (accept, reject or all) for Word files.
+    """
     if fmt not in DOCUMENT_READERS:
         raise VimanualError(f"no reader for format '{fmt}'", f"use one of: {', '.join(DOCUMENT_READERS)}")
     reader = MARKDOWN_READER if fmt == "markdown" else fmt
     args = ["--from", reader, "--to", "json", f"--extract-media={media_dir}", str(path.resolve())]
-    result = json.loads(run_pandoc(args, timeout=timeout))
+    if track_changes and fmt == "docx":
+        args.insert(0, f"--track-changes={track_changes}")
+    result = json.loads(run_pandoc(args, timeout=timeout, memory_mb=memory_mb))
     if not isinstance(result, dict) or "blocks" not in result:
         raise VimanualError(f"pandoc gave no document for {path.name}", "check the file opens in its editor")
     return result
 
 
-def ast_to_markdown(ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> str:
+def markdown_to_ast(markdown: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None) -> Any:
+    """pandoc's JSON AST of a Markdown text, read as chapters are read."""
+    return json.loads(run_pandoc(["--from", MARKDOWN_READER, "--to", "json"], markdown, timeout, memory_mb))
+
+
+def ast_to_markdown(
+    ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> str:
     """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs."""
-    return run_pandoc(["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"], json.dumps(ast), timeout)
+    return run_pandoc(["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"], json.dumps(ast), timeout,
+                      memory_mb)
 
 
 def document_to_markdown(
@@ -165,10 +183,14 @@ def document_to_markdown(
     media_dir: Path,
     rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = None,
+    track_changes: str | None = None,
 ) -> str:
     """Convert a .docx/.odt/.html contribution to Markdown; ``rewrite`` may edit the AST between."""
-    ast = document_to_ast(path, fmt, media_dir, timeout)
-    return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout)
+    ast = document_to_ast(path, fmt, media_dir, timeout, memory_mb, track_changes)
+    return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout, memory_mb)
+
+
 def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, frozenset[str]]:
     """Every element id (explicit ``{#id}`` or pandoc's auto-identifier) of each chapter body.
 
