@@ -29,7 +29,7 @@ TAGS = {
 ATTRIBUTES = {
     "*": {"id", "class", "role", "lang", "dir", "title", "aria-hidden", "aria-label"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "style"},
     "ol": {"start", "type"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -98,15 +98,49 @@ _SVG_REFERENCE_RE = re.compile(
 )
 
 
-_CSS_URL_RE = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# CSS functions that fetch a resource; url(#id) (a gradient, a clip path) stays inside the file.
+_CSS_FETCHING = {"url", "src", "image", "image-set", "-webkit-image-set", "cross-fade", "element"}
+# SMIL elements that can set an attribute, e.g. <set attributeName="href" to="http://…">.
+_SMIL = {"set", "animate", "animatemotion", "animatetransform", "animatecolor"}
+
+
+def css_problem(css: str, declarations: bool = False) -> str | None:
+    """Why a piece of CSS loads something from outside the file (or None), by a real tokenizer.
+
+    tinycss2 (WeasyPrint's own CSS parser) undoes escapes, so ``u\\72l(`` is the ``url``
+    token it is to a browser, and ``@\\69mport`` an ``@import`` rule.
+    """
+    import tinycss2
+
+    nodes = tinycss2.parse_blocks_contents(css) if declarations else tinycss2.parse_stylesheet(css)
+    stack: list[object] = list(nodes)
+    while stack:
+        node = stack.pop()
+        kind = getattr(node, "type", "")
+        if kind == "at-rule" and getattr(node, "lower_at_keyword", "") == "import":
+            return "has a stylesheet that imports another ('@import')"
+        if kind == "url" and not str(getattr(node, "value", "")).strip().startswith("#"):
+            return "has a stylesheet that loads an external resource"
+        if kind == "function":
+            name = getattr(node, "lower_name", "")
+            arguments = [a for a in getattr(node, "arguments", []) if getattr(a, "type", "") != "whitespace"]
+            if name in _CSS_FETCHING and not (
+                    name == "url" and arguments and str(getattr(arguments[0], "value", "")).startswith("#")):
+                return f"has a stylesheet that loads an external resource ('{name}(')"
+        for attribute in ("prelude", "content", "arguments", "value"):
+            child = getattr(node, attribute, None)
+            if isinstance(child, list):
+                stack.extend(child)
+    return None
 
 
 def svg_problem(data: bytes) -> str | None:
     """Why an SVG picture is unsafe to embed ("contains '<script'", "refers to ..."), or None.
 
     The one verdict for both the build (which removes the image) and ``vimanual check``
-    (rule unsafe-svg): a scan of the raw bytes, then a walk of the parsed elements.
+    (rule unsafe-svg): a scan of the raw bytes, then a walk of the parsed elements whose
+    stylesheets and style attributes are read by a real CSS tokenizer.
     """
     forbidden = _SVG_FORBIDDEN_RE.search(data)
     if forbidden:
@@ -131,16 +165,22 @@ def _svg_element_problem(data: bytes) -> str | None:
         name = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
         if name in ("script", "foreignobject", "iframe", "embed", "object"):
             return f"contains a <{name}> element"
-        if name == "style" and _CSS_URL_RE.search(element.text or "") or "@import" in (element.text or ""):
-            return "has a stylesheet that loads an external resource"
+        if name in _SMIL and element.get("attributeName", "").rsplit(":", 1)[-1].lower() in ("href", "src"):
+            return f"animates a link (<{name} attributeName=\"{element.get('attributeName')}\">)"
+        if name == "style":
+            problem = css_problem("".join(element.itertext()))
+            if problem:
+                return problem
         for attribute, value in element.attrib.items():
             local = attribute.rsplit("}", 1)[-1].lower()
             if local.startswith("on"):
                 return f"has an event handler ('{local}' on <{name}>)"
             if (attribute == _XLINK_HREF or local == "href") and not value.strip().startswith("#"):
                 return f"references an external resource ('{value[:60]}')"
-            if _CSS_URL_RE.search(value):
-                return f"references an external resource in '{local}'"
+            if local == "style" or "(" in value or "\\" in value:
+                problem = css_problem(value, declarations=True)
+                if problem:
+                    return f"{problem} in '{local}'"
     return None
 
 
@@ -221,4 +261,7 @@ def clean_fragment(html: str, ctx: FragmentContext) -> str:
         url_schemes=SAFE_SCHEMES | REPORTED_SCHEMES,
         link_rel=None,
         strip_comments=True,
+        # An image keeps the size its author gave it (pandoc writes it as style="width:…");
+        # no other property passes, and the stylesheets bound it by the page (max-width).
+        filter_style_properties={"width", "height"},
     )

@@ -171,9 +171,10 @@ def convert_submission(
     taker = MediaTaker(media_dir, path.parent if fmt == "html" else None, extract_dir)
     walker = _AstWalker(taker, package, track_changes, keep_heading, path)
     try:
-        markdown = pandoc.document_to_markdown(
-            source, fmt, extract_dir, walker.rewrite, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb,
-            "all" if fmt == "docx" else None)
+        ast = pandoc.document_to_ast(source, fmt, extract_dir, limits.pandoc_timeout_seconds,
+                                     limits.pandoc_memory_mb, "all" if fmt == "docx" else None)
+        markdown = pandoc.ast_to_markdown(walker.rewrite(ast), limits.pandoc_timeout_seconds,
+                                          limits.pandoc_memory_mb, walker.header_only_table)
     except VimanualError as exc:
         if exc is walker.refusal:
             raise
@@ -199,7 +200,7 @@ def _convert_text(path: Path, fmt: str, limits: Limits, media_dir: Path) -> Conv
             ast = pandoc.markdown_to_ast(text, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
         except VimanualError as exc:
             raise VimanualError(f"{path.name}: could not read: {exc.message}", "check the Markdown") from None
-        targets = [n["c"][2][0] for n in _find(ast, "Image")]
+        targets = [n["c"][2][0] for n in _find(ast["blocks"], "Image")]
         text = rewrite_markdown_images(text, targets, taker)
     return Converted(text if text.endswith("\n") else text + "\n", fmt, media=sorted(taker.media),
                      warnings=taker.warnings, images_total=taker.total)
@@ -265,6 +266,7 @@ class _AstWalker:
         self.comments: list[DocumentComment] = []
         self.resolved = ""
         self.refusal: VimanualError | None = None
+        self.header_only_table = False
 
     @property
     def warnings(self) -> list[str]:
@@ -348,7 +350,10 @@ class _AstWalker:
         if kind == "Span" and not node["c"][1] and not node["c"][0][0] and not node["c"][0][1]:
             return []  # an empty span left by Word or LibreOffice
         if kind == "Table":
-            _table(node)
+            self.header_only_table |= _table(node)
+            node["c"][1] = _caption(node["c"][1])
+        if kind == "Figure":
+            node["c"][1] = _caption(node["c"][1])
         if "c" in node:
             node["c"] = self._walk(node["c"])[0]
         if kind == "Image":
@@ -359,19 +364,34 @@ class _AstWalker:
         attr, alt, (target, title) = node["c"]
         link = self.taker.take(target)
         if link is None:
-            return [{"t": "Emph", "c": [{"t": "Str", "c": "(image omitted)"}]}]
+            omitted = {"t": "Emph", "c": [{"t": "Str", "c": "(image omitted)"}]}
+            return [*alt, {"t": "Space"}, omitted] if alt else [omitted]
         node["c"] = [_size_attr(attr), alt, [link, title]]
         return [node]
 
 
-def _table(node: dict[str, Any]) -> None:
-    """Word's column widths force grid tables (dropped); a header-only table keeps its row as a body row."""
+def _table(node: dict[str, Any]) -> bool:
+    """Drop Word's column widths (they force grid tables); whether the table has only a header row."""
     node["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in node["c"][2]]
-    head_rows = node["c"][3][1]
-    bodies = node["c"][4]
-    if head_rows and not any(body[2] or body[3] for body in bodies):
-        bodies[:] = [[["", [], []], 0, [], head_rows]]
-        node["c"][3][1] = []
+    return bool(node["c"][3][1]) and not any(body[2] or body[3] for body in node["c"][4])
+
+
+# Word and LibreOffice captions carry their own number ("Table 1: …"); the manual numbers
+# tables and figures itself, so the typed number would print twice ("Table 1.1. Table 1").
+_CAPTION_NUMBER_RE = re.compile(
+    r"(?:Table|Figure|Fig\.|Illustration|Drawing)\s+\d+(?:[.-]\d+)*\s*[:.\-–—]?\s*", re.IGNORECASE)
+
+
+def _caption(caption: list[Any]) -> list[Any]:
+    """A caption without the number its editor typed or counted (SEQ field) in front of it."""
+    blocks = caption[1]
+    text = _inline_text(blocks)
+    match = _CAPTION_NUMBER_RE.match(text)
+    if not match:
+        return caption
+    rest = text[match.end():].strip()
+    words = [item for word in rest.split() for item in ({"t": "Str", "c": word}, {"t": "Space"})][:-1]
+    return [caption[0], [{"t": "Plain", "c": words}] if words else []]
 
 
 def _size_attr(attr: list[Any]) -> list[Any]:
@@ -385,7 +405,8 @@ def _size_attr(attr: list[Any]) -> list[Any]:
 
 def media_links(markdown: str) -> set[str]:
     """The generated media names a stored revision links to (``media/<name>``)."""
-    return set(re.findall(r"\(media/(" + MEDIA_NAME_RE.pattern + r")", markdown))
+    return set(re.findall(r"(?:\(|(?m:^) {0,3}\[[^\]\n]+\]:[ \t]*<?)media/(" + MEDIA_NAME_RE.pattern + r")",
+                          markdown))
 
 
 def count_words(markdown: str) -> int:

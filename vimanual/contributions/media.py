@@ -49,7 +49,9 @@ class MediaTaker:
     def take(self, target: str) -> str | None:
         """The ``media/<name>`` link for the image at ``target``, or None (with a warning) if refused."""
         self.total += 1
-        shown = target[:60] if not target.lower().startswith("data:") else "data: image"
+        shown = "data: image" if target.lower().startswith("data:") else target[:60]
+        if self.extract_dir is not None and target.startswith(str(self.extract_dir)):
+            shown = Path(target).name[:60]
         data = self._bytes(target, shown)
         if data is None:
             return None

@@ -172,12 +172,12 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
 # LibreOffice bookmarks → reference marks, which pandoc's ODT reader keeps under their own
 # names (it renames bookmarks to anchor, anchor-1, … while hyperlinks keep the old name).
 _ODT_MARK_SUBS = (
+    (re.compile(rb"<text:(?:bookmark|reference-mark)(\s[^>]*?)/>"),
+     rb"<text:reference-mark-start\1/><text:reference-mark-end\1/>"),
     (re.compile(rb"<text:bookmark-start\b"), b"<text:reference-mark-start"),
     (re.compile(rb"<text:bookmark-end\b"), b"<text:reference-mark-end"),
     (re.compile(rb"<text:bookmark-ref\b"), b"<text:reference-ref"),
     (re.compile(rb"</text:bookmark-ref>"), b"</text:reference-ref>"),
-    (re.compile(rb"<text:(?:bookmark|reference-mark)\b([^>]*?)/>"),
-     rb"<text:reference-mark-start\1/><text:reference-mark-end\1/>"),
 )
 
 

@@ -45,7 +45,7 @@ def declared_charset(raw: bytes) -> str | None:
     return name if name in DECLARABLE else None
 
 
-_LIST_OR_QUOTE_RE = re.compile(r"( *)(>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+_LIST_OR_QUOTE_RE = re.compile(r"( *)(?:>[ \t]?|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$))")
 
 
 def markdown_nesting(text: str, first_line: int = 1) -> tuple[int, int] | None:

@@ -584,6 +584,8 @@ def _chapter_text(
     links = sorted(media_links(body), key=len, reverse=True)
     for name in links:
         body = body.replace(f"(media/{name}", f"(media/{contribution.id}/{name}")
+        body = re.sub(r"(?m)^( {0,3}\[[^\]\n]+\]:[ \t]*<?)media/(?=" + re.escape(name) + ")",
+                      r"\g<1>media/" + contribution.id + "/", body)
     text = "---\n" + dump_yaml(ordered) + "---\n\n" + body.lstrip("\n")
     doc = parse_yaml(dump_yaml(ordered), f"{CHAPTERS_DIR}/{slug}.md", 2)
     _, problems = validate_front_matter(doc, manual, f"{CHAPTERS_DIR}/{slug}.md")

@@ -170,11 +170,16 @@ def markdown_to_ast(markdown: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: 
 
 
 def ast_to_markdown(
-    ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+    ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None,
+    pipe_tables: bool = False,
 ) -> str:
-    """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs."""
-    return run_pandoc(["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"], json.dumps(ast), timeout,
-                      memory_mb)
+    """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs.
+
+    ``pipe_tables`` writes tables as pipe (or grid) tables: a table with only a header row
+    written as a simple table reads back as a line of dashes.
+    """
+    writer = MARKDOWN_WRITER + ("-simple_tables-multiline_tables" if pipe_tables else "")
+    return run_pandoc(["--from", "json", "--to", writer, "--wrap=none"], json.dumps(ast), timeout, memory_mb)
 
 
 def document_to_markdown(
@@ -201,21 +206,24 @@ def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> 
     if not bodies:
         return {}
     with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
-        names = []
-        for slug, body in bodies.items():
-            name = f"{slug}.md"
+        # Files are named c0.md, c1.md …, not after the slug: pandoc derives the prefix from
+        # the file name as an identifier, dropping leading digits ('01-intro' → 'intro').
+        names = {}
+        for index, (slug, body) in enumerate(bodies.items()):
+            name = f"c{index}.md"
             (Path(tmp) / name).write_text(body, encoding="utf-8")
-            names.append(name)
+            names[f"c{index}"] = slug
         # pandoc prefixes ids only when it reads two or more files: add an empty one
-        # (its name is no slug, so it cannot clash with a chapter).
+        # (its name is no chapter's, so it cannot clash).
         (Path(tmp) / "_.md").write_text("", encoding="utf-8")
-        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names, "_.md"]
+        files = [f"{n}.md" for n in names]
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *files, "_.md"]
         output = run_pandoc(args, timeout=timeout, cwd=Path(tmp))
     found: dict[str, set[str]] = {slug: set() for slug in bodies}
     # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
     # which is several times faster than loading and walking the whole AST.
     for match in ATTR_ID_RE.finditer(output):
-        slug = json.loads(f'"{match.group(1)}"')
+        slug = names.get(json.loads(f'"{match.group(1)}"'), "")
         if slug in found:
             found[slug].add(json.loads(f'"{match.group(2)}"'))
     return {slug: frozenset(ids) for slug, ids in found.items()}
