@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import LimitExceeded, VimanualError
 from vimanual.base.yamlio import decode_utf8
 from vimanual.contributions.media import IMAGE_EXTENSIONS, MediaTaker, rewrite_markdown_images
 from vimanual.contributions.package import DocumentComment, Package, check_archive, normalised_copy, refuse
@@ -175,6 +175,8 @@ def convert_submission(
                                      limits.pandoc_memory_mb, "all" if fmt == "docx" else None)
         markdown = pandoc.ast_to_markdown(walker.rewrite(ast), limits.pandoc_timeout_seconds,
                                           limits.pandoc_memory_mb, walker.header_only_table)
+    except LimitExceeded as exc:
+        raise VimanualError(f"{path.name}: could not convert: {exc.message}", exc.hint) from None
     except VimanualError as exc:
         if exc is walker.refusal:
             raise
@@ -198,6 +200,8 @@ def _convert_text(path: Path, fmt: str, limits: Limits, media_dir: Path) -> Conv
     if fmt == "markdown" and ("![" in text or "]:" in text):
         try:
             ast = pandoc.markdown_to_ast(text, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+        except LimitExceeded as exc:
+            raise VimanualError(f"{path.name}: could not read: {exc.message}", exc.hint) from None
         except VimanualError as exc:
             raise VimanualError(f"{path.name}: could not read: {exc.message}", "check the Markdown") from None
         targets = [n["c"][2][0] for n in _find(ast["blocks"], "Image")]

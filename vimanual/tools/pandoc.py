@@ -7,18 +7,23 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import ToolError, VimanualError
+from vimanual.base.errors import LimitExceeded, ToolError, VimanualError
+from vimanual.tools import proc
 
 # Contributions are untrusted: every raw-passthrough extension is off, so `<script>`,
 # `{=html}` blocks and TeX reach the output as escaped text, never as markup.
 MARKDOWN_READER = "markdown-raw_html-raw_attribute-raw_tex-markdown_in_html_blocks"
 DEFAULT_TIMEOUT = 120.0
+HEAP_EXHAUSTED = 251  # the exit code of a Haskell program that hit its +RTS -M cap
+DATA_HEADROOM_MB = 256
+TIME_HINT = ("simplify or split the text; the editor can raise limits.pandoc_timeout_seconds "
+             "in manual.yaml")
+MEMORY_HINT = "simplify or split the text; the editor can raise limits.pandoc_memory_mb in manual.yaml"
 MIN_VERSION = (3, 1, 6)
 ATTR_ID_RE = re.compile(r'\["((?:[^"\\]|\\.)*?)\.md__((?:[^"\\]|\\.)*)",\[')
 
@@ -54,28 +59,32 @@ def run_pandoc(
 ) -> str:
     """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError.
 
-    ``memory_mb`` caps pandoc's heap (its runtime's ``-M`` option): past it pandoc stops
-    with "heap exhausted" instead of growing without bound.
+    Every run goes through the bounded runner (tools/proc.py): killed after ``timeout``
+    seconds or with the tool. ``memory_mb`` caps pandoc's heap (its runtime's ``-M``
+    option, so past it pandoc stops with "heap exhausted" instead of growing without
+    bound) and, as a backstop, its whole data segment. Raises LimitExceeded when a bound
+    stops it; callers add the chapter or file it was working on.
     """
     if args != ["--version"]:
         pandoc_version()  # every path that runs pandoc refuses a version with known escapes
     heap = ["+RTS", f"-M{memory_mb}m", "-RTS"] if memory_mb else []
     command = [pandoc_path(), *heap, "--sandbox", *args]
+    # The heap cap is what pandoc reports; the data cap leaves room for the runtime's own
+    # memory above the heap and only catches what the heap cap does not.
+    data_mb = 2 * memory_mb + DATA_HEADROOM_MB if memory_mb else None
     try:
-        proc = subprocess.run(
-            command,
-            input=stdin.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            cwd=cwd,
-        )
-    except subprocess.TimeoutExpired as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
-        raise ToolError("pandoc", command, None, stderr) from None
-    if proc.returncode != 0:
-        raise ToolError("pandoc", command, proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout.decode("utf-8")
+        done = proc.run(command, what="pandoc", timeout=timeout, memory_mb=data_mb,
+                        stdin=stdin.encode("utf-8"), cwd=cwd)
+    except LimitExceeded as exc:
+        raise LimitExceeded(exc.message, command, hint=TIME_HINT) from None
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        if memory_mb and (done.returncode == HEAP_EXHAUSTED or "Heap exhausted" in stderr
+                          or "out of memory" in stderr):
+            raise LimitExceeded(f"pandoc ran out of its {memory_mb} MB memory limit", command, stderr,
+                                MEMORY_HINT)
+        raise ToolError("pandoc", command, done.returncode, stderr)
+    return done.stdout.decode("utf-8")
 
 
 @functools.cache
@@ -179,7 +188,8 @@ def ast_to_markdown(
     written as a simple table reads back as a line of dashes.
     """
     writer = MARKDOWN_WRITER + ("-simple_tables-multiline_tables" if pipe_tables else "")
-    return run_pandoc(["--from", "json", "--to", writer, "--wrap=none"], json.dumps(ast), timeout, memory_mb)
+    args = ["--from", "json", "--to", writer, "--wrap=none"]
+    return run_pandoc(args, json.dumps(ast), timeout, memory_mb)
 
 
 def document_to_markdown(
@@ -196,7 +206,9 @@ def document_to_markdown(
     return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout, memory_mb)
 
 
-def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, frozenset[str]]:
+def element_ids(
+    bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> dict[str, frozenset[str]]:
     """Every element id (explicit ``{#id}`` or pandoc's auto-identifier) of each chapter body.
 
     One pandoc run for all chapters: ``--file-scope`` parses each file on its own (so
@@ -205,26 +217,53 @@ def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> 
     """
     if not bodies:
         return {}
-    with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
-        # Files are named c0.md, c1.md …, not after the slug: pandoc derives the prefix from
-        # the file name as an identifier, dropping leading digits ('01-intro' → 'intro').
-        names = {}
-        for index, (slug, body) in enumerate(bodies.items()):
-            name = f"c{index}.md"
-            (Path(tmp) / name).write_text(body, encoding="utf-8")
-            names[f"c{index}"] = slug
-        # pandoc prefixes ids only when it reads two or more files: add an empty one
-        # (its name is no chapter's, so it cannot clash).
-        (Path(tmp) / "_.md").write_text("", encoding="utf-8")
-        files = [f"{n}.md" for n in names]
-        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *files, "_.md"]
-        output = run_pandoc(args, timeout=timeout, cwd=Path(tmp))
+    try:
+        output = _ids_json(bodies, timeout, memory_mb)
+    except ToolError as exc:
+        raise _culprit(bodies, timeout, memory_mb, exc) from None
     found: dict[str, set[str]] = {slug: set() for slug in bodies}
     # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
     # which is several times faster than loading and walking the whole AST.
+    # Files are named c0.md, c1.md … (see _ids_json): map the prefix back to the slug.
+    slugs = {f"c{index}": slug for index, slug in enumerate(bodies)}
     for match in ATTR_ID_RE.finditer(output):
-        slug = names.get(json.loads(f'"{match.group(1)}"'), "")
+        slug = slugs.get(json.loads(f'"{match.group(1)}"'), "")
         if slug in found:
             found[slug].add(json.loads(f'"{match.group(2)}"'))
     return {slug: frozenset(ids) for slug, ids in found.items()}
 
+
+def _ids_json(bodies: Mapping[str, str], timeout: float, memory_mb: int | None) -> str:
+    """pandoc's JSON AST of ``bodies`` read as separate files (see ``element_ids``)."""
+    with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
+        # Files are named c0.md, c1.md …, not after the slug: pandoc derives the prefix from
+        # the file name as an identifier, dropping leading digits ('01-intro' → 'intro').
+        names = []
+        for index, body in enumerate(bodies.values()):
+            name = f"c{index}.md"
+            (Path(tmp) / name).write_text(body, encoding="utf-8")
+            names.append(name)
+        # pandoc prefixes ids only when it reads two or more files: add an empty one
+        # (its name is no chapter's, so it cannot clash).
+        (Path(tmp) / "_.md").write_text("", encoding="utf-8")
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names, "_.md"]
+        return run_pandoc(args, timeout=timeout, memory_mb=memory_mb, cwd=Path(tmp))
+
+
+def _culprit(
+    bodies: Mapping[str, str], timeout: float, memory_mb: int | None, error: ToolError
+) -> VimanualError:
+    """The error of the chapter that made the joint run fail, named, found by running the
+    chapters alone, largest first (the likely culprit), stopping at the first failure."""
+    if len(bodies) > 1:
+        for slug in sorted(bodies, key=lambda s: (-len(bodies[s]), s)):
+            try:
+                _ids_json({slug: bodies[slug]}, timeout, memory_mb)
+            except ToolError as exc:
+                return _named(f"chapters/{slug}.md", exc)
+    return _named(", ".join(f"chapters/{slug}.md" for slug in sorted(bodies)), error)
+
+
+def _named(where: str, error: ToolError) -> VimanualError:
+    """``error`` with ``where`` (a chapter or file) in front of its message."""
+    return VimanualError(f"{where}: {error.message}", error.hint)
