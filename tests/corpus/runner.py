@@ -36,32 +36,34 @@ class Outcome:
     words_source: int = 0
     words_lost: int = 0
     lost: list[str] = field(default_factory=list)
+    images_total: int = 0
+    images_kept: int = 0
 
     @property
     def built(self) -> bool:
         return self.exit_code == 0
 
 
-def _plain(args: list[str], stdin: bytes | None = None) -> str:
-    proc = subprocess.run([pandoc_path(), "--sandbox", *args, "-t", "plain", "--wrap=none"], input=stdin,
+def _plain(args: list[str], stdin: bytes | None = None, to: str = "plain") -> str:
+    proc = subprocess.run([pandoc_path(), "--sandbox", *args, "-t", to, "--wrap=none"], input=stdin,
                           capture_output=True, check=False, timeout=120)
     return proc.stdout.decode("utf-8", "replace")
 
 
-def source_plain(doc: Doc, path: Path) -> str:
-    """The words a reader sees in the source document (what must not be lost)."""
+def source_plain(doc: Doc, path: Path, to: str = "plain") -> str:
+    """The words a reader sees in the source document (what must not be lost), or its JSON AST."""
     suffix = path.suffix.lower()
     if suffix == ".docx":
         mode = doc.options[doc.options.index("--track-changes") + 1] if "--track-changes" in doc.options \
             else "accept"
-        return _plain(["-f", "docx", f"--track-changes={mode}", str(path)])
+        return _plain(["-f", "docx", f"--track-changes={mode}", str(path)], to=to)
     if suffix == ".odt":
-        return _plain(["-f", "odt", str(path)])
+        return _plain(["-f", "odt", str(path)], to=to)
     if suffix in (".html", ".htm"):
         from vimanual.contributions.intake import read_submitted_text
 
-        return _plain(["-f", "html"], read_submitted_text(path, html=True).encode("utf-8"))
-    return _plain(["-f", "markdown"], path.read_bytes())
+        return _plain(["-f", "html"], read_submitted_text(path, html=True).encode("utf-8"), to)
+    return _plain(["-f", "markdown"], path.read_bytes(), to)
 
 
 def chapter_plain(root: Path, slug: str, title: str) -> str:
@@ -101,6 +103,10 @@ def submit_all(root: Path, docs: list[Doc], sources: Path) -> list[Outcome]:
             return
         source = _words(source_plain(outcome.doc, paths[outcome.doc.name]))
         outcome.words_source = sum(source.values())
+        outcome.images_total = source_plain(outcome.doc, paths[outcome.doc.name], "json").count('"t":"Image"')
+        chapter = (root / "chapters" / f"{outcome.doc.slug}.md").read_text(encoding="utf-8")
+        outcome.images_kept = len(re.findall(r"!\[[^\]]*\]\(media/", chapter)) + len(
+            re.findall(r"(?m)^ {0,3}\[[^\]]+\]: media/", chapter))
         title = _title(root, outcome.doc.slug)
         lost = source - _words(chapter_plain(root, outcome.doc.slug, title))
         outcome.words_lost, outcome.lost = sum(lost.values()), sorted(lost)[:20]

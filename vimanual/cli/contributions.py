@@ -168,7 +168,7 @@ def withdraw(
 def contributions_command(
     ctx: typer.Context,
     contribution_id: Annotated[
-        str | None, typer.Argument(metavar="[ID]", help="Show this contribution in full, with its comments.")
+        str | None, typer.Argument(metavar="ID", help="Show this contribution in full, with its comments.")
     ] = None,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Only from this code.")] = None,
     contributor: Annotated[str | None, typer.Option("--contributor", help="Only by this person.")] = None,

@@ -351,6 +351,10 @@ class _AstWalker:
         if kind in ("RawBlock", "RawInline"):
             self.taker.warn("raw markup (HTML or similar) was removed")
             return []
+        if kind == "Math" and node["c"][0].get("t") == "DisplayMath":
+            self.taker.warn("display math (an equation on its own line) is kept as LaTeX, but 'check' "
+                            "refuses it: the PDF cannot typeset it; put the equation in as a picture "
+                            "(PNG or SVG) or write it as text")
         if kind == "Span" and not node["c"][1] and not node["c"][0][0] and not node["c"][0][1]:
             return []  # an empty span left by Word or LibreOffice
         if kind == "Table":
