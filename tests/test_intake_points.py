@@ -70,13 +70,13 @@ def test_header_only_table_is_a_table_in_the_pdf_and_images_keep_their_width(tmp
         media={"image1.png": make_png(20, 10)})
     _submit(root, docx, "exhibits")
     body = (root / "chapters" / "exhibits.md").read_text(encoding="utf-8")
-    assert "| Exhibit | Owner | Status |" in body and 'width="1.0in"' in body
+    assert "| Exhibit | Owner | Status |" in body and '{width="96"}' in body
     built = run("-C", root, "build", "--chapters", "exhibits")
     assert built.exit_code == 0, built.output
     html = (root / "build" / "manual.html").read_text(encoding="utf-8")
     table = html.split("<table", 1)[1].split("</table>", 1)[0]
     assert "<th>Exhibit</th>" in table.replace(' style="text-align: left;"', "") or "Exhibit</th>" in table
-    assert 'style="width:1in"' in html
+    assert re.search(r'<img [^>]*width="96"', html)
     text = "".join(page.extract_text() for page in PdfReader(root / "build" / "manual.pdf").pages)
     assert "Exhibit Owner Status" in " ".join(text.split())
     assert "---" not in text
@@ -114,3 +114,15 @@ def test_contributions_json_carries_the_comments(tmp_path: Path) -> None:
     assert shown["comments"] == {"r1": [{"author": "Reviewer B (sample)", "date": "2026-03-02T10:15:00Z",
                                          "text": "Sample question?", "on": "Sample commented step."}]}
     assert shown["revisions"][0]["comments"] == 1 and shown["revisions"][0]["track_changes"] == ""
+
+
+def test_a_failed_pdf_layout_names_the_chapters_it_was_laying_out(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    manual = root / "manual.yaml"
+    limited = manual.read_text(encoding="utf-8") + "limits:\n  pdf_timeout_seconds: 1\n"
+    manual.write_text(limited, encoding="utf-8")
+    built = run("-C", root, "build", "--format", "pdf")
+    assert built.exit_code != 0
+    message = " ".join(built.output.split())
+    assert re.search(r"laying out chapters/(alpha|beta)\.md", message), message
+    assert not (root / "build" / "manual.pdf").exists()

@@ -29,7 +29,7 @@ TAGS = {
 ATTRIBUTES = {
     "*": {"id", "class", "role", "lang", "dir", "title", "aria-hidden", "aria-label"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height", "style"},
+    "img": {"src", "alt", "width", "height"},
     "ol": {"start", "type"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -261,7 +261,4 @@ def clean_fragment(html: str, ctx: FragmentContext) -> str:
         url_schemes=SAFE_SCHEMES | REPORTED_SCHEMES,
         link_rel=None,
         strip_comments=True,
-        # An image keeps the size its author gave it (pandoc writes it as style="width:…");
-        # no other property passes, and the stylesheets bound it by the page (max-width).
-        filter_style_properties={"width", "height"},
     )

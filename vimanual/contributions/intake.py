@@ -403,12 +403,27 @@ def _caption(caption: list[Any]) -> list[Any]:
 
 
 def _size_attr(attr: list[Any]) -> list[Any]:
-    """An image's width is kept (the page bounds it in CSS); its height only without a width."""
+    """An image keeps its width, as CSS pixels (96 to the inch), which the build passes on as
+    the ``width`` attribute and the stylesheet bounds by the page (``max-width: 100%``); its
+    height only when no width is given, so the picture keeps its proportions. A width in
+    inches or centimetres would become a ``style``, which the sanitizer drops."""
     identifier, classes, pairs = attr
     values = dict(pairs)
-    kept = [[k, values[k]] for k in ("width",) if k in values] or \
-        [[k, values[k]] for k in ("height",) if k in values]
-    return [identifier, classes, kept]
+    for name in ("width", "height"):
+        pixels = _pixels(str(values.get(name, "")))
+        if pixels:
+            return [identifier, classes, [[name, pixels]]]
+    return [identifier, classes, []]
+
+
+_PER_INCH = {"in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4, "pt": 96 / 72, "pc": 16.0, "px": 1.0, "": 1.0}
+
+
+def _pixels(value: str) -> str | None:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(in|cm|mm|pt|pc|px|)\s*", value)
+    if not match or float(match.group(1)) <= 0:
+        return None
+    return str(max(1, round(float(match.group(1)) * _PER_INCH[match.group(2)])))
 
 
 def media_links(markdown: str) -> set[str]:
