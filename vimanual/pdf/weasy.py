@@ -263,8 +263,7 @@ def _naming(error: ToolError, jobs: list[LayoutJob]) -> ToolError:
     slugs = sorted({slug for job in jobs for slug in _CHAPTER_RE.findall(job.html)})
     if slugs and len(slugs) <= 10:
         shown = ", ".join(f"chapters/{slug}.md" for slug in slugs)
-        error.message = f"laying out {shown}: {error.message}"
-        error.args = (error.message,)
+        error.hint = f"it happened laying out {shown}; {error.hint}"
     return error
 
 
