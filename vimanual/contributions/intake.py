@@ -16,17 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from vimanual.base.errors import LimitExceeded, VimanualError
+from vimanual.base.nesting import MAX_NESTING, html_nesting, markdown_nesting
 from vimanual.base.yamlio import decode_utf8
 from vimanual.contributions.media import IMAGE_EXTENSIONS, MediaTaker, rewrite_markdown_images
 from vimanual.contributions.package import DocumentComment, Package, check_archive, normalised_copy, refuse
-from vimanual.contributions.textinput import (
-    MAX_NESTING,
-    UTF16_HINT,
-    declared_charset,
-    html_nesting,
-    markdown_nesting,
-    utf16_problem,
-)
+from vimanual.contributions.textinput import UTF16_HINT, declared_charset, utf16_problem
 from vimanual.contributions.tracked import TRACK_CHANGES, count_changes, resolve_changes
 from vimanual.contributions.xrefs import fix_cross_references
 from vimanual.tools import pandoc

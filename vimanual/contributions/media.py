@@ -20,8 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from vimanual.base.fsutil import is_within
-from vimanual.book.sanitize import MAX_IMAGE_BYTES, SCHEME_RE, sniff_image, svg_problem
-from vimanual.check.rules.media import exif_findings
+from vimanual.base.sanitize import MAX_IMAGE_BYTES, SCHEME_RE, exif_findings, sniff_image, svg_problem
 
 IMAGE_EXTENSIONS = {
     "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",

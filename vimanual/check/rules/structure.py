@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
+from vimanual.base.nesting import MAX_NESTING, markdown_nesting
 from vimanual.check.rules import ERROR, Hit
 from vimanual.check.rules.markdown import ParsedBody
-from vimanual.contributions.textinput import MAX_NESTING, markdown_nesting
 
 DISPLAY_MATH_RE = re.compile(r"\$\$(?=\S)(?:[^$]|\$(?!\$))+?\$\$", re.S)
 

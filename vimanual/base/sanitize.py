@@ -9,7 +9,9 @@ mailto, and inlines workspace images as data URIs. Every removal is reported.
 from __future__ import annotations
 
 import base64
+import io
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -262,3 +264,52 @@ def clean_fragment(html: str, ctx: FragmentContext) -> str:
         link_rel=None,
         strip_comments=True,
     )
+
+
+# EXIF tags that can identify a real person or case: where a photo was taken, which camera.
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+SERIAL_TAGS = {0xA431: "camera serial number", 0xA435: "lens serial number", 0xC62F: "camera serial number"}
+
+
+def exif_findings(data: bytes) -> list[str]:
+    """'GPS coordinates' and/or serial numbers found in a raster image's EXIF metadata.
+
+    Pillow (already installed as WeasyPrint's dependency) reads EXIF from JPEG, WebP
+    and GIF headers without decoding pixels; a PNG's eXIf chunk is found by walking
+    the chunks, since Pillow only reads it after decoding the image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        png_exif = _png_exif(data)
+        if png_exif is not None:
+            exif = Image.Exif()
+            exif.load(png_exif)
+        else:
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
+        gps = exif.get_ifd(GPS_IFD)
+        details = {**dict(exif), **exif.get_ifd(EXIF_IFD)}
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
+        return []
+    found = ["GPS coordinates"] if any(tag in gps for tag in (1, 2, 3, 4)) else []
+    for tag, what in SERIAL_TAGS.items():
+        value = details.get(tag)
+        if value and str(value).strip("\x00 ") and what not in found:
+            found.append(what)
+    return found
+
+
+def _png_exif(data: bytes) -> bytes | None:
+    """The payload of a PNG's eXIf chunk (b'' when a PNG has none), or None if not a PNG."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    offset = 8
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"eXIf":
+            return data[offset + 8:offset + 8 + length]
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    return b""
