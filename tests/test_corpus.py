@@ -21,6 +21,8 @@ from tests.corpus.runner import Outcome, submit_all
 from tests.helpers import run, small_workspace
 
 DOCS = corpus()
+# The whole corpus goes through submit, accept, check and build once (about 40 s here).
+pytestmark = pytest.mark.slow
 
 
 class Corpus:

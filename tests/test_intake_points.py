@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from tests.corpus import office as o
@@ -60,6 +61,7 @@ def test_display_math_is_refused_at_check_and_named_at_submit(tmp_path: Path) ->
     assert "display math" in " ".join(result.output.split())
 
 
+@pytest.mark.slow
 def test_header_only_table_is_a_table_in_the_pdf_and_images_keep_their_width(tmp_path: Path) -> None:
     from tests.docs_helpers import make_png
 
