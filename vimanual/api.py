@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from vimanual.book.plan import BuildResult
     from vimanual.book.serve import PreviewServer
     from vimanual.check.run import CheckReport
+    from vimanual.contributions.package import DocumentComment
     from vimanual.contributions.store import Contribution
     from vimanual.contributions.workflow import AcceptResult, SubmitResult
     from vimanual.editions.copies import CopiesResult, IssuedCopy, Trace
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
-    "accept", "build", "chapter_status", "check", "contribution_summary", "contributions",
+    "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
     "contributor_status", "decline", "diff", "editions", "find_workspace", "init", "manual_names",
     "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "release", "review", "reviewer_queue", "status",
@@ -183,21 +184,26 @@ def submit(
     person: str | None = None,
     title: str | None = None,
     note: str = "",
+    track_changes: str | None = None,
 ) -> SubmitResult:
-    """A new contribution, or (``revises``) the next revision of one."""
+    """A new contribution, or (``revises``) the next revision of one.
+
+    ``track_changes`` (accept or reject) resolves a document's tracked changes and lets its
+    comments be kept with the revision; without it such a document is refused.
+    """
     from vimanual.base.identity import resolve_person
     from vimanual.contributions import workflow
 
     who = resolve_person(person)
     if revises:
-        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction)
+        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction, track_changes)
     if not chapter or not jurisdiction:
         raise VimanualError(
             "--chapter and --jurisdiction are required for a new contribution",
             "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
             "(or --revises ID for a new revision)",
         )
-    return workflow.submit(root, file, chapter, jurisdiction, who, title, note)
+    return workflow.submit(root, file, chapter, jurisdiction, who, title, note, track_changes)
 
 
 def accept(root: Path, contribution_id: str, *, person: str | None = None, chapter: str | None = None,
@@ -232,6 +238,15 @@ def contributions(root: Path, jurisdiction: str | None = None, contributor: str 
     from vimanual.contributions.store import list_contributions
 
     return list_contributions(root, jurisdiction, contributor, state)
+
+
+def contribution(root: Path, contribution_id: str) -> tuple[Contribution, dict[int, list[DocumentComment]]]:
+    """One contribution and, per revision, the comments its document held."""
+    from vimanual.contributions.comments import revision_comments
+    from vimanual.contributions.store import load_contribution
+
+    found = load_contribution(root, contribution_id)
+    return found, revision_comments(root, found.id, [r.number for r in found.revisions])
 
 
 def contribution_summary(contribution: Contribution) -> str:
