@@ -375,3 +375,16 @@ def test_export_of_an_unknown_chapter_is_refused(ws: Path) -> None:
     assert result.exit_code == 2
     assert "Error: unknown chapter 'gamma'" in result.stderr
     assert not (ws / "build").exists()
+
+
+def test_build_language_all_builds_every_language_sharing_the_cache(ws: Path) -> None:
+    write_translation(ws, "fr", "alpha", source_hash(ws, "alpha"), "## Premiers pas {#first}\n\nTexte.\n")
+    result = ok("-C", ws, "build", "--language", "all", "--format", "html")
+    # the second language converts only what the first did not: beta (untranslated) is cached
+    assert result.stdout.replace(str(ws), "<ws>").splitlines() == [
+        "Built <ws>/build/manual.fr.html · 2 chapters (2 converted, 0 from cache)",
+        "Built <ws>/build/manual.ar.html · 2 chapters (1 converted, 1 from cache)",
+    ]
+    assert 'dir="rtl"' in (ws / "build" / "manual.ar.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in (ws / "build" / "manual.ar.html").read_text(encoding="utf-8")
+    assert "المحتويات" in (ws / "build" / "manual.ar.html").read_text(encoding="utf-8")

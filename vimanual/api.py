@@ -39,7 +39,8 @@ __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "editions", "export", "find_workspace", "init", "manual_names",
+    "contributor_status", "decline", "diff", "editions", "export", "find_workspace", "init", "languages",
+    "manual_names",
     "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "release", "review", "reviewer_queue", "status",
     "submit", "verify", "verify_edition", "withdraw",
@@ -189,6 +190,21 @@ def export(root: Path, slug: str, fmt: str = "docx", output: Path | None = None)
     from vimanual.workspace.load import load_workspace
 
     return export_chapter(load_workspace(root), slug, fmt, output)
+
+
+def languages(root: Path) -> tuple[str, ...]:
+    """The tags of the languages manual.yaml lists (an error if it lists none)."""
+    from vimanual.workspace.load import load_manual
+
+    manual, _, problems = load_manual(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InvalidWorkspace(errors)
+    if not manual.languages:
+        raise VimanualError("manual.yaml lists no languages to translate into",
+                            "add them under 'languages', e.g. '- {tag: fr, name: Français, "
+                            "translators: [...], reviewers: [...]}'")
+    return manual.language_tags
 
 
 def preview(root: Path, port: int) -> PreviewServer:

@@ -93,7 +93,8 @@ def build(
     ] = None,
     language: Annotated[
         str | None,
-        typer.Option("--language", help="Build this language's edition (build/manual.<tag>.pdf and .html)."),
+        typer.Option("--language", help="Build this language's edition (build/manual.<tag>.pdf and .html); "
+                     "'all' builds every language listed in manual.yaml, sharing the cache."),
     ] = None,
     untranslated: Annotated[
         str,
@@ -125,9 +126,17 @@ def build(
         use_cache=not no_cache,
         force=force,
         on_forced=_forced,
-        language=language.strip() if language else None,
         untranslated=untranslated,
     )
+    languages: list[str | None] = [language.strip() if language else None]
+    if language is not None and language.strip() == "all":
+        languages = list(api.languages(ui.workspace(ctx)))
+    for tag in languages:
+        _build_one(ctx, functools.partial(request, language=tag), quiet)
+
+
+def _build_one(ctx: typer.Context, request: Any, quiet: bool) -> None:
+    """One build (the manual, or one language's edition), its progress and its summary."""
     err = ui.err()
     started = time.monotonic()
     show_progress = not quiet and err.is_terminal
