@@ -388,3 +388,17 @@ def test_build_language_all_builds_every_language_sharing_the_cache(ws: Path) ->
     assert 'dir="rtl"' in (ws / "build" / "manual.ar.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl">' in (ws / "build" / "manual.ar.html").read_text(encoding="utf-8")
     assert "المحتويات" in (ws / "build" / "manual.ar.html").read_text(encoding="utf-8")
+
+
+def test_a_translation_whose_record_lost_its_source_hash_is_not_accepted(ws: Path, tmp_path: Path) -> None:
+    cid = submit_translation(ws, fr_file(tmp_path), "--translates", "alpha", "--language", "fr")
+    record = ws / "contributions" / cid / "contribution.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("translates:", "was_translating:"),
+                      encoding="utf-8")
+    record.write_text("\n".join(line for line in record.read_text(encoding="utf-8").splitlines()
+                                if "was_translating" not in line) + "\n", encoding="utf-8")
+    result = run("-C", ws, "accept", cid, "--as", "Ed Editor")
+    assert result.exit_code == 2
+    assert f"Error: cannot accept {cid}: r1 does not record which source text it translates" in result.stderr
+    assert not (ws / "chapters" / "fr").exists()
+    assert ok("-C", ws, "check").exit_code == 0

@@ -52,7 +52,7 @@ from vimanual.workspace.load import (
     split_front_matter,
 )
 from vimanual.workspace.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
-from vimanual.workspace.translations import TRANSLATION_KEYS, translation_rel, translation_text
+from vimanual.workspace.translations import HASH_RE, TRANSLATION_KEYS, translation_rel, translation_text
 
 
 @dataclass
@@ -379,6 +379,14 @@ def _accept_translation(root: Path, current: Contribution, person: str) -> Accep
     slug, language = check_slug(current.chapter), current.language
     folder = contribution_folder(root, current.id)
     revision = current.latest
+    manual, _, _ = load_manual(root)
+    if slug not in manual.chapters or language not in manual.language_tags:
+        raise VimanualError(f"cannot accept {current.id}: chapter '{slug}' or language '{language}' is no "
+                            "longer in manual.yaml", "decline it, or restore the chapter or language")
+    if not HASH_RE.fullmatch(revision.translates):
+        raise VimanualError(f"cannot accept {current.id}: r{revision.number} does not record which source "
+                            "text it translates",
+                            "restore contribution.yaml from git, or ask for a new revision")
     where = f"{CONTRIBUTIONS_DIR}/{current.id}/{revision.file}"
     markdown = read_text(safe_join(folder, revision.file), where, 10_000_000)
     submitted, _, body = _front_matter(markdown, where)
