@@ -4,6 +4,7 @@ the source text they translate, their reviews, and the matrix `status --language
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -309,6 +310,9 @@ def test_build_language_writes_the_french_manual_with_translated_words(ws: Path)
     text = " ".join(pdf_pages_text(ws / "build" / "manual.fr.pdf"))
     assert "Chapitre alpha" in text and "Premiers pas" in text and "Texte traduit." in text
     assert "Table des matières" in text and "PROJET" in text and "Alpha text." not in text
+    pages = pdf_pages_text(ws / "build" / "manual.fr.pdf")
+    assert sum(bool(re.search(r"page \d sur \d", page)) for page in pages) >= 2  # every main page
+    assert all("DRAFT" not in page and " of " not in page for page in pages)
     assert "Beta section" in text  # shown in the source language, under its banner
     assert pdf_outline_titles(ws / "build" / "manual.fr.pdf")[:2] == ["1 Chapitre alpha", "1.1 Premiers pas"]
 

@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
         "working_draft": "Working draft", "edition": "Edition", "figure": "Figure", "table": "Table",
         "untranslated": "Not yet translated into {language}: shown in the source language ({source}).",
         "stale": "Translation of an earlier text of this chapter: the source has changed since.",
+        "folio": "page {n} of {total}", "front_folio": "page {n}",
     },
     "fr": {
         "contents": "Table des matières", "appendix": "Annexe", "glossary": "Glossaire",
@@ -37,6 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
         "untranslated": ("Pas encore traduit en {language} : chapitre présenté dans la langue source "
                          "({source})."),
         "stale": "Traduction d'une version antérieure de ce chapitre : la source a changé depuis.",
+        "folio": "page {n} sur {total}", "front_folio": "page {n}",
     },
     "es": {
         "contents": "Índice", "appendix": "Apéndice", "glossary": "Glosario",
@@ -46,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
         "untranslated": "Aún no traducido al {language}: se muestra en el idioma de origen ({source}).",
         "stale": ("Traducción de una versión anterior de este capítulo: el original ha cambiado desde "
                   "entonces."),
+        "folio": "página {n} de {total}", "front_folio": "página {n}",
     },
     "ar": {
         "contents": "المحتويات", "appendix": "ملحق", "glossary": "مسرد المصطلحات",
@@ -53,6 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
         "working_draft": "مسودة عمل", "edition": "الطبعة", "figure": "الشكل", "table": "الجدول",
         "untranslated": "لم يترجم بعد إلى {language}: يعرض بلغة المصدر ({source}).",
         "stale": "ترجمة لنص سابق من هذا الفصل: تغير المصدر منذ ذلك الحين.",
+        "folio": "صفحة {n} من {total}", "front_folio": "صفحة {n}",
     },
 }
 

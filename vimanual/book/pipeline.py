@@ -94,7 +94,9 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     label = f"Edition {release.version} · {release.date}" if release is not None else ""
     limits = plan.workspace.manual.limits
     return write_pdf(
-        units, document, styles, Margins(plan.paper, marking, label, plan.options.draft),
+        units, document, styles,
+        Margins(plan.paper, marking, label, plan.options.draft, words["draft"], words["folio"],
+                words["front_folio"], plan.workspace.manual.language),
         plan.out_dir / f"{plan.stem}.pdf", path=pdf_path,
         cache=plan.workspace.build_dir / "cache" / "layout", salt=plan.pdf_salt,
         base_dir=plan.styles_dir, allowed_roots=plan.allowed_roots,
