@@ -149,8 +149,8 @@ def _closed(action: str) -> Callable[[Path, Path], list[str]]:
 REFUSALS = [
     ("unknown jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "GB"),
      "Error: unknown jurisdiction 'GB' (known: UK, AU)"),
-    ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "uk"),
-     "hint: did you mean UK?"),
+    ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "UKK"),
+     "hint: did you mean 'UK'?"),
     ("invalid slug", _args("--chapter", "../etc", "--jurisdiction", "UK"),
      "Error: invalid chapter slug '../etc'"),
     ("missing file", _missing, "Error: nope.md: file not found"),

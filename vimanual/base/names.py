@@ -65,3 +65,16 @@ def did_you_mean(value: str, known: Iterable[str]) -> str:
     choices = {name.casefold(): name for name in known}
     close = difflib.get_close_matches(value.strip().casefold(), list(choices), n=1, cutoff=0.6)
     return f"did you mean '{choices[close[0]]}'? " if close else ""
+
+
+def normalise_code(value: str, known: Iterable[str]) -> str:
+    """The one rule for jurisdiction codes typed by people: any case is accepted and
+    normalised to the code in manual.yaml (``uk`` → ``UK``); an unknown code is refused
+    with a did-you-mean and the known codes."""
+    codes = list(known)
+    wanted = value.strip().upper()
+    if wanted in codes:
+        return wanted
+    listed = ", ".join(codes) or "none"
+    raise VimanualError(f"unknown jurisdiction '{value.strip()[:40]}' (known: {listed})",
+                        did_you_mean(value, codes) + "use a code defined under 'jurisdictions' in manual.yaml")

@@ -15,14 +15,14 @@ import os
 import string
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from vimanual import __version__
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, is_within
-from vimanual.base.names import check_slug, did_you_mean
+from vimanual.base.names import check_slug, did_you_mean, normalise_code
 from vimanual.book import html as book
 from vimanual.book.sanitize import FragmentContext, clean_fragment
 from vimanual.pdf.layout import Part, body_page_css, css_string
@@ -369,9 +369,8 @@ def build(
     chapters = _selected(workspace, options)
     paper = _paper(workspace, options)
     if options.jurisdiction is not None and options.jurisdiction not in workspace.manual.codes:
-        raise VimanualError(f"unknown jurisdiction '{options.jurisdiction}'",
-                            did_you_mean(options.jurisdiction, workspace.manual.codes)
-                            + f"known: {', '.join(workspace.manual.codes)}")
+        normalise_code(options.jurisdiction, workspace.manual.codes)  # raises with a did-you-mean
+        options = replace(options, jurisdiction=options.jurisdiction.strip().upper())
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
     out_dir = (options.output or workspace.build_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -136,7 +136,7 @@ def status(
     report = load_review_status(_root(ctx))
     code = jurisdiction.strip().upper() if jurisdiction is not None else None
     if code is not None:
-        check_jurisdiction(report.workspace.manual, code)
+        code = check_jurisdiction(report.workspace.manual, code)
     if report.loaded.problems and not as_json:
         _err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not valid "
                      "and were ignored; run 'vimanual verify'")

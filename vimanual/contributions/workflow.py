@@ -31,7 +31,7 @@ from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
 from vimanual.base.identity import utc_now
 from vimanual.base.journal import apply_together, locked
-from vimanual.base.names import CONTRIBUTION_ID_RE, check_slug
+from vimanual.base.names import CONTRIBUTION_ID_RE, check_slug, normalise_code
 from vimanual.base.yamlio import Document, dump_yaml, load_yaml, parse_yaml, read_text
 from vimanual.contributions.intake import Converted, convert_submission, count_words, media_links, text_title
 from vimanual.workspace.edits import add_chapter
@@ -249,7 +249,7 @@ def list_contributions(
         raise VimanualError(f"unknown state '{state}'", f"states: {', '.join(STATES)}")
     if jurisdiction is not None:
         manual, _, _ = load_manual(root)
-        _check_code(manual, jurisdiction)
+        jurisdiction = normalise_code(jurisdiction, manual.codes)
     wanted = _person_key(contributor) if contributor else None
     result = []
     for contribution_id in _ids(root):
@@ -266,14 +266,6 @@ def list_contributions(
 
 def _person_key(name: str) -> str:
     return " ".join(name.split()).casefold()
-
-
-def _check_code(manual: Manual, code: str) -> None:
-    if code not in manual.codes:
-        close = difflib.get_close_matches(code.upper(), manual.codes, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise VimanualError(f"unknown jurisdiction '{code[:40]}' (known: {', '.join(manual.codes)})",
-                            hint + "use a code defined in manual.yaml")
 
 
 # ---------------------------------------------------------------- submit and revise
@@ -360,7 +352,7 @@ def submit(
 ) -> SubmitResult:
     """Store ``source`` as a new contribution; nothing is left behind when anything fails."""
     manual, _, _ = load_manual(root)
-    _check_code(manual, jurisdiction)
+    jurisdiction = normalise_code(jurisdiction, manual.codes)
     check_slug(chapter)
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
@@ -396,6 +388,8 @@ def revise(
     """Add the next revision; refused for a closed contribution or a text identical to the latest."""
     manual, _, _ = load_manual(root)
     current = load_contribution(root, contribution_id)
+    if jurisdiction is not None:
+        jurisdiction = normalise_code(jurisdiction, manual.codes)
     _check_same(current, chapter, jurisdiction)
     _check_open(current, "revise")
     folder = _folder(root, contribution_id)

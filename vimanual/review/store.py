@@ -28,7 +28,7 @@ from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import resolve_person, utc_now
 from vimanual.base.journal import locked
-from vimanual.base.names import is_code, is_slug
+from vimanual.base.names import is_code, is_slug, normalise_code
 from vimanual.base.yamlio import decode_utf8, parse_yaml
 from vimanual.workspace.schema import Manual
 
@@ -530,9 +530,9 @@ def check_chapter(workspace: Any, slug: str) -> None:
         raise unknown_name_error("chapter", slug, workspace.chapters)
 
 
-def check_jurisdiction(manual: Manual, code: str) -> None:
-    if code not in manual.codes:
-        raise unknown_name_error("jurisdiction", code, manual.codes)
+def check_jurisdiction(manual: Manual, code: str) -> str:
+    """The code as manual.yaml spells it (any case accepted), else a did-you-mean error."""
+    return normalise_code(code, manual.codes)
 
 
 def _matching_name(person: str, names: Iterable[str]) -> str | None:
@@ -587,7 +587,7 @@ def record_review(
     with locked(root):
         workspace = load_workspace(root)
         check_chapter(workspace, slug)
-        check_jurisdiction(workspace.manual, code)
+        code = check_jurisdiction(workspace.manual, code)
         chapter = workspace.chapters[slug]
         if decision != COMMENT and code not in chapter.front.reviewed_by:
             raise VimanualError(
