@@ -22,6 +22,7 @@ from typing import Any
 from vimanual import __version__
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, is_within
+from vimanual.base.identity import merge_authors
 from vimanual.base.names import check_slug, did_you_mean, normalise_code
 from vimanual.book import html as book
 from vimanual.book.sanitize import FragmentContext, clean_fragment
@@ -169,7 +170,7 @@ def chapter_numbers(chapters: list[Chapter]) -> dict[str, str]:
 def _byline(workspace: Workspace, chapter: Chapter) -> str:
     parts = []
     if chapter.front.authors:
-        parts.append(", ".join(chapter.front.authors))
+        parts.append(", ".join(merge_authors(list(chapter.front.authors))))
     if chapter.front.lead:
         names = {j.code: j.name for j in workspace.manual.jurisdictions}
         parts.append(f"Lead: {names.get(chapter.front.lead, chapter.front.lead)}")
@@ -308,7 +309,7 @@ def assemble(
         stylesheets = [css("base.css"), css("screen.css", "screen"), css("print.css", "print")]
     template_path = style_path(workspace, "manual.html.j2")
     manual = workspace.manual
-    authors = sorted({a for c in workspace.chapters.values() for a in c.front.authors})
+    authors = sorted(merge_authors(*(list(c.front.authors) for c in workspace.chapters.values())))
     try:
         if target != "pdf":
             page_css = _print_marking_css(workspace)

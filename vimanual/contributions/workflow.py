@@ -29,7 +29,7 @@ from typing import Any
 
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
-from vimanual.base.identity import utc_now
+from vimanual.base.identity import merge_authors, utc_now
 from vimanual.base.journal import apply_together, locked
 from vimanual.base.names import CONTRIBUTION_ID_RE, check_slug, normalise_code
 from vimanual.base.yamlio import Document, dump_yaml, load_yaml, parse_yaml, read_text
@@ -556,12 +556,8 @@ def _chapter_text(
     front["title"] = contribution.title
     if not existing.get("lead") or submitted.get("lead"):
         front["lead"] = submitted.get("lead") or contribution.jurisdiction
-    authors: list[str] = []
-    for source in (existing.get("authors"), submitted.get("authors"), [contribution.contributor]):
-        for name in [source] if isinstance(source, str) else source or []:
-            if isinstance(name, str) and name not in authors:
-                authors.append(name)
-    front["authors"] = authors
+    front["authors"] = merge_authors(existing.get("authors"), submitted.get("authors"),
+                                     [contribution.contributor])
     ordered = {k: front[k] for k in FRONT_MATTER_KEYS if k in front}
     ordered.update({k: v for k, v in front.items() if k not in ordered})
     body = _drop_title_heading(body, contribution.title)
