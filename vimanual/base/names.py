@@ -76,5 +76,7 @@ def normalise_code(value: str, known: Iterable[str]) -> str:
     if wanted in codes:
         return wanted
     listed = ", ".join(codes) or "none"
-    raise VimanualError(f"unknown jurisdiction '{value.strip()[:40]}' (known: {listed})",
-                        did_you_mean(value, codes) + "use a code defined under 'jurisdictions' in manual.yaml")
+    raise VimanualError(
+        f"unknown jurisdiction '{value.strip()[:40]}' (known: {listed})",
+        did_you_mean(value, codes) + "use a code defined under 'jurisdictions' in manual.yaml",
+    )

@@ -66,6 +66,10 @@ def release(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the manifest (or the blockers) as JSON.")
     ] = False,
+    person: Annotated[
+        str | None, typer.Option("--as", help="Your name, as listed under 'editors' in manual.yaml "
+                                              "(default: VIMANUAL_USER, git).")
+    ] = None,
 ) -> None:
     """Release an edition: freeze the ready chapters under editions/VERSION/ and build it.
 
@@ -82,8 +86,10 @@ def release(
     root_dir = _root(ctx)
     text = read_notes(notes)
     try:
-        who = resolve_person(None)
+        who = resolve_person(person)
     except VimanualError:
+        if person is not None:
+            raise
         who = ""
     try:
         edition = run_release(root_dir, version, notes=text, date=date, exclude=exclude or (),

@@ -43,6 +43,7 @@ from vimanual.workspace.load import (
     load_manual,
     split_front_matter,
 )
+from vimanual.workspace.roles import authorise_editor, authorise_owner_or_editor
 from vimanual.workspace.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
 
 CONTRIBUTIONS_DIR = "contributions"
@@ -388,6 +389,7 @@ def revise(
     """Add the next revision; refused for a closed contribution or a text identical to the latest."""
     manual, _, _ = load_manual(root)
     current = load_contribution(root, contribution_id)
+    authorise_owner_or_editor(manual, person, current.contributor, "revise", contribution_id)
     if jurisdiction is not None:
         jurisdiction = normalise_code(jurisdiction, manual.codes)
     _check_same(current, chapter, jurisdiction)
@@ -465,6 +467,8 @@ def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contr
     reason = " ".join(reason.split())
     if not reason:
         raise VimanualError("a reason is required to decline", "pass --reason 'why it is declined'")
+    manual, _, _ = load_manual(root)
+    person = authorise_editor(manual, person, "decline contributions")
     with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "decline")
@@ -503,6 +507,7 @@ def accept(
     The chapter's previous text is kept under chapters/.history/<slug>/ so it is recoverable
     without git; images are copied to chapters/media/<id>/ and the links rewritten to match.
     """
+    person = authorise_editor(load_manual(root)[0], person, "accept contributions")
     with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "accept")

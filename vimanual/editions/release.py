@@ -34,6 +34,7 @@ from vimanual.base.names import check_slug, check_version, did_you_mean, is_vers
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 from vimanual.book.pipeline import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
 from vimanual.workspace.load import CHAPTERS_DIR, MANUAL_FILE, Workspace, load_workspace
+from vimanual.workspace.roles import authorise_editor
 
 EDITIONS_DIR = "editions"
 MANIFEST_FILE = "manifest.yaml"
@@ -447,6 +448,8 @@ def release(
                                 "a released edition never changes; release a new version, e.g. "
                                 f"{version}.1")
         workspace = load_workspace(root)
+        if workspace.manual.editors:
+            released_by = authorise_editor(workspace.manual, released_by or "(nobody)", "release an edition")
         for slug in exclude:
             check_slug(slug)
             if slug not in workspace.chapters:
