@@ -16,11 +16,48 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from vimanual import __version__
 from vimanual.base.errors import InvalidWorkspace, Problem, VimanualError
 
+
+class _TidyHelp(TyperGroup):
+    """Help that reads as prose: each docstring paragraph flows as one (re-wrapped) paragraph,
+    and flags and named arguments show no '<bool>' or '<list[str]>' type label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in (self, *self.commands.values()):
+            if command.help:
+                command.help = "\n\n".join(" ".join(paragraph.split())
+                                            for paragraph in command.help.split("\n\n"))
+            for param in command.params:
+                _untype(param)
+            setattr(command, "get_help_option", _tidy_help_option(command.get_help_option))  # noqa: B010
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's own options, completion ones included (Typer adds those late)."""
+        return [_untype(param) for param in super().get_params(ctx)]
+
+
+def _untype(param: Any) -> Any:
+    if (isinstance(param, TyperOption) and param.is_flag) or (
+            isinstance(param, TyperArgument) and param.metavar):
+        setattr(param, "display_type_rich", _no_type)  # noqa: B010 (an instance's own help label)
+    return param
+
+
+def _tidy_help_option(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda ctx: _untype(original(ctx))
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
+
 app = typer.Typer(
+    cls=_TidyHelp,
     name="vimanual",
     help="Assemble an international good-practice manual on victim identification "
     "from agencies' Markdown contributions.",
@@ -152,7 +189,7 @@ def init(
 def check(
     ctx: typer.Context,
     slugs: Annotated[
-        list[str] | None, typer.Argument(metavar="[SLUG]...", help="Chapters to check (default: all).")
+        list[str] | None, typer.Argument(metavar="SLUG", help="Chapters to check (default: all).")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
@@ -191,7 +228,7 @@ def build(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1,
+        typer.Option("--jobs", min=1,
                      help="Parallel pandoc runs and PDF layout processes (default: the machine's cores)."),
     ] = None,
     no_cache: Annotated[
@@ -206,7 +243,7 @@ def build(
     ] = False,
     jurisdiction: Annotated[
         str | None,
-        typer.Option("--jurisdiction", help="Keep only this jurisdiction's '.only' passages.",
+        typer.Option("--jurisdiction", "-j", help="Keep only this jurisdiction's '.only' passages.",
                      autocompletion=complete_codes),
     ] = None,
 ) -> None:
@@ -266,8 +303,8 @@ def build(
                 shown += f" ({result.pages} pages, unchanged)"
             elif result.laid_out or result.layout_cached:
                 parts = "part" if result.laid_out == 1 else "parts"
-                shown += (f" ({result.pages} pages; {result.laid_out} {parts} laid out, "
-                          f"{result.layout_cached} from cache)")
+                shown += (f" ({result.pages} pages; {result.laid_out} {parts} of the book typeset, "
+                          f"{result.layout_cached} reused from the last build)")
             else:
                 shown += f" ({result.pages} pages)"
         made.append(shown)

@@ -34,7 +34,7 @@ def submit(
         str | None, typer.Option("--chapter", help="Slug of the chapter it is for (new or existing).")
     ] = None,
     jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", help="Your jurisdiction's code, e.g. UK.")
+        str | None, typer.Option("--jurisdiction", "-j", help="Your jurisdiction's code, e.g. UK.")
     ] = None,
     revises: Annotated[
         str | None, typer.Option("--revises", help="Add the next revision to this contribution id.")
@@ -106,7 +106,13 @@ def accept(
         out.print(f"  previous text kept in {escape(result.previous)}")
     if result.media:
         out.print(f"  {result.media} image(s) copied to chapters/media/{escape(contribution_id)}/")
-    out.print("Reviewers now see the new hash; run 'vimanual build' to see the chapter in the draft.")
+    if result.new_chapter:
+        out.print(f"Reviewers can now review it: 'vimanual status {escape(result.chapter)}'. "
+                  "Run 'vimanual build' to see it in the draft.")
+    else:
+        out.print("The chapter's text changed, so each jurisdiction reviews it again (earlier approvals "
+                  f"are now stale): 'vimanual status {escape(result.chapter)}'. "
+                  "Run 'vimanual build' to see it in the draft.")
 
 
 @app.command()
@@ -153,7 +159,9 @@ def withdraw(
 @handle_errors
 def contributions_command(
     ctx: typer.Context,
-    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Only from this code.")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only from this code.")
+    ] = None,
     contributor: Annotated[str | None, typer.Option("--contributor", help="Only by this person.")] = None,
     state: Annotated[
         str | None, typer.Option("--state", help="submitted, accepted, declined or withdrawn.")

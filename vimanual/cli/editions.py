@@ -60,7 +60,7 @@ def release(
     ] = None,
     exclude: Annotated[
         list[str] | None,
-        typer.Option("--exclude", help="Leave this chapter out of the edition (repeatable).",
+        typer.Option("--exclude", metavar="SLUG", help="Leave this chapter out of the edition (repeatable).",
                      autocompletion=complete_slugs),
     ] = None,
     as_json: Annotated[
@@ -163,7 +163,15 @@ def editions(
         table.add_row(escape(e.version), e.date, str(len(e.chapters)), e.paper, e.pdf_sha256[:16] + "…",
                       e.html_sha256[:16] + "…")
     out.print(table, soft_wrap=False)
-    out.print("Print one with 'vimanual print VERSION'; "
+    for e in found:
+        if e.notes.strip():
+            out.print(f"\n[bold]Release notes of {escape(e.version)}[/]")
+            lines = e.notes.strip().splitlines()
+            for line in lines[:12]:
+                out.print(f"  {escape(line)}")
+            if len(lines) > 12:
+                out.print(f"  … ({len(lines) - 12} more lines in editions/{escape(e.version)}/manifest.yaml)")
+    out.print("\nPrint one with 'vimanual print VERSION'; "
               "check a copy with 'vimanual verify-edition VERSION FILE'.")
 
 
@@ -179,7 +187,7 @@ def print_command(
         str, typer.Option("--chapters", help="Comma-separated slugs: a handout of these chapters.")
     ] = "",
     jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", help="Keep only this jurisdiction's passages.",
+        str | None, typer.Option("--jurisdiction", "-j", help="Keep only this jurisdiction's passages.",
                                  autocompletion=complete_codes)
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the PDF.")] = None,

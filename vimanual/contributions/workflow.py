@@ -697,5 +697,5 @@ def describe(contribution: Contribution) -> str:
     if accepted is not None:
         return (f"r{contribution.latest.number} submitted; r{accepted.revision} is in chapter "
                 f"'{accepted.chapter}'")
-    revised = f", revised (r{contribution.latest.number})" if contribution.latest.number > 1 else ""
-    return f"submitted{revised}, awaiting the editor"
+    revised = f"revised (r{contribution.latest.number}), " if contribution.latest.number > 1 else ""
+    return f"{revised}awaiting the editor's decision"

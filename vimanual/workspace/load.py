@@ -63,6 +63,11 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
     """The workspace root: ``explicit`` if given, else the nearest folder with manual.yaml upwards."""
     if explicit is not None:
         root = explicit.expanduser().resolve()
+        if not root.is_dir():
+            raise WorkspaceNotFound(
+                f"no such folder: {explicit}" if not root.exists() else f"{explicit} is a file, not a folder",
+                "point --workspace (-C) at the folder that holds manual.yaml",
+            )
         if not (root / MANUAL_FILE).is_file():
             raise WorkspaceNotFound(
                 f"no {MANUAL_FILE} in {root}",
