@@ -4,6 +4,7 @@ contributions (rendering only; the work is in vimanual.contributions.workflow)."
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -181,15 +182,36 @@ def contributions_command(
     if not found:
         _out().print("No contributions match.")
         return
+    out = _out()
+    if out.width < WIDE_TABLE:
+        _print_contributions_stacked(found, out)
+        return
+    from rich import box
     from rich.table import Table
 
-    table = Table("ID", "Title", "Chapter", "From", "Contributor", "Rev", "State", "Updated")
-    table.columns[0].no_wrap = True
+    table = Table("id", "title", "chapter", "from", "contributor", "rev", "state", "updated",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in table.columns:
+        column.no_wrap = column.header not in ("title", "contributor")
     for c in found:
         table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction,
                       escape(c.contributor), f"r{c.latest.number}",
                       f"[{_STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
-    _out().print(table)
+    out.print(table, soft_wrap=False)
+
+
+# Below this many columns (an 80-column terminal, a pipe) each contribution is three short
+# lines: the id with its state, its title, then where it goes and from whom; the table's
+# eight columns need about this much.
+WIDE_TABLE = 130
+
+
+def _print_contributions_stacked(found: list[Any], out: Any) -> None:
+    for c in found:
+        state = f"[{_STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]"
+        out.print(f"[bold]{escape(c.id)}[/]  {state}  r{c.latest.number}  {c.updated[:10]}")
+        out.print(f"  {escape(c.title)}")
+        out.print(f"  chapter '{escape(c.chapter)}' · from {c.jurisdiction} · {escape(c.contributor)}")
 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:
@@ -220,6 +242,13 @@ def _submitted(ctx: typer.Context, result: Any, as_json: bool) -> None:
     )
 
 
+def _say(out: Any, text: str, indent: str) -> None:
+    """Plain text wrapped to the terminal, continuation lines indented."""
+    for line in textwrap.wrap(text, max(40, out.width), subsequent_indent=indent,
+                              break_on_hyphens=False) or [""]:
+        out.print(escape(line), soft_wrap=False)
+
+
 def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
     """The contributor's view: each submission, its revisions, state and the chapter's review."""
     from vimanual.contributions.workflow import contributor_view
@@ -237,21 +266,34 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
         out.print(f"No contributions by {escape(name)}.")
         return
     for entry in entries:
-        out.print(f"[bold]{escape(entry.id)}[/]  {escape(entry.title)}  "
-                  f"(chapter '{escape(entry.chapter)}', {entry.jurisdiction})")
-        out.print(f"  [{_STATE_COLOURS.get(entry.state, 'white')}]{entry.state}[/]: {escape(entry.summary)}")
+        what = f"{entry.title}  (chapter '{entry.chapter}', {entry.jurisdiction})"
+        if len(entry.id) + 2 + len(what) <= out.width:
+            out.print(f"[bold]{escape(entry.id)}[/]  {escape(what)}", soft_wrap=False)
+        else:  # a narrow terminal: the id, then what it is
+            out.print(f"[bold]{escape(entry.id)}[/]", soft_wrap=False)
+            out.print(f"  {escape(what)}", soft_wrap=False)
+        colour = _STATE_COLOURS.get(entry.state, "white")
+        wrapped = textwrap.wrap(f"{entry.state}: {entry.summary}", max(40, out.width - 2),
+                                subsequent_indent="  ", break_on_hyphens=False)
+        out.print(f"  [{colour}]{entry.state}[/]{escape(wrapped[0][len(entry.state):])}", soft_wrap=False)
+        for line in wrapped[1:]:
+            out.print(f"  {escape(line)}", soft_wrap=False)
         for rev in entry.revisions:
-            note = f" · {escape(rev.note)}" if rev.note else ""
-            out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  "
-                      f"from {escape(rev.source)}{note}")
+            line = f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  from {rev.source}"
+            if rev.note and len(line) + 3 + len(rev.note) <= out.width:
+                line += f" · {rev.note}"
+            out.print(escape(line), soft_wrap=False)
+            if rev.note and not line.endswith(f" · {rev.note}"):
+                for part in textwrap.wrap(rev.note, max(30, out.width - 6)):
+                    out.print(f"      {escape(part)}", soft_wrap=False)
         if entry.accepted_chapter:
             changed = " (edited since)" if entry.chapter_changed_since else ""
             out.print(f"  chapter '{escape(entry.accepted_chapter)}' hash "
                       f"{(entry.chapter_hash or '?')[:12]}{changed}")
-            review = " · ".join(f"{code} {escape(state)}" for code, state in entry.review.items())
-            out.print(f"  review: {review or 'no reviewing jurisdictions'}")
+            review = " · ".join(f"{code} {state}" for code, state in entry.review.items())
+            _say(out, f"  review: {review or 'no reviewing jurisdictions'}", " " * 10)
             for comment in entry.comments:
                 who = comment.get("reviewer") or comment.get("by") or "?"
-                out.print(f"    {escape(comment.get('jurisdiction', ''))} {escape(who)}: "
-                          f"{escape(comment.get('comment', ''))}")
+                said = f"{comment.get('jurisdiction', '')} {who}: {comment.get('comment', '')}"
+                _say(out, f"    {said}", " " * 6)
         out.print()

@@ -167,12 +167,37 @@ def editions(
         if e.notes.strip():
             out.print(f"\n[bold]Release notes of {escape(e.version)}[/]")
             lines = e.notes.strip().splitlines()
-            for line in lines[:12]:
-                out.print(f"  {escape(line)}")
+            for line in _reflow(lines[:12], max(40, out.width - 2)):
+                out.print(f"  {escape(line)}".rstrip(), soft_wrap=False)
             if len(lines) > 12:
                 out.print(f"  … ({len(lines) - 12} more lines in editions/{escape(e.version)}/manifest.yaml)")
-    out.print("\nPrint one with 'vimanual print VERSION'; "
+    out.print("\nPrint one with 'vimanual print VERSION';\n"
               "check a copy with 'vimanual verify-edition VERSION FILE'.")
+
+
+def _reflow(lines: list[str], width: int) -> list[str]:
+    """Markdown notes re-wrapped to the terminal: paragraphs and list items flow, headings and
+    blank lines stay."""
+    import re
+    import textwrap
+
+    blocks: list[tuple[str, str]] = []  # (first-line prefix, text)
+    for line in lines:
+        item = re.match(r"(\s*(?:[-*+]|\d+[.)])\s+|#+\s+)(.*)", line)
+        if not line.strip():
+            blocks.append(("", ""))
+        elif item or not blocks or not blocks[-1][1] or blocks[-1][0].startswith("#"):
+            blocks.append((item.group(1), item.group(2)) if item else ("", line.strip()))
+        else:
+            blocks[-1] = (blocks[-1][0], f"{blocks[-1][1]} {line.strip()}")
+    result: list[str] = []
+    for prefix, text in blocks:
+        if not text:
+            result.append("")
+            continue
+        indent = " " * len(prefix) if not prefix.startswith("#") else ""
+        result += textwrap.wrap(text, width, initial_indent=prefix, subsequent_indent=indent) or [prefix]
+    return result
 
 
 @app.command("print")

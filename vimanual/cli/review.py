@@ -224,9 +224,13 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
         return
     out.print("History (oldest first, UTC):")
     for e in events:
-        earlier = "" if e.content_hash == chapter_review.content_hash else "  [earlier text]"
-        out.print(f"  {e.time[:10]} {e.time[11:16]}  {e.jurisdiction:<8} {escape(e.decision):<15} "
-                  f"{escape(e.reviewer)}{escape(earlier)}", soft_wrap=False)
+        earlier = "" if e.content_hash == chapter_review.content_hash else "[earlier text]"
+        line = f"  {e.time[:10]} {e.time[11:16]}  {e.jurisdiction:<8} {e.decision:<15} {e.reviewer}"
+        if earlier and len(line) + 2 + len(earlier) > out.width:
+            out.print(escape(line), soft_wrap=False)
+            out.print(f"      {escape(earlier)}", soft_wrap=False)
+        else:
+            out.print(escape(f"{line}  {earlier}" if earlier else line), soft_wrap=False)
         for paragraph in e.comment.splitlines():
             for line in textwrap.wrap(paragraph, 72) or [""]:
                 out.print(f"      {escape(line)}", soft_wrap=False)
