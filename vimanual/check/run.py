@@ -143,7 +143,8 @@ def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[st
         # a bare '#id' may name a section of another chapter (see rules.links._check_link)
         needed = set(workspace.chapters)
     targets = {s: workspace.chapters[s].body for s in sorted(needed) if s in workspace.chapters}
-    found = pandoc.element_ids(targets)
+    limits = workspace.manual.limits
+    found = pandoc.element_ids(targets, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
     return {s: found.get(s, frozenset()) | explicit_ids(body) for s, body in targets.items()}
 
 
