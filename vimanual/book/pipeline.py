@@ -29,8 +29,8 @@ from vimanual.book.sanitize import FragmentContext, clean_fragment
 from vimanual.pdf.layout import Part, body_page_css, css_string
 from vimanual.tools import pandoc
 from vimanual.workspace.glossary import Term, load_glossary
-from vimanual.workspace.load import Chapter, Workspace
-from vimanual.workspace.schema import PAPERS
+from vimanual.workspace.load import CHAPTERS_DIR, Chapter, Workspace, refuse_broken
+from vimanual.workspace.schema import PAPERS, FrontMatter
 
 DEFAULT_STYLES = Path(__file__).parent.parent / "defaults" / "styles"
 FORMATS = ("pdf", "html")
@@ -201,7 +201,14 @@ def _print_marking_css(workspace: Workspace) -> str:
 
 def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
     if not options.chapters:
-        return list(workspace.chapters.values())
+        if not workspace.broken:
+            return list(workspace.chapters.values())
+        # a forced draft: each broken chapter keeps its place, as a page saying why it is missing
+        return [workspace.chapters[slug] if slug in workspace.chapters
+                else placeholder_chapter(workspace, slug, workspace.broken[slug])
+                for slug in workspace.manual.chapters
+                if slug in workspace.chapters or slug in workspace.broken]
+    refuse_broken(workspace, options.chapters)
     for slug in options.chapters:
         check_slug(slug)
         if slug not in workspace.chapters:
@@ -210,6 +217,19 @@ def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
                 did_you_mean(slug, workspace.chapters) + f"known chapters: {', '.join(workspace.chapters)}",
             )
     return [c for c in workspace.chapters.values() if c.slug in options.chapters]
+
+
+def placeholder_chapter(workspace: Workspace, slug: str, problems: list[Problem]) -> Chapter:
+    """The page a forced draft prints where a chapter that cannot be read belongs: what is wrong
+    (file, line) and how to fix it, as plain text (the file's own content is never used)."""
+    lines = [f"{p}" + (f"\n  fix: {p.hint}" if p.hint else "") for p in problems]
+    text = "\n".join(lines).replace("`", "'")
+    body = ("This chapter is missing from this draft: its file could not be read. "
+            "The draft was built with `--force`.\n\n```\n" + text + "\n```\n")
+    front = FrontMatter(title=f"Chapter '{slug}' could not be read", lead=None, authors=(),
+                        summary="", reviewed_by=())
+    return Chapter(slug=slug, path=workspace.root / CHAPTERS_DIR / f"{slug}.md", front=front, body=body,
+                   body_line=1, content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest())
 
 
 def _paper(workspace: Workspace, options: BuildOptions) -> str:
@@ -260,7 +280,8 @@ def render_chapters(
             html = book.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
             slug=chapter.slug, number=number, title=chapter.title,
-            byline=_byline(workspace, chapter), banner=banners[chapter.slug],
+            byline=_byline(workspace, chapter),
+            banner=banners.get(chapter.slug, "Draft · this chapter could not be read"),
             html=html, print_html=book.footnotes_to_print(html), appendix=chapter.front.appendix,
             sections=sections,
         ))

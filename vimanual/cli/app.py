@@ -155,6 +155,16 @@ def _root(ctx: typer.Context) -> Path:
     return find_workspace(explicit=_state(ctx).workspace)
 
 
+def warn_broken(broken: dict[str, list[Problem]], console: Console) -> None:
+    """One warning per broken chapter (file, line, what is wrong, hint): the command carries on."""
+    for slug, problems in broken.items():
+        for problem in problems:
+            console.print(f"[yellow]warning:[/] {escape(str(problem))} (chapter '{escape(slug)}' is left out "
+                          "until this is fixed)")
+            if problem.hint:
+                console.print(f"  hint: {escape(problem.hint)}")
+
+
 def _print_problems(problems: list[Problem], console: Console) -> None:
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
@@ -262,7 +272,9 @@ def build(
     quiet = quiet or _state(ctx).quiet
     _preflight(ctx, chapters, force)
     formats = FORMATS if fmt == "all" else (fmt,)
-    workspace = load_workspace(_root(ctx))
+    # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
+    workspace = load_workspace(_root(ctx), isolate=force or bool(chapters.strip()))
+    warn_broken(workspace.broken, _err())
     options = BuildOptions(
         formats=formats,
         output=output,

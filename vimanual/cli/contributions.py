@@ -20,6 +20,7 @@ from vimanual.cli.app import (
     _state,
     app,
     handle_errors,
+    warn_broken,
 )
 
 _STATE_COLOURS = {"submitted": "cyan", "accepted": "green", "declined": "red", "withdrawn": "yellow"}
@@ -255,7 +256,9 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
     from vimanual.review.store import contributor_review
 
     root_dir = _root(ctx)
-    summary, comments = contributor_review(root_dir)
+    summary, comments, broken = contributor_review(root_dir)
+    if not as_json:
+        warn_broken(broken, _err())
     entries = contributor_view(root_dir, name, summary, comments)
     if as_json:
         typer.echo(json.dumps({"contributor": name, "contributions": [asdict(e) for e in entries]},

@@ -18,6 +18,7 @@ from vimanual.cli.app import (
     _state,
     app,
     handle_errors,
+    warn_broken,
 )
 from vimanual.cli.contributions import _status_contributor
 
@@ -128,12 +129,17 @@ def status(
     Example: vimanual status --jurisdiction UK
     """
     from vimanual.review.store import check_jurisdiction, load_review_status
+    from vimanual.workspace.load import refuse_broken
 
     if contributor is not None:
         _status_contributor(ctx, contributor, as_json)
         return
 
     report = load_review_status(_root(ctx))
+    if slug is not None:
+        refuse_broken(report.workspace, [slug])
+    if not as_json:
+        warn_broken(report.workspace.broken, _err())
     code = jurisdiction.strip().upper() if jurisdiction is not None else None
     if code is not None:
         code = check_jurisdiction(report.workspace.manual, code)
@@ -149,7 +155,8 @@ def status(
 
 
 def _problems_json(report: Any) -> list[dict[str, Any]]:
-    return [asdict(p) for p in report.loaded.problems]
+    broken = [p for found in report.workspace.broken.values() for p in found]
+    return [asdict(p) for p in [*broken, *report.loaded.problems]]
 
 
 def _status_matrix(report: Any, as_json: bool) -> None:

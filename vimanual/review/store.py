@@ -575,7 +575,7 @@ def record_review(
     as_name: str | None = None,
 ) -> ReviewEvent:
     """Check the request, then write one new event file for it (exclusively, atomically)."""
-    from vimanual.workspace.load import load_workspace
+    from vimanual.workspace.load import load_workspace, refuse_broken
 
     if decision not in DECISIONS:
         raise VimanualError(f"unknown decision {decision!r}", f"use one of {', '.join(DECISIONS)}")
@@ -585,7 +585,8 @@ def record_review(
                             "add -m 'what should change and why'")
     person = resolve_person(as_name)
     with locked(root):
-        workspace = load_workspace(root)
+        workspace = load_workspace(root, isolate=True)  # another chapter's broken file is no obstacle
+        refuse_broken(workspace, [slug])
         check_chapter(workspace, slug)
         code = check_jurisdiction(workspace.manual, code)
         chapter = workspace.chapters[slug]
@@ -650,7 +651,7 @@ def load_review_status(root: Path) -> ReviewStatus:
     """Load the workspace and every event, and derive the state of every chapter."""
     from vimanual.workspace.load import load_workspace
 
-    workspace = load_workspace(root)
+    workspace = load_workspace(root, isolate=True)  # a broken chapter is reported, not fatal
     loaded = load_events(root)
     reviews = derive_states(chapter_infos(workspace), workspace.manual.codes, loaded.events)
     return ReviewStatus(workspace, loaded, reviews)
@@ -658,12 +659,13 @@ def load_review_status(root: Path) -> ReviewStatus:
 
 def contributor_review(
     root: Path,
-) -> tuple[Callable[[str], dict[str, str]], Callable[[str], list[dict[str, str]]]]:
+) -> tuple[Callable[[str], dict[str, str]], Callable[[str], list[dict[str, str]]], dict[str, list[Any]]]:
     """The review callbacks of ``contributions.contributor_view``: a chapter's state per
-    jurisdiction, and every reviewer comment on it (oldest first)."""
+    jurisdiction, and every reviewer comment on it (oldest first); and the chapters that could
+    not be loaded, by slug, with their problems."""
     from vimanual.workspace.load import load_workspace
 
-    workspace = load_workspace(root)
+    workspace = load_workspace(root, isolate=True)
     events = load_events(root).events
 
     def summary(slug: str) -> dict[str, str]:
@@ -679,4 +681,4 @@ def contributor_review(
             for e in history(events, slug) if e.comment
         ]
 
-    return summary, comments
+    return summary, comments, workspace.broken
