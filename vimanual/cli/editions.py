@@ -175,6 +175,52 @@ def editions(
               "check a copy with 'vimanual verify-edition VERSION FILE'.")
 
 
+def _diff_since_approval(ctx: typer.Context, slug: str, new: str, code: str | None, fmt: str,
+                         as_json: bool) -> None:
+    from vimanual.review.approved import since_approval, since_approval_markdown
+    from vimanual.workspace.load import load_workspace, refuse_broken
+
+    if code is None:
+        raise VimanualError("--since-approval needs --jurisdiction CODE (whose approval)",
+                            f"e.g. vimanual diff {slug} --since-approval -j UK")
+    if new != "working":
+        raise VimanualError("--since-approval compares with the chapter as it is now; give only the chapter",
+                            f"e.g. vimanual diff {slug} --since-approval -j {code}")
+    workspace = load_workspace(_root(ctx), isolate=True)
+    refuse_broken(workspace, [slug])
+    result = since_approval(workspace, slug, code)
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        return
+    if fmt == "md":
+        typer.echo(since_approval_markdown(result), nl=False)
+        return
+    out = _out()
+    a = result.approval
+    out.print(f"[bold]{escape(slug)}[/]: changes since {a.jurisdiction} approved it "
+              f"({escape(a.reviewer)}, {a.time[:10]})", soft_wrap=False)
+    if result.unchanged:
+        out.print("No change: the approval is for the text as it is now.")
+        return
+    out.print(f"text {a.content_hash[:12]} → {result.current_hash[:12]}: "
+              f"{result.words_added} words added, {result.words_removed} removed "
+              "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
+    out.print(f"approved text from {escape(result.source)}", soft_wrap=False)
+    for hunk in result.hunks:
+        out.print(f"\n[dim]line {hunk.line}:[/]")
+        text = "".join(_marked(p.kind, p.text) for p in hunk.pieces)
+        out.print("  " + text.strip().replace("\n", "\n  "))
+
+
+def _marked(kind: str, text: str) -> str:
+    """A word-diff piece for the terminal: [-removed-] and {+added+}, coloured where colours show."""
+    if kind == "removed":
+        return f"[red strike]\\[-{escape(text)}-][/]"
+    if kind == "added":
+        return f"[green]{{+{escape(text)}+}}[/]"
+    return escape(text)
+
+
 def _reflow(lines: list[str], width: int) -> list[str]:
     """Markdown notes re-wrapped to the terminal: paragraphs and list items flow, headings and
     blank lines stay."""
@@ -288,18 +334,33 @@ def diff_command(
     full: Annotated[bool, typer.Option("--full", help="Show the text diff of each changed chapter.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or md (release notes in Markdown).")] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    since_approval: Annotated[
+        bool, typer.Option("--since-approval",
+                           help="OLD is a chapter: its word changes since --jurisdiction last approved it.")
+    ] = False,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="With --since-approval: whose approval.",
+                                 autocompletion=complete_codes)
+    ] = None,
 ) -> None:
     """What changed between two editions, or since an edition: chapters added, removed,
     moved and changed, with words added and removed.
 
-    --format md writes release notes that 'vimanual release --notes' takes.
+    --format md writes release notes that 'vimanual release --notes' takes. With
+    --since-approval, OLD names a chapter: the reviewer sees, word by word, what changed
+    since their jurisdiction last approved it (a stale approval).
 
     Example: vimanual diff 1.0 --format md > notes.md
+
+    Example: vimanual diff image-triage --since-approval -j UK
     """
     from vimanual.editions.diff import diff_editions, notes_markdown
 
     if fmt not in ("text", "md"):
         raise VimanualError(f"unknown format '{fmt}'", "use text or md")
+    if since_approval or jurisdiction is not None:
+        _diff_since_approval(ctx, old, new, jurisdiction, fmt, as_json)
+        return
     result = diff_editions(_root(ctx), old, new, full)
     if as_json:
         typer.echo(json.dumps({"old": result.old, "new": result.new,

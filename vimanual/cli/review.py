@@ -225,6 +225,12 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
         latest = cell.decision
         by = f"  {latest.reviewer}, {_when(latest.time)}" if latest else ""
         out.print(f"  {c:<9} {_symbol(cell.state, True, 20)}{escape(by)}", soft_wrap=False)
+    stale = [c for c in codes if chapter_review.cells[c].state == "stale"]
+    if stale:
+        out.print("\nWhat changed since an approval, word by word:")
+        out.print(f"  vimanual diff {escape(slug)} --since-approval -j {stale[0]}", soft_wrap=False)
+        if len(stale) > 1:
+            out.print(f"  (the same with -j {', '.join(stale[1:])})", soft_wrap=False)
     out.print()
     if not events:
         out.print("No review events yet.")

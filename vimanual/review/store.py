@@ -604,6 +604,10 @@ def record_review(
         path = safe_join(root, REVIEWS_DIR, slug, event.file_name)
         if path.exists():  # never overwrite a fact; same name means same digest, same event
             raise VimanualError(f"{event.rel} already exists", "try again")
+        if decision == APPROVE:  # so that 'diff --since-approval' can show what changed later
+            from vimanual.review.approved import keep_approved_text
+
+            keep_approved_text(workspace, slug)
         atomic_write(path, dump_event(event))
     return event
 
