@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -13,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import start_subprocess
 from tests.test_serve import fetch, free_port, wait_for
-from vimanual.book.serve import PreviewServer, Rebuild
+from vimanual import api
+from vimanual.book.serve import Rebuild
 
 
 def _append(path: Path) -> None:
@@ -38,7 +37,7 @@ EDITS: dict[str, tuple[Callable[[Path], None], str]] = {
 @pytest.mark.parametrize("how", list(EDITS))
 def test_edit_right_after_the_first_answer_is_shown(workspace: Path, how: str) -> None:
     edit, expected = EDITS[how]
-    server = PreviewServer(workspace, free_port())
+    server = api.preview(workspace, free_port())
     server.start()
     rebuilds: list[Rebuild] = []
     stop = threading.Event()
@@ -57,9 +56,8 @@ def test_edit_right_after_the_first_answer_is_shown(workspace: Path, how: str) -
 
 def test_the_command_shows_an_edit_saved_as_soon_as_the_page_appears(workspace: Path) -> None:
     port = free_port()
-    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "vimanual", "-C", str(workspace), "serve", "--port", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    env = {"COLUMNS": "120", "NO_COLOR": "1"}
+    proc = start_subprocess("-C", workspace, "serve", "--port", str(port), env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
         def first_answer() -> bool:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import VimanualError, did_you_mean
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
@@ -58,13 +57,6 @@ def check_version(value: str) -> str:
             "letter or digit, without '..' (not 'working' or a device name), e.g. 1.0 or 2027.1-rc1",
         )
     return value
-
-
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """"did you mean 'x'? " for the closest known name (case-insensitive), else ""."""
-    choices = {name.casefold(): name for name in known}
-    close = difflib.get_close_matches(value.strip().casefold(), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{choices[close[0]]}'? " if close else ""
 
 
 def normalise_code(value: str, known: Iterable[str]) -> str:

@@ -4,7 +4,6 @@ contributions (rendering only; the work is in vimanual.contributions.workflow)."
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,23 +11,12 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from vimanual.base.errors import VimanualError
-from vimanual.cli.app import (
-    _err,
-    _out,
-    _root,
-    _state,
-    app,
-    handle_errors,
-    warn_broken,
-)
+from vimanual import api
+from vimanual.cli import ui
 
-_STATE_COLOURS = {"submitted": "cyan", "accepted": "green", "declined": "red", "withdrawn": "yellow"}
 AsPerson = Annotated[str | None, typer.Option("--as", help="Your name (default: VIMANUAL_USER, git).")]
 
 
-@app.command()
-@handle_errors
 def submit(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Markdown, plain text, .docx, .odt or .html file.")],
@@ -52,26 +40,11 @@ def submit(
 
     Example: vimanual submit triage.docx --chapter image-triage --jurisdiction UK
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    root_dir = _root(ctx)
-    who = resolve_person(person)
-    if revises:
-        result = contributions.revise(root_dir, revises, file, who, title, note, chapter, jurisdiction)
-    else:
-        if not chapter or not jurisdiction:
-            raise VimanualError(
-                "--chapter and --jurisdiction are required for a new contribution",
-                "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
-                "(or --revises ID for a new revision)",
-            )
-        result = contributions.submit(root_dir, file, chapter, jurisdiction, who, title, note)
+    result = api.submit(ui.workspace(ctx), file, chapter=chapter, jurisdiction=jurisdiction, revises=revises,
+                        person=person, title=title, note=note)
     _submitted(ctx, result, as_json)
 
 
-@app.command()
-@handle_errors
 def accept(
     ctx: typer.Context,
     contribution_id: Annotated[str, typer.Argument(metavar="ID", help="The contribution to accept.")],
@@ -91,16 +64,13 @@ def accept(
 
     Example: vimanual accept 20250301-uk-image-triage-3fa9c1 --after victim-centred-principles
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    result = contributions.accept(_root(ctx), contribution_id, resolve_person(person), chapter, after)
+    result = api.accept(ui.workspace(ctx), contribution_id, person=person, chapter=chapter, after=after)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2))
         return
-    if _state(ctx).quiet:
+    if ui.state(ctx).quiet:
         return
-    out = _out()
+    out = ui.out()
     where = "new chapter" if result.new_chapter else "chapter"
     out.print(f"Accepted {escape(contribution_id)} r{result.contribution.latest.number} as {where} "
               f"'{escape(result.chapter)}' (content hash {result.content_hash[:12]})")
@@ -117,8 +87,6 @@ def accept(
                   "Run 'vimanual build' to see it in the draft.")
 
 
-@app.command()
-@handle_errors
 def decline(
     ctx: typer.Context,
     contribution_id: Annotated[str, typer.Argument(metavar="ID", help="The contribution to decline.")],
@@ -129,16 +97,11 @@ def decline(
 
     Example: vimanual decline 20250301-uk-image-triage-3fa9c1 --reason "Covered by chapter 3"
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    result = contributions.decline(_root(ctx), contribution_id, resolve_person(person), reason)
-    if not _state(ctx).quiet:
-        _out().print(f"Declined {escape(result.id)}: {escape(reason)}")
+    result = api.decline(ui.workspace(ctx), contribution_id, reason=reason, person=person)
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Declined {escape(result.id)}: {escape(reason)}")
 
 
-@app.command()
-@handle_errors
 def withdraw(
     ctx: typer.Context,
     contribution_id: Annotated[str, typer.Argument(metavar="ID", help="Your contribution to withdraw.")],
@@ -149,16 +112,11 @@ def withdraw(
 
     Example: vimanual withdraw 20250301-uk-image-triage-3fa9c1
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    result = contributions.withdraw(_root(ctx), contribution_id, resolve_person(person), reason)
-    if not _state(ctx).quiet:
-        _out().print(f"Withdrew {escape(result.id)}")
+    result = api.withdraw(ui.workspace(ctx), contribution_id, reason=reason, person=person)
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Withdrew {escape(result.id)}")
 
 
-@app.command(name="contributions")
-@handle_errors
 def contributions_command(
     ctx: typer.Context,
     jurisdiction: Annotated[
@@ -174,16 +132,14 @@ def contributions_command(
 
     Example: vimanual contributions --state submitted
     """
-    from vimanual.contributions.workflow import list_contributions
-
-    found = list_contributions(_root(ctx), jurisdiction, contributor, state)
+    found = api.contributions(ui.workspace(ctx), jurisdiction, contributor, state)
     if as_json:
         typer.echo(json.dumps([_contribution_json(c) for c in found], indent=2))
         return
     if not found:
-        _out().print("No contributions match.")
+        ui.out().print("No contributions match.")
         return
-    out = _out()
+    out = ui.out()
     if out.width < WIDE_TABLE:
         _print_contributions_stacked(found, out)
         return
@@ -197,7 +153,7 @@ def contributions_command(
     for c in found:
         table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction,
                       escape(c.contributor), f"r{c.latest.number}",
-                      f"[{_STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
+                      f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
     out.print(table, soft_wrap=False)
 
 
@@ -209,18 +165,16 @@ WIDE_TABLE = 130
 
 def _print_contributions_stacked(found: list[Any], out: Any) -> None:
     for c in found:
-        state = f"[{_STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]"
+        state = f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]"
         out.print(f"[bold]{escape(c.id)}[/]  {state}  r{c.latest.number}  {c.updated[:10]}")
         out.print(f"  {escape(c.title)}")
         out.print(f"  chapter '{escape(c.chapter)}' · from {c.jurisdiction} · {escape(c.contributor)}")
 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:
-    from vimanual.contributions.workflow import describe
-
     data = asdict(contribution)
     data["state"] = contribution.state
-    data["summary"] = describe(contribution)
+    data["summary"] = api.contribution_summary(contribution)
     return data
 
 
@@ -229,74 +183,15 @@ def _submitted(ctx: typer.Context, result: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({**_contribution_json(contribution), "warnings": result.warnings}, indent=2))
         return
-    err = _err()
+    err = ui.err()
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
-    if _state(ctx).quiet:
+    if ui.state(ctx).quiet:
         return
     verb = "Submitted" if revision.number == 1 else "Revised"
-    _out().print(
+    ui.out().print(
         f"{verb} {escape(contribution.id)} r{revision.number} ({revision.words:,} words) "
         f"for chapter '{escape(contribution.chapter)}'\n"
         f"Next: the editor runs 'vimanual accept {escape(contribution.id)}'; "
         f"follow it with 'vimanual status --contributor \"{escape(contribution.contributor)}\"'."
     )
-
-
-def _say(out: Any, text: str, indent: str) -> None:
-    """Plain text wrapped to the terminal, continuation lines indented."""
-    for line in textwrap.wrap(text, max(40, out.width), subsequent_indent=indent,
-                              break_on_hyphens=False) or [""]:
-        out.print(escape(line), soft_wrap=False)
-
-
-def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
-    """The contributor's view: each submission, its revisions, state and the chapter's review."""
-    from vimanual.contributions.workflow import contributor_view
-    from vimanual.review.store import contributor_review
-
-    root_dir = _root(ctx)
-    summary, comments, broken = contributor_review(root_dir)
-    if not as_json:
-        warn_broken(broken, _err())
-    entries = contributor_view(root_dir, name, summary, comments)
-    if as_json:
-        typer.echo(json.dumps({"contributor": name, "contributions": [asdict(e) for e in entries]},
-                              indent=2))
-        return
-    out = _out()
-    if not entries:
-        out.print(f"No contributions by {escape(name)}.")
-        return
-    for entry in entries:
-        what = f"{entry.title}  (chapter '{entry.chapter}', {entry.jurisdiction})"
-        if len(entry.id) + 2 + len(what) <= out.width:
-            out.print(f"[bold]{escape(entry.id)}[/]  {escape(what)}", soft_wrap=False)
-        else:  # a narrow terminal: the id, then what it is
-            out.print(f"[bold]{escape(entry.id)}[/]", soft_wrap=False)
-            out.print(f"  {escape(what)}", soft_wrap=False)
-        colour = _STATE_COLOURS.get(entry.state, "white")
-        wrapped = textwrap.wrap(f"{entry.state}: {entry.summary}", max(40, out.width - 2),
-                                subsequent_indent="  ", break_on_hyphens=False)
-        out.print(f"  [{colour}]{entry.state}[/]{escape(wrapped[0][len(entry.state):])}", soft_wrap=False)
-        for line in wrapped[1:]:
-            out.print(f"  {escape(line)}", soft_wrap=False)
-        for rev in entry.revisions:
-            line = f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  from {rev.source}"
-            if rev.note and len(line) + 3 + len(rev.note) <= out.width:
-                line += f" · {rev.note}"
-            out.print(escape(line), soft_wrap=False)
-            if rev.note and not line.endswith(f" · {rev.note}"):
-                for part in textwrap.wrap(rev.note, max(30, out.width - 6)):
-                    out.print(f"      {escape(part)}", soft_wrap=False)
-        if entry.accepted_chapter:
-            changed = " (edited since)" if entry.chapter_changed_since else ""
-            out.print(f"  chapter '{escape(entry.accepted_chapter)}' hash "
-                      f"{(entry.chapter_hash or '?')[:12]}{changed}")
-            review = " · ".join(f"{code} {state}" for code, state in entry.review.items())
-            _say(out, f"  review: {review or 'no reviewing jurisdictions'}", " " * 10)
-            for comment in entry.comments:
-                who = comment.get("reviewer") or comment.get("by") or "?"
-                said = f"{comment.get('jurisdiction', '')} {who}: {comment.get('comment', '')}"
-                _say(out, f"    {said}", " " * 6)
-        out.print()

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
-from vimanual.review.store import APPROVE, ReviewEvent, check_chapter, history, load_events
+from vimanual.review.events import APPROVE, ReviewEvent
+from vimanual.review.state import history
+from vimanual.review.store import check_chapter, load_events
 from vimanual.workspace.load import CHAPTERS_DIR, Workspace, content_hash
 
 HISTORY_DIR = ".history"
