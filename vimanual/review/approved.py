@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vimanual.base.errors import VimanualError
-from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.review.events import APPROVE, ReviewEvent
 from vimanual.review.state import history
-from vimanual.review.store import check_chapter, load_events
+from vimanual.review.store import HISTORY_DIR, check_chapter, load_events
 from vimanual.workspace.load import CHAPTERS_DIR, Workspace, content_hash
 
-HISTORY_DIR = ".history"
 CONTEXT_WORDS = 8
 _TOKEN_RE = re.compile(r"\n|[^\S\n]+|[^\s]+")
 
@@ -58,19 +56,6 @@ class SinceApproval:
     @property
     def unchanged(self) -> bool:
         return self.approval.content_hash == self.current_hash
-
-
-def keep_approved_text(workspace: Workspace, slug: str) -> str | None:
-    """Keep a copy of the text being approved under chapters/.history/<slug>/, named by its
-    content hash (the same name in every clone, so copies merge), unless one is kept already."""
-    chapter = workspace.chapters[slug]
-    rel = f"{CHAPTERS_DIR}/{HISTORY_DIR}/{slug}/approved-{chapter.content_hash[:16]}.md"
-    target = safe_join(workspace.root, rel)
-    if target.exists():
-        return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, chapter.path.read_bytes())
-    return rel
 
 
 def since_approval(workspace: Workspace, slug: str, code: str) -> SinceApproval:

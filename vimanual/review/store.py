@@ -29,6 +29,8 @@ from vimanual.review.events import (
 )
 from vimanual.workspace.schema import Manual
 
+HISTORY_DIR = ".history"  # chapters/.history/<slug>/: earlier and approved texts, kept
+
 # --- loading --------------------------------------------------------------------------------
 
 @dataclass
@@ -186,11 +188,23 @@ def record_review(
         if path.exists():  # never overwrite a fact; same name means same digest, same event
             raise VimanualError(f"{event.rel} already exists", "try again")
         if decision == APPROVE:  # so that 'diff --since-approval' can show what changed later
-            from vimanual.review.approved import keep_approved_text
-
             keep_approved_text(workspace, slug)
         atomic_write(path, dump_event(event))
     return event
+
+
+def keep_approved_text(workspace: Any, slug: str) -> str | None:
+    """Keep a copy of the text being approved under chapters/.history/<slug>/, named by its
+    content hash (the same name in every clone, so copies merge), unless one is kept already."""
+    chapter = workspace.chapters[slug]
+    rel = f"chapters/{HISTORY_DIR}/{slug}/approved-{chapter.content_hash[:16]}.md"
+    target = safe_join(workspace.root, rel)
+    if target.exists():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, chapter.path.read_bytes())
+    return rel
+
 
 
 def known_problems(workspace: Any, loaded: LoadedEvents) -> list[Problem]:
