@@ -135,17 +135,21 @@ def build(
     progress: Progress | None = None,
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
+    on_broken: Callable[[dict[str, list[Problem]]], None] | None = None,
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
-    build starts. ``reference_layout`` is a test hook: the main matter laid out in one
-    WeasyPrint call, the reference the parallel layout is compared with."""
+    build starts; ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
+    test hook: the main matter laid out in one WeasyPrint call, the reference the parallel
+    layout is compared with."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
 
     # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
     workspace, errors = _loaded_with_preflight(root, list(chapters), isolate=force or bool(chapters))
+    if workspace.broken and on_broken is not None:
+        on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
     if errors and not force:
         raise BuildRefused(errors)
     if errors and on_forced is not None:

@@ -113,6 +113,7 @@ def build(
         use_cache=not no_cache,
         force=force,
         on_forced=_forced,
+        on_broken=lambda broken: ui.warn_broken(broken, ui.err()),
     )
     err = ui.err()
     started = time.monotonic()
@@ -135,7 +136,6 @@ def build(
     else:
         run = request()
     result = run.result
-    ui.warn_broken(run.broken, err)
     ui.print_problems(result.problems, err)
     if quiet:
         return
