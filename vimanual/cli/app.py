@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from vimanual import __version__
-from vimanual.cli import build, contributions, editions, review, ui
+from vimanual.cli import build, contributions, controlled, editions, review, ui
 
 
 class _TidyHelp(TyperGroup):
@@ -113,6 +113,8 @@ COMMANDS = (
     (editions.print_command, "print"),
     (editions.verify_edition_command, "verify-edition"),
     (editions.diff_command, "diff"),
+    (controlled.copies, None),
+    (controlled.trace, None),
 )
 for _command, _name in COMMANDS:
     app.command(_name)(ui.handle_errors(_command))
