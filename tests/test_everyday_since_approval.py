@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
-from tests.helpers import chapter_md, run
+from tests.helpers import chapter_md, git, run
 
 PLAIN = {"COLUMNS": "100", "NO_COLOR": "1"}
 BEFORE = "## First steps {#first}\n\nSample text: record the exhibit number before anything else.\n"
@@ -41,24 +40,15 @@ def test_word_diff_since_approval_in_terminal_and_markdown(workspace: Path) -> N
     assert "record the exhibit number **and the date** before anything else." in md.stdout
 
 
-def test_approved_text_is_recovered_from_git_history(workspace: Path) -> None:
-    git = shutil.which("git")
-    assert git, "git is needed to share a workspace"
-    env = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
-           "GIT_COMMITTER_EMAIL": "t@example.org", "HOME": str(workspace), "PATH": "/usr/bin:/bin"}
-
-    def git_run(*args: str) -> None:
-        subprocess.run([git, "-C", str(workspace), *args], check=True, env=env, capture_output=True,
-                       timeout=30)
-
+def test_approved_text_is_recovered_from_git_history(workspace: Path, isolated_git: Path) -> None:
     _approve_then_edit(workspace)
     shutil.rmtree(workspace / "chapters" / ".history")  # an approval made before copies were kept
     after = (workspace / "chapters" / "alpha.md").read_text(encoding="utf-8")
     (workspace / "chapters" / "alpha.md").write_text(chapter_md("Alpha Chapter", BEFORE, lead="UK"),
                                                      encoding="utf-8")
-    git_run("init", "-q")
-    git_run("add", "-A")
-    git_run("commit", "-q", "-m", "approved text")
+    git(workspace, "init", "-q")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-q", "-m", "approved text")
     (workspace / "chapters" / "alpha.md").write_text(after, encoding="utf-8")
     result = run("-C", workspace, "diff", "alpha", "--since-approval", "-j", "UK", env=PLAIN)
     assert result.exit_code == 0, result.output
