@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from vimanual.contributions.package import DocumentComment
     from vimanual.contributions.store import Contribution
     from vimanual.contributions.workflow import AcceptResult, SubmitResult
+    from vimanual.editions.copies import CopiesResult, IssuedCopy, Trace
     from vimanual.editions.diff import EditionDiff
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
@@ -37,7 +38,8 @@ __all__ = [
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
     "contributor_status", "decline", "diff", "editions", "find_workspace", "init", "manual_names",
-    "notes_markdown", "preview", "print_edition", "release", "review", "reviewer_queue", "status",
+    "notes_markdown", "preview", "print_edition",
+    "issue_copies", "copies", "revoke_copy", "trace", "release", "review", "reviewer_queue", "status",
     "submit", "verify", "verify_edition", "withdraw",
 ]
 
@@ -352,6 +354,68 @@ def print_edition(root: Path, version: str, *, paper: str | None = None, chapter
 
     return run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
                      output=output, progress=progress)
+
+
+def issue_copies(root: Path, version: str, *, copies: int | None = None, recipients: Path | None = None,
+                 person: str | None = None, paper: str | None = None, chapters: Sequence[str] = (),
+                 jurisdiction: str | None = None, output: Path | None = None,
+                 progress: Progress | None = None) -> CopiesResult:
+    """Controlled copies of a released edition (or of a handout of it): one per recipient
+    (or ``copies`` numbered, unassigned ones), each marked, registered and traceable."""
+    import tempfile
+
+    from vimanual.base.identity import utc_now
+    from vimanual.editions.copies import MAX_COPIES, Recipient, load_recipients
+    from vimanual.editions.copies import issue_copies as run_issue
+    from vimanual.editions.reprint import print_edition as run_print
+
+    who = _editor(root, person, "issue controlled copies")
+    people = load_recipients(recipients) if recipients is not None else []
+    if copies is not None and people and copies != len(people):
+        raise VimanualError(f"--copies {copies} but {recipients} lists {len(people)} recipient(s)",
+                            "give one of them, or make them agree")
+    if not people:
+        if not copies or copies < 1 or copies > MAX_COPIES:
+            raise VimanualError(f"--copies must be between 1 and {MAX_COPIES}",
+                                "or give --recipients FILE (name, agency, course, email)")
+        people = [Recipient(name="") for _ in range(copies)]
+    folder = root / "build" / "editions" / version / "copies"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".base-", dir=folder) as scratch:
+        base = run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
+                         output=Path(scratch) / "base.pdf", progress=progress)
+        return run_issue(root, version, recipients=people, issued_by=who, base=base.path,
+                         chapters=list(chapters), date=utc_now()[:10], output=output)
+
+
+def copies(root: Path, version: str) -> list[IssuedCopy]:
+    """Every controlled copy issued of an edition, with revocations."""
+    from vimanual.editions.copies import load_register
+    from vimanual.editions.manifest import load_edition
+
+    return load_register(load_edition(root, version))
+
+
+def revoke_copy(root: Path, version: str, number: int, *, reason: str,
+                person: str | None = None) -> IssuedCopy:
+    """Record that a controlled copy is revoked (lost, returned, leaked)."""
+    from vimanual.editions.copies import revoke_copy as run_revoke
+
+    return run_revoke(root, version, number, reason, _editor(root, person, "revoke controlled copies"))
+
+
+def trace(root: Path, file: Path) -> Trace:
+    """Which controlled copy a PDF (or text taken from it) was made from, if any."""
+    from vimanual.editions.copies import trace as run_trace
+
+    return run_trace(root, file)
+
+
+def _editor(root: Path, person: str | None, action: str) -> str:
+    """The acting person, who must be an editor for ``action``."""
+    from vimanual.base.identity import resolve_person
+
+    return resolve_person(person)
 
 
 def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
