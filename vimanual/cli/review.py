@@ -248,6 +248,9 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
         out.print(f"  [{colour}]{entry.state}[/]: {escape(entry.summary)}")
         for rev in entry.revisions:
             note = f" · {escape(rev.note)}" if rev.note else ""
+            note += f" · tracked changes {rev.track_changes}ed" if rev.track_changes else ""
+            note += (f" · {rev.comments} document comment(s): vimanual contributions {escape(entry.id)}"
+                     if rev.comments else "")
             out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  "
                       f"from {escape(rev.source)}{note}")
         if entry.accepted_chapter:
