@@ -280,12 +280,17 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
         for line in wrapped[1:]:
             out.print(f"  {escape(line)}", soft_wrap=False)
         for rev in entry.revisions:
+            note = rev.note
+            note += f" · tracked changes {rev.track_changes}ed" if rev.track_changes else ""
+            note += (f" · {rev.comments} document comment(s): vimanual contributions {entry.id}"
+                     if rev.comments else "")
+            note = note.removeprefix(" · ")
             line = f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  from {rev.source}"
-            if rev.note and len(line) + 3 + len(rev.note) <= out.width:
-                line += f" · {rev.note}"
+            if note and len(line) + 3 + len(note) <= out.width:
+                line += f" · {note}"
             out.print(escape(line), soft_wrap=False)
-            if rev.note and not line.endswith(f" · {rev.note}"):
-                for part in textwrap.wrap(rev.note, max(30, out.width - 6)):
+            if note and not line.endswith(f" · {note}"):
+                for part in textwrap.wrap(note, max(30, out.width - 6), break_on_hyphens=False):
                     out.print(f"      {escape(part)}", soft_wrap=False)
         if entry.accepted_chapter:
             changed = " (edited since)" if entry.chapter_changed_since else ""
