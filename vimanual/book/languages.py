@@ -103,7 +103,7 @@ def language_view(workspace: Workspace, language: str, states: Mapping[str, str]
     words = labels_for(language)
     translations = workspace.translations.get(language, {})
     view_manual = dataclasses.replace(manual, language=language, marking=target.marking or manual.marking)
-    view = LanguageView(Workspace(root=workspace.root, manual=view_manual), language)
+    view = LanguageView(Workspace(root=workspace.root, manual=view_manual, broken=workspace.broken), language)
     for slug, chapter in workspace.chapters.items():
         translation = translations.get(slug)
         if translation is not None:
