@@ -406,3 +406,30 @@ def test_a_translation_whose_record_lost_its_source_hash_is_not_accepted(ws: Pat
     assert f"Error: cannot accept {cid}: r1 does not record which source text it translates" in result.stderr
     assert not (ws / "chapters" / "fr").exists()
     assert ok("-C", ws, "check").exit_code == 0
+
+
+# --- a stale translation: what changed in the source since -------------------------------------
+
+def test_diff_language_shows_the_source_changes_since_the_translated_text(ws: Path, tmp_path: Path) -> None:
+    cid = submit_translation(ws, fr_file(tmp_path), "--translates", "alpha", "--language", "fr")
+    ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    assert ok("-C", ws, "diff", "alpha", "--language", "fr").stdout.endswith(
+        "No change: the translation translates the source as it is now.\n")
+    source = ws / "chapters" / "alpha.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("Alpha text.", "Alpha text, revised."),
+                      encoding="utf-8")
+    shown = ok("-C", ws, "status", "alpha").stdout
+    assert ("What changed in the source since it was translated, word by word:\n"
+            "  vimanual diff alpha --language fr\n") in shown
+    result = ok("-C", ws, "diff", "alpha", "--language", "fr")
+    assert "2 words added, 1 removed" in result.stdout
+    assert "[-text.-]" in result.stdout and "{+text, revised.+}" in result.stdout
+    data = json.loads(ok("-C", ws, "diff", "alpha", "--language", "fr", "--json").stdout)
+    assert data["source"].startswith("chapters/.history/alpha/translated-")  # no git here: the kept copy
+    assert (data["words_added"], data["words_removed"], data["language"]) == (2, 1, "fr")
+
+
+def test_diff_language_without_a_translation_is_refused(ws: Path) -> None:
+    result = run("-C", ws, "diff", "alpha", "--language", "fr")
+    assert result.exit_code == 2
+    assert "Error: chapter 'alpha' has no fr translation: nothing to compare with" in result.stderr

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from vimanual.editions.diff import EditionDiff
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
-    from vimanual.review.approved import SinceApproval
+    from vimanual.review.approved import SinceApproval, SinceTranslated
     from vimanual.review.events import ReviewEvent
     from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
@@ -44,6 +44,7 @@ __all__ = [
     "manual_names",
     "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "release", "review", "reviewer_queue", "since_approval",
+    "since_translated",
     "since_approval_markdown", "status", "submit", "verify", "verify_edition", "withdraw",
 ]
 
@@ -392,6 +393,17 @@ def since_approval(root: Path, slug: str, code: str) -> SinceApproval:
     workspace = load_workspace(root, isolate=True)
     refuse_broken(workspace, [slug])
     return changes(workspace, slug, code)
+
+
+def since_translated(root: Path, slug: str, language: str) -> SinceTranslated:
+    """A chapter's source word changes since the text its ``language`` translation translates
+    (what makes a stale translation stale)."""
+    from vimanual.review.approved import since_translated as changes
+    from vimanual.workspace.load import load_workspace, refuse_broken
+
+    workspace = load_workspace(root, isolate=True)
+    refuse_broken(workspace, [slug])
+    return changes(workspace, slug, language)
 
 
 def chapter_status(report: ReviewStatus, slug: str, code: str | None = None) -> tuple[ChapterReview,

@@ -281,6 +281,11 @@ def _print_translations(out: Any, translated: Any) -> None:
             detail += f" · submitted: {', '.join(cell.submitted)}"
         out.print(f"  {tag:<9} {ui.symbol(cell.state, True, 20 if detail else 0)}{escape(detail)}",
                   soft_wrap=False)
+    stale = [tag for tag, cell in translated.cells.items() if cell.state == "stale"]
+    if stale:
+        out.print("What changed in the source since it was translated, word by word:", soft_wrap=False)
+        for tag in stale:
+            out.print(f"  vimanual diff {translated.slug} --language {tag}", soft_wrap=False)
     out.print()
 
 

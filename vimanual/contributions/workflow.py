@@ -163,6 +163,19 @@ def _translation_target(root: Path, slug: str, language: str, person: str) -> st
     return workspace.chapters[slug].content_hash
 
 
+def _keep_translated_source(root: Path, slug: str, translates: str) -> None:
+    """Keep the source text a translation is submitted against under chapters/.history/<slug>/,
+    named by its hash (the same name in every clone), so that once the source moves on
+    'vimanual diff SLUG --language TAG' can show what changed since. Under the lock."""
+    path = safe_join(root, CHAPTERS_DIR, f"{slug}.md")
+    raw = path.read_bytes()
+    if content_hash(raw, root / CHAPTERS_DIR, root) != translates:
+        return  # the source changed since the request was checked: it is kept elsewhere or not at all
+    target = safe_join(root, CHAPTERS_DIR, HISTORY_DIR, slug, f"translated-{translates[:16]}.md")
+    if not target.exists():
+        atomic_write(target, raw)
+
+
 
 
 def _title(explicit: str | None, converted: Converted, markdown: str, where: str, slug: str) -> str:
@@ -204,6 +217,8 @@ def submit(
         (staging / revision.file).write_text(converted.markdown, encoding="utf-8")
         write_comments(staging, revision.number, converted.comments)
         with locked(root):
+            if language:
+                _keep_translated_source(root, chapter, translates)
             contribution_id = _new_id(language or jurisdiction, chapter)
             while (contributions_dir(root) / contribution_id).exists():
                 contribution_id = _new_id(language or jurisdiction, chapter)
@@ -247,6 +262,8 @@ def revise(
         new_title = title or current.title
         _check_submitted_front(manual, converted.markdown, source.name, new_title, bool(current.language))
         with locked(root):
+            if current.language:
+                _keep_translated_source(root, current.chapter, translates)
             current = load_contribution(root, contribution_id)
             _check_open(current, "revise")
             revision = _revision(current.latest.number + 1, converted.markdown, converted, source, person,
