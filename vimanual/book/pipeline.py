@@ -69,6 +69,9 @@ class BuildOptions:
     jurisdiction: str | None = None
     release: ReleaseInfo | None = None
     use_cache: bool = True
+    # How fonts are subset (see vimanual.pdf.weasy.FONT_SUBSETTER); a released edition's
+    # rebuild uses the one the edition was made with.
+    font_subsetter: str = "fonttools"
 
 
 @dataclass
@@ -394,7 +397,8 @@ def _layout_pool(workspace: Workspace, options: BuildOptions, out_dir: Path) -> 
 
     limits = workspace.manual.limits
     return LayoutPool(style_path(workspace, "fonts.css").parent, [workspace.root, DEFAULT_STYLES],
-                      _jobs(options), limits.pdf_timeout_seconds, limits.pdf_memory_mb, out_dir)
+                      _jobs(options), limits.pdf_timeout_seconds, limits.pdf_memory_mb, out_dir,
+                      font_subsetter=options.font_subsetter)
 
 
 def _jobs(options: BuildOptions) -> int:
@@ -454,7 +458,8 @@ def _build(
         else:  # a template from before parts (an old edition's): the whole book in one call
             document = assemble(workspace, rendered, glossary, "pdf", paper, options.draft, date,
                                 options.release)
-            pages, reused = _write_pdf(workspace, document, outputs["pdf"], problems, progress)
+            pages, reused = _write_pdf(workspace, document, outputs["pdf"], problems, progress,
+                                       options.font_subsetter)
     if "html" in outputs:
         atomic_write(outputs["html"], staged_html)
     return BuildResult(outputs, len(chapters), converted, len(chapters) - converted, pages, reused,
@@ -504,7 +509,8 @@ def _write_book(
                        for name in ("fonts.css", "print.css"))
     marking = workspace.manual.marking or ""
     label = f"Edition {release.version} · {release.date}" if release is not None else ""
-    salt = json.dumps([_styles_digest(workspace), importlib.metadata.version("weasyprint"), __version__])
+    salt = json.dumps([_styles_digest(workspace), importlib.metadata.version("weasyprint"), __version__,
+                       options.font_subsetter, importlib.metadata.version("fonttools")])
     limits = workspace.manual.limits
     return write_pdf(
         units, document, styles, Margins(paper, marking, label, options.draft), target,
@@ -535,6 +541,7 @@ def _write_pdf(
     target: Path,
     problems: list[Problem],
     progress: Progress | None,
+    font_subsetter: str = "fonttools",
 ) -> tuple[int, bool]:
     """Render the PDF unless the same document was already rendered to ``target``.
 
@@ -542,9 +549,12 @@ def _write_pdf(
     """
     import importlib.metadata
 
-    key = _sha256(json.dumps([
+    identity = _sha256(json.dumps([
         document, _styles_digest(workspace), importlib.metadata.version("weasyprint"), __version__,
     ]).encode("utf-8"))
+    # The subsetter changes the bytes, so it is part of the cache key, but not of the PDF's
+    # /ID (``identity``), which editions released before it was recorded were built with.
+    key = _sha256(json.dumps([identity, font_subsetter, importlib.metadata.version("fonttools")]).encode())
     record_path = workspace.build_dir / "cache" / "pdf" / f"{_sha256(str(target).encode())[:16]}.json"
     with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -560,7 +570,8 @@ def _write_pdf(
         # A stable /ID from the document itself: the same document gives the same bytes.
         log = render_pdf_isolated(
             document, styles, [workspace.root, DEFAULT_STYLES], tmp,
-            limits.pdf_timeout_seconds, limits.pdf_memory_mb, progress, identifier=key[:32],
+            limits.pdf_timeout_seconds, limits.pdf_memory_mb, progress, identifier=identity[:32],
+            font_subsetter=font_subsetter,
         )
     problems.extend(_refusals(log.refused))
     record = {"key": key, "sha256": file_sha256(target), "pages": log.pages,

@@ -33,6 +33,7 @@ from vimanual.base.journal import locked
 from vimanual.base.names import check_slug, check_version, did_you_mean, is_version
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 from vimanual.book.pipeline import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
+from vimanual.editions.environment import FONT_SUBSETTER, build_record
 from vimanual.workspace.load import CHAPTERS_DIR, MANUAL_FILE, Workspace, load_workspace
 
 EDITIONS_DIR = "editions"
@@ -40,6 +41,7 @@ MANIFEST_FILE = "manifest.yaml"
 MANIFEST_FORMAT = 1
 WORKING = "working"
 OUTPUT_FILES = {"pdf": "manual.pdf", "html": "manual.html"}
+LEGACY_FONT_SUBSETTER = "harfbuzz"
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_NOTES_BYTES = 200_000
@@ -84,6 +86,15 @@ class Edition:
     tool_version: str = __version__
     released_by: str = ""
     path: Path = Path()
+    # What the build depended on beyond the sources (font subsetter, tool versions, fonts in
+    # the PDF); empty in manifests written before it was recorded (see editions/reproduce.py).
+    build: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def font_subsetter(self) -> str:
+        """The subsetter the edition's fonts were made with; an edition that does not say was
+        made by vimanual 0.1, which used HarfBuzz's (the sample edition 1.0 was)."""
+        return str(self.build.get("font_subsetter") or LEGACY_FONT_SUBSETTER)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +106,7 @@ class Edition:
             "outputs": {"pdf": {"file": OUTPUT_FILES["pdf"], "sha256": self.pdf_sha256},
                         "html": {"file": OUTPUT_FILES["html"], "sha256": self.html_sha256}},
             "files": self.files, "fonts": self.fonts,
+            **({"build": self.build} if self.build else {}),
         }
 
 
@@ -312,11 +324,20 @@ def build_edition(
     jurisdiction: str | None = None,
     formats: tuple[str, ...] = ("pdf", "html"),
     progress: Progress | None = None,
+    work: Path | None = None,
 ) -> dict[str, Path]:
-    """Build an edition from its frozen sources (never the working chapters) into ``out_dir``."""
+    """Build an edition from its frozen sources (never the working chapters) into ``out_dir``,
+    with the font subsetter it was made with. ``work`` is where the sources are restored
+    (default: build/editions/.src-VERSION, shared by prints of the edition with its caches)."""
     from vimanual.book.pipeline import build
 
-    work = root / "build" / "editions" / f".src-{edition.version}"
+    if "pdf" in formats and edition.font_subsetter != FONT_SUBSETTER:
+        from vimanual.pdf.weasy import HARFBUZZ_HINT, HARFBUZZ_MISSING, harfbuzz_subset_available
+
+        if not harfbuzz_subset_available():
+            raise VimanualError(f"cannot rebuild edition {edition.version}: {HARFBUZZ_MISSING}",
+                                HARFBUZZ_HINT)
+    work = work or root / "build" / "editions" / f".src-{edition.version}"
     # Two prints of one edition share its rebuilt sources and their caches: one at a time.
     with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.version}"):
         materialize(root, edition, source, work)
@@ -325,6 +346,7 @@ def build_edition(
             formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
             draft=False, date=edition.date, jurisdiction=jurisdiction,
             release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters)),
+            font_subsetter=edition.font_subsetter,
         )
         return build(frozen, options, progress).outputs
 
@@ -367,10 +389,19 @@ def load_manifest(path: Path) -> Edition:
             fonts={str(k): str(v) for k, v in (data.get("fonts") or {}).items()},
             excluded=[str(s) for s in data.get("excluded") or []],
             tool_version=str(data.get("tool_version") or ""), released_by=str(data.get("released_by") or ""),
-            path=path,
+            path=path, build=_build_record(data.get("build"), where),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise VimanualError(f"{where}: malformed manifest ({exc})", "restore the manifest from git") from None
+
+
+def _build_record(raw: Any, where: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not isinstance(raw.get("font_subsetter", ""), str):
+        raise VimanualError(f"{where}: 'build' must be a mapping with a 'font_subsetter' name",
+                            "restore the manifest from git")
+    return raw
 
 
 def list_editions(root: Path) -> list[Edition]:
@@ -488,11 +519,12 @@ def _stage(
     edition = Edition(
         version=version, date=day, paper=workspace.manual.paper, chapters=chapters, notes=notes,
         pdf_sha256="", html_sha256="", files=_source_hashes(staging), fonts=fonts, excluded=excluded,
-        released_by=released_by, path=staging,
+        released_by=released_by, path=staging, build={"font_subsetter": FONT_SUBSETTER},
     )
     outputs = _build_outputs(root, edition, staging, progress)
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
+    edition.build = build_record(FONT_SUBSETTER, outputs["pdf"], staging / "styles" / "fonts.css")
     atomic_write(staging / MANIFEST_FILE, _manifest_text(edition))
     return edition
 
