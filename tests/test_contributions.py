@@ -12,7 +12,7 @@ import yaml
 
 from tests.docs_helpers import PERSON, make_document, make_zip, snapshot
 from tests.helpers import build_file_tree, manual_yaml, run
-from vimanual.contributions.workflow import derive_state, load_contribution
+from vimanual.contributions.store import derive_state, load_contribution
 
 MD = "## Steps\n\nSample text: record the exhibit number first.\n"
 
@@ -150,7 +150,7 @@ REFUSALS = [
     ("unknown jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "GB"),
      "Error: unknown jurisdiction 'GB' (known: UK, AU)"),
     ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "uk"),
-     "hint: did you mean UK?"),
+     "hint: did you mean 'UK'?"),
     ("invalid slug", _args("--chapter", "../etc", "--jurisdiction", "UK"),
      "Error: invalid chapter slug '../etc'"),
     ("missing file", _missing, "Error: nope.md: file not found"),
@@ -201,7 +201,7 @@ def test_unknown_id_suggests_the_close_one(workspace: Path, tmp_path: Path) -> N
     cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "gamma", "--jurisdiction", "UK")
     result = run("-C", workspace, "withdraw", cid[:-1] + "x", "--as", PERSON)
     assert result.exit_code == 2
-    assert f"hint: did you mean {cid}?" in result.output
+    assert f"hint: did you mean '{cid}'?" in result.output
 
 
 # ------------------------------------------------------------------- decisions
@@ -283,7 +283,7 @@ def test_accept_refuses_after_for_existing_chapter(workspace: Path, tmp_path: Pa
 
 
 def test_derive_state_is_pure() -> None:
-    from vimanual.contributions.workflow import Decision, Revision
+    from vimanual.contributions.store import Decision, Revision
 
     r1 = Revision(1, "r1.md", "a", 1, 1, "2025-01-01T00:00:00.000000Z", "X")
     r2 = Revision(2, "r2.md", "b", 1, 1, "2025-01-02T00:00:00.000000Z", "X")
@@ -342,18 +342,18 @@ def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
     assert "r2  " in text.output and "· fixes" in text.output
 
 
-def test_contributor_view_uses_the_review_module_when_given(workspace: Path, tmp_path: Path) -> None:
-    from vimanual.contributions.workflow import contributor_view
+def test_contributor_view_joins_the_chapters_review_and_comments(workspace: Path, tmp_path: Path) -> None:
+    from vimanual.status import contributor_view, load_review_status
 
     ids = every_state(workspace, tmp_path)
-    (entry,) = [e for e in contributor_view(
-        workspace, PERSON,
-        review_summary=lambda slug: {"UK": "approved", "AU": "changes-requested"},
-        review_comments=lambda slug: [{"jurisdiction": "AU", "reviewer": "Alan Reviewer",
-                                       "comment": "Add a sample checklist."}],
-    ) if e.id == ids["accepted"]]
+    assert run("-C", workspace, "review", "epsilon", "-j", "UK", "--approve",
+               "--as", "Ruth Reviewer").exit_code == 0
+    assert run("-C", workspace, "review", "epsilon", "-j", "AU", "--request-changes",
+               "-m", "Add a sample checklist.", "--as", "Alan Reviewer").exit_code == 0
+    (entry,) = [e for e in contributor_view(load_review_status(workspace), PERSON) if e.id == ids["accepted"]]
     assert entry.review == {"UK": "approved", "AU": "changes-requested"}
-    assert entry.comments[0]["comment"] == "Add a sample checklist."
+    assert [c["comment"] for c in entry.comments] == ["Add a sample checklist."]
+    assert entry.comments[0]["reviewer"] == "Alan Reviewer"
 
 
 def test_contributions_list_filters_and_json(workspace: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.docs_helpers import PERSON
 from tests.helpers import REPO, run
-from vimanual.contributions.workflow import load_contribution
+from vimanual.contributions.store import load_contribution
 
 GIT = shutil.which("git") or "git"
 GIT_ENV = {

@@ -16,7 +16,8 @@ from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_w
 from tests.pdfhtml import parse_html, pdf_outline_titles, pdf_pages_text
 from vimanual.base.errors import VimanualError
 from vimanual.editions import diff as edition_diff
-from vimanual.editions import release as editions
+from vimanual.editions import frozen, manifest
+from vimanual.editions import release as release_module
 
 REVIEWERS = {"UK": "Ruth Reviewer", "AU": "Alan Reviewer"}
 
@@ -162,10 +163,10 @@ def test_released_pdf_is_labelled_and_has_a_review_record(released: Path) -> Non
 
 
 def test_rebuild_at_another_time_is_byte_identical(released: Path, tmp_path: Path) -> None:
-    edition = editions.load_edition(released, "1.0")
-    first = editions.build_edition(released, edition, edition.path, tmp_path / "one")
+    edition = manifest.load_edition(released, "1.0")
+    first = frozen.build_edition(released, edition, edition.path, tmp_path / "one")
     time.sleep(1.1)
-    second = editions.build_edition(released, edition, edition.path, tmp_path / "two")
+    second = frozen.build_edition(released, edition, edition.path, tmp_path / "two")
     for kind in ("pdf", "html"):
         assert first[kind].read_bytes() == second[kind].read_bytes()
     assert _sha(second["pdf"]) == edition.pdf_sha256
@@ -194,12 +195,12 @@ def test_release_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     approve_all(root)
     seen: list[Path] = []
 
-    def fail(root_dir: Path, edition: editions.Edition, source: Path, progress: object) -> dict[str, Path]:
+    def fail(root_dir: Path, edition: manifest.Edition, source: Path, progress: object) -> dict[str, Path]:
         seen.append(source)
         assert (source / "chapters" / "alpha.md").is_file()  # half-way: sources frozen in staging
         raise VimanualError("PDF layout failed (simulated)")
 
-    monkeypatch.setattr(editions, "_build_outputs", fail)
+    monkeypatch.setattr(release_module, "_build_outputs", fail)
     result = run("-C", root, "release", "1.0")
     assert result.exit_code == 2 and "simulated" in result.stderr
     assert seen and seen[0].name.startswith(".staging-1.0-")
@@ -345,7 +346,7 @@ def test_diff_reports_added_removed_moved_and_changed(tmp_path: Path) -> None:
     notes_file.write_text(notes.stdout)
     approve_all(root)
     assert run("-C", root, "release", "1.1", "--notes", notes_file).exit_code == 0
-    assert editions.load_edition(root, "1.1").notes == notes.stdout
+    assert manifest.load_edition(root, "1.1").notes == notes.stdout
     between = edition_diff.diff_editions(root, "1.0", "1.1")
     assert {c.slug: c.kind for c in between.changes} == {c["slug"]: c["kind"] for c in changes.values()}
 
@@ -376,8 +377,8 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
         "image-triage", "background-clues", "training-exercises", "writing-a-chapter",
     ]
     # the committed edition rebuilds to the committed bytes (the sample's 'another machine' check)
-    edition = editions.load_edition(sample_workspace, "1.0")
-    rebuilt = editions.build_edition(sample_workspace, edition, edition.path, tmp_path / "rebuilt")
+    edition = manifest.load_edition(sample_workspace, "1.0")
+    rebuilt = frozen.build_edition(sample_workspace, edition, edition.path, tmp_path / "rebuilt")
     assert _sha(rebuilt["pdf"]) == edition.pdf_sha256
     assert _sha(rebuilt["html"]) == edition.html_sha256
     uk = tmp_path / "uk.pdf"

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from tests.pdfhtml import pdf_font_names, pdf_pages_text
-from vimanual.book.pipeline import DEFAULT_STYLES
+from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf.fonts import FontMergeReport, _read_to_unicode, _to_unicode_cmap, merge_fonts
 from vimanual.pdf.weasy import render_pdf
 

@@ -235,7 +235,7 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     ghost.mkdir()
     text = forged.read_text()
     # a correctly sealed event for a chapter the manual does not have
-    from vimanual.review.store import ReviewEvent, dump_event
+    from vimanual.review.events import ReviewEvent, dump_event
     stray = ReviewEvent("ghost", "UK", "comment", "Ruth Reviewer", "2025-01-01T00:00:00.000000Z",
                         "0" * 64).sealed()
     (ghost / stray.file_name).write_text(dump_event(stray))

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vimanual.review.store import (
+from vimanual.review.events import (
     APPROVE,
     APPROVED,
     CHANGES_REQUESTED,
@@ -19,16 +19,13 @@ from vimanual.review.store import (
     PENDING,
     REQUEST_CHANGES,
     STALE,
-    ChapterInfo,
     ReviewEvent,
     _parse_fast,
     _parse_valid,
-    derive_cell,
-    derive_states,
     dump_event,
     parse_event,
-    reviewer_queue,
 )
+from vimanual.review.state import ChapterInfo, derive_cell, derive_states, reviewer_queue
 
 CURRENT = hashlib.sha256(b"current text").hexdigest()
 OLD = hashlib.sha256(b"old text").hexdigest()

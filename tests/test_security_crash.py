@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from vimanual.base.journal import INTENT
-from vimanual.contributions.workflow import list_contributions, load_contribution
+from vimanual.contributions.store import list_contributions, load_contribution
 from vimanual.review.store import load_events
 from vimanual.workspace.load import content_hash, inspect_workspace, load_workspace
 

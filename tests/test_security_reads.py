@@ -21,7 +21,7 @@ from tests.security_helpers import (
     loopback_server,
     plant_canary,
 )
-from vimanual.book.pipeline import DEFAULT_STYLES
+from vimanual.book.plan import DEFAULT_STYLES
 
 
 def _hostile_body(canary: Path, url: str) -> str:

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import chapter_md, run
-from vimanual.book.serve import VERSION_PATH, PreviewServer, Rebuild
+from vimanual import api
+from vimanual.book.serve import VERSION_PATH, Rebuild
 
 
 def free_port() -> int:
@@ -48,7 +49,7 @@ class Running:
     """A PreviewServer whose watch loop runs in a thread, stopped at the end of the test."""
 
     def __init__(self, root: Path) -> None:
-        self.server = PreviewServer(root, free_port())
+        self.server = api.preview(root, free_port())
         self.server.start()
         self.rebuilds: list[Rebuild] = []
         self.stop = threading.Event()
@@ -73,7 +74,7 @@ def test_serves_the_manual_with_reload_script_only_in_the_served_copy(preview: R
     status, page = fetch(preview.server.url)
     assert status == 200
     assert "Alpha text." in page and 'id="vimanual-reload"' in page
-    # the build's own banner, with the live review state (build.review_banners)
+    # the build's own banner, with the live review state (status.review_banners)
     assert "Draft · review: not ready · UK pending · AU pending" in page
     built = (preview.server.root / "build" / "manual.html").read_text(encoding="utf-8")
     assert "vimanual-reload" not in built and "<script" not in built

@@ -12,7 +12,8 @@ import pytest
 import typer.main
 
 from tests.helpers import chapter_md, run
-from vimanual.cli.app import app, complete_codes, complete_slug_list, complete_slugs
+from vimanual.cli.app import app
+from vimanual.cli.ui import complete_codes, complete_slug_list, complete_slugs
 
 ANSI = re.compile(r"\x1b\[")
 COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;)")

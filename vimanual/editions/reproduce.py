@@ -14,7 +14,9 @@ from pathlib import Path
 
 from vimanual.base.fsutil import file_sha256
 from vimanual.editions.environment import version_differences
-from vimanual.editions.release import OUTPUT_FILES, build_edition, load_edition, verify_edition
+from vimanual.editions.frozen import build_edition
+from vimanual.editions.manifest import OUTPUT_FILES, load_edition
+from vimanual.editions.reprint import verify_edition
 
 
 @dataclass
