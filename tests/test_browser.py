@@ -27,6 +27,8 @@ from tests.test_serve import free_port
 from vimanual import api
 from vimanual.book.serve import PreviewServer
 
+pytestmark = pytest.mark.slow  # every test here drives Chromium on built manuals
+
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     # without these Chromium phones home at start-up and logs failures

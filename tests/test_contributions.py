@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.docs_helpers import PERSON, make_document, make_zip, snapshot
-from tests.helpers import build_file_tree, manual_yaml, run
+from tests.docs_helpers import PERSON, make_document, make_zip
+from tests.helpers import build_file_tree, manual_yaml, run, snapshot
 from vimanual.contributions.store import derive_state, load_contribution
 
 MD = "## Steps\n\nSample text: record the exhibit number first.\n"
@@ -57,6 +57,7 @@ def test_submit_markdown_stores_record_and_text(workspace: Path, tmp_path: Path)
     assert load_contribution(workspace, cid).state == "submitted"
 
 
+@pytest.mark.slow
 def test_submit_docx_with_image(workspace: Path, tmp_path: Path) -> None:
     docx = make_document(tmp_path / "src", "triage.docx")
     cid = submit(workspace, docx, "--chapter", "triage", "--jurisdiction", "AU")
@@ -181,6 +182,7 @@ REFUSALS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("setup", "message"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
 def test_submit_refusals_write_nothing(
     workspace: Path, tmp_path: Path, setup: Callable[[Path, Path], list[str]], message: str
@@ -207,6 +209,7 @@ def test_unknown_id_suggests_the_close_one(workspace: Path, tmp_path: Path) -> N
 # ------------------------------------------------------------------- decisions
 
 
+@pytest.mark.slow
 def test_accept_new_chapter_then_build_html(workspace: Path, tmp_path: Path) -> None:
     docx = make_document(tmp_path / "src", "triage.docx")
     cid = submit(workspace, docx, "--chapter", "triage", "--jurisdiction", "AU")
@@ -254,6 +257,7 @@ def test_accept_into_existing_chapter_keeps_previous_text(workspace: Path, tmp_p
     assert run("-C", workspace, "check").exit_code == 0
 
 
+@pytest.mark.slow
 def test_decision_rules(workspace: Path, tmp_path: Path) -> None:
     cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "gamma", "--jurisdiction", "UK")
     other = run("-C", workspace, "withdraw", cid, "--as", "Someone Else")
@@ -317,6 +321,7 @@ def every_state(root: Path, tmp: Path) -> dict[str, str]:
     return ids
 
 
+@pytest.mark.slow
 def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
     ids = every_state(workspace, tmp_path)
     result = run("-C", workspace, "status", "--contributor", "sam contributor (uk)", "--json")
@@ -342,6 +347,7 @@ def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
     assert "r2  " in text.output and "· fixes" in text.output
 
 
+@pytest.mark.slow
 def test_contributor_view_joins_the_chapters_review_and_comments(workspace: Path, tmp_path: Path) -> None:
     from vimanual.status import contributor_view, load_review_status
 
@@ -356,6 +362,7 @@ def test_contributor_view_joins_the_chapters_review_and_comments(workspace: Path
     assert entry.comments[0]["reviewer"] == "Alan Reviewer"
 
 
+@pytest.mark.slow
 def test_contributions_list_filters_and_json(workspace: Path, tmp_path: Path) -> None:
     ids = every_state(workspace, tmp_path)
     table = run("-C", workspace, "contributions", env={"COLUMNS": "200"})
@@ -399,6 +406,7 @@ def test_leading_title_heading_is_not_printed_twice(workspace: Path, tmp_path: P
     assert "# Gamma Title" not in chapter and chapter.endswith("---\n\n## Steps\n\nSample text.\n")
 
 
+@pytest.mark.slow
 def test_sample_manual_has_contributions_in_mixed_states(sample_workspace: Path) -> None:
     listed = json.loads(run("-C", sample_workspace, "contributions", "--json").output)
     states = sorted(c["state"] for c in listed)

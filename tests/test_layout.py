@@ -14,6 +14,8 @@ from tests.helpers import build_file_tree, chapter_md, copy_sample, manual_yaml,
 from tests.pdfhtml import pdf_pages_text
 from vimanual import api
 
+pytestmark = pytest.mark.slow  # every test here lays out whole PDFs
+
 
 @dataclass
 class Book:

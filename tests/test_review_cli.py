@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import REPO, chapter_md, run
+from tests.helpers import chapter_md, run, run_subprocess
 from vimanual.review.store import load_events
 
 UK = ("--as", "Ruth Reviewer")
@@ -251,10 +248,9 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     assert data["ok"] is False and len(data["problems"]) == 3
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_status(sample_workspace: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-m", "vimanual", "-C", str(sample_workspace), "status"],
-                          capture_output=True, text=True, timeout=60, env=env, check=False)
+    proc = run_subprocess("-C", sample_workspace, "status", env={"NO_COLOR": "1"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "chapters ready" in proc.stdout
 

@@ -134,6 +134,7 @@ event_strategy = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(events=st.lists(event_strategy, max_size=12), data=st.data())
 def test_derived_state_depends_only_on_the_set_of_events(
@@ -162,6 +163,7 @@ def test_event_file_is_plain_yaml_and_round_trips() -> None:
     assert parsed == original
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(comment=st.text(), reviewer=st.text(min_size=1))
 def test_fast_parser_reads_exactly_what_strict_yaml_reads(comment: str, reviewer: str) -> None:
