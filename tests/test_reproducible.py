@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import copy_sample, run, small_workspace
+from tests.helpers import REPO, copy_sample, run, run_subprocess, small_workspace
+
+pytestmark = pytest.mark.slow  # whole PDFs, each rebuilt in a process of its own
 
 REVIEWERS = {"UK": "Ruth Reviewer", "AU": "Alan Reviewer"}
 HIDE_HARFBUZZ_SUBSET = '''\
@@ -44,7 +46,7 @@ def hidden(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment of a machine without libharfbuzz-subset (checked, not assumed)."""
     folder = tmp_path_factory.mktemp("hide-harfbuzz")
     (folder / "sitecustomize.py").write_text(HIDE_HARFBUZZ_SUBSET, encoding="utf-8")
-    env = {"PYTHONPATH": str(folder)}
+    env = {"PYTHONPATH": os.pathsep.join((str(folder), str(REPO)))}
     probe = "import weasyprint.text.ffi as f; print(f.harfbuzz_subset is None)"
     found = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True,
                            text=True, check=False, timeout=120)
@@ -68,9 +70,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def vimanual(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vimanual", "-C", str(root), *args],
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False,
-                          timeout=600)
+    return run_subprocess("-C", root, *args, env=env, timeout=600)
 
 
 def manifest(root: Path, version: str = "1.0") -> dict[str, object]:
