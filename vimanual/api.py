@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from vimanual.book.plan import BuildResult
     from vimanual.book.serve import PreviewServer
     from vimanual.check.run import CheckReport
+    from vimanual.contributions.package import DocumentComment
     from vimanual.contributions.store import Contribution
     from vimanual.contributions.workflow import AcceptResult, SubmitResult
+    from vimanual.editions.copies import CopiesResult, IssuedCopy, Trace
     from vimanual.editions.diff import EditionDiff
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
@@ -35,10 +37,11 @@ if TYPE_CHECKING:
 __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
-    "accept", "build", "chapter_status", "check", "contribution_summary", "contributions",
+    "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
     "contributor_status", "decline", "diff", "editions", "find_workspace", "init", "manual_names",
-    "notes_markdown", "preview", "print_edition", "release", "review", "reviewer_queue", "status",
-    "rebuild_edition", "submit", "verify", "verify_edition", "withdraw",
+    "notes_markdown", "preview", "print_edition",
+    "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
+    "reviewer_queue", "status", "submit", "verify", "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -182,21 +185,26 @@ def submit(
     person: str | None = None,
     title: str | None = None,
     note: str = "",
+    track_changes: str | None = None,
 ) -> SubmitResult:
-    """A new contribution, or (``revises``) the next revision of one."""
+    """A new contribution, or (``revises``) the next revision of one.
+
+    ``track_changes`` (accept or reject) resolves a document's tracked changes and lets its
+    comments be kept with the revision; without it such a document is refused.
+    """
     from vimanual.base.identity import resolve_person
     from vimanual.contributions import workflow
 
     who = resolve_person(person)
     if revises:
-        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction)
+        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction, track_changes)
     if not chapter or not jurisdiction:
         raise VimanualError(
             "--chapter and --jurisdiction are required for a new contribution",
             "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
             "(or --revises ID for a new revision)",
         )
-    return workflow.submit(root, file, chapter, jurisdiction, who, title, note)
+    return workflow.submit(root, file, chapter, jurisdiction, who, title, note, track_changes)
 
 
 def accept(root: Path, contribution_id: str, *, person: str | None = None, chapter: str | None = None,
@@ -231,6 +239,15 @@ def contributions(root: Path, jurisdiction: str | None = None, contributor: str 
     from vimanual.contributions.store import list_contributions
 
     return list_contributions(root, jurisdiction, contributor, state)
+
+
+def contribution(root: Path, contribution_id: str) -> tuple[Contribution, dict[int, list[DocumentComment]]]:
+    """One contribution and, per revision, the comments its document held."""
+    from vimanual.contributions.comments import revision_comments
+    from vimanual.contributions.store import load_contribution
+
+    found = load_contribution(root, contribution_id)
+    return found, revision_comments(root, found.id, [r.number for r in found.revisions])
 
 
 def contribution_summary(contribution: Contribution) -> str:
@@ -338,6 +355,68 @@ def print_edition(root: Path, version: str, *, paper: str | None = None, chapter
 
     return run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
                      output=output, progress=progress)
+
+
+def issue_copies(root: Path, version: str, *, copies: int | None = None, recipients: Path | None = None,
+                 person: str | None = None, paper: str | None = None, chapters: Sequence[str] = (),
+                 jurisdiction: str | None = None, output: Path | None = None,
+                 progress: Progress | None = None) -> CopiesResult:
+    """Controlled copies of a released edition (or of a handout of it): one per recipient
+    (or ``copies`` numbered, unassigned ones), each marked, registered and traceable."""
+    import tempfile
+
+    from vimanual.base.identity import utc_now
+    from vimanual.editions.copies import MAX_COPIES, Recipient, load_recipients
+    from vimanual.editions.copies import issue_copies as run_issue
+    from vimanual.editions.reprint import print_edition as run_print
+
+    who = _editor(root, person, "issue controlled copies")
+    people = load_recipients(recipients) if recipients is not None else []
+    if copies is not None and people and copies != len(people):
+        raise VimanualError(f"--copies {copies} but {recipients} lists {len(people)} recipient(s)",
+                            "give one of them, or make them agree")
+    if not people:
+        if not copies or copies < 1 or copies > MAX_COPIES:
+            raise VimanualError(f"--copies must be between 1 and {MAX_COPIES}",
+                                "or give --recipients FILE (name, agency, course, email)")
+        people = [Recipient(name="") for _ in range(copies)]
+    folder = root / "build" / "editions" / version / "copies"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".base-", dir=folder) as scratch:
+        base = run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
+                         output=Path(scratch) / "base.pdf", progress=progress)
+        return run_issue(root, version, recipients=people, issued_by=who, base=base.path,
+                         chapters=list(chapters), date=utc_now()[:10], output=output)
+
+
+def copies(root: Path, version: str) -> list[IssuedCopy]:
+    """Every controlled copy issued of an edition, with revocations."""
+    from vimanual.editions.copies import load_register
+    from vimanual.editions.manifest import load_edition
+
+    return load_register(load_edition(root, version))
+
+
+def revoke_copy(root: Path, version: str, number: int, *, reason: str,
+                person: str | None = None) -> IssuedCopy:
+    """Record that a controlled copy is revoked (lost, returned, leaked)."""
+    from vimanual.editions.copies import revoke_copy as run_revoke
+
+    return run_revoke(root, version, number, reason, _editor(root, person, "revoke controlled copies"))
+
+
+def trace(root: Path, file: Path) -> Trace:
+    """Which controlled copy a PDF (or text taken from it) was made from, if any."""
+    from vimanual.editions.copies import trace as run_trace
+
+    return run_trace(root, file)
+
+
+def _editor(root: Path, person: str | None, action: str) -> str:
+    """The acting person, who must be an editor for ``action``."""
+    from vimanual.base.identity import resolve_person
+
+    return resolve_person(person)
 
 
 def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:

@@ -26,6 +26,7 @@ from vimanual.check.rules.prose import (
     prose,
     wording,
 )
+from vimanual.check.rules.structure import check_structure
 from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
@@ -132,6 +133,7 @@ def _chapter_hits(
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),
+        *check_structure(body),
     ]
     if not errors_only:  # these rules only ever warn
         hits += [

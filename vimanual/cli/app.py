@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from vimanual import __version__
-from vimanual.cli import build, contributions, editions, review, ui
+from vimanual.cli import build, contributions, controlled, editions, review, ui
 
 app = typer.Typer(
     name="vimanual",
@@ -75,6 +75,8 @@ COMMANDS = (
     (editions.print_command, "print"),
     (editions.verify_edition_command, "verify-edition"),
     (editions.diff_command, "diff"),
+    (controlled.copies, None),
+    (controlled.trace, None),
 )
 for _command, _name in COMMANDS:
     app.command(_name)(ui.handle_errors(_command))

@@ -32,16 +32,29 @@ def submit(
     person: AsPerson = None,
     title: Annotated[str | None, typer.Option("--title", help="Title (default: from the document).")] = None,
     note: Annotated[str, typer.Option("--note", help="A note for the editor about this revision.")] = "",
+    track_changes: Annotated[
+        str | None, typer.Option("--track-changes", metavar="accept|reject",
+                                 help="Resolve a Word/ODT file's tracked changes (recorded on the revision).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Submit a chapter (or, with --revises, a new revision of a contribution) for the editor.
 
-    Word, OpenDocument and HTML files are converted to Markdown; their images are kept.
+    What is taken: the text, headings, lists, tables, footnotes, links and cross-references
+    (Word bookmarks and REF fields, LibreOffice bookmarks and reference marks), and images:
+    those inside a .docx/.odt, data: images in HTML, and image files a .md or .html file
+    links by a relative path inside its own folder. Images are checked (PNG, JPEG, GIF, WebP
+    or safe SVG, no GPS/serial EXIF data); one that cannot be taken is named in a warning.
+
+    Refused, with the reason: tracked changes or comments unless --track-changes accept|reject
+    (comments are then kept with the revision for the editor), nesting deeper than 32 levels,
+    files over the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
+    are removed.
 
     Example: vimanual submit triage.docx --chapter image-triage --jurisdiction UK
     """
     result = api.submit(ui.workspace(ctx), file, chapter=chapter, jurisdiction=jurisdiction, revises=revises,
-                        person=person, title=title, note=note)
+                        person=person, title=title, note=note, track_changes=track_changes)
     _submitted(ctx, result, as_json)
 
 
@@ -113,6 +126,9 @@ def withdraw(
 
 def contributions_command(
     ctx: typer.Context,
+    contribution_id: Annotated[
+        str | None, typer.Argument(metavar="ID", help="Show this contribution in full, with its comments.")
+    ] = None,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Only from this code.")] = None,
     contributor: Annotated[str | None, typer.Option("--contributor", help="Only by this person.")] = None,
     state: Annotated[
@@ -120,10 +136,13 @@ def contributions_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
 ) -> None:
-    """List contributions and their state.
+    """List contributions and their state, or show one (its revisions and document comments).
 
     Example: vimanual contributions --state submitted
     """
+    if contribution_id:
+        _show_contribution(ctx, contribution_id, as_json)
+        return
     found = api.contributions(ui.workspace(ctx), jurisdiction, contributor, state)
     if as_json:
         typer.echo(json.dumps([_contribution_json(c) for c in found], indent=2))
@@ -140,6 +159,30 @@ def contributions_command(
                       escape(c.contributor), f"r{c.latest.number}",
                       f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
     ui.out().print(table)
+
+
+def _show_contribution(ctx: typer.Context, contribution_id: str, as_json: bool) -> None:
+    contribution, comments = api.contribution(ui.workspace(ctx), contribution_id)
+    if as_json:
+        data = _contribution_json(contribution)
+        data["comments"] = {f"r{n}": [asdict(c) for c in found] for n, found in comments.items() if found}
+        typer.echo(json.dumps(data, indent=2))
+        return
+    out = ui.out()
+    out.print(f"[bold]{escape(contribution.id)}[/]  {escape(contribution.title)}")
+    out.print(f"  chapter '{escape(contribution.chapter)}' · {contribution.jurisdiction} · by "
+              f"{escape(contribution.contributor)} · [{ui.STATE_COLOURS.get(contribution.state, 'white')}]"
+              f"{contribution.state}[/]")
+    for rev in contribution.revisions:
+        extra = f" · tracked changes: {rev.track_changes}ed" if rev.track_changes else ""
+        extra += f" · {rev.comments} comment(s)" if rev.comments else ""
+        note = f" · {escape(rev.note)}" if rev.note else ""
+        out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  from "
+                  f"{escape(rev.source)} ({rev.format}){extra}{note}")
+        for comment in comments.get(rev.number, []):
+            on = f" on “{escape(comment.on)}”" if comment.on else ""
+            out.print(f"      comment by {escape(comment.author)} {escape(comment.date[:10])}{on}: "
+                      f"{escape(comment.text)}")
 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:

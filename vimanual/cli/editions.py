@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from vimanual import api
-from vimanual.cli import ui
+from vimanual.cli import controlled, ui
 
 
 def _progress_callback(quiet: bool) -> Any:
@@ -148,9 +148,22 @@ def print_command(
                                  autocompletion=ui.complete_codes)
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the PDF.")] = None,
+    copies: Annotated[
+        int | None, typer.Option("--copies", min=1, help="Controlled copies: N numbered copies, each marked.")
+    ] = None,
+    recipients: Annotated[
+        Path | None, typer.Option("--recipients", help="Controlled copies, one per person in this CSV or "
+                                  "YAML file (name, agency, course, email).")
+    ] = None,
+    person: Annotated[str | None, typer.Option("--as", help="Your name, as an editor in manual.yaml "
+                                               "(controlled copies only).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Get a released edition's PDF for training: whole, or a handout of some chapters.
+
+    With --copies or --recipients: controlled copies under build/editions/VERSION/copies/,
+    each marked on every page with its number and recipient, recorded in the edition's
+    register (see 'vimanual copies') and traceable ('vimanual trace').
 
     The whole edition on its own paper is the released file, verified against the
     manifest's checksum; a handout, another paper size or a jurisdiction's variant is
@@ -158,6 +171,11 @@ def print_command(
 
     Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
     """
+    if copies is not None or recipients is not None:
+        controlled.issue(ctx, version, copies=copies, recipients=recipients, person=person, paper=paper,
+                         chapters=ui.slug_list(chapters), jurisdiction=ui.code(jurisdiction), output=output,
+                         as_json=as_json)
+        return
     result = api.print_edition(
         ui.workspace(ctx), version, paper=paper, chapters=ui.slug_list(chapters),
         jurisdiction=ui.code(jurisdiction), output=output,
@@ -203,8 +221,11 @@ def verify_edition_command(
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     elif result.ok and not ui.state(ctx).quiet:
-        what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
-                else f"edition {escape(version)}: {result.checked} file(s) match the manifest")
+        if result.copy is not None:
+            what = f"{escape(str(file))} is {escape(controlled.describe(result.copy, version))}"
+        else:
+            what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
+                    else f"edition {escape(version)}: {result.checked} file(s) match the manifest")
         ui.out().print(f"[green]OK:[/] {what}")
     elif not result.ok and not as_json:
         err = ui.err()

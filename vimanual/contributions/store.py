@@ -56,6 +56,8 @@ class Revision:
     note: str = ""
     source: str = ""
     format: str = "markdown"
+    track_changes: str = ""  # accept or reject: how the document's tracked changes were resolved
+    comments: int = 0  # comments the document held, kept in r<number>.comments.yaml
 
 
 @dataclass(frozen=True)

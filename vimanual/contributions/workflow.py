@@ -25,6 +25,7 @@ from vimanual.base.identity import utc_now
 from vimanual.base.journal import apply_together, locked
 from vimanual.base.names import check_slug
 from vimanual.base.yamlio import Document, dump_yaml, parse_yaml, read_text
+from vimanual.contributions.comments import write_comments
 from vimanual.contributions.intake import Converted, convert_submission, count_words, media_links, text_title
 from vimanual.contributions.store import (
     CONTRIBUTIONS_DIR,
@@ -122,6 +123,7 @@ def _revision(number: int, markdown: str, converted: Converted, source: Path, by
         number=number, file=f"r{number}.md", sha256=content_hash(payload), size=len(payload),
         words=count_words(_front_matter(markdown, source.name)[2]), at=utc_now(), by=by,
         note=" ".join(note.split()), source=source.name[:200], format=converted.source_format,
+        track_changes=converted.track_changes, comments=len(converted.comments),
     )
 
 
@@ -143,18 +145,21 @@ def submit(
     person: str,
     title: str | None = None,
     note: str = "",
+    track_changes: str | None = None,
 ) -> SubmitResult:
     """Store ``source`` as a new contribution; nothing is left behind when anything fails."""
     manual, _, _ = load_manual(root)
     check_code(manual, jurisdiction)
     check_slug(chapter)
     with _staging(root) as staging:
-        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
+        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
+                                       track_changes, keep_heading=title is not None)
         shutil.rmtree(staging / ".work", ignore_errors=True)
         final_title = _title(title, converted, converted.markdown, source.name, chapter)
         _check_submitted_front(manual, converted.markdown, source.name, final_title)
         revision = _revision(1, converted.markdown, converted, source, person, note)
         (staging / revision.file).write_text(converted.markdown, encoding="utf-8")
+        write_comments(staging, revision.number, converted.comments)
         with locked(root):
             contribution_id = _new_id(jurisdiction, chapter)
             while (contributions_dir(root) / contribution_id).exists():
@@ -178,6 +183,7 @@ def revise(
     note: str = "",
     chapter: str | None = None,
     jurisdiction: str | None = None,
+    track_changes: str | None = None,
 ) -> SubmitResult:
     """Add the next revision; refused for a closed contribution or a text identical to the latest."""
     manual, _, _ = load_manual(root)
@@ -186,7 +192,8 @@ def revise(
     _check_open(current, "revise")
     folder = contribution_folder(root, contribution_id)
     with _staging(root) as staging:
-        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
+        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
+                                       track_changes, keep_heading=title is not None)
         new_title = title or current.title
         _check_submitted_front(manual, converted.markdown, source.name, new_title)
         with locked(root):
@@ -204,6 +211,7 @@ def revise(
                 target.parent.mkdir(exist_ok=True)
                 if not target.exists():  # names are content hashes: an existing one is the same image
                     os.replace(staging / "media" / name, target)
+            write_comments(folder, revision.number, converted.comments)
             atomic_write(folder / revision.file, converted.markdown)
             updated = Contribution(
                 id=current.id, contributor=current.contributor, jurisdiction=current.jurisdiction,
@@ -343,6 +351,8 @@ def _chapter_text(
     links = sorted(media_links(body), key=len, reverse=True)
     for name in links:
         body = body.replace(f"(media/{name}", f"(media/{contribution.id}/{name}")
+        body = re.sub(r"(?m)^( {0,3}\[[^\]\n]+\]:[ \t]*<?)media/(?=" + re.escape(name) + ")",
+                      r"\g<1>media/" + contribution.id + "/", body)
     text = "---\n" + dump_yaml(ordered) + "---\n\n" + body.lstrip("\n")
     doc = parse_yaml(dump_yaml(ordered), f"{CHAPTERS_DIR}/{slug}.md", 2)
     _, problems = validate_front_matter(doc, manual, f"{CHAPTERS_DIR}/{slug}.md")

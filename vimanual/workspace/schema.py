@@ -24,6 +24,9 @@ LIMIT_DEFAULTS = {
     # What a .docx/.odt may expand to, by the sizes its archive declares, and how many members.
     "max_archive_bytes": 100_000_000,
     "max_archive_members": 2_000,
+    # The XML inside a .docx/.odt: pandoc needs ~100x a document's XML in memory (10 MB of
+    # XML took 1.6 GB), and 8 MB of WordprocessingML is a few hundred pages of text.
+    "max_document_xml_bytes": 8_000_000,
     # Bounds on each conversion, so that a pathological chapter ends with an error, not a
     # hung or swapping machine. The 300-page benchmark needs ~30 s and ~450 MB for its PDF.
     "pandoc_timeout_seconds": 120,
@@ -62,6 +65,7 @@ class Limits:
     max_submission_bytes: int = LIMIT_DEFAULTS["max_submission_bytes"]
     max_archive_bytes: int = LIMIT_DEFAULTS["max_archive_bytes"]
     max_archive_members: int = LIMIT_DEFAULTS["max_archive_members"]
+    max_document_xml_bytes: int = LIMIT_DEFAULTS["max_document_xml_bytes"]
     pandoc_timeout_seconds: int = LIMIT_DEFAULTS["pandoc_timeout_seconds"]
     pandoc_memory_mb: int = LIMIT_DEFAULTS["pandoc_memory_mb"]
     pdf_timeout_seconds: int = LIMIT_DEFAULTS["pdf_timeout_seconds"]
