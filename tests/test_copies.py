@@ -28,7 +28,7 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with three controlled copies of its edition 1.0."""
     root = copy_sample(tmp_path_factory.mktemp("copies") / "ws")
     (root / "recipients.csv").write_text(RECIPIENTS)
-    result = run("-C", root, "print", "1.0", "--recipients", root / "recipients.csv", "--as", "Erin Editor")
+    result = run("-C", root, "print", "1.0", "--recipients", root / "recipients.csv", "--as", "Sample Editor")
     assert result.exit_code == 0, result.output
     assert "Issued 3 controlled copies of edition 1.0" in result.stdout
     return root
@@ -60,7 +60,7 @@ def test_every_page_of_every_copy_carries_its_mark(issued: Path) -> None:
 def test_the_register_records_each_copy_and_nothing_more(issued: Path) -> None:
     [batch] = sorted((issued / "editions" / "1.0" / "register").glob("*.yaml"))
     data = yaml.safe_load(batch.read_text())
-    assert data["edition"] == "1.0" and data["issued_by"] == "Erin Editor"
+    assert data["edition"] == "1.0" and data["issued_by"] == "Sample Editor"
     assert [c["name"] for c in data["copies"]] == NAMES
     assert [c["number"] for c in data["copies"]] == [1, 2, 3]
     for entry in data["copies"]:
@@ -133,31 +133,31 @@ def test_revoking_a_copy_is_recorded_and_verify_says_so(issued: Path, tmp_path: 
     root = copy_sample(tmp_path / "ws")
     (root / "r.yaml").write_text("recipients:\n  - {name: Pat Sample, agency: Sample Unit, course: C1}\n"
                                  "  - {name: Lee Sample, agency: Sample Unit, course: C1}\n")
-    issued_two = run("-C", root, "print", "1.0", "--recipients", root / "r.yaml", "--as", "Erin Editor")
+    issued_two = run("-C", root, "print", "1.0", "--recipients", root / "r.yaml", "--as", "Sample Editor")
     assert issued_two.exit_code == 0, issued_two.output
     revoked = run("-C", root, "copies", "1.0", "--revoke", "2", "--reason", "reported lost",
-                  "--as", "Erin Editor")
+                  "--as", "Sample Editor")
     assert revoked.exit_code == 0, revoked.output
     listed = run("-C", root, "copies", "1.0")
     assert "Copy 2 of 2 · Lee Sample, Sample Unit · revoked: reported lost" in listed.stdout
     check = run("-C", root, "verify-edition", "1.0", copy_path(root, 2))
     assert check.exit_code == 1 and "revoked: reported lost" in check.output
-    again = run("-C", root, "copies", "1.0", "--revoke", "2", "--reason", "twice", "--as", "Erin Editor")
+    again = run("-C", root, "copies", "1.0", "--revoke", "2", "--reason", "twice", "--as", "Sample Editor")
     assert again.exit_code == 2 and "already revoked" in again.stderr
-    unknown = run("-C", root, "copies", "1.0", "--revoke", "9", "--reason", "x", "--as", "Erin Editor")
+    unknown = run("-C", root, "copies", "1.0", "--revoke", "9", "--reason", "x", "--as", "Sample Editor")
     assert unknown.exit_code == 2 and "unknown copy '9'" in unknown.stderr
 
 
 def test_a_handout_can_be_a_controlled_copy_and_numbers_continue(tmp_path: Path) -> None:
     root = copy_sample(tmp_path / "ws")
-    first = run("-C", root, "print", "1.0", "--copies", "1", "--as", "Erin Editor")
+    first = run("-C", root, "print", "1.0", "--copies", "1", "--as", "Sample Editor")
     assert first.exit_code == 0, first.output
     handout = run("-C", root, "print", "1.0", "--chapters", "case-handover,image-triage", "--copies", "2",
-                  "--as", "Erin Editor")
+                  "--as", "Sample Editor")
     assert handout.exit_code == 0, handout.output
     reader = PdfReader(copy_path(root, 3))
     assert len(reader.pages) < len(PdfReader(root / "editions" / "1.0" / "manual.pdf").pages)
-    assert all("Copy 3 of 3 — issued to (not assigned)" in p.extract_text() for p in reader.pages)
+    assert all("Copy 3 of 3 — not assigned to anyone yet — " in p.extract_text() for p in reader.pages)
     copies = json.loads(run("-C", root, "copies", "1.0", "--json").stdout)["copies"]
     assert [c["chapters"] for c in copies] == [[], ["case-handover", "image-triage"],
                                                ["case-handover", "image-triage"]]
@@ -181,7 +181,7 @@ def test_bad_copy_requests_are_refused_and_nothing_is_registered(
     root = copy_sample(tmp_path / "ws")
     for name, text in setup.items():
         (root / name).write_text(text)
-    result = run("-C", root, *[str(root / a) if a in setup else a for a in args], "--as", "Erin Editor")
+    result = run("-C", root, *[str(root / a) if a in setup else a for a in args], "--as", "Sample Editor")
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert not (root / "editions" / "1.0" / "register").exists()

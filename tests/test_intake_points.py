@@ -128,3 +128,28 @@ def test_a_failed_pdf_layout_names_the_chapters_it_was_laying_out(tmp_path: Path
     message = " ".join(built.output.split())
     assert re.search(r"hint: it happened laying out chapters/(alpha|beta)\.md", message), message
     assert not (root / "build" / "manual.pdf").exists()
+
+
+def test_the_contributor_sees_the_kept_comments_and_the_choice_on_the_revision(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    docx = o.write_docx(tmp_path / "src" / "t.docx", o.heading(1, "Sample") + o.para(
+        "Sample text ", o.ins("added"), o.commented(0, o.run(" step."))),
+        comments=[(0, "Reviewer B (sample)", "Sample question?")])
+    data = _submit(root, docx, "t", "--track-changes", "reject")
+    shown = run("-C", root, "status", "--contributor", PERSON)
+    text = " ".join(shown.output.split())
+    assert f"tracked changes rejected · 1 document comment(s): vimanual contributions {data['id']}" in text
+    assert "added" not in (root / "chapters" / "t.md").read_text(encoding="utf-8")
+
+
+def test_a_reference_style_image_is_checked_as_an_image_with_its_alt_text(tmp_path: Path) -> None:
+    from tests.docs_helpers import make_png
+
+    root = small_workspace(tmp_path / "ws")
+    text = "Sample text.\n\n![Sample flow][flow]\n\n[flow]: img/f.png\n"
+    source = build_file_tree(tmp_path / "src", {"ref.md": text, "img": {"f.png": make_png()}})
+    _submit(root, source / "ref.md", "ref")
+    body = (root / "chapters" / "ref.md").read_text(encoding="utf-8")
+    assert "[flow]: media/" in body
+    checked = json.loads(run("-C", root, "check", "--json").stdout)
+    assert [p for p in checked["problems"] if p["file"].endswith("ref.md")] == []

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
     from vimanual.editions.reproduce import Reproduction
+    from vimanual.review.approved import SinceApproval
     from vimanual.review.events import ReviewEvent
     from vimanual.review.state import ChapterReview, QueueItem
     from vimanual.workspace.load import Workspace
@@ -41,7 +42,8 @@ __all__ = [
     "contributor_status", "decline", "diff", "editions", "find_workspace", "init", "manual_names",
     "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
-    "reviewer_queue", "status", "submit", "verify", "verify_edition", "withdraw",
+    "reviewer_queue", "since_approval", "since_approval_markdown", "status", "submit", "verify",
+    "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -99,16 +101,23 @@ class BuildRun:
     chapters: list[str]
     selected: tuple[str, ...] = ()
     forced: list[Problem] = field(default_factory=list)  # check errors built despite (--force)
+    # chapters that could not be read, left out (a build of other chapters) or marked in
+    # their place (a forced draft), each with its problems
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
 
 
-def _loaded_with_preflight(root: Path, slugs: list[str]) -> tuple[Workspace, list[Problem]]:
+def _loaded_with_preflight(root: Path, slugs: list[str], isolate: bool) -> tuple[Workspace, list[Problem]]:
     """The workspace, loaded once, and check's errors-only subset over the chapters to build
-    (none when the build itself will say something better: an unknown chapter)."""
+    (none when the build itself will say something better: an unknown chapter). With
+    ``isolate`` a broken chapter file is set aside (workspace.broken) instead of refused."""
     from vimanual.base.names import is_slug
     from vimanual.check.run import check_loaded
-    from vimanual.workspace.load import inspect_workspace
+    from vimanual.workspace.load import inspect_workspace, isolate_broken, refuse_broken
 
     workspace, problems = inspect_workspace(root)
+    if isolate and workspace is not None:
+        problems = isolate_broken(workspace, problems)
+        refuse_broken(workspace, slugs)
     structural = [p for p in problems if p.severity == "error"]
     if structural or workspace is None:
         raise InvalidWorkspace(structural)
@@ -131,16 +140,21 @@ def build(
     progress: Progress | None = None,
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
+    on_broken: Callable[[dict[str, list[Problem]]], None] | None = None,
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
-    build starts. ``reference_layout`` is a test hook: the main matter laid out in one
-    WeasyPrint call, the reference the parallel layout is compared with."""
+    build starts; ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
+    test hook: the main matter laid out in one WeasyPrint call, the reference the parallel
+    layout is compared with."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
 
-    workspace, errors = _loaded_with_preflight(root, list(chapters))
+    # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
+    workspace, errors = _loaded_with_preflight(root, list(chapters), isolate=force or bool(chapters))
+    if workspace.broken and on_broken is not None:
+        on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
     if errors and not force:
         raise BuildRefused(errors)
     if errors and on_forced is not None:
@@ -151,7 +165,7 @@ def build(
         banners=review_banners(workspace_status(workspace)),
     )
     result = run_build(workspace, options, progress)
-    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors)
+    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, dict(workspace.broken))
 
 
 def preview(root: Path, port: int) -> PreviewServer:
@@ -257,11 +271,13 @@ def contribution_summary(contribution: Contribution) -> str:
     return describe(contribution)
 
 
-def contributor_status(root: Path, name: str) -> list[ContributorEntry]:
-    """A contributor's submissions, where each stands and, once accepted, its chapter's review."""
+def contributor_status(root: Path, name: str) -> tuple[list[ContributorEntry], dict[str, list[Problem]]]:
+    """A contributor's submissions, where each stands and, once accepted, its chapter's review;
+    and the chapters that could not be read (by slug, with their problems), set aside."""
     from vimanual.status import contributor_view, load_review_status
 
-    return contributor_view(load_review_status(root), name)
+    report = load_review_status(root)
+    return contributor_view(report, name), report.workspace.broken
 
 
 # --- review ---------------------------------------------------------------------------------
@@ -299,6 +315,17 @@ def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:
     return report
 
 
+def since_approval(root: Path, slug: str, code: str) -> SinceApproval:
+    """A chapter's word changes since ``code`` last approved it (the text behind the
+    approval's hash is found among the kept copies, released editions and git history)."""
+    from vimanual.review.approved import since_approval as changes
+    from vimanual.workspace.load import load_workspace, refuse_broken
+
+    workspace = load_workspace(root, isolate=True)
+    refuse_broken(workspace, [slug])
+    return changes(workspace, slug, code)
+
+
 def chapter_status(report: ReviewStatus, slug: str, code: str | None = None) -> tuple[ChapterReview,
                                                                                     list[ReviewEvent]]:
     """One chapter's review and its history (optionally one jurisdiction's), oldest first."""
@@ -325,16 +352,20 @@ def verify(root: Path) -> tuple[int, list[Problem]]:
 # --- editions -------------------------------------------------------------------------------
 
 def release(root: Path, version: str, *, notes: Path | None = None, date: str | None = None,
-            exclude: Sequence[str] = (), progress: Progress | None = None) -> Edition:
-    """Release an edition (the gate, then freezing, building and the manifest, all or nothing)."""
+            exclude: Sequence[str] = (), progress: Progress | None = None,
+            person: str | None = None) -> Edition:
+    """Release an edition (the gate, then freezing, building and the manifest, all or nothing).
+    ``person`` (else VIMANUAL_USER, git) must be one of manual.yaml's editors when it names any."""
     from vimanual.base.identity import resolve_person
     from vimanual.editions.release import read_notes
     from vimanual.editions.release import release as run_release
 
     text = read_notes(notes)
     try:
-        who = resolve_person(None)
+        who = resolve_person(person)
     except VimanualError:
+        if person is not None:
+            raise
         who = ""
     return run_release(root, version, notes=text, date=date, exclude=exclude, released_by=who,
                        progress=progress)
@@ -413,10 +444,12 @@ def trace(root: Path, file: Path) -> Trace:
 
 
 def _editor(root: Path, person: str | None, action: str) -> str:
-    """The acting person, who must be an editor for ``action``."""
+    """The acting person, who must be an editor for ``action`` (when manual.yaml names editors)."""
     from vimanual.base.identity import resolve_person
+    from vimanual.workspace.load import load_manual
+    from vimanual.workspace.roles import authorise_editor
 
-    return resolve_person(person)
+    return authorise_editor(load_manual(root)[0], resolve_person(person), action)
 
 
 def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
@@ -439,6 +472,13 @@ def diff(root: Path, old: str, new: str = "working", full: bool = False) -> Edit
     from vimanual.editions.diff import diff_editions
 
     return diff_editions(root, old, new, full)
+
+
+def since_approval_markdown(result: SinceApproval) -> str:
+    """The changes since an approval as Markdown (removed words struck, added words bold)."""
+    from vimanual.review.approved import since_approval_markdown as markdown
+
+    return markdown(result)
 
 
 def notes_markdown(result: EditionDiff) -> str:

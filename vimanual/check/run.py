@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vimanual.base.errors import Problem, VimanualError
-from vimanual.base.names import check_slug
+from vimanual.base.names import check_slug, did_you_mean
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.editorial import check_accessibility, check_headings, check_paragraphs
 from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids
@@ -95,7 +95,7 @@ def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
         check_slug(slug)
         if slug not in known:
             raise VimanualError(f"unknown chapter '{slug}'",
-                                f"known chapters: {', '.join(known) or 'none'}")
+                                did_you_mean(slug, known) + f"known chapters: {', '.join(known) or 'none'}")
     return [s for s in known if s in slugs] if slugs else known
 
 

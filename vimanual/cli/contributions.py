@@ -24,7 +24,7 @@ def submit(
         str | None, typer.Option("--chapter", help="Slug of the chapter it is for (new or existing).")
     ] = None,
     jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", help="Your jurisdiction's code, e.g. UK.")
+        str | None, typer.Option("--jurisdiction", "-j", help="Your jurisdiction's code, e.g. UK.")
     ] = None,
     revises: Annotated[
         str | None, typer.Option("--revises", help="Add the next revision to this contribution id.")
@@ -91,7 +91,13 @@ def accept(
         out.print(f"  previous text kept in {escape(result.previous)}")
     if result.media:
         out.print(f"  {result.media} image(s) copied to chapters/media/{escape(contribution_id)}/")
-    out.print("Reviewers now see the new hash; run 'vimanual build' to see the chapter in the draft.")
+    if result.new_chapter:
+        out.print(f"Reviewers can now review it: 'vimanual status {escape(result.chapter)}'. "
+                  "Run 'vimanual build' to see it in the draft.")
+    else:
+        out.print("The chapter's text changed, so each jurisdiction reviews it again (earlier approvals "
+                  f"are now stale): 'vimanual status {escape(result.chapter)}'. "
+                  "Run 'vimanual build' to see it in the draft.")
 
 
 def decline(
@@ -129,7 +135,9 @@ def contributions_command(
     contribution_id: Annotated[
         str | None, typer.Argument(metavar="ID", help="Show this contribution in full, with its comments.")
     ] = None,
-    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Only from this code.")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only from this code.")
+    ] = None,
     contributor: Annotated[str | None, typer.Option("--contributor", help="Only by this person.")] = None,
     state: Annotated[
         str | None, typer.Option("--state", help="submitted, accepted, declined or withdrawn.")
@@ -150,15 +158,36 @@ def contributions_command(
     if not found:
         ui.out().print("No contributions match.")
         return
+    out = ui.out()
+    if out.width < WIDE_TABLE:
+        _print_contributions_stacked(found, out)
+        return
+    from rich import box
     from rich.table import Table
 
-    table = Table("ID", "Title", "Chapter", "From", "Contributor", "Rev", "State", "Updated")
-    table.columns[0].no_wrap = True
+    table = Table("id", "title", "chapter", "from", "contributor", "rev", "state", "updated",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in table.columns:
+        column.no_wrap = column.header not in ("title", "contributor")
     for c in found:
         table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction,
                       escape(c.contributor), f"r{c.latest.number}",
                       f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
-    ui.out().print(table)
+    out.print(table, soft_wrap=False)
+
+
+# Below this many columns (an 80-column terminal, a pipe) each contribution is three short
+# lines: the id with its state, its title, then where it goes and from whom; the table's
+# eight columns need about this much.
+WIDE_TABLE = 130
+
+
+def _print_contributions_stacked(found: list[Any], out: Any) -> None:
+    for c in found:
+        state = f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]"
+        out.print(f"[bold]{escape(c.id)}[/]  {state}  r{c.latest.number}  {c.updated[:10]}")
+        out.print(f"  {escape(c.title)}")
+        out.print(f"  chapter '{escape(c.chapter)}' · from {c.jurisdiction} · {escape(c.contributor)}")
 
 
 def _show_contribution(ctx: typer.Context, contribution_id: str, as_json: bool) -> None:

@@ -79,7 +79,7 @@ def copies(
         return
     for copy in found:
         recipient = copy.recipient
-        who = ", ".join(part for part in (recipient.name, recipient.agency) if part) or "(not assigned)"
+        who = ", ".join(part for part in (recipient.name, recipient.agency) if part) or "not assigned"
         state = f"[red]revoked[/]: {escape(copy.revoked)}" if copy.revoked else "[green]issued[/]"
         out.print(f"[bold]Copy {copy.number}[/] of {copy.of} · {escape(who)} · {state}")
         details = [d for d in (recipient.course, copy.date, f"by {copy.issued_by}" if copy.issued_by else "",

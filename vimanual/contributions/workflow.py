@@ -21,7 +21,7 @@ from typing import Any
 
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
-from vimanual.base.identity import utc_now
+from vimanual.base.identity import merge_authors, utc_now
 from vimanual.base.journal import apply_together, locked
 from vimanual.base.names import check_slug
 from vimanual.base.yamlio import Document, dump_yaml, parse_yaml, read_text
@@ -51,6 +51,7 @@ from vimanual.workspace.load import (
     load_manual,
     split_front_matter,
 )
+from vimanual.workspace.roles import authorise_editor, authorise_owner_or_editor
 from vimanual.workspace.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
 
 
@@ -149,7 +150,7 @@ def submit(
 ) -> SubmitResult:
     """Store ``source`` as a new contribution; nothing is left behind when anything fails."""
     manual, _, _ = load_manual(root)
-    check_code(manual, jurisdiction)
+    jurisdiction = check_code(manual, jurisdiction)
     check_slug(chapter)
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
@@ -188,6 +189,9 @@ def revise(
     """Add the next revision; refused for a closed contribution or a text identical to the latest."""
     manual, _, _ = load_manual(root)
     current = load_contribution(root, contribution_id)
+    authorise_owner_or_editor(manual, person, current.contributor, "revise", contribution_id)
+    if jurisdiction is not None:
+        jurisdiction = check_code(manual, jurisdiction)
     _check_same(current, chapter, jurisdiction)
     _check_open(current, "revise")
     folder = contribution_folder(root, contribution_id)
@@ -248,6 +252,7 @@ def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contr
     reason = " ".join(reason.split())
     if not reason:
         raise VimanualError("a reason is required to decline", "pass --reason 'why it is declined'")
+    person = authorise_editor(load_manual(root)[0], person, "decline contributions")
     with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "decline")
@@ -286,6 +291,7 @@ def accept(
     The chapter's previous text is kept under chapters/.history/<slug>/ so it is recoverable
     without git; images are copied to chapters/media/<id>/ and the links rewritten to match.
     """
+    person = authorise_editor(load_manual(root)[0], person, "accept contributions")
     with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "accept")
@@ -339,12 +345,8 @@ def _chapter_text(
     front["title"] = contribution.title
     if not existing.get("lead") or submitted.get("lead"):
         front["lead"] = submitted.get("lead") or contribution.jurisdiction
-    authors: list[str] = []
-    for source in (existing.get("authors"), submitted.get("authors"), [contribution.contributor]):
-        for name in [source] if isinstance(source, str) else source or []:
-            if isinstance(name, str) and name not in authors:
-                authors.append(name)
-    front["authors"] = authors
+    front["authors"] = merge_authors(existing.get("authors"), submitted.get("authors"),
+                                     [contribution.contributor])
     ordered = {k: front[k] for k in FRONT_MATTER_KEYS if k in front}
     ordered.update({k: v for k, v in front.items() if k not in ordered})
     body = _drop_title_heading(body, contribution.title)

@@ -74,9 +74,11 @@ class IssuedCopy:
     def mark(self) -> str:
         """The visible mark, as printed on every page."""
         r = self.recipient
-        to = ", ".join(part for part in (r.name, r.agency) if part) or "(not assigned)"
+        to = ", ".join(part for part in (r.name, r.agency) if part)
         tail = ", ".join(part for part in (r.course, self.date) if part)
-        return f"Copy {self.number} of {self.of} — issued to {to}" + (f" — {tail}" if tail else "")
+        whom = f"issued to {to}" if to else "not assigned to anyone yet"
+        head = f"Copy {self.number} of {self.of} — {whom}"
+        return head + (f" — {tail}" if tail else "")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -15,7 +15,7 @@ PAPERS = ("A4", "Letter")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
-    "jurisdictions", "reviewers", "chapters", "bibliography", "csl", "limits", "check", "allow",
+    "jurisdictions", "reviewers", "editors", "chapters", "bibliography", "csl", "limits", "check", "allow",
 )
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".json", ".yaml", ".yml")
 LIMIT_DEFAULTS = {
@@ -101,6 +101,7 @@ class Manual:
     csl: str = ""
     limits: Limits = Limits()
     check: CheckSettings = field(default_factory=CheckSettings)
+    editors: tuple[str, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -197,6 +198,7 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         csl=c.text("csl"),
         limits=_limits(c),
         check=_check_settings(c),
+        editors=_editors(c),
     )
     if manual.bibliography and not manual.bibliography.lower().endswith(BIBLIOGRAPHY_SUFFIXES):
         c.add(("bibliography",), f"bibliography '{manual.bibliography}' is not BibTeX or CSL JSON/YAML",
@@ -320,6 +322,14 @@ def _reviewers(c: _Collector, codes: tuple[str, ...]) -> dict[str, tuple[str, ..
         listed = c.list_of_text(f"reviewers.{code}", names)
         result[str(code)] = listed
     return result
+
+
+def _editors(c: _Collector) -> tuple[str, ...]:
+    names = c.list_of_text("editors", c.doc.data.get("editors"))
+    blank = [name for name in names if not name.strip()]
+    if blank:
+        c.add(("editors",), "'editors' holds an empty name", "write 'editors: [Erin Editor]'")
+    return tuple(" ".join(name.split()) for name in names if name.strip())
 
 
 def _chapter_order(c: _Collector) -> tuple[str, ...]:

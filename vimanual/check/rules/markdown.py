@@ -307,11 +307,11 @@ def _links(masked: str) -> list[Link]:
         links.append(Link(match.start(), match.end(), match.group(2), definitions.get(label, ""),
                           bool(match.group(1)), reference=label))
     # A definition that only images use ("![Flow][flow]" … "[flow]: media/flow.png") is an image.
-    used_by_images = {link.reference for link in links if link.image and link.reference}
+    image_alt = {link.reference: link.text for link in links if link.image and link.reference}
     used_by_links = {link.reference for link in links if not link.image and link.reference}
     for label, link in defined:
-        image = label in used_by_images and label not in used_by_links
-        links.append(Link(link.start, link.end, link.text, link.target, image) if image else link)
+        image = label in image_alt and label not in used_by_links
+        links.append(Link(link.start, link.end, image_alt[label], link.target, True) if image else link)
     for match in AUTOLINK_RE.finditer(masked):
         target = match.group(1)
         if "@" in target and ":" not in target:
