@@ -185,3 +185,17 @@ def test_bad_copy_requests_are_refused_and_nothing_is_registered(
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert not (root / "editions" / "1.0" / "register").exists()
+
+
+def test_only_an_editor_issues_or_revokes_copies(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "ws")
+    refused = run("-C", root, "print", "1.0", "--copies", "2", "--as", "Chris Contributor")
+    assert refused.exit_code == 2
+    assert "'Chris Contributor' is not an editor" in refused.stderr
+    assert not (root / "editions" / "1.0" / "register").exists()
+    assert not list((root / "build").rglob("copy-*.pdf"))
+    assert run("-C", root, "print", "1.0", "--copies", "1", "--as", "Sample Editor").exit_code == 0
+    revoke = run("-C", root, "copies", "1.0", "--revoke", "1", "--reason", "lost",
+                 "--as", "Chris Contributor")
+    assert revoke.exit_code == 2 and "not an editor" in revoke.stderr
+    assert "1 copy issued, 0 revoked" in run("-C", root, "copies", "1.0").stdout

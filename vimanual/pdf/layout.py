@@ -109,6 +109,11 @@ def link_across(document: str) -> str:
     )
 
 
+#: A print.css holding this line gets the one-line footer (marking left; edition and page
+#: right). A released edition's frozen styles without it are laid out exactly as they were.
+FOOTER_ONE_LINE = "vimanual: footer on one line"
+
+
 def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, str]]) -> str:
     """Pages that show only their margins: ``pages`` is (running head, page number) each."""
     import html
@@ -118,7 +123,10 @@ def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, s
     boxes["bottom-right"] = "string(folio)"
     if margins.marking:
         boxes["bottom-left"] = css_string(margins.marking)
-    if margins.label:
+    if margins.label and FOOTER_ONE_LINE in stylesheets:
+        # the edition beside the page number: the marking keeps the left half and more
+        boxes["bottom-right"] = f'{css_string(margins.label)} " · " string(folio)'
+    elif margins.label:  # stylesheets from before (a released edition's frozen styles): as then
         boxes["bottom-center"] = css_string(margins.label)
     rules = " ".join(f"@{box} {{ content: {value} !important; }}" for box, value in boxes.items())
     sheets = "".join(
