@@ -243,10 +243,12 @@ def test_handout_has_only_the_chosen_chapters_with_own_cover_and_toc(released: P
     assert result.exit_code == 0, result.output
     pages = pdf_pages_text(out)
     text = " ".join(pages)
-    assert "Test Manual" in pages[0] and "Edition 1.0" in pages[0]
+    assert "Test Manual" in pages[0] and "Handout — chapter 2 of edition 1.0" in pages[0]
+    assert "Edition 1.0" not in pages[0]  # this edition's own template says what the handout is
+    assert all("Handout — chapter 2 of edition 1.0 · 2026-11-28" in page for page in pages[1:])
     assert "Contents" in pages[1] and "Beta Chapter" in pages[1]
     assert "Beta Chapter" in text and "Alpha Chapter" not in text and "First steps" not in text
-    assert [t for t in pdf_outline_titles(out) if "Chapter" in t] == ["1 Beta Chapter"]
+    assert [t for t in pdf_outline_titles(out) if "Chapter" in t] == ["2 Beta Chapter"]  # its number in 1.0
     assert PdfReader(str(out)).pages[0].mediabox.width == pytest.approx(595, abs=1)  # A4
 
 
@@ -420,3 +422,42 @@ def test_two_prints_of_one_edition_at_once_both_succeed(sample_workspace: Path, 
         _, stderr = proc.communicate(timeout=300)
         assert proc.returncode == 0, stderr
     assert len({_sha(out) for out in outputs}) == 1
+
+
+@pytest.mark.slow
+def test_handouts_say_what_they_are_keep_numbers_and_names_and_verify(sample_workspace: Path) -> None:
+    """Issue 15 point 5: a handout of the sample's edition 1.0 (whose frozen template predates
+    handouts) says so on its cover and in every footer, keeps the edition's chapter numbers,
+    gets a name of its own per selection and paper, and verify-edition recognises it."""
+    chosen = "image-triage,case-handover"  # chapters 3 and 6 of edition 1.0
+    first = run("-C", sample_workspace, "print", "1.0", "--chapters", chosen)
+    assert first.exit_code == 0, first.output
+    letter = run("-C", sample_workspace, "print", "1.0", "--chapters", chosen, "--paper", "letter")
+    assert letter.exit_code == 0, letter.output
+    other = run("-C", sample_workspace, "print", "1.0", "--chapters", "investigator-welfare")
+    assert other.exit_code == 0, other.output
+    folder = sample_workspace / "build" / "editions"
+    names = sorted(p.name for p in folder.glob("manual-1.0-*.pdf"))
+    assert names == ["manual-1.0-handout-image-triage+case-handover-letter.pdf",
+                     "manual-1.0-handout-image-triage+case-handover.pdf",
+                     "manual-1.0-handout-investigator-welfare.pdf"]
+    handout = folder / "manual-1.0-handout-image-triage+case-handover.pdf"
+    pages = pdf_pages_text(handout)
+    title = "Handout — chapters 3, 6 of edition 1.0"
+    assert title in pages[0]
+    body = pages[2:]
+    assert body and all(title in page for page in body), [p[-120:] for p in body if title not in p]
+    outline = [t for t in pdf_outline_titles(handout) if t[:1].isdigit() and "." not in t.split()[0]]
+    assert outline == ["3 Triage and De-duplication", "6 Case Handover Between Units"]
+    assert "3.1 The purpose of triage" in pdf_outline_titles(handout)
+    assert "Handout — chapter 8 of edition 1.0" in pdf_pages_text(
+        folder / "manual-1.0-handout-investigator-welfare.pdf")[0]
+    for path in (handout, folder / "manual-1.0-handout-image-triage+case-handover-letter.pdf"):
+        checked = run("-C", sample_workspace, "verify-edition", "1.0", path)
+        assert checked.exit_code == 0, checked.output
+        assert "is a handout of edition 1.0" in checked.stdout
+    # the handout records sit in the register, outside the frozen sources: the edition still verifies
+    assert run("-C", sample_workspace, "verify-edition", "1.0").exit_code == 0
+    stranger = folder / "stranger.pdf"
+    stranger.write_bytes(handout.read_bytes() + b"\n")
+    assert run("-C", sample_workspace, "verify-edition", "1.0", stranger).exit_code == 1

@@ -127,7 +127,9 @@ def render_chapters(
                 progress("chapters", done, len(chapters))
     problems: list[Problem] = []
     slugs = frozenset(c.slug for c in chapters)
-    numbers = chapter_numbers(chapters)
+    release = plan.options.release
+    # A handout keeps the numbers its chapters have in the edition (not 1, 2 …).
+    numbers = chapter_numbers(list(workspace.chapters.values()) if release and release.handout else chapters)
     cleaned: dict[str, str] = {}
     for chapter in chapters:
         ctx = FragmentContext(workspace.root, chapter.rel, chapter.slug, slugs,

@@ -3,22 +3,26 @@ PDF the whole book, its front matter or some of its body (a ``Part``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from html import escape
+
 from vimanual import __version__
 from vimanual.base.errors import VimanualError
 from vimanual.base.identity import merge_authors
 from vimanual.book.chapters import RenderedChapter
 from vimanual.book.languages import direction
-from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo
+from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo, edition_label, edition_title
 from vimanual.pdf.layout import Part, body_page_css, css_string
 from vimanual.workspace.load import Workspace
 
 
-def _page_css(workspace: Workspace, paper: str, release: ReleaseInfo | None = None) -> str:
+def _page_css(workspace: Workspace, paper: str, release: ReleaseInfo | None = None,
+              numbers: Sequence[str] = ()) -> str:
     rule = f"@page {{ size: {paper}; "
     if workspace.manual.marking:
         rule += f"@bottom-left {{ content: {css_string(workspace.manual.marking)}; }} "
     if release is not None:
-        label = f"Edition {release.version} · {release.date}"
+        label = edition_label(release, numbers)
         rule += (f"@bottom-center {{ content: {css_string(label)}; "
                  'font-family: "Manual Sans", sans-serif; font-size: 8.5pt; } ')
     return rule + "}"
@@ -56,11 +60,13 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
     if target != "pdf":
         page_css = _print_marking_css(workspace)
     elif part.kind == "book":
-        page_css = _page_css(workspace, plan.paper, release)
+        page_css = _page_css(workspace, plan.paper, release, [c.number for c in chapters])
     else:
         page_css = body_page_css(plan.paper)
+    numbers = [c.number for c in chapters]
+    title = edition_title(release, numbers) if release is not None else ""
     try:
-        return str(plan.template.render(
+        html = str(plan.template.render(
             manual=manual,
             part=part.kind,
             chapters=chapters if part.slugs is None else [c for c in chapters if c.slug in part.slugs],
@@ -82,7 +88,24 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
             jurisdictions=" · ".join(j.name for j in manual.jurisdictions),
             labels=plan.labels,
             text_direction=direction(manual.language),
+            handout_title=title,
         ))
     except jinja2.TemplateError as exc:
         raise VimanualError(f"styles/{TEMPLATE}: template error: {exc}",
                             "fix the template, or delete it to use the default") from None
+    if release is not None and release.handout:
+        html = _mark_handout_cover(html, title)
+    return html
+
+
+def _mark_handout_cover(html: str, title: str) -> str:
+    """A handout's cover says so, also from a template frozen before handouts did (a released
+    edition's own template): add the line at the end of the cover if the template has none."""
+    start = html.find('<header class="cover"')
+    if start < 0 or "cover-handout" in html:
+        return html
+    end = html.find("</header>", start)
+    if end < 0:
+        return html
+    line = f'<p class="cover-edition cover-handout">{escape(title)}</p>\n'
+    return html[:end] + line + html[end:]

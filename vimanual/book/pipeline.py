@@ -14,7 +14,7 @@ from vimanual.base.errors import Problem
 from vimanual.base.fsutil import atomic_write
 from vimanual.book.chapters import ChapterCache, RenderedChapter, render_chapters
 from vimanual.book.document import assemble
-from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, plan_build
+from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, edition_label, plan_build
 from vimanual.pdf.layout import PARTS, WHOLE, Margins, Part, Unit, choose_path
 from vimanual.workspace.load import Workspace
 
@@ -91,7 +91,7 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
 
     styles = "\n".join(plan.css(name) for name in ("fonts.css", "print.css"))
     marking = plan.workspace.manual.marking or ""
-    label = f"Edition {release.version} · {release.date}" if release is not None else ""
+    label = edition_label(release, [c.number for c in rendered]) if release is not None else ""
     limits = plan.workspace.manual.limits
     return write_pdf(
         units, document, styles,

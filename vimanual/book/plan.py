@@ -11,7 +11,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,22 @@ class ReleaseInfo:
     version: str
     date: str
     record: tuple[RecordEntry, ...] = ()
+    # A handout of some chapters (vimanual print --chapters): its cover and footer say so, and
+    # its chapters keep the numbers they have in the edition.
+    handout: bool = False
+
+
+def edition_title(release: ReleaseInfo, numbers: Sequence[str]) -> str:
+    """What a released document is: "Edition 1.0", or "Handout — chapters 3, 7 of edition 1.0"."""
+    if release.handout:
+        which = "chapter" if len(numbers) == 1 else "chapters"
+        return f"Handout — {which} {', '.join(numbers)} of edition {release.version}"
+    return f"Edition {release.version}"
+
+
+def edition_label(release: ReleaseInfo, numbers: Sequence[str]) -> str:
+    """The footer of a released document: its title and the edition's date."""
+    return f"{edition_title(release, numbers)} · {release.date}"
 
 
 @dataclass(frozen=True)

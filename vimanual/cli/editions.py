@@ -260,6 +260,10 @@ def verify_edition_command(
     elif result.ok and not ui.state(ctx).quiet:
         if result.copy is not None:
             what = f"{escape(str(file))} is {escape(controlled.describe(result.copy, version))}"
+        elif result.handout is not None:
+            held = ", ".join(str(c) for c in result.handout.get("chapters") or [])
+            what = (f"{escape(str(file))} is a handout of edition {escape(version)} "
+                    f"(chapters {escape(held)}; {escape(str(result.handout.get('paper')))})")
         else:
             what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
                     else f"edition {escape(version)}: {result.checked} file(s) match the manifest")

@@ -177,7 +177,8 @@ def build_edition(
         options = BuildOptions(
             formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
             draft=False, date=edition.date, jurisdiction=jurisdiction,
-            release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters)),
+            release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters),
+                                handout=bool(chapters)),
             font_subsetter=edition.font_subsetter,
         )
         return build(frozen, options, progress).outputs

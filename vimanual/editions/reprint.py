@@ -4,6 +4,7 @@ from its frozen sources)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from vimanual.editions.frozen import (
     find_font,
     source_hashes,
 )
+from vimanual.editions.handouts import handout_for_checksum, record_handout
 from vimanual.editions.manifest import (
     EDITIONS_DIR,
     OUTPUT_FILES,
@@ -39,6 +41,7 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     matched: str = ""  # 'pdf', 'html' or 'copy' when a given file matches
     copy: dict[str, Any] | None = None  # the controlled copy a given file is, byte for byte
+    handout: dict[str, Any] | None = None  # the handout a given file is (print --chapters)
 
 
 def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
@@ -56,6 +59,9 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
         if copy is not None:
             revoked = [f"copy {copy.number} was revoked: {copy.revoked}"] if copy.revoked else []
             return Verification(version, not copy.revoked, 1, revoked, "copy", copy.to_dict())
+        handout = handout_for_checksum(edition, digest)
+        if handout is not None:
+            return Verification(version, True, 1, [], "handout", handout=handout)
         return Verification(version, False, 1, [
             f"{file.name}: sha256 {digest[:16]}… matches neither the edition's PDF "
             f"({edition.pdf_sha256[:16]}…) nor its HTML ({edition.html_sha256[:16]}…)"])
@@ -159,15 +165,22 @@ def print_edition(
             raise GateFailed(f"the rebuilt PDF of edition {version} does not match the manifest's checksum",
                              f"rebuild with vimanual {edition.tool_version}, the version that released it")
         os.replace(built, target)
+    if selected:
+        record_handout(root, edition, digest, list(selected), wanted_paper, jurisdiction)
     return PrintResult(target, version, True, "rebuilt from the frozen sources: " + ", ".join(reasons),
                        digest, whole, list(selected or [c.slug for c in edition.chapters]), wanted_paper)
 
 
 def _print_name(edition: Edition, selected: Sequence[str], paper: str, jurisdiction: str | None,
                 same_paper: bool) -> str:
+    """A name of its own for every selection, paper and jurisdiction, so that one handout never
+    overwrites another: manual-1.0-handout-a+b-letter.pdf."""
     parts = [f"manual-{edition.version}"]
     if selected:
-        parts.append("handout")
+        chosen = "+".join(selected)
+        if len(chosen) > 60:
+            chosen = f"{len(selected)}ch-{hashlib.sha256(chosen.encode()).hexdigest()[:10]}"
+        parts.append(f"handout-{chosen}")
     if jurisdiction:
         parts.append(jurisdiction)
     if not same_paper:
