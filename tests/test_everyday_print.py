@@ -79,3 +79,38 @@ def test_references_sit_under_their_chapter_at_section_size(tmp_path: Path) -> N
     for page in reader.pages:
         page.extract_text(visitor_text=visit)
     assert sizes["References"] == sizes["First steps"], sizes
+
+
+def test_contents_leaders_run_from_each_title_to_its_page_number(sample_workspace: Path) -> None:
+    """Issue 15 point 7: on the sample's contents page the dots start right after each title and
+    end right before its page number, on chapter and section rows alike (x positions in the PDF)."""
+    from collections import defaultdict
+
+    built = run("-C", sample_workspace, "-q", "build", "--format", "pdf", "--force")
+    assert built.exit_code == 0, built.output
+    page = pypdf.PdfReader(sample_workspace / "build" / "manual.pdf").pages[1]
+    rows: dict[int, list[tuple[float, str, float]]] = defaultdict(list)
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip():
+            rows[round(tm[5] * cm[3] + cm[5])].append((tm[4] * cm[0] + cm[4], text, size * tm[0] * cm[0]))
+
+    page.extract_text(visitor_text=visit)
+    checked = 0
+    for y, runs in rows.items():
+        runs.sort()
+        if len(runs) < 3 or not runs[-1][1].strip().isdigit():
+            continue
+        leader = [(x, text.rstrip(), size) for x, text, size in runs if text.strip() and set(text) <= {".", " "}]
+        assert leader, (y, runs)
+        # where the first dot and the last dot are (a run of several dots ends about 0.32 em a character on)
+        dots = [leader[0][0], leader[-1][0] + (len(leader[-1][1]) - 1) * leader[-1][2] * 0.32]
+        pitch = 4.0  # pt: about one dot and its space at 10.5 pt
+        title_x, title, size = max((r for r in runs if r[0] < dots[0]), key=lambda r: r[0])
+        # the title's width in DejaVu Sans is 0.4–0.7 em a character
+        assert len(title.strip()) * size * 0.4 < dots[0] - title_x < len(title.strip()) * size * 0.7 + 2 * pitch, (
+            f"row {title.strip()!r}: dots start at {dots[0]:.1f}, title at {title_x:.1f}")
+        assert runs[-1][0] - dots[-1] < 2 * pitch, (
+            f"row {title.strip()!r}: dots stop at {dots[-1]:.1f}, the number is at {runs[-1][0]:.1f}")
+        checked += 1
+    assert checked >= 20, rows  # chapter and section rows of the sample's contents
