@@ -17,3 +17,11 @@ def workspace(tmp_path: Path) -> Path:
 def sample_workspace(tmp_path: Path) -> Path:
     """A copy of the repository's sample manual."""
     return copy_sample(tmp_path / "sample")
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps its intent keys (vimanual.base.journal) in its own state folder."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("VIMANUAL_STATE_DIR", str(folder))
+    return folder

@@ -542,7 +542,7 @@ def accept(
         writes = {f"{CHAPTERS_DIR}/{slug}.md": text}
         if new_manual is not None:
             writes[MANUAL_FILE] = new_manual
-        apply_together(root, writes, {decision_rel: decision_text})
+        apply_together(root, "accept", writes, {decision_rel: decision_text})
     return AcceptResult(load_contribution(root, contribution_id), slug, new_manual is not None, new_hash,
                         previous, media)
 
