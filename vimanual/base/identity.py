@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 from vimanual.base.errors import VimanualError
+from vimanual.base.names import check_plain
 
 
 def resolve_person(explicit: str | None = None) -> str:
@@ -15,8 +16,9 @@ def resolve_person(explicit: str | None = None) -> str:
     for candidate in (explicit, os.environ.get("VIMANUAL_USER"), _git_user_name()):
         if candidate and candidate.strip():
             name = " ".join(candidate.split())
-            if len(name) > 100 or any(ord(ch) < 32 for ch in name):
+            if len(name) > 100:
                 raise VimanualError(f"person name {name[:40]!r}… is not valid", "use a plain name")
+            check_plain(name, "the person name")
             return name
     raise VimanualError(
         "who are you? no --as NAME, VIMANUAL_USER or git user.name is set",

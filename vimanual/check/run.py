@@ -29,6 +29,7 @@ from vimanual.check.rules.prose import (
 from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
+from vimanual.workspace.glossary import load_glossary
 from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
@@ -67,6 +68,7 @@ def check_workspace(root: Path, slugs: Sequence[str] = (), errors_only: bool = F
         problems = [p for p in problems if p.file in files]
     rules, term_problems = load_terminology(root)
     problems.extend(term_problems)
+    problems.extend(load_glossary(root)[1])  # the build refuses a glossary with problems
     chapters = [workspace.chapters[s] for s in selected if s in workspace.chapters]
     if errors_only:
         rules = [rule for rule in rules if rule.severity == ERROR]

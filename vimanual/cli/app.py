@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from vimanual import __version__
 from vimanual.base.errors import InvalidWorkspace, Problem, VimanualError
+from vimanual.base.names import terminal_safe
 
 app = typer.Typer(
     name="vimanual",
@@ -33,12 +34,24 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class SafeConsole(Console):
+    """A Rich console that shows control characters from files as ``\\xNN``, never raw.
+
+    Text from the workspace (titles, names, comments) reaches the terminal through Rich;
+    markup escaping does not touch ESC or C1 characters, which a terminal would act on.
+    Every string printed (messages, table cells) passes through ``render_str``.
+    """
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        return super().render_str(terminal_safe(text), *args, **kwargs)
+
+
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return SafeConsole(highlight=False, soft_wrap=True)
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def handle_errors(func: F) -> F:

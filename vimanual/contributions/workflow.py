@@ -31,7 +31,8 @@ from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
 from vimanual.base.identity import utc_now
 from vimanual.base.journal import apply_together, locked
-from vimanual.base.names import CONTRIBUTION_ID_RE, check_slug
+from vimanual.base.names import CONTRIBUTION_ID_RE, check_plain, check_slug
+from vimanual.base.shape import from_mapping
 from vimanual.base.yamlio import Document, dump_yaml, load_yaml, parse_yaml, read_text
 from vimanual.contributions.intake import Converted, convert_submission, count_words, media_links, text_title
 from vimanual.workspace.edits import add_chapter
@@ -193,14 +194,19 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
     """Load one contribution (record, revisions and decisions), naming the file of any damage."""
     folder = _folder(root, contribution_id)
     where = f"{CONTRIBUTIONS_DIR}/{contribution_id}/{RECORD}"
-    data = load_yaml(safe_join(folder, RECORD), where).data
+    doc = load_yaml(safe_join(folder, RECORD), where)
+    data = doc.data
+    unknown = sorted(str(k) for k in data if k not in RECORD_KEYS)
+    if unknown:
+        raise VimanualError(f"{where}:{doc.line(unknown[0])}: unknown key {unknown[0][:40]!r} "
+                            f"(known: {', '.join(RECORD_KEYS)})", "restore the file from git")
+    items = data.get("revisions") or []
+    if not isinstance(items, list):
+        raise VimanualError(f"{where}:{doc.line('revisions')}: 'revisions' must be a list",
+                            "restore the file from git")
     revisions = []
-    for index, item in enumerate(data.get("revisions") or []):
-        try:
-            revision = Revision(**item)
-        except TypeError:
-            raise VimanualError(f"{where}: revision {index + 1} is not valid",
-                                "restore the file from git") from None
+    for index in range(len(items)):
+        revision = from_mapping(Revision, doc, where, ("revisions", index), dates=("at",))
         # A state file never names a path: the revision's file is always r<number>.md.
         if not isinstance(revision.number, int) or revision.file != f"r{revision.number}.md":
             raise VimanualError(f"{where}: revision {index + 1} names the file {str(revision.file)[:80]!r} "
@@ -213,7 +219,7 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
         contributor=_text(data, "contributor", where),
         jurisdiction=_text(data, "jurisdiction", where),
         chapter=_text(data, "chapter", where),
-        title=_text(data, "title", where),
+        title=check_plain(_text(data, "title", where), f"{where}: the title"),
         created=_text(data, "created", where),
         revisions=tuple(revisions),
         decisions=_load_decisions(folder / DECISIONS_DIR, f"{CONTRIBUTIONS_DIR}/{contribution_id}"),
@@ -226,11 +232,8 @@ def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
     found: list[Decision] = []
     for name in sorted(n for n in os.listdir(folder) if n.endswith(".yaml") and not n.startswith(".")):
         file_where = f"{where}/{DECISIONS_DIR}/{name}"
-        data = load_yaml(safe_join(folder, name), file_where).data
-        try:
-            decision = Decision(**data)
-        except TypeError:
-            raise VimanualError(f"{file_where}: not a valid decision", "restore the file from git") from None
+        decision = from_mapping(Decision, load_yaml(safe_join(folder, name), file_where), file_where,
+                                dates=("at",))
         if decision.action not in ACTIONS:
             raise VimanualError(f"{file_where}: unknown action '{decision.action}'",
                                 f"actions: {', '.join(ACTIONS)}")
@@ -327,8 +330,12 @@ def _revision(number: int, markdown: str, converted: Converted, source: Path, by
     return Revision(
         number=number, file=f"r{number}.md", sha256=content_hash(payload), size=len(payload),
         words=count_words(_front_matter(markdown, source.name)[2]), at=utc_now(), by=by,
-        note=" ".join(note.split()), source=source.name[:200], format=converted.source_format,
+        note=check_plain(" ".join(note.split()), "the note"), source=source.name[:200],
+        format=converted.source_format,
     )
+
+
+RECORD_KEYS = ("id", "contributor", "jurisdiction", "chapter", "title", "created", "revisions")
 
 
 def _record(contribution: Contribution) -> str:
@@ -345,7 +352,7 @@ def _title(explicit: str | None, converted: Converted, markdown: str, where: str
     front, _, body = _front_matter(markdown, where)
     for candidate in (explicit, front.get("title"), converted.title, text_title(body)):
         if isinstance(candidate, str) and candidate.strip():
-            return " ".join(candidate.split())[:200]
+            return check_plain(" ".join(candidate.split())[:200], f"{where}: the title")
     return slug.replace("-", " ").capitalize()
 
 
@@ -401,7 +408,7 @@ def revise(
     folder = _folder(root, contribution_id)
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
-        new_title = title or current.title
+        new_title = check_plain(" ".join(title.split()), "the title") if title else current.title
         _check_submitted_front(manual, converted.markdown, source.name, new_title)
         with locked(root):
             current = load_contribution(root, contribution_id)
@@ -468,7 +475,7 @@ def _record_decision(root: Path, contribution_id: str, decision: Decision) -> No
 
 def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contribution:
     """The editor declines a contribution, saying why; it cannot be revised afterwards."""
-    reason = " ".join(reason.split())
+    reason = check_plain(" ".join(reason.split()), "the reason")
     if not reason:
         raise VimanualError("a reason is required to decline", "pass --reason 'why it is declined'")
     with locked(root):
@@ -496,7 +503,7 @@ def withdraw(root: Path, contribution_id: str, person: str, reason: str = "") ->
             raise VimanualError(f"{contribution_id} is already accepted into chapter "
                                 f"'{current.acceptance.chapter if current.acceptance else '?'}'",
                                 "ask the editor; a later revision can still change the chapter")
-        reason = " ".join(reason.split())
+        reason = check_plain(" ".join(reason.split()), "the reason")
         _record_decision(root, contribution_id, Decision("withdraw", person, utc_now(), reason))
     return load_contribution(root, contribution_id)
 

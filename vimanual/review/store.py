@@ -28,7 +28,7 @@ from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import resolve_person, utc_now
 from vimanual.base.journal import locked
-from vimanual.base.names import is_code, is_slug
+from vimanual.base.names import check_plain, control_char, is_code, is_slug
 from vimanual.base.yamlio import decode_utf8, parse_yaml
 from vimanual.workspace.schema import Manual
 
@@ -224,6 +224,11 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
     """Parse and check one event file's text: fields, types, digest. Problems instead of raising."""
     valid = _parse_valid(text)
     if valid is not None:
+        code = control_char(valid.reviewer + valid.comment + valid.tool_version)
+        if code is not None:
+            return None, [Problem(rel, None, f"control character {code} in a review event",
+                                  "remove the escape sequence; events are written by 'vimanual review'",
+                                  rule="review")]
         if valid.compute_digest() == valid.digest:
             return valid, []
         return None, [Problem(rel, None, _FORGED, _FORGED_HINT, rule="review")]
@@ -272,6 +277,10 @@ def _check_values(event: ReviewEvent, bad: Any) -> None:
         bad(f"jurisdiction {event.jurisdiction!r} is not a valid code")
     if event.decision not in DECISIONS:
         bad(f"decision {event.decision!r} is not one of {', '.join(DECISIONS)}")
+    for text in (event.reviewer, event.comment, event.tool_version):
+        code = control_char(text)
+        if code is not None:
+            bad(f"control character {code} in a review event")
     if not _TIME_RE.fullmatch(event.time):
         bad(f"time {event.time!r} is not a UTC time like 2025-01-31T12:00:00.000000Z")
     if not _HEX64_RE.fullmatch(event.content_hash):
@@ -563,7 +572,7 @@ def authorise(manual: Manual, code: str, decision: str, person: str) -> str:
 
 
 def _clean_comment(comment: str | None) -> str:
-    text = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = check_plain((comment or "").replace("\r\n", "\n").replace("\r", "\n").strip(), "the comment")
     if len(text) > MAX_COMMENT_CHARS:
         raise VimanualError(f"comment is too long ({len(text):,} characters; the limit is "
                             f"{MAX_COMMENT_CHARS:,})", "shorten it or link to a document")
