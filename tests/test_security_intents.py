@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import chapter_md, run, small_workspace
-from vimanual.base.journal import INTENT, record_intent, state_dir
+from vimanual.base.clonekey import key_path
+from vimanual.base.journal import INTENT, record_intent
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -57,8 +58,7 @@ def _forge(ws: Path, body: dict, key_of: Path | None = None) -> None:
     if key_of is not None:
         record_intent(key_of, "accept", _accept_intent(key_of), {})  # makes the key
         (key_of / INTENT).unlink()
-        name = hashlib.sha256(str(key_of.resolve()).encode()).hexdigest()[:40]
-        key = bytes.fromhex((state_dir() / "intent-keys" / name).read_text().strip())
+        key = bytes.fromhex(key_path(key_of).read_text().strip())
         payload = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         seal = hmac.new(key, payload, hashlib.sha256).hexdigest()
     (ws / INTENT).write_text(json.dumps({**body, "seal": seal}), encoding="utf-8")

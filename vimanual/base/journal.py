@@ -9,10 +9,9 @@ process completes it before it does anything else, under the workspace lock.
 An intent is an instruction to write files, so it must never travel between clones (a
 collaborator could commit one that writes ``.git/config``). Therefore an intent:
 
-- is sealed with an HMAC whose key lives outside the work tree, in the user's state
-  folder (``VIMANUAL_STATE_DIR``, else ``$XDG_STATE_HOME/vimanual``), one key per
-  workspace path: an intent made in another clone, or committed by anyone, fails the seal
-  and is refused, never applied;
+- is sealed with this clone's key, kept outside the work tree (``vimanual.base.clonekey``):
+  an intent made in another clone, or committed by anyone, fails the seal and is
+  refused, never applied;
 - names its operation, and may only write the exact files that operation writes
   (for ``accept``: ``chapters/<slug>.md``, ``manual.yaml`` and one new decision file);
   nothing under ``.git/`` or ``reviews/``, ever;
@@ -25,20 +24,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import json
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vimanual.base.clonekey import seal, sealed_by_us
 from vimanual.base.errors import VimanualError
-from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join, workspace_lock
+from vimanual.base.fsutil import INTENT_NAME, atomic_write, fsync_dir, safe_join, workspace_lock
 from vimanual.base.names import CONTRIBUTION_ID_RE
 
-INTENT = ".vimanual-intent.json"
+INTENT = INTENT_NAME
 INTENT_VERSION = 2
 MAX_INTENT_BYTES = 50_000_000
 
@@ -86,7 +84,7 @@ def record_intent(root: Path, operation: str, writes: dict[str, str], creates: d
         "creates": creates,
     }
     payload = _canonical(body)
-    sealed = {**body, "seal": _seal(root, payload)}
+    sealed = {**body, "seal": seal(root, payload)}
     intent = root / INTENT
     atomic_write(intent, json.dumps(sealed, ensure_ascii=False))
     return intent
@@ -158,15 +156,6 @@ def settle(root: Path) -> None:
             pass
 
 
-def state_dir() -> Path:
-    """The user's vimanual state folder, outside every work tree (keys of intents live here)."""
-    explicit = os.environ.get("VIMANUAL_STATE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "vimanual"
-
-
 def _conflict(root: Path, body: dict) -> str:
     """Why the intent cannot be replayed now (a target changed since), or ''."""
     for rel, entry in body["writes"].items():
@@ -199,10 +188,9 @@ def _read_checked(root: Path) -> dict:
         raise foreign from None
     if not isinstance(data, dict) or data.get("version") != INTENT_VERSION:
         raise foreign
-    seal = data.pop("seal", None)
-    expected = _seal(root, _canonical(data)).encode()
-    if not isinstance(seal, str) or not hmac.compare_digest(seal.encode(), expected):
+    if not sealed_by_us(root, _canonical({k: v for k, v in data.items() if k != "seal"}), data.get("seal")):
         raise foreign
+    del data["seal"]
     if not _well_formed(data) or data["workspace"] != str(root.resolve()):
         raise foreign
     _check_targets(root, data["operation"], list(data["writes"]), list(data["creates"]))
@@ -252,35 +240,3 @@ def _digest(data: bytes) -> str:
 
 def _canonical(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-def _seal(root: Path, payload: bytes) -> str:
-    return hmac.new(_clone_key(root), payload, hashlib.sha256).hexdigest()
-
-
-def _clone_key(root: Path) -> bytes:
-    """This clone's secret key for intents, made on first use (mode 0600, outside the work tree)."""
-    folder = state_dir() / "intent-keys"
-    name = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:40]
-    path = folder / name
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except FileNotFoundError:
-        pass
-    except ValueError:
-        raise VimanualError(f"the intent key {path} is damaged",
-                            "delete it while no vimanual command is running") from None
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key.hex())
-            handle.flush()
-            os.fsync(handle.fileno())
-        return key
-    except FileExistsError:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except OSError as exc:
-        raise VimanualError(f"cannot keep the intent key in {folder}: {exc.strerror}",
-                            "set VIMANUAL_STATE_DIR to a writable folder outside the workspace") from None

@@ -31,6 +31,7 @@ from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
 from vimanual.workspace.glossary import load_glossary
 from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace
+from vimanual.workspace.media import shown_images
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
 
@@ -102,7 +103,8 @@ def check_chapters(
     problems: list[Problem] = []
     for chapter in chapters:
         body = parsed[chapter.slug]
-        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only)
+        shown = shown_images(chapter.path, workspace.root)
+        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown)
         problems.extend(_to_problems(chapter, body, hits))
     return problems
 
@@ -116,12 +118,13 @@ def _chapter_hits(
     images: ImageChecker,
     rules: list[TermRule],
     errors_only: bool = False,
+    shown: Sequence[str] = (),
 ) -> list[Hit]:
     settings = workspace.manual.check
     text = prose(body)
     hits = [
         *check_links(body, slug, slugs, ids),
-        *images.check(body),
+        *images.check(body, shown),
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),

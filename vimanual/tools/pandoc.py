@@ -198,3 +198,33 @@ def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> 
             found[slug].add(json.loads(f'"{match.group(2)}"'))
     return {slug: frozenset(ids) for slug, ids in found.items()}
 
+
+
+def link_targets(
+    markdown: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> list[tuple[str, bool]]:
+    """Every (target, is_image) of the Image and Link elements pandoc reads in ``markdown``.
+
+    The same reader as the build, so an image shown in the output is never missed because
+    of how its link is spelled (entities, nested brackets, references on the next line).
+    Every passage is read (no 'only' filter): an image of any jurisdiction's variant counts.
+    """
+    ast = json.loads(run_pandoc(["--from", MARKDOWN_READER, "--to", "json"], markdown, timeout, memory_mb))
+    found: list[tuple[str, bool]] = []
+    stack: list[Any] = [[ast.get("meta", {}), ast.get("blocks", [])] if isinstance(ast, dict) else []]
+    while stack:  # iterative: a deeply nested document must not exhaust Python's stack
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict) and "t" not in node:  # the metadata mapping
+            stack.extend(node.values())
+        elif isinstance(node, dict):
+            kind, content = node.get("t"), node.get("c")
+            if kind in ("Image", "Link") and isinstance(content, list) and len(content) == 3:
+                target = content[2][0] if isinstance(content[2], list) and content[2] else None
+                if isinstance(target, str):
+                    found.append((target, kind == "Image"))
+                stack.append(content[1])
+            elif isinstance(content, list):
+                stack.append(content)
+    return found

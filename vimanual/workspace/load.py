@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from vimanual.base.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
-from vimanual.base.fsutil import is_within
+from vimanual.base.fsutil import check_workspace_links, is_within
 from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
 from vimanual.base.yamlio import Document, parse_yaml, read_text
+from vimanual.workspace.media import media_files, normalised_text
 from vimanual.workspace.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
 
 MANUAL_FILE = "manual.yaml"
@@ -68,10 +67,12 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
                 f"no {MANUAL_FILE} in {root}",
                 "point --workspace at a folder made by 'vimanual init'",
             )
+        check_workspace_links(root)
         return root
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / MANUAL_FILE).is_file():
+            check_workspace_links(folder)
             return folder
     raise WorkspaceNotFound(
         f"no {MANUAL_FILE} found in {here} or any folder above it",
@@ -79,50 +80,22 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
     )
 
 
-# Local files a chapter's Markdown refers to: inline links and images "](target" (or
-# "](<target with spaces>"), and reference definitions "[id]: target".
-_REFERENCE_RE = re.compile(
-    r"\]\(\s*(?:<([^>\n]+)>|([^\s)]+))"
-    r"|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))",
-    re.MULTILINE,
-)
-_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def referenced_files(text: str, base: Path, root: Path) -> list[Path]:
-    """The regular files inside ``root`` that ``text`` links to relative to ``base``, in order."""
-    found: dict[Path, None] = {}
-    root_resolved = root.resolve()
-    for match in _REFERENCE_RE.finditer(text):
-        target = next(group for group in match.groups() if group is not None)
-        target = target.split("#", 1)[0].split("?", 1)[0]
-        if (not target or target.startswith(("/", "\\")) or target.endswith(".md")
-                or _URL_SCHEME_RE.match(target)):
-            continue  # a URL, or a link to another chapter (which has its own approvals)
-        try:
-            path = (base / unquote(target)).resolve()
-        except (OSError, ValueError):
-            continue
-        if path not in found and is_within(path, root_resolved) and path.is_file():
-            found[path] = None
-    return list(found)
-
-
 def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None) -> str:
     """SHA-256 of source bytes with line endings normalised, so CRLF vs LF is not a change.
 
     With ``base`` (the folder relative links resolve from, e.g. chapters/) and ``root`` (the
-    workspace), the hash also covers every local file the text links to, images above all:
-    sha256(text + for each file in order: its path, NUL, the SHA-256 of its bytes). Changing
-    one byte of a chapter or of an image it shows makes every approval of it stale. Text
-    without local references hashes exactly as its bytes alone.
+    workspace), the hash also covers every local file the text shows or links to, as
+    pandoc's own parse finds them (``vimanual.workspace.media``): sha256(text + for each
+    file in order: its path, NUL, the SHA-256 of its bytes). Changing one byte of a chapter
+    or of an image it shows makes every approval of it stale. Text without local
+    references hashes exactly as its bytes alone.
     """
     normalised = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     digest = hashlib.sha256(normalised)
     if base is not None:
         root = root or base
-        text = normalised.decode("utf-8", "replace")
-        files = referenced_files(text, base, root)
+        text = normalised_text(raw)
+        files = media_files(text, base, root) if "[" in text else []  # no brackets, no links
         if files:
             digest.update(b"\0")
         for path in files:
@@ -175,13 +148,17 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     except VimanualError as exc:
         return None, [_problem_from_error(exc, where)]
     front, problems = validate_front_matter(doc, manual, where)
+    try:
+        digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root)
+    except VimanualError as exc:  # pandoc could not read it within its bounds
+        return None, [Problem(where, None, f"cannot find the images it shows: {exc.message}", exc.hint)]
     chapter = Chapter(
         slug=slug,
         path=path,
         front=front,
         body=body,
         body_line=body_line,
-        content_hash=content_hash(path.read_bytes(), root / CHAPTERS_DIR, root),
+        content_hash=digest,
     )
     return chapter, problems
 
@@ -203,6 +180,7 @@ def _problem_from_error(exc: VimanualError, where: str) -> Problem:
 
 def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     """Load everything that can be loaded and report every structural problem."""
+    check_workspace_links(root)
     settle(root)  # a change another command left half-done is completed first
     try:
         manual, doc, problems = load_manual(root)
