@@ -194,7 +194,7 @@ def test_a_failed_build_leaves_the_previous_manual_intact(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("limits", "expected"),
     [
-        ({"pandoc_memory_mb": 4}, "Error: chapters/alpha.md: pandoc failed"),
+        ({"pandoc_memory_mb": 4}, "Error: chapters/alpha.md: pandoc ran out of its 4 MB memory limit"),
         ({"pdf_memory_mb": 150}, "Error: WeasyPrint (PDF layout) exceeded the 150 MB memory cap"),
         ({"pdf_timeout_seconds": 1}, "Error: WeasyPrint (PDF layout) did not finish within 1 s"),
     ],

@@ -78,3 +78,18 @@ class ToolError(VimanualError):
         self.command = list(command)
         self.returncode = returncode
         self.stderr = stderr
+
+
+class LimitExceeded(ToolError):
+    """An external tool ran past its time or memory bound and was stopped.
+
+    ``message`` says which bound (e.g. "pandoc did not finish within 5 s"); the hint says
+    which limit in manual.yaml raises it, with the command for the curious.
+    """
+
+    def __init__(self, message: str, command: Sequence[str], stderr: str = "", hint: str = "") -> None:
+        super().__init__(message, command, None, stderr)
+        self.message = message
+        self.args = (message,)
+        if hint:
+            self.hint = hint

@@ -103,7 +103,7 @@ def check_chapters(
     problems: list[Problem] = []
     for chapter in chapters:
         body = parsed[chapter.slug]
-        shown = shown_images(chapter.path, workspace.root)
+        shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
         hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown)
         problems.extend(_to_problems(chapter, body, hits))
     return problems
@@ -148,7 +148,8 @@ def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[st
         # a bare '#id' may name a section of another chapter (see rules.links._check_link)
         needed = set(workspace.chapters)
     targets = {s: workspace.chapters[s].body for s in sorted(needed) if s in workspace.chapters}
-    found = pandoc.element_ids(targets)
+    limits = workspace.manual.limits
+    found = pandoc.element_ids(targets, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
     return {s: found.get(s, frozenset()) | explicit_ids(body) for s, body in targets.items()}
 
 

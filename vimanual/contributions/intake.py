@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import LimitExceeded, VimanualError
 from vimanual.base.fsutil import is_within
 from vimanual.base.yamlio import decode_utf8
 from vimanual.book.sanitize import MAX_IMAGE_BYTES, sniff_image
@@ -171,7 +171,10 @@ def convert_submission(path: Path, limits: Limits, media_dir: Path, work_dir: Pa
     extract_dir.mkdir(parents=True)
     walker = _AstWalker(extract_dir, media_dir)
     try:
-        markdown = pandoc.document_to_markdown(path, fmt, extract_dir, walker.rewrite)
+        markdown = pandoc.document_to_markdown(path, fmt, extract_dir, walker.rewrite,
+                                                limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+    except LimitExceeded as exc:
+        raise VimanualError(f"{path.name}: could not convert: {exc.message}", exc.hint) from None
     except VimanualError as exc:
         raise VimanualError(f"{path.name}: could not convert: {exc.message}",
                             f"open it in its editor and save it again as {path.suffix}") from None

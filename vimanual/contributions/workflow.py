@@ -540,7 +540,7 @@ def accept(
             new_manual = add_chapter(read_text(root / MANUAL_FILE, MANUAL_FILE), slug, after)
         media = _copy_media(folder, root, contribution_id, markdown)
         previous = _keep_previous(root, slug, chapter_path)
-        new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root)
+        new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root, manual.limits)
         decision_rel, decision_text = _decision_file(contribution_id, Decision(
             "accept", person, utc_now(), chapter=slug, revision=revision.number,
             content_hash=new_hash, previous=previous,

@@ -258,14 +258,14 @@ class _Worker:
 
     def __init__(self, header: dict[str, object]) -> None:
         import json
-        import subprocess
+
+        from vimanual.tools import proc
 
         self.command = [sys.executable, "-m", "vimanual.pdf.weasy"]
         self.memory_mb = int(str(header["memory_mb"]))
-        self.proc = subprocess.Popen(
-            self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )
+        # Bound to this process by the one runner (its own process group, killed with the
+        # tool); the worker caps its own memory once it has read the header.
+        self.proc = proc.spawn(self.command, text=True)
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(header) + "\n")
         self.proc.stdin.flush()
@@ -306,8 +306,9 @@ class _Worker:
         return ToolError("WeasyPrint (PDF layout)", self.command, code, stderr)
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.kill()
+        from vimanual.tools import proc
+
+        proc.kill(self.proc, reap=False)  # reaped by _failure or close
 
     def close(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -320,6 +321,9 @@ class _Worker:
         for stream in (self.proc.stdout, self.proc.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.close()  # type: ignore[union-attr]
+        from vimanual.tools import proc
+
+        proc.forget(self.proc)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -7,32 +7,30 @@ or deleted. Where the workspace is in a git repository, its history can prove th
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from vimanual.base.errors import Problem, ToolError
+from vimanual.tools import proc
 
 GIT_TIMEOUT = 60.0
+GIT_MEMORY_MB = 2_048  # git maps packs from files (not counted); this bounds what it allocates
 _KINDS = {"M": "modified", "D": "deleted", "T": "changed into another file type"}
 _HINT = ("review events are never edited or removed: restore the original "
          "(git checkout {commit} -- {path}) and record a new review instead")
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    """Run git in ``root``; None when git is missing."""
+def _git(root: Path, *args: str) -> proc.Finished | None:
+    """Run git in ``root`` through the bounded runner; None when git is missing."""
     git = shutil.which("git")
     if git is None:
         return None
     command = [git, "-c", "core.quotepath=off", "-C", str(root), *args]
-    try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError("git", command, None, str(exc.stderr or "")) from None
+    return proc.run(command, what="git", timeout=GIT_TIMEOUT, memory_mb=GIT_MEMORY_MB)
 
 
 def _has_history(root: Path) -> bool:
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
-    if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
+    if inside is None or inside.returncode != 0 or inside.out.strip() != "true":
         return False
     head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
     return head is not None and head.returncode == 0
@@ -102,9 +100,9 @@ def _rewritten_events(root: Path, spec: str) -> list[Problem]:
 
 
 def _checked(root: Path, *args: str) -> str:
-    proc = _git(root, *args)
-    if proc is None:
+    done = _git(root, *args)
+    if done is None:
         return ""
-    if proc.returncode != 0:
-        raise ToolError("git", ["git", *args], proc.returncode, proc.stderr)
-    return proc.stdout
+    if done.returncode != 0:
+        raise ToolError("git", ["git", *args], done.returncode, done.err)
+    return done.out

@@ -7,18 +7,23 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import ToolError, VimanualError
+from vimanual.base.errors import LimitExceeded, ToolError, VimanualError
+from vimanual.tools import proc
 
 # Contributions are untrusted: every raw-passthrough extension is off, so `<script>`,
 # `{=html}` blocks and TeX reach the output as escaped text, never as markup.
 MARKDOWN_READER = "markdown-raw_html-raw_attribute-raw_tex-markdown_in_html_blocks"
 DEFAULT_TIMEOUT = 120.0
+HEAP_EXHAUSTED = 251  # the exit code of a Haskell program that hit its +RTS -M cap
+DATA_HEADROOM_MB = 256
+TIME_HINT = ("simplify or split the text; the editor can raise limits.pandoc_timeout_seconds "
+             "in manual.yaml")
+MEMORY_HINT = "simplify or split the text; the editor can raise limits.pandoc_memory_mb in manual.yaml"
 MIN_VERSION = (3, 1, 6)
 ATTR_ID_RE = re.compile(r'\["((?:[^"\\]|\\.)*?)\.md__((?:[^"\\]|\\.)*)",\[')
 
@@ -54,28 +59,32 @@ def run_pandoc(
 ) -> str:
     """Run pandoc with ``--sandbox`` and ``args``; return stdout or raise ToolError.
 
-    ``memory_mb`` caps pandoc's heap (its runtime's ``-M`` option): past it pandoc stops
-    with "heap exhausted" instead of growing without bound.
+    Every run goes through the bounded runner (tools/proc.py): killed after ``timeout``
+    seconds or with the tool. ``memory_mb`` caps pandoc's heap (its runtime's ``-M``
+    option, so past it pandoc stops with "heap exhausted" instead of growing without
+    bound) and, as a backstop, its whole data segment. Raises LimitExceeded when a bound
+    stops it; callers add the chapter or file it was working on.
     """
     if args != ["--version"]:
         pandoc_version()  # every path that runs pandoc refuses a version with known escapes
     heap = ["+RTS", f"-M{memory_mb}m", "-RTS"] if memory_mb else []
     command = [pandoc_path(), *heap, "--sandbox", *args]
+    # The heap cap is what pandoc reports; the data cap leaves room for the runtime's own
+    # memory above the heap and only catches what the heap cap does not.
+    data_mb = 2 * memory_mb + DATA_HEADROOM_MB if memory_mb else None
     try:
-        proc = subprocess.run(
-            command,
-            input=stdin.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            cwd=cwd,
-        )
-    except subprocess.TimeoutExpired as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
-        raise ToolError("pandoc", command, None, stderr) from None
-    if proc.returncode != 0:
-        raise ToolError("pandoc", command, proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout.decode("utf-8")
+        done = proc.run(command, what="pandoc", timeout=timeout, memory_mb=data_mb,
+                        stdin=stdin.encode("utf-8"), cwd=cwd)
+    except LimitExceeded as exc:
+        raise LimitExceeded(exc.message, command, hint=TIME_HINT) from None
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        if memory_mb and (done.returncode == HEAP_EXHAUSTED or "Heap exhausted" in stderr
+                          or "out of memory" in stderr):
+            raise LimitExceeded(f"pandoc ran out of its {memory_mb} MB memory limit", command, stderr,
+                                MEMORY_HINT)
+        raise ToolError("pandoc", command, done.returncode, stderr)
+    return done.stdout.decode("utf-8")
 
 
 @functools.cache
@@ -141,22 +150,25 @@ MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex-smart"
 
 
 def document_to_ast(
-    path: Path, fmt: str, media_dir: Path, timeout: float = DEFAULT_TIMEOUT
+    path: Path, fmt: str, media_dir: Path, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
 ) -> dict[str, Any]:
     """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``."""
     if fmt not in DOCUMENT_READERS:
         raise VimanualError(f"no reader for format '{fmt}'", f"use one of: {', '.join(DOCUMENT_READERS)}")
     reader = MARKDOWN_READER if fmt == "markdown" else fmt
     args = ["--from", reader, "--to", "json", f"--extract-media={media_dir}", str(path.resolve())]
-    result = json.loads(run_pandoc(args, timeout=timeout))
+    result = json.loads(run_pandoc(args, timeout=timeout, memory_mb=memory_mb))
     if not isinstance(result, dict) or "blocks" not in result:
         raise VimanualError(f"pandoc gave no document for {path.name}", "check the file opens in its editor")
     return result
 
 
-def ast_to_markdown(ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> str:
+def ast_to_markdown(
+    ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> str:
     """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs."""
-    return run_pandoc(["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"], json.dumps(ast), timeout)
+    args = ["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"]
+    return run_pandoc(args, json.dumps(ast), timeout, memory_mb)
 
 
 def document_to_markdown(
@@ -165,11 +177,16 @@ def document_to_markdown(
     media_dir: Path,
     rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = None,
 ) -> str:
     """Convert a .docx/.odt/.html contribution to Markdown; ``rewrite`` may edit the AST between."""
-    ast = document_to_ast(path, fmt, media_dir, timeout)
-    return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout)
-def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> dict[str, frozenset[str]]:
+    ast = document_to_ast(path, fmt, media_dir, timeout, memory_mb)
+    return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout, memory_mb)
+
+
+def element_ids(
+    bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> dict[str, frozenset[str]]:
     """Every element id (explicit ``{#id}`` or pandoc's auto-identifier) of each chapter body.
 
     One pandoc run for all chapters: ``--file-scope`` parses each file on its own (so
@@ -178,6 +195,22 @@ def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> 
     """
     if not bodies:
         return {}
+    try:
+        output = _ids_json(bodies, timeout, memory_mb)
+    except ToolError as exc:
+        raise _culprit(bodies, timeout, memory_mb, exc) from None
+    found: dict[str, set[str]] = {slug: set() for slug in bodies}
+    # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
+    # which is several times faster than loading and walking the whole AST.
+    for match in ATTR_ID_RE.finditer(output):
+        slug = json.loads(f'"{match.group(1)}"')
+        if slug in found:
+            found[slug].add(json.loads(f'"{match.group(2)}"'))
+    return {slug: frozenset(ids) for slug, ids in found.items()}
+
+
+def _ids_json(bodies: Mapping[str, str], timeout: float, memory_mb: int | None) -> str:
+    """pandoc's JSON AST of ``bodies`` read as separate files (see ``element_ids``)."""
     with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
         names = []
         for slug, body in bodies.items():
@@ -188,16 +221,26 @@ def element_ids(bodies: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT) -> 
         # (its name is no slug, so it cannot clash with a chapter).
         (Path(tmp) / "_.md").write_text("", encoding="utf-8")
         args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names, "_.md"]
-        output = run_pandoc(args, timeout=timeout, cwd=Path(tmp))
-    found: dict[str, set[str]] = {slug: set() for slug in bodies}
-    # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
-    # which is several times faster than loading and walking the whole AST.
-    for match in ATTR_ID_RE.finditer(output):
-        slug = json.loads(f'"{match.group(1)}"')
-        if slug in found:
-            found[slug].add(json.loads(f'"{match.group(2)}"'))
-    return {slug: frozenset(ids) for slug, ids in found.items()}
+        return run_pandoc(args, timeout=timeout, memory_mb=memory_mb, cwd=Path(tmp))
 
+
+def _culprit(
+    bodies: Mapping[str, str], timeout: float, memory_mb: int | None, error: ToolError
+) -> VimanualError:
+    """The error of the chapter that made the joint run fail, named, found by running the
+    chapters alone, largest first (the likely culprit), stopping at the first failure."""
+    if len(bodies) > 1:
+        for slug in sorted(bodies, key=lambda s: (-len(bodies[s]), s)):
+            try:
+                _ids_json({slug: bodies[slug]}, timeout, memory_mb)
+            except ToolError as exc:
+                return _named(f"chapters/{slug}.md", exc)
+    return _named(", ".join(f"chapters/{slug}.md" for slug in sorted(bodies)), error)
+
+
+def _named(where: str, error: ToolError) -> VimanualError:
+    """``error`` with ``where`` (a chapter or file) in front of its message."""
+    return VimanualError(f"{where}: {error.message}", error.hint)
 
 
 def link_targets(

@@ -13,7 +13,14 @@ from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
 from vimanual.base.yamlio import Document, parse_yaml, read_text
 from vimanual.workspace.media import media_files, normalised_text
-from vimanual.workspace.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
+from vimanual.workspace.schema import (
+    SLUG_HINT,
+    FrontMatter,
+    Limits,
+    Manual,
+    validate_front_matter,
+    validate_manual,
+)
 
 MANUAL_FILE = "manual.yaml"
 CHAPTERS_DIR = "chapters"
@@ -80,7 +87,8 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
     )
 
 
-def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None) -> str:
+def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None,
+                 limits: Limits | None = None) -> str:
     """SHA-256 of source bytes with line endings normalised, so CRLF vs LF is not a change.
 
     With ``base`` (the folder relative links resolve from, e.g. chapters/) and ``root`` (the
@@ -95,7 +103,7 @@ def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None)
     if base is not None:
         root = root or base
         text = normalised_text(raw)
-        files = media_files(text, base, root) if "[" in text else []  # no brackets, no links
+        files = media_files(text, base, root, limits) if "[" in text else []  # no brackets, no links
         if files:
             digest.update(b"\0")
         for path in files:
@@ -149,7 +157,7 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
         return None, [_problem_from_error(exc, where)]
     front, problems = validate_front_matter(doc, manual, where)
     try:
-        digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root)
+        digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
     except VimanualError as exc:  # pandoc could not read it within its bounds
         return None, [Problem(where, None, f"cannot find the images it shows: {exc.message}", exc.hint)]
     chapter = Chapter(

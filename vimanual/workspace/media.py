@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from vimanual.base.clonekey import seal, sealed_by_us
 from vimanual.base.fsutil import atomic_write, is_within
+from vimanual.workspace.schema import Limits
 
 CACHE_DIR = ("build", "cache", "media")
 _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -52,13 +53,22 @@ def normalised_text(raw: bytes) -> str:
     return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode("utf-8", "replace")
 
 
-def shown_images(chapter: Path, root: Path) -> list[str]:
+def shown_images(chapter: Path, root: Path, limits: Limits | None = None) -> list[str]:
     """The image targets pandoc renders in the chapter file (the parse approvals bind to)."""
     text = normalised_text(chapter.read_bytes())
-    return [target for target, image in link_targets(text, root) if image] if "[" in text else []
+    if "[" not in text:
+        return []
+    return [target for target, image in link_targets(text, root, *_bounds(limits)) if image]
 
 
-def media_files(text: str, base: Path, root: Path) -> list[Path]:
+def _bounds(limits: Limits | None) -> tuple[float, int]:
+    """manual.yaml's pandoc limits, or the defaults when none are at hand."""
+    if limits is None:
+        return PARSE_TIMEOUT, PARSE_MEMORY_MB
+    return float(limits.pandoc_timeout_seconds), limits.pandoc_memory_mb
+
+
+def media_files(text: str, base: Path, root: Path, limits: Limits | None = None) -> list[Path]:
     """The regular files inside ``root`` that ``text`` shows or links to relative to ``base``.
 
     URLs, absolute paths and links to other chapters (``*.md``, which have their own
@@ -66,7 +76,7 @@ def media_files(text: str, base: Path, root: Path) -> list[Path]:
     """
     found: dict[Path, None] = {}
     root_resolved = root.resolve()
-    for target, _ in link_targets(text, root):
+    for target, _ in link_targets(text, root, *_bounds(limits)):
         path = resolve_target(target, base)
         if path is not None and path not in found and is_within(path, root_resolved) and path.is_file():
             found[path] = None
