@@ -31,7 +31,7 @@ from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
 from vimanual.workspace.glossary import load_glossary
 from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace
-from vimanual.workspace.media import shown_images
+from vimanual.workspace.media import cached_ids, shown_images
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
 
@@ -149,7 +149,11 @@ def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[st
         needed = set(workspace.chapters)
     targets = {s: workspace.chapters[s].body for s in sorted(needed) if s in workspace.chapters}
     limits = workspace.manual.limits
-    found = pandoc.element_ids(targets, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+    # the media parse of loading the workspace also found every chapter's ids (cached)
+    found = {s: ids for s in targets if (ids := cached_ids(workspace.chapters[s].path, workspace.root))
+             is not None}
+    missing = {s: body for s, body in targets.items() if s not in found}
+    found |= pandoc.element_ids(missing, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
     return {s: found.get(s, frozenset()) | explicit_ids(body) for s, body in targets.items()}
 
 

@@ -7,8 +7,9 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -252,15 +253,54 @@ def link_targets(
     of how its link is spelled (entities, nested brackets, references on the next line).
     Every passage is read (no 'only' filter): an image of any jurisdiction's variant counts.
     """
-    ast = json.loads(run_pandoc(["--from", MARKDOWN_READER, "--to", "json"], markdown, timeout, memory_mb))
+    return parse_many([markdown], timeout, memory_mb)[0][0]
+
+
+def parse_many(
+    texts: Sequence[str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> list[tuple[list[tuple[str, bool]], frozenset[str]]]:
+    """For each text, its ``link_targets`` and its element ids (as ``element_ids``), from
+    one pandoc run for all the texts (one start-up instead of many).
+
+    ``--file-scope`` parses each text as its own file; a paragraph holding a random nonce,
+    in a file of its own after each text, marks where the next text's blocks begin (no
+    text can forge it: it is made afresh for each run and parsed apart from the texts).
+    """
+    if not texts:
+        return []
+    nonce = "vimanualsplit" + secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="vimanual-links-") as tmp:
+        names = []
+        for index, text in enumerate(texts):
+            (Path(tmp) / f"t{index}.md").write_text(text, encoding="utf-8", errors="replace")
+            (Path(tmp) / f"s{index}.md").write_text(f"{nonce}{index}\n", encoding="utf-8")
+            names += [f"t{index}.md", f"s{index}.md"]
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names]
+        output = run_pandoc(args, timeout=timeout, memory_mb=memory_mb, cwd=Path(tmp))
+    ids: list[set[str]] = [set() for _ in texts]
+    for match in ATTR_ID_RE.finditer(output):
+        stem = json.loads(f'"{match.group(1)}"')
+        if stem.startswith("t") and stem[1:].isdigit() and int(stem[1:]) < len(texts):
+            ids[int(stem[1:])].add(json.loads(f'"{match.group(2)}"'))
+    ast = json.loads(output)
+    found: list[list[tuple[str, bool]]] = [[] for _ in texts]
+    current = 0
+    for block in ast.get("blocks", []) if isinstance(ast, dict) else []:
+        if block.get("t") == "Para" and block.get("c") == [{"t": "Str", "c": f"{nonce}{current}"}]:
+            current += 1
+            continue
+        if current < len(texts):
+            found[current].extend(_targets(block))
+    return [(targets, frozenset(names)) for targets, names in zip(found, ids, strict=True)]
+
+
+def _targets(root: Any) -> list[tuple[str, bool]]:
     found: list[tuple[str, bool]] = []
-    stack: list[Any] = [[ast.get("meta", {}), ast.get("blocks", [])] if isinstance(ast, dict) else []]
+    stack: list[Any] = [root]
     while stack:  # iterative: a deeply nested document must not exhaust Python's stack
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(reversed(node))
-        elif isinstance(node, dict) and "t" not in node:  # the metadata mapping
-            stack.extend(node.values())
         elif isinstance(node, dict):
             kind, content = node.get("t"), node.get("c")
             if kind in ("Image", "Link") and isinstance(content, list) and len(content) == 3:

@@ -12,7 +12,7 @@ from vimanual.base.fsutil import check_workspace_links, is_within
 from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
 from vimanual.base.yamlio import Document, parse_yaml, read_text
-from vimanual.workspace.media import media_files, normalised_text
+from vimanual.workspace.media import body_of, media_files, normalised_text, prefetch
 from vimanual.workspace.schema import (
     SLUG_HINT,
     FrontMatter,
@@ -103,7 +103,7 @@ def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None,
     if base is not None:
         root = root or base
         text = normalised_text(raw)
-        files = media_files(text, base, root, limits) if "[" in text else []  # no brackets, no links
+        files = media_files(text, base, root, limits)
         if files:
             digest.update(b"\0")
         for path in files:
@@ -171,6 +171,20 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     return chapter, problems
 
 
+def _prefetch_media(root: Path, slugs: list[str], manual: Manual) -> None:
+    """Parse the chapters' media sets in one pandoc run before they are loaded one by one."""
+    texts = []
+    for slug in slugs:
+        path = root / CHAPTERS_DIR / f"{slug}.md"
+        try:
+            if path.is_symlink() or path.stat().st_size > MAX_CHAPTER_BYTES:
+                continue
+            texts.append(body_of(normalised_text(path.read_bytes())))
+        except OSError:
+            continue
+    prefetch(texts, root, manual.limits)
+
+
 def _problem_from_error(exc: VimanualError, where: str) -> Problem:
     """Turn 'file:line: message' errors from the YAML layer into a Problem."""
     message = exc.message
@@ -197,6 +211,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     workspace = Workspace(root=root, manual=manual)
     chapters_dir = root / CHAPTERS_DIR
     present = _chapter_files(chapters_dir)
+    _prefetch_media(root, [s for s in manual.chapters if s in present], manual)
     for index, slug in enumerate(manual.chapters):
         if slug not in present:
             problems.append(Problem(

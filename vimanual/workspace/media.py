@@ -16,49 +16,93 @@ import hashlib
 import json
 import os
 import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from vimanual.base.clonekey import seal, sealed_by_us
-from vimanual.base.fsutil import atomic_write, is_within
+from vimanual.base.fsutil import is_within
 from vimanual.workspace.schema import Limits
 
 CACHE_DIR = ("build", "cache", "media")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What pandoc's parse of a chapter body says about links: (target, is_image) in order,
+    and every element id (explicit or automatic)."""
+
+    targets: list[tuple[str, bool]]
+    ids: frozenset[str]
 _URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _MAX_CACHE_BYTES = 1_000_000
 PARSE_TIMEOUT = 60.0  # seconds for one chapter's parse (a chapter is at most 5 MB)
 PARSE_MEMORY_MB = 2048  # pandoc's heap cap for that parse
 
 
-def link_targets(
-    text: str, root: Path, timeout: float = PARSE_TIMEOUT, memory_mb: int | None = PARSE_MEMORY_MB
-) -> list[tuple[str, bool]]:
-    """Every (target, is_image) of Image and Link elements in ``text``'s pandoc AST, in order.
-
-    Cached by the text's SHA-256 (and the pandoc binary) in the workspace's build cache.
-    """
+def parsed(text: str, root: Path, limits: Limits | None = None) -> Parsed:
+    """The link targets (target, is_image) and element ids of a chapter's body ``text``,
+    from pandoc's AST; cached by the text's SHA-256 in the workspace's build cache."""
     from vimanual.tools import pandoc
 
     key = _cache_key(text)
     cached = _read_cache(root, key)
     if cached is not None:
         return cached
-    targets = pandoc.link_targets(text, timeout=timeout, memory_mb=memory_mb)
-    _write_cache(root, key, targets)
-    return targets
+    [(targets, ids)] = pandoc.parse_many([text], *_bounds(limits))
+    result = Parsed(targets, ids)
+    _write_cache(root, key, result)
+    return result
+
+
+def prefetch(bodies: list[str], root: Path, limits: Limits | None = None) -> None:
+    """Parse the bodies not cached yet in one pandoc run and cache them (a workspace's
+    chapters: one pandoc start-up for all). A failure is left to each body's own parse,
+    which names its chapter."""
+    from vimanual.base.errors import VimanualError
+    from vimanual.tools import pandoc
+
+    missing: dict[str, str] = {}
+    for text in bodies:
+        key = _cache_key(text)
+        if key not in missing and _read_cache(root, key) is None:
+            missing[key] = text
+    if len(missing) < 2:
+        return
+    try:
+        found = pandoc.parse_many(list(missing.values()), *_bounds(limits))
+    except VimanualError:
+        return
+    for key, (targets, ids) in zip(missing, found, strict=True):
+        _write_cache(root, key, Parsed(targets, ids))
+
+
+def body_of(text: str) -> str:
+    """The Markdown body of a chapter's text (what the build converts): after the front matter."""
+    lines = text.splitlines(keepends=True)
+    if lines and lines[0].strip() == "---":
+        for index in range(1, len(lines)):
+            if lines[index].rstrip("\r\n") in ("---", "..."):
+                return "".join(lines[index + 1:])
+    return text
 
 
 def normalised_text(raw: bytes) -> str:
-    """A chapter's bytes as the text that is hashed and parsed (line endings normalised)."""
+    """A chapter's bytes as the text that is hashed (line endings normalised)."""
     return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode("utf-8", "replace")
 
 
 def shown_images(chapter: Path, root: Path, limits: Limits | None = None) -> list[str]:
     """The image targets pandoc renders in the chapter file (the parse approvals bind to)."""
-    text = normalised_text(chapter.read_bytes())
-    if "[" not in text:
-        return []
-    return [target for target, image in link_targets(text, root, *_bounds(limits)) if image]
+    body = body_of(normalised_text(chapter.read_bytes()))
+    return [target for target, image in parsed(body, root, limits).targets if image]
+
+
+def cached_ids(chapter: Path, root: Path) -> frozenset[str] | None:
+    """The element ids of the chapter file from the parse cache, or None if not cached."""
+    found = _read_cache(root, _cache_key(body_of(normalised_text(chapter.read_bytes()))))
+    return None if found is None else found.ids
 
 
 def _bounds(limits: Limits | None) -> tuple[float, int]:
@@ -69,14 +113,15 @@ def _bounds(limits: Limits | None) -> tuple[float, int]:
 
 
 def media_files(text: str, base: Path, root: Path, limits: Limits | None = None) -> list[Path]:
-    """The regular files inside ``root`` that ``text`` shows or links to relative to ``base``.
+    """The regular files inside ``root`` that the chapter ``text`` (with its front matter)
+    shows or links to relative to ``base``.
 
     URLs, absolute paths and links to other chapters (``*.md``, which have their own
     approvals) are left out; order is first appearance, each file once.
     """
     found: dict[Path, None] = {}
     root_resolved = root.resolve()
-    for target, _ in link_targets(text, root, *_bounds(limits)):
+    for target, _ in parsed(body_of(text), root, limits).targets:
         path = resolve_target(target, base)
         if path is not None and path not in found and is_within(path, root_resolved) and path.is_file():
             found[path] = None
@@ -115,7 +160,7 @@ def _cache_path(root: Path, key: str) -> Path:
     return root.joinpath(*CACHE_DIR, f"{key}.json")
 
 
-def _read_cache(root: Path, key: str) -> list[tuple[str, bool]] | None:
+def _read_cache(root: Path, key: str) -> Parsed | None:
     path = _cache_path(root, key)
     try:
         if path.is_symlink():
@@ -125,26 +170,43 @@ def _read_cache(root: Path, key: str) -> list[tuple[str, bool]] | None:
         data = json.loads(raw)
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
+    if not isinstance(data, dict):
         return None
-    payload = _payload(key, data["targets"])
+    targets, ids = data.get("targets"), data.get("ids")
+    payload = _payload(key, targets, ids)
     if payload is None or not sealed_by_us(root, payload, data.get("seal")):
         return None
-    return [(str(t), bool(i)) for t, i in data["targets"]]
+    return Parsed([(str(t), bool(i)) for t, i in targets or []], frozenset(ids or []))
 
 
-def _write_cache(root: Path, key: str, targets: list[tuple[str, bool]]) -> None:
-    items = [[t, i] for t, i in targets]
-    payload = _payload(key, items)
+def _write_cache(root: Path, key: str, result: Parsed) -> None:
+    targets = [[t, i] for t, i in result.targets]
+    ids = sorted(result.ids)
+    payload = _payload(key, targets, ids)
     if payload is None:
         return
+    path = _cache_path(root, key)
+    data = json.dumps({"targets": targets, "ids": ids, "seal": seal(root, payload)}).encode("utf-8")
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
-        atomic_write(_cache_path(root, key), json.dumps({"targets": items, "seal": seal(root, payload)}))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # temp + rename without fsync: a torn or lost entry after a crash only costs a parse
+        # (an entry is trusted only with its seal, which a torn write does not have)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
-def _payload(key: str, items: list) -> bytes | None:
-    if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) and isinstance(i[1], bool)
-               for i in items):
+def _payload(key: str, targets: object, ids: object) -> bytes | None:
+    """The sealed bytes of a cache entry, or None when the entry is not of the right shape."""
+    if not isinstance(targets, list) or not isinstance(ids, list):
         return None
-    text = json.dumps([key, items], separators=(",", ":"), ensure_ascii=False)
+    if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) and isinstance(i[1], bool)
+               for i in targets) or not all(isinstance(i, str) for i in ids):
+        return None
+    text = json.dumps([key, targets, ids], separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8", "surrogatepass")
