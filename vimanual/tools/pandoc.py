@@ -103,6 +103,7 @@ def pandoc_version() -> str:
 
 
 ONLY_FILTER = Path(__file__).parent / "filters" / "only.lua"
+LINKS_WRITER = Path(__file__).parent / "filters" / "links.lua"
 
 
 def chapter_args(
@@ -275,39 +276,21 @@ def parse_many(
             (Path(tmp) / f"t{index}.md").write_text(text, encoding="utf-8", errors="replace")
             (Path(tmp) / f"s{index}.md").write_text(f"{nonce}{index}\n", encoding="utf-8")
             names += [f"t{index}.md", f"s{index}.md"]
-        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names]
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", str(LINKS_WRITER),
+                f"--metadata=vimanual-nonce:{nonce}", *names]
         output = run_pandoc(args, timeout=timeout, memory_mb=memory_mb, cwd=Path(tmp))
-    ids: list[set[str]] = [set() for _ in texts]
-    for match in ATTR_ID_RE.finditer(output):
-        stem = json.loads(f'"{match.group(1)}"')
-        if stem.startswith("t") and stem[1:].isdigit() and int(stem[1:]) < len(texts):
-            ids[int(stem[1:])].add(json.loads(f'"{match.group(2)}"'))
-    ast = json.loads(output)
     found: list[list[tuple[str, bool]]] = [[] for _ in texts]
+    ids: list[set[str]] = [set() for _ in texts]
     current = 0
-    for block in ast.get("blocks", []) if isinstance(ast, dict) else []:
-        if block.get("t") == "Para" and block.get("c") == [{"t": "Str", "c": f"{nonce}{current}"}]:
-            current += 1
+    for line in output.splitlines():
+        kind, _, value = line.partition("\t")
+        if kind == "S":
+            current = int(value) + 1 if value.isdigit() else len(texts)
+        elif current >= len(texts):
             continue
-        if current < len(texts):
-            found[current].extend(_targets(block))
+        elif kind in ("M", "L"):
+            found[current].append((value, kind == "M"))
+        elif kind == "I":
+            prefix = f"t{current}.md__"
+            ids[current].add(value.removeprefix(prefix))
     return [(targets, frozenset(names)) for targets, names in zip(found, ids, strict=True)]
-
-
-def _targets(root: Any) -> list[tuple[str, bool]]:
-    found: list[tuple[str, bool]] = []
-    stack: list[Any] = [root]
-    while stack:  # iterative: a deeply nested document must not exhaust Python's stack
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(reversed(node))
-        elif isinstance(node, dict):
-            kind, content = node.get("t"), node.get("c")
-            if kind in ("Image", "Link") and isinstance(content, list) and len(content) == 3:
-                target = content[2][0] if isinstance(content[2], list) and content[2] else None
-                if isinstance(target, str):
-                    found.append((target, kind == "Image"))
-                stack.append(content[1])
-            elif isinstance(content, list):
-                stack.append(content)
-    return found

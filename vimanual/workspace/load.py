@@ -159,7 +159,7 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     try:
         digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
     except VimanualError as exc:  # pandoc could not read it within its bounds
-        return None, [Problem(where, None, f"cannot find the images it shows: {exc.message}", exc.hint)]
+        return None, [Problem(where, None, exc.message, exc.hint)]
     chapter = Chapter(
         slug=slug,
         path=path,
