@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import chapter_md, copy_sample, run, small_workspace
+from vimanual.workspace.media import cache_dir
 
 GOOD_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
             b'<rect width="10" height="10"/></svg>')
@@ -62,11 +63,12 @@ def test_check_inspects_every_image_pandoc_renders(tmp_path: Path, spelling: str
 
 
 def test_a_committed_media_cache_entry_is_not_trusted(tmp_path: Path) -> None:
-    """The parse is cached under build/cache/media/; an entry written by someone else (a
-    force-added file saying 'no images') is ignored, so the approval still binds the image."""
+    """The parse is cached outside the work tree; an entry written by someone else (saying
+    'no images') is ignored, so the approval still binds the image."""
     ws = _workspace(tmp_path, SPELLINGS["entity"])
     assert run("-C", ws, "review", "beta", "-j", "AU", "--approve", "--as", "Alan Reviewer").exit_code == 0
-    cache = ws / "build" / "cache" / "media"
+    assert not (ws / "build").exists()  # a review writes nothing into build/
+    cache = cache_dir(ws)
     entries = list(cache.glob("*.json"))
     assert entries
     for entry in entries:

@@ -39,6 +39,15 @@ def _git_user_name() -> str | None:
     return proc.stdout.strip() or None
 
 
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)  # clocks of two machines may differ a little
+
+
+def future_limit() -> str:
+    """The latest time a recorded fact may carry (now + a small clock tolerance), formatted
+    as ``utc_now`` so that times compare as text."""
+    return (dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def utc_now() -> str:
     """The current UTC time as an ISO 8601 string with microseconds ('...Z')."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -109,6 +109,15 @@ def check_chapters(
     return problems
 
 
+def rule_hits(workspace: Workspace, slug: str, body: str, rules: list[TermRule]) -> list[Hit]:
+    """Every content rule's hits on one chapter ``body``, as ``check`` finds them, but
+    without pandoc (no section ids of other chapters, no images from pandoc's parse): the
+    part of ``check`` that runs in Python over the text (timed by the linearity test)."""
+    parsed = parse_body(body)
+    images = ImageChecker(workspace.root, workspace.manual.check.max_image_kb * 1000)
+    return _chapter_hits(workspace, slug, parsed, frozenset(workspace.chapters), {}, images, rules)
+
+
 def _chapter_hits(
     workspace: Workspace,
     slug: str,

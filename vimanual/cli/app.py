@@ -474,7 +474,7 @@ def main() -> None:
 
 # The commands of each job live in their own module; importing them registers them on ``app``
 # (after everything above, which they use). The order here is the order of --help.
-for _module in ("contributions", "review", "editions"):
+for _module in ("contributions", "review", "editions", "doctor"):
     importlib.import_module(f"vimanual.cli.{_module}")
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
-from vimanual.base.identity import utc_now
+from vimanual.base.identity import future_limit, utc_now
 from vimanual.base.journal import apply_together, locked
 from vimanual.base.names import CONTRIBUTION_ID_RE, check_plain, check_slug
 from vimanual.base.shape import from_mapping
@@ -237,6 +237,10 @@ def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
         if decision.action not in ACTIONS:
             raise VimanualError(f"{file_where}: unknown action '{decision.action}'",
                                 f"actions: {', '.join(ACTIONS)}")
+        if decision.at > future_limit():
+            raise VimanualError(f"{file_where}:3: decision is dated in the future ({decision.at})",
+                                "a decision cannot be recorded ahead of time: remove the file, "
+                                "decide again")
         found.append(decision)
     return tuple(sorted(found, key=lambda d: d.at))
 
@@ -457,6 +461,28 @@ def _check_open(contribution: Contribution, verb: str) -> None:
 
 
 # ---------------------------------------------------------------- decisions
+
+
+def verify_decisions(root: Path) -> tuple[int, list[Problem]]:
+    """Check every contribution's record and decisions (shape, dates) and, in a git
+    repository, that no committed decision was ever modified or deleted (or lost by a
+    rewritten history). Returns (decision files, problems)."""
+    from vimanual.tools.git import committed_event_changes
+
+    problems: list[Problem] = []
+    count = 0
+    for contribution_id in _ids(root):
+        try:
+            count += len(load_contribution(root, contribution_id).decisions)
+        except VimanualError as exc:
+            where, _, message = exc.message.partition(": ")
+            file, _, line = where.partition(":")
+            problems.append(Problem(file, int(line) if line.isdigit() else None, message or exc.message,
+                                    exc.hint, rule="contribution"))
+    problems.extend(committed_event_changes(
+        root, CONTRIBUTIONS_DIR, spec=f":(glob){CONTRIBUTIONS_DIR}/*/{DECISIONS_DIR}/*.yaml",
+        noun="contribution decision"))
+    return count, sorted(problems, key=lambda p: (p.file, p.message))
 
 
 def _decision_file(contribution_id: str, decision: Decision) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from typing import Any
 from vimanual import __version__
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
-from vimanual.base.identity import resolve_person, utc_now
+from vimanual.base.identity import future_limit, resolve_person, utc_now
 from vimanual.base.journal import locked
 from vimanual.base.names import check_plain, control_char, is_code, is_slug
 from vimanual.base.yamlio import decode_utf8, parse_yaml
@@ -173,6 +173,8 @@ _EXACT_VALID = re.compile(
     r'digest: "([0-9a-f]{64})"\n'
 )
 _FORGED = "digest does not match the event's content (the file was edited or forged)"
+# A forged event dated ahead would override every later real decision until its date.
+_FUTURE_HINT = "an event cannot be recorded ahead of time: remove the file and record the review again"
 _FORGED_HINT = "restore the original file (e.g. from git); record a new review instead of editing one"
 
 
@@ -229,6 +231,9 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
             return None, [Problem(rel, None, f"control character {code} in a review event",
                                   "remove the escape sequence; events are written by 'vimanual review'",
                                   rule="review")]
+        if valid.time > future_limit():
+            return None, [Problem(rel, None, f"review event is dated in the future ({valid.time})",
+                                  _FUTURE_HINT, rule="review")]
         if valid.compute_digest() == valid.digest:
             return valid, []
         return None, [Problem(rel, None, _FORGED, _FORGED_HINT, rule="review")]
@@ -283,6 +288,8 @@ def _check_values(event: ReviewEvent, bad: Any) -> None:
             bad(f"control character {code} in a review event")
     if not _TIME_RE.fullmatch(event.time):
         bad(f"time {event.time!r} is not a UTC time like 2025-01-31T12:00:00.000000Z")
+    elif event.time > future_limit():
+        bad(f"review event is dated in the future ({event.time})", _FUTURE_HINT)
     if not _HEX64_RE.fullmatch(event.content_hash):
         bad("content_hash is not a SHA-256 hex digest")
     if not _HEX64_RE.fullmatch(event.digest):

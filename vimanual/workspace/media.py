@@ -3,10 +3,10 @@
 Approvals bind to a chapter's text and to every file it shows (``content_hash``), and
 ``check`` inspects the same files. Patterns missed what pandoc renders (an entity in the
 path, nested brackets in the alt text, a reference defined on the next line), so the set
-comes from pandoc's own AST of the chapter, the parse the build uses. Parsing takes a
-pandoc run, so the targets are cached under ``build/cache/media/`` by the text's hash;
-each cache entry is sealed with this clone's key (``vimanual.base.clonekey``), so an entry
-committed by someone else is ignored, never trusted.
+comes from pandoc's own parse of the chapter, the parse the build uses. Parsing takes a
+pandoc run, so the targets are cached by the text's hash in the user's state folder
+(``cache_dir``), outside the work tree; each entry is also sealed with this clone's key
+(``vimanual.base.clonekey``), so an entry planted by someone else is ignored.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from vimanual.base.clonekey import seal, sealed_by_us
+from vimanual.base.clonekey import key_path, seal, sealed_by_us, state_dir
 from vimanual.base.fsutil import is_within
 from vimanual.workspace.schema import Limits
-
-CACHE_DIR = ("build", "cache", "media")
 
 
 @dataclass(frozen=True)
@@ -156,8 +154,15 @@ def _cache_key(text: str) -> str:
     return digest.hexdigest()
 
 
+def cache_dir(root: Path) -> Path:
+    """Where the parses of this workspace's chapters are cached: in the user's state folder,
+    outside the work tree (a read-only command never writes into the workspace, and a cache
+    entry never travels in git), one folder per workspace path."""
+    return state_dir() / "parse-cache" / key_path(root).name
+
+
 def _cache_path(root: Path, key: str) -> Path:
-    return root.joinpath(*CACHE_DIR, f"{key}.json")
+    return cache_dir(root) / f"{key}.json"
 
 
 def _read_cache(root: Path, key: str) -> Parsed | None:
