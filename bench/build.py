@@ -157,14 +157,17 @@ def main() -> None:
 
     # (e) WeasyPrint alone on the very document vimanual lays out: isolates vimanual's own
     # overhead from the cost of the book's extra pages (contents, blank versos, notes, fonts).
-    from vimanual.book.pipeline import assemble, render_chapters
+    from vimanual.book.chapters import ChapterCache, render_chapters
+    from vimanual.book.document import assemble
+    from vimanual.book.plan import BuildOptions, plan_build
     from vimanual.workspace.load import load_workspace
 
     workspace = load_workspace(ws)
-    rendered, _, _ = render_chapters(workspace, list(workspace.chapters.values()), [])
+    plan = plan_build(workspace, BuildOptions(paper="A4", date="2026-01-01"))
+    rendered, _, _ = render_chapters(plan, ChapterCache(workspace, None))
     shutil.copytree(Path(__file__).resolve().parent.parent / "vimanual" / "defaults" / "styles",
                     ws / "styles")
-    document = assemble(workspace, rendered, [], "pdf", "A4", True, "2026-01-01")
+    document = assemble(plan, rendered, "pdf")
     (ws / "styles" / "same.html").write_text(document)
     results["e"] = measure([sys.executable, "-m", "weasyprint", "same.html", str(raw / "same.pdf")],
                            ws / "styles")

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml  # noqa: E402
 
-from vimanual.review.store import APPROVE, COMMENT, REQUEST_CHANGES, ReviewEvent, dump_event  # noqa: E402
+from vimanual.review.events import APPROVE, COMMENT, REQUEST_CHANGES, ReviewEvent, dump_event
 from vimanual.workspace.load import content_hash  # noqa: E402
 
 PARAGRAPH = ("Sample benchmark text. Analysts record each step in the case log so that another "

@@ -8,7 +8,7 @@ run, each step as its own process tree:
      (PDF/UA-1, as vimanual writes its PDF);
   2. `vimanual build --format pdf` cold (`rm -rf build` first) with --jobs 1, 2, ... up
      to the machine's cores, and all formats cold with --jobs = cores;
-  3. the reference `--jobs 1 --no-cache` (the main matter in one WeasyPrint call);
+  3. the reference (the main matter in one WeasyPrint call, the API's test hook);
   4. rebuilds with --jobs = cores: nothing changed, and after a one-word edit in the
      middle chapter (PDF only, and all formats); for information, after an edit that adds
      pages to that chapter (every later page number changes);
@@ -287,6 +287,17 @@ def edit_one_word(path: Path, replacement: str) -> str:
     return match.group(0)
 
 
+# The reference layout, printed as the CLI's summary line prints a PDF.
+REFERENCE_BUILD = """
+import sys
+from pathlib import Path
+from vimanual import api
+run = api.build(Path(sys.argv[1]), formats=("pdf",), jobs=1, use_cache=False, reference_layout=True)
+r = run.result
+print(f"Built manual.pdf ({r.pages} pages; {r.laid_out} parts laid out, {r.layout_cached} from cache)")
+"""
+
+
 def _built(stdout: str) -> str:
     """The '(N pages; X parts laid out, Y from cache)' part of vimanual's summary line."""
     match = re.search(r"manual\.pdf \(([^)]*)\)", stdout)
@@ -314,10 +325,10 @@ def main() -> None:
     built = ws / "build" / "manual.pdf"
     runs: dict[str, Run] = {}
 
-    def build(key: str, label: str, *options: str, cold: bool) -> Run:
+    def build(key: str, label: str, *options: str, cold: bool, command: list[str] | None = None) -> Run:
         if cold:
             shutil.rmtree(ws / "build", ignore_errors=True)
-        run = measure(launcher, label, [*vm, "build", *options], ws)
+        run = measure(launcher, label, command or [*vm, "build", *options], ws)
         run.extra["built"] = _built(run.stdout)
         if "html" not in options:
             with_pdf(run, built, kept / f"{key}.pdf")
@@ -340,8 +351,9 @@ def main() -> None:
     print(f"  raw floor: {runs['pandoc'].wall + runs['weasy'].wall:.1f} s", file=sys.stderr)
 
     # 3. The reference: the main matter in one WeasyPrint call.
-    build("ref", "reference --jobs 1 --no-cache", "--format", "pdf", "--jobs", "1", "--no-cache",
-          cold=True)
+    # A test hook of the API (api.build(reference_layout=True)), not a user option.
+    build("ref", "reference (main matter in one call)", "--format", "pdf", cold=True, command=[
+        sys.executable, "-c", REFERENCE_BUILD, str(ws)])
     # 2. Cold builds, PDF only, --jobs 1 .. max, on the same text as the reference.
     jobs_list = list(range(1, args.max_jobs + 1))
     for jobs in jobs_list:
@@ -447,7 +459,7 @@ def report(runs: dict[str, Run], jobs_list: list[int], base_key: str, chapters: 
     line("edit adding pages / cold (PDF)", runs["grow"].wall / cold.wall, None)
     line("our PDF size / reference one-call PDF size",
          (cold.pdf_bytes or 0) / (runs["ref"].pdf_bytes or 1), 1.3)
-    line("reference (--jobs 1 --no-cache) / raw floor", runs["ref"].wall / floor, None)
+    line("reference (one call) / raw floor", runs["ref"].wall / floor, None)
     line(f"cold --jobs {cores} / reference", cold.wall / runs["ref"].wall, None)
     line("raw weasyprint tagged / untagged", runs["weasy_ua"].wall / runs["weasy"].wall, None)
     print("scaling of cold time with --jobs (speed-up against --jobs 1):")

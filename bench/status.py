@@ -42,7 +42,9 @@ def run_once(workspace: Path) -> tuple[float, float]:
 
 
 def phases(workspace: Path) -> dict[str, float]:
-    from vimanual.review.store import chapter_infos, derive_states, load_events
+    from vimanual.review.state import derive_states
+    from vimanual.review.store import load_events
+    from vimanual.status import chapter_infos
     from vimanual.workspace.load import load_workspace
 
     result = {}

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import copy_sample, small_workspace
+from tests.helpers import copy_sample, isolate_git, small_workspace
 
 
 @pytest.fixture
@@ -25,3 +26,21 @@ def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     folder = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("VIMANUAL_STATE_DIR", str(folder))
     return folder
+@pytest.fixture
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """git isolated from the machine for this test (tests.helpers.isolate_git): its own HOME and global
+    config outside tmp_path (so snapshots of tmp_path do not see it), no system config. It applies to
+    tests.helpers.git, to the CLI run in-process (verify, identity) and to subprocesses (cli_env).
+    Yields the isolated home."""
+    home = tmp_path_factory.mktemp("git-home")
+    for name, value in isolate_git(home).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    yield home
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-outputs", action="store_true", default=False,
+                     help="rewrite the pinned outputs of tests/test_outputs.py from this run")

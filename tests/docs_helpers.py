@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import subprocess
 import textwrap
@@ -75,14 +74,3 @@ def make_zip(path: Path, members: dict[str, bytes]) -> Path:
         for name, data in members.items():
             archive.writestr(name, data)
     return path
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every file and folder under ``root`` (but the lock file) with a hash of its bytes."""
-    result: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.name == ".vimanual.lock":
-            continue
-        result[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-    return result

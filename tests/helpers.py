@@ -1,10 +1,23 @@
-"""Test helpers: workspaces built from dicts, the CLI invoked as a user would."""
+"""Test helpers: workspaces built from dicts, the CLI invoked as a user would, git isolated from
+the machine's configuration, and snapshots of a file tree.
+
+One of each, used by every test module:
+
+- ``run``: the CLI in-process (Typer's CliRunner) on a fixed 80-column terminal;
+- ``run_subprocess`` / ``start_subprocess``: ``python -m vimanual`` in a child process with a clean
+  environment (``cli_env``);
+- ``git``: git under the configuration the ``isolated_git`` fixture (conftest.py) sets up;
+- ``snapshot``: every file's bytes, every folder and link under a folder.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +107,139 @@ def copy_sample(target: Path) -> Path:
     return target
 
 
-def run(*args: str | Path, env: Mapping[str, str] | None = None) -> Result:
-    """Invoke the CLI in-process, the way a user types it."""
+CLI_WIDTH = 80
+"""The terminal width every CLI run in the tests gets (COLUMNS), so tables wrap the same anywhere."""
+
+# Variables of the machine that would change what the CLI prints, and are unset for every in-process
+# run unless a test passes them: forced colour, and a terminal width other than CLI_WIDTH.
+_IN_PROCESS_ENV: dict[str, str | None] = {
+    "COLUMNS": str(CLI_WIDTH), "LINES": None, "FORCE_COLOR": None, "TTY_COMPATIBLE": None,
+    "TTY_INTERACTIVE": None,
+}
+
+
+def run(*args: str | Path, env: Mapping[str, str | None] | None = None) -> Result:
+    """Invoke the CLI in-process, the way a user types it, on a terminal CLI_WIDTH columns wide.
+
+    ``env`` adds to (or, with None, removes from) the process environment for this run.
+    """
     runner = CliRunner()
-    return runner.invoke(app, [str(a) for a in args], env=dict(env or {}), catch_exceptions=False)
+    return runner.invoke(app, [str(a) for a in args], env={**_IN_PROCESS_ENV, **(env or {})},
+                         catch_exceptions=False)
+
+
+# What a child process inherits from the test process: where programs are, the home folder (fonts'
+# caches, and the isolated git home when the isolated_git fixture is active), the temporary folder,
+# and git's isolation. Nothing else: no VIMANUAL_*, no colour or width settings of the machine.
+# VIMANUAL_STATE_DIR is the one VIMANUAL_* passed: each test's own state folder (intent keys, parse
+# cache; conftest's _state_dir), so that a child replays what the test process recorded.
+_PASSED_TO_CHILD = ("PATH", "HOME", "TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "GIT_CONFIG_GLOBAL",
+                    "GIT_CONFIG_NOSYSTEM", "VIMANUAL_STATE_DIR")
+
+
+def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A clean environment for ``python -m vimanual``: this tree's package first on the path, UTF-8,
+    CLI_WIDTH columns, and only the variables in _PASSED_TO_CHILD from the test process; plus ``extra``."""
+    env = {key: os.environ[key] for key in _PASSED_TO_CHILD if key in os.environ}
+    env.update({"PYTHONPATH": str(REPO), "LANG": "C.UTF-8", "COLUMNS": str(CLI_WIDTH)})
+    env.update(extra or {})
+    return env
+
+
+def cli_command(*args: str | Path) -> list[str]:
+    """The argument list of ``python -m vimanual ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "vimanual", *map(str, args)]
+
+
+def run_subprocess(*args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m vimanual ARGS`` to the end in a clean environment (``cli_env(env)``)."""
+    return subprocess.run(cli_command(*args), cwd=cwd, env=cli_env(env), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def start_subprocess(*args: str | Path, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                     **popen: Any) -> subprocess.Popen[str]:
+    """Start ``python -m vimanual ARGS`` in a clean environment (``cli_env(env)``), its output piped
+    as text unless ``popen`` says otherwise (e.g. stdout=subprocess.DEVNULL, start_new_session=True);
+    the caller waits."""
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    return subprocess.Popen(cli_command(*args), cwd=cwd, env=cli_env(env), **options)
+
+
+GIT_USER = ("Test Person", "test@example.org")
+
+
+def isolate_git(home: Path) -> dict[str, str | None]:
+    """The environment that keeps git away from the machine's configuration: ``home`` as HOME with
+    its own global config (fixed user, no signing, no hooks, no templates, branch ``main``) and no
+    system config. Returns the variables to set (None: to unset); conftest's isolated_git applies them."""
+    hooks = home / "no-hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    config = home / ".gitconfig"
+    config.write_text(textwrap.dedent(f"""\
+        [user]
+        \tname = {GIT_USER[0]}
+        \temail = {GIT_USER[1]}
+        [commit]
+        \tgpgsign = false
+        [tag]
+        \tgpgsign = false
+        [core]
+        \thooksPath = {hooks}
+        [init]
+        \tdefaultBranch = main
+        \ttemplateDir = {hooks}
+        """), encoding="utf-8")
+    unset: dict[str, str | None] = {name: None for name in (
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_TEMPLATE_DIR", "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_DATE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT")}
+    return {**unset, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its output; fail the test with git's stderr if git fails.
+
+    Refuses to run unless the isolated_git fixture is active, so no test reads the machine's config.
+    """
+    assert os.environ.get("GIT_CONFIG_NOSYSTEM") == "1" and "GIT_CONFIG_GLOBAL" in os.environ, (
+        "use the isolated_git fixture before running git")
+    proc = subprocess.run([shutil.which("git") or "git", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
+    return proc.stdout
+
+
+LOCK_FILE = ".vimanual.lock"
+
+
+def snapshot(root: Path, skip: Iterable[Path] = ()) -> dict[str, bytes | str]:
+    """Every file (its bytes), folder and symbolic link (its target, not followed) under ``root``,
+    keyed by relative path: compare one taken before a command with one taken after.
+
+    One rule for what it leaves out: an empty ``.vimanual.lock`` next to a ``manual.yaml``, the
+    workspace lock that a locked command creates and leaves behind, empty (it holds no state). A lock
+    file with content, or anywhere else, is captured like any file. ``skip`` names folders a test allows
+    to change (such as build/); nothing under them is captured.
+    """
+    skipped = tuple(path.resolve() for path in skip)
+    result: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        resolved = path.parent.resolve() / path.name  # a link itself is not followed
+        if any(resolved == s or s in resolved.parents for s in skipped):
+            continue
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            result[rel] = "link:" + str(path.readlink())
+        elif path.is_dir():
+            result[rel] = "dir"
+        elif path.name == LOCK_FILE and (path.parent / "manual.yaml").is_file() and \
+                path.stat().st_size == 0:
+            continue
+        elif path.is_file():
+            result[rel] = path.read_bytes()
+        else:
+            result[rel] = "special"  # a fifo or socket: never read (it could block)
+    return result

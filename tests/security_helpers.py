@@ -1,10 +1,9 @@
 """Shared tools of the security tests: a canary outside the workspace, a loopback server that
-counts requests, file-tree snapshots and a strict reading of the built HTML."""
+counts requests and a strict reading of the built HTML."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import http.server
 import re
@@ -88,23 +87,6 @@ def loopback_server() -> Iterator[Loopback]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
-    """Every file, folder and link under ``root`` (except under ``skip``), with a digest of files."""
-    result: dict[str, str] = {}
-    skipped = tuple(s.resolve() for s in skip)
-    for path in sorted(root.rglob("*")):
-        if any(path.resolve() == s or s in path.resolve().parents for s in skipped):
-            continue
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            result[rel] = "link:" + str(path.readlink())
-        elif path.is_file():
-            result[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            result[rel] = "dir"
-    return result
 
 
 def data_uri_payloads(text: str) -> list[bytes]:

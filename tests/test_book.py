@@ -79,6 +79,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_numbers_run_through_the_manual(book: Path) -> None:
     html = parse_html(book / "build" / "manual.html")
     assert "1 Alpha Chapter" in html.text
@@ -92,6 +93,7 @@ def test_numbers_run_through_the_manual(book: Path) -> None:
     assert "Table 2.1. A long table." in html.text
 
 
+@pytest.mark.slow
 def test_cross_references_land_on_the_right_place(book: Path) -> None:
     html = parse_html(book / "build" / "manual.html")
     assert "#alpha--purpose" in html.hrefs  # pandoc-style '#purpose' from another chapter
@@ -100,6 +102,7 @@ def test_cross_references_land_on_the_right_place(book: Path) -> None:
         assert href[1:] in html.ids, href
 
 
+@pytest.mark.slow
 def test_citations_and_references(book: Path) -> None:
     html = parse_html(book / "build" / "manual.html")
     assert "Working Group 2016" in html.text
@@ -108,6 +111,7 @@ def test_citations_and_references(book: Path) -> None:
     assert "Terminology Guidelines" in html.text
 
 
+@pytest.mark.slow
 def test_glossary_chapter_and_first_use_links(book: Path) -> None:
     text = (book / "build" / "manual.html").read_text()
     html = parse_html(text)
@@ -117,12 +121,14 @@ def test_glossary_chapter_and_first_use_links(book: Path) -> None:
     assert '<a class="glossary-term" href="#glossary--hash-set">hash sets</a>' in alpha
 
 
+@pytest.mark.slow
 def test_pdf_footnote_sits_on_its_page_not_at_chapter_end(book: Path) -> None:
     pages = pdf_pages_text(book / "build" / "manual.pdf")
     page = next(p for p in pages if "1 Alpha Chapter Ann Author" in p)
     assert "A footnote about hash sets that must sit at the foot of its page." in page
 
 
+@pytest.mark.slow
 def test_pdf_chapters_start_on_right_hand_pages(book: Path) -> None:
     pages = pdf_pages_text(book / "build" / "manual.pdf")
     for title in ("1 Alpha Chapter Ann Author", "2 Beta Chapter Bob Author", "A.1 Forms Appendix text."):
@@ -130,6 +136,7 @@ def test_pdf_chapters_start_on_right_hand_pages(book: Path) -> None:
         assert start % 2 == 1, (title, start)
 
 
+@pytest.mark.slow
 def test_pdf_long_table_repeats_its_header(book: Path) -> None:
     pages = pdf_pages_text(book / "build" / "manual.pdf")
     with_rows = [p for p in pages if re.search(r"row \d+ value", p)]
@@ -138,6 +145,7 @@ def test_pdf_long_table_repeats_its_header(book: Path) -> None:
         assert "Row Value" in page
 
 
+@pytest.mark.slow
 def test_pdf_outline_and_metadata(book: Path) -> None:
     pdf = book / "build" / "manual.pdf"
     outline = pdf_outline_titles(pdf)
@@ -153,6 +161,7 @@ def test_pdf_outline_and_metadata(book: Path) -> None:
     assert reader.trailer["/Root"].get("/Lang") == "en"
 
 
+@pytest.mark.slow
 def test_unchanged_rebuild_reuses_the_pdf_and_a_change_redoes_it(tmp_path: Path) -> None:
     root = build_file_tree(tmp_path / "ws", {
         "manual.yaml": manual_yaml(chapters=["alpha"]),

@@ -24,7 +24,10 @@ from pypdf import PdfReader
 from tests.helpers import REPO, chapter_md, copy_sample, run
 from tests.pdfhtml import pdf_pages_text
 from tests.test_serve import free_port
+from vimanual import api
 from vimanual.book.serve import PreviewServer
+
+pytestmark = pytest.mark.slow  # every test here drives Chromium on built manuals
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -172,7 +175,7 @@ def test_print_to_pdf_starts_each_chapter_on_a_new_page(
 
 def _all_headings(sample: Path) -> list[str]:
     """Each chapter's heading as printed: '1 Title', …, 'Appendix A Title'."""
-    from vimanual.book.pipeline import chapter_numbers
+    from vimanual.book.chapters import chapter_numbers
     from vimanual.workspace.load import load_workspace
 
     chapters = list(load_workspace(sample).chapters.values())
@@ -201,7 +204,7 @@ def test_axe_finds_no_serious_violations(which: str, request: pytest.FixtureRequ
 @pytest.fixture
 def served(sample: Path, tmp_path: Path) -> Iterator[PreviewServer]:
     root = shutil.copytree(sample, tmp_path / "served")
-    server = PreviewServer(root, free_port())
+    server = api.preview(root, free_port())
     server.start()
     stop = threading.Event()
     watcher = threading.Thread(target=server.watch, args=(lambda rebuild: None, stop))

@@ -20,6 +20,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_build_reports_what_it_made(built: Path) -> None:
     pdf = built / "build" / "manual.pdf"
     html = built / "build" / "manual.html"
@@ -27,6 +28,7 @@ def test_build_reports_what_it_made(built: Path) -> None:
     assert html.read_text().startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.slow
 def test_pdf_has_cover_contents_and_chapters(built: Path) -> None:
     pages = pdf_pages_text(built / "build" / "manual.pdf")
     assert "Test Manual" in pages[0]
@@ -39,6 +41,7 @@ def test_pdf_has_cover_contents_and_chapters(built: Path) -> None:
     assert any("2 Beta Chapter" in p and "2.1 Beta section" in p for p in pages)
 
 
+@pytest.mark.slow
 def test_pdf_marks_every_page(built: Path) -> None:
     pdf = built / "build" / "manual.pdf"
     pages = pdf_pages_text(pdf)
@@ -53,6 +56,7 @@ def test_pdf_marks_every_page(built: Path) -> None:
             assert f"page {label}" in text
 
 
+@pytest.mark.slow
 def test_pdf_contents_page_numbers_are_where_chapters_start(built: Path) -> None:
     pdf = built / "build" / "manual.pdf"
     pages = pdf_pages_text(pdf)
@@ -66,6 +70,7 @@ def test_pdf_contents_page_numbers_are_where_chapters_start(built: Path) -> None
         assert "Contents" not in start
 
 
+@pytest.mark.slow
 def test_pdf_bookmarks_and_embedded_fonts(built: Path) -> None:
     pdf = built / "build" / "manual.pdf"
     outline = pdf_outline_titles(pdf)
@@ -78,6 +83,7 @@ def test_pdf_bookmarks_and_embedded_fonts(built: Path) -> None:
     assert any(f.endswith("+Manual-Sans-Bold") for f in fonts), fonts
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_and_links_resolve(built: Path) -> None:
     html = parse_html(built / "build" / "manual.html")
     assert "alpha" in html.ids and "beta" in html.ids
@@ -92,6 +98,7 @@ def test_html_is_self_contained_and_links_resolve(built: Path) -> None:
     assert "Alpha text." in html.text
 
 
+@pytest.mark.slow
 def test_paper_option_and_format_option(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     result = run("-C", root, "build", "--format", "pdf", "--paper", "Letter", "-q")
@@ -149,6 +156,7 @@ HOSTILE = """\
 """
 
 
+@pytest.mark.slow
 def test_hostile_chapter_is_neutralised_and_reported(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\nCANARY-OUTSIDE")
@@ -176,6 +184,7 @@ def test_hostile_chapter_is_neutralised_and_reported(tmp_path: Path) -> None:
     assert "<script>alert(" in content.text
 
 
+@pytest.mark.slow
 def test_a_failed_build_leaves_the_previous_manual_intact(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     assert run("-C", root, "build").exit_code == 0
@@ -200,6 +209,7 @@ def test_a_failed_build_leaves_the_previous_manual_intact(tmp_path: Path) -> Non
     ],
     ids=["pandoc heap cap", "pdf memory cap", "pdf timeout"],
 )
+@pytest.mark.slow
 def test_conversions_are_bounded_and_a_failure_damages_nothing(
     tmp_path: Path, limits: dict[str, int], expected: str
 ) -> None:

@@ -375,6 +375,7 @@ def test_build_preflight_finds_exactly_the_errors_of_a_full_check(tmp_path: Path
     # caught by the element walk (not well-formed, so nothing can be said about its references)
     b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>',
 ], ids=["stylesheet instruction", "malformed"])
+@pytest.mark.slow
 def test_check_and_build_give_one_verdict_on_an_svg(tmp_path: Path, svg: bytes) -> None:
     root = small_workspace(tmp_path / "ws")
     (root / "chapters" / "media").mkdir()

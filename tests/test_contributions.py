@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.docs_helpers import PERSON, make_document, make_zip, snapshot
-from tests.helpers import build_file_tree, manual_yaml, run
-from vimanual.contributions.workflow import derive_state, load_contribution
+from tests.docs_helpers import PERSON, make_document, make_zip
+from tests.helpers import build_file_tree, manual_yaml, run, snapshot
+from vimanual.contributions.store import derive_state, load_contribution
 
 MD = "## Steps\n\nSample text: record the exhibit number first.\n"
 
@@ -57,6 +57,7 @@ def test_submit_markdown_stores_record_and_text(workspace: Path, tmp_path: Path)
     assert load_contribution(workspace, cid).state == "submitted"
 
 
+@pytest.mark.slow
 def test_submit_docx_with_image(workspace: Path, tmp_path: Path) -> None:
     docx = make_document(tmp_path / "src", "triage.docx")
     cid = submit(workspace, docx, "--chapter", "triage", "--jurisdiction", "AU")
@@ -150,7 +151,7 @@ REFUSALS = [
     ("unknown jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "GB"),
      "Error: unknown jurisdiction 'GB' (known: UK, AU)"),
     ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "uk"),
-     "hint: did you mean UK?"),
+     "hint: did you mean 'UK'?"),
     ("invalid slug", _args("--chapter", "../etc", "--jurisdiction", "UK"),
      "Error: invalid chapter slug '../etc'"),
     ("missing file", _missing, "Error: nope.md: file not found"),
@@ -181,6 +182,7 @@ REFUSALS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("setup", "message"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
 def test_submit_refusals_write_nothing(
     workspace: Path, tmp_path: Path, setup: Callable[[Path, Path], list[str]], message: str
@@ -201,12 +203,13 @@ def test_unknown_id_suggests_the_close_one(workspace: Path, tmp_path: Path) -> N
     cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "gamma", "--jurisdiction", "UK")
     result = run("-C", workspace, "withdraw", cid[:-1] + "x", "--as", PERSON)
     assert result.exit_code == 2
-    assert f"hint: did you mean {cid}?" in result.output
+    assert f"hint: did you mean '{cid}'?" in result.output
 
 
 # ------------------------------------------------------------------- decisions
 
 
+@pytest.mark.slow
 def test_accept_new_chapter_then_build_html(workspace: Path, tmp_path: Path) -> None:
     docx = make_document(tmp_path / "src", "triage.docx")
     cid = submit(workspace, docx, "--chapter", "triage", "--jurisdiction", "AU")
@@ -254,6 +257,7 @@ def test_accept_into_existing_chapter_keeps_previous_text(workspace: Path, tmp_p
     assert run("-C", workspace, "check").exit_code == 0
 
 
+@pytest.mark.slow
 def test_decision_rules(workspace: Path, tmp_path: Path) -> None:
     cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "gamma", "--jurisdiction", "UK")
     other = run("-C", workspace, "withdraw", cid, "--as", "Someone Else")
@@ -283,7 +287,7 @@ def test_accept_refuses_after_for_existing_chapter(workspace: Path, tmp_path: Pa
 
 
 def test_derive_state_is_pure() -> None:
-    from vimanual.contributions.workflow import Decision, Revision
+    from vimanual.contributions.store import Decision, Revision
 
     r1 = Revision(1, "r1.md", "a", 1, 1, "2025-01-01T00:00:00.000000Z", "X")
     r2 = Revision(2, "r2.md", "b", 1, 1, "2025-01-02T00:00:00.000000Z", "X")
@@ -317,6 +321,7 @@ def every_state(root: Path, tmp: Path) -> dict[str, str]:
     return ids
 
 
+@pytest.mark.slow
 def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
     ids = every_state(workspace, tmp_path)
     result = run("-C", workspace, "status", "--contributor", "sam contributor (uk)", "--json")
@@ -342,20 +347,22 @@ def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
     assert "r2  " in text.output and "· fixes" in text.output
 
 
-def test_contributor_view_uses_the_review_module_when_given(workspace: Path, tmp_path: Path) -> None:
-    from vimanual.contributions.workflow import contributor_view
+@pytest.mark.slow
+def test_contributor_view_joins_the_chapters_review_and_comments(workspace: Path, tmp_path: Path) -> None:
+    from vimanual.status import contributor_view, load_review_status
 
     ids = every_state(workspace, tmp_path)
-    (entry,) = [e for e in contributor_view(
-        workspace, PERSON,
-        review_summary=lambda slug: {"UK": "approved", "AU": "changes-requested"},
-        review_comments=lambda slug: [{"jurisdiction": "AU", "reviewer": "Alan Reviewer",
-                                       "comment": "Add a sample checklist."}],
-    ) if e.id == ids["accepted"]]
+    assert run("-C", workspace, "review", "epsilon", "-j", "UK", "--approve",
+               "--as", "Ruth Reviewer").exit_code == 0
+    assert run("-C", workspace, "review", "epsilon", "-j", "AU", "--request-changes",
+               "-m", "Add a sample checklist.", "--as", "Alan Reviewer").exit_code == 0
+    (entry,) = [e for e in contributor_view(load_review_status(workspace), PERSON) if e.id == ids["accepted"]]
     assert entry.review == {"UK": "approved", "AU": "changes-requested"}
-    assert entry.comments[0]["comment"] == "Add a sample checklist."
+    assert [c["comment"] for c in entry.comments] == ["Add a sample checklist."]
+    assert entry.comments[0]["reviewer"] == "Alan Reviewer"
 
 
+@pytest.mark.slow
 def test_contributions_list_filters_and_json(workspace: Path, tmp_path: Path) -> None:
     ids = every_state(workspace, tmp_path)
     table = run("-C", workspace, "contributions", env={"COLUMNS": "200"})
@@ -399,6 +406,7 @@ def test_leading_title_heading_is_not_printed_twice(workspace: Path, tmp_path: P
     assert "# Gamma Title" not in chapter and chapter.endswith("---\n\n## Steps\n\nSample text.\n")
 
 
+@pytest.mark.slow
 def test_sample_manual_has_contributions_in_mixed_states(sample_workspace: Path) -> None:
     listed = json.loads(run("-C", sample_workspace, "contributions", "--json").output)
     states = sorted(c["state"] for c in listed)

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+
 from tests.docs_helpers import PERSON
-from tests.helpers import REPO, run
-from vimanual.contributions.workflow import load_contribution
-
-GIT = shutil.which("git") or "git"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **GIT_ENV, "HOME": str(cwd)}
-    return subprocess.run([GIT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
-                          check=True)
+from tests.helpers import git, run, start_subprocess
+from vimanual.contributions.store import load_contribution
 
 
 def vimanual(*args: str | Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "VIMANUAL_USER": PERSON}
-    return subprocess.Popen([sys.executable, "-m", "vimanual", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return start_subprocess(*args, env={"VIMANUAL_USER": PERSON})
 
 
+@pytest.mark.slow
 def test_two_submits_at_the_same_moment_both_succeed(workspace: Path, tmp_path: Path) -> None:
     source = tmp_path / "same.md"
     source.write_text("## Steps\n\nSample text.\n", encoding="utf-8")
@@ -46,6 +31,8 @@ def test_two_submits_at_the_same_moment_both_succeed(workspace: Path, tmp_path: 
         assert load_contribution(workspace, folder).latest.file == "r1.md"
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("isolated_git")
 def test_clones_with_new_submissions_and_decisions_merge_cleanly(workspace: Path, tmp_path: Path) -> None:
     (workspace / ".gitignore").write_text(".vimanual.lock\nbuild/\n", encoding="utf-8")
     shared = tmp_path / "first.md"
@@ -80,7 +67,7 @@ def test_clones_with_new_submissions_and_decisions_merge_cleanly(workspace: Path
         git(clone, "commit", "-q", "-m", f"work in {clone.name}")
 
     git(a, "pull", "-q", "--no-rebase", "--no-edit", str(b), "main")
-    assert git(a, "status", "--porcelain").stdout == ""
+    assert git(a, "status", "--porcelain") == ""
     listed = json.loads(run("-C", a, "contributions", "--json").output)
     assert len(listed) == 3
     first = load_contribution(a, first_id)

@@ -28,6 +28,13 @@ def test_quick_start_is_exactly_two_commands() -> None:
     assert script.rstrip().endswith('.venv/bin/python -m pytest "$@"')
 
 
+def test_readme_names_the_fast_lane_and_its_marker_is_registered() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert 'bash scripts/test.sh -m "not slow"' in section
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^markers = \[\n    "slow: ', pyproject, re.M)
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert _quick_start_commands()[1] in ci.splitlines()

@@ -12,11 +12,12 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace, start_subprocess
 from tests.pdfhtml import parse_html, pdf_outline_titles, pdf_pages_text
 from vimanual.base.errors import VimanualError
 from vimanual.editions import diff as edition_diff
-from vimanual.editions import release as editions
+from vimanual.editions import frozen, manifest
+from vimanual.editions import release as release_module
 
 REVIEWERS = {"UK": "Ruth Reviewer", "AU": "Alan Reviewer"}
 
@@ -77,6 +78,7 @@ def _gate_case(root: Path, kind: str) -> None:
         approve_all(root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["pending", "changes-requested", "stale", "check-error"])
 def test_release_gate_refuses_and_lists_blockers(tmp_path: Path, kind: str) -> None:
     root = small_workspace(tmp_path / "ws")
@@ -104,6 +106,7 @@ def test_release_gate_refuses_and_lists_blockers(tmp_path: Path, kind: str) -> N
                                        "ask": ["Alan Reviewer"]}]
 
 
+@pytest.mark.slow
 def test_exclude_leaves_a_chapter_out_explicitly(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     approve(root, "alpha")
@@ -119,6 +122,7 @@ def test_exclude_leaves_a_chapter_out_explicitly(tmp_path: Path) -> None:
 
 # --- the release ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_manifest_records_what_was_released(released: Path) -> None:
     folder = released / "editions" / "1.0"
     manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
@@ -147,6 +151,7 @@ def test_manifest_records_what_was_released(released: Path) -> None:
     assert not [p for p in (released / "editions").iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_released_pdf_is_labelled_and_has_a_review_record(released: Path) -> None:
     pages = pdf_pages_text(released / "editions" / "1.0" / "manual.pdf")
     text = " ".join(pages)
@@ -161,17 +166,19 @@ def test_released_pdf_is_labelled_and_has_a_review_record(released: Path) -> Non
     assert "Review record" in html.text and "DRAFT" not in html.text
 
 
+@pytest.mark.slow
 def test_rebuild_at_another_time_is_byte_identical(released: Path, tmp_path: Path) -> None:
-    edition = editions.load_edition(released, "1.0")
-    first = editions.build_edition(released, edition, edition.path, tmp_path / "one")
+    edition = manifest.load_edition(released, "1.0")
+    first = frozen.build_edition(released, edition, edition.path, tmp_path / "one")
     time.sleep(1.1)
-    second = editions.build_edition(released, edition, edition.path, tmp_path / "two")
+    second = frozen.build_edition(released, edition, edition.path, tmp_path / "two")
     for kind in ("pdf", "html"):
         assert first[kind].read_bytes() == second[kind].read_bytes()
     assert _sha(second["pdf"]) == edition.pdf_sha256
     assert _sha(second["html"]) == edition.html_sha256
 
 
+@pytest.mark.slow
 def test_releasing_an_existing_version_is_refused(released: Path) -> None:
     result = run("-C", released, "release", "1.0")
     assert result.exit_code == 2
@@ -189,17 +196,18 @@ def test_invalid_version_labels_are_refused(tmp_path: Path, label: str) -> None:
     assert not (root / "editions").exists()
 
 
+@pytest.mark.slow
 def test_release_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = small_workspace(tmp_path / "ws")
     approve_all(root)
     seen: list[Path] = []
 
-    def fail(root_dir: Path, edition: editions.Edition, source: Path, progress: object) -> dict[str, Path]:
+    def fail(root_dir: Path, edition: manifest.Edition, source: Path, progress: object) -> dict[str, Path]:
         seen.append(source)
         assert (source / "chapters" / "alpha.md").is_file()  # half-way: sources frozen in staging
         raise VimanualError("PDF layout failed (simulated)")
 
-    monkeypatch.setattr(editions, "_build_outputs", fail)
+    monkeypatch.setattr(release_module, "_build_outputs", fail)
     result = run("-C", root, "release", "1.0")
     assert result.exit_code == 2 and "simulated" in result.stderr
     assert seen and seen[0].name.startswith(".staging-1.0-")
@@ -208,6 +216,7 @@ def test_release_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 # --- print and verify -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_print_hands_over_the_released_bytes_after_the_chapters_change(
     released: Path, tmp_path: Path,
 ) -> None:
@@ -227,6 +236,7 @@ def test_print_hands_over_the_released_bytes_after_the_chapters_change(
     assert "Alpha text." in text and "Rewritten after the release" not in text
 
 
+@pytest.mark.slow
 def test_handout_has_only_the_chosen_chapters_with_own_cover_and_toc(released: Path, tmp_path: Path) -> None:
     out = tmp_path / "beta.pdf"
     result = run("-C", released, "print", "1.0", "--chapters", "beta", "--output", out)
@@ -240,6 +250,7 @@ def test_handout_has_only_the_chosen_chapters_with_own_cover_and_toc(released: P
     assert PdfReader(str(out)).pages[0].mediabox.width == pytest.approx(595, abs=1)  # A4
 
 
+@pytest.mark.slow
 def test_letter_handout_is_rebuilt_on_letter_paper(released: Path, tmp_path: Path) -> None:
     out = tmp_path / "letter.pdf"
     result = run("-C", released, "print", "1.0", "--chapters", "alpha", "--paper", "letter", "--output", out)
@@ -255,6 +266,7 @@ def test_letter_handout_is_rebuilt_on_letter_paper(released: Path, tmp_path: Pat
     ("2.0", "no released edition '2.0'"),
     ("../x", "no released edition '../x'"),
 ])
+@pytest.mark.slow
 def test_print_refuses_drafts_and_unknown_versions(released: Path, version: str, message: str) -> None:
     result = run("-C", released, "print", version)
     assert result.exit_code == 2
@@ -262,6 +274,7 @@ def test_print_refuses_drafts_and_unknown_versions(released: Path, version: str,
     assert "released editions: 1.0" in result.stderr and "vimanual build" in result.stderr
 
 
+@pytest.mark.slow
 def test_tampered_pdf_is_refused_and_verify_edition_tells(released: Path, tmp_path: Path) -> None:
     good = released / "editions" / "1.0" / "manual.pdf"
     assert run("-C", released, "verify-edition", "1.0").exit_code == 0
@@ -288,6 +301,7 @@ def test_tampered_pdf_is_refused_and_verify_edition_tells(released: Path, tmp_pa
     assert any(p.startswith("chapters/alpha.md: changed") for p in problems)
 
 
+@pytest.mark.slow
 def test_editions_lists_released_editions(released: Path) -> None:
     result = run("-C", released, "editions", "--json")
     assert result.exit_code == 0
@@ -301,6 +315,7 @@ def test_editions_lists_released_editions(released: Path) -> None:
 
 # --- diff -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_diff_reports_added_removed_moved_and_changed(tmp_path: Path) -> None:
     root = build_file_tree(tmp_path / "ws", {
         "manual.yaml": manual_yaml(chapters=["alpha", "beta", "gamma", "delta"]),
@@ -345,7 +360,7 @@ def test_diff_reports_added_removed_moved_and_changed(tmp_path: Path) -> None:
     notes_file.write_text(notes.stdout)
     approve_all(root)
     assert run("-C", root, "release", "1.1", "--notes", notes_file).exit_code == 0
-    assert editions.load_edition(root, "1.1").notes == notes.stdout
+    assert manifest.load_edition(root, "1.1").notes == notes.stdout
     between = edition_diff.diff_editions(root, "1.0", "1.1")
     assert {c.slug: c.kind for c in between.changes} == {c["slug"]: c["kind"] for c in changes.values()}
 
@@ -359,6 +374,7 @@ def test_valid_version_labels(label: str) -> None:
 
 # --- the sample manual ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sample_manual_has_a_released_edition_and_changes_since(
     sample_workspace: Path, tmp_path: Path,
 ) -> None:
@@ -376,8 +392,8 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
         "image-triage", "background-clues", "training-exercises", "writing-a-chapter",
     ]
     # the committed edition rebuilds to the committed bytes (the sample's 'another machine' check)
-    edition = editions.load_edition(sample_workspace, "1.0")
-    rebuilt = editions.build_edition(sample_workspace, edition, edition.path, tmp_path / "rebuilt")
+    edition = manifest.load_edition(sample_workspace, "1.0")
+    rebuilt = frozen.build_edition(sample_workspace, edition, edition.path, tmp_path / "rebuilt")
     assert _sha(rebuilt["pdf"]) == edition.pdf_sha256
     assert _sha(rebuilt["html"]) == edition.html_sha256
     uk = tmp_path / "uk.pdf"
@@ -387,21 +403,17 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
     assert "in this invented UK workflow" in " ".join(pdf_pages_text(uk))
 
 
+@pytest.mark.slow
 def test_two_prints_of_one_edition_at_once_both_succeed(sample_workspace: Path, tmp_path: Path) -> None:
     """Prints rebuild from the edition's frozen sources in one shared folder under a file lock:
     overlapping prints both succeed and give the same bytes."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {"NO_COLOR": "1"}
     outputs = [tmp_path / f"handout-{i}.pdf" for i in range(2)]
     procs = []
     for out in outputs:  # the second starts while the first lays out its PDF from the shared folder
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "vimanual", "-C", str(sample_workspace), "print", "1.0",
-             "--chapters", "image-triage", "--paper", "letter", "--output", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        procs.append(start_subprocess(
+            "-C", sample_workspace, "print", "1.0",
+            "--chapters", "image-triage", "--paper", "letter", "--output", out, env=env,
         ))
         time.sleep(1.2)
     for proc in procs:

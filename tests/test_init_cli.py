@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,12 +10,13 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from tests.helpers import REPO, run
+from tests.helpers import REPO, run, run_subprocess
 from vimanual.cli.app import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_init_makes_a_workspace_that_checks_and_builds(tmp_path: Path) -> None:
     target = tmp_path / "new-manual"
     result = run("init", target)
@@ -72,12 +72,9 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert re.search(rf"Example: vimanual .*{command}", result.output), result.output
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "vimanual", "-C", str(REPO), "check"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )
+    proc = run_subprocess("-C", REPO, "check", env={"NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "No problems found.\n"
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.helpers import copy_sample, run
 
+pytestmark = pytest.mark.slow  # every test here lays out whole PDFs
+
 
 @pytest.fixture(scope="module")
 def sample_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:

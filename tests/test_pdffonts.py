@@ -18,7 +18,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from tests.pdfhtml import pdf_font_names, pdf_pages_text
-from vimanual.book.pipeline import DEFAULT_STYLES
+from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf.fonts import FontMergeReport, _read_to_unicode, _to_unicode_cmap, merge_fonts
 from vimanual.pdf.weasy import render_pdf
 
@@ -130,6 +130,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Book:
     return Book(chapters, root / "naive.pdf", root / "merged.pdf", root / "single.pdf", report)
 
 
+@pytest.mark.slow
 def test_each_face_is_embedded_once(book: Book) -> None:
     before, _ = _fonts_by_face(book.naive)
     programs, dictionaries = _fonts_by_face(book.merged)
@@ -146,6 +147,7 @@ def test_each_face_is_embedded_once(book: Book) -> None:
     assert report.bytes_after < report.bytes_before
 
 
+@pytest.mark.slow
 def test_text_and_pages_look_the_same(book: Book, tmp_path: Path) -> None:
     text = pdf_pages_text(book.merged)
     assert "café, naïve, über" in text[0] and "·" in text[0] and "–" in text[0]
@@ -153,17 +155,20 @@ def test_text_and_pages_look_the_same(book: Book, tmp_path: Path) -> None:
     _assert_same_pages(book.naive, book.merged, tmp_path)
 
 
+@pytest.mark.slow
 def test_book_is_about_as_small_as_one_render(book: Book) -> None:
     naive, merged, single = (path.stat().st_size for path in (book.naive, book.merged, book.single))
     assert merged < naive
     assert merged <= 1.3 * single, (naive, merged, single)
 
 
+@pytest.mark.slow
 def test_merge_is_reproducible(book: Book, tmp_path: Path) -> None:
     _stitch(book.chapters, tmp_path / "again.pdf", merge=True)
     assert (tmp_path / "again.pdf").read_bytes() == book.merged.read_bytes()
 
 
+@pytest.mark.slow
 def test_font_names_keep_their_subset_form(book: Book) -> None:
     names = pdf_font_names(book.merged)
     assert all(re.fullmatch(r"/[A-Z]{6}\+Manual-(Serif|Sans|Mono)(-Bold)?(-Italic)?", name) for name in names)
@@ -173,6 +178,7 @@ def test_font_names_keep_their_subset_form(book: Book) -> None:
     assert len(serif) == 1 and serif.isdisjoint(pdf_font_names(book.naive))
 
 
+@pytest.mark.slow
 def test_character_missing_from_every_font_keeps_its_encoding(tmp_path: Path) -> None:
     # WeasyPrint draws .notdef for it and gives that chapter's font an encoding of its own.
     chapters = _render(["<p>Plain text, é.</p>", "<p>Missing \U000f0000 here, ü.</p>"], tmp_path / "c")
@@ -184,6 +190,7 @@ def test_character_missing_from_every_font_keeps_its_encoding(tmp_path: Path) ->
     _assert_same_pages(tmp_path / "naive.pdf", tmp_path / "merged.pdf", tmp_path)
 
 
+@pytest.mark.slow
 def test_other_fonts_under_one_name_are_left_alone(tmp_path: Path) -> None:
     other = '<style>@font-face { font-family: "Manual Serif"; src: url(fonts/DejaVuSans.ttf); }</style>'
     chapters = _render(["<p>Serif text.</p>", other + "<p>Sans text under the serif name.</p>"],
@@ -196,6 +203,7 @@ def test_other_fonts_under_one_name_are_left_alone(tmp_path: Path) -> None:
     _assert_same_pages(tmp_path / "naive.pdf", tmp_path / "merged.pdf", tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:This document has 1 form widget")  # no /AcroForm: not copied
 def test_font_embedded_whole_for_a_form_merges_with_subsets(tmp_path: Path) -> None:
     # A font used in a form field is embedded whole, with exact widths where text has

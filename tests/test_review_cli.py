@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import REPO, chapter_md, run
+from tests.helpers import chapter_md, run, run_subprocess
 from vimanual.review.store import load_events
 
 UK = ("--as", "Ruth Reviewer")
@@ -235,7 +232,7 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     ghost.mkdir()
     text = forged.read_text()
     # a correctly sealed event for a chapter the manual does not have
-    from vimanual.review.store import ReviewEvent, dump_event
+    from vimanual.review.events import ReviewEvent, dump_event
     stray = ReviewEvent("ghost", "UK", "comment", "Ruth Reviewer", "2025-01-01T00:00:00.000000Z",
                         "0" * 64).sealed()
     (ghost / stray.file_name).write_text(dump_event(stray))
@@ -252,10 +249,9 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     assert data["ok"] is False and len(data["problems"]) == 3
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_status(sample_workspace: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-m", "vimanual", "-C", str(sample_workspace), "status"],
-                          capture_output=True, text=True, timeout=60, env=env, check=False)
+    proc = run_subprocess("-C", sample_workspace, "status", env={"NO_COLOR": "1"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "chapters ready" in proc.stdout
 

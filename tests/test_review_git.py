@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run, small_workspace
+from tests.helpers import git, run, small_workspace
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-
-@pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A private git config so the tests neither read nor need the user's."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_AUTHOR", "GIT_COMMITTER"):
-        monkeypatch.setenv(f"{var}_NAME", "Test Person")
-        monkeypatch.setenv(f"{var}_EMAIL", "test@example.org")
-
-
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
+pytestmark = [pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+              pytest.mark.usefixtures("isolated_git")]
 
 
 def repo_with_reviews(root: Path) -> Path:
@@ -110,6 +94,7 @@ def event_file_name(outer: Path) -> str:
     return listed[0].removeprefix("manual/")
 
 
+@pytest.mark.slow
 def test_two_clones_review_the_same_chapter_and_merge_without_conflict(tmp_path: Path) -> None:
     origin = small_workspace(tmp_path / "origin")
     git(origin, "init", "-q", "-b", "main")

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vimanual.review.store import (
+from vimanual.review.events import (
     APPROVE,
     APPROVED,
     CHANGES_REQUESTED,
@@ -19,16 +19,13 @@ from vimanual.review.store import (
     PENDING,
     REQUEST_CHANGES,
     STALE,
-    ChapterInfo,
     ReviewEvent,
     _parse_fast,
     _parse_valid,
-    derive_cell,
-    derive_states,
     dump_event,
     parse_event,
-    reviewer_queue,
 )
+from vimanual.review.state import ChapterInfo, derive_cell, derive_states, reviewer_queue
 
 CURRENT = hashlib.sha256(b"current text").hexdigest()
 OLD = hashlib.sha256(b"old text").hexdigest()
@@ -137,6 +134,7 @@ event_strategy = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(events=st.lists(event_strategy, max_size=12), data=st.data())
 def test_derived_state_depends_only_on_the_set_of_events(
@@ -165,6 +163,7 @@ def test_event_file_is_plain_yaml_and_round_trips() -> None:
     assert parsed == original
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(comment=st.text(), reviewer=st.text(min_size=1))
 def test_fast_parser_reads_exactly_what_strict_yaml_reads(comment: str, reviewer: str) -> None:

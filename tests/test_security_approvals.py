@@ -7,10 +7,11 @@ deleted or history-rewritten review event makes 'vimanual verify' fail.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
+import pytest
+
+from tests.helpers import build_file_tree, chapter_md, git, manual_yaml, run
 from tests.security_helpers import PNG_1PX
 from vimanual.workspace.load import content_hash
 
@@ -64,16 +65,12 @@ def test_text_without_local_images_hashes_as_before(tmp_path: Path) -> None:
     assert content_hash(raw, tmp_path, tmp_path) == hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
-def _git(ws: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=ws,
-                          check=True, capture_output=True, text=True, timeout=60).stdout
-
-
+@pytest.mark.usefixtures("isolated_git")
 def test_verify_reports_edits_deletions_and_rewritten_history(tmp_path: Path) -> None:
     ws = _approved_workspace(tmp_path)
-    _git(ws, "init", "-q")
-    _git(ws, "add", "-A")
-    _git(ws, "commit", "-qm", "approvals")
+    git(ws, "init", "-q")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", "approvals")
     assert run("-C", ws, "verify").exit_code == 0
     event = next((ws / "reviews" / "alpha").glob("*.yaml"))
     rel = event.relative_to(ws).as_posix()
@@ -85,12 +82,12 @@ def test_verify_reports_edits_deletions_and_rewritten_history(tmp_path: Path) ->
     event.unlink()
     deleted = run("-C", ws, "verify")
     assert deleted.exit_code == 1 and "deleted in the working tree" in " ".join(deleted.output.split())
-    _git(ws, "checkout", "--", rel)
+    git(ws, "checkout", "--", rel)
 
     # Rewrite history so the approval never happened: amend it away, leaving no trace in the log.
-    _git(ws, "rm", "-q", rel)
-    _git(ws, "commit", "-q", "--amend", "-m", "approvals")
-    assert rel not in _git(ws, "log", "--all", "--name-only")
+    git(ws, "rm", "-q", rel)
+    git(ws, "commit", "-q", "--amend", "-m", "approvals")
+    assert rel not in git(ws, "log", "--all", "--name-only")
     rewritten = run("-C", ws, "verify")
     assert rewritten.exit_code == 1, rewritten.output
     assert "history rewritten" in " ".join(rewritten.output.split())

@@ -41,6 +41,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ws
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_pathological_chapters_end_in_bounds_and_damage_nothing(
     built: Path, tmp_path: Path, case: str

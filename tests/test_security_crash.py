@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from vimanual.base.journal import INTENT, record_intent
-from vimanual.contributions.workflow import list_contributions, load_contribution
+from vimanual.contributions.store import list_contributions, load_contribution
 from vimanual.review.store import load_events
 from vimanual.workspace.load import content_hash, inspect_workspace, load_workspace
 
@@ -79,6 +81,7 @@ def _state_is_consistent(ws: Path) -> None:
     assert {"alpha", "beta"} <= set(workspace.chapters)
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_tears_nothing(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     committed = [_submit_one(ws, tmp_path) for _ in range(3)]
@@ -123,6 +126,7 @@ def test_sigkill_at_random_moments_loses_and_tears_nothing(tmp_path: Path) -> No
     assert run("-C", ws, "verify").exit_code == 0
 
 
+@pytest.mark.slow
 def test_eight_processes_are_serialised_not_corrupted(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     env = {"VIMANUAL_LOCK_TIMEOUT": "20"}
@@ -200,6 +204,7 @@ def test_a_killed_lock_holder_leaves_no_lock_behind(tmp_path: Path) -> None:
     assert after.exit_code == 0, after.output
 
 
+@pytest.mark.slow
 def test_sigkill_during_release_leaves_no_edition_or_a_whole_one(tmp_path: Path) -> None:
     """Promise 6 for ``release``: a killed release leaves either no editions/VERSION or a
     complete one that verifies, never a partial folder, and the next release cleans up."""
@@ -232,6 +237,7 @@ def test_sigkill_during_release_leaves_no_edition_or_a_whole_one(tmp_path: Path)
     assert run("-C", ws, "verify-edition", "2.0").exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_killed_accept_of_a_new_chapter_is_completed_by_the_next_command(tmp_path: Path) -> None:
     """accept of a new chapter changes the chapter, manual.yaml and a decision as one step:
     wherever it is killed, the next command sees all three or none (vimanual.base.journal)."""

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +105,7 @@ def _check(ws: Path, document: str, formats: str) -> None:
 _BASE = Path(tempfile.mkdtemp(prefix="vimanual-fuzz-"))
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents)
 def test_fuzzed_chapters_build_safely_as_html(document: str) -> None:
@@ -113,6 +115,7 @@ def test_fuzzed_chapters_build_safely_as_html(document: str) -> None:
     _check(ws, document, "html")
 
 
+@pytest.mark.slow
 @settings(max_examples=max(2, EXAMPLES // 10), deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents)
 def test_fuzzed_chapters_build_safely_as_pdf(document: str) -> None:

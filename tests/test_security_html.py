@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from tests.security_helpers import dangerous_in_main
 
@@ -87,6 +89,7 @@ MARKDOWN = [
 ]
 
 
+@pytest.mark.slow
 def test_no_dangerous_html_survives_chapters_or_submissions(tmp_path: Path) -> None:
     assert len(PAYLOADS) >= 50
     body = "\n\n".join(f"Case {i}: {p}" for i, p in enumerate(PAYLOADS + MARKDOWN))

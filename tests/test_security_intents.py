@@ -7,33 +7,18 @@ import hashlib
 import hmac
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import chapter_md, run, small_workspace
+from tests.helpers import chapter_md, git, run, small_workspace
 from vimanual.base.clonekey import key_path
 from vimanual.base.journal import INTENT, record_intent
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+              pytest.mark.usefixtures("isolated_git")]
 
 DECISION = "contributions/20261128-au-gamma-abcdef/decisions/20261128000000-accept-00aa.yaml"
-
-
-@pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_AUTHOR", "GIT_COMMITTER"):
-        monkeypatch.setenv(f"{var}_NAME", "Test Person")
-        monkeypatch.setenv(f"{var}_EMAIL", "test@example.org")
-
-
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
 
 
 def _accept_intent(ws: Path) -> dict[str, str]:

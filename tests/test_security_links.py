@@ -6,13 +6,11 @@ written; the lock file and the intent file are never followed at all."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, run, small_workspace
-from tests.security_helpers import snapshot
+from tests.helpers import REPO, git, run, small_workspace, snapshot
 
 CANARY = "CANARY-7f3a outside the workspace"
 
@@ -101,6 +99,7 @@ def test_a_linked_lock_file_is_refused_without_a_traceback(tmp_path: Path, targe
 
 
 @pytest.mark.parametrize("maker", ["sample", "init"])
+@pytest.mark.usefixtures("isolated_git")
 def test_a_link_named_build_is_ignored_by_git(tmp_path: Path, maker: str) -> None:
     """'build/' matched only a folder, so a link named build could be committed."""
     ws = tmp_path / "ws"
@@ -109,8 +108,6 @@ def test_a_link_named_build_is_ignored_by_git(tmp_path: Path, maker: str) -> Non
     else:
         ws.mkdir()
         shutil.copy(REPO / ".gitignore", ws / ".gitignore")
-    subprocess.run(["git", "init", "-q"], cwd=ws, check=True)
+    git(ws, "init", "-q")
     (ws / "build").symlink_to(tmp_path, target_is_directory=True)
-    proc = subprocess.run(["git", "check-ignore", "build"], cwd=ws, capture_output=True, text=True,
-                          check=False)
-    assert proc.stdout.strip() == "build"
+    assert git(ws, "check-ignore", "build").strip() == "build"

@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ PIECES = ["..", "/", "\\", "\0", ".", ":", "~", " ", "\n", "\u2215", "\u2044", "
 names = st.lists(st.one_of(st.sampled_from(PIECES), st.text(min_size=0, max_size=5)), max_size=8).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(names)
 def test_the_validator_never_lets_a_path_through(value: str) -> None:
@@ -71,6 +73,7 @@ def _submitted(ws: Path, tmp_path: Path) -> str:
     return str(json.loads(result.output)["id"])
 
 
+@pytest.mark.slow
 def test_links_pointing_outside_are_refused_on_every_path(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     canary = plant_canary(outside)

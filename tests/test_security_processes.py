@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, start_subprocess
 
 # ~2 MB that pandoc's Markdown reader takes minutes and gigabytes over (issue 20, point 4).
 HOSTILE_MARKDOWN = "*a [b " * 350_000 + "\n"
@@ -105,10 +105,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cli(ws: Path, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VIMANUAL_USER": "Sam Sample", "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "vimanual", "-C", str(ws), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+def cli(ws: Path, *args: str) -> subprocess.Popen[str]:
+    env = {"VIMANUAL_USER": "Sam Sample", "PYTHONUNBUFFERED": "1"}
+    return start_subprocess("-C", ws, *args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
 
 
@@ -120,6 +119,7 @@ COMMANDS: dict[str, Callable[[Path], list[str]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_sigkill_in_the_middle_of_a_pandoc_run_leaves_no_process_behind(tmp_path: Path, command: str) -> None:
     ws = hostile_workspace(tmp_path / "ws", GENEROUS)
@@ -145,6 +145,7 @@ def test_sigkill_in_the_middle_of_a_pandoc_run_leaves_no_process_behind(tmp_path
             tool.wait()
 
 
+@pytest.mark.slow
 def test_check_refuses_a_chapter_beyond_the_pandoc_limits_and_names_it(tmp_path: Path) -> None:
     ws = hostile_workspace(tmp_path / "ws", SMALL)
     started = time.monotonic()
@@ -159,6 +160,7 @@ def test_check_refuses_a_chapter_beyond_the_pandoc_limits_and_names_it(tmp_path:
     assert elapsed < 2 * SMALL["pandoc_timeout_seconds"] + 10, elapsed
 
 
+@pytest.mark.slow
 def test_submit_refuses_a_file_beyond_the_pandoc_limits_names_it_and_keeps_nothing(tmp_path: Path) -> None:
     ws = hostile_workspace(tmp_path / "ws", SMALL)
     (ws / "hostile.html").write_text(HOSTILE_HTML, encoding="utf-8")
@@ -175,6 +177,7 @@ def test_submit_refuses_a_file_beyond_the_pandoc_limits_names_it_and_keeps_nothi
     assert sorted(p.relative_to(ws).as_posix() for p in ws.rglob("*")) == before
 
 
+@pytest.mark.slow
 def test_the_runner_kills_a_child_past_its_time_with_its_whole_process_group(tmp_path: Path) -> None:
     from vimanual.base.errors import LimitExceeded
     from vimanual.tools import proc

@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from tests.security_helpers import (
     PNG_1PX,
@@ -21,7 +23,7 @@ from tests.security_helpers import (
     loopback_server,
     plant_canary,
 )
-from vimanual.book.pipeline import DEFAULT_STYLES
+from vimanual.book.plan import DEFAULT_STYLES
 
 
 def _hostile_body(canary: Path, url: str) -> str:
@@ -85,6 +87,7 @@ def _hostile_css(canary: Path, url: str) -> str:
             f'h1 {{ background-image: url("file://{canary}"); }}\n')
 
 
+@pytest.mark.slow
 def test_a_hostile_build_reads_nothing_outside_and_sends_nothing(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     canary = plant_canary(outside)

@@ -8,17 +8,15 @@ through the real CLI, and the file tree outside the allowed folder must not chan
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
-from tests.security_helpers import PNG_1PX, snapshot
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, run_subprocess, snapshot
+from tests.security_helpers import PNG_1PX
 from vimanual.tools import pandoc
 
 LIMITS = {"max_archive_bytes": 2_000_000, "max_archive_members": 60}
@@ -69,6 +67,7 @@ TRAVERSAL = ["..%2f..%2f..%2f..%2fpwned.png", "%2e%2e%2f%2e%2e%2fpwned.png", "..
              "%2fabs%2fpwned.png", "..%2F..%2F..%2Fpwned.png"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", TRAVERSAL)
 def test_extract_media_traversal_writes_nothing_outside_the_contribution(
     tmp_path: Path, payload: str
@@ -91,6 +90,7 @@ def test_extract_media_traversal_writes_nothing_outside_the_contribution(
         assert "%" not in path.name and ".." not in path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("member", ["../../x", "/abs/x", "word/../../x", "..\\..\\x", "C:/x"])
 def test_zip_slip_members_are_refused_before_pandoc(tmp_path: Path, member: str) -> None:
     ws = _workspace(tmp_path)
@@ -104,6 +104,7 @@ def test_zip_slip_members_are_refused_before_pandoc(tmp_path: Path, member: str)
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["ratio", "members"])
 def test_zip_bombs_are_refused_by_their_declared_sizes(tmp_path: Path, kind: str) -> None:
     ws = _workspace(tmp_path)
@@ -124,6 +125,7 @@ def test_zip_bombs_are_refused_by_their_declared_sizes(tmp_path: Path, kind: str
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_a_build_writes_only_under_build(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     (ws / "chapters" / "alpha.md").write_text(
@@ -135,6 +137,7 @@ def test_a_build_writes_only_under_build(tmp_path: Path) -> None:
     assert sorted(p.name for p in (ws / "build").iterdir()) == ["cache", "manual.html", "manual.pdf"]
 
 
+@pytest.mark.slow
 def test_pandoc_older_than_3_1_6_is_refused_on_every_path(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     fake = tmp_path / "fake-pandoc"
@@ -144,7 +147,7 @@ def test_pandoc_older_than_3_1_6_is_refused_on_every_path(tmp_path: Path) -> Non
     fake.chmod(0o755)
     (tmp_path / "doc.html").write_text("<p>Text</p>", encoding="utf-8")
     (tmp_path / "doc.docx").write_bytes(_real_docx(tmp_path))
-    env = {**os.environ, "VIMANUAL_PANDOC": str(fake)}
+    env = {"VIMANUAL_PANDOC": str(fake)}
     commands = [
         ["build", "--format", "html", "--force"],
         ["check"],
@@ -152,8 +155,7 @@ def test_pandoc_older_than_3_1_6_is_refused_on_every_path(tmp_path: Path) -> Non
         ["submit", str(tmp_path / "doc.docx"), "--chapter", "alpha", "--jurisdiction", "UK", "--as", "U"],
     ]
     for command in commands:
-        proc = subprocess.run([sys.executable, "-m", "vimanual", "-C", str(ws), *command], env=env,
-                              capture_output=True, text=True, timeout=60, check=False)
+        proc = run_subprocess("-C", ws, *command, env=env, timeout=60)
         assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
         assert "pandoc 3.1.5 is too old" in proc.stderr, command
     assert not marker.exists()

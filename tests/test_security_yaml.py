@@ -70,6 +70,7 @@ WHERE = ["manual.yaml", "front matter", "contribution.yaml", "review event", "gl
          "terminology.yaml"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attack", list(ATTACKS))
 @pytest.mark.parametrize("where", WHERE)
 def test_state_files_refuse_code_and_bombs(tmp_path: Path, where: str, attack: str,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import chapter_md, run
-from vimanual.book.serve import VERSION_PATH, PreviewServer, Rebuild
+from tests.helpers import chapter_md, run, start_subprocess
+from vimanual import api
+from vimanual.book.serve import VERSION_PATH, Rebuild
 
 
 def free_port() -> int:
@@ -48,7 +46,7 @@ class Running:
     """A PreviewServer whose watch loop runs in a thread, stopped at the end of the test."""
 
     def __init__(self, root: Path) -> None:
-        self.server = PreviewServer(root, free_port())
+        self.server = api.preview(root, free_port())
         self.server.start()
         self.rebuilds: list[Rebuild] = []
         self.stop = threading.Event()
@@ -69,11 +67,12 @@ def preview(workspace: Path) -> Iterator[Running]:
     running.close()
 
 
+@pytest.mark.slow
 def test_serves_the_manual_with_reload_script_only_in_the_served_copy(preview: Running) -> None:
     status, page = fetch(preview.server.url)
     assert status == 200
     assert "Alpha text." in page and 'id="vimanual-reload"' in page
-    # the build's own banner, with the live review state (build.review_banners)
+    # the build's own banner, with the live review state (status.review_banners)
     assert "Draft · review: not ready · UK pending · AU pending" in page
     built = (preview.server.root / "build" / "manual.html").read_text(encoding="utf-8")
     assert "vimanual-reload" not in built and "<script" not in built
@@ -82,12 +81,14 @@ def test_serves_the_manual_with_reload_script_only_in_the_served_copy(preview: R
     assert preview.server.url.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow
 def test_foreign_host_header_is_refused(preview: Running) -> None:
     # A page elsewhere pointing its own DNS name at 127.0.0.1 must not read the manual.
     assert fetch(preview.server.url, host=f"attacker.example:{preview.server.port}")[0] == 403
     assert fetch(preview.server.url, host=f"localhost:{preview.server.port}")[0] == 200
 
 
+@pytest.mark.slow
 def test_edit_rebuilds_only_that_chapter_and_bumps_the_version(preview: Running) -> None:
     chapter = preview.server.root / "chapters" / "beta.md"
     chapter.write_text(chapter_md("Beta Chapter", "Freshly edited text.\n", lead="AU"), encoding="utf-8")
@@ -97,6 +98,7 @@ def test_edit_rebuilds_only_that_chapter_and_bumps_the_version(preview: Running)
     assert (preview.rebuilds[0].converted, preview.rebuilds[0].cached) == (1, 1)
 
 
+@pytest.mark.slow
 def test_manual_yaml_change_is_seen(preview: Running) -> None:
     manual = preview.server.root / "manual.yaml"
     manual.write_text(manual.read_text(encoding="utf-8").replace("Test Manual", "Renamed Manual"))
@@ -104,6 +106,7 @@ def test_manual_yaml_change_is_seen(preview: Running) -> None:
     assert "manual.yaml" in preview.rebuilds[-1].changed
 
 
+@pytest.mark.slow
 def test_failed_rebuild_keeps_the_last_good_page_and_reports(preview: Running) -> None:
     (preview.server.root / "manual.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     wait_for(lambda: bool(preview.rebuilds) and bool(preview.rebuilds[-1].error))
@@ -134,13 +137,10 @@ def test_busy_port_is_a_clear_error(workspace: Path) -> None:
     assert "choose another port" in result.stderr.splitlines()[1]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly(workspace: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vimanual", "-C", str(workspace), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = start_subprocess("-C", workspace, "serve", "--port", str(port), env={"PYTHONUNBUFFERED": "1"})
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

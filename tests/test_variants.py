@@ -39,6 +39,7 @@ def _build(root: Path, out: Path, *options: str) -> tuple[str, str]:
     return parse_html(out / "manual.html").text, " ".join(pdf_pages_text(out / "manual.pdf"))
 
 
+@pytest.mark.slow
 def test_default_build_shows_every_passage_labelled(variants: Path, tmp_path: Path) -> None:
     html, pdf = _build(variants, tmp_path / "all")
     for text in (html, pdf):
@@ -48,6 +49,7 @@ def test_default_build_shows_every_passage_labelled(variants: Path, tmp_path: Pa
     assert sum(1 for tag, attrs in tags if tag == "div" and attrs.get("class") == "only") == 2
 
 
+@pytest.mark.slow
 def test_jurisdiction_build_keeps_only_its_passages(variants: Path, tmp_path: Path) -> None:
     # built after the default build in the same workspace: the cache key holds the jurisdiction
     _build(variants, tmp_path / "all")
@@ -95,6 +97,7 @@ def test_check_flags_an_only_passage_without_codes(tmp_path: Path) -> None:
     assert [p["message"] for p in problems] == ["'.only' passage names no jurisdiction"]
 
 
+@pytest.mark.slow
 def test_print_of_an_edition_for_one_jurisdiction(variants: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -6,21 +6,72 @@ with ``exit_code`` (2 for bad input or usage, 1 for a failed check or gate).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
 class VimanualError(Exception):
-    """A failure the user can act on: a one-line message and a hint."""
+    """A failure the user can act on: what is wrong, where (``file`` and ``line`` when it is
+    about a file) and a hint. ``message`` is the one line shown: 'file:line: reason'."""
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str = "", exit_code: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, reason: str, hint: str = "", exit_code: int | None = None, *,
+                 file: str | None = None, line: int | None = None) -> None:
+        self.reason = reason
         self.hint = hint
+        self.file = file
+        self.line = line
         if exit_code is not None:
             self.exit_code = exit_code
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """'file:line: reason', 'file: reason' or the reason alone."""
+        if self.file is None:
+            return self.reason
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+    def problem(self, file: str, rule: str = "structure") -> Problem:
+        """This error as a finding about ``file`` (its own file and line when it names one)."""
+        if self.file == file:
+            return Problem(file, self.line, self.reason, self.hint, rule)
+        return Problem(file, None, self.message, self.hint, rule)
+
+
+def close_names(value: str, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """The known names closest to ``value`` (case-insensitive), best first."""
+    choices = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(value.strip().casefold(), list(choices), n=n, cutoff=cutoff)
+    return [choices[c] for c in close]
+
+
+def suggest(names: Sequence[str]) -> str:
+    """"did you mean 'x'? " (or 'x', 'y'), else "": the one place vimanual suggests names."""
+    return f"did you mean {', '.join(repr(str(n)) for n in names)}? " if names else ""
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """A suggestion of the closest known name (case-insensitive), else ""."""
+    return suggest(close_names(value, known))
+
+
+class UnknownName(VimanualError):
+    """A chapter, jurisdiction, edition or contribution that is not known: the hint suggests
+    the closest known name and lists them."""
+
+    def __init__(self, kind: str, value: str, known: Iterable[str], *, fix: str = "",
+                 listed: str = "known") -> None:
+        choices = list(known)
+        names = ", ".join(choices[:20]) + (" …" if len(choices) > 20 else "")
+        self.kind = kind
+        self.value = value
+        self.suggestions = close_names(value, choices)
+        super().__init__(f"unknown {kind} '{value[:120]}'{fix}",
+                         did_you_mean(value, choices) + f"{listed}: {names or 'none'}")
 
 
 class WorkspaceNotFound(VimanualError):
@@ -89,7 +140,7 @@ class LimitExceeded(ToolError):
 
     def __init__(self, message: str, command: Sequence[str], stderr: str = "", hint: str = "") -> None:
         super().__init__(message, command, None, stderr)
-        self.message = message
+        self.reason = message
         self.args = (message,)
         if hint:
             self.hint = hint

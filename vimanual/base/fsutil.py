@@ -67,6 +67,13 @@ def atomic_output(path: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 of bytes (or of a string's UTF-8), as hex: the one digest helper."""
+    import hashlib
+
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes, read in blocks (PDFs and fonts can be large)."""
     import hashlib

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 
 from vimanual.base.errors import VimanualError
 
@@ -62,13 +60,6 @@ def check_version(value: str) -> str:
             "letter or digit, without '..' (not 'working' or a device name), e.g. 1.0 or 2027.1-rc1",
         )
     return value
-
-
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """"did you mean 'x'? " for the closest known name (case-insensitive), else ""."""
-    choices = {name.casefold(): name for name in known}
-    close = difflib.get_close_matches(value.strip().casefold(), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{choices[close[0]]}'? " if close else ""
 
 
 def control_char(value: str) -> str | None:

@@ -106,8 +106,8 @@ def decode_utf8(raw: bytes, where: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise VimanualError(
-            f"{where}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            "save the file as UTF-8",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8", file=where, line=line,
         ) from None
 
 
@@ -117,18 +117,18 @@ def read_text(path: Path, where: str, max_bytes: int = MAX_STATE_BYTES) -> str:
         size = path.stat().st_size
         if size > max_bytes:
             raise VimanualError(
-                f"{where}: file is too large ({size:,} bytes; the limit is {max_bytes:,})",
-                "split it or remove the bulk of it",
+                f"file is too large ({size:,} bytes; the limit is {max_bytes:,})",
+                "split it or remove the bulk of it", file=where,
             )
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise VimanualError(f"{where}: file not found", "check the path") from None
+        raise VimanualError("file not found", "check the path", file=where) from None
     except IsADirectoryError:
-        raise VimanualError(f"{where}: is a folder, not a file", "check the path") from None
+        raise VimanualError("is a folder, not a file", "check the path", file=where) from None
     except PermissionError:
-        raise VimanualError(f"{where}: permission denied", "check the file's permissions") from None
+        raise VimanualError("permission denied", "check the file's permissions", file=where) from None
     if b"\x00" in raw:
-        raise VimanualError(f"{where}: binary data (NUL bytes) in a text file", "use a text file")
+        raise VimanualError("binary data (NUL bytes) in a text file", "use a text file", file=where)
     return decode_utf8(raw, where)
 
 
@@ -163,23 +163,23 @@ def _parse_yaml_python(text: str, where: str, first_line: int) -> Document:
         data = _construct(loader, node, (), lines, offset)
     except _Refused as exc:
         line = exc.mark.line + 1 + offset if exc.mark else first_line
-        raise VimanualError(f"{where}:{line}: {exc.message}", exc.hint) from None
+        raise VimanualError(f"{exc.message}", exc.hint, file=where, line=line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else first_line
         problem = exc.problem or exc.context or "invalid YAML"
         raise VimanualError(
-            f"{where}:{line}: invalid YAML: {problem}",
-            "check indentation, colons and quotes on that line",
+            f"invalid YAML: {problem}",
+            "check indentation, colons and quotes on that line", file=where, line=line,
         ) from None
     except yaml.YAMLError as exc:
-        raise VimanualError(f"{where}: invalid YAML: {exc}", "check the file's syntax") from None
+        raise VimanualError(f"invalid YAML: {exc}", "check the file's syntax", file=where) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         raise VimanualError(
-            f"{where}:{first_line}: expected a mapping of keys to values, found {type(data).__name__}",
-            "write 'key: value' lines",
+            f"expected a mapping of keys to values, found {type(data).__name__}",
+            "write 'key: value' lines", file=where, line=first_line,
         )
     return Document(data, lines, first_line)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from vimanual.base.errors import VimanualError
 
@@ -90,9 +91,11 @@ def inject_reload(html: str, version: int) -> bytes:
 class PreviewServer:
     """The HTTP server (in a thread) plus the rebuild step; ``watch`` drives the rebuilds."""
 
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, build: Callable[[Path], Any]) -> None:
+        """``build(root)`` builds the HTML draft and returns the build's result."""
         check_port(port)
         self.root = root
+        self._build = build
         self.port = port
         self._page = _Page()
         self._httpd = self._bind(port)
@@ -135,11 +138,7 @@ class PreviewServer:
         self._httpd.server_close()
 
     def _build_html(self) -> tuple[int, int]:
-        from vimanual.book.pipeline import BuildOptions, build
-        from vimanual.workspace.load import load_workspace
-
-        workspace = load_workspace(self.root)  # again each time: manual.yaml may have changed
-        result = build(workspace, BuildOptions(formats=("html",)))
+        result = self._build(self.root)  # loads the workspace again: manual.yaml may have changed
         html = result.outputs["html"].read_text(encoding="utf-8")
         with self._page.lock:
             self._page.version += 1

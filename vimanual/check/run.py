@@ -63,13 +63,22 @@ def check_workspace(root: Path, slugs: Sequence[str] = (), errors_only: bool = F
     workspace, problems = inspect_workspace(root)
     if workspace is None:
         return CheckReport(problems)
+    return check_loaded(workspace, problems, slugs, errors_only)
+
+
+def check_loaded(
+    workspace: Workspace, problems: list[Problem], slugs: Sequence[str] = (), errors_only: bool = False
+) -> CheckReport:
+    """``check_workspace`` on a workspace already loaded, with the problems its loading found."""
     selected = _select(workspace, slugs)
     if slugs:
         files = {MANUAL_FILE, *(f"chapters/{slug}.md" for slug in selected)}
         problems = [p for p in problems if p.file in files]
-    rules, term_problems = load_terminology(root)
+    else:
+        problems = list(problems)
+    rules, term_problems = load_terminology(workspace.root)
     problems.extend(term_problems)
-    problems.extend(load_glossary(root)[1])  # the build refuses a glossary with problems
+    problems.extend(load_glossary(workspace.root)[1])  # the build refuses a glossary with problems
     chapters = [workspace.chapters[s] for s in selected if s in workspace.chapters]
     if errors_only:
         rules = [rule for rule in rules if rule.severity == ERROR]

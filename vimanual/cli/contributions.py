@@ -11,22 +11,12 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from vimanual.base.errors import VimanualError
-from vimanual.cli.app import (
-    _err,
-    _out,
-    _root,
-    _state,
-    app,
-    handle_errors,
-)
+from vimanual import api
+from vimanual.cli import ui
 
-_STATE_COLOURS = {"submitted": "cyan", "accepted": "green", "declined": "red", "withdrawn": "yellow"}
 AsPerson = Annotated[str | None, typer.Option("--as", help="Your name (default: VIMANUAL_USER, git).")]
 
 
-@app.command()
-@handle_errors
 def submit(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Markdown, plain text, .docx, .odt or .html file.")],
@@ -50,26 +40,11 @@ def submit(
 
     Example: vimanual submit triage.docx --chapter image-triage --jurisdiction UK
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    root_dir = _root(ctx)
-    who = resolve_person(person)
-    if revises:
-        result = contributions.revise(root_dir, revises, file, who, title, note, chapter, jurisdiction)
-    else:
-        if not chapter or not jurisdiction:
-            raise VimanualError(
-                "--chapter and --jurisdiction are required for a new contribution",
-                "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
-                "(or --revises ID for a new revision)",
-            )
-        result = contributions.submit(root_dir, file, chapter, jurisdiction, who, title, note)
+    result = api.submit(ui.workspace(ctx), file, chapter=chapter, jurisdiction=jurisdiction, revises=revises,
+                        person=person, title=title, note=note)
     _submitted(ctx, result, as_json)
 
 
-@app.command()
-@handle_errors
 def accept(
     ctx: typer.Context,
     contribution_id: Annotated[str, typer.Argument(metavar="ID", help="The contribution to accept.")],
@@ -89,16 +64,13 @@ def accept(
 
     Example: vimanual accept 20250301-uk-image-triage-3fa9c1 --after victim-centred-principles
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    result = contributions.accept(_root(ctx), contribution_id, resolve_person(person), chapter, after)
+    result = api.accept(ui.workspace(ctx), contribution_id, person=person, chapter=chapter, after=after)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2))
         return
-    if _state(ctx).quiet:
+    if ui.state(ctx).quiet:
         return
-    out = _out()
+    out = ui.out()
     where = "new chapter" if result.new_chapter else "chapter"
     out.print(f"Accepted {escape(contribution_id)} r{result.contribution.latest.number} as {where} "
               f"'{escape(result.chapter)}' (content hash {result.content_hash[:12]})")
@@ -109,8 +81,6 @@ def accept(
     out.print("Reviewers now see the new hash; run 'vimanual build' to see the chapter in the draft.")
 
 
-@app.command()
-@handle_errors
 def decline(
     ctx: typer.Context,
     contribution_id: Annotated[str, typer.Argument(metavar="ID", help="The contribution to decline.")],
@@ -121,16 +91,11 @@ def decline(
 
     Example: vimanual decline 20250301-uk-image-triage-3fa9c1 --reason "Covered by chapter 3"
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    result = contributions.decline(_root(ctx), contribution_id, resolve_person(person), reason)
-    if not _state(ctx).quiet:
-        _out().print(f"Declined {escape(result.id)}: {escape(reason)}")
+    result = api.decline(ui.workspace(ctx), contribution_id, reason=reason, person=person)
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Declined {escape(result.id)}: {escape(reason)}")
 
 
-@app.command()
-@handle_errors
 def withdraw(
     ctx: typer.Context,
     contribution_id: Annotated[str, typer.Argument(metavar="ID", help="Your contribution to withdraw.")],
@@ -141,16 +106,11 @@ def withdraw(
 
     Example: vimanual withdraw 20250301-uk-image-triage-3fa9c1
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.contributions import workflow as contributions
-
-    result = contributions.withdraw(_root(ctx), contribution_id, resolve_person(person), reason)
-    if not _state(ctx).quiet:
-        _out().print(f"Withdrew {escape(result.id)}")
+    result = api.withdraw(ui.workspace(ctx), contribution_id, reason=reason, person=person)
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Withdrew {escape(result.id)}")
 
 
-@app.command(name="contributions")
-@handle_errors
 def contributions_command(
     ctx: typer.Context,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Only from this code.")] = None,
@@ -164,14 +124,12 @@ def contributions_command(
 
     Example: vimanual contributions --state submitted
     """
-    from vimanual.contributions.workflow import list_contributions
-
-    found = list_contributions(_root(ctx), jurisdiction, contributor, state)
+    found = api.contributions(ui.workspace(ctx), jurisdiction, contributor, state)
     if as_json:
         typer.echo(json.dumps([_contribution_json(c) for c in found], indent=2))
         return
     if not found:
-        _out().print("No contributions match.")
+        ui.out().print("No contributions match.")
         return
     from rich.table import Table
 
@@ -180,16 +138,14 @@ def contributions_command(
     for c in found:
         table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction,
                       escape(c.contributor), f"r{c.latest.number}",
-                      f"[{_STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
-    _out().print(table)
+                      f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
+    ui.out().print(table)
 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:
-    from vimanual.contributions.workflow import describe
-
     data = asdict(contribution)
     data["state"] = contribution.state
-    data["summary"] = describe(contribution)
+    data["summary"] = api.contribution_summary(contribution)
     return data
 
 
@@ -198,52 +154,15 @@ def _submitted(ctx: typer.Context, result: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({**_contribution_json(contribution), "warnings": result.warnings}, indent=2))
         return
-    err = _err()
+    err = ui.err()
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
-    if _state(ctx).quiet:
+    if ui.state(ctx).quiet:
         return
     verb = "Submitted" if revision.number == 1 else "Revised"
-    _out().print(
+    ui.out().print(
         f"{verb} {escape(contribution.id)} r{revision.number} ({revision.words:,} words) "
         f"for chapter '{escape(contribution.chapter)}'\n"
         f"Next: the editor runs 'vimanual accept {escape(contribution.id)}'; "
         f"follow it with 'vimanual status --contributor \"{escape(contribution.contributor)}\"'."
     )
-
-
-def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
-    """The contributor's view: each submission, its revisions, state and the chapter's review."""
-    from vimanual.contributions.workflow import contributor_view
-    from vimanual.review.store import contributor_review
-
-    root_dir = _root(ctx)
-    summary, comments = contributor_review(root_dir)
-    entries = contributor_view(root_dir, name, summary, comments)
-    if as_json:
-        typer.echo(json.dumps({"contributor": name, "contributions": [asdict(e) for e in entries]},
-                              indent=2))
-        return
-    out = _out()
-    if not entries:
-        out.print(f"No contributions by {escape(name)}.")
-        return
-    for entry in entries:
-        out.print(f"[bold]{escape(entry.id)}[/]  {escape(entry.title)}  "
-                  f"(chapter '{escape(entry.chapter)}', {entry.jurisdiction})")
-        out.print(f"  [{_STATE_COLOURS.get(entry.state, 'white')}]{entry.state}[/]: {escape(entry.summary)}")
-        for rev in entry.revisions:
-            note = f" · {escape(rev.note)}" if rev.note else ""
-            out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  "
-                      f"from {escape(rev.source)}{note}")
-        if entry.accepted_chapter:
-            changed = " (edited since)" if entry.chapter_changed_since else ""
-            out.print(f"  chapter '{escape(entry.accepted_chapter)}' hash "
-                      f"{(entry.chapter_hash or '?')[:12]}{changed}")
-            review = " · ".join(f"{code} {escape(state)}" for code, state in entry.review.items())
-            out.print(f"  review: {review or 'no reviewing jurisdictions'}")
-            for comment in entry.comments:
-                who = comment.get("reviewer") or comment.get("by") or "?"
-                out.print(f"    {escape(comment.get('jurisdiction', ''))} {escape(who)}: "
-                          f"{escape(comment.get('comment', ''))}")
-        out.print()

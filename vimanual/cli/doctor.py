@@ -1,5 +1,5 @@
 """`vimanual doctor`: what killed commands left behind, and clearing what is safe
-(rendering only; the work is in vimanual.workspace.doctor)."""
+(rendering only; the work is in vimanual.workspace.doctor, through vimanual.api)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from vimanual.cli.app import _out, _root, _state, app, handle_errors
+from vimanual import api
+from vimanual.cli import ui
 
 _ACTIONS = {"removed": "[green]removed[/]", "completed": "[green]completed[/]", "kept": "[yellow]kept[/]"}
 
 
-@app.command()
-@handle_errors
 def doctor(
     ctx: typer.Context,
     fix: Annotated[bool, typer.Option("--fix", help="Remove what is safe to remove; complete an "
@@ -36,23 +35,21 @@ def doctor(
 
     Example: vimanual doctor --fix
     """
-    from vimanual.workspace.doctor import diagnose
-
-    report = diagnose(_root(ctx), fix=fix, clear_cache=clear_cache, discard=discard_intent)
+    report = api.doctor(ui.workspace(ctx), fix=fix, clear_cache=clear_cache, discard_intent=discard_intent)
     if as_json:
         typer.echo(json.dumps({"leftovers": [asdict(item) for item in report.leftovers],
                                "cache_bytes": report.cache_bytes, "cache_cleared": report.cache_cleared},
                               indent=2, ensure_ascii=False))
         return
-    out = _out()
-    if not report.leftovers and not _state(ctx).quiet:
+    out = ui.out()
+    if not report.leftovers and not ui.state(ctx).quiet:
         out.print("No leftovers.")
     for item in report.leftovers:
         action = f" · {_ACTIONS[item.action]}" if item.action else ""
         safe = "" if item.action else (" · [dim]safe to remove (--fix)[/]" if item.safe else "")
         out.print(f"{escape(item.path)}  [bold]{item.kind}[/]{action}{safe}")
         out.print(f"  {escape(item.explanation)}")
-    if _state(ctx).quiet:
+    if ui.state(ctx).quiet:
         return
     if report.cache_cleared:
         out.print(f"Emptied build/cache/ ({report.cache_bytes / 1024:.0f} KiB).")

@@ -11,25 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from vimanual.base.errors import VimanualError
-from vimanual.cli.app import (
-    _display_path,
-    _err,
-    _out,
-    _print_problems,
-    _root,
-    _state,
-    app,
-    complete_codes,
-    complete_slugs,
-    handle_errors,
-)
-from vimanual.cli.review import _SYMBOLS, _symbol
+from vimanual import api
+from vimanual.cli import ui
 
 
 def _progress_callback(quiet: bool) -> Any:
     """A plain progress reporter on stderr for long edition builds (None when quiet or piped)."""
-    err = _err()
+    err = ui.err()
     if quiet or not err.is_terminal:
         return None
 
@@ -42,12 +30,10 @@ def _progress_callback(quiet: bool) -> Any:
 
 def _edition_json(edition: Any) -> dict[str, Any]:
     data = edition.to_dict()
-    data["path"] = _display_path(edition.path)
+    data["path"] = ui.display_path(edition.path)
     return data
 
 
-@app.command()
-@handle_errors
 def release(
     ctx: typer.Context,
     version: Annotated[str, typer.Argument(help="Edition label, e.g. 1.0 or 2027.1-rc1.")],
@@ -61,7 +47,7 @@ def release(
     exclude: Annotated[
         list[str] | None,
         typer.Option("--exclude", help="Leave this chapter out of the edition (repeatable).",
-                     autocompletion=complete_slugs),
+                     autocompletion=ui.complete_slugs),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the manifest (or the blockers) as JSON.")
@@ -75,20 +61,10 @@ def release(
 
     Example: vimanual release 1.0 --date 2026-11-28 --notes notes.md
     """
-    from vimanual.base.identity import resolve_person
-    from vimanual.editions.release import ReleaseBlocked, read_notes
-    from vimanual.editions.release import release as run_release
-
-    root_dir = _root(ctx)
-    text = read_notes(notes)
     try:
-        who = resolve_person(None)
-    except VimanualError:
-        who = ""
-    try:
-        edition = run_release(root_dir, version, notes=text, date=date, exclude=exclude or (),
-                              released_by=who, progress=_progress_callback(_state(ctx).quiet or as_json))
-    except ReleaseBlocked as exc:
+        edition = api.release(ui.workspace(ctx), version, notes=notes, date=date, exclude=exclude or (),
+                              progress=_progress_callback(ui.state(ctx).quiet or as_json))
+    except api.ReleaseBlocked as exc:
         if as_json:
             typer.echo(json.dumps({"ok": False, "blockers": [asdict(b) for b in exc.blockers],
                                    "problems": [asdict(p) for p in exc.problems]},
@@ -99,19 +75,20 @@ def release(
     if as_json:
         typer.echo(json.dumps(_edition_json(edition), indent=2, ensure_ascii=False))
         return
-    if not _state(ctx).quiet:
-        _out().print(f"Released edition {escape(edition.version)} ({edition.date}) · "
-                     f"{len(edition.chapters)} chapters → {escape(_display_path(edition.path))}/")
-        _out().print(f"  manual.pdf  sha256 {edition.pdf_sha256}\n  manual.html sha256 {edition.html_sha256}")
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Released edition {escape(edition.version)} ({edition.date}) · "
+                     f"{len(edition.chapters)} chapters → {escape(ui.display_path(edition.path))}/")
+        ui.out().print(f"  manual.pdf  sha256 {edition.pdf_sha256}\n"
+                       f"  manual.html sha256 {edition.html_sha256}")
         if edition.excluded:
-            _out().print(f"  left out: {escape(', '.join(edition.excluded))}")
+            ui.out().print(f"  left out: {escape(', '.join(edition.excluded))}")
 
 
 def _print_blockers(exc: Any) -> None:
     from rich import box
     from rich.table import Table
 
-    err = _err()
+    err = ui.err()
     if exc.blockers:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title="Chapters not ready",
                       title_justify="left")
@@ -119,16 +96,14 @@ def _print_blockers(exc: Any) -> None:
             table.add_column(column, no_wrap=True)
         table.add_column("ask", overflow="fold")
         for b in exc.blockers:
-            table.add_row(escape(b.chapter), b.jurisdiction, _symbol(b.state, True) if b.state in _SYMBOLS
+            table.add_row(escape(b.chapter), b.jurisdiction, ui.symbol(b.state, True) if b.state in ui.SYMBOLS
                           else escape(b.state), escape(", ".join(b.ask) or "nobody is listed"))
         err.print(table, soft_wrap=False)
     if exc.problems:
         err.print("[bold]'vimanual check' errors:[/]")
-        _print_problems(exc.problems, err)
+        ui.print_problems(exc.problems, err)
 
 
-@app.command()
-@handle_errors
 def editions(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
@@ -140,13 +115,11 @@ def editions(
     from rich import box
     from rich.table import Table
 
-    from vimanual.editions.release import list_editions
-
-    found = list_editions(_root(ctx))
+    found = api.editions(ui.workspace(ctx))
     if as_json:
         typer.echo(json.dumps({"editions": [_edition_json(e) for e in found]}, indent=2, ensure_ascii=False))
         return
-    out = _out()
+    out = ui.out()
     if not found:
         out.print("No released editions yet; cut one with 'vimanual release VERSION'.")
         return
@@ -161,8 +134,6 @@ def editions(
               "check a copy with 'vimanual verify-edition VERSION FILE'.")
 
 
-@app.command("print")
-@handle_errors
 def print_command(
     ctx: typer.Context,
     version: Annotated[str, typer.Argument(help="A released edition, e.g. 1.0 (see 'vimanual editions').")],
@@ -174,7 +145,7 @@ def print_command(
     ] = "",
     jurisdiction: Annotated[
         str | None, typer.Option("--jurisdiction", help="Keep only this jurisdiction's passages.",
-                                 autocompletion=complete_codes)
+                                 autocompletion=ui.complete_codes)
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the PDF.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -187,25 +158,20 @@ def print_command(
 
     Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
     """
-    from vimanual.editions.release import print_edition
-
-    slugs = [s.strip() for s in chapters.split(",") if s.strip()]
-    result = print_edition(
-        _root(ctx), version, paper=paper, chapters=slugs,
-        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None, output=output,
-        progress=_progress_callback(_state(ctx).quiet or as_json),
+    result = api.print_edition(
+        ui.workspace(ctx), version, paper=paper, chapters=ui.slug_list(chapters),
+        jurisdiction=ui.code(jurisdiction), output=output,
+        progress=_progress_callback(ui.state(ctx).quiet or as_json),
     )
     if as_json:
         typer.echo(json.dumps({**asdict(result), "path": str(result.path)}, indent=2, ensure_ascii=False))
         return
-    if not _state(ctx).quiet:
-        _out().print(f"Wrote {escape(_display_path(result.path))} · edition {escape(version)} · "
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Wrote {escape(ui.display_path(result.path))} · edition {escape(version)} · "
                      f"{len(result.chapters)} chapter(s) · {result.paper}")
-        _out().print(f"  {escape(result.reason)}; sha256 {result.sha256}")
+        ui.out().print(f"  {escape(result.reason)}; sha256 {result.sha256}")
 
 
-@app.command("verify-edition")
-@handle_errors
 def verify_edition_command(
     ctx: typer.Context,
     version: Annotated[str, typer.Argument(help="A released edition, e.g. 1.0.")],
@@ -222,17 +188,15 @@ def verify_edition_command(
 
     Example: vimanual verify-edition 1.0 ~/Downloads/manual.pdf
     """
-    from vimanual.editions.release import verify_edition
-
-    result = verify_edition(_root(ctx), version, file)
+    result = api.verify_edition(ui.workspace(ctx), version, file)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
-    elif result.ok and not _state(ctx).quiet:
+    elif result.ok and not ui.state(ctx).quiet:
         what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
                 else f"edition {escape(version)}: {result.checked} file(s) match the manifest")
-        _out().print(f"[green]OK:[/] {what}")
+        ui.out().print(f"[green]OK:[/] {what}")
     elif not result.ok and not as_json:
-        err = _err()
+        err = ui.err()
         for problem in result.problems:
             err.print(f"[red]mismatch:[/] {escape(problem)}")
         err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
@@ -240,8 +204,6 @@ def verify_edition_command(
         raise typer.Exit(1)
 
 
-@app.command("diff")
-@handle_errors
 def diff_command(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(help="The earlier edition, e.g. 1.0.")],
@@ -257,19 +219,17 @@ def diff_command(
 
     Example: vimanual diff 1.0 --format md > notes.md
     """
-    from vimanual.editions.diff import diff_editions, notes_markdown
-
     if fmt not in ("text", "md"):
-        raise VimanualError(f"unknown format '{fmt}'", "use text or md")
-    result = diff_editions(_root(ctx), old, new, full)
+        raise api.VimanualError(f"unknown format '{fmt}'", "use text or md")
+    result = api.diff(ui.workspace(ctx), old, new, full)
     if as_json:
         typer.echo(json.dumps({"old": result.old, "new": result.new,
                                "changes": [asdict(c) for c in result.changes]}, indent=2, ensure_ascii=False))
         return
     if fmt == "md":
-        typer.echo(notes_markdown(result), nl=False)
+        typer.echo(api.notes_markdown(result), nl=False)
         return
-    out = _out()
+    out = ui.out()
     out.print(f"From edition {escape(result.old)} to "
               f"{'the working manual' if result.new == 'working' else 'edition ' + escape(result.new)}:")
     marks = {"added": "[green]+ added  [/]", "removed": "[red]- removed[/]",

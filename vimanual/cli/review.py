@@ -9,48 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from vimanual.base.errors import VimanualError
-from vimanual.cli.app import (
-    _err,
-    _out,
-    _print_problems,
-    _root,
-    _state,
-    app,
-    handle_errors,
-)
-from vimanual.cli.contributions import _status_contributor
-
-# One symbol per state, each a different shape so that the matrix reads without colour.
-_SYMBOLS = {
-    "approved": ("✓", "green"),
-    "stale": ("~", "yellow"),
-    "changes-requested": ("✗", "red"),
-    "pending": ("○", "cyan"),
-    "n/a": ("-", "dim"),
-}
-_LEGEND = ("✓ approved  ~ stale  ✗ changes requested  ○ pending  - n/a\n"
-           "(stale: approved, but the text changed since)")
+from vimanual import api
+from vimanual.cli import ui
 
 
-def _symbol(state: str, with_name: bool = False, width: int = 0) -> str:
-    mark, colour = _SYMBOLS[state]
-    text = (f"{mark} {state}" if with_name else mark).ljust(width)
-    return f"[{colour}]{escape(text)}[/]"
-
-
-def _when(time: str) -> str:
-    """'2025-01-31T12:00:00.000000Z' → '2025-01-31 12:00 UTC'."""
-    return f"{time[:10]} {time[11:16]} UTC"
-
-
-def _short_list(items: list[str], limit: int = 6) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" … (+{len(items) - limit} more)" if len(items) > limit else "")
-
-
-@app.command()
-@handle_errors
 def review(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="Chapter slug.")],
@@ -76,35 +38,27 @@ def review(
 
     Example: vimanual review image-triage -j UK --request-changes -m "Add a source for 2.1"
     """
-    from vimanual.review.store import APPROVE, COMMENT, REQUEST_CHANGES, load_review_status, record_review
-
-    flags = ((APPROVE, approve), (REQUEST_CHANGES, request_changes), (COMMENT, comment))
+    flags = (("approve", approve), ("request-changes", request_changes), ("comment", comment))
     chosen = [decision for decision, on in flags if on]
     if len(chosen) != 1:
-        raise VimanualError("choose exactly one of --approve, --request-changes or --comment",
+        raise api.VimanualError("choose exactly one of --approve, --request-changes or --comment",
                             "e.g. vimanual review SLUG -j UK --approve")
-    root_dir = _root(ctx)
-    event = record_review(root_dir, slug, jurisdiction.strip().upper(), chosen[0], message, as_name)
+    outcome = api.review(ui.workspace(ctx), slug, jurisdiction.strip().upper(), chosen[0], message, as_name)
+    event, chapter = outcome.event, outcome.chapter
     if as_json:
         typer.echo(json.dumps({**event.to_dict(), "file": event.rel}, indent=2, ensure_ascii=False))
         return
-    if _state(ctx).quiet:
+    if ui.state(ctx).quiet:
         return
-    from vimanual.base.journal import locked
-
-    with locked(root_dir):  # another command's accept may be halfway through its writes
-        chapter = load_review_status(root_dir).review(slug)
     cell = chapter.cells[event.jurisdiction]
-    out = _out()
+    out = ui.out()
     out.print(f"Recorded {escape(event.decision)} by {escape(event.reviewer)} for {event.jurisdiction} "
               f"on '{slug}' → {escape(event.rel)}")
     waiting = f" (waiting for {', '.join(chapter.blocking)})" if chapter.blocking else ""
-    out.print(f"{event.jurisdiction}: {_symbol(cell.state, True)} · chapter ready: "
+    out.print(f"{event.jurisdiction}: {ui.symbol(cell.state, True)} · chapter ready: "
               f"{'yes' if chapter.ready else 'no'}{escape(waiting)}")
 
 
-@app.command()
-@handle_errors
 def status(
     ctx: typer.Context,
     slug: Annotated[str | None, typer.Argument(help="Show this chapter's full review history.")] = None,
@@ -127,19 +81,15 @@ def status(
 
     Example: vimanual status --jurisdiction UK
     """
-    from vimanual.review.store import check_jurisdiction, load_review_status
-
     if contributor is not None:
         _status_contributor(ctx, contributor, as_json)
         return
 
-    report = load_review_status(_root(ctx))
-    code = jurisdiction.strip().upper() if jurisdiction is not None else None
-    if code is not None:
-        check_jurisdiction(report.workspace.manual, code)
+    code = ui.code(jurisdiction)
+    report = api.status(ui.workspace(ctx), code)
     if report.loaded.problems and not as_json:
-        _err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not valid "
-                     "and were ignored; run 'vimanual verify'")
+        ui.err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not "
+                       "valid and were ignored; run 'vimanual verify'")
     if slug is not None:
         _status_chapter(report, slug, code, as_json)
     elif code is not None:
@@ -171,7 +121,7 @@ def _status_matrix(report: Any, as_json: bool) -> None:
         return
     # Narrow state columns, so that a dozen jurisdictions still leave room for the slug at 80
     # columns; a slug too long for what is left ends in '…' rather than wrapping the row.
-    out = _out()
+    out = ui.out()
     room = out.width - sum(len(code) + 1 for code in manual.codes) - len(" ready") - 1
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), collapse_padding=True)
     table.add_column("chapter", no_wrap=True, overflow="ellipsis", min_width=12, max_width=max(12, room))
@@ -179,23 +129,20 @@ def _status_matrix(report: Any, as_json: bool) -> None:
         table.add_column(code, justify="center", overflow="fold", min_width=1)
     table.add_column("ready", justify="left", no_wrap=True, min_width=5)
     for r in reviews:
-        table.add_row(escape(r.slug), *(_symbol(r.cells[code].state) for code in manual.codes),
+        table.add_row(escape(r.slug), *(ui.symbol(r.cells[code].state) for code in manual.codes),
                       "[green]yes[/]" if r.ready else "no")
     out.print(table, soft_wrap=False)
-    out.print(_LEGEND, soft_wrap=False)
+    out.print(ui.LEGEND, soft_wrap=False)
     summary = f"{len(ready)} of {len(reviews)} chapters ready"
     if blocking:
-        summary += f" · {len(blocking)} blocking: {_short_list(blocking, 4)}"
+        summary += f" · {len(blocking)} blocking: {ui.short_list(blocking, 4)}"
     out.print(escape(summary), soft_wrap=False)
 
 
 def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> None:
     import textwrap
 
-    from vimanual.review.store import history
-
-    chapter_review = report.review(slug)
-    events = history(report.loaded.events, slug, code)
+    chapter_review, events = api.chapter_status(report, slug, code)
     codes = [code] if code else list(chapter_review.cells)
     if as_json:
         typer.echo(json.dumps({
@@ -207,7 +154,7 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
             "problems": _problems_json(report),
         }, indent=2, ensure_ascii=False))
         return
-    out = _out()
+    out = ui.out()
     out.print(f"[bold]{escape(chapter_review.title)}[/] ({escape(slug)})", soft_wrap=False)
     waiting = f" · waiting for {', '.join(chapter_review.blocking)}" if chapter_review.blocking else ""
     out.print(f"text {chapter_review.content_hash[:12]} · ready: {'yes' if chapter_review.ready else 'no'}"
@@ -216,8 +163,8 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
     for c in codes:
         cell = chapter_review.cells[c]
         latest = cell.decision
-        by = f"  {latest.reviewer}, {_when(latest.time)}" if latest else ""
-        out.print(f"  {c:<9} {_symbol(cell.state, True, 20)}{escape(by)}", soft_wrap=False)
+        by = f"  {latest.reviewer}, {ui.when(latest.time)}" if latest else ""
+        out.print(f"  {c:<9} {ui.symbol(cell.state, True, 20)}{escape(by)}", soft_wrap=False)
     out.print()
     if not events:
         out.print("No review events yet.")
@@ -236,15 +183,13 @@ def _status_queue(report: Any, code: str, as_json: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    from vimanual.review.store import reviewer_queue
-
-    queue = reviewer_queue(report.reviews, code)
+    queue = api.reviewer_queue(report, code)
     name = next(j.name for j in report.workspace.manual.jurisdictions if j.code == code)
     if as_json:
         typer.echo(json.dumps({"jurisdiction": code, "name": name, "queue": [asdict(q) for q in queue],
                                "problems": _problems_json(report)}, indent=2, ensure_ascii=False))
         return
-    out = _out()
+    out = ui.out()
     if not queue:
         out.print(f"Nothing awaits {code} ({escape(name)}).", soft_wrap=False)
         return
@@ -254,12 +199,10 @@ def _status_queue(report: Any, code: str, as_json: bool) -> None:
     table.add_column("chapter", overflow="fold")
     table.add_column("why", overflow="fold", ratio=1)
     for item in queue:
-        table.add_row(_symbol(item.state, True), escape(item.slug), escape(item.reason))
+        table.add_row(ui.symbol(item.state, True), escape(item.slug), escape(item.reason))
     out.print(table, soft_wrap=False)
 
 
-@app.command()
-@handle_errors
 def verify(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
@@ -272,15 +215,7 @@ def verify(
 
     Example: vimanual verify
     """
-    from vimanual.base.errors import GateFailed
-    from vimanual.contributions.workflow import verify_decisions
-    from vimanual.review.store import verify_reviews
-    from vimanual.workspace.load import load_workspace
-
-    root_dir = _root(ctx)
-    files, problems = verify_reviews(root_dir, load_workspace(root_dir))
-    decisions, decision_problems = verify_decisions(root_dir)
-    problems += decision_problems
+    files, decisions, problems = api.verify(ui.workspace(ctx))
     if as_json:
         typer.echo(json.dumps({"ok": not problems, "files": files, "decisions": decisions,
                                "problems": [asdict(p) for p in problems]},
@@ -289,11 +224,44 @@ def verify(
             raise typer.Exit(1)
         return
     if problems:
-        _print_problems(problems, _err())
-        raise GateFailed(f"{len(problems)} problem(s) in review events and decisions "
-                         f"({files} event file(s), {decisions} decision(s) checked)",
-                         "restore the files named above (e.g. from git); "
-                         "record new reviews instead of editing")
-    if not _state(ctx).quiet:
-        _out().print(f"[green]{files} review event(s) and {decisions} contribution decision(s) verified, "
-                     "no problems.[/]")
+        ui.print_problems(problems, ui.err())
+        raise api.GateFailed(f"{len(problems)} problem(s) in review events and decisions "
+                             f"({files} event file(s), {decisions} decision(s) checked)",
+                             "restore the files named above (e.g. from git); "
+                             "record new reviews instead of editing")
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"[green]{files} review event(s) and {decisions} contribution decision(s) verified, "
+                       "no problems.[/]")
+
+
+def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
+    """The contributor's view: each submission, its revisions, state and the chapter's review."""
+    entries = api.contributor_status(ui.workspace(ctx), name)
+    if as_json:
+        typer.echo(json.dumps({"contributor": name, "contributions": [asdict(e) for e in entries]},
+                              indent=2))
+        return
+    out = ui.out()
+    if not entries:
+        out.print(f"No contributions by {escape(name)}.")
+        return
+    for entry in entries:
+        out.print(f"[bold]{escape(entry.id)}[/]  {escape(entry.title)}  "
+                  f"(chapter '{escape(entry.chapter)}', {entry.jurisdiction})")
+        colour = ui.STATE_COLOURS.get(entry.state, "white")
+        out.print(f"  [{colour}]{entry.state}[/]: {escape(entry.summary)}")
+        for rev in entry.revisions:
+            note = f" · {escape(rev.note)}" if rev.note else ""
+            out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  "
+                      f"from {escape(rev.source)}{note}")
+        if entry.accepted_chapter:
+            changed = " (edited since)" if entry.chapter_changed_since else ""
+            out.print(f"  chapter '{escape(entry.accepted_chapter)}' hash "
+                      f"{(entry.chapter_hash or '?')[:12]}{changed}")
+            review = " · ".join(f"{code} {escape(state)}" for code, state in entry.review.items())
+            out.print(f"  review: {review or 'no reviewing jurisdictions'}")
+            for comment in entry.comments:
+                who = comment.get("reviewer") or comment.get("by") or "?"
+                out.print(f"    {escape(comment.get('jurisdiction', ''))} {escape(who)}: "
+                          f"{escape(comment.get('comment', ''))}")
+        out.print()

@@ -20,8 +20,8 @@ from typing import Any
 
 from vimanual.base.errors import LimitExceeded, VimanualError
 from vimanual.base.fsutil import is_within
+from vimanual.base.sanitize import MAX_IMAGE_BYTES, sniff_image
 from vimanual.base.yamlio import decode_utf8
-from vimanual.book.sanitize import MAX_IMAGE_BYTES, sniff_image
 from vimanual.tools import pandoc
 from vimanual.workspace.load import MAX_CHAPTER_BYTES
 from vimanual.workspace.schema import Limits

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vimanual.base.yamlio import read_text
-from vimanual.editions.release import EDITIONS_DIR, WORKING, edition_path, load_edition
+from vimanual.editions.manifest import EDITIONS_DIR, WORKING, edition_path, load_edition
 from vimanual.workspace.load import CHAPTERS_DIR, load_workspace
 
 WORD_RE = re.compile(r"\S+")

@@ -8,14 +8,14 @@ map known: the contents (front matter, numbered i, ii …) is laid out with true
 numbers, and the page margins (running head, marking, edition, page X of Y) are laid
 out as pages of their own and laid under the body pages. ``stitch`` makes one book.
 
-``joint`` lays out all the main matter in one WeasyPrint call instead (the reference
-the parallel layout is tested against); front matter and margins are the same passes.
+``choose_path`` decides how a book is laid out: in parts (the build), its main matter in
+one call (``joint``: the reference the parallel layout is tested against; front matter
+and margins are the same passes), or whole (a template from before parts).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -23,9 +23,10 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vimanual.base.errors import VimanualError
-from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir
+from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir, sha256_hex
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
 from vimanual.pdf.weasy import LayoutJob, LayoutPool
 
@@ -84,9 +85,6 @@ class Margins:
     label: str  # a released edition's "Edition X · date", or ""
     draft: bool
 
-
-def _sha256(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def css_string(text: str) -> str:
@@ -162,7 +160,7 @@ class Layouts:
 
     def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None) -> list[Laid]:
         """Each (html, tagged) laid out; untagged is for margin pages."""
-        keys = [_sha256(json.dumps([html, tagged, self.salt])) for html, tagged in documents]
+        keys = [sha256_hex(json.dumps([html, tagged, self.salt])) for html, tagged in documents]
         found: dict[str, Laid] = {}
         wanted: dict[str, tuple[str, bool]] = {}
         for key, document in zip(keys, documents, strict=True):
@@ -323,6 +321,43 @@ def lay_out_book(
     return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
 
 
+WHOLE, JOINT, PARTS = "whole", "joint", "parts"
+
+
+def choose_path(template_has_parts: bool, reference: bool = False) -> str:
+    """How the book's PDF is laid out; the one place this is decided.
+
+    PARTS: each chapter on its own, in parallel, cached, stitched (the build's way).
+    JOINT: the whole main matter in one WeasyPrint call, with the same front matter and
+    margin passes (the reference the tests compare PARTS with; never a user option).
+    WHOLE: the whole book in one call, for a template from before parts (an old edition's).
+    """
+    if not template_has_parts:
+        return WHOLE
+    return JOINT if reference else PARTS
+
+
+class PdfRecord:
+    """What was last written to a PDF target: its key, checksum, pages and refused URLs, so
+    that a build that would write the same bytes keeps the file instead."""
+
+    def __init__(self, cache: Path, target: Path) -> None:
+        self.path = cache.parent / "pdf" / f"{sha256_hex(str(target))[:16]}.json"
+        self.target = target
+
+    def unchanged(self, key: str) -> dict[str, Any] | None:
+        """The record, if the target still holds the PDF written under ``key``."""
+        with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            if record["key"] == key and file_sha256(self.target) == record["sha256"]:
+                return dict(record)
+        return None
+
+    def remember(self, key: str, pages: int, refused: list[str]) -> None:
+        atomic_write(self.path, json.dumps({"key": key, "sha256": file_sha256(self.target),
+                                            "pages": pages, "refused": refused}))
+
+
 def write_pdf(
     units: list[Unit],
     document: Callable[[Part], str],
@@ -330,6 +365,7 @@ def write_pdf(
     margins: Margins,
     target: Path,
     *,
+    path: str,
     cache: Path,
     salt: str,
     base_dir: Path,
@@ -341,13 +377,60 @@ def write_pdf(
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
 ) -> tuple[BookLayout, bool]:
-    """Write the book's PDF to ``target`` atomically, or keep it if the same book was
-    already written there. Returns (layout, reused). ``pool`` is a ``LayoutPool`` the
-    caller started early, else one is started here."""
+    """Write the book's PDF to ``target`` atomically by ``path`` (see ``choose_path``), or
+    keep it if the same book was already written there. Returns (layout, reused). ``pool``
+    is a ``LayoutPool`` the caller started early, else one is started here."""
+    if path == WHOLE:
+        return _write_whole(document(Part()), target, cache=cache, salt=salt, base_dir=base_dir,
+                            allowed_roots=allowed_roots, timeout=timeout, memory_mb=memory_mb,
+                            use_cache=use_cache, progress=progress)
+    return _write_book(units, document, margin_styles, margins, target, joint=path == JOINT, cache=cache,
+                       salt=salt, base_dir=base_dir, allowed_roots=allowed_roots, jobs=jobs, timeout=timeout,
+                       memory_mb=memory_mb, use_cache=use_cache, progress=progress, pool=pool)
 
+
+def _write_whole(
+    document: str, target: Path, *, cache: Path, salt: str, base_dir: Path, allowed_roots: list[Path],
+    timeout: float, memory_mb: int, use_cache: bool, progress: Progress | None,
+) -> tuple[BookLayout, bool]:
+    """The whole book in one WeasyPrint call."""
+    from vimanual.pdf.weasy import render_pdf_isolated
+
+    key = sha256_hex(json.dumps([document, *json.loads(salt)]))
+    record = PdfRecord(cache, target)
+    found = record.unchanged(key) if use_cache else None
+    if found is not None:
+        return BookLayout(int(found["pages"]), list(found["refused"]), 0, 0), True
+    with atomic_output(target) as tmp:
+        # A stable /ID from the document itself: the same document gives the same bytes.
+        log = render_pdf_isolated(document, base_dir, allowed_roots, tmp, timeout, memory_mb, progress,
+                                  identifier=key[:32])
+    record.remember(key, log.pages, log.refused)
+    return BookLayout(log.pages, log.refused, 0, 0), False
+
+
+def _write_book(
+    units: list[Unit],
+    document: Callable[[Part], str],
+    margin_styles: str,
+    margins: Margins,
+    target: Path,
+    *,
+    joint: bool,
+    cache: Path,
+    salt: str,
+    base_dir: Path,
+    allowed_roots: list[Path],
+    jobs: int,
+    timeout: float,
+    memory_mb: int,
+    use_cache: bool,
+    progress: Progress | None = None,
+    pool: LayoutPool | None = None,
+) -> tuple[BookLayout, bool]:
+    """The book laid out in parts (or, ``joint``, its main matter in one call) and stitched."""
     import pikepdf
 
-    joint = jobs == 1 and not use_cache
     documents: dict[int, str] = {}
 
     def remembered(part: Part) -> str:  # each unit's document is made once per build
@@ -356,14 +439,12 @@ def write_pdf(
         return documents.setdefault(id(part), document(part))
 
     body_docs = body_documents(units, remembered, joint)
-    key = _sha256(json.dumps([body_docs, document(Part("front")), margin_styles,
+    key = sha256_hex(json.dumps([body_docs, document(Part("front")), margin_styles,
                               [margins.paper, margins.marking, margins.label, margins.draft], salt]))
-    record_path = cache.parent / "pdf" / f"{_sha256(str(target))[:16]}.json"
-    if use_cache:
-        with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-            if record["key"] == key and file_sha256(target) == record["sha256"]:
-                return BookLayout(int(record["pages"]), list(record["refused"]), 0, len(units)), True
+    record = PdfRecord(cache, target)
+    found = record.unchanged(key) if use_cache else None
+    if found is not None:
+        return BookLayout(int(found["pages"]), list(found["refused"]), 0, len(units)), True
     with atomic_output(target) as tmp, contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(
@@ -377,8 +458,5 @@ def write_pdf(
                                 "a layout in build/cache/layout/ may be damaged: run "
                                 "'vimanual build --no-cache'") from None
         layouts.prune()
-    atomic_write(record_path, json.dumps({"key": key, "sha256": file_sha256(target),
-                                          "pages": book.pages, "refused": book.refused}))
+    record.remember(key, book.pages, book.refused)
     return book, False
-
-

@@ -119,15 +119,15 @@ def split_front_matter(text: str, where: str) -> tuple[str, int, str, int]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         raise VimanualError(
-            f"{where}:1: missing YAML front matter",
-            "start the file with '---', a 'title: ...' line and a closing '---'",
+            "missing YAML front matter",
+            "start the file with '---', a 'title: ...' line and a closing '---'", file=where, line=1,
         )
     for index in range(1, len(lines)):
         if lines[index].rstrip("\r\n") in ("---", "..."):
             return "".join(lines[1:index]), 2, "".join(lines[index + 1 :]), index + 2
     raise VimanualError(
-        f"{where}:1: front matter is not closed",
-        "end the front matter with a line holding only '---'",
+        "front matter is not closed",
+        "end the front matter with a line holding only '---'", file=where, line=1,
     )
 
 
@@ -149,12 +149,13 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
         raw_text = read_text(path, where, MAX_CHAPTER_BYTES)
         front_text, front_line, body, body_line = split_front_matter(raw_text, where)
         if len(front_text) > MAX_FRONT_MATTER_CHARS:
-            raise VimanualError(f"{where}:{front_line}: front matter is too large "
-                                f"({len(front_text):,} characters; the limit is {MAX_FRONT_MATTER_CHARS:,})",
-                                "front matter holds a title and a few keys; move the text to the body")
+            raise VimanualError(f"front matter is too large ({len(front_text):,} characters; the limit is "
+                                f"{MAX_FRONT_MATTER_CHARS:,})",
+                                "front matter holds a title and a few keys; move the text to the body",
+                                file=where, line=front_line)
         doc = parse_yaml(front_text, where, front_line)
     except VimanualError as exc:
-        return None, [_problem_from_error(exc, where)]
+        return None, [exc.problem(where)]
     front, problems = validate_front_matter(doc, manual, where)
     try:
         digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
@@ -185,21 +186,6 @@ def _prefetch_media(root: Path, slugs: list[str], manual: Manual) -> None:
     prefetch(texts, root, manual.limits)
 
 
-def _problem_from_error(exc: VimanualError, where: str) -> Problem:
-    """Turn 'file:line: message' errors from the YAML layer into a Problem."""
-    message = exc.message
-    line: int | None = None
-    prefix = f"{where}:"
-    if message.startswith(prefix):
-        rest = message[len(prefix):]
-        head, _, tail = rest.partition(": ")
-        if head.isdigit():
-            line, message = int(head), tail
-        else:
-            message = rest.lstrip(" ")
-    return Problem(where, line, message, exc.hint)
-
-
 def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     """Load everything that can be loaded and report every structural problem."""
     check_workspace_links(root)
@@ -207,7 +193,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     try:
         manual, doc, problems = load_manual(root)
     except VimanualError as exc:
-        return None, [_problem_from_error(exc, MANUAL_FILE)]
+        return None, [exc.problem(MANUAL_FILE)]
     workspace = Workspace(root=root, manual=manual)
     chapters_dir = root / CHAPTERS_DIR
     present = _chapter_files(chapters_dir)

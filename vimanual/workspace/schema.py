@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from vimanual.base.errors import Problem
-from vimanual.base.names import did_you_mean, is_code, is_slug
+from vimanual.base.errors import Problem, did_you_mean
+from vimanual.base.names import is_code, is_slug
 from vimanual.base.yamlio import Document
 
 PAPERS = ("A4", "Letter")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
-from vimanual.book.sanitize import CHAPTER_LINK_RE, SAFE_SCHEMES, SCHEME_RE
+from vimanual.base.sanitize import CHAPTER_LINK_RE, SAFE_SCHEMES, SCHEME_RE
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.markdown import Link, ParsedBody
 

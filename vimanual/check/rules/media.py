@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from vimanual.base.fsutil import is_within
-from vimanual.book.sanitize import SCHEME_RE, sniff_image, svg_problem
+from vimanual.base.sanitize import SCHEME_RE, sniff_image, svg_problem
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.markdown import ParsedBody
 

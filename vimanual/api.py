@@ -1,0 +1,381 @@
+"""vimanual's use cases, one function each: what the command line calls, and what a script
+would call. Each takes the workspace folder, loads what it needs once, takes the lock and
+resolves the acting person where its job needs them, and returns data (dataclasses); none
+prints. Errors are ``VimanualError`` and its subclasses (vimanual.base.errors).
+
+Heavy modules (pandoc, WeasyPrint) are imported inside the functions that use them, so
+that ``vimanual --help`` and ``vimanual status`` never pay for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
+from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
+
+if TYPE_CHECKING:
+    from vimanual.book.plan import BuildResult
+    from vimanual.book.serve import PreviewServer
+    from vimanual.check.run import CheckReport
+    from vimanual.contributions.store import Contribution
+    from vimanual.contributions.workflow import AcceptResult, SubmitResult
+    from vimanual.editions.diff import EditionDiff
+    from vimanual.editions.manifest import Edition
+    from vimanual.editions.reprint import PrintResult, Verification
+    from vimanual.review.events import ReviewEvent
+    from vimanual.review.state import ChapterReview, QueueItem
+    from vimanual.workspace.doctor import DoctorReport
+    from vimanual.workspace.load import Workspace
+    from vimanual.workspace.scaffold import InitResult
+
+__all__ = [
+    "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
+    "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
+    "accept", "build", "chapter_status", "check", "contribution_summary", "contributions",
+    "contributor_status", "decline", "diff", "doctor", "editions", "find_workspace", "init", "manual_names",
+    "notes_markdown", "preview", "print_edition", "release", "review", "reviewer_queue", "status",
+    "submit", "terminal_safe", "verify", "verify_edition", "withdraw",
+]
+
+Progress = Callable[[str, int, int], None]
+
+
+def find_workspace(explicit: Path | None = None) -> Path:
+    """The workspace folder: ``explicit``, or the nearest folder upwards holding manual.yaml."""
+    from vimanual.workspace.load import find_workspace as find
+
+    return find(explicit=explicit)
+
+
+def manual_names(explicit: Path | None = None) -> tuple[list[str], list[str]]:
+    """(chapter slugs, jurisdiction codes) for shell completion; empty when there is no
+    readable workspace, since completion must never fail loudly."""
+    from vimanual.workspace.load import load_manual
+
+    try:
+        manual, _, _ = load_manual(find_workspace(explicit))
+    except (VimanualError, OSError):
+        return [], []
+    return list(manual.chapters), list(manual.codes)
+
+
+def init(directory: Path) -> InitResult:
+    """Lay out a new workspace in ``directory``, never overwriting a file."""
+    from vimanual.workspace.scaffold import init_workspace
+
+    return init_workspace(directory)
+
+
+# --- the editor's book ----------------------------------------------------------------------
+
+def check(root: Path, slugs: Sequence[str] = ()) -> CheckReport:
+    """Every rule over the chosen chapters (default: all)."""
+    from vimanual.check.run import check_workspace
+
+    return check_workspace(root, slugs)
+
+
+class BuildRefused(GateFailed):
+    """'vimanual check' found errors, so the build did not start (exit 1)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"'vimanual check' found {len(problems)} error(s); not building",
+                         "fix them, or pass --force to build a draft anyway")
+        self.problems = problems
+
+
+@dataclass
+class BuildRun:
+    """A finished build, and the chapters it was asked for."""
+
+    result: BuildResult
+    chapters: list[str]
+    selected: tuple[str, ...] = ()
+    forced: list[Problem] = field(default_factory=list)  # check errors built despite (--force)
+
+
+def _loaded_with_preflight(root: Path, slugs: list[str]) -> tuple[Workspace, list[Problem]]:
+    """The workspace, loaded once, and check's errors-only subset over the chapters to build
+    (none when the build itself will say something better: an unknown chapter)."""
+    from vimanual.base.names import is_slug
+    from vimanual.check.run import check_loaded
+    from vimanual.workspace.load import inspect_workspace
+
+    workspace, problems = inspect_workspace(root)
+    structural = [p for p in problems if p.severity == "error"]
+    if structural or workspace is None:
+        raise InvalidWorkspace(structural)
+    if any(not is_slug(s) or s not in workspace.manual.chapters for s in slugs):
+        return workspace, []  # the build names the unknown chapter
+    return workspace, check_loaded(workspace, problems, slugs, errors_only=True).errors
+
+
+def build(
+    root: Path,
+    *,
+    formats: Sequence[str] | None = None,
+    output: Path | None = None,
+    paper: str | None = None,
+    chapters: Sequence[str] = (),
+    jobs: int | None = None,
+    jurisdiction: str | None = None,
+    use_cache: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_forced: Callable[[list[Problem]], None] | None = None,
+    reference_layout: bool = False,
+) -> BuildRun:
+    """Build the working draft (``formats``: default all): check's errors refuse it
+    (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
+    build starts. ``reference_layout`` is a test hook: the main matter laid out in one
+    WeasyPrint call, the reference the parallel layout is compared with."""
+    from vimanual.book.pipeline import build as run_build
+    from vimanual.book.plan import FORMATS, BuildOptions
+    from vimanual.status import review_banners, workspace_status
+
+    workspace, errors = _loaded_with_preflight(root, list(chapters))
+    if errors and not force:
+        raise BuildRefused(errors)
+    if errors and on_forced is not None:
+        on_forced(errors)
+    options = BuildOptions(
+        formats=tuple(formats or FORMATS), output=output, paper=paper, chapters=tuple(chapters), jobs=jobs,
+        jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
+        banners=review_banners(workspace_status(workspace)),
+    )
+    result = run_build(workspace, options, progress)
+    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors)
+
+
+def preview(root: Path, port: int) -> PreviewServer:
+    """A live preview server for the HTML draft (not yet started)."""
+    from vimanual.book.serve import PreviewServer
+
+    return PreviewServer(root, port, _preview_build)
+
+
+def _preview_build(root: Path) -> BuildResult:
+    """One HTML build of the working draft, with its live review banners."""
+    from vimanual.book.pipeline import build as run_build
+    from vimanual.book.plan import BuildOptions
+    from vimanual.status import review_banners, workspace_status
+    from vimanual.workspace.load import load_workspace
+
+    workspace = load_workspace(root)  # again each time: manual.yaml may have changed
+    banners = review_banners(workspace_status(workspace))
+    return run_build(workspace, BuildOptions(formats=("html",), banners=banners))
+
+
+# --- contributions --------------------------------------------------------------------------
+
+def submit(
+    root: Path,
+    file: Path,
+    *,
+    chapter: str | None = None,
+    jurisdiction: str | None = None,
+    revises: str | None = None,
+    person: str | None = None,
+    title: str | None = None,
+    note: str = "",
+) -> SubmitResult:
+    """A new contribution, or (``revises``) the next revision of one."""
+    from vimanual.base.identity import resolve_person
+    from vimanual.contributions import workflow
+
+    who = resolve_person(person)
+    if revises:
+        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction)
+    if not chapter or not jurisdiction:
+        raise VimanualError(
+            "--chapter and --jurisdiction are required for a new contribution",
+            "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
+            "(or --revises ID for a new revision)",
+        )
+    return workflow.submit(root, file, chapter, jurisdiction, who, title, note)
+
+
+def accept(root: Path, contribution_id: str, *, person: str | None = None, chapter: str | None = None,
+           after: str | None = None) -> AcceptResult:
+    """Make a contribution's latest revision the chapter's text (the editor's decision)."""
+    from vimanual.base.identity import resolve_person
+    from vimanual.contributions import workflow
+
+    return workflow.accept(root, contribution_id, resolve_person(person), chapter, after)
+
+
+def decline(root: Path, contribution_id: str, *, reason: str, person: str | None = None) -> Contribution:
+    """Decline a contribution, saying why (the editor's decision)."""
+    from vimanual.base.identity import resolve_person
+    from vimanual.contributions import workflow
+
+    return workflow.decline(root, contribution_id, resolve_person(person), reason)
+
+
+def withdraw(root: Path, contribution_id: str, *, reason: str = "",
+             person: str | None = None) -> Contribution:
+    """Withdraw one's own contribution before it is accepted."""
+    from vimanual.base.identity import resolve_person
+    from vimanual.contributions import workflow
+
+    return workflow.withdraw(root, contribution_id, resolve_person(person), reason)
+
+
+def contributions(root: Path, jurisdiction: str | None = None, contributor: str | None = None,
+                  state: str | None = None) -> list[Contribution]:
+    """Every contribution matching the filters, oldest first."""
+    from vimanual.contributions.store import list_contributions
+
+    return list_contributions(root, jurisdiction, contributor, state)
+
+
+def contribution_summary(contribution: Contribution) -> str:
+    """One line a person reads: 'accepted into chapter x (r2)', 'declined: reason' …"""
+    from vimanual.contributions.store import describe
+
+    return describe(contribution)
+
+
+def contributor_status(root: Path, name: str) -> list[ContributorEntry]:
+    """A contributor's submissions, where each stands and, once accepted, its chapter's review."""
+    from vimanual.status import contributor_view, load_review_status
+
+    return contributor_view(load_review_status(root), name)
+
+
+# --- review ---------------------------------------------------------------------------------
+
+@dataclass
+class ReviewOutcome:
+    """A recorded review event, and the chapter's review state with it."""
+
+    event: ReviewEvent
+    chapter: ChapterReview
+
+
+def review(root: Path, slug: str, code: str, decision: str, message: str | None = None,
+           person: str | None = None) -> ReviewOutcome:
+    """Record one review decision, then derive the chapter's new state under the lock (another
+    command's accept may be halfway through its writes)."""
+    from vimanual.base.journal import locked
+    from vimanual.review.store import record_review
+    from vimanual.status import load_review_status
+
+    event = record_review(root, slug, code, decision, message, person)
+    with locked(root):
+        chapter = load_review_status(root).review(slug)
+    return ReviewOutcome(event, chapter)
+
+
+def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:
+    """Every chapter's review state for every jurisdiction (checking ``jurisdiction`` if given)."""
+    from vimanual.review.store import check_jurisdiction
+    from vimanual.status import load_review_status
+
+    report = load_review_status(root)
+    if jurisdiction is not None:
+        check_jurisdiction(report.workspace.manual, jurisdiction)
+    return report
+
+
+def chapter_status(report: ReviewStatus, slug: str, code: str | None = None) -> tuple[ChapterReview,
+                                                                                    list[ReviewEvent]]:
+    """One chapter's review and its history (optionally one jurisdiction's), oldest first."""
+    from vimanual.review.state import history
+
+    return report.review(slug), history(report.loaded.events, slug, code)
+
+
+def reviewer_queue(report: ReviewStatus, code: str) -> list[QueueItem]:
+    """Chapters awaiting ``code``'s reviewers: stale approvals first."""
+    from vimanual.review.state import reviewer_queue as queue
+
+    return queue(report.reviews, code)
+
+
+def verify(root: Path) -> tuple[int, int, list[Problem]]:
+    """Every review event checked against its digest and git history, every contribution
+    decision against its shape and git history: (event files, decisions, problems)."""
+    from vimanual.contributions.store import verify_decisions
+    from vimanual.review.store import verify_reviews
+    from vimanual.workspace.load import load_workspace
+
+    files, problems = verify_reviews(root, load_workspace(root))
+    decisions, decision_problems = verify_decisions(root)
+    return files, decisions, sorted([*problems, *decision_problems], key=lambda p: (p.file, p.message))
+
+
+def doctor(root: Path, *, fix: bool = False, clear_cache: bool = False,
+           discard_intent: bool = False) -> DoctorReport:
+    """What killed commands left in the workspace, explained; with ``fix`` the safe part cleared."""
+    from vimanual.workspace.doctor import diagnose
+
+    return diagnose(root, fix=fix, clear_cache=clear_cache, discard=discard_intent)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN`` (for printing text from files)."""
+    from vimanual.base.names import terminal_safe as safe
+
+    return safe(text)
+
+
+# --- editions -------------------------------------------------------------------------------
+
+def release(root: Path, version: str, *, notes: Path | None = None, date: str | None = None,
+            exclude: Sequence[str] = (), progress: Progress | None = None) -> Edition:
+    """Release an edition (the gate, then freezing, building and the manifest, all or nothing)."""
+    from vimanual.base.identity import resolve_person
+    from vimanual.editions.release import read_notes
+    from vimanual.editions.release import release as run_release
+
+    text = read_notes(notes)
+    try:
+        who = resolve_person(None)
+    except VimanualError:
+        who = ""
+    return run_release(root, version, notes=text, date=date, exclude=exclude, released_by=who,
+                       progress=progress)
+
+
+def editions(root: Path) -> list[Edition]:
+    """Every released edition, oldest first."""
+    from vimanual.editions.manifest import list_editions
+
+    return list_editions(root)
+
+
+def print_edition(root: Path, version: str, *, paper: str | None = None, chapters: Sequence[str] = (),
+                  jurisdiction: str | None = None, output: Path | None = None,
+                  progress: Progress | None = None) -> PrintResult:
+    """A released edition's PDF, or a handout/paper/variant rebuilt from its frozen sources."""
+    from vimanual.editions.reprint import print_edition as run_print
+
+    return run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
+                     output=output, progress=progress)
+
+
+def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
+    """Does ``file`` (or the stored edition) match the edition's manifest?"""
+    from vimanual.editions.reprint import verify_edition as run_verify
+
+    return run_verify(root, version, file)
+
+
+def diff(root: Path, old: str, new: str = "working", full: bool = False) -> EditionDiff:
+    """What changed between two editions (or an edition and the working manual)."""
+    from vimanual.editions.diff import diff_editions
+
+    return diff_editions(root, old, new, full)
+
+
+def notes_markdown(result: EditionDiff) -> str:
+    """Release notes in Markdown from a diff, as 'vimanual release --notes' takes them."""
+    from vimanual.editions.diff import notes_markdown as notes
+
+    return notes(result)
+

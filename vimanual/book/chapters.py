@@ -1,0 +1,152 @@
+"""The chapters of a build: each through pandoc (cached by its content and arguments, in
+parallel), sanitized, numbered and linked, ready for the template."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import string
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vimanual.base.errors import Problem, VimanualError
+from vimanual.base.fsutil import atomic_write, sha256_hex
+from vimanual.base.sanitize import FragmentContext, clean_fragment
+from vimanual.book import numbering
+from vimanual.book.plan import BuildPlan, Progress
+from vimanual.tools import pandoc
+from vimanual.workspace.load import Chapter, Workspace
+
+
+@dataclass
+class RenderedChapter:
+    """One chapter ready for the template: ``html`` for screens, ``print_html`` for the PDF."""
+
+    slug: str
+    number: str
+    title: str
+    byline: str
+    banner: str
+    html: str
+    print_html: str
+    appendix: bool
+    sections: list[numbering.Section] = field(default_factory=list)
+
+
+
+class ChapterCache:
+    """Where each chapter's pandoc HTML is cached: the key covers the chapter's text, pandoc's
+    arguments and version, the bibliography, the CSL style and the variants filter. Each
+    key is computed once per build."""
+
+    def __init__(self, workspace: Workspace, jurisdiction: str | None) -> None:
+        self.workspace = workspace
+        self.jurisdiction = jurisdiction
+        self.folder = workspace.build_dir / "cache" / "chapters"
+        manual = workspace.manual
+        inputs = [(path.read_bytes() if path else b"")
+                  for path in (workspace.file(manual.bibliography), workspace.file(manual.csl))]
+        inputs.append(pandoc.ONLY_FILTER.read_bytes())
+        self._inputs = [sha256_hex(i) for i in inputs]
+        self._entries: dict[str, tuple[list[str], Path]] = {}
+
+    def entry(self, chapter: Chapter) -> tuple[list[str], Path]:
+        """(pandoc's arguments, cache file) of ``chapter``."""
+        if chapter.slug not in self._entries:
+            manual = self.workspace.manual
+            args = pandoc.chapter_args(chapter.slug, self.workspace.file(manual.bibliography),
+                                       self.workspace.file(manual.csl), self.jurisdiction)
+            blob = json.dumps([pandoc.pandoc_version(), args, chapter.body, self._inputs])
+            self._entries[chapter.slug] = (args, self.folder / f"{sha256_hex(blob.encode('utf-8'))}.html")
+        return self._entries[chapter.slug]
+
+    def pending(self, chapters: list[Chapter], use_cache: bool) -> int:
+        """How many of ``chapters`` pandoc has to convert (not in the cache)."""
+        if not use_cache:
+            return len(chapters)
+        return sum(not self.entry(c)[1].is_file() for c in chapters)
+
+    def convert(self, chapter: Chapter, use_cache: bool) -> tuple[str, bool]:
+        """pandoc's HTML for one chapter, from the cache when its key is known; (html, converted)."""
+        args, cache = self.entry(chapter)
+        if use_cache:
+            with contextlib.suppress(FileNotFoundError):
+                return cache.read_text(encoding="utf-8"), False
+        try:
+            limits = self.workspace.manual.limits
+            html = pandoc.markdown_to_html(
+                chapter.body, args, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb
+            )
+        except VimanualError as exc:
+            raise VimanualError(f"{chapter.rel}: {exc.message}", exc.hint) from None
+        atomic_write(cache, html)
+        return html, True
+
+
+def chapter_numbers(chapters: list[Chapter]) -> dict[str, str]:
+    """Chapters are numbered 1, 2, 3 …; appendices A, B, C …, each in manual order."""
+    numbers: dict[str, str] = {}
+    regular = 0
+    letters = iter(string.ascii_uppercase)
+    for chapter in chapters:
+        if chapter.front.appendix:
+            numbers[chapter.slug] = next(letters, "Z")
+        else:
+            regular += 1
+            numbers[chapter.slug] = str(regular)
+    return numbers
+
+
+def _byline(workspace: Workspace, chapter: Chapter) -> str:
+    parts = []
+    if chapter.front.authors:
+        parts.append(", ".join(chapter.front.authors))
+    if chapter.front.lead:
+        names = {j.code: j.name for j in workspace.manual.jurisdictions}
+        parts.append(f"Lead: {names.get(chapter.front.lead, chapter.front.lead)}")
+    return " · ".join(parts)
+
+
+def render_chapters(
+    plan: BuildPlan, cache: ChapterCache, progress: Progress | None = None
+) -> tuple[list[RenderedChapter], int, list[Problem]]:
+    """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order."""
+    workspace, chapters, glossary = plan.workspace, plan.chapters, plan.glossary
+    use_cache = plan.options.use_cache
+    results: dict[str, tuple[str, bool]] = {}
+    with ThreadPoolExecutor(max_workers=plan.jobs) as pool:
+        futures = {pool.submit(cache.convert, c, use_cache): c.slug for c in chapters}
+        for done, (future, slug) in enumerate(futures.items(), start=1):
+            results[slug] = future.result()
+            if progress:
+                progress("chapters", done, len(chapters))
+    problems: list[Problem] = []
+    slugs = frozenset(c.slug for c in chapters)
+    numbers = chapter_numbers(chapters)
+    cleaned: dict[str, str] = {}
+    for chapter in chapters:
+        ctx = FragmentContext(workspace.root, chapter.rel, chapter.slug, slugs)
+        cleaned[chapter.slug] = clean_fragment(results[chapter.slug][0], ctx)
+        problems.extend(ctx.problems)
+    all_ids = numbering.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
+    terms = [(term.pattern(), term.id) for term in glossary]
+    banners = plan.options.banners
+    rendered: list[RenderedChapter] = []
+    for chapter in chapters:
+        number = numbers[chapter.slug]
+        html, link_problems = numbering.resolve_links(cleaned[chapter.slug], chapter.slug, all_ids,
+                                                      chapter.rel)
+        problems.extend(link_problems)
+        html, sections = numbering.number_sections(html, number)
+        html = numbering.number_captions(html, number)
+        if terms:
+            html = numbering.link_first_uses(html, terms)
+        rendered.append(RenderedChapter(
+            slug=chapter.slug, number=number, title=chapter.title,
+            byline=_byline(workspace, chapter), banner=banners.get(chapter.slug, ""),
+            html=html, print_html=numbering.footnotes_to_print(html), appendix=chapter.front.appendix,
+            sections=sections,
+        ))
+    converted = sum(was_converted for _, was_converted in results.values())
+    return rendered, converted, problems

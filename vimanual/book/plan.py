@@ -1,0 +1,219 @@
+"""What a build is asked for (``BuildOptions``), what it makes (``BuildResult``), and the
+``BuildPlan``: everything resolved once from the workspace and the options before any stage
+runs (chapters, paper, date, glossary, styles, template, the PDF path), handed to every
+stage so that none reads again what an earlier one resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vimanual import __version__
+from vimanual.base.errors import Problem, UnknownName, VimanualError
+from vimanual.base.fsutil import is_within
+from vimanual.base.names import check_slug
+from vimanual.workspace.glossary import Term, load_glossary
+from vimanual.workspace.load import Chapter, Workspace
+from vimanual.workspace.schema import PAPERS
+
+DEFAULT_STYLES = Path(__file__).parent.parent / "defaults" / "styles"
+FORMATS = ("pdf", "html")
+TEMPLATE = "manual.html.j2"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One chapter of a released edition's review record: who approved it, for which jurisdiction."""
+
+    slug: str
+    title: str
+    approvals: tuple[tuple[str, str, str], ...]  # (jurisdiction name, reviewer, date)
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """What a released edition's PDF and HTML show: its label, its date and the review record."""
+
+    version: str
+    date: str
+    record: tuple[RecordEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build; every field has the default a plain ``vimanual build`` uses."""
+
+    formats: tuple[str, ...] = FORMATS
+    output: Path | None = None
+    paper: str | None = None
+    chapters: tuple[str, ...] = ()
+    jobs: int | None = None
+    draft: bool = True
+    date: str | None = None
+    jurisdiction: str | None = None
+    release: ReleaseInfo | None = None
+    use_cache: bool = True
+    # Each chapter's draft banner (its live review state), from vimanual.status.review_banners.
+    banners: Mapping[str, str] = field(default_factory=dict)
+    # A test hook, not a user option: lay out the whole main matter in one WeasyPrint call,
+    # the reference the parallel layout is compared with.
+    reference_layout: bool = False
+
+
+@dataclass
+class BuildResult:
+    """What a build made and what it had to remove or refuse on the way."""
+
+    outputs: dict[str, Path]
+    chapters: int
+    converted: int
+    cached: int
+    pages: int | None
+    pdf_reused: bool
+    problems: list[Problem]
+    laid_out: int = 0  # PDF parts laid out by WeasyPrint in this build
+    layout_cached: int = 0  # PDF parts taken from the layout cache
+
+
+def style_path(workspace: Workspace, name: str) -> Path:
+    """A style file from the workspace's styles/, else the tool's default."""
+    own = workspace.root / "styles" / name
+    if own.is_symlink() and not is_within(own.resolve(), workspace.root.resolve()):
+        raise VimanualError(f"styles/{name} is a link to a file outside the workspace",
+                            f"replace styles/{name} with the file itself")
+    return own if own.is_file() else DEFAULT_STYLES / name
+
+
+@dataclass
+class BuildPlan:
+    """One build, resolved: every stage (chapters, document, PDF) takes what it needs from here."""
+
+    workspace: Workspace
+    options: BuildOptions
+    chapters: list[Chapter]
+    paper: str
+    date: str
+    out_dir: Path
+    glossary: list[Term]
+    problems: list[Problem]
+    template: Any  # the compiled Jinja template
+    template_has_parts: bool  # can render the front matter and body parts on their own
+    _css: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    @property
+    def jobs(self) -> int:
+        """Parallel pandoc runs and layout workers: as asked, else one per core this process may use."""
+        if self.options.jobs:
+            return self.options.jobs
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, cores or 1)
+
+    @property
+    def styles_dir(self) -> Path:
+        """The folder WeasyPrint resolves the stylesheets' relative URLs (fonts) against."""
+        return style_path(self.workspace, "fonts.css").parent
+
+    @property
+    def allowed_roots(self) -> list[Path]:
+        """The only folders WeasyPrint may read from."""
+        return [self.workspace.root, DEFAULT_STYLES]
+
+    def css(self, name: str) -> str:
+        """A stylesheet's text, read once per build, safe inside a <style> element."""
+        if name not in self._css:
+            text = style_path(self.workspace, name).read_text(encoding="utf-8")
+            self._css[name] = text.replace("</", "<\\/")
+        return self._css[name]
+
+    @functools.cached_property
+    def styles_digest(self) -> str:
+        """Digest of every file the PDF renderer may read from the styles folder (fonts included)."""
+        folder = self.styles_dir
+        digest = hashlib.sha256()
+        # Files that resolve outside the allowed roots are never read by the renderer: skip them
+        # (a link to a device such as /dev/zero would never finish).
+        roots = tuple(r.resolve() for r in self.allowed_roots)
+        for path in sorted(p for p in folder.rglob("*")
+                           if any(is_within(p.resolve(), r) for r in roots) and p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+    @functools.cached_property
+    def pdf_salt(self) -> str:
+        """What a laid-out PDF depends on besides its HTML: styles, WeasyPrint and vimanual."""
+        return json.dumps([self.styles_digest, importlib.metadata.version("weasyprint"), __version__])
+
+
+def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:
+    """Check the options against the workspace and resolve everything the stages share."""
+    for fmt in options.formats:
+        if fmt not in FORMATS:
+            raise VimanualError(f"unknown format '{fmt}'", "use pdf, html or all")
+    chapters = _selected(workspace, options)
+    paper = _paper(workspace, options)
+    if options.jurisdiction is not None and options.jurisdiction not in workspace.manual.codes:
+        raise UnknownName("jurisdiction", options.jurisdiction, workspace.manual.codes)
+    date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
+    out_dir = (options.output or workspace.build_dir).resolve()
+    glossary, problems = load_glossary(workspace.root)
+    if any(p.severity == "error" for p in problems):
+        raise VimanualError(str(problems[0]), problems[0].hint)
+    template, has_parts = _template(workspace)
+    return BuildPlan(workspace, options, chapters, paper, date, out_dir, glossary, problems,
+                     template, has_parts)
+
+
+def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
+    if not options.chapters:
+        return list(workspace.chapters.values())
+    for slug in options.chapters:
+        check_slug(slug)
+        if slug not in workspace.chapters:
+            raise UnknownName("chapter", slug, workspace.chapters, listed="known chapters")
+    return [c for c in workspace.chapters.values() if c.slug in options.chapters]
+
+
+def _paper(workspace: Workspace, options: BuildOptions) -> str:
+    wanted = options.paper or workspace.manual.paper
+    for paper in PAPERS:
+        if paper.lower() == wanted.lower():
+            return paper
+    raise VimanualError(f"paper '{wanted}' is not supported", f"use one of: {', '.join(PAPERS)}")
+
+
+def _template(workspace: Workspace) -> tuple[Any, bool]:
+    """The compiled template, and whether it renders parts (a template from before parts, such
+    as an old edition's, lays out the whole book in one call)."""
+    import jinja2
+    import jinja2.meta
+
+    path = style_path(workspace, TEMPLATE)
+    source = path.read_text(encoding="utf-8")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(path.parent)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    try:
+        template = env.from_string(source)
+        has_parts = "part" in jinja2.meta.find_undeclared_variables(env.parse(source))
+    except jinja2.TemplateSyntaxError as exc:
+        raise VimanualError(f"template error: {exc.message}",
+                            "fix the template, or delete it to use the default",
+                            file=f"styles/{path.name}", line=exc.lineno) from None
+    return template, has_parts

@@ -1,0 +1,271 @@
+"""Commands of the editor's book: init, check, build, serve (rendering only; the work is in
+vimanual.api)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from vimanual import api
+from vimanual.cli import ui
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
+) -> None:
+    """Create a new workspace: manual.yaml, chapters/, contributions/, reviews/, styles/.
+
+    Existing files are never overwritten.
+
+    Example: vimanual init my-manual
+    """
+    result = api.init(directory)
+    out = ui.out()
+    out.print(f"Created workspace in {escape(str(result.root))} ({len(result.created)} files)")
+    for rel in result.kept:
+        out.print(f"  kept existing {escape(rel)}")
+    out.print("Next: edit manual.yaml, add chapters/<slug>.md, then run 'vimanual build'.")
+
+
+def check(
+    ctx: typer.Context,
+    slugs: Annotated[
+        list[str] | None, typer.Argument(metavar="[SLUG]...", help="Chapters to check (default: all).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+) -> None:
+    """Pre-flight the manual: structure, links, media, terminology, sensitive data, editorial.
+
+    Lists errors and warnings by chapter, each with file:line, a rule id and a hint.
+    Exit code 1 on errors (and on warnings with --strict), 0 otherwise.
+
+    Example: vimanual check image-triage --strict
+    """
+    report = api.check(ui.workspace(ctx), slugs or ())
+    if as_json:
+        typer.echo(json.dumps(_check_json(report), indent=2))
+    else:
+        _print_report(report, ui.out(), ui.state(ctx).quiet)
+    if report.failed(strict):
+        raise typer.Exit(1)
+
+
+def build(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, html or all.")] = "all",
+    chapters: Annotated[
+        str,
+        typer.Option("--chapters", help="Comma-separated slugs to build (default: all).",
+                     autocompletion=ui.complete_slug_list),
+    ] = "",
+    paper: Annotated[str | None, typer.Option(help="A4 or Letter (default: manual.yaml).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output folder (default: build/).")
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1,
+                     help="Parallel pandoc runs and PDF layout processes (default: the machine's cores)."),
+    ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache",
+                     help="Convert and lay out everything again, ignoring build/cache/."),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only errors.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Build even if 'vimanual check' finds errors.")
+    ] = False,
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", help="Keep only this jurisdiction's '.only' passages.",
+                     autocompletion=ui.complete_codes),
+    ] = None,
+) -> None:
+    """Build the draft manual: build/manual.pdf and build/manual.html.
+
+    Refuses (exit 1) when 'vimanual check' finds errors, unless --force. With
+    --jurisdiction UK, passages marked ::: {.only jurisdiction="UK,AU"} are kept for UK
+    and the others dropped; without it all are shown, each labelled.
+
+    Example: vimanual build --format pdf --paper Letter
+    """
+    quiet = quiet or ui.state(ctx).quiet
+    request = functools.partial(
+        api.build,
+        ui.workspace(ctx),
+        formats=None if fmt == "all" else (fmt,),
+        output=output,
+        paper=paper,
+        chapters=ui.slug_list(chapters),
+        jobs=jobs,
+        jurisdiction=ui.code(jurisdiction),
+        use_cache=not no_cache,
+        force=force,
+        on_forced=_forced,
+    )
+    err = ui.err()
+    started = time.monotonic()
+    show_progress = not quiet and err.is_terminal
+    if show_progress:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                label = {"chapters": "Converting chapters", "layout": "Laying out the PDF",
+                         "margins": "Laying out contents and margins",
+                         "write": "Writing PDF pages"}.get(stage, stage)
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(label, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            run = request(progress=progress)
+    else:
+        run = request()
+    result = run.result
+    ui.print_problems(result.problems, err)
+    if quiet:
+        return
+    made = []
+    for kind, path in result.outputs.items():
+        shown = ui.display_path(path)
+        if kind == "pdf":
+            if result.pdf_reused:
+                shown += f" ({result.pages} pages, unchanged)"
+            elif result.laid_out or result.layout_cached:
+                parts = "part" if result.laid_out == 1 else "parts"
+                shown += (f" ({result.pages} pages; {result.laid_out} {parts} laid out, "
+                          f"{result.layout_cached} from cache)")
+            else:
+                shown += f" ({result.pages} pages)"
+        made.append(shown)
+    ui.out().print(
+        f"Built {' and '.join(made)} · {result.chapters} chapter{'' if result.chapters == 1 else 's'} "
+        f"({result.converted} converted, {result.cached} from cache)"
+    )
+    if ui.state(ctx).verbose:
+        _print_build_details(run.chapters, run.selected, result.outputs, started)
+
+
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1 (1-65535).")] = 8000,
+) -> None:
+    """Preview the HTML manual at http://127.0.0.1:PORT/ while you edit.
+
+    Rebuilds the HTML when a file under chapters/, styles/ or reviews/ or manual.yaml
+    changes (only changed chapters are converted again) and reloads the open page.
+    Listens on the loopback interface only. Ctrl-C stops.
+
+    Example: vimanual serve --port 8001
+    """
+    state = ui.state(ctx)
+    server = api.preview(ui.workspace(ctx), port)
+    out, err = ui.out(), ui.err()
+    # Ctrl-C sets an event the watch loop checks, rather than raising KeyboardInterrupt
+    # in the middle of a rebuild or of a half-printed line.
+    stop = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()  # signals only work there
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set()) if in_main else None
+    try:
+        server.start()
+        if not state.quiet:
+            watched = ", ".join(f"{p.name}/" for p in server.watched_paths())
+            out.print(f"Serving {server.url} · watching {watched} and manual.yaml · Ctrl-C to stop")
+        server.watch(lambda rebuild: _print_rebuild(rebuild, state, out, err), stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+        server.close()
+    if not state.quiet:
+        ui.out().print("Stopped.")
+
+
+def _print_rebuild(rebuild: Any, state: ui.State, out: Console, err: Console) -> None:
+    changed = ", ".join(rebuild.changed[:3]) + (" …" if len(rebuild.changed) > 3 else "")
+    if rebuild.error:
+        err.print(f"[bold red]Error:[/] {escape(rebuild.error)}")
+        if rebuild.hint:
+            err.print(f"  hint: {escape(rebuild.hint)}")
+        err.print("  (still serving the last good build)")
+        return
+    if state.quiet:
+        return
+    line = f"Rebuilt after {escape(changed)} in {rebuild.seconds:.1f} s"
+    if state.verbose:
+        line += f" ({rebuild.converted} converted, {rebuild.cached} from cache)"
+    out.print(line)
+
+
+def _print_build_details(
+    known: list[str], selected: tuple[str, ...], outputs: dict[str, Path], started: float
+) -> None:
+    out = ui.out()
+    slugs = [slug for slug in known if not selected or slug in selected]
+    out.print(f"Chapters: {', '.join(slugs)}")
+    for path in outputs.values():
+        out.print(f"Wrote {escape(ui.display_path(path))} ({path.stat().st_size / 1024:.0f} KiB)")
+    out.print(f"Took {time.monotonic() - started:.1f} s")
+
+
+
+
+
+
+
+
+
+
+def _check_json(report: Any) -> dict[str, Any]:
+    """The stable --json shape of 'vimanual check' (tests pin its keys)."""
+    return {
+        "ok": not report.errors,
+        "summary": {
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "chapters": len(report.chapters),
+        },
+        "problems": [
+            {key: getattr(p, key) for key in ("file", "line", "rule", "severity", "message", "hint")}
+            for p in report.problems
+        ],
+    }
+
+
+def _print_report(report: Any, out: Console, quiet: bool) -> None:
+    """Findings grouped by file, one 'severity: file:line: message' line each, then a summary."""
+    current = None
+    for problem in report.problems:
+        if problem.file != current:
+            current = problem.file
+            out.print(f"[bold]{escape(current)}[/]")
+        colour = "red" if problem.severity == "error" else "yellow"
+        out.print(f"[{colour}]{problem.severity}:[/] {escape(str(problem))}")
+        hint = f"hint: {problem.hint} · " if problem.hint else ""
+        out.print(f"  [dim]{escape(hint)}rule: {escape(problem.rule)}[/]")
+    if not report.problems:
+        if not quiet:
+            out.print("[green]No problems found.[/]")
+    else:
+        out.print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+
+
+def _forced(errors: list[Any]) -> None:
+    """check's errors that a --force build goes ahead despite, listed before it starts."""
+    err = ui.err()
+    ui.print_problems(errors, err)
+    err.print(f"[yellow]Building anyway (--force) despite {len(errors)} error(s).[/]")

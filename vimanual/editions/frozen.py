@@ -1,0 +1,172 @@
+"""The frozen sources of an edition: copying what a release is built from under
+editions/VERSION, and laying them out again (with the fonts they name) to rebuild it.
+
+Fonts are frozen by reference: the manifest names each font file under styles/fonts/
+with its SHA-256, and a rebuild takes the byte-identical file from the workspace's or
+vimanual's styles. The same ~3 MB of fonts is then not committed again with every
+edition, and a font that changed is refused rather than silently used.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from vimanual import __version__
+from vimanual.base.errors import VimanualError
+from vimanual.base.fsutil import atomic_write, file_lock, file_sha256
+from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
+from vimanual.book.plan import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
+from vimanual.editions.manifest import (
+    FONT_SUFFIXES,
+    MANIFEST_FILE,
+    OUTPUT_FILES,
+    Edition,
+    EditionChapter,
+    Progress,
+)
+from vimanual.workspace.load import CHAPTERS_DIR, MANUAL_FILE, Workspace, load_workspace
+
+# --- freezing -------------------------------------------------------------------------------
+
+def _copy_file(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)  # follows symlinks: the frozen copy holds real files
+
+
+def _style_files(workspace: Workspace) -> dict[str, Path]:
+    """Every style file the build may use: vimanual's defaults overlaid by the workspace's own."""
+    files: dict[str, Path] = {}
+    for base in (DEFAULT_STYLES, workspace.root / "styles"):
+        if base.is_dir():
+            for path in sorted(base.resolve().rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    files["styles/" + path.relative_to(base.resolve()).as_posix()] = path
+    return files
+
+
+def _is_font(rel: str) -> bool:
+    return rel.startswith("styles/fonts/") and rel.lower().endswith(FONT_SUFFIXES)
+
+
+def _frozen_manual_yaml(root: Path, version: str, chapters: list[str]) -> str:
+    doc = parse_yaml(read_text(root / MANUAL_FILE, MANUAL_FILE), MANUAL_FILE)
+    data = dict(doc.data)
+    data["edition"] = version
+    data["chapters"] = chapters
+    header = (f"# Frozen for edition {version} by vimanual {__version__}: the manual.yaml this edition "
+              "was built from.\n# Never edit: 'vimanual verify-edition' checks every frozen file.\n")
+    return header + dump_yaml(data)
+
+
+def freeze_sources(workspace: Workspace, target: Path, version: str, chapters: list[str]) -> dict[str, str]:
+    """Copy the sources an edition is built from into ``target``; font files are only hashed.
+
+    Returns the fonts referenced: {path: sha256}.
+    """
+    root = workspace.root
+    atomic_write(target / MANUAL_FILE, _frozen_manual_yaml(root, version, chapters))
+    for slug in chapters:
+        _copy_file(workspace.chapters[slug].path, target / CHAPTERS_DIR / f"{slug}.md")
+    media = root / CHAPTERS_DIR / "media"
+    if media.is_dir():
+        for path in sorted(media.rglob("*")):
+            if path.is_file():
+                _copy_file(path, target / path.relative_to(root))
+    for rel in ("glossary.yaml", workspace.manual.bibliography, workspace.manual.csl):
+        if rel and (root / rel).is_file():
+            _copy_file(root / rel, target / rel)
+    fonts: dict[str, str] = {}
+    for rel, path in _style_files(workspace).items():
+        if _is_font(rel):
+            fonts[rel] = file_sha256(path)
+        else:
+            _copy_file(path, target / rel)
+    return fonts
+
+
+def source_hashes(folder: Path) -> dict[str, str]:
+    """{relative path: sha256} of every frozen source file (not the manifest or the outputs)."""
+    skip = {MANIFEST_FILE, *OUTPUT_FILES.values()}
+    return {
+        path.relative_to(folder).as_posix(): file_sha256(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.relative_to(folder).as_posix() not in skip
+    }
+
+
+def _font_candidates(root: Path, rel: str) -> list[Path]:
+    name = rel.removeprefix("styles/")
+    return [root / "styles" / name, DEFAULT_STYLES / name]
+
+
+def find_font(root: Path, rel: str, sha256: str) -> Path | None:
+    for candidate in _font_candidates(root, rel):
+        if candidate.is_file() and file_sha256(candidate) == sha256:
+            return candidate
+    return None
+
+
+def materialize(root: Path, edition: Edition, source: Path, work: Path) -> None:
+    """Make ``work`` a buildable copy of the frozen sources in ``source`` (fonts restored).
+
+    ``work/build`` (the conversion caches) is kept between prints; everything else is fresh.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    for entry in work.iterdir():
+        if entry.name == "build":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for rel in edition.files:
+        _copy_file(source / rel, work / rel)
+    for rel, sha256 in edition.fonts.items():
+        found = find_font(root, rel, sha256)
+        if found is None:
+            raise VimanualError(
+                f"edition {edition.version} needs {rel} (sha256 {sha256[:12]}…), which is not available",
+                "restore that font file under styles/fonts/ (the edition's fonts are kept by reference)",
+            )
+        _copy_file(found, work / rel)
+
+
+def _record(workspace: Workspace, chapters: list[EditionChapter]) -> tuple[RecordEntry, ...]:
+    names = {j.code: j.name for j in workspace.manual.jurisdictions}
+    return tuple(
+        RecordEntry(c.slug, c.title, tuple(
+            (names.get(a.jurisdiction, a.jurisdiction), a.reviewer, a.time[:10]) for a in c.approvals
+        ))
+        for c in chapters
+    )
+
+
+def build_edition(
+    root: Path,
+    edition: Edition,
+    source: Path,
+    out_dir: Path,
+    *,
+    paper: str | None = None,
+    chapters: tuple[str, ...] = (),
+    jurisdiction: str | None = None,
+    formats: tuple[str, ...] = ("pdf", "html"),
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Build an edition from its frozen sources (never the working chapters) into ``out_dir``."""
+    from vimanual.book.pipeline import build
+
+    work = root / "build" / "editions" / f".src-{edition.version}"
+    # Two prints of one edition share its rebuilt sources and their caches: one at a time.
+    with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.version}"):
+        materialize(root, edition, source, work)
+        frozen = load_workspace(work)
+        options = BuildOptions(
+            formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
+            draft=False, date=edition.date, jurisdiction=jurisdiction,
+            release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters)),
+        )
+        return build(frozen, options, progress).outputs
+
+

@@ -1,0 +1,174 @@
+"""A released edition's manifest: what it holds (chapters, approvals, hashes, fonts, notes),
+where it lives (editions/VERSION), and reading and writing manifest.yaml."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vimanual import __version__
+from vimanual.base.errors import VimanualError, did_you_mean
+from vimanual.base.names import is_version
+from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
+
+EDITIONS_DIR = "editions"
+MANIFEST_FILE = "manifest.yaml"
+MANIFEST_FORMAT = 1
+WORKING = "working"
+OUTPUT_FILES = {"pdf": "manual.pdf", "html": "manual.html"}
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_NOTES_BYTES = 200_000
+
+Progress = Callable[[str, int, int], None]
+
+
+# --- data -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Approval:
+    """One approval that made a chapter ready for the edition."""
+
+    jurisdiction: str
+    reviewer: str
+    time: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class EditionChapter:
+    slug: str
+    title: str
+    content_hash: str
+    approvals: tuple[Approval, ...] = ()
+
+
+@dataclass
+class Edition:
+    """A released edition as its manifest describes it."""
+
+    version: str
+    date: str
+    paper: str
+    chapters: list[EditionChapter]
+    notes: str
+    pdf_sha256: str
+    html_sha256: str
+    files: dict[str, str]
+    fonts: dict[str, str]
+    excluded: list[str] = field(default_factory=list)
+    tool_version: str = __version__
+    released_by: str = ""
+    path: Path = Path()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version, "date": self.date, "paper": self.paper,
+            "tool_version": self.tool_version, "released_by": self.released_by,
+            "chapters": [{"slug": c.slug, "title": c.title, "content_hash": c.content_hash,
+                          "approvals": [vars(a) for a in c.approvals]} for c in self.chapters],
+            "excluded": self.excluded, "notes": self.notes,
+            "outputs": {"pdf": {"file": OUTPUT_FILES["pdf"], "sha256": self.pdf_sha256},
+                        "html": {"file": OUTPUT_FILES["html"], "sha256": self.html_sha256}},
+            "files": self.files, "fonts": self.fonts,
+        }
+
+
+# --- paths and names ------------------------------------------------------------------------
+
+
+def editions_dir(root: Path) -> Path:
+    return root / EDITIONS_DIR
+
+
+def known_versions(root: Path) -> list[str]:
+    """Versions with a manifest under editions/, oldest release first."""
+    return [e.version for e in list_editions(root)]
+
+
+def _unknown_version(root: Path, version: str) -> VimanualError:
+    known = known_versions(root)
+    listed = ", ".join(known) if known else "none yet"
+    if version.casefold() in ("draft", WORKING, "latest"):
+        return VimanualError(
+            f"'{version}' is not a released edition: only released editions can be printed",
+            f"build the working draft with 'vimanual build'; released editions: {listed}",
+        )
+    return VimanualError(
+        f"no released edition '{version}'",
+        did_you_mean(version, known) + f"released editions: {listed}; a draft is built with "
+        "'vimanual build', an edition is cut with 'vimanual release VERSION'",
+    )
+
+
+def edition_path(root: Path, version: str) -> Path:
+    """editions/VERSION of a released edition, or an error listing the known ones."""
+    if not is_version(version):
+        raise _unknown_version(root, version)
+    path = editions_dir(root) / version
+    if not (path / MANIFEST_FILE).is_file():
+        raise _unknown_version(root, version)
+    return path
+
+
+# --- manifest -------------------------------------------------------------------------------
+
+def manifest_text(edition: Edition) -> str:
+    head = ("# vimanual edition manifest: what this edition holds and the SHA-256 of every file.\n"
+            "# Written once by 'vimanual release'; never edit ('vimanual verify-edition' checks it).\n")
+    return head + dump_yaml({"format": MANIFEST_FORMAT, **edition.to_dict()})
+
+
+def _str(data: dict[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise VimanualError(f"{where}: '{key}' is missing or not text", "restore the manifest from git")
+    return value
+
+
+def load_manifest(path: Path) -> Edition:
+    """Read editions/VERSION/manifest.yaml."""
+    where = f"{EDITIONS_DIR}/{path.name}/{MANIFEST_FILE}"
+    data = parse_yaml(read_text(path / MANIFEST_FILE, where), where).data
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        raise VimanualError(f"{where}: not a vimanual edition manifest (format {MANIFEST_FORMAT})",
+                            "restore the manifest from git, or upgrade vimanual")
+    try:
+        outputs = data["outputs"]
+        chapters = [
+            EditionChapter(c["slug"], c["title"], c["content_hash"],
+                           tuple(Approval(a["jurisdiction"], a["reviewer"], a["time"], a["digest"])
+                                 for a in c.get("approvals") or []))
+            for c in data["chapters"]
+        ]
+        return Edition(
+            version=_str(data, "version", where), date=_str(data, "date", where),
+            paper=_str(data, "paper", where), chapters=chapters, notes=str(data.get("notes") or ""),
+            pdf_sha256=str(outputs["pdf"]["sha256"]), html_sha256=str(outputs["html"]["sha256"]),
+            files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
+            fonts={str(k): str(v) for k, v in (data.get("fonts") or {}).items()},
+            excluded=[str(s) for s in data.get("excluded") or []],
+            tool_version=str(data.get("tool_version") or ""), released_by=str(data.get("released_by") or ""),
+            path=path,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise VimanualError(f"{where}: malformed manifest ({exc})", "restore the manifest from git") from None
+
+
+def list_editions(root: Path) -> list[Edition]:
+    """Every released edition under editions/, by date then version."""
+    base = editions_dir(root)
+    if not base.is_dir():
+        return []
+    found = [load_manifest(entry) for entry in sorted(base.iterdir())
+             if entry.is_dir() and is_version(entry.name) and (entry / MANIFEST_FILE).is_file()]
+    return sorted(found, key=lambda e: (e.date, e.version))
+
+
+def load_edition(root: Path, version: str) -> Edition:
+    return load_manifest(edition_path(root, version))
+
+

@@ -1,0 +1,167 @@
+"""The one join of workspace, review events and contributions: what every view of review
+state is made from.
+
+``review_status`` is the one place that derives review state (``derive_states``); the
+status views, the reviewer's queue, the contributor's view, the build's review banners and
+the release gate's blockers all take it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vimanual.base.errors import GateFailed, Problem
+from vimanual.contributions.store import Decision, Revision, describe, list_contributions
+from vimanual.review.events import NOT_APPLICABLE
+from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
+from vimanual.review.store import LoadedEvents, check_chapter, load_events
+from vimanual.workspace.load import Workspace, load_workspace
+
+
+@dataclass
+class ReviewStatus:
+    """Everything the status views render: the workspace, its events and the derived states."""
+
+    workspace: Workspace
+    loaded: LoadedEvents
+    reviews: list[ChapterReview]
+
+    def review(self, slug: str) -> ChapterReview:
+        """One chapter's review, or an error naming the known chapters."""
+        check_chapter(self.workspace, slug)
+        return next(r for r in self.reviews if r.slug == slug)
+
+
+def chapter_infos(workspace: Workspace) -> list[ChapterInfo]:
+    """ChapterInfo for each chapter of a loaded Workspace, in manual order."""
+    return [ChapterInfo(c.slug, c.title, c.content_hash, c.front.reviewed_by)
+            for c in workspace.chapters.values()]
+
+
+def review_status(workspace: Workspace, loaded: LoadedEvents) -> ReviewStatus:
+    """The review state of every chapter for every jurisdiction: the one derivation."""
+    reviews = derive_states(chapter_infos(workspace), workspace.manual.codes, loaded.events)
+    return ReviewStatus(workspace, loaded, reviews)
+
+
+def workspace_status(workspace: Workspace) -> ReviewStatus:
+    """Every review event of a loaded workspace, and the state of every chapter."""
+    return review_status(workspace, load_events(workspace.root))
+
+
+def load_review_status(root: Path) -> ReviewStatus:
+    """Load the workspace and every event, and derive the state of every chapter."""
+    return workspace_status(load_workspace(root))
+
+
+# --- what the build shows ---------------------------------------------------------------------
+
+def review_banners(status: ReviewStatus) -> dict[str, str]:
+    """Each chapter's draft banner: its readiness and review state per jurisdiction."""
+    banners = {}
+    for review in status.reviews:
+        states = " · ".join(f"{code} {cell.state}" for code, cell in review.cells.items()
+                            if cell.state != NOT_APPLICABLE)
+        verdict = "ready" if review.ready else "not ready"
+        banners[review.slug] = f"Draft · review: {verdict} · {states or 'no reviewing jurisdiction'}"
+    return banners
+
+
+# --- the release gate -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why a chapter cannot be released: a jurisdiction that has not approved its current text."""
+
+    chapter: str
+    jurisdiction: str
+    state: str
+    ask: tuple[str, ...]
+
+
+def release_blockers(status: ReviewStatus, included: Iterable[str]) -> list[Blocker]:
+    """Every (chapter, jurisdiction) among ``included`` that keeps a chapter from being ready,
+    with who to ask."""
+    wanted = set(included)
+    reviewers = status.workspace.manual.reviewers
+    blockers = []
+    for review in status.reviews:
+        if review.slug not in wanted:
+            continue
+        if not review.reviewing:
+            blockers.append(Blocker(review.slug, "-", "no reviewing jurisdiction", ()))
+        for code in review.blocking:
+            blockers.append(Blocker(review.slug, code, review.cells[code].state, reviewers.get(code, ())))
+    return blockers
+
+
+class ReleaseBlocked(GateFailed):
+    """The release gate failed: chapters not ready, or 'vimanual check' errors (exit 1)."""
+
+    def __init__(self, blockers: list[Blocker], problems: list[Problem]) -> None:
+        parts = []
+        if blockers:
+            parts.append(f"{len({b.chapter for b in blockers})} chapter(s) not ready")
+        if problems:
+            parts.append(f"'vimanual check' found {len(problems)} error(s)")
+        super().__init__(
+            "release blocked: " + " and ".join(parts),
+            "get the approvals listed (vimanual review), fix the check errors, or leave a chapter "
+            "out with --exclude SLUG",
+        )
+        self.blockers = blockers
+        self.problems = problems
+
+
+# --- the contributor's view -------------------------------------------------------------------
+
+@dataclass
+class ContributorEntry:
+    """One of a contributor's submissions, where it stands, and once accepted how review goes."""
+
+    id: str
+    title: str
+    jurisdiction: str
+    chapter: str
+    state: str
+    summary: str
+    revisions: list[Revision]
+    decisions: list[Decision]
+    accepted_chapter: str | None = None
+    accepted_revision: int | None = None
+    chapter_hash: str | None = None
+    chapter_changed_since: bool = False
+    review: dict[str, str] = field(default_factory=dict)
+    comments: list[dict[str, str]] = field(default_factory=list)
+
+
+def contributor_view(status: ReviewStatus, name: str) -> list[ContributorEntry]:
+    """Each of ``name``'s contributions: revisions, state and, once accepted, the chapter's
+    review state per jurisdiction and every reviewer comment on it (oldest first)."""
+    workspace = status.workspace
+    entries = []
+    for contribution in list_contributions(workspace.root, contributor=name):
+        entry = ContributorEntry(
+            id=contribution.id, title=contribution.title, jurisdiction=contribution.jurisdiction,
+            chapter=contribution.chapter, state=contribution.state, summary=describe(contribution),
+            revisions=list(contribution.revisions), decisions=list(contribution.decisions),
+        )
+        accepted = contribution.acceptance
+        if accepted is not None and accepted.chapter:
+            entry.accepted_chapter = accepted.chapter
+            entry.accepted_revision = accepted.revision
+            chapter = workspace.chapters.get(accepted.chapter)
+            if chapter is not None:
+                entry.chapter_hash = chapter.content_hash
+                entry.chapter_changed_since = chapter.content_hash != accepted.content_hash
+                review = next(r for r in status.reviews if r.slug == accepted.chapter)
+                entry.review = review.states()
+            entry.comments = [
+                {"jurisdiction": e.jurisdiction, "reviewer": e.reviewer, "comment": e.comment,
+                 "decision": e.decision, "time": e.time}
+                for e in history(status.loaded.events, accepted.chapter) if e.comment
+            ]
+        entries.append(entry)
+    return entries
