@@ -137,5 +137,5 @@ def test_links_pointing_outside_are_refused_on_every_path(tmp_path: Path) -> Non
     # the reviews folder
     os.symlink(outside, ws / "reviews")
     result = run("-C", ws, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer")
-    assert result.exit_code == 2 and "escapes the workspace" in result.output
+    assert result.exit_code == 2 and "'reviews' is a symbolic link to" in result.output
     assert not (outside / "alpha").exists()
