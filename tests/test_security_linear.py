@@ -69,7 +69,7 @@ def test_check_of_200000_brackets_ends_within_the_pandoc_limit(tmp_path: Path) -
     started = time.monotonic()
     result = run("-C", ws, "check")
     elapsed = time.monotonic() - started
-    assert result.exit_code in (0, 1), result.output
-    if result.exit_code == 1:
-        assert "chapters/beta.md" in result.output and "Traceback" not in result.output
+    assert result.exit_code in (0, 1, 2), result.output
+    if result.exit_code == 2:  # pandoc past its limit: an error naming the chapter
+        assert "Error: chapters/beta.md: pandoc did not finish within 3 s" in result.output
     assert elapsed < 3 + 12, elapsed

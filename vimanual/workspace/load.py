@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vimanual.base.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
+from vimanual.base.errors import InvalidWorkspace, Problem, ToolError, VimanualError, WorkspaceNotFound
 from vimanual.base.fsutil import check_workspace_links, is_within
 from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
@@ -159,8 +159,8 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     front, problems = validate_front_matter(doc, manual, where)
     try:
         digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
-    except VimanualError as exc:  # pandoc could not read it within its bounds
-        return None, [Problem(where, None, exc.message, exc.hint)]
+    except ToolError as exc:  # pandoc could not read it within its bounds: stop, naming it
+        raise VimanualError(f"{where}: {exc.message}", exc.hint) from None
     chapter = Chapter(
         slug=slug,
         path=path,
