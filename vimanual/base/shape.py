@@ -31,29 +31,30 @@ def from_mapping(cls: type[T], doc: Document, where: str, path: tuple[Any, ...] 
     for step in path:
         data = data[step]
     if not isinstance(data, dict):
-        raise VimanualError(f"{where}:{doc.line(*path)}: expected a mapping, found {_kind(data)}", hint)
+        raise VimanualError(f"expected a mapping, found {_kind(data)}", hint, file=where,
+                            line=doc.line(*path))
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     for key in data:
         if key not in fields:
-            raise VimanualError(f"{where}:{doc.line(*path, key)}: unknown key {str(key)[:40]!r} "
-                                f"(known: {', '.join(fields)})", hint)
+            raise VimanualError(f"unknown key {str(key)[:40]!r} (known: {', '.join(fields)})", hint,
+                                file=where, line=doc.line(*path, key))
     values: dict[str, Any] = {}
     for name, field in fields.items():
         required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
         if name not in data:
             if required:
-                raise VimanualError(f"{where}:{doc.line(*path)}: '{name}' is missing", hint)
+                raise VimanualError(f"'{name}' is missing", hint, file=where, line=doc.line(*path))
             continue
         value = data[name]
         allowed = _allowed(hints[name])
         if not any(_is(value, kind) for kind in allowed):
             names = " or ".join("nothing" if k is type(None) else k.__name__ for k in allowed)
-            raise VimanualError(f"{where}:{doc.line(*path, name)}: '{name}' must be {names}, "
-                                f"found {_kind(value)}", hint)
+            raise VimanualError(f"'{name}' must be {names}, found {_kind(value)}", hint,
+                                file=where, line=doc.line(*path, name))
         if name in dates and isinstance(value, str) and not is_timestamp(value):
-            raise VimanualError(f"{where}:{doc.line(*path, name)}: '{name}' is not a valid date and time "
-                                f"({value[:40]!r})", hint)
+            raise VimanualError(f"'{name}' is not a valid date and time ({value[:40]!r})", hint,
+                                file=where, line=doc.line(*path, name))
         values[name] = value
     return cls(**values)
 

@@ -144,7 +144,7 @@ def parse_yaml(text: str, where: str, first_line: int = 1) -> Document:
                 return Document(data, lines, first_line)
         except _Refused as exc:  # a refusal is reported at once: no second, slower parse
             line = exc.mark.line + first_line if exc.mark else first_line
-            raise VimanualError(f"{where}:{line}: {exc.message}", exc.hint) from None
+            raise VimanualError(exc.message, exc.hint, file=where, line=line) from None
         except yaml.YAMLError:
             pass  # the pure-Python loader below reports it, with its established wording
         finally:

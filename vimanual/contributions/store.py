@@ -163,12 +163,12 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
     data = doc.data
     unknown = sorted(str(k) for k in data if k not in RECORD_KEYS)
     if unknown:
-        raise VimanualError(f"{where}:{doc.line(unknown[0])}: unknown key {unknown[0][:40]!r} "
-                            f"(known: {', '.join(RECORD_KEYS)})", "restore the file from git")
+        raise VimanualError(f"unknown key {unknown[0][:40]!r} (known: {', '.join(RECORD_KEYS)})",
+                            "restore the file from git", file=where, line=doc.line(unknown[0]))
     items = data.get("revisions") or []
     if not isinstance(items, list):
-        raise VimanualError(f"{where}:{doc.line('revisions')}: 'revisions' must be a list",
-                            "restore the file from git")
+        raise VimanualError("'revisions' must be a list", "restore the file from git", file=where,
+                            line=doc.line("revisions"))
     revisions = []
     for index in range(len(items)):
         revision = from_mapping(Revision, doc, where, ("revisions", index), dates=("at",))
@@ -203,9 +203,9 @@ def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
             raise VimanualError(f"{file_where}: unknown action '{decision.action}'",
                                 f"actions: {', '.join(ACTIONS)}")
         if decision.at > future_limit():
-            raise VimanualError(f"{file_where}:3: decision is dated in the future ({decision.at})",
+            raise VimanualError(f"decision is dated in the future ({decision.at})",
                                 "a decision cannot be recorded ahead of time: remove the file, "
-                                "decide again")
+                                "decide again", file=file_where)
         found.append(decision)
     return tuple(sorted(found, key=lambda d: d.at))
 
@@ -275,10 +275,7 @@ def verify_decisions(root: Path) -> tuple[int, list[Problem]]:
         try:
             count += len(load_contribution(root, contribution_id).decisions)
         except VimanualError as exc:
-            where, _, message = exc.message.partition(": ")
-            file, _, line = where.partition(":")
-            problems.append(Problem(file, int(line) if line.isdigit() else None, message or exc.message,
-                                    exc.hint, rule="contribution"))
+            problems.append(exc.problem(exc.file or f"{CONTRIBUTIONS_DIR}/{contribution_id}", "contribution"))
     problems.extend(committed_event_changes(
         root, CONTRIBUTIONS_DIR, spec=f":(glob){CONTRIBUTIONS_DIR}/*/{DECISIONS_DIR}/*.yaml",
         noun="contribution decision"))

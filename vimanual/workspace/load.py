@@ -160,7 +160,7 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     try:
         digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
     except ToolError as exc:  # pandoc could not read it within its bounds: stop, naming it
-        raise VimanualError(f"{where}: {exc.message}", exc.hint) from None
+        raise VimanualError(exc.reason, exc.hint, file=where) from None
     chapter = Chapter(
         slug=slug,
         path=path,
