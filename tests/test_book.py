@@ -168,7 +168,8 @@ def test_unchanged_rebuild_reuses_the_pdf_and_a_change_redoes_it(tmp_path: Path)
         "chapters": {"alpha.md": chapter_md("Alpha", "Text.\n")},
     })
     first = run("-C", root, "build")
-    assert re.search(r"\(\d+ pages; \d+ parts laid out, 0 from cache\)", first.output), first.output
+    summary = r"\(\d+ pages; \d+ parts of the book typeset, 0 reused from the last build\)"
+    assert re.search(summary, first.output), first.output
     pdf = root / "build" / "manual.pdf"
     before = pdf.stat().st_mtime_ns
     second = run("-C", root, "build")

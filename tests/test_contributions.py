@@ -150,7 +150,7 @@ def _closed(action: str) -> Callable[[Path, Path], list[str]]:
 REFUSALS = [
     ("unknown jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "GB"),
      "Error: unknown jurisdiction 'GB' (known: UK, AU)"),
-    ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "uk"),
+    ("near-miss jurisdiction", _args("--chapter", "gamma", "--jurisdiction", "UKK"),
      "hint: did you mean 'UK'?"),
     ("invalid slug", _args("--chapter", "../etc", "--jurisdiction", "UK"),
      "Error: invalid chapter slug '../etc'"),
@@ -330,7 +330,7 @@ def test_contributor_view_and_json(workspace: Path, tmp_path: Path) -> None:
     entries = {e["id"]: e for e in data["contributions"]}
     assert ids["other"] not in entries and len(entries) == 5
     assert entries[ids["submitted"]]["state"] == "submitted"
-    assert entries[ids["revised"]]["summary"] == "submitted, revised (r2), awaiting the editor"
+    assert entries[ids["revised"]]["summary"] == "revised (r2), awaiting the editor's decision"
     assert [r["note"] for r in entries[ids["revised"]]["revisions"]] == ["", "fixes"]
     accepted = entries[ids["accepted"]]
     assert accepted["state"] == "accepted" and accepted["accepted_chapter"] == "epsilon"

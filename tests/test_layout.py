@@ -61,7 +61,8 @@ def read_book(path: Path) -> Book:
 
 def built_counts(output: str) -> tuple[int, int, int]:
     """(pages, parts laid out, parts from the layout cache) from build's summary line."""
-    match = re.search(r"\((\d+) pages; (\d+) parts? laid out, (\d+) from cache\)", output)
+    match = re.search(r"\((\d+) pages; (\d+) parts? of the book typeset, (\d+) reused from the last build\)",
+                      output)
     assert match, output
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
 

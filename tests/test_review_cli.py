@@ -70,7 +70,7 @@ REFUSALS = [
     (["alpah", "-j", "UK", "--approve", *UK],
      "Error: unknown chapter 'alpah'", "did you mean 'alpha'? known: alpha, beta"),
     (["alpha", "-j", "GB", "--approve", *UK],
-     "Error: unknown jurisdiction 'GB'", "known: UK, AU"),
+     "Error: unknown jurisdiction 'GB' (known: UK, AU)", "manual.yaml"),
     (["alpha", "-j", "UK", *UK],
      "Error: choose exactly one of --approve, --request-changes or --comment", "--approve"),
     (["alpha", "-j", "UK", "--approve", "--comment", *UK],
@@ -187,7 +187,7 @@ def test_status_refuses_unknown_slug_and_code(workspace: Path) -> None:
                                           "  hint: did you mean 'beta'? known: alpha, beta"]
     result = run("-C", workspace, "status", "-j", "XX")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == "Error: unknown jurisdiction 'XX'"
+    assert result.stderr.splitlines()[0] == "Error: unknown jurisdiction 'XX' (known: UK, AU)"
 
 
 def test_status_is_readable_without_colour_at_80_columns(sample_workspace: Path) -> None:

@@ -47,7 +47,8 @@ def _plant(ws: Path, where: str, attack: str) -> tuple[list[str], str]:
     if where == "front matter":
         (ws / "chapters" / "alpha.md").write_text("---\ntitle: Alpha\n" + attack + "---\n\nText.\n",
                                                   encoding="utf-8")
-        return ["status"], "chapters/alpha.md"
+        # status carries on past a broken chapter (issue 15.1); check refuses it
+        return ["check"], "chapters/alpha.md"
     if where == "contribution.yaml":
         folder = ws / "contributions" / "20250101-uk-alpha-abcdef"
         folder.mkdir(parents=True)

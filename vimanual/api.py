@@ -21,11 +21,14 @@ if TYPE_CHECKING:
     from vimanual.book.plan import BuildResult
     from vimanual.book.serve import PreviewServer
     from vimanual.check.run import CheckReport
+    from vimanual.contributions.package import DocumentComment
     from vimanual.contributions.store import Contribution
     from vimanual.contributions.workflow import AcceptResult, SubmitResult
+    from vimanual.editions.copies import CopiesResult, IssuedCopy, Trace
     from vimanual.editions.diff import EditionDiff
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
+    from vimanual.review.approved import SinceApproval
     from vimanual.review.events import ReviewEvent
     from vimanual.review.state import ChapterReview, QueueItem
     from vimanual.workspace.doctor import DoctorReport
@@ -35,10 +38,11 @@ if TYPE_CHECKING:
 __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
-    "accept", "build", "chapter_status", "check", "contribution_summary", "contributions",
+    "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
     "contributor_status", "decline", "diff", "doctor", "editions", "find_workspace", "init", "manual_names",
-    "notes_markdown", "preview", "print_edition", "release", "review", "reviewer_queue", "status",
-    "submit", "terminal_safe", "verify", "verify_edition", "withdraw",
+    "notes_markdown", "preview", "print_edition",
+    "issue_copies", "copies", "revoke_copy", "trace", "release", "review", "reviewer_queue", "since_approval",
+    "since_approval_markdown", "status", "submit", "terminal_safe", "verify", "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -96,16 +100,23 @@ class BuildRun:
     chapters: list[str]
     selected: tuple[str, ...] = ()
     forced: list[Problem] = field(default_factory=list)  # check errors built despite (--force)
+    # chapters that could not be read, left out (a build of other chapters) or marked in
+    # their place (a forced draft), each with its problems
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
 
 
-def _loaded_with_preflight(root: Path, slugs: list[str]) -> tuple[Workspace, list[Problem]]:
+def _loaded_with_preflight(root: Path, slugs: list[str], isolate: bool) -> tuple[Workspace, list[Problem]]:
     """The workspace, loaded once, and check's errors-only subset over the chapters to build
-    (none when the build itself will say something better: an unknown chapter)."""
+    (none when the build itself will say something better: an unknown chapter). With
+    ``isolate`` a broken chapter file is set aside (workspace.broken) instead of refused."""
     from vimanual.base.names import is_slug
     from vimanual.check.run import check_loaded
-    from vimanual.workspace.load import inspect_workspace
+    from vimanual.workspace.load import inspect_workspace, isolate_broken, refuse_broken
 
     workspace, problems = inspect_workspace(root)
+    if isolate and workspace is not None:
+        problems = isolate_broken(workspace, problems)
+        refuse_broken(workspace, slugs)
     structural = [p for p in problems if p.severity == "error"]
     if structural or workspace is None:
         raise InvalidWorkspace(structural)
@@ -128,16 +139,21 @@ def build(
     progress: Progress | None = None,
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
+    on_broken: Callable[[dict[str, list[Problem]]], None] | None = None,
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
-    build starts. ``reference_layout`` is a test hook: the main matter laid out in one
-    WeasyPrint call, the reference the parallel layout is compared with."""
+    build starts; ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
+    test hook: the main matter laid out in one WeasyPrint call, the reference the parallel
+    layout is compared with."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
 
-    workspace, errors = _loaded_with_preflight(root, list(chapters))
+    # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
+    workspace, errors = _loaded_with_preflight(root, list(chapters), isolate=force or bool(chapters))
+    if workspace.broken and on_broken is not None:
+        on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
     if errors and not force:
         raise BuildRefused(errors)
     if errors and on_forced is not None:
@@ -148,7 +164,7 @@ def build(
         banners=review_banners(workspace_status(workspace)),
     )
     result = run_build(workspace, options, progress)
-    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors)
+    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, dict(workspace.broken))
 
 
 def preview(root: Path, port: int) -> PreviewServer:
@@ -182,21 +198,26 @@ def submit(
     person: str | None = None,
     title: str | None = None,
     note: str = "",
+    track_changes: str | None = None,
 ) -> SubmitResult:
-    """A new contribution, or (``revises``) the next revision of one."""
+    """A new contribution, or (``revises``) the next revision of one.
+
+    ``track_changes`` (accept or reject) resolves a document's tracked changes and lets its
+    comments be kept with the revision; without it such a document is refused.
+    """
     from vimanual.base.identity import resolve_person
     from vimanual.contributions import workflow
 
     who = resolve_person(person)
     if revises:
-        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction)
+        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction, track_changes)
     if not chapter or not jurisdiction:
         raise VimanualError(
             "--chapter and --jurisdiction are required for a new contribution",
             "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
             "(or --revises ID for a new revision)",
         )
-    return workflow.submit(root, file, chapter, jurisdiction, who, title, note)
+    return workflow.submit(root, file, chapter, jurisdiction, who, title, note, track_changes)
 
 
 def accept(root: Path, contribution_id: str, *, person: str | None = None, chapter: str | None = None,
@@ -233,6 +254,15 @@ def contributions(root: Path, jurisdiction: str | None = None, contributor: str 
     return list_contributions(root, jurisdiction, contributor, state)
 
 
+def contribution(root: Path, contribution_id: str) -> tuple[Contribution, dict[int, list[DocumentComment]]]:
+    """One contribution and, per revision, the comments its document held."""
+    from vimanual.contributions.comments import revision_comments
+    from vimanual.contributions.store import load_contribution
+
+    found = load_contribution(root, contribution_id)
+    return found, revision_comments(root, found.id, [r.number for r in found.revisions])
+
+
 def contribution_summary(contribution: Contribution) -> str:
     """One line a person reads: 'accepted into chapter x (r2)', 'declined: reason' …"""
     from vimanual.contributions.store import describe
@@ -240,11 +270,13 @@ def contribution_summary(contribution: Contribution) -> str:
     return describe(contribution)
 
 
-def contributor_status(root: Path, name: str) -> list[ContributorEntry]:
-    """A contributor's submissions, where each stands and, once accepted, its chapter's review."""
+def contributor_status(root: Path, name: str) -> tuple[list[ContributorEntry], dict[str, list[Problem]]]:
+    """A contributor's submissions, where each stands and, once accepted, its chapter's review;
+    and the chapters that could not be read (by slug, with their problems), set aside."""
     from vimanual.status import contributor_view, load_review_status
 
-    return contributor_view(load_review_status(root), name)
+    report = load_review_status(root)
+    return contributor_view(report, name), report.workspace.broken
 
 
 # --- review ---------------------------------------------------------------------------------
@@ -280,6 +312,17 @@ def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:
     if jurisdiction is not None:
         check_jurisdiction(report.workspace.manual, jurisdiction)
     return report
+
+
+def since_approval(root: Path, slug: str, code: str) -> SinceApproval:
+    """A chapter's word changes since ``code`` last approved it (the text behind the
+    approval's hash is found among the kept copies, released editions and git history)."""
+    from vimanual.review.approved import since_approval as changes
+    from vimanual.workspace.load import load_workspace, refuse_broken
+
+    workspace = load_workspace(root, isolate=True)
+    refuse_broken(workspace, [slug])
+    return changes(workspace, slug, code)
 
 
 def chapter_status(report: ReviewStatus, slug: str, code: str | None = None) -> tuple[ChapterReview,
@@ -327,16 +370,20 @@ def terminal_safe(text: str) -> str:
 # --- editions -------------------------------------------------------------------------------
 
 def release(root: Path, version: str, *, notes: Path | None = None, date: str | None = None,
-            exclude: Sequence[str] = (), progress: Progress | None = None) -> Edition:
-    """Release an edition (the gate, then freezing, building and the manifest, all or nothing)."""
+            exclude: Sequence[str] = (), progress: Progress | None = None,
+            person: str | None = None) -> Edition:
+    """Release an edition (the gate, then freezing, building and the manifest, all or nothing).
+    ``person`` (else VIMANUAL_USER, git) must be one of manual.yaml's editors when it names any."""
     from vimanual.base.identity import resolve_person
     from vimanual.editions.release import read_notes
     from vimanual.editions.release import release as run_release
 
     text = read_notes(notes)
     try:
-        who = resolve_person(None)
+        who = resolve_person(person)
     except VimanualError:
+        if person is not None:
+            raise
         who = ""
     return run_release(root, version, notes=text, date=date, exclude=exclude, released_by=who,
                        progress=progress)
@@ -359,6 +406,70 @@ def print_edition(root: Path, version: str, *, paper: str | None = None, chapter
                      output=output, progress=progress)
 
 
+def issue_copies(root: Path, version: str, *, copies: int | None = None, recipients: Path | None = None,
+                 person: str | None = None, paper: str | None = None, chapters: Sequence[str] = (),
+                 jurisdiction: str | None = None, output: Path | None = None,
+                 progress: Progress | None = None) -> CopiesResult:
+    """Controlled copies of a released edition (or of a handout of it): one per recipient
+    (or ``copies`` numbered, unassigned ones), each marked, registered and traceable."""
+    import tempfile
+
+    from vimanual.base.identity import utc_now
+    from vimanual.editions.copies import MAX_COPIES, Recipient, load_recipients
+    from vimanual.editions.copies import issue_copies as run_issue
+    from vimanual.editions.reprint import print_edition as run_print
+
+    who = _editor(root, person, "issue controlled copies")
+    people = load_recipients(recipients) if recipients is not None else []
+    if copies is not None and people and copies != len(people):
+        raise VimanualError(f"--copies {copies} but {recipients} lists {len(people)} recipient(s)",
+                            "give one of them, or make them agree")
+    if not people:
+        if not copies or copies < 1 or copies > MAX_COPIES:
+            raise VimanualError(f"--copies must be between 1 and {MAX_COPIES}",
+                                "or give --recipients FILE (name, agency, course, email)")
+        people = [Recipient(name="") for _ in range(copies)]
+    folder = root / "build" / "editions" / version / "copies"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".base-", dir=folder) as scratch:
+        base = run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
+                         output=Path(scratch) / "base.pdf", progress=progress)
+        return run_issue(root, version, recipients=people, issued_by=who, base=base.path,
+                         chapters=list(chapters), date=utc_now()[:10], output=output)
+
+
+def copies(root: Path, version: str) -> list[IssuedCopy]:
+    """Every controlled copy issued of an edition, with revocations."""
+    from vimanual.editions.copies import load_register
+    from vimanual.editions.manifest import load_edition
+
+    return load_register(load_edition(root, version))
+
+
+def revoke_copy(root: Path, version: str, number: int, *, reason: str,
+                person: str | None = None) -> IssuedCopy:
+    """Record that a controlled copy is revoked (lost, returned, leaked)."""
+    from vimanual.editions.copies import revoke_copy as run_revoke
+
+    return run_revoke(root, version, number, reason, _editor(root, person, "revoke controlled copies"))
+
+
+def trace(root: Path, file: Path) -> Trace:
+    """Which controlled copy a PDF (or text taken from it) was made from, if any."""
+    from vimanual.editions.copies import trace as run_trace
+
+    return run_trace(root, file)
+
+
+def _editor(root: Path, person: str | None, action: str) -> str:
+    """The acting person, who must be an editor for ``action`` (when manual.yaml names editors)."""
+    from vimanual.base.identity import resolve_person
+    from vimanual.workspace.load import load_manual
+    from vimanual.workspace.roles import authorise_editor
+
+    return authorise_editor(load_manual(root)[0], resolve_person(person), action)
+
+
 def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
     """Does ``file`` (or the stored edition) match the edition's manifest?"""
     from vimanual.editions.reprint import verify_edition as run_verify
@@ -371,6 +482,13 @@ def diff(root: Path, old: str, new: str = "working", full: bool = False) -> Edit
     from vimanual.editions.diff import diff_editions
 
     return diff_editions(root, old, new, full)
+
+
+def since_approval_markdown(result: SinceApproval) -> str:
+    """The changes since an approval as Markdown (removed words struck, added words bold)."""
+    from vimanual.review.approved import since_approval_markdown as markdown
+
+    return markdown(result)
 
 
 def notes_markdown(result: EditionDiff) -> str:

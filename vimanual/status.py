@@ -17,7 +17,7 @@ from vimanual.contributions.store import Decision, Revision, describe, list_cont
 from vimanual.review.events import NOT_APPLICABLE
 from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
 from vimanual.review.store import LoadedEvents, check_chapter, load_events
-from vimanual.workspace.load import Workspace, load_workspace
+from vimanual.workspace.load import Workspace, load_workspace, refuse_broken
 
 
 @dataclass
@@ -29,7 +29,9 @@ class ReviewStatus:
     reviews: list[ChapterReview]
 
     def review(self, slug: str) -> ChapterReview:
-        """One chapter's review, or an error naming the known chapters."""
+        """One chapter's review, or an error naming the known chapters (or saying why the
+        chapter's file cannot be read)."""
+        refuse_broken(self.workspace, [slug])
         check_chapter(self.workspace, slug)
         return next(r for r in self.reviews if r.slug == slug)
 
@@ -52,8 +54,9 @@ def workspace_status(workspace: Workspace) -> ReviewStatus:
 
 
 def load_review_status(root: Path) -> ReviewStatus:
-    """Load the workspace and every event, and derive the state of every chapter."""
-    return workspace_status(load_workspace(root))
+    """Load the workspace and every event, and derive the state of every chapter; a chapter
+    that cannot be read is set aside in ``workspace.broken``, not fatal (issue 15)."""
+    return workspace_status(load_workspace(root, isolate=True))
 
 
 # --- what the build shows ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 
@@ -51,3 +52,21 @@ def future_limit() -> str:
 def utc_now() -> str:
     """The current UTC time as an ISO 8601 string with microseconds ('...Z')."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_AFFILIATION_RE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def merge_authors(*sources: object) -> list[str]:
+    """Authors from each source in order, each person once: "Chris Contributor" and
+    "Chris Contributor (UK)" are one person (case, spacing and a trailing "(…)" aside), shown
+    in the fuller form."""
+    authors: dict[str, str] = {}
+    for source in sources:
+        for name in [source] if isinstance(source, str) else source if isinstance(source, list) else []:
+            if not isinstance(name, str) or not name.strip():
+                continue
+            key = " ".join(_AFFILIATION_RE.sub("", name).split()).casefold()
+            if key not in authors or len(name.strip()) > len(authors[key]):
+                authors[key] = " ".join(name.split())
+    return list(authors.values())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import VimanualError, did_you_mean
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
@@ -84,3 +85,16 @@ def check_plain(value: str, what: str) -> str:
 def terminal_safe(text: str) -> str:
     """``text`` with every control character but newline and tab shown as ``\\xNN``."""
     return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def normalise_code(value: str, known: Iterable[str]) -> str:
+    """The one rule for jurisdiction codes typed by people: any case is accepted and
+    normalised to the code in manual.yaml (``uk`` → ``UK``); an unknown code is refused
+    with a did-you-mean and the known codes."""
+    codes = list(known)
+    wanted = value.strip().upper()
+    if wanted in codes:
+        return wanted
+    listed = ", ".join(codes) or "none"
+    raise VimanualError(
+        f"unknown jurisdiction '{value.strip()[:40]}' (known: {listed})",
+        did_you_mean(value, codes) + "use a code defined under 'jurisdictions' in manual.yaml",
+    )

@@ -9,7 +9,9 @@ mailto, and inlines workspace images as data URIs. Every removal is reported.
 from __future__ import annotations
 
 import base64
+import io
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -98,15 +100,49 @@ _SVG_REFERENCE_RE = re.compile(
 )
 
 
-_CSS_URL_RE = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# CSS functions that fetch a resource; url(#id) (a gradient, a clip path) stays inside the file.
+_CSS_FETCHING = {"url", "src", "image", "image-set", "-webkit-image-set", "cross-fade", "element"}
+# SMIL elements that can set an attribute, e.g. <set attributeName="href" to="http://…">.
+_SMIL = {"set", "animate", "animatemotion", "animatetransform", "animatecolor"}
+
+
+def css_problem(css: str, declarations: bool = False) -> str | None:
+    """Why a piece of CSS loads something from outside the file (or None), by a real tokenizer.
+
+    tinycss2 (WeasyPrint's own CSS parser) undoes escapes, so ``u\\72l(`` is the ``url``
+    token it is to a browser, and ``@\\69mport`` an ``@import`` rule.
+    """
+    import tinycss2
+
+    nodes = tinycss2.parse_blocks_contents(css) if declarations else tinycss2.parse_stylesheet(css)
+    stack: list[object] = list(nodes)
+    while stack:
+        node = stack.pop()
+        kind = getattr(node, "type", "")
+        if kind == "at-rule" and getattr(node, "lower_at_keyword", "") == "import":
+            return "has a stylesheet that imports another ('@import')"
+        if kind == "url" and not str(getattr(node, "value", "")).strip().startswith("#"):
+            return "has a stylesheet that loads an external resource"
+        if kind == "function":
+            name = getattr(node, "lower_name", "")
+            arguments = [a for a in getattr(node, "arguments", []) if getattr(a, "type", "") != "whitespace"]
+            if name in _CSS_FETCHING and not (
+                    name == "url" and arguments and str(getattr(arguments[0], "value", "")).startswith("#")):
+                return f"has a stylesheet that loads an external resource ('{name}(')"
+        for attribute in ("prelude", "content", "arguments", "value"):
+            child = getattr(node, attribute, None)
+            if isinstance(child, list):
+                stack.extend(child)
+    return None
 
 
 def svg_problem(data: bytes) -> str | None:
     """Why an SVG picture is unsafe to embed ("contains '<script'", "refers to ..."), or None.
 
     The one verdict for both the build (which removes the image) and ``vimanual check``
-    (rule unsafe-svg): a scan of the raw bytes, then a walk of the parsed elements.
+    (rule unsafe-svg): a scan of the raw bytes, then a walk of the parsed elements whose
+    stylesheets and style attributes are read by a real CSS tokenizer.
     """
     forbidden = _SVG_FORBIDDEN_RE.search(data)
     if forbidden:
@@ -131,16 +167,22 @@ def _svg_element_problem(data: bytes) -> str | None:
         name = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
         if name in ("script", "foreignobject", "iframe", "embed", "object"):
             return f"contains a <{name}> element"
-        if name == "style" and _CSS_URL_RE.search(element.text or "") or "@import" in (element.text or ""):
-            return "has a stylesheet that loads an external resource"
+        if name in _SMIL and element.get("attributeName", "").rsplit(":", 1)[-1].lower() in ("href", "src"):
+            return f"animates a link (<{name} attributeName=\"{element.get('attributeName')}\">)"
+        if name == "style":
+            problem = css_problem("".join(element.itertext()))
+            if problem:
+                return problem
         for attribute, value in element.attrib.items():
             local = attribute.rsplit("}", 1)[-1].lower()
             if local.startswith("on"):
                 return f"has an event handler ('{local}' on <{name}>)"
             if (attribute == _XLINK_HREF or local == "href") and not value.strip().startswith("#"):
                 return f"references an external resource ('{value[:60]}')"
-            if _CSS_URL_RE.search(value):
-                return f"references an external resource in '{local}'"
+            if local == "style" or "(" in value or "\\" in value:
+                problem = css_problem(value, declarations=True)
+                if problem:
+                    return f"{problem} in '{local}'"
     return None
 
 
@@ -222,3 +264,52 @@ def clean_fragment(html: str, ctx: FragmentContext) -> str:
         link_rel=None,
         strip_comments=True,
     )
+
+
+# EXIF tags that can identify a real person or case: where a photo was taken, which camera.
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+SERIAL_TAGS = {0xA431: "camera serial number", 0xA435: "lens serial number", 0xC62F: "camera serial number"}
+
+
+def exif_findings(data: bytes) -> list[str]:
+    """'GPS coordinates' and/or serial numbers found in a raster image's EXIF metadata.
+
+    Pillow (already installed as WeasyPrint's dependency) reads EXIF from JPEG, WebP
+    and GIF headers without decoding pixels; a PNG's eXIf chunk is found by walking
+    the chunks, since Pillow only reads it after decoding the image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        png_exif = _png_exif(data)
+        if png_exif is not None:
+            exif = Image.Exif()
+            exif.load(png_exif)
+        else:
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
+        gps = exif.get_ifd(GPS_IFD)
+        details = {**dict(exif), **exif.get_ifd(EXIF_IFD)}
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
+        return []
+    found = ["GPS coordinates"] if any(tag in gps for tag in (1, 2, 3, 4)) else []
+    for tag, what in SERIAL_TAGS.items():
+        value = details.get(tag)
+        if value and str(value).strip("\x00 ") and what not in found:
+            found.append(what)
+    return found
+
+
+def _png_exif(data: bytes) -> bytes | None:
+    """The payload of a PNG's eXIf chunk (b'' when a PNG has none), or None if not a PNG."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    offset = 8
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"eXIf":
+            return data[offset + 8:offset + 8 + length]
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    return b""

@@ -12,11 +12,14 @@ from pathlib import Path
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, sha256_hex
+from vimanual.base.identity import merge_authors
 from vimanual.base.sanitize import FragmentContext, clean_fragment
 from vimanual.book import numbering
 from vimanual.book.plan import BuildPlan, Progress
 from vimanual.tools import pandoc
 from vimanual.workspace.load import Chapter, Workspace
+
+BROKEN_BANNER = "Draft · this chapter could not be read"
 
 
 @dataclass
@@ -101,7 +104,7 @@ def chapter_numbers(chapters: list[Chapter]) -> dict[str, str]:
 def _byline(workspace: Workspace, chapter: Chapter) -> str:
     parts = []
     if chapter.front.authors:
-        parts.append(", ".join(chapter.front.authors))
+        parts.append(", ".join(merge_authors(list(chapter.front.authors))))
     if chapter.front.lead:
         names = {j.code: j.name for j in workspace.manual.jurisdictions}
         parts.append(f"Lead: {names.get(chapter.front.lead, chapter.front.lead)}")
@@ -144,7 +147,8 @@ def render_chapters(
             html = numbering.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
             slug=chapter.slug, number=number, title=chapter.title,
-            byline=_byline(workspace, chapter), banner=banners.get(chapter.slug, ""),
+            byline=_byline(workspace, chapter),
+            banner=banners.get(chapter.slug, BROKEN_BANNER if chapter.slug in workspace.broken else ""),
             html=html, print_html=numbering.footnotes_to_print(html), appendix=chapter.front.appendix,
             sections=sections,
         ))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vimanual import __version__
 from vimanual.base.errors import VimanualError
+from vimanual.base.identity import merge_authors
 from vimanual.book.chapters import RenderedChapter
 from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo
 from vimanual.pdf.layout import Part, body_page_css, css_string
@@ -50,7 +51,7 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
     else:
         stylesheets = [css("base.css"), css("screen.css", "screen"), css("print.css", "print")]
     manual = workspace.manual
-    authors = sorted({a for c in workspace.chapters.values() for a in c.front.authors})
+    authors = sorted(merge_authors(*(list(c.front.authors) for c in workspace.chapters.values())))
     if target != "pdf":
         page_css = _print_marking_css(workspace)
     elif part.kind == "book":

@@ -12,17 +12,17 @@ import importlib.metadata
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from vimanual import __version__
 from vimanual.base.errors import Problem, UnknownName, VimanualError
 from vimanual.base.fsutil import is_within
-from vimanual.base.names import check_slug
+from vimanual.base.names import check_slug, normalise_code
 from vimanual.workspace.glossary import Term, load_glossary
-from vimanual.workspace.load import Chapter, Workspace
-from vimanual.workspace.schema import PAPERS
+from vimanual.workspace.load import CHAPTERS_DIR, Chapter, Workspace
+from vimanual.workspace.schema import PAPERS, FrontMatter
 
 DEFAULT_STYLES = Path(__file__).parent.parent / "defaults" / "styles"
 FORMATS = ("pdf", "html")
@@ -166,7 +166,8 @@ def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:
     chapters = _selected(workspace, options)
     paper = _paper(workspace, options)
     if options.jurisdiction is not None and options.jurisdiction not in workspace.manual.codes:
-        raise UnknownName("jurisdiction", options.jurisdiction, workspace.manual.codes)
+        code = normalise_code(options.jurisdiction, workspace.manual.codes)  # any case; else a did-you-mean
+        options = replace(options, jurisdiction=code)
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
     out_dir = (options.output or workspace.build_dir).resolve()
     glossary, problems = load_glossary(workspace.root)
@@ -179,12 +180,31 @@ def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:
 
 def _selected(workspace: Workspace, options: BuildOptions) -> list[Chapter]:
     if not options.chapters:
-        return list(workspace.chapters.values())
+        if not workspace.broken:
+            return list(workspace.chapters.values())
+        # a forced draft: each broken chapter keeps its place, as a page saying why it is missing
+        return [workspace.chapters[slug] if slug in workspace.chapters
+                else placeholder_chapter(workspace, slug, workspace.broken[slug])
+                for slug in workspace.manual.chapters
+                if slug in workspace.chapters or slug in workspace.broken]
     for slug in options.chapters:
         check_slug(slug)
         if slug not in workspace.chapters:
             raise UnknownName("chapter", slug, workspace.chapters, listed="known chapters")
     return [c for c in workspace.chapters.values() if c.slug in options.chapters]
+
+
+def placeholder_chapter(workspace: Workspace, slug: str, problems: list[Problem]) -> Chapter:
+    """The page a forced draft prints where a chapter that cannot be read belongs: what is wrong
+    (file, line) and how to fix it, as plain text (the file's own content is never used)."""
+    lines = [f"{p}" + (f"\n  fix: {p.hint}" if p.hint else "") for p in problems]
+    text = "\n".join(lines).replace("`", "'")
+    body = ("This chapter is missing from this draft: its file could not be read. "
+            "The draft was built with `--force`.\n\n```\n" + text + "\n```\n")
+    front = FrontMatter(title=f"Chapter '{slug}' could not be read", lead=None, authors=(),
+                        summary="", reviewed_by=())
+    return Chapter(slug=slug, path=workspace.root / CHAPTERS_DIR / f"{slug}.md", front=front, body=body,
+                   body_line=1, content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest())
 
 
 def _paper(workspace: Workspace, options: BuildOptions) -> str:

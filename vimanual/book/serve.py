@@ -8,6 +8,7 @@ self-contained, script-free file that ``vimanual build`` makes.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import threading
 import time
@@ -24,6 +25,7 @@ HOST = "127.0.0.1"
 VERSION_PATH = "/__vimanual/version"
 WATCHED = ("chapters", "styles", "reviews")  # reviews/: the banners show review state
 POLL_MS = 500
+FINGERPRINT_MAX_BYTES = 1_000_000  # fonts and large images: size and mtime are enough
 
 # Polls the version endpoint; reloads when a rebuild finished, shows a failed rebuild's
 # error without dropping the last good page. textContent, never innerHTML.
@@ -100,6 +102,7 @@ class PreviewServer:
         self._page = _Page()
         self._httpd = self._bind(port)
         self._thread: threading.Thread | None = None
+        self._baseline: dict[str, tuple[int, str]] | None = None
 
     @property
     def url(self) -> str:
@@ -124,7 +127,12 @@ class PreviewServer:
         return httpd
 
     def start(self) -> None:
-        """Build the manual once (errors propagate: there is nothing to serve), then serve."""
+        """Build the manual once (errors propagate: there is nothing to serve), then serve.
+
+        The sources are fingerprinted before that first build: ``watch`` compares them again
+        once its watcher is armed, so an edit saved while the first page was being built, or
+        in the moment after it was served, is never missed."""
+        self._baseline = self.fingerprint()
         self._build_html()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="vimanual-serve", daemon=True)
@@ -164,23 +172,50 @@ class PreviewServer:
 
     def watch(self, on_rebuild: Callable[[Rebuild], None], stop: threading.Event | None = None) -> None:
         """Rebuild on every change under chapters/, styles/, reviews/ or to manual.yaml, until
-        ``stop`` is set (or Ctrl-C, which propagates as KeyboardInterrupt)."""
+        ``stop`` is set (or Ctrl-C, which propagates as KeyboardInterrupt).
+
+        Each wake-up of the watcher also compares the sources' fingerprint with the one the
+        last build started from, and a build is repeated while the sources changed during it:
+        the page served is always built from the files as they are now."""
         from watchfiles import watch
 
-        manual = self.root / "manual.yaml"
-        last = _signature(manual)
+        known = self._baseline if self._baseline is not None else self.fingerprint()
         paths = self.watched_paths() or [self.root]  # a workspace without chapters/ yet
         # manual.yaml is a single file that editors often replace (write-then-rename), which
-        # a file watch does not survive; its mtime and size are compared on each wake-up.
+        # a file watch does not survive: the fingerprint covers it on each wake-up.
         for changes in watch(*paths, stop_event=stop, rust_timeout=POLL_MS, yield_on_timeout=True,
                              debounce=400, step=50, raise_interrupt=True):
-            names = [self._relative(Path(path)) for _, path in changes]
-            now = _signature(manual)
-            if now != last:
-                last = now
-                names.append("manual.yaml")
-            if names:
+            # the events only wake the loop: what changed is what the fingerprint says, so a
+            # save of identical bytes rebuilds nothing and no save is ever lost between events
+            del changes
+            now = self.fingerprint()
+            names = sorted(_differ(known, now))
+            while names:
                 on_rebuild(self.rebuild(names))
+                known, now = now, self.fingerprint()
+                names = sorted(_differ(known, now))  # changed while building: build again
+
+    def fingerprint(self) -> dict[str, tuple[int, str]]:
+        """Each watched file (and manual.yaml) → its size and content digest (large files:
+        their mtime), so that a save that keeps size and mtime is still seen."""
+        found: dict[str, tuple[int, str]] = {}
+        for path in [self.root / "manual.yaml", *self._watched_files()]:
+            try:
+                stat = path.stat()
+                if stat.st_size > FINGERPRINT_MAX_BYTES:
+                    found[self._relative(path)] = (stat.st_size, str(stat.st_mtime_ns))
+                else:
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                    found[self._relative(path)] = (stat.st_size, digest)
+            except OSError:
+                continue  # removed meanwhile: absent from the fingerprint, which is a change
+        return found
+
+    def _watched_files(self) -> Iterable[Path]:
+        for folder in self.watched_paths():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    yield path
 
     def _relative(self, path: Path) -> str:
         for name in WATCHED:
@@ -192,12 +227,9 @@ class PreviewServer:
         return path.name
 
 
-def _signature(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+def _differ(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> set[str]:
+    """Names added, removed or changed between two fingerprints."""
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
 
 
 def _make_handler(page: _Page, port: int) -> type[BaseHTTPRequestHandler]:

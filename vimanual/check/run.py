@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vimanual.base.errors import Problem, VimanualError
-from vimanual.base.names import check_slug
+from vimanual.base.names import check_slug, did_you_mean
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.editorial import check_accessibility, check_headings, check_paragraphs
 from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids
@@ -26,6 +26,7 @@ from vimanual.check.rules.prose import (
     prose,
     wording,
 )
+from vimanual.check.rules.structure import check_structure
 from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
@@ -97,7 +98,7 @@ def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
         check_slug(slug)
         if slug not in known:
             raise VimanualError(f"unknown chapter '{slug}'",
-                                f"known chapters: {', '.join(known) or 'none'}")
+                                did_you_mean(slug, known) + f"known chapters: {', '.join(known) or 'none'}")
     return [s for s in known if s in slugs] if slugs else known
 
 
@@ -146,6 +147,7 @@ def _chapter_hits(
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),
+        *check_structure(body),
     ]
     if not errors_only:  # these rules only ever warn
         hits += [

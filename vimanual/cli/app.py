@@ -7,15 +7,53 @@ parses its options, calls one function of ``vimanual.api`` and renders the resul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from vimanual import __version__
-from vimanual.cli import build, contributions, doctor, editions, review, ui
+from vimanual.cli import build, contributions, controlled, doctor, editions, review, ui
+
+
+class _TidyHelp(TyperGroup):
+    """Help that reads as prose: each docstring paragraph flows as one (re-wrapped) paragraph,
+    and flags and named arguments show no '<bool>' or '<list[str]>' type label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in (self, *self.commands.values()):
+            if command.help:
+                command.help = "\n\n".join(" ".join(paragraph.split())
+                                            for paragraph in command.help.split("\n\n"))
+            for param in command.params:
+                _untype(param)
+            setattr(command, "get_help_option", _tidy_help_option(command.get_help_option))  # noqa: B010
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's own options, completion ones included (Typer adds those late)."""
+        return [_untype(param) for param in super().get_params(ctx)]
+
+
+def _untype(param: Any) -> Any:
+    if (isinstance(param, TyperOption) and param.is_flag) or (
+            isinstance(param, TyperArgument) and param.metavar):
+        setattr(param, "display_type_rich", _no_type)  # noqa: B010 (an instance's own help label)
+    return param
+
+
+def _tidy_help_option(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda ctx: _untype(original(ctx))
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
 
 app = typer.Typer(
+    cls=_TidyHelp,
     name="vimanual",
     help="Assemble an international good-practice manual on victim identification "
     "from agencies' Markdown contributions.",
@@ -75,6 +113,8 @@ COMMANDS = (
     (editions.print_command, "print"),
     (editions.verify_edition_command, "verify-edition"),
     (editions.diff_command, "diff"),
+    (controlled.copies, None),
+    (controlled.trace, None),
     (doctor.doctor, None),
 )
 for _command, _name in COMMANDS:

@@ -39,7 +39,7 @@ def init(
 def check(
     ctx: typer.Context,
     slugs: Annotated[
-        list[str] | None, typer.Argument(metavar="[SLUG]...", help="Chapters to check (default: all).")
+        list[str] | None, typer.Argument(metavar="SLUG", help="Chapters to check (default: all).")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
@@ -74,7 +74,7 @@ def build(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1,
+        typer.Option("--jobs", min=1,
                      help="Parallel pandoc runs and PDF layout processes (default: the machine's cores)."),
     ] = None,
     no_cache: Annotated[
@@ -88,7 +88,7 @@ def build(
     ] = False,
     jurisdiction: Annotated[
         str | None,
-        typer.Option("--jurisdiction", help="Keep only this jurisdiction's '.only' passages.",
+        typer.Option("--jurisdiction", "-j", help="Keep only this jurisdiction's '.only' passages.",
                      autocompletion=ui.complete_codes),
     ] = None,
 ) -> None:
@@ -113,6 +113,7 @@ def build(
         use_cache=not no_cache,
         force=force,
         on_forced=_forced,
+        on_broken=lambda broken: ui.warn_broken(broken, ui.err()),
     )
     err = ui.err()
     started = time.monotonic()
@@ -146,8 +147,8 @@ def build(
                 shown += f" ({result.pages} pages, unchanged)"
             elif result.laid_out or result.layout_cached:
                 parts = "part" if result.laid_out == 1 else "parts"
-                shown += (f" ({result.pages} pages; {result.laid_out} {parts} laid out, "
-                          f"{result.layout_cached} from cache)")
+                shown += (f" ({result.pages} pages; {result.laid_out} {parts} of the book typeset, "
+                          f"{result.layout_cached} reused from the last build)")
             else:
                 shown += f" ({result.pages} pages)"
         made.append(shown)

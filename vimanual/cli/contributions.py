@@ -24,7 +24,7 @@ def submit(
         str | None, typer.Option("--chapter", help="Slug of the chapter it is for (new or existing).")
     ] = None,
     jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", help="Your jurisdiction's code, e.g. UK.")
+        str | None, typer.Option("--jurisdiction", "-j", help="Your jurisdiction's code, e.g. UK.")
     ] = None,
     revises: Annotated[
         str | None, typer.Option("--revises", help="Add the next revision to this contribution id.")
@@ -32,16 +32,29 @@ def submit(
     person: AsPerson = None,
     title: Annotated[str | None, typer.Option("--title", help="Title (default: from the document).")] = None,
     note: Annotated[str, typer.Option("--note", help="A note for the editor about this revision.")] = "",
+    track_changes: Annotated[
+        str | None, typer.Option("--track-changes", metavar="accept|reject",
+                                 help="Resolve a Word/ODT file's tracked changes (recorded on the revision).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Submit a chapter (or, with --revises, a new revision of a contribution) for the editor.
 
-    Word, OpenDocument and HTML files are converted to Markdown; their images are kept.
+    What is taken: the text, headings, lists, tables, footnotes, links and cross-references
+    (Word bookmarks and REF fields, LibreOffice bookmarks and reference marks), and images:
+    those inside a .docx/.odt, data: images in HTML, and image files a .md or .html file
+    links by a relative path inside its own folder. Images are checked (PNG, JPEG, GIF, WebP
+    or safe SVG, no GPS/serial EXIF data); one that cannot be taken is named in a warning.
+
+    Refused, with the reason: tracked changes or comments unless --track-changes accept|reject
+    (comments are then kept with the revision for the editor), nesting deeper than 32 levels,
+    files over the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
+    are removed.
 
     Example: vimanual submit triage.docx --chapter image-triage --jurisdiction UK
     """
     result = api.submit(ui.workspace(ctx), file, chapter=chapter, jurisdiction=jurisdiction, revises=revises,
-                        person=person, title=title, note=note)
+                        person=person, title=title, note=note, track_changes=track_changes)
     _submitted(ctx, result, as_json)
 
 
@@ -78,7 +91,13 @@ def accept(
         out.print(f"  previous text kept in {escape(result.previous)}")
     if result.media:
         out.print(f"  {result.media} image(s) copied to chapters/media/{escape(contribution_id)}/")
-    out.print("Reviewers now see the new hash; run 'vimanual build' to see the chapter in the draft.")
+    if result.new_chapter:
+        out.print(f"Reviewers can now review it: 'vimanual status {escape(result.chapter)}'. "
+                  "Run 'vimanual build' to see it in the draft.")
+    else:
+        out.print("The chapter's text changed, so each jurisdiction reviews it again (earlier approvals "
+                  f"are now stale): 'vimanual status {escape(result.chapter)}'. "
+                  "Run 'vimanual build' to see it in the draft.")
 
 
 def decline(
@@ -113,17 +132,25 @@ def withdraw(
 
 def contributions_command(
     ctx: typer.Context,
-    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="Only from this code.")] = None,
+    contribution_id: Annotated[
+        str | None, typer.Argument(metavar="ID", help="Show this contribution in full, with its comments.")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only from this code.")
+    ] = None,
     contributor: Annotated[str | None, typer.Option("--contributor", help="Only by this person.")] = None,
     state: Annotated[
         str | None, typer.Option("--state", help="submitted, accepted, declined or withdrawn.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
 ) -> None:
-    """List contributions and their state.
+    """List contributions and their state, or show one (its revisions and document comments).
 
     Example: vimanual contributions --state submitted
     """
+    if contribution_id:
+        _show_contribution(ctx, contribution_id, as_json)
+        return
     found = api.contributions(ui.workspace(ctx), jurisdiction, contributor, state)
     if as_json:
         typer.echo(json.dumps([_contribution_json(c) for c in found], indent=2))
@@ -131,15 +158,60 @@ def contributions_command(
     if not found:
         ui.out().print("No contributions match.")
         return
+    out = ui.out()
+    if out.width < WIDE_TABLE:
+        _print_contributions_stacked(found, out)
+        return
+    from rich import box
     from rich.table import Table
 
-    table = Table("ID", "Title", "Chapter", "From", "Contributor", "Rev", "State", "Updated")
-    table.columns[0].no_wrap = True
+    table = Table("id", "title", "chapter", "from", "contributor", "rev", "state", "updated",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in table.columns:
+        column.no_wrap = column.header not in ("title", "contributor")
     for c in found:
         table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction,
                       escape(c.contributor), f"r{c.latest.number}",
                       f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
-    ui.out().print(table)
+    out.print(table, soft_wrap=False)
+
+
+# Below this many columns (an 80-column terminal, a pipe) each contribution is three short
+# lines: the id with its state, its title, then where it goes and from whom; the table's
+# eight columns need about this much.
+WIDE_TABLE = 130
+
+
+def _print_contributions_stacked(found: list[Any], out: Any) -> None:
+    for c in found:
+        state = f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]"
+        out.print(f"[bold]{escape(c.id)}[/]  {state}  r{c.latest.number}  {c.updated[:10]}")
+        out.print(f"  {escape(c.title)}")
+        out.print(f"  chapter '{escape(c.chapter)}' · from {c.jurisdiction} · {escape(c.contributor)}")
+
+
+def _show_contribution(ctx: typer.Context, contribution_id: str, as_json: bool) -> None:
+    contribution, comments = api.contribution(ui.workspace(ctx), contribution_id)
+    if as_json:
+        data = _contribution_json(contribution)
+        data["comments"] = {f"r{n}": [asdict(c) for c in found] for n, found in comments.items() if found}
+        typer.echo(json.dumps(data, indent=2))
+        return
+    out = ui.out()
+    out.print(f"[bold]{escape(contribution.id)}[/]  {escape(contribution.title)}")
+    out.print(f"  chapter '{escape(contribution.chapter)}' · {contribution.jurisdiction} · by "
+              f"{escape(contribution.contributor)} · [{ui.STATE_COLOURS.get(contribution.state, 'white')}]"
+              f"{contribution.state}[/]")
+    for rev in contribution.revisions:
+        extra = f" · tracked changes: {rev.track_changes}ed" if rev.track_changes else ""
+        extra += f" · {rev.comments} comment(s)" if rev.comments else ""
+        note = f" · {escape(rev.note)}" if rev.note else ""
+        out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  from "
+                  f"{escape(rev.source)} ({rev.format}){extra}{note}")
+        for comment in comments.get(rev.number, []):
+            on = f" on “{escape(comment.on)}”" if comment.on else ""
+            out.print(f"      comment by {escape(comment.author)} {escape(comment.date[:10])}{on}: "
+                      f"{escape(comment.text)}")
 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:

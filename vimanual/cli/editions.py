@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from vimanual import api
-from vimanual.cli import ui
+from vimanual.cli import controlled, ui
 
 
 def _progress_callback(quiet: bool) -> Any:
@@ -46,12 +46,16 @@ def release(
     ] = None,
     exclude: Annotated[
         list[str] | None,
-        typer.Option("--exclude", help="Leave this chapter out of the edition (repeatable).",
+        typer.Option("--exclude", metavar="SLUG", help="Leave this chapter out of the edition (repeatable).",
                      autocompletion=ui.complete_slugs),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the manifest (or the blockers) as JSON.")
     ] = False,
+    person: Annotated[
+        str | None, typer.Option("--as", help="Your name, as listed under 'editors' in manual.yaml "
+                                              "(default: VIMANUAL_USER, git).")
+    ] = None,
 ) -> None:
     """Release an edition: freeze the ready chapters under editions/VERSION/ and build it.
 
@@ -63,7 +67,7 @@ def release(
     """
     try:
         edition = api.release(ui.workspace(ctx), version, notes=notes, date=date, exclude=exclude or (),
-                              progress=_progress_callback(ui.state(ctx).quiet or as_json))
+                              progress=_progress_callback(ui.state(ctx).quiet or as_json), person=person)
     except api.ReleaseBlocked as exc:
         if as_json:
             typer.echo(json.dumps({"ok": False, "blockers": [asdict(b) for b in exc.blockers],
@@ -130,8 +134,41 @@ def editions(
         table.add_row(escape(e.version), e.date, str(len(e.chapters)), e.paper, e.pdf_sha256[:16] + "…",
                       e.html_sha256[:16] + "…")
     out.print(table, soft_wrap=False)
-    out.print("Print one with 'vimanual print VERSION'; "
+    for e in found:
+        if e.notes.strip():
+            out.print(f"\n[bold]Release notes of {escape(e.version)}[/]")
+            lines = e.notes.strip().splitlines()
+            for line in _reflow(lines[:12], max(40, out.width - 2)):
+                out.print(f"  {escape(line)}".rstrip(), soft_wrap=False)
+            if len(lines) > 12:
+                out.print(f"  … ({len(lines) - 12} more lines in editions/{escape(e.version)}/manifest.yaml)")
+    out.print("\nPrint one with 'vimanual print VERSION';\n"
               "check a copy with 'vimanual verify-edition VERSION FILE'.")
+
+
+def _reflow(lines: list[str], width: int) -> list[str]:
+    """Markdown notes re-wrapped to the terminal: paragraphs and list items flow, headings and
+    blank lines stay."""
+    import re
+    import textwrap
+
+    blocks: list[tuple[str, str]] = []  # (first-line prefix, text)
+    for line in lines:
+        item = re.match(r"(\s*(?:[-*+]|\d+[.)])\s+|#+\s+)(.*)", line)
+        if not line.strip():
+            blocks.append(("", ""))
+        elif item or not blocks or not blocks[-1][1] or blocks[-1][0].startswith("#"):
+            blocks.append((item.group(1), item.group(2)) if item else ("", line.strip()))
+        else:
+            blocks[-1] = (blocks[-1][0], f"{blocks[-1][1]} {line.strip()}")
+    result: list[str] = []
+    for prefix, text in blocks:
+        if not text:
+            result.append("")
+            continue
+        indent = " " * len(prefix) if not prefix.startswith("#") else ""
+        result += textwrap.wrap(text, width, initial_indent=prefix, subsequent_indent=indent) or [prefix]
+    return result
 
 
 def print_command(
@@ -144,13 +181,26 @@ def print_command(
         str, typer.Option("--chapters", help="Comma-separated slugs: a handout of these chapters.")
     ] = "",
     jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", help="Keep only this jurisdiction's passages.",
+        str | None, typer.Option("--jurisdiction", "-j", help="Keep only this jurisdiction's passages.",
                                  autocompletion=ui.complete_codes)
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the PDF.")] = None,
+    copies: Annotated[
+        int | None, typer.Option("--copies", min=1, help="Controlled copies: N numbered copies, each marked.")
+    ] = None,
+    recipients: Annotated[
+        Path | None, typer.Option("--recipients", help="Controlled copies, one per person in this CSV or "
+                                  "YAML file (name, agency, course, email).")
+    ] = None,
+    person: Annotated[str | None, typer.Option("--as", help="Your name, as an editor in manual.yaml "
+                                               "(controlled copies only).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Get a released edition's PDF for training: whole, or a handout of some chapters.
+
+    With --copies or --recipients: controlled copies under build/editions/VERSION/copies/,
+    each marked on every page with its number and recipient, recorded in the edition's
+    register (see 'vimanual copies') and traceable ('vimanual trace').
 
     The whole edition on its own paper is the released file, verified against the
     manifest's checksum; a handout, another paper size or a jurisdiction's variant is
@@ -158,6 +208,11 @@ def print_command(
 
     Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
     """
+    if copies is not None or recipients is not None:
+        controlled.issue(ctx, version, copies=copies, recipients=recipients, person=person, paper=paper,
+                         chapters=ui.slug_list(chapters), jurisdiction=ui.code(jurisdiction), output=output,
+                         as_json=as_json)
+        return
     result = api.print_edition(
         ui.workspace(ctx), version, paper=paper, chapters=ui.slug_list(chapters),
         jurisdiction=ui.code(jurisdiction), output=output,
@@ -192,8 +247,11 @@ def verify_edition_command(
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     elif result.ok and not ui.state(ctx).quiet:
-        what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
-                else f"edition {escape(version)}: {result.checked} file(s) match the manifest")
+        if result.copy is not None:
+            what = f"{escape(str(file))} is {escape(controlled.describe(result.copy, version))}"
+        else:
+            what = (f"{escape(str(file))} is edition {escape(version)}'s {result.matched.upper()}" if file
+                    else f"edition {escape(version)}: {result.checked} file(s) match the manifest")
         ui.out().print(f"[green]OK:[/] {what}")
     elif not result.ok and not as_json:
         err = ui.err()
@@ -211,16 +269,31 @@ def diff_command(
     full: Annotated[bool, typer.Option("--full", help="Show the text diff of each changed chapter.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or md (release notes in Markdown).")] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    since_approval: Annotated[
+        bool, typer.Option("--since-approval",
+                           help="OLD is a chapter: its word changes since --jurisdiction last approved it.")
+    ] = False,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="With --since-approval: whose approval.",
+                                 autocompletion=ui.complete_codes)
+    ] = None,
 ) -> None:
     """What changed between two editions, or since an edition: chapters added, removed,
     moved and changed, with words added and removed.
 
-    --format md writes release notes that 'vimanual release --notes' takes.
+    --format md writes release notes that 'vimanual release --notes' takes. With
+    --since-approval, OLD names a chapter: the reviewer sees, word by word, what changed
+    since their jurisdiction last approved it (a stale approval).
 
     Example: vimanual diff 1.0 --format md > notes.md
+
+    Example: vimanual diff image-triage --since-approval -j UK
     """
     if fmt not in ("text", "md"):
         raise api.VimanualError(f"unknown format '{fmt}'", "use text or md")
+    if since_approval or jurisdiction is not None:
+        _diff_since_approval(ctx, old, new, jurisdiction, fmt, as_json)
+        return
     result = api.diff(ui.workspace(ctx), old, new, full)
     if as_json:
         typer.echo(json.dumps({"old": result.old, "new": result.new,
@@ -251,3 +324,44 @@ def diff_command(
                 out.print(f"      [{colour}]{escape(line)}[/]", soft_wrap=False)
     unchanged = sum(1 for c in result.changes if c.kind == "unchanged")
     out.print(f"{shown} chapter(s) differ, {unchanged} unchanged.")
+
+
+def _diff_since_approval(ctx: typer.Context, slug: str, new: str, code: str | None, fmt: str,
+                         as_json: bool) -> None:
+    if code is None:
+        raise api.VimanualError("--since-approval needs --jurisdiction CODE (whose approval)",
+                                f"e.g. vimanual diff {slug} --since-approval -j UK")
+    if new != "working":
+        raise api.VimanualError("--since-approval compares with the chapter as it is now; name only it",
+                                f"e.g. vimanual diff {slug} --since-approval -j {code}")
+    result = api.since_approval(ui.workspace(ctx), slug, code)
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        return
+    if fmt == "md":
+        typer.echo(api.since_approval_markdown(result), nl=False)
+        return
+    out = ui.out()
+    a = result.approval
+    out.print(f"[bold]{escape(slug)}[/]: changes since {a.jurisdiction} approved it "
+              f"({escape(a.reviewer)}, {a.time[:10]})", soft_wrap=False)
+    if result.unchanged:
+        out.print("No change: the approval is for the text as it is now.")
+        return
+    out.print(f"text {a.content_hash[:12]} → {result.current_hash[:12]}: "
+              f"{result.words_added} words added, {result.words_removed} removed "
+              "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
+    out.print(f"approved text from {escape(result.source)}", soft_wrap=False)
+    for hunk in result.hunks:
+        out.print(f"\n[dim]line {hunk.line}:[/]")
+        text = "".join(_marked(p.kind, p.text) for p in hunk.pieces)
+        out.print("  " + text.strip().replace("\n", "\n  "))
+
+
+def _marked(kind: str, text: str) -> str:
+    """A word-diff piece for the terminal: [-removed-] and {+added+}, coloured where colours show."""
+    if kind == "removed":
+        return f"[red strike]\\[-{escape(text)}-][/]"
+    if kind == "added":
+        return f"[green]{{+{escape(text)}+}}[/]"
+    return escape(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -87,6 +88,10 @@ def status(
 
     code = ui.code(jurisdiction)
     report = api.status(ui.workspace(ctx), code)
+    if slug is not None:
+        report.review(slug)  # a broken or unknown chapter is an error before any warning
+    if not as_json:
+        ui.warn_broken(report.workspace.broken, ui.err())
     if report.loaded.problems and not as_json:
         ui.err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not "
                        "valid and were ignored; run 'vimanual verify'")
@@ -99,7 +104,8 @@ def status(
 
 
 def _problems_json(report: Any) -> list[dict[str, Any]]:
-    return [asdict(p) for p in report.loaded.problems]
+    broken = [p for found in report.workspace.broken.values() for p in found]
+    return [asdict(p) for p in [*broken, *report.loaded.problems]]
 
 
 def _status_matrix(report: Any, as_json: bool) -> None:
@@ -165,15 +171,25 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
         latest = cell.decision
         by = f"  {latest.reviewer}, {ui.when(latest.time)}" if latest else ""
         out.print(f"  {c:<9} {ui.symbol(cell.state, True, 20)}{escape(by)}", soft_wrap=False)
+    stale = [c for c in codes if chapter_review.cells[c].state == "stale"]
+    if stale:
+        out.print("\nWhat changed since an approval, word by word:")
+        out.print(f"  vimanual diff {escape(slug)} --since-approval -j {stale[0]}", soft_wrap=False)
+        if len(stale) > 1:
+            out.print(f"  (the same with -j {', '.join(stale[1:])})", soft_wrap=False)
     out.print()
     if not events:
         out.print("No review events yet.")
         return
     out.print("History (oldest first, UTC):")
     for e in events:
-        earlier = "" if e.content_hash == chapter_review.content_hash else "  [earlier text]"
-        out.print(f"  {e.time[:10]} {e.time[11:16]}  {e.jurisdiction:<8} {escape(e.decision):<15} "
-                  f"{escape(e.reviewer)}{escape(earlier)}", soft_wrap=False)
+        earlier = "" if e.content_hash == chapter_review.content_hash else "[earlier text]"
+        line = f"  {e.time[:10]} {e.time[11:16]}  {e.jurisdiction:<8} {e.decision:<15} {e.reviewer}"
+        if earlier and len(line) + 2 + len(earlier) > out.width:
+            out.print(escape(line), soft_wrap=False)
+            out.print(f"      {escape(earlier)}", soft_wrap=False)
+        else:
+            out.print(escape(f"{line}  {earlier}" if earlier else line), soft_wrap=False)
         for paragraph in e.comment.splitlines():
             for line in textwrap.wrap(paragraph, 72) or [""]:
                 out.print(f"      {escape(line)}", soft_wrap=False)
@@ -234,9 +250,18 @@ def verify(
                        "no problems.[/]")
 
 
+def _say(out: Any, text: str, indent: str) -> None:
+    """Plain text wrapped to the terminal, continuation lines indented."""
+    for line in textwrap.wrap(text, max(40, out.width), subsequent_indent=indent,
+                              break_on_hyphens=False) or [""]:
+        out.print(escape(line), soft_wrap=False)
+
+
 def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
     """The contributor's view: each submission, its revisions, state and the chapter's review."""
-    entries = api.contributor_status(ui.workspace(ctx), name)
+    entries, broken = api.contributor_status(ui.workspace(ctx), name)
+    if not as_json:
+        ui.warn_broken(broken, ui.err())
     if as_json:
         typer.echo(json.dumps({"contributor": name, "contributions": [asdict(e) for e in entries]},
                               indent=2))
@@ -246,22 +271,39 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
         out.print(f"No contributions by {escape(name)}.")
         return
     for entry in entries:
-        out.print(f"[bold]{escape(entry.id)}[/]  {escape(entry.title)}  "
-                  f"(chapter '{escape(entry.chapter)}', {entry.jurisdiction})")
+        what = f"{entry.title}  (chapter '{entry.chapter}', {entry.jurisdiction})"
+        if len(entry.id) + 2 + len(what) <= out.width:
+            out.print(f"[bold]{escape(entry.id)}[/]  {escape(what)}", soft_wrap=False)
+        else:  # a narrow terminal: the id, then what it is
+            out.print(f"[bold]{escape(entry.id)}[/]", soft_wrap=False)
+            out.print(f"  {escape(what)}", soft_wrap=False)
         colour = ui.STATE_COLOURS.get(entry.state, "white")
-        out.print(f"  [{colour}]{entry.state}[/]: {escape(entry.summary)}")
+        wrapped = textwrap.wrap(f"{entry.state}: {entry.summary}", max(40, out.width - 2),
+                                subsequent_indent="  ", break_on_hyphens=False)
+        out.print(f"  [{colour}]{entry.state}[/]{escape(wrapped[0][len(entry.state):])}", soft_wrap=False)
+        for line in wrapped[1:]:
+            out.print(f"  {escape(line)}", soft_wrap=False)
         for rev in entry.revisions:
-            note = f" · {escape(rev.note)}" if rev.note else ""
-            out.print(f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  "
-                      f"from {escape(rev.source)}{note}")
+            note = rev.note
+            note += f" · tracked changes {rev.track_changes}ed" if rev.track_changes else ""
+            note += (f" · {rev.comments} document comment(s): vimanual contributions {entry.id}"
+                     if rev.comments else "")
+            note = note.removeprefix(" · ")
+            line = f"  r{rev.number}  {rev.at[:16].replace('T', ' ')}  {rev.words:,} words  from {rev.source}"
+            if note and len(line) + 3 + len(note) <= out.width:
+                line += f" · {note}"
+            out.print(escape(line), soft_wrap=False)
+            if note and not line.endswith(f" · {note}"):
+                for part in textwrap.wrap(note, max(30, out.width - 6), break_on_hyphens=False):
+                    out.print(f"      {escape(part)}", soft_wrap=False)
         if entry.accepted_chapter:
             changed = " (edited since)" if entry.chapter_changed_since else ""
             out.print(f"  chapter '{escape(entry.accepted_chapter)}' hash "
                       f"{(entry.chapter_hash or '?')[:12]}{changed}")
-            review = " · ".join(f"{code} {escape(state)}" for code, state in entry.review.items())
-            out.print(f"  review: {review or 'no reviewing jurisdictions'}")
+            review = " · ".join(f"{code} {state}" for code, state in entry.review.items())
+            _say(out, f"  review: {review or 'no reviewing jurisdictions'}", " " * 10)
             for comment in entry.comments:
                 who = comment.get("reviewer") or comment.get("by") or "?"
-                out.print(f"    {escape(comment.get('jurisdiction', ''))} {escape(who)}: "
-                          f"{escape(comment.get('comment', ''))}")
+                said = f"{comment.get('jurisdiction', '')} {who}: {comment.get('comment', '')}"
+                _say(out, f"    {said}", " " * 6)
         out.print()

@@ -62,6 +62,16 @@ def print_problems(problems: list[api.Problem], console: Console) -> None:
             console.print(f"  hint: {escape(problem.hint)}")
 
 
+def warn_broken(broken: dict[str, list[api.Problem]], console: Console) -> None:
+    """One warning per broken chapter (file, line, what is wrong, hint): the command carries on."""
+    for slug, problems in broken.items():
+        for problem in problems:
+            console.print(f"[yellow]warning:[/] {escape(str(problem))} (chapter '{escape(slug)}' is left out "
+                          "until this is fixed)")
+            if problem.hint:
+                console.print(f"  hint: {escape(problem.hint)}")
+
+
 def handle_errors(func: F) -> F:
     """Turn VimanualError into 'Error: …' plus a hint on stderr and its exit code; the
     problems an error carries (a refused build, an invalid workspace) are listed first."""

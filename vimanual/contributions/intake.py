@@ -10,31 +10,30 @@ revisions is one file and a name never comes from the document.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from vimanual.base.errors import LimitExceeded, VimanualError
-from vimanual.base.fsutil import is_within
-from vimanual.base.sanitize import MAX_IMAGE_BYTES, sniff_image
+from vimanual.base.nesting import MAX_NESTING, html_nesting, markdown_nesting
 from vimanual.base.yamlio import decode_utf8
+from vimanual.contributions.media import IMAGE_EXTENSIONS, MediaTaker, rewrite_markdown_images
+from vimanual.contributions.package import DocumentComment, Package, check_archive, normalised_copy, refuse
+from vimanual.contributions.textinput import UTF16_HINT, declared_charset, utf16_problem
+from vimanual.contributions.tracked import TRACK_CHANGES, count_changes, resolve_changes
+from vimanual.contributions.xrefs import fix_cross_references
 from vimanual.tools import pandoc
 from vimanual.workspace.load import MAX_CHAPTER_BYTES
 from vimanual.workspace.schema import Limits
 
+__all__ = ["ACCEPTED", "Converted", "check_archive", "check_readable", "convert_submission", "count_words",
+           "media_links", "read_submitted_text", "text_title"]
+
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 DOCUMENT_SUFFIXES = {".docx": "docx", ".odt": "odt", ".html": "html", ".htm": "html"}
 ACCEPTED = ", ".join(sorted({*TEXT_SUFFIXES, *DOCUMENT_SUFFIXES}))
-ARCHIVE_MAIN_PART = {"docx": "word/document.xml", "odt": "content.xml"}
-IMAGE_EXTENSIONS = {
-    "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
-    "image/svg+xml": "svg",
-}
-MEDIA_NAME_RE = re.compile(r"[0-9a-f]{16}\.(?:png|jpg|gif|webp|svg)")
+MEDIA_NAME_RE = re.compile(r"[0-9a-f]{16}\.(?:" + "|".join(sorted(set(IMAGE_EXTENSIONS.values()))) + ")")
 # Signatures of binary formats that people rename to .md or .txt by mistake.
 BINARY_SIGNATURES = {
     b"PK\x03\x04": "a ZIP archive (a Word or OpenDocument file?)",
@@ -53,10 +52,12 @@ class Converted:
     title: str | None = None
     media: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    comments: list[DocumentComment] = field(default_factory=list)
+    track_changes: str = ""
+    images_total: int = 0
 
 
-def _refuse(path: Path, what: str, hint: str) -> VimanualError:
-    return VimanualError(f"{path.name}: {what}", hint)
+_refuse = refuse
 
 
 def check_readable(path: Path, limits: Limits) -> str:
@@ -87,63 +88,28 @@ def check_readable(path: Path, limits: Limits) -> str:
     return fmt
 
 
-def read_submitted_text(path: Path) -> str:
-    """A text submission as str with LF line endings, refusing binary data and non-UTF-8 bytes."""
+def read_submitted_text(path: Path, html: bool = False) -> str:
+    """A text submission as str with LF line endings, refusing binary data and undecodable bytes.
+
+    UTF-16 gets a hint on saving as UTF-8; an HTML page is decoded from the charset its
+    ``<meta>`` declares (Word's web pages are windows-1252), anything else must be UTF-8.
+    """
     raw = path.read_bytes()
     for signature, what in BINARY_SIGNATURES.items():
         if raw.startswith(signature):
             raise _refuse(path, f"is {what}, not text", "give the file its real extension, e.g. .docx")
+    if utf16_problem(raw):
+        raise _refuse(path, "is saved as UTF-16 text, which is not read", UTF16_HINT)
     if b"\x00" in raw:
         raise _refuse(path, "binary data (NUL bytes) in a text file", "submit Markdown or plain text")
-    text = decode_utf8(raw, path.name)
+    charset = declared_charset(raw) if html else None
+    if charset and charset not in ("utf-8", "ascii"):
+        text = raw.decode(charset, "replace")
+    else:
+        text = decode_utf8(raw, path.name)
     if len(text.encode("utf-8")) > MAX_CHAPTER_BYTES:
         raise _refuse(path, f"text is over {MAX_CHAPTER_BYTES:,} bytes", "split it into chapters")
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def check_archive(path: Path, fmt: str, limits: Limits) -> None:
-    """Refuse a .docx/.odt that is not a sound archive before pandoc ever opens it."""
-    kind = f".{fmt}"
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise _refuse(path, f"not a valid {kind} file (not a ZIP archive)",
-                      f"open it in its editor and save it again as {kind}, without a password") from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > limits.max_archive_members:
-            raise _refuse(path, f"archive has {len(members):,} members (the limit is "
-                          f"{limits.max_archive_members:,})", "save the document again from its editor")
-        declared = 0
-        for info in members:
-            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-            if info.filename.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", info.filename) \
-                    or ".." in parts:
-                raise _refuse(path, f"archive member '{info.filename[:80]}' has an unsafe path",
-                              f"this is not a normal {kind} file; save it again from its editor")
-            declared += info.file_size
-        if declared > limits.max_archive_bytes:
-            raise _refuse(path, f"archive would expand to {declared:,} bytes (the limit is "
-                          f"{limits.max_archive_bytes:,})", "shrink the document's images")
-        if ARCHIVE_MAIN_PART[fmt] not in archive.namelist():
-            raise _refuse(path, f"not a {kind} document ({ARCHIVE_MAIN_PART[fmt]} is missing)",
-                          f"save it again as {kind}")
-        _verify_members(path, archive, limits)
-
-
-def _verify_members(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
-    """Read every member once: CRCs must match and real sizes may not exceed declared ones."""
-    total = 0
-    try:
-        for info in archive.infolist():
-            with archive.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    total += len(chunk)
-                    if total > limits.max_archive_bytes:
-                        raise _refuse(path, "archive expands beyond its limit",
-                                      "shrink the document's images")
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-        raise _refuse(path, f"damaged archive ({exc})", "open it in its editor and save it again") from None
 
 
 def text_title(markdown: str) -> str | None:
@@ -155,34 +121,101 @@ def text_title(markdown: str) -> str | None:
     return None
 
 
-def convert_submission(path: Path, limits: Limits, media_dir: Path, work_dir: Path) -> Converted:
-    """Read and convert one submitted file; media land in ``media_dir`` under generated names."""
+def _refuse_nesting(path: Path, found: tuple[int, int] | None) -> None:
+    if found:
+        line, depth = found
+        raise _refuse(path, f"line {line}: lists, quotes or blocks nested {depth} levels deep (at most "
+                      f"{MAX_NESTING} are taken)", "flatten the nesting there: split the list or quote "
+                      "into sections or a table")
+
+
+def convert_submission(
+    path: Path,
+    limits: Limits,
+    media_dir: Path,
+    work_dir: Path,
+    track_changes: str | None = None,
+    keep_heading: bool = False,
+) -> Converted:
+    """Read and convert one submitted file; media land in ``media_dir`` under generated names.
+
+    ``track_changes`` (accept or reject) is the contributor's choice for a document holding
+    tracked changes or comments; without it such a document is refused, saying what it holds.
+    ``keep_heading`` keeps a leading Heading 1 in the text (a title was given).
+    """
+    if track_changes is not None and track_changes not in TRACK_CHANGES:
+        raise VimanualError(f"--track-changes must be accept or reject, not '{track_changes[:40]}'",
+                            "accept: take the insertions and drop the deletions; reject: the opposite")
     fmt = check_readable(path, limits)
     if fmt in ("markdown", "text"):
-        text = read_submitted_text(path)
-        if not text.strip():
-            raise _refuse(path, "file has no text", "submit a file with the chapter's text")
-        return Converted(text if text.endswith("\n") else text + "\n", fmt)
+        return _convert_text(path, fmt, limits, media_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    package: Package | None = None
+    source = path
     if fmt == "html":
-        read_submitted_text(path)  # UTF-8, no NUL bytes, within limits
+        text = read_submitted_text(path, html=True)
+        _refuse_nesting(path, html_nesting(text))
+        source = work_dir / "source.html"
+        source.write_text(text, encoding="utf-8")
     else:
-        check_archive(path, fmt, limits)
-    extract_dir = work_dir / "extract"
+        package = check_archive(path, fmt, limits)
+        source = normalised_copy(path, package, work_dir / "package")
+    extract_dir = (work_dir / "extract").resolve()
     extract_dir.mkdir(parents=True)
-    walker = _AstWalker(extract_dir, media_dir)
+    taker = MediaTaker(media_dir, path.parent if fmt == "html" else None, extract_dir)
+    walker = _AstWalker(taker, package, track_changes, keep_heading, path)
     try:
-        markdown = pandoc.document_to_markdown(path, fmt, extract_dir, walker.rewrite,
-                                                limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+        ast = pandoc.document_to_ast(source, fmt, extract_dir, limits.pandoc_timeout_seconds,
+                                     limits.pandoc_memory_mb, "all" if fmt == "docx" else None)
+        markdown = pandoc.ast_to_markdown(walker.rewrite(ast), limits.pandoc_timeout_seconds,
+                                          limits.pandoc_memory_mb, walker.header_only_table)
     except LimitExceeded as exc:
         raise VimanualError(f"{path.name}: could not convert: {exc.message}", exc.hint) from None
     except VimanualError as exc:
+        if exc is walker.refusal:
+            raise
         raise VimanualError(f"{path.name}: could not convert: {exc.message}",
                             f"open it in its editor and save it again as {path.suffix}") from None
     if not markdown.strip():
         raise _refuse(path, "no text found in the document", "check that the right file was given")
     if len(markdown.encode("utf-8")) > MAX_CHAPTER_BYTES:
         raise _refuse(path, f"converted text is over {MAX_CHAPTER_BYTES:,} bytes", "split it into chapters")
-    return Converted(markdown, fmt, walker.title, sorted(walker.media), walker.warnings)
+    return Converted(markdown, fmt, walker.title, sorted(taker.media), taker.warnings, walker.comments,
+                     walker.resolved, taker.total)
+
+
+def _convert_text(path: Path, fmt: str, limits: Limits, media_dir: Path) -> Converted:
+    text = read_submitted_text(path)
+    if not text.strip():
+        raise _refuse(path, "file has no text", "submit a file with the chapter's text")
+    if fmt == "markdown":
+        _refuse_nesting(path, markdown_nesting(text))
+    taker = MediaTaker(media_dir, path.parent)
+    if fmt == "markdown" and ("![" in text or "]:" in text):
+        try:
+            ast = pandoc.markdown_to_ast(text, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+        except LimitExceeded as exc:
+            raise VimanualError(f"{path.name}: could not read: {exc.message}", exc.hint) from None
+        except VimanualError as exc:
+            raise VimanualError(f"{path.name}: could not read: {exc.message}", "check the Markdown") from None
+        targets = [n["c"][2][0] for n in _find(ast["blocks"], "Image")]
+        text = rewrite_markdown_images(text, targets, taker)
+    return Converted(text if text.endswith("\n") else text + "\n", fmt, media=sorted(taker.media),
+                     warnings=taker.warnings, images_total=taker.total)
+
+
+def _find(node: Any, kind: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("t") == kind:
+                found.append(item)
+            stack.append(item.get("c"))
+    return found
 
 
 def _inline_text(nodes: Any) -> str:
@@ -208,36 +241,90 @@ def _inline_text(nodes: Any) -> str:
     return " ".join("".join(parts).split())
 
 
-class _AstWalker:
-    """Rewrites pandoc's AST of a converted document: safe media names, no raw markup, sections."""
+def _changes_refusal(path: Path, insertions: int, deletions: int, comments: int) -> VimanualError:
+    held = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in
+            ((insertions, "tracked insertion"), (deletions, "tracked deletion"), (comments, "comment"))
+            if n]
+    return _refuse(path, f"holds {', '.join(held)}; unreviewed changes are not taken silently",
+                   "accept or reject them in your editor and submit again, or pass --track-changes accept "
+                   "(or reject) to resolve them all; comments are kept with the revision for the editor")
 
-    def __init__(self, extract_dir: Path, media_dir: Path) -> None:
-        self.extract_dir = extract_dir.resolve()
-        self.media_dir = media_dir
-        self.media: set[str] = set()
-        self.warnings: list[str] = []
+
+class _AstWalker:
+    """Rewrites pandoc's AST of a converted document: changes, title, cross-references, media, tables."""
+
+    def __init__(self, taker: MediaTaker, package: Package | None, track_changes: str | None,
+                 keep_heading: bool, path: Path) -> None:
+        self.taker = taker
+        self.package = package
+        self.track_changes = track_changes
+        self.keep_heading = keep_heading
+        self.path = path
         self.title: str | None = None
+        self.comments: list[DocumentComment] = []
+        self.resolved = ""
+        self.refusal: VimanualError | None = None
+        self.header_only_table = False
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.taker.warnings
 
     def rewrite(self, ast: dict[str, Any]) -> dict[str, Any]:
+        self._changes(ast)
         meta_title = ast.get("meta", {}).get("title")
         if isinstance(meta_title, dict):
             self.title = _inline_text(meta_title.get("c")) or None
         blocks = ast["blocks"]
-        self._sections(blocks)
+        title_id = self._sections(blocks)
+        fix_cross_references(blocks, title_id, self.taker.warn)
         ast["blocks"] = self._walk_list(blocks)
         return ast
 
-    def _sections(self, blocks: list[Any]) -> None:
-        """Chapter sections are level 2: a lone leading Heading 1 is the title, other levels move down."""
-        top = [b for b in blocks if isinstance(b, dict) and b.get("t") == "Header" and b["c"][0] == 1]
-        if self.title is None and len(top) == 1 and blocks and blocks[0] is top[0]:
-            self.title = _inline_text(top[0]["c"][2]) or None
-            del blocks[0]
+    def _changes(self, ast: dict[str, Any]) -> None:
+        if self.package is not None and self.package.fmt == "odt":
+            insertions, deletions = self.package.insertions, self.package.deletions
+            comments = self.package.comments
+        else:
+            insertions, deletions, comments = count_changes(ast)
+        if not (insertions or deletions or comments):
             return
+        if self.track_changes is None:
+            self.refusal = _changes_refusal(self.path, insertions, deletions, len(comments))
+            raise self.refusal
+        if self.track_changes == "reject" and self.package is not None and self.package.fmt == "odt" \
+                and (insertions or deletions):
+            self.refusal = _refuse(self.path, "tracked changes in an .odt can only be accepted here",
+                                   "reject them in LibreOffice (Edit > Track Changes > Manage > Reject All) "
+                                   "and submit again, or pass --track-changes accept")
+            raise self.refusal
+        resolve_changes(ast, self.track_changes)
+        self.comments = comments
+        if insertions or deletions:
+            self.resolved = self.track_changes
+
+    def _sections(self, blocks: list[Any]) -> str | None:
+        """Chapter sections are level 2: a lone leading Heading 1 is the title, other levels move down.
+
+        Returns the id of the heading that became the title (and left the text), if any.
+        """
+        top = [b for b in blocks if isinstance(b, dict) and b.get("t") == "Header" and b["c"][0] == 1]
+        first = blocks[0] if blocks and isinstance(blocks[0], dict) else None
+        if first is not None and first.get("t") == "Header" and first["c"][0] == 1 and len(blocks) > 1 \
+                and not self.keep_heading:
+            heading_text = _inline_text(first["c"][2])
+            if (self.title is None and len(top) == 1) or \
+                    (self.title is not None and heading_text.casefold() == self.title.casefold()):
+                self.title = self.title or heading_text or None
+                del blocks[0]
+                top = top[1:]
+                if not top:
+                    return str(first["c"][1][0]) or None
         if top:
             for block in blocks:
                 if isinstance(block, dict) and block.get("t") == "Header":
                     block["c"][0] = min(6, block["c"][0] + 1)
+        return None
 
     def _walk_list(self, items: list[Any]) -> list[Any]:
         result: list[Any] = []
@@ -256,13 +343,19 @@ class _AstWalker:
             return [node]
         kind = node.get("t")
         if kind in ("RawBlock", "RawInline"):
-            self._warn("raw markup (HTML or similar) was removed")
+            self.taker.warn("raw markup (HTML or similar) was removed")
             return []
-        if kind == "Span" and not node["c"][1] and not node["c"][0][1]:
-            return []  # an empty bookmark anchor from Word or LibreOffice
+        if kind == "Math" and node["c"][0].get("t") == "DisplayMath":
+            self.taker.warn("display math (an equation on its own line) is kept as LaTeX, but 'check' "
+                            "refuses it: the PDF cannot typeset it; put the equation in as a picture "
+                            "(PNG or SVG) or write it as text")
+        if kind == "Span" and not node["c"][1] and not node["c"][0][0] and not node["c"][0][1]:
+            return []  # an empty span left by Word or LibreOffice
         if kind == "Table":
-            # Word's column widths force grid tables; without them simple tables stay pipe tables.
-            node["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in node["c"][2]]
+            self.header_only_table |= _table(node)
+            node["c"][1] = _caption(node["c"][1])
+        if kind == "Figure":
+            node["c"][1] = _caption(node["c"][1])
         if "c" in node:
             node["c"] = self._walk(node["c"])[0]
         if kind == "Image":
@@ -271,34 +364,66 @@ class _AstWalker:
 
     def _image(self, node: dict[str, Any]) -> list[Any]:
         attr, alt, (target, title) = node["c"]
-        path = Path(target)
-        resolved = path.resolve() if path.is_absolute() else (self.extract_dir / path).resolve()
-        if not is_within(resolved, self.extract_dir) or not resolved.is_file():
-            self._warn(f"image '{target[:60]}' is not embedded in the document and was left out")
-            return list(alt)
-        data = resolved.read_bytes()
-        mime = sniff_image(data)
-        if mime is None or len(data) > MAX_IMAGE_BYTES:
-            self._warn(f"image '{resolved.name}' was left out: it is not a PNG, JPEG, GIF, WebP or SVG "
-                       f"file under {MAX_IMAGE_BYTES:,} bytes")
-            return [{"t": "Emph", "c": [{"t": "Str", "c": "(image omitted)"}]}]
-        name = f"{hashlib.sha256(data).hexdigest()[:16]}.{IMAGE_EXTENSIONS[mime]}"
-        self.media_dir.mkdir(parents=True, exist_ok=True)
-        target_file = self.media_dir / name
-        if not target_file.exists():
-            target_file.write_bytes(data)
-        self.media.add(name)
-        node["c"] = [attr, alt, [f"media/{name}", title]]
+        link = self.taker.take(target)
+        if link is None:
+            omitted = {"t": "Emph", "c": [{"t": "Str", "c": "(image omitted)"}]}
+            return [*alt, {"t": "Space"}, omitted] if alt else [omitted]
+        node["c"] = [_size_attr(attr), alt, [link, title]]
         return [node]
 
-    def _warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+
+def _table(node: dict[str, Any]) -> bool:
+    """Drop Word's column widths (they force grid tables); whether the table has only a header row."""
+    node["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in node["c"][2]]
+    return bool(node["c"][3][1]) and not any(body[2] or body[3] for body in node["c"][4])
+
+
+# Word and LibreOffice captions carry their own number ("Table 1: …"); the manual numbers
+# tables and figures itself, so the typed number would print twice ("Table 1.1. Table 1").
+_CAPTION_NUMBER_RE = re.compile(
+    r"(?:Table|Figure|Fig\.|Illustration|Drawing)\s+\d+(?:[.-]\d+)*\s*[:.\-–—]?\s*", re.IGNORECASE)
+
+
+def _caption(caption: list[Any]) -> list[Any]:
+    """A caption without the number its editor typed or counted (SEQ field) in front of it."""
+    blocks = caption[1]
+    text = _inline_text(blocks)
+    match = _CAPTION_NUMBER_RE.match(text)
+    if not match:
+        return caption
+    rest = text[match.end():].strip()
+    words = [item for word in rest.split() for item in ({"t": "Str", "c": word}, {"t": "Space"})][:-1]
+    return [caption[0], [{"t": "Plain", "c": words}] if words else []]
+
+
+def _size_attr(attr: list[Any]) -> list[Any]:
+    """An image keeps its width, as CSS pixels (96 to the inch), which the build passes on as
+    the ``width`` attribute and the stylesheet bounds by the page (``max-width: 100%``); its
+    height only when no width is given, so the picture keeps its proportions. A width in
+    inches or centimetres would become a ``style``, which the sanitizer drops."""
+    identifier, classes, pairs = attr
+    values = dict(pairs)
+    for name in ("width", "height"):
+        pixels = _pixels(str(values.get(name, "")))
+        if pixels:
+            return [identifier, classes, [[name, pixels]]]
+    return [identifier, classes, []]
+
+
+_PER_INCH = {"in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4, "pt": 96 / 72, "pc": 16.0, "px": 1.0, "": 1.0}
+
+
+def _pixels(value: str) -> str | None:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(in|cm|mm|pt|pc|px|)\s*", value)
+    if not match or float(match.group(1)) <= 0:
+        return None
+    return str(max(1, round(float(match.group(1)) * _PER_INCH[match.group(2)])))
 
 
 def media_links(markdown: str) -> set[str]:
     """The generated media names a stored revision links to (``media/<name>``)."""
-    return set(re.findall(r"\(media/(" + MEDIA_NAME_RE.pattern + r")", markdown))
+    return set(re.findall(r"(?:\(|(?m:^) {0,3}\[[^\]\n]+\]:[ \t]*<?)media/(" + MEDIA_NAME_RE.pattern + r")",
+                          markdown))
 
 
 def count_words(markdown: str) -> int:

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import Problem, VimanualError, close_names, did_you_mean, suggest
+from vimanual.base.errors import Problem, VimanualError, close_names, suggest
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import future_limit
-from vimanual.base.names import CONTRIBUTION_ID_RE, check_plain
+from vimanual.base.names import CONTRIBUTION_ID_RE, check_plain, normalise_code
 from vimanual.base.shape import from_mapping
 from vimanual.base.yamlio import dump_yaml, load_yaml
 from vimanual.workspace.load import (
@@ -58,6 +58,8 @@ class Revision:
     note: str = ""
     source: str = ""
     format: str = "markdown"
+    track_changes: str = ""  # accept or reject: how the document's tracked changes were resolved
+    comments: int = 0  # comments the document held, kept in r<number>.comments.yaml
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ def list_contributions(
         raise VimanualError(f"unknown state '{state}'", f"states: {', '.join(STATES)}")
     if jurisdiction is not None:
         manual, _, _ = load_manual(root)
-        check_code(manual, jurisdiction)
+        jurisdiction = check_code(manual, jurisdiction)
     wanted = person_key(contributor) if contributor else None
     result = []
     for contribution_id in _ids(root):
@@ -240,11 +242,9 @@ def person_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def check_code(manual: Manual, code: str) -> None:
-    if code not in manual.codes:
-        hint = did_you_mean(code, manual.codes)
-        raise VimanualError(f"unknown jurisdiction '{code[:40]}' (known: {', '.join(manual.codes)})",
-                            hint + "use a code defined in manual.yaml")
+def check_code(manual: Manual, code: str) -> str:
+    """The code as manual.yaml spells it (any case accepted), else a did-you-mean error."""
+    return normalise_code(code, manual.codes)
 
 
 
@@ -309,5 +309,5 @@ def describe(contribution: Contribution) -> str:
     if accepted is not None:
         return (f"r{contribution.latest.number} submitted; r{accepted.revision} is in chapter "
                 f"'{accepted.chapter}'")
-    revised = f", revised (r{contribution.latest.number})" if contribution.latest.number > 1 else ""
-    return f"submitted{revised}, awaiting the editor"
+    revised = f"revised (r{contribution.latest.number}), " if contribution.latest.number > 1 else ""
+    return f"{revised}awaiting the editor's decision"

@@ -21,10 +21,11 @@ from typing import Any
 
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
-from vimanual.base.identity import utc_now
+from vimanual.base.identity import merge_authors, utc_now
 from vimanual.base.journal import apply_together, locked
 from vimanual.base.names import check_plain, check_slug
 from vimanual.base.yamlio import Document, dump_yaml, parse_yaml, read_text
+from vimanual.contributions.comments import write_comments
 from vimanual.contributions.intake import Converted, convert_submission, count_words, media_links, text_title
 from vimanual.contributions.store import (
     CONTRIBUTIONS_DIR,
@@ -50,6 +51,7 @@ from vimanual.workspace.load import (
     load_manual,
     split_front_matter,
 )
+from vimanual.workspace.roles import authorise_editor, authorise_owner_or_editor
 from vimanual.workspace.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
 
 
@@ -123,6 +125,7 @@ def _revision(number: int, markdown: str, converted: Converted, source: Path, by
         words=count_words(_front_matter(markdown, source.name)[2]), at=utc_now(), by=by,
         note=check_plain(" ".join(note.split()), "the note"), source=source.name[:200],
         format=converted.source_format,
+        track_changes=converted.track_changes, comments=len(converted.comments),
     )
 
 
@@ -144,18 +147,21 @@ def submit(
     person: str,
     title: str | None = None,
     note: str = "",
+    track_changes: str | None = None,
 ) -> SubmitResult:
     """Store ``source`` as a new contribution; nothing is left behind when anything fails."""
     manual, _, _ = load_manual(root)
-    check_code(manual, jurisdiction)
+    jurisdiction = check_code(manual, jurisdiction)
     check_slug(chapter)
     with _staging(root) as staging:
-        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
+        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
+                                       track_changes, keep_heading=title is not None)
         shutil.rmtree(staging / ".work", ignore_errors=True)
         final_title = _title(title, converted, converted.markdown, source.name, chapter)
         _check_submitted_front(manual, converted.markdown, source.name, final_title)
         revision = _revision(1, converted.markdown, converted, source, person, note)
         (staging / revision.file).write_text(converted.markdown, encoding="utf-8")
+        write_comments(staging, revision.number, converted.comments)
         with locked(root):
             contribution_id = _new_id(jurisdiction, chapter)
             while (contributions_dir(root) / contribution_id).exists():
@@ -179,15 +185,20 @@ def revise(
     note: str = "",
     chapter: str | None = None,
     jurisdiction: str | None = None,
+    track_changes: str | None = None,
 ) -> SubmitResult:
     """Add the next revision; refused for a closed contribution or a text identical to the latest."""
     manual, _, _ = load_manual(root)
     current = load_contribution(root, contribution_id)
+    authorise_owner_or_editor(manual, person, current.contributor, "revise", contribution_id)
+    if jurisdiction is not None:
+        jurisdiction = check_code(manual, jurisdiction)
     _check_same(current, chapter, jurisdiction)
     _check_open(current, "revise")
     folder = contribution_folder(root, contribution_id)
     with _staging(root) as staging:
-        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work")
+        converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
+                                       track_changes, keep_heading=title is not None)
         new_title = check_plain(" ".join(title.split()), "the title") if title else current.title
         _check_submitted_front(manual, converted.markdown, source.name, new_title)
         with locked(root):
@@ -205,6 +216,7 @@ def revise(
                 target.parent.mkdir(exist_ok=True)
                 if not target.exists():  # names are content hashes: an existing one is the same image
                     os.replace(staging / "media" / name, target)
+            write_comments(folder, revision.number, converted.comments)
             atomic_write(folder / revision.file, converted.markdown)
             updated = Contribution(
                 id=current.id, contributor=current.contributor, jurisdiction=current.jurisdiction,
@@ -241,6 +253,7 @@ def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contr
     reason = check_plain(" ".join(reason.split()), "the reason")
     if not reason:
         raise VimanualError("a reason is required to decline", "pass --reason 'why it is declined'")
+    person = authorise_editor(load_manual(root)[0], person, "decline contributions")
     with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "decline")
@@ -279,6 +292,7 @@ def accept(
     The chapter's previous text is kept under chapters/.history/<slug>/ so it is recoverable
     without git; images are copied to chapters/media/<id>/ and the links rewritten to match.
     """
+    person = authorise_editor(load_manual(root)[0], person, "accept contributions")
     with locked(root):
         current = load_contribution(root, contribution_id)
         _check_open(current, "accept")
@@ -332,18 +346,16 @@ def _chapter_text(
     front["title"] = contribution.title
     if not existing.get("lead") or submitted.get("lead"):
         front["lead"] = submitted.get("lead") or contribution.jurisdiction
-    authors: list[str] = []
-    for source in (existing.get("authors"), submitted.get("authors"), [contribution.contributor]):
-        for name in [source] if isinstance(source, str) else source or []:
-            if isinstance(name, str) and name not in authors:
-                authors.append(name)
-    front["authors"] = authors
+    front["authors"] = merge_authors(existing.get("authors"), submitted.get("authors"),
+                                     [contribution.contributor])
     ordered = {k: front[k] for k in FRONT_MATTER_KEYS if k in front}
     ordered.update({k: v for k, v in front.items() if k not in ordered})
     body = _drop_title_heading(body, contribution.title)
     links = sorted(media_links(body), key=len, reverse=True)
     for name in links:
         body = body.replace(f"(media/{name}", f"(media/{contribution.id}/{name}")
+        body = re.sub(r"(?m)^( {0,3}\[[^\]\n]+\]:[ \t]*<?)media/(?=" + re.escape(name) + ")",
+                      r"\g<1>media/" + contribution.id + "/", body)
     text = "---\n" + dump_yaml(ordered) + "---\n\n" + body.lstrip("\n")
     doc = parse_yaml(dump_yaml(ordered), f"{CHAPTERS_DIR}/{slug}.md", 2)
     _, problems = validate_front_matter(doc, manual, f"{CHAPTERS_DIR}/{slug}.md")

@@ -21,6 +21,7 @@ from vimanual.editions.manifest import (
     FONT_SUFFIXES,
     MANIFEST_FILE,
     OUTPUT_FILES,
+    REGISTER_DIR,
     Edition,
     EditionChapter,
     Progress,
@@ -92,6 +93,7 @@ def source_hashes(folder: Path) -> dict[str, str]:
         path.relative_to(folder).as_posix(): file_sha256(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.relative_to(folder).as_posix() not in skip
+        and path.relative_to(folder).parts[0] != REGISTER_DIR
     }
 
 

@@ -16,6 +16,7 @@ from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 
 EDITIONS_DIR = "editions"
 MANIFEST_FILE = "manifest.yaml"
+REGISTER_DIR = "register"  # controlled copies issued (editions/copies.py): not a frozen source
 MANIFEST_FORMAT = 1
 WORKING = "working"
 OUTPUT_FILES = {"pdf": "manual.pdf", "html": "manual.html"}

@@ -42,6 +42,7 @@ from vimanual.editions.manifest import (
 )
 from vimanual.status import ReleaseBlocked
 from vimanual.workspace.load import Workspace, load_workspace
+from vimanual.workspace.roles import authorise_editor
 
 
 def _approvals(review: Any) -> tuple[Approval, ...]:
@@ -112,6 +113,8 @@ def release(
                                 "a released edition never changes; release a new version, e.g. "
                                 f"{version}.1")
         workspace = load_workspace(root)
+        if workspace.manual.editors:
+            released_by = authorise_editor(workspace.manual, released_by or "(nobody)", "release an edition")
         for slug in exclude:
             check_slug(slug)
             if slug not in workspace.chapters:

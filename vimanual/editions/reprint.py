@@ -9,9 +9,11 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vimanual.base.errors import GateFailed, VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256
+from vimanual.editions.copies import copy_for_checksum
 from vimanual.editions.frozen import (
     build_edition,
     find_font,
@@ -35,7 +37,8 @@ class Verification:
     ok: bool
     checked: int
     problems: list[str] = field(default_factory=list)
-    matched: str = ""  # 'pdf' or 'html' when a given file matches
+    matched: str = ""  # 'pdf', 'html' or 'copy' when a given file matches
+    copy: dict[str, Any] | None = None  # the controlled copy a given file is, byte for byte
 
 
 def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
@@ -49,6 +52,10 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
         for kind, expected in (("pdf", edition.pdf_sha256), ("html", edition.html_sha256)):
             if digest == expected:
                 return Verification(version, True, 1, [], kind)
+        copy = copy_for_checksum(edition, digest)
+        if copy is not None:
+            revoked = [f"copy {copy.number} was revoked: {copy.revoked}"] if copy.revoked else []
+            return Verification(version, not copy.revoked, 1, revoked, "copy", copy.to_dict())
         return Verification(version, False, 1, [
             f"{file.name}: sha256 {digest[:16]}… matches neither the edition's PDF "
             f"({edition.pdf_sha256[:16]}…) nor its HTML ({edition.html_sha256[:16]}…)"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import is_within
 
 
@@ -226,7 +227,7 @@ class LayoutPool:
                 try:
                     logs[number] = worker.run(request, stage)
                 except ToolError as exc:
-                    failures.append(exc)
+                    failures.append(_naming(exc, [jobs[number]]))
                     for other in self.workers:
                         other.kill()
                     return
@@ -245,11 +246,25 @@ class LayoutPool:
         for source in sources:
             source.unlink()
         if self.timed_out.is_set():
-            raise ToolError(f"WeasyPrint (PDF layout) did not finish within {self.timeout:g} s",
-                            [sys.executable, "-m", "vimanual.pdf.weasy"], None, "")
+            late = [job for job, log in zip(jobs, logs, strict=True) if log is None]
+            raise _naming(ToolError(f"WeasyPrint (PDF layout) did not finish within {self.timeout:g} s",
+                                    [sys.executable, "-m", "vimanual.pdf.weasy"], None, ""), late)
         if failures:
             raise failures[0]
         return [log for log in logs if log is not None]
+
+
+_CHAPTER_RE = re.compile(r'<article class="chapter" id="([a-z0-9][a-z0-9-]{0,63})"')
+
+
+def _naming(error: ToolError, jobs: list[LayoutJob]) -> ToolError:
+    """``error`` with the chapters of the documents it happened in named in front of it, so
+    that a chapter the renderer cannot lay out (e.g. nested too deep) can be found."""
+    slugs = sorted({slug for job in jobs for slug in _CHAPTER_RE.findall(job.html)})
+    if slugs and len(slugs) <= 10:
+        shown = ", ".join(f"chapters/{slug}.md" for slug in slugs)
+        error.hint = f"it happened laying out {shown}; {error.hint}"
+    return error
 
 
 class _Worker:

@@ -13,9 +13,10 @@ from vimanual.base.errors import Problem, UnknownName, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import resolve_person, utc_now
 from vimanual.base.journal import locked
-from vimanual.base.names import check_plain, is_slug
+from vimanual.base.names import check_plain, is_slug, normalise_code
 from vimanual.base.yamlio import decode_utf8
 from vimanual.review.events import (
+    APPROVE,
     COMMENT,
     DECISIONS,
     MAX_COMMENT_CHARS,
@@ -27,6 +28,8 @@ from vimanual.review.events import (
     parse_event,
 )
 from vimanual.workspace.schema import Manual
+
+HISTORY_DIR = ".history"  # chapters/.history/<slug>/: earlier and approved texts, kept
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -110,9 +113,9 @@ def check_chapter(workspace: Any, slug: str) -> None:
         raise UnknownName("chapter", slug, workspace.chapters)
 
 
-def check_jurisdiction(manual: Manual, code: str) -> None:
-    if code not in manual.codes:
-        raise UnknownName("jurisdiction", code, manual.codes)
+def check_jurisdiction(manual: Manual, code: str) -> str:
+    """The code as manual.yaml spells it (any case accepted), else a did-you-mean error."""
+    return normalise_code(code, manual.codes)
 
 
 def _matching_name(person: str, names: Iterable[str]) -> str | None:
@@ -155,7 +158,7 @@ def record_review(
     as_name: str | None = None,
 ) -> ReviewEvent:
     """Check the request, then write one new event file for it (exclusively, atomically)."""
-    from vimanual.workspace.load import load_workspace
+    from vimanual.workspace.load import load_workspace, refuse_broken
 
     if decision not in DECISIONS:
         raise VimanualError(f"unknown decision {decision!r}", f"use one of {', '.join(DECISIONS)}")
@@ -165,9 +168,10 @@ def record_review(
                             "add -m 'what should change and why'")
     person = resolve_person(as_name)
     with locked(root):
-        workspace = load_workspace(root)
+        workspace = load_workspace(root, isolate=True)  # another chapter's broken file is no obstacle
+        refuse_broken(workspace, [slug])
         check_chapter(workspace, slug)
-        check_jurisdiction(workspace.manual, code)
+        code = check_jurisdiction(workspace.manual, code)
         chapter = workspace.chapters[slug]
         if decision != COMMENT and code not in chapter.front.reviewed_by:
             raise VimanualError(
@@ -183,8 +187,24 @@ def record_review(
         path = safe_join(root, REVIEWS_DIR, slug, event.file_name)
         if path.exists():  # never overwrite a fact; same name means same digest, same event
             raise VimanualError(f"{event.rel} already exists", "try again")
+        if decision == APPROVE:  # so that 'diff --since-approval' can show what changed later
+            keep_approved_text(workspace, slug)
         atomic_write(path, dump_event(event))
     return event
+
+
+def keep_approved_text(workspace: Any, slug: str) -> str | None:
+    """Keep a copy of the text being approved under chapters/.history/<slug>/, named by its
+    content hash (the same name in every clone, so copies merge), unless one is kept already."""
+    chapter = workspace.chapters[slug]
+    rel = f"chapters/{HISTORY_DIR}/{slug}/approved-{chapter.content_hash[:16]}.md"
+    target = safe_join(workspace.root, rel)
+    if target.exists():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, chapter.path.read_bytes())
+    return rel
+
 
 
 def known_problems(workspace: Any, loaded: LoadedEvents) -> list[Problem]:

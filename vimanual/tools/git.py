@@ -109,3 +109,19 @@ def _checked(root: Path, *args: str) -> str:
     if done.returncode != 0:
         raise ToolError("git", ["git", *args], done.returncode, done.err)
     return done.out
+
+
+def committed_texts(root: Path, rel: str, limit: int = 200) -> list[str]:
+    """The committed versions of the workspace file ``rel``, newest first (at most ``limit``),
+    to recover an earlier text; [] where the workspace has no git history."""
+    if not _has_history(root):
+        return []
+    log = _git(root, "log", f"--max-count={limit}", "--format=%H", "--", rel)
+    if log is None or log.returncode != 0:
+        return []
+    texts = []
+    for commit in log.out.split():
+        shown = _git(root, "show", f"{commit}:./{rel}")
+        if shown is not None and shown.returncode == 0:
+            texts.append(shown.out)
+    return texts

@@ -152,24 +152,45 @@ MARKDOWN_WRITER = "markdown-raw_html-raw_attribute-raw_tex-smart"
 
 
 def document_to_ast(
-    path: Path, fmt: str, media_dir: Path, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+    path: Path,
+    fmt: str,
+    media_dir: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = None,
+    track_changes: str | None = None,
 ) -> dict[str, Any]:
-    """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``."""
+    """Read a contributed document into pandoc's JSON AST, extracting its images to ``media_dir``.
+
+    ``track_changes`` is pandoc's --track-changes (accept, reject or all) for Word files.
+    """
     if fmt not in DOCUMENT_READERS:
         raise VimanualError(f"no reader for format '{fmt}'", f"use one of: {', '.join(DOCUMENT_READERS)}")
     reader = MARKDOWN_READER if fmt == "markdown" else fmt
     args = ["--from", reader, "--to", "json", f"--extract-media={media_dir}", str(path.resolve())]
+    if track_changes and fmt == "docx":
+        args.insert(0, f"--track-changes={track_changes}")
     result = json.loads(run_pandoc(args, timeout=timeout, memory_mb=memory_mb))
     if not isinstance(result, dict) or "blocks" not in result:
         raise VimanualError(f"pandoc gave no document for {path.name}", "check the file opens in its editor")
     return result
 
 
+def markdown_to_ast(markdown: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None) -> Any:
+    """pandoc's JSON AST of a Markdown text, read as chapters are read."""
+    return json.loads(run_pandoc(["--from", MARKDOWN_READER, "--to", "json"], markdown, timeout, memory_mb))
+
+
 def ast_to_markdown(
-    ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+    ast: dict[str, Any], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None,
+    pipe_tables: bool = False,
 ) -> str:
-    """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs."""
-    args = ["--from", "json", "--to", MARKDOWN_WRITER, "--wrap=none"]
+    """Write pandoc's JSON AST as pandoc Markdown without raw HTML, wrapped for diffs.
+
+    ``pipe_tables`` writes tables as pipe (or grid) tables: a table with only a header row
+    written as a simple table reads back as a line of dashes.
+    """
+    writer = MARKDOWN_WRITER + ("-simple_tables-multiline_tables" if pipe_tables else "")
+    args = ["--from", "json", "--to", writer, "--wrap=none"]
     return run_pandoc(args, json.dumps(ast), timeout, memory_mb)
 
 
@@ -180,9 +201,10 @@ def document_to_markdown(
     rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int | None = None,
+    track_changes: str | None = None,
 ) -> str:
     """Convert a .docx/.odt/.html contribution to Markdown; ``rewrite`` may edit the AST between."""
-    ast = document_to_ast(path, fmt, media_dir, timeout, memory_mb)
+    ast = document_to_ast(path, fmt, media_dir, timeout, memory_mb, track_changes)
     return ast_to_markdown(rewrite(ast) if rewrite else ast, timeout, memory_mb)
 
 
@@ -204,8 +226,10 @@ def element_ids(
     found: dict[str, set[str]] = {slug: set() for slug in bodies}
     # An Attr is ["id", [classes], [[key, value]]]: find the ids in the JSON text directly,
     # which is several times faster than loading and walking the whole AST.
+    # Files are named c0.md, c1.md … (see _ids_json): map the prefix back to the slug.
+    slugs = {f"c{index}": slug for index, slug in enumerate(bodies)}
     for match in ATTR_ID_RE.finditer(output):
-        slug = json.loads(f'"{match.group(1)}"')
+        slug = slugs.get(json.loads(f'"{match.group(1)}"'), "")
         if slug in found:
             found[slug].add(json.loads(f'"{match.group(2)}"'))
     return {slug: frozenset(ids) for slug, ids in found.items()}
@@ -214,13 +238,15 @@ def element_ids(
 def _ids_json(bodies: Mapping[str, str], timeout: float, memory_mb: int | None) -> str:
     """pandoc's JSON AST of ``bodies`` read as separate files (see ``element_ids``)."""
     with tempfile.TemporaryDirectory(prefix="vimanual-ids-") as tmp:
+        # Files are named c0.md, c1.md …, not after the slug: pandoc derives the prefix from
+        # the file name as an identifier, dropping leading digits ('01-intro' → 'intro').
         names = []
-        for slug, body in bodies.items():
-            name = f"{slug}.md"
+        for index, body in enumerate(bodies.values()):
+            name = f"c{index}.md"
             (Path(tmp) / name).write_text(body, encoding="utf-8")
             names.append(name)
         # pandoc prefixes ids only when it reads two or more files: add an empty one
-        # (its name is no slug, so it cannot clash with a chapter).
+        # (its name is no chapter's, so it cannot clash).
         (Path(tmp) / "_.md").write_text("", encoding="utf-8")
         args = ["--file-scope", "--from", MARKDOWN_READER, "--to", "json", *names, "_.md"]
         return run_pandoc(args, timeout=timeout, memory_mb=memory_mb, cwd=Path(tmp))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,12 @@ class Workspace:
     root: Path
     manual: Manual
     chapters: dict[str, Chapter] = field(default_factory=dict)
+    # Chapters that could not be loaded (or are not valid), by slug in manual order, each with
+    # its problems (file, line, hint). Filled only by load_workspace(isolate=True), which leaves
+    # them out of ``chapters`` so that one broken file stops no one working on the others.
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
+    # Files in chapters/ that are no chapter of the manual (not listed, or not a slug).
+    strays: list[Problem] = field(default_factory=list)
 
     @property
     def build_dir(self) -> Path:
@@ -69,6 +76,11 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
     """The workspace root: ``explicit`` if given, else the nearest folder with manual.yaml upwards."""
     if explicit is not None:
         root = explicit.expanduser().resolve()
+        if not root.is_dir():
+            raise WorkspaceNotFound(
+                f"no such folder: {explicit}" if not root.exists() else f"{explicit} is a file, not a folder",
+                "point --workspace (-C) at the folder that holds manual.yaml",
+            )
         if not (root / MANUAL_FILE).is_file():
             raise WorkspaceNotFound(
                 f"no {MANUAL_FILE} in {root}",
@@ -200,26 +212,33 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     _prefetch_media(root, [s for s in manual.chapters if s in present], manual)
     for index, slug in enumerate(manual.chapters):
         if slug not in present:
-            problems.append(Problem(
+            missing = Problem(
                 MANUAL_FILE, doc.line("chapters", index),
                 f"chapter '{slug}' is listed but {CHAPTERS_DIR}/{slug}.md does not exist",
                 f"create {CHAPTERS_DIR}/{slug}.md or remove '{slug}' from 'chapters'",
-            ))
+            )
+            problems.append(missing)
+            workspace.broken[slug] = [missing]
             continue
         chapter, chapter_problems = load_chapter(root, slug, manual)
         problems.extend(chapter_problems)
         if chapter is not None:
             workspace.chapters[slug] = chapter
+        errors = [p for p in chapter_problems if p.severity == "error"]
+        if errors or chapter is None:
+            workspace.broken[slug] = errors
     problems.extend(_referenced_files(root, manual, doc))
     for stem in sorted(present):
         where = f"{CHAPTERS_DIR}/{stem}.md"
         if not is_slug(stem):
-            problems.append(Problem(where, None, f"file name '{stem}' is not a valid slug", SLUG_HINT))
+            workspace.strays.append(
+                Problem(where, None, f"file name '{stem}' is not a valid slug", SLUG_HINT))
         elif stem not in manual.chapters:
-            problems.append(Problem(
+            workspace.strays.append(Problem(
                 where, None, f"chapter '{stem}' is not listed in {MANUAL_FILE}",
                 f"add '- {stem}' under 'chapters' in {MANUAL_FILE}, or remove the file",
             ))
+    problems.extend(workspace.strays)
     return workspace, problems
 
 
@@ -246,10 +265,35 @@ def _chapter_files(folder: Path) -> set[str]:
     return {entry.name[:-3] for entry in os.scandir(folder) if entry.name.endswith(".md")}
 
 
-def load_workspace(root: Path) -> Workspace:
-    """Load a workspace, raising InvalidWorkspace with every problem if any is found."""
+def refuse_broken(workspace: Workspace, slugs: Iterable[str]) -> None:
+    """Raise the problems of any of ``slugs`` that is broken (the user asked for that chapter)."""
+    found = [p for slug in slugs for p in workspace.broken.get(slug, ())]
+    if found:
+        raise InvalidWorkspace(found)
+
+
+def load_workspace(root: Path, isolate: bool = False) -> Workspace:
+    """Load a workspace, raising InvalidWorkspace with every problem if any is found.
+
+    With ``isolate``, a chapter file that cannot be read or is not valid (or a listed chapter
+    that is missing) does not stop the others: it is left out of ``chapters`` and described
+    in ``broken``, and a stray file in chapters/ is not an error; problems with manual.yaml
+    itself (or anything else the whole manual needs) still raise.
+    """
     workspace, problems = inspect_workspace(root)
+    if workspace is not None and isolate:
+        problems = isolate_broken(workspace, problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors or workspace is None:
         raise InvalidWorkspace(errors)
     return workspace
+
+
+def isolate_broken(workspace: Workspace, problems: list[Problem]) -> list[Problem]:
+    """Set the broken chapters aside (out of ``chapters``; still in ``broken``) and return the
+    problems that remain: those of the manual as a whole."""
+    per_chapter = [p for found in workspace.broken.values() for p in found]
+    for slug in workspace.broken:
+        workspace.chapters.pop(slug, None)
+    return [p for p in problems if p not in per_chapter and p not in workspace.strays]
+

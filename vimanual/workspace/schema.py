@@ -15,7 +15,7 @@ PAPERS = ("A4", "Letter")
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
-    "jurisdictions", "reviewers", "chapters", "bibliography", "csl", "limits", "check", "allow",
+    "jurisdictions", "reviewers", "editors", "chapters", "bibliography", "csl", "limits", "check", "allow",
 )
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".json", ".yaml", ".yml")
 LIMIT_DEFAULTS = {
@@ -24,6 +24,9 @@ LIMIT_DEFAULTS = {
     # What a .docx/.odt may expand to, by the sizes its archive declares, and how many members.
     "max_archive_bytes": 100_000_000,
     "max_archive_members": 2_000,
+    # The XML inside a .docx/.odt: pandoc needs ~100x a document's XML in memory (10 MB of
+    # XML took 1.6 GB), and 8 MB of WordprocessingML is a few hundred pages of text.
+    "max_document_xml_bytes": 8_000_000,
     # Bounds on each conversion, so that a pathological chapter ends with an error, not a
     # hung or swapping machine. The 300-page benchmark needs ~30 s and ~450 MB for its PDF.
     "pandoc_timeout_seconds": 120,
@@ -62,6 +65,7 @@ class Limits:
     max_submission_bytes: int = LIMIT_DEFAULTS["max_submission_bytes"]
     max_archive_bytes: int = LIMIT_DEFAULTS["max_archive_bytes"]
     max_archive_members: int = LIMIT_DEFAULTS["max_archive_members"]
+    max_document_xml_bytes: int = LIMIT_DEFAULTS["max_document_xml_bytes"]
     pandoc_timeout_seconds: int = LIMIT_DEFAULTS["pandoc_timeout_seconds"]
     pandoc_memory_mb: int = LIMIT_DEFAULTS["pandoc_memory_mb"]
     pdf_timeout_seconds: int = LIMIT_DEFAULTS["pdf_timeout_seconds"]
@@ -97,6 +101,7 @@ class Manual:
     csl: str = ""
     limits: Limits = Limits()
     check: CheckSettings = field(default_factory=CheckSettings)
+    editors: tuple[str, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -193,6 +198,7 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         csl=c.text("csl"),
         limits=_limits(c),
         check=_check_settings(c),
+        editors=_editors(c),
     )
     if manual.bibliography and not manual.bibliography.lower().endswith(BIBLIOGRAPHY_SUFFIXES):
         c.add(("bibliography",), f"bibliography '{manual.bibliography}' is not BibTeX or CSL JSON/YAML",
@@ -316,6 +322,14 @@ def _reviewers(c: _Collector, codes: tuple[str, ...]) -> dict[str, tuple[str, ..
         listed = c.list_of_text(f"reviewers.{code}", names)
         result[str(code)] = listed
     return result
+
+
+def _editors(c: _Collector) -> tuple[str, ...]:
+    names = c.list_of_text("editors", c.doc.data.get("editors"))
+    blank = [name for name in names if not name.strip()]
+    if blank:
+        c.add(("editors",), "'editors' holds an empty name", "write 'editors: [Erin Editor]'")
+    return tuple(" ".join(name.split()) for name in names if name.strip())
 
 
 def _chapter_order(c: _Collector) -> tuple[str, ...]:

@@ -25,6 +25,9 @@ PIPE_SEPARATOR_RE = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 GRID_BORDER_RE = re.compile(r"\s*\+[-=:+]+\+\s*$")
 GRID_HEADER_RE = re.compile(r"\s*\+[=:+]+\+\s*$")
 SIMPLE_HEADERLESS_RE = re.compile(r" {0,3}-{3,}(?:[ \t]+-{3,})+[ \t]*$")
+# The dashes under a simple table's header row: two or more runs of dashes (one run is a
+# setext heading), as pandoc writes the tables of converted Word files.
+SIMPLE_SEPARATOR_RE = re.compile(r" {0,3}-+(?:[ \t]+-+)+[ \t]*$")
 HRULE_RE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 DIV_FENCE_RE = re.compile(r" {0,3}:{3,}.*$")
 INLINE_CODE_RE = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
@@ -220,6 +223,10 @@ class _Scanner:
             header = any(GRID_HEADER_RE.match(lines[i]) for i in range(index, last + 1))
             self.add("table", index, last, headerless=not header)
             return last + 1
+        if prev_blank and line.strip() and SIMPLE_SEPARATOR_RE.match(next_line):
+            last = self.until_blank(index)
+            self.add("table", index, last, headerless=False)
+            return last + 1
         if prev_blank and SIMPLE_HEADERLESS_RE.match(line):
             last = self.until_blank(index)
             self.add("table", index, last, headerless=True)
@@ -282,9 +289,11 @@ def _links(masked: str) -> list[Link]:
     definitions: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
     links: list[Link] = []
+    defined: list[tuple[str, Link]] = []
     for match in REF_DEF_RE.finditer(masked):
         definitions.setdefault(_label(match.group(1)), _unwrap(match.group(2)))
-        links.append(Link(match.start(2), match.end(2), "", _unwrap(match.group(2)), False))
+        target = _unwrap(match.group(2))
+        defined.append((_label(match.group(1)), Link(match.start(2), match.end(2), "", target, False)))
         spans.append((match.start(), match.end()))
     for match in INLINE_LINK_RE.finditer(masked):
         if match.group(2).startswith("^") or MARKER_RE.match(masked, match.start()):
@@ -298,6 +307,12 @@ def _links(masked: str) -> list[Link]:
         label = _label(match.group(3) or match.group(2))
         links.append(Link(match.start(), match.end(), match.group(2), definitions.get(label, ""),
                           bool(match.group(1)), reference=label))
+    # A definition that only images use ("![Flow][flow]" … "[flow]: media/flow.png") is an image.
+    image_alt = {link.reference: link.text for link in links if link.image and link.reference}
+    used_by_links = {link.reference for link in links if not link.image and link.reference}
+    for label, link in defined:
+        image = label in image_alt and label not in used_by_links
+        links.append(Link(link.start, link.end, image_alt[label], link.target, True) if image else link)
     for match in AUTOLINK_RE.finditer(masked):
         target = match.group(1)
         if "@" in target and ":" not in target:

@@ -5,20 +5,16 @@ location or camera serial number (which could identify a real person or case).""
 from __future__ import annotations
 
 import html
-import io
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from vimanual.base.fsutil import is_within
-from vimanual.base.sanitize import SCHEME_RE, sniff_image, svg_problem
+from vimanual.base.sanitize import SCHEME_RE, exif_findings, sniff_image, svg_problem
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.markdown import ParsedBody
 
-EXIF_IFD, GPS_IFD = 0x8769, 0x8825
-SERIAL_TAGS = {0xA431: "camera serial number", 0xA435: "lens serial number", 0xC62F: "camera serial number"}
 STRIP_HINT = "strip or refuse: remove the metadata (e.g. 'exiftool -all= FILE') or use another image"
 
 
@@ -101,47 +97,3 @@ class ImageChecker:
                                  "remove it from the SVG (or export a PNG instead)")] if problem else []
         return [ImageVerdict("image-metadata", f"image '{shown}' carries {what} in its EXIF metadata",
                              STRIP_HINT) for what in exif_findings(data)]
-
-
-def exif_findings(data: bytes) -> list[str]:
-    """'GPS coordinates' and/or serial numbers found in a raster image's EXIF metadata.
-
-    Pillow (already installed as WeasyPrint's dependency) reads EXIF from JPEG, WebP
-    and GIF headers without decoding pixels; a PNG's eXIf chunk is found by walking
-    the chunks, since Pillow only reads it after decoding the image.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        png_exif = _png_exif(data)
-        if png_exif is not None:
-            exif = Image.Exif()
-            exif.load(png_exif)
-        else:
-            with Image.open(io.BytesIO(data)) as image:
-                exif = image.getexif()
-        gps = exif.get_ifd(GPS_IFD)
-        details = {**dict(exif), **exif.get_ifd(EXIF_IFD)}
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
-        return []
-    found = ["GPS coordinates"] if any(tag in gps for tag in (1, 2, 3, 4)) else []
-    for tag, what in SERIAL_TAGS.items():
-        value = details.get(tag)
-        if value and str(value).strip("\x00 ") and what not in found:
-            found.append(what)
-    return found
-
-
-def _png_exif(data: bytes) -> bytes | None:
-    """The payload of a PNG's eXIf chunk (b'' when a PNG has none), or None if not a PNG."""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return None
-    offset = 8
-    while offset + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        if kind == b"eXIf":
-            return data[offset + 8:offset + 8 + length]
-        if kind == b"IEND":
-            break
-        offset += 12 + length
-    return b""

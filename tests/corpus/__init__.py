@@ -1,0 +1,1 @@
+"""The intake corpus: real-world-shaped Word, OpenDocument, HTML and Markdown submissions."""

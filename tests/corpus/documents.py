@@ -1,0 +1,366 @@
+"""The intake corpus: documents shaped like what agencies send, each with the outcome it must get.
+
+Every document is written at test time (Word and ODT part by part, see office.py; HTML and
+Markdown as editors and exporters write them, with their image folders), so nothing binary
+is committed and CI needs no office suite. Each entry says how submit must end: built (with
+the images it must keep) or refused (with the words of the reason). All text is invented,
+procedural sample text.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from tests.corpus import office as o
+from tests.docs_helpers import make_png
+
+SAMPLE = "Sample text: the analyst records each exhibit number before triage."
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One corpus document: how to write it, and what submit must make of it."""
+
+    name: str
+    point: str
+    write: Callable[[Path], Path]
+    refused: str | None = None
+    options: tuple[str, ...] = ()
+    images: int = 0
+    links: int = 0
+    warning: str | None = None
+    # words that go on purpose: a caption's typed number, which the manual's own numbering replaces
+    renumbered: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.name.rsplit(".", 1)[0].lower()
+
+
+def gps_jpeg() -> bytes:
+    """A small JPEG whose EXIF data holds GPS coordinates (as a phone camera writes)."""
+    image = Image.new("RGB", (4, 4), "white")
+    exif = Image.Exif()
+    ifd = exif.get_ifd(0x8825)
+    ifd[1], ifd[2] = "N", (51.0, 30.0, 0.0)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+SAFE_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" '
+            b'fill="#369"/></svg>')
+UNSAFE_SVGS = {
+    "css-escape-url": b'<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:u\\72l(http://x.test/a)}'
+                      b'</style><rect width="4" height="4"/></svg>',
+    "css-escape-import": b'<svg xmlns="http://www.w3.org/2000/svg"><style>@\\69mport "http://x.test/a.css";'
+                         b'</style></svg>',
+    "image-set": b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:image-set(\'http://x.test/a.png\''
+                 b' 1x)" width="4" height="4"/></svg>',
+    "smil-set": b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a>'
+                b'<set attributeName="href" to="http://x.test/"/><text>x</text></a></svg>',
+}
+
+
+def _docx(name: str, body: str, **kwargs: object) -> Callable[[Path], Path]:
+    return lambda folder: o.write_docx(folder / name, body, **kwargs)  # type: ignore[arg-type]
+
+
+def _odt(name: str, body: str, tracked: str = "", media: dict[str, bytes] | None = None) -> Callable[[Path], Path]:
+    return lambda folder: o.write_odt(folder / name, body, tracked, media)
+
+
+def _files(name: str, files: dict[str, bytes | str]) -> Callable[[Path], Path]:
+    def write(folder: Path) -> Path:
+        for rel, content in files.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                path.write_text(content, encoding="utf-8")
+            else:
+                path.write_bytes(content)
+        return folder / name
+    return write
+
+
+def _chapter(*blocks: str) -> str:
+    return o.heading(1, "Triage of seized devices") + "".join(blocks)
+
+
+TRACKED = o.para("Kept sample text ", o.ins("with an inserted step"), o.dele(" and a removed step"), ".")
+COMMENTED = o.para(o.commented(0, o.run("Sample step to check.")))
+COMMENT = [(0, "Reviewer B (sample)", "Please confirm this sample step.")]
+ODT_CHANGES = (
+    '<text:tracked-changes><text:changed-region xml:id="ct1" text:id="ct1"><text:deletion><office:change-info>'
+    "<dc:creator>Reviewer A (sample)</dc:creator><dc:date>2026-03-02T10:15:00</dc:date></office:change-info>"
+    '<text:p>removed words</text:p></text:deletion></text:changed-region><text:changed-region xml:id="ct2" '
+    'text:id="ct2"><text:insertion><office:change-info><dc:creator>Reviewer A (sample)</dc:creator>'
+    "<dc:date>2026-03-02T10:15:00</dc:date></office:change-info></text:insertion></text:changed-region>"
+    "</text:tracked-changes>")
+ODT_CHANGED = o.odt_para("Kept sample text ", '<text:change text:change-id="ct1"/>',
+                         '<text:change-start text:change-id="ct2"/>with an inserted step'
+                         '<text:change-end text:change-id="ct2"/>', ".")
+ODT_COMMENT = o.odt_para(
+    '<office:annotation office:name="__Annotation__1_1"><dc:creator>Reviewer B (sample)</dc:creator>'
+    "<dc:date>2026-03-02T10:15:00</dc:date><text:p>Please confirm this sample step.</text:p>"
+    '</office:annotation>Sample step to check.<office:annotation-end office:name="__Annotation__1_1"/>')
+WORD_IMAGE = o.para(o.drawing("rIdImg1", "Picture 1", alt="Sample flow diagram"))
+HEADING_REF = (o.heading(2, "Scope of the check", "_Ref198765432", 1)
+               + o.para(SAMPLE, " See ", o.ref_field("_Ref198765432", "Section 2"), "."))
+
+
+def _deep_html(levels: int) -> str:
+    return ("<html><body><p>Sample nested list.</p>" + "<ul><li>level" * levels + "</li></ul>" * levels
+            + "</body></html>")
+
+
+def _table_rows(rows: int) -> str:
+    lines = ["| Exhibit | Status |", "|---------|--------|"]
+    lines += [f"| EX-{n:04d} | logged sample |" for n in range(rows)]
+    return "\n".join(lines)
+
+
+def _word_docs() -> list[Doc]:
+    long_ref = "_Ref_sample_cross_reference_bookmark_x01"
+    return [
+        Doc("word-ref-heading.docx", "1", _docx("word-ref-heading.docx", _chapter(HEADING_REF)), links=1),
+        Doc("word-ref-paragraph.docx", "1", _docx("word-ref-paragraph.docx", _chapter(
+            o.para(o.bookmark_around("_Ref512345678", o.run("Sample target paragraph."), 3)),
+            o.para("As in ", o.ref_field("_Ref512345678", "the target paragraph"), "."))), links=1),
+        Doc("word-ref-long-id.docx", "1", _docx("word-ref-long-id.docx", _chapter(
+            o.para(o.bookmark_around(long_ref, o.run("Sample target with a long bookmark."), 4)),
+            o.para("See ", o.ref_field(long_ref, "the long target"), " and ",
+                   o.hyperlink_anchor(long_ref, "again"), "."))), links=2),
+        Doc("word-toc-links.docx", "1", _docx("word-toc-links.docx", _chapter(
+            o.para(o.hyperlink_anchor("_Toc5551234", "Scope of the check")),
+            o.heading(2, "Scope of the check", "_Toc5551234", 5), o.para(SAMPLE))), links=1),
+        Doc("word-ref-missing.docx", "1", _docx("word-ref-missing.docx", _chapter(
+            o.para(SAMPLE, " See ", o.ref_field("_Ref000000001", "Section 9"), "."))),
+            warning="points at a bookmark ('_Ref000000001') that the document does not contain"),
+        Doc("word-ref-to-title.docx", "1", _docx("word-ref-to-title.docx", _chapter(
+            o.para(SAMPLE, " Back to ", o.hyperlink_anchor("_Ref111", "the start"), ".")).replace(
+            o.heading(1, "Triage of seized devices"), o.heading(1, "Triage of seized devices", "_Ref111", 9))),
+            links=1),
+        Doc("word-pageref.docx", "1", _docx("word-pageref.docx", _chapter(
+            o.para(o.bookmark_around("_Ref777", o.run("Sample paged target."), 7)),
+            o.para("See page ", o.ref_field("_Ref777", "3", "PAGEREF"), "."))), links=1),
+        Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
+            refused="holds 1 tracked insertion, 1 tracked deletion"),
+        Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),
+            options=("--track-changes", "accept")),
+        Doc("word-tracked-reject.docx", "3", _docx("word-tracked-reject.docx", _chapter(TRACKED)),
+            options=("--track-changes", "reject")),
+        Doc("word-comment.docx", "3", _docx("word-comment.docx", _chapter(COMMENTED), comments=COMMENT),
+            refused="holds 1 comment"),
+        Doc("word-comment-accept.docx", "3", _docx("word-comment-accept.docx", _chapter(COMMENTED),
+                                                    comments=COMMENT), options=("--track-changes", "accept")),
+        Doc("word-tracked-many.docx", "3", _docx("word-tracked-many.docx", _chapter(
+            TRACKED, o.para(o.ins("Second insertion.", "Reviewer C (sample)", 103)),
+            o.para(o.ins("Third insertion.", change_id=104)), COMMENTED), comments=COMMENT),
+            refused="holds 3 tracked insertions, 1 tracked deletion, 1 comment"),
+        Doc("word-main-document2.docx", "5", _docx("word-main-document2.docx", _chapter(o.para(SAMPLE), WORD_IMAGE),
+                                                    media={"image1.png": make_png()},
+                                                    main_part="word/document2.xml"), images=1),
+        Doc("word-main-elsewhere.docx", "5", _docx("word-main-elsewhere.docx", _chapter(
+            o.heading(2, "Moved part"), o.para(SAMPLE), WORD_IMAGE), media={"image1.png": make_png()},
+            main_part="doc/main.xml"), images=1),
+        Doc("word-only-heading.docx", "5", _docx("word-only-heading.docx", o.heading(1, "Sample heading only"))),
+        Doc("word-title-option.docx", "5", _docx("word-title-option.docx", _chapter(o.para(SAMPLE))),
+            options=("--title", "Triage (sample)")),
+        Doc("word-header-only-table.docx", "6", _docx("word-header-only-table.docx", _chapter(
+            o.para(SAMPLE), o.table([["Exhibit", "Owner", "Status"]])))),
+        Doc("word-table-caption.docx", "11", _docx("word-table-caption.docx", _chapter(
+            o.para('<w:pPr><w:pStyle w:val="Caption"/></w:pPr>' + o.run("Table ")
+                   + '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> SEQ '
+                   'Table \\* ARABIC </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                   + o.run("1") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>' + o.run(": Sample exhibits")),
+            o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]]))), renumbered=("1", "table")),
+        Doc("word-image.docx", "4", _docx("word-image.docx", _chapter(o.para(SAMPLE), WORD_IMAGE),
+                                          media={"image1.png": make_png()}), images=1),
+        Doc("word-two-images.docx", "4", _docx("word-two-images.docx", _chapter(
+            WORD_IMAGE, o.para(o.drawing("rIdImg2", "Picture 2", alt="Second sample diagram"))),
+            media={"image1.png": make_png(), "image2.png": make_png(colour=b"\xff\x00\x00")}), images=2),
+        Doc("word-gps-photo.docx", "4", _docx("word-gps-photo.docx", _chapter(o.para(SAMPLE), WORD_IMAGE),
+                                              media={"image1.jpeg": gps_jpeg()}),
+            warning="GPS coordinates"),
+        Doc("word-unsafe-svg.docx", "9", _docx("word-unsafe-svg.docx", _chapter(o.para(SAMPLE), WORD_IMAGE),
+                                               media={"image1.svg": UNSAFE_SVGS["css-escape-url"]}),
+            warning="was left out"),
+        Doc("word-footnotes.docx", "11", _docx("word-footnotes.docx", _chapter(o.para(
+            SAMPLE, '<w:r><w:footnoteReference w:id="1"/></w:r>')), footnotes=[(1, "Sample footnote text.")])),
+        Doc("word-big-table.docx", "11", _docx("word-big-table.docx", _chapter(o.table(
+            [["Exhibit", "Status"]] + [[f"EX-{n}", "logged"] for n in range(300)])))),
+        Doc("word-xml-bomb.docx", "8", _docx("word-xml-bomb.docx", _chapter(
+            o.para(o.run("x" * 200)) * 45_000)), refused="bytes of text markup (XML)"),
+        Doc("word-nested-list.docx", "7", _docx("word-nested-list.docx", _chapter(*(
+            o.para(f"Sample level {n} step.", style="ListParagraph") for n in range(9))))),
+        Doc("word-external-link.docx", "1", _docx("word-external-link.docx", _chapter(o.para(SAMPLE))),),
+        Doc("word-not-zip.docx", "5", _files("word-not-zip.docx", {"word-not-zip.docx": b"not a zip file"}),
+            refused="not a valid .docx file"),
+        Doc("word-unsafe-member.docx", "8", _files("word-unsafe-member.docx", {}), refused="unsafe path"),
+    ]
+
+
+def _odt_docs() -> list[Doc]:
+    heading_mark = ('<text:h text:style-name="Heading_20_2" text:outline-level="2"><text:bookmark-start '
+                    'text:name="__RefHeading___Toc1234_567890"/>Scope of the check<text:bookmark-end '
+                    'text:name="__RefHeading___Toc1234_567890"/></text:h>')
+    top = o.odt_heading(1, "Triage of seized devices")
+    return [
+        Doc("odt-reference-mark.odt", "1", _odt("odt-reference-mark.odt", top + o.odt_para(
+            '<text:reference-mark-start text:name="rule-one"/>Sample rule text.'
+            '<text:reference-mark-end text:name="rule-one"/>') + o.odt_para(
+            "As in ", '<text:reference-ref text:reference-format="text" text:ref-name="rule-one">the rule'
+            "</text:reference-ref>", ".")), links=1),
+        Doc("odt-bookmark.odt", "1", _odt("odt-bookmark.odt", top + o.odt_para(
+            '<text:bookmark text:name="sample-point"/>Sample bookmarked paragraph.') + o.odt_para(
+            "See ", '<text:bookmark-ref text:reference-format="text" text:ref-name="sample-point">it'
+            "</text:bookmark-ref>", " and ", '<text:a xlink:type="simple" xlink:href="#sample-point">this link'
+            "</text:a>.")), links=2),
+        Doc("odt-heading-ref.odt", "1", _odt("odt-heading-ref.odt", top + heading_mark + o.odt_para(
+            SAMPLE, " See ", '<text:bookmark-ref text:reference-format="chapter" '
+            'text:ref-name="__RefHeading___Toc1234_567890">2</text:bookmark-ref>', ".")), links=1),
+        Doc("odt-point-mark.odt", "1", _odt("odt-point-mark.odt", top + o.odt_para(
+            '<text:reference-mark text:name="point-one"/>Sample point-marked paragraph.') + o.odt_para(
+            "Page ", '<text:reference-ref text:reference-format="page" text:ref-name="point-one">1'
+            "</text:reference-ref>", ".")), links=1),
+        Doc("odt-outline-link.odt", "1", _odt("odt-outline-link.odt", top + o.odt_heading(2, "Scope of the check")
+                                               + o.odt_para(SAMPLE, " ", '<text:a xlink:type="simple" '
+                                                            'xlink:href="#Scope of the check|outline">See the scope'
+                                                            "</text:a>.")), links=1),
+        Doc("odt-missing-ref.odt", "1", _odt("odt-missing-ref.odt", top + o.odt_para(
+            SAMPLE, " See ", '<text:bookmark-ref text:reference-format="text" text:ref-name="gone">Section 9'
+            "</text:bookmark-ref>.")), warning="that the document does not contain"),
+        Doc("odt-tracked.odt", "3", _odt("odt-tracked.odt", top + ODT_CHANGED, ODT_CHANGES),
+            refused="holds 1 tracked insertion, 1 tracked deletion"),
+        Doc("odt-tracked-accept.odt", "3", _odt("odt-tracked-accept.odt", top + ODT_CHANGED, ODT_CHANGES),
+            options=("--track-changes", "accept")),
+        Doc("odt-tracked-reject.odt", "3", _odt("odt-tracked-reject.odt", top + ODT_CHANGED, ODT_CHANGES),
+            options=("--track-changes", "reject"), refused="can only be accepted here"),
+        Doc("odt-comment.odt", "3", _odt("odt-comment.odt", top + ODT_COMMENT), refused="holds 1 comment"),
+        Doc("odt-comment-accept.odt", "3", _odt("odt-comment-accept.odt", top + ODT_COMMENT),
+            options=("--track-changes", "accept")),
+        Doc("odt-image.odt", "4", _odt("odt-image.odt", top + o.odt_para(SAMPLE) + o.odt_para(
+            '<draw:frame draw:name="Image1" svg:width="2cm" svg:height="1cm"><draw:image '
+            'xlink:href="Pictures/sample.png" xlink:type="simple"/><svg:title>Sample diagram</svg:title>'
+            "</draw:frame>"), media={"sample.png": make_png()}), images=1),
+        Doc("odt-header-only-table.odt", "6", _odt("odt-header-only-table.odt", top + o.odt_para(SAMPLE)
+            + '<table:table table:name="T1"><table:table-column table:number-columns-repeated="2"/>'
+            "<table:table-header-rows><table:table-row><table:table-cell>" + o.odt_para("Exhibit")
+            + "</table:table-cell><table:table-cell>" + o.odt_para("Owner")
+            + "</table:table-cell></table:table-row></table:table-header-rows></table:table>")),
+    ]
+
+
+def _png_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def _html(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html>\n<html><head>{head}</head><body>\n{body}\n</body></html>\n"
+
+
+def _html_docs() -> list[Doc]:
+    latin = ('<html><head><meta charset="iso-8859-1"><title>Sample</title></head><body><h2>Café procedure'
+             "</h2><p>Sample text: the officer's résumé of the étape.</p></body></html>").encode("latin-1")
+    cp1252 = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head>'
+              "<body><p>Sample text \u2013 \u201cquoted\u201d step.</p></body></html>").encode("cp1252")
+    return [
+        Doc("html-data-image.html", "4", _files("html-data-image.html", {"html-data-image.html": _html(
+            f'<h2>Steps</h2><p>{SAMPLE}</p><p><img src="{_png_uri(make_png())}" alt="Sample diagram"></p>')}),
+            images=1),
+        Doc("html-relative-image.html", "4", _files("html-relative-image.html", {
+            "html-relative-image.html": _html(f'<p>{SAMPLE}</p><img src="images/flow.png" alt="Sample flow">'
+                                              '<img src="images/flow%20two.svg" alt="Second sample">'),
+            "images/flow.png": make_png(), "images/flow two.svg": SAFE_SVG}), images=2),
+        Doc("html-image-outside.html", "4", _files("sub/html-image-outside.html", {
+            "sub/html-image-outside.html": _html(f'<p>{SAMPLE}</p><img src="../secret.png" alt="Outside">'),
+            "secret.png": make_png()}), warning="only pictures in the submitted file's folder"),
+        Doc("html-latin1.html", "11", _files("html-latin1.html", {"html-latin1.html": latin})),
+        Doc("html-windows-1252.html", "11", _files("html-windows-1252.html", {"html-windows-1252.html": cp1252})),
+        Doc("html-title-h1.html", "11", _files("html-title-h1.html", {"html-title-h1.html": _html(
+            f"<h1>Sample triage procedure</h1><p>{SAMPLE}</p>", "<title>Sample triage procedure</title>")})),
+        Doc("html-deep-lists.html", "7", _files("html-deep-lists.html", {"html-deep-lists.html": _deep_html(200)}),
+            refused="nested 33 levels deep"),
+        Doc("html-header-only-table.html", "6", _files("html-header-only-table.html", {
+            "html-header-only-table.html": _html(f"<p>{SAMPLE}</p><table><tr><th>Exhibit</th><th>Owner</th>"
+                                                 "</tr></table>")})),
+        Doc("html-image-size.html", "11", _files("html-image-size.html", {"html-image-size.html": _html(
+            f'<p>{SAMPLE}</p><img src="{_png_uri(make_png(30, 20))}" width="3000" height="2000" alt="Wide">')}),
+            images=1),
+        Doc("html-anchors.html", "1", _files("html-anchors.html", {"html-anchors.html": _html(
+            f'<p><a href="#steps">Go to the steps</a></p><h2 id="steps">Steps</h2><p>{SAMPLE}</p>'
+            '<p><span id="note-a">Sample anchored note.</span> <a href="#note-a">back</a></p>')}), links=2),
+        Doc("html-utf16.html", "11", _files("html-utf16.html", {
+            "html-utf16.html": _html(f"<p>{SAMPLE}</p>").encode("utf-16")}), refused="UTF-16"),
+        Doc("html-unsafe-svg.html", "9", _files("html-unsafe-svg.html", {"html-unsafe-svg.html": _html(
+            f'<p>{SAMPLE}</p><img src="{_png_uri(UNSAFE_SVGS["image-set"], "image/svg+xml")}" alt="Unsafe">')}),
+            warning="was left out"),
+        Doc("html-remote-image.html", "4", _files("html-remote-image.html", {"html-remote-image.html": _html(
+            f'<p>{SAMPLE}</p><img src="https://example.org/track.png" alt="Remote">')}),
+            warning="not embedded"),
+    ]
+
+
+def _md_docs() -> list[Doc]:
+    deep_quote = "Sample quote.\n\n" + ">" * 2000 + " deep sample\n"
+    deep_list = "Sample list.\n\n" + "".join("  " * n + "- level\n" for n in range(300))
+    return [
+        Doc("md-images.md", "4", _files("md-images/md-images.md", {
+            "md-images/md-images.md": f"# Sample chapter\n\n{SAMPLE}\n\n![Sample flow](media/flow.png)\n\n"
+                                      "![Sample drawing](media/drawing.svg \"Drawing\")\n",
+            "md-images/media/flow.png": make_png(), "md-images/media/drawing.svg": SAFE_SVG}), images=2),
+        Doc("md-reference-image.md", "4", _files("md-reference-image.md", {
+            "md-reference-image.md": f"{SAMPLE}\n\n![Sample flow][flow]\n\n[flow]: img/flow.png\n",
+            "img/flow.png": make_png()}), images=1),
+        Doc("md-image-missing.md", "4", _files("md-image-missing.md", {
+            "md-image-missing.md": f"{SAMPLE}\n\n![Sample missing](media/none.png)\n"}),
+            warning="no such file"),
+        Doc("md-image-outside.md", "4", _files("ch/md-image-outside.md", {
+            "ch/md-image-outside.md": f"{SAMPLE}\n\n![Outside](../secret.png)\n", "secret.png": make_png()}),
+            warning="only pictures in the submitted file's folder"),
+        Doc("md-gps-photo.md", "4", _files("md-gps-photo.md", {
+            "md-gps-photo.md": f"{SAMPLE}\n\n![Sample photo](photo.jpg)\n", "photo.jpg": gps_jpeg()}),
+            warning="GPS coordinates"),
+        *[Doc(f"md-svg-{kind}.md", "9", _files(f"md-svg-{kind}.md", {
+            f"md-svg-{kind}.md": f"{SAMPLE}\n\n![Sample drawing](drawing.svg)\n", "drawing.svg": svg}),
+            warning="was left out") for kind, svg in UNSAFE_SVGS.items()],
+        Doc("md-deep-quotes.md", "7", _files("md-deep-quotes.md", {"md-deep-quotes.md": deep_quote}),
+            refused="line 3: lists, quotes or blocks nested"),
+        Doc("md-deep-lists.md", "7", _files("md-deep-lists.md", {"md-deep-lists.md": deep_list}),
+            refused="nested"),
+        Doc("md-utf16.md", "11", _files("md-utf16.md", {"md-utf16.md": f"{SAMPLE}\n".encode("utf-16")}),
+            refused="UTF-16"),
+        Doc("md-big-table.md", "11", _files("md-big-table.md", {"md-big-table.md": f"{SAMPLE}\n\n"
+                                                                 + _table_rows(3000) + "\n"})),
+        Doc("md-plain.txt", "5", _files("md-plain.txt", {"md-plain.txt": f"{SAMPLE}\n\nA second sample line.\n"})),
+        Doc("01-intro.md", "2", _files("01-intro.md", {"01-intro.md": "## Scope of work\n\n"
+                                                          f"{SAMPLE} See [the scope](#scope-of-work).\n\n"
+                                                          "## Next steps\n\nSample text.\n"}), links=1),
+        Doc("2-scope.md", "2", _files("2-scope.md", {"2-scope.md": "## Purpose\n\n"
+                                                      "See [the intro's scope](01-intro.md#scope-of-work).\n"}),
+            links=1),
+    ]
+
+
+def _unsafe_member(folder: Path) -> Path:
+    import zipfile
+
+    path = folder / "word-unsafe-member.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", "<x/>")
+        archive.writestr("../evil.txt", "sample")
+    return path
+
+
+def corpus() -> list[Doc]:
+    """Every corpus document, in a stable order."""
+    docs = [*_word_docs(), *_odt_docs(), *_html_docs(), *_md_docs()]
+    return [Doc(d.name, d.point, _unsafe_member, d.refused) if d.name == "word-unsafe-member.docx" else d
+            for d in docs]

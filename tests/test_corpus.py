@@ -1,0 +1,158 @@
+"""The intake corpus end to end: every document submitted through the real CLI ends built or refused.
+
+One workspace takes the whole corpus (tests/corpus/documents.py): each document is submitted
+as a contributor would, accepted when taken, then the workspace is checked and built to HTML
+once. The assertions are what a contributor and an editor would look at: the exit code and
+the reason of each refusal, the warnings, the words against ``pandoc -t plain`` of the
+source, the images and cross-references in the built manual.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.corpus.documents import Doc, corpus
+from tests.corpus.runner import Outcome, submit_all
+from tests.helpers import run, small_workspace
+
+DOCS = corpus()
+# The whole corpus goes through submit, accept, check and build once (about 40 s here).
+pytestmark = pytest.mark.slow
+
+
+class Corpus:
+    """The corpus after submit, accept, check and build (built once per test session)."""
+
+    def __init__(self, root: Path, outcomes: list[Outcome], check: dict[str, object], html: str) -> None:
+        self.root = root
+        self.outcomes = {o.doc.name: o for o in outcomes}
+        self.check = check
+        self.html = html
+
+    def chapter_html(self, slug: str) -> str:
+        start = self.html.find(f'<article class="chapter" id="{slug}"')
+        assert start >= 0, f"chapter {slug} is not in the manual"
+        end = self.html.find("</article>", start)
+        return self.html[start:end]
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    base = tmp_path_factory.mktemp("corpus")
+    root = small_workspace(base / "ws")
+    outcomes = submit_all(root, DOCS, base / "sources")
+    checked = run("-C", root, "check", "--json")
+    assert checked.exit_code == 0, checked.output
+    built = run("-C", root, "build", "--format", "html", "--quiet")
+    assert built.exit_code == 0, built.output
+    html = (root / "build" / "manual.html").read_text(encoding="utf-8")
+    return Corpus(root, outcomes, json.loads(checked.stdout), html)
+
+
+def test_the_corpus_covers_every_point_with_60_documents() -> None:
+    assert len(DOCS) >= 60
+    assert len({d.slug for d in DOCS}) == len(DOCS)
+    covered = Counter(d.point for d in DOCS)
+    assert set(covered) == {"1", "2", "3", "4", "5", "6", "7", "8", "9", "11"}
+    assert sum(1 for d in DOCS if d.name.endswith(".docx")) >= 15
+    assert sum(1 for d in DOCS if d.name.endswith(".odt")) >= 10
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
+def test_each_document_is_built_or_refused_with_a_reason(done: Corpus, doc: Doc) -> None:
+    outcome = done.outcomes[doc.name]
+    if doc.refused:
+        assert outcome.exit_code == 2, outcome.output
+        assert doc.refused in outcome.output, outcome.output
+        assert "hint:" in outcome.output  # what to do about it
+        assert "Traceback" not in outcome.output
+        return
+    assert outcome.exit_code == 0, outcome.output
+    if doc.warning:
+        assert any(doc.warning in w for w in outcome.warnings), outcome.warnings
+    else:
+        assert outcome.warnings == []
+        # nothing lost without a warning: every word of pandoc's plain text of the source arrives
+        assert outcome.lost == list(doc.renumbered)
+    assert outcome.words_source > 0
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCS if not d.refused], ids=lambda d: d.name)
+def test_each_taken_document_keeps_its_images_and_cross_references(done: Corpus, doc: Doc) -> None:
+    chapter = done.chapter_html(doc.slug)
+    assert chapter.count('src="data:image/') == doc.images, chapter[:2000]
+    internal = re.findall(r'href="#([^"]+)"', chapter)
+    ids = set(re.findall(r'id="([^"]+)"', done.html))
+    assert [t for t in internal if t not in ids] == []
+    assert len([t for t in internal if not t.startswith(("fn", f"{doc.slug}--fn"))]) >= doc.links
+
+
+def test_refused_documents_leave_nothing_behind(done: Corpus) -> None:
+    taken = sum(1 for o in done.outcomes.values() if o.built)
+    folders = [p for p in (done.root / "contributions").iterdir() if not p.name.startswith(".")]
+    assert len(folders) == taken
+    assert not list((done.root / "contributions").glob(".staging-*"))
+
+
+def test_check_finds_no_errors_and_no_table_taken_for_a_paragraph(done: Corpus) -> None:
+    problems = done.check["problems"]
+    assert isinstance(problems, list)
+    assert [p for p in problems if p["severity"] == "error"] == []
+    assert [p for p in problems if p["rule"] in ("long-paragraph", "broken-anchor", "broken-link")] == []
+
+
+def test_tables_arrive_as_tables_even_with_only_a_header_row(done: Corpus) -> None:
+    for slug in ("word-header-only-table", "odt-header-only-table", "html-header-only-table"):
+        chapter = done.chapter_html(slug)
+        assert "<table" in chapter and "Exhibit" in chapter.split("<table", 1)[1], slug
+        assert "——" not in chapter and "--------" not in chapter
+    big = done.chapter_html("md-big-table")
+    assert big.count("<tr") == 3001
+
+
+def test_tracked_changes_resolved_as_chosen_and_comments_kept(done: Corpus) -> None:
+    accepted = done.chapter_html("word-tracked-accept")
+    assert "with an inserted step" in accepted and "removed step" not in accepted
+    rejected = done.chapter_html("word-tracked-reject")
+    assert "inserted step" not in rejected and "and a removed step" in rejected
+    odt = done.chapter_html("odt-tracked-accept")
+    assert "with an inserted step" in odt and "removed words" not in odt
+    for name in ("word-comment-accept.docx", "odt-comment-accept.odt"):
+        contribution = done.outcomes[name].contribution
+        shown = run("-C", done.root, "contributions", contribution)
+        assert shown.exit_code == 0, shown.output
+        text = " ".join(shown.output.split())
+        assert "comment by Reviewer B (sample)" in text and "Please confirm this sample step." in text
+        assert "Please confirm" not in done.chapter_html(name.rsplit(".", 1)[0])
+    record = (done.root / "contributions" / done.outcomes["word-tracked-accept.docx"].contribution
+              / "contribution.yaml").read_text(encoding="utf-8")
+    assert "track_changes: accept" in record
+
+
+def test_titles_are_taken_once_and_given_titles_keep_the_heading(done: Corpus) -> None:
+    html_title = done.chapter_html("html-title-h1")
+    assert html_title.count("Sample triage procedure") == 1
+    given = done.chapter_html("word-title-option")
+    assert "Triage (sample)" in given and "Triage of seized devices" in given
+    caption = done.chapter_html("word-table-caption")
+    assert "Table 1:" not in caption and "Sample exhibits" in caption
+
+
+def test_encodings_are_decoded_or_explained(done: Corpus) -> None:
+    assert "résumé of the étape" in done.chapter_html("html-latin1")
+    assert "\u201cquoted\u201d" in done.chapter_html("html-windows-1252")
+    utf16 = done.outcomes["md-utf16.md"].output
+    assert "UTF-16" in utf16 and "save it as UTF-8" in " ".join(utf16.split())
+
+
+def test_image_size_is_kept_and_bounded_by_the_page(done: Corpus) -> None:
+    image = re.search(r"<img[^>]*>", done.chapter_html("html-image-size"))
+    assert image and 'width="3000"' in image.group(0) and "height" not in image.group(0)
+    css = (done.root / "styles" / "base.css").read_text(encoding="utf-8") if (done.root / "styles").exists() \
+        else ""
+    assert "img { max-width: 100%; height: auto; }" in css or "max-width: 100%" in done.html

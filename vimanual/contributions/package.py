@@ -1,0 +1,226 @@
+"""A contributed .docx/.odt as a package: checked, measured and normalised before pandoc reads it.
+
+The archive is opened with ``zipfile`` first (a valid archive, no member escaping with
+``..`` or an absolute path, no zip bomb by its declared or real sizes, a bounded amount of
+XML, since pandoc needs about a hundred times a document's XML in memory). The main part
+is found the way Word finds it, through the package relationships, not by a fixed name.
+
+Two things pandoc would otherwise lose are handled here, on a copy in the work folder:
+a .docx whose parts live outside ``word/`` (pandoc then drops styles and images), and an
+.odt's bookmarks, which pandoc renames to ``anchor-N`` while links keep the old names.
+An .odt's tracked changes and comments are counted here (pandoc's ODT reader drops
+both silently); a .docx's are counted from pandoc's own reading of them.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from vimanual.base.errors import VimanualError
+from vimanual.workspace.schema import Limits
+
+PACKAGE_RELS = "_rels/.rels"
+OFFICE_DOCUMENT = "/officeDocument"
+ODT_MAIN = "content.xml"
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_DC = "http://purl.org/dc/elements/1.1/"
+
+
+@dataclass(frozen=True)
+class DocumentComment:
+    """A comment a reviewer left in the document: who, when, what, and on which words."""
+
+    author: str
+    date: str
+    text: str
+    on: str = ""
+
+
+@dataclass
+class Package:
+    """What the archive checks learnt about a .docx/.odt."""
+
+    fmt: str
+    main_part: str
+    xml_bytes: int
+    insertions: int = 0
+    deletions: int = 0
+    comments: list[DocumentComment] = field(default_factory=list)
+    odt_marks: bool = False
+
+
+def refuse(path: Path, what: str, hint: str) -> VimanualError:
+    """The error for a refused submission: the file's name, what is wrong, what to do."""
+    return VimanualError(f"{path.name}: {what}", hint)
+
+
+def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
+    """Refuse a .docx/.odt that is not a sound archive before pandoc ever opens it."""
+    kind = f".{fmt}"
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise refuse(path, f"not a valid {kind} file (not a ZIP archive)",
+                     f"open it in its editor and save it again as {kind}, without a password") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > limits.max_archive_members:
+            raise refuse(path, f"archive has {len(members):,} members (the limit is "
+                         f"{limits.max_archive_members:,})", "save the document again from its editor")
+        declared = xml = 0
+        for info in members:
+            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+            if info.filename.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", info.filename) \
+                    or ".." in parts:
+                raise refuse(path, f"archive member '{info.filename[:80]}' has an unsafe path",
+                             f"this is not a normal {kind} file; save it again from its editor")
+            declared += info.file_size
+            if info.filename.lower().endswith((".xml", ".rels")):
+                xml += info.file_size
+        if declared > limits.max_archive_bytes:
+            raise refuse(path, f"archive would expand to {declared:,} bytes (the limit is "
+                         f"{limits.max_archive_bytes:,})", "shrink the document's images")
+        _check_xml_size(path, xml, limits)
+        _verify_members(path, archive, limits)
+        main = _main_part(path, archive, fmt)
+        package = Package(fmt, main, xml)
+        if fmt == "odt":
+            _inspect_odt(path, archive.read(main), package)
+    return package
+
+
+def _check_xml_size(path: Path, xml: int, limits: Limits) -> None:
+    if xml > limits.max_document_xml_bytes:
+        raise refuse(path, f"the document holds {xml:,} bytes of text markup (XML); the limit is "
+                     f"{limits.max_document_xml_bytes:,}",
+                     "split it into smaller chapters (or save it again from its editor, which "
+                     "often shrinks it); the editor can raise limits.max_document_xml_bytes")
+
+
+def _verify_members(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Read every member once: CRCs must match and real sizes may not exceed declared ones."""
+    total = xml = 0
+    try:
+        for info in archive.infolist():
+            is_xml = info.filename.lower().endswith((".xml", ".rels"))
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    total += len(chunk)
+                    xml += len(chunk) if is_xml else 0
+                    if total > limits.max_archive_bytes:
+                        raise refuse(path, "archive expands beyond its limit", "shrink the document's images")
+                    if xml > limits.max_document_xml_bytes:
+                        _check_xml_size(path, xml, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
+        raise refuse(path, f"damaged archive ({exc})", "open it in its editor and save it again") from None
+
+
+def _main_part(path: Path, archive: zipfile.ZipFile, fmt: str) -> str:
+    """The name of the main document part: content.xml, or the officeDocument relationship's target."""
+    names = set(archive.namelist())
+    if fmt == "odt":
+        if ODT_MAIN not in names:
+            raise refuse(path, f"not a .odt document ({ODT_MAIN} is missing)", "save it again as .odt")
+        return ODT_MAIN
+    target = None
+    if PACKAGE_RELS in names:
+        try:
+            rels = ET.fromstring(archive.read(PACKAGE_RELS))
+        except ET.ParseError:
+            rels = None
+        for rel in rels if rels is not None else []:
+            if rel.get("Type", "").endswith(OFFICE_DOCUMENT) and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "").lstrip("/")
+                break
+    if target is None and "word/document.xml" in names:
+        target = "word/document.xml"
+    if not target or target not in names:
+        raise refuse(path, "not a .docx document (no main document part: _rels/.rels names none that "
+                     "the archive holds)", "open it in Word or LibreOffice and save it again as .docx")
+    return target
+
+
+def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
+    """Count an .odt's tracked changes and collect its comments (pandoc's reader drops both)."""
+    try:
+        root = ET.fromstring(content)
+    except ET.ParseError as exc:
+        raise refuse(path, f"damaged document text (content.xml: {exc})",
+                     "open it in LibreOffice and save it again") from None
+    for region in root.iter(f"{{{_TEXT}}}changed-region"):
+        for change in region:
+            local = change.tag.rsplit("}", 1)[-1]
+            package.insertions += local == "insertion"
+            package.deletions += local == "deletion"
+    for note in root.iter(f"{{{_OFFICE}}}annotation"):
+        author = "".join(note.findtext(f"{{{_DC}}}creator") or "").strip()
+        date = (note.findtext(f"{{{_DC}}}date") or "").strip()
+        text = " ".join(" ".join(p.itertext()) for p in note.iter(f"{{{_TEXT}}}p"))
+        package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split())))
+    package.odt_marks = any(
+        el.tag.rsplit("}", 1)[-1] in ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark")
+        for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(f"{{{_TEXT}}}"))
+
+
+# LibreOffice bookmarks → reference marks, which pandoc's ODT reader keeps under their own
+# names (it renames bookmarks to anchor, anchor-1, … while hyperlinks keep the old name).
+_ODT_MARK_SUBS = (
+    (re.compile(rb"<text:(?:bookmark|reference-mark)(\s[^>]*?)/>"),
+     rb"<text:reference-mark-start\1/><text:reference-mark-end\1/>"),
+    (re.compile(rb"<text:bookmark-start\b"), b"<text:reference-mark-start"),
+    (re.compile(rb"<text:bookmark-end\b"), b"<text:reference-mark-end"),
+    (re.compile(rb"<text:bookmark-ref\b"), b"<text:reference-ref"),
+    (re.compile(rb"</text:bookmark-ref>"), b"</text:reference-ref>"),
+)
+
+
+def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
+    """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``."""
+    move_docx = package.fmt == "docx" and package.main_part != "word/document.xml"
+    if not move_docx and not package.odt_marks:
+        return path
+    target = work_dir / f"normalised.{package.fmt}"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        if move_docx:
+            _move_docx_main(source, out, package.main_part)
+        else:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == ODT_MAIN:
+                    for pattern, replacement in _ODT_MARK_SUBS:
+                        data = pattern.sub(replacement, data)
+                out.writestr(info, data)
+    return target
+
+
+def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) -> None:
+    """Rewrite the package so that its main part is word/document.xml, its folder word/."""
+    folder, name = main.rsplit("/", 1) if "/" in main else ("", main)
+    renames = {main: "word/document.xml", f"{folder}/_rels/{name}.rels".lstrip("/"):
+               "word/_rels/document.xml.rels"}
+    prefix = f"{folder}/" if folder else ""
+    existing = set(source.namelist())
+    for member in existing:
+        if member in renames or not prefix or not member.startswith(prefix):
+            continue
+        moved = "word/" + member[len(prefix):]
+        if moved not in existing or folder == "word":
+            renames[member] = moved
+    for info in source.infolist():
+        data = source.read(info)
+        new_name = renames.get(info.filename, info.filename)
+        if info.filename == PACKAGE_RELS:
+            data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
+            data = data.replace(f'Target="/{main}"'.encode(), b'Target="word/document.xml"')
+        if info.filename == "[Content_Types].xml":
+            for old, new in renames.items():
+                data = data.replace(f'PartName="/{old}"'.encode(), f'PartName="/{new}"'.encode())
+        out.writestr(new_name, data)

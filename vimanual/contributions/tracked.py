@@ -1,0 +1,106 @@
+"""Tracked changes and comments in a contributed Word file, as pandoc reads them.
+
+pandoc's ``--track-changes=all`` marks each insertion and deletion as a Span with class
+``insertion``/``deletion`` and each comment as a ``comment-start`` Span holding the
+comment's text (``comment-end`` closes the range). Unreviewed insertions must never become
+manual text without anyone knowing: these are counted, and only resolved (accepted or
+rejected) when the contributor chose to; comments are taken out of the text and kept with
+the revision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vimanual.contributions.package import DocumentComment
+
+TRACK_CHANGES = ("accept", "reject")
+_MARKERS = {"insertion", "deletion", "comment-start", "comment-end", "paragraph-insertion",
+            "paragraph-deletion"}
+
+
+def _kind(node: Any) -> str | None:
+    if isinstance(node, dict) and node.get("t") == "Span":
+        classes = node["c"][0][1]
+        for name in classes:
+            if name in _MARKERS:
+                return str(name)
+    return None
+
+
+def _plain(nodes: Any) -> str:
+    parts: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            if node.get("t") == "Str":
+                parts.append(node["c"])
+            elif node.get("t") in ("Space", "SoftBreak", "LineBreak"):
+                parts.append(" ")
+            elif _kind(node) not in ("comment-start", "deletion"):
+                visit(node.get("c"))
+
+    visit(nodes)
+    return " ".join("".join(parts).split())
+
+
+def count_changes(ast: dict[str, Any]) -> tuple[int, int, list[DocumentComment]]:
+    """(insertions, deletions, comments) marked in an AST read with ``--track-changes=all``."""
+    insertions = deletions = 0
+    comments: list[DocumentComment] = []
+
+    def visit(node: Any) -> None:
+        nonlocal insertions, deletions
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                kind = _kind(item)
+                if kind == "insertion":
+                    insertions += 1
+                elif kind == "deletion":
+                    deletions += 1
+                elif kind == "comment-start":
+                    comments.append(_comment(item, node[index + 1:]))
+                    continue
+                visit(item)
+        elif isinstance(node, dict):
+            visit(node.get("c"))
+
+    visit(ast["blocks"])
+    return insertions, deletions, comments
+
+
+def _comment(start: dict[str, Any], following: list[Any]) -> DocumentComment:
+    attr = dict(start["c"][0][2])
+    comment_id = attr.get("id")
+    anchored: list[Any] = []
+    for item in following:
+        if _kind(item) == "comment-end" and dict(item["c"][0][2]).get("id") == comment_id:
+            break
+        anchored.append(item)
+    return DocumentComment(attr.get("author", "unknown"), attr.get("date", ""), _plain(start["c"][1]),
+                           _plain(anchored)[:200])
+
+
+def resolve_changes(ast: dict[str, Any], mode: str) -> None:
+    """Accept or reject every tracked change in place; comment markers leave the text."""
+    keep = "insertion" if mode == "accept" else "deletion"
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, list):
+            out: list[Any] = []
+            for item in node:
+                kind = _kind(item)
+                if kind is None:
+                    out.append(rewrite(item))
+                elif kind == keep:
+                    out.extend(rewrite(item["c"][1]))
+                # the other kind of change, comments and paragraph marks leave the text
+            return out
+        if isinstance(node, dict) and "c" in node:
+            node["c"] = rewrite(node["c"])
+        return node
+
+    ast["blocks"] = rewrite(ast["blocks"])
