@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from vimanual.editions.diff import EditionDiff
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
+    from vimanual.editions.reproduce import Reproduction
     from vimanual.review.approved import SinceApproval
     from vimanual.review.events import ReviewEvent
     from vimanual.review.state import ChapterReview, QueueItem
@@ -41,8 +42,9 @@ __all__ = [
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
     "contributor_status", "decline", "diff", "doctor", "editions", "find_workspace", "init", "manual_names",
     "notes_markdown", "preview", "print_edition",
-    "issue_copies", "copies", "revoke_copy", "trace", "release", "review", "reviewer_queue", "since_approval",
-    "since_approval_markdown", "status", "submit", "terminal_safe", "verify", "verify_edition", "withdraw",
+    "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
+    "reviewer_queue", "since_approval", "since_approval_markdown", "status", "submit", "terminal_safe",
+    "verify", "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -475,6 +477,14 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
     from vimanual.editions.reprint import verify_edition as run_verify
 
     return run_verify(root, version, file)
+
+
+def rebuild_edition(root: Path, version: str) -> Reproduction:
+    """Rebuild a released edition from its frozen sources in a scratch folder and compare
+    bytes with its manifest, saying where they differ."""
+    from vimanual.editions.reproduce import rebuild_edition as run_rebuild
+
+    return run_rebuild(root, version)
 
 
 def diff(root: Path, old: str, new: str = "working", full: bool = False) -> EditionDiff:

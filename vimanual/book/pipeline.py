@@ -43,7 +43,7 @@ def _layout_pool(plan: BuildPlan) -> Any:
 
     limits = plan.workspace.manual.limits
     return LayoutPool(plan.styles_dir, plan.allowed_roots, plan.jobs, limits.pdf_timeout_seconds,
-                      limits.pdf_memory_mb, plan.out_dir)
+                      limits.pdf_memory_mb, plan.out_dir, font_subsetter=plan.options.font_subsetter)
 
 
 def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progress | None,
@@ -99,6 +99,7 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
         base_dir=plan.styles_dir, allowed_roots=plan.allowed_roots,
         jobs=plan.jobs, timeout=limits.pdf_timeout_seconds, memory_mb=limits.pdf_memory_mb,
         use_cache=plan.options.use_cache, progress=progress, pool=pool,
+        font_subsetter=plan.options.font_subsetter,
     )
 
 

@@ -68,6 +68,9 @@ class BuildOptions:
     # A test hook, not a user option: lay out the whole main matter in one WeasyPrint call,
     # the reference the parallel layout is compared with.
     reference_layout: bool = False
+    # How fonts are subset (see vimanual.pdf.weasy.FONT_SUBSETTER); a released edition's
+    # rebuild uses the one the edition was made with.
+    font_subsetter: str = "fonttools"
 
 
 @dataclass

@@ -233,16 +233,27 @@ def verify_edition_command(
     file: Annotated[
         Path | None, typer.Argument(help="A PDF (or HTML) to check against the manifest.")
     ] = None,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Rebuild the edition from its frozen sources in a scratch folder and "
+        "compare bytes with the manifest.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Check a PDF someone has against a released edition, or re-check the stored edition.
 
     With FILE: does it match the edition's PDF or HTML checksum? Without: are the
     stored PDF and HTML, every frozen source and the referenced fonts unchanged?
+    With --rebuild: does this machine rebuild the edition byte for byte, and if not,
+    where do the files differ and which tool version differs from the edition's?
     Exit code 1 on a mismatch.
 
     Example: vimanual verify-edition 1.0 ~/Downloads/manual.pdf
     """
+    if rebuild:
+        if file is not None:
+            raise api.VimanualError("give either FILE or --rebuild, not both",
+                                    f"vimanual verify-edition {version} --rebuild")
+        _verify_rebuild(ctx, version, as_json)
+        return
     result = api.verify_edition(ui.workspace(ctx), version, file)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
@@ -258,6 +269,36 @@ def verify_edition_command(
         for problem in result.problems:
             err.print(f"[red]mismatch:[/] {escape(problem)}")
         err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _verify_rebuild(ctx: typer.Context, version: str, as_json: bool) -> None:
+    """``verify-edition VERSION --rebuild``: rebuild, compare, say where it differs."""
+    result = api.rebuild_edition(ui.workspace(ctx), version)
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    elif result.ok:
+        if not ui.state(ctx).quiet:
+            ui.out().print(f"[green]OK:[/] edition {escape(version)} rebuilt byte for byte "
+                           f"(PDF {result.pdf_sha256[:16]}…, HTML {result.html_sha256[:16]}…; "
+                           f"fonts subset with {result.font_subsetter})")
+            for line in result.versions:
+                ui.out().print(f"  note: {escape(line)}")
+            if result.system_fonts:
+                ui.out().print("  note: fonts from the releasing machine's system, not styles/fonts/: "
+                               f"{escape(', '.join(result.system_fonts))}")
+    else:
+        err = ui.err()
+        for line in result.sources:
+            err.print(f"[red]source:[/] {escape(line)}")
+        for line in result.differences:
+            err.print(f"[red]differs:[/] {escape(line)}")
+        for line in result.versions:
+            err.print(f"[yellow]version:[/] {escape(line)}")
+        what = ("its frozen sources do not match the manifest" if result.sources
+                else "the rebuild does not match the manifest")
+        err.print(f"[bold red]Error:[/] edition {escape(version)}: {what}")
     if not result.ok:
         raise typer.Exit(1)
 

@@ -17,6 +17,7 @@ from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, file_lock, file_sha256
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 from vimanual.book.plan import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
+from vimanual.editions.environment import FONT_SUBSETTER
 from vimanual.editions.manifest import (
     FONT_SUFFIXES,
     MANIFEST_FILE,
@@ -155,11 +156,20 @@ def build_edition(
     jurisdiction: str | None = None,
     formats: tuple[str, ...] = ("pdf", "html"),
     progress: Progress | None = None,
+    work: Path | None = None,
 ) -> dict[str, Path]:
-    """Build an edition from its frozen sources (never the working chapters) into ``out_dir``."""
+    """Build an edition from its frozen sources (never the working chapters) into ``out_dir``,
+    with the font subsetter it was made with. ``work`` is where the sources are restored
+    (default: build/editions/.src-VERSION, shared by prints of the edition with its caches)."""
     from vimanual.book.pipeline import build
 
-    work = root / "build" / "editions" / f".src-{edition.version}"
+    if "pdf" in formats and edition.font_subsetter != FONT_SUBSETTER:
+        from vimanual.pdf.weasy import HARFBUZZ_HINT, HARFBUZZ_MISSING, harfbuzz_subset_available
+
+        if not harfbuzz_subset_available():
+            raise VimanualError(f"cannot rebuild edition {edition.version}: {HARFBUZZ_MISSING}",
+                                HARFBUZZ_HINT)
+    work = work or root / "build" / "editions" / f".src-{edition.version}"
     # Two prints of one edition share its rebuilt sources and their caches: one at a time.
     with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.version}"):
         materialize(root, edition, source, work)
@@ -168,6 +178,7 @@ def build_edition(
             formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
             draft=False, date=edition.date, jurisdiction=jurisdiction,
             release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters)),
+            font_subsetter=edition.font_subsetter,
         )
         return build(frozen, options, progress).outputs
 

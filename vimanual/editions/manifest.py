@@ -20,6 +20,7 @@ REGISTER_DIR = "register"  # controlled copies issued (editions/copies.py): not 
 MANIFEST_FORMAT = 1
 WORKING = "working"
 OUTPUT_FILES = {"pdf": "manual.pdf", "html": "manual.html"}
+LEGACY_FONT_SUBSETTER = "harfbuzz"
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_NOTES_BYTES = 200_000
@@ -64,6 +65,15 @@ class Edition:
     tool_version: str = __version__
     released_by: str = ""
     path: Path = Path()
+    # What the build depended on beyond the sources (font subsetter, tool versions, fonts in
+    # the PDF); empty in manifests written before it was recorded (see editions/environment.py).
+    build: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def font_subsetter(self) -> str:
+        """The subsetter the edition's fonts were made with; an edition that does not say was
+        made by vimanual 0.1, which used HarfBuzz's (the sample edition 1.0 was)."""
+        return str(self.build.get("font_subsetter") or LEGACY_FONT_SUBSETTER)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +85,7 @@ class Edition:
             "outputs": {"pdf": {"file": OUTPUT_FILES["pdf"], "sha256": self.pdf_sha256},
                         "html": {"file": OUTPUT_FILES["html"], "sha256": self.html_sha256}},
             "files": self.files, "fonts": self.fonts,
+            **({"build": self.build} if self.build else {}),
         }
 
 
@@ -153,10 +164,19 @@ def load_manifest(path: Path) -> Edition:
             fonts={str(k): str(v) for k, v in (data.get("fonts") or {}).items()},
             excluded=[str(s) for s in data.get("excluded") or []],
             tool_version=str(data.get("tool_version") or ""), released_by=str(data.get("released_by") or ""),
-            path=path,
+            path=path, build=_build_record(data.get("build"), where),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise VimanualError(f"{where}: malformed manifest ({exc})", "restore the manifest from git") from None
+
+
+def _build_record(raw: Any, where: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not isinstance(raw.get("font_subsetter", ""), str):
+        raise VimanualError(f"{where}: 'build' must be a mapping with a 'font_subsetter' name",
+                            "restore the manifest from git")
+    return raw
 
 
 def list_editions(root: Path) -> list[Edition]:

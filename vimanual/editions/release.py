@@ -22,6 +22,7 @@ from vimanual.base.errors import VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256, fsync_dir
 from vimanual.base.journal import locked
 from vimanual.base.names import check_slug, check_version
+from vimanual.editions.environment import FONT_SUBSETTER, build_record
 from vimanual.editions.frozen import (
     build_edition,
     freeze_sources,
@@ -155,11 +156,12 @@ def _stage(
     edition = Edition(
         version=version, date=day, paper=workspace.manual.paper, chapters=chapters, notes=notes,
         pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
-        released_by=released_by, path=staging,
+        released_by=released_by, path=staging, build={"font_subsetter": FONT_SUBSETTER},
     )
     outputs = _build_outputs(root, edition, staging, progress)
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
+    edition.build = build_record(FONT_SUBSETTER, outputs["pdf"], staging / "styles" / "fonts.css")
     atomic_write(staging / MANIFEST_FILE, manifest_text(edition))
     return edition
 

@@ -28,7 +28,7 @@ from typing import Any
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir, sha256_hex
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
-from vimanual.pdf.weasy import LayoutJob, LayoutPool
+from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutJob, LayoutPool
 
 Progress = Callable[[str, int, int], None]
 
@@ -109,6 +109,11 @@ def link_across(document: str) -> str:
     )
 
 
+#: A print.css holding this line gets the one-line footer (marking left; edition and page
+#: right). A released edition's frozen styles without it are laid out exactly as they were.
+FOOTER_ONE_LINE = "vimanual: footer on one line"
+
+
 def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, str]]) -> str:
     """Pages that show only their margins: ``pages`` is (running head, page number) each."""
     import html
@@ -118,7 +123,10 @@ def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, s
     boxes["bottom-right"] = "string(folio)"
     if margins.marking:
         boxes["bottom-left"] = css_string(margins.marking)
-    if margins.label:
+    if margins.label and FOOTER_ONE_LINE in stylesheets:
+        # the edition beside the page number: the marking keeps the left half and more
+        boxes["bottom-right"] = f'{css_string(margins.label)} " · " string(folio)'
+    elif margins.label:  # stylesheets from before (a released edition's frozen styles): as then
         boxes["bottom-center"] = css_string(margins.label)
     rules = " ".join(f"@{box} {{ content: {value} !important; }}" for box, value in boxes.items())
     sheets = "".join(
@@ -376,27 +384,41 @@ def write_pdf(
     use_cache: bool,
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
+    font_subsetter: str = FONT_SUBSETTER,
 ) -> tuple[BookLayout, bool]:
     """Write the book's PDF to ``target`` atomically by ``path`` (see ``choose_path``), or
     keep it if the same book was already written there. Returns (layout, reused). ``pool``
-    is a ``LayoutPool`` the caller started early, else one is started here."""
+    is a ``LayoutPool`` the caller started early, else one is started here. Fonts are
+    subset with ``font_subsetter`` (see ``vimanual.pdf.weasy.FONT_SUBSETTER``)."""
     if path == WHOLE:
         return _write_whole(document(Part()), target, cache=cache, salt=salt, base_dir=base_dir,
                             allowed_roots=allowed_roots, timeout=timeout, memory_mb=memory_mb,
-                            use_cache=use_cache, progress=progress)
+                            use_cache=use_cache, progress=progress, font_subsetter=font_subsetter)
+    # The subsetter changes the bytes of every part: it is part of their cache keys.
+    salt = json.dumps([*json.loads(salt), font_subsetter, _fonttools_version()])
     return _write_book(units, document, margin_styles, margins, target, joint=path == JOINT, cache=cache,
                        salt=salt, base_dir=base_dir, allowed_roots=allowed_roots, jobs=jobs, timeout=timeout,
-                       memory_mb=memory_mb, use_cache=use_cache, progress=progress, pool=pool)
+                       memory_mb=memory_mb, use_cache=use_cache, progress=progress, pool=pool,
+                       font_subsetter=font_subsetter)
+
+
+def _fonttools_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("fonttools")
 
 
 def _write_whole(
     document: str, target: Path, *, cache: Path, salt: str, base_dir: Path, allowed_roots: list[Path],
-    timeout: float, memory_mb: int, use_cache: bool, progress: Progress | None,
+    timeout: float, memory_mb: int, use_cache: bool, progress: Progress | None, font_subsetter: str,
 ) -> tuple[BookLayout, bool]:
     """The whole book in one WeasyPrint call."""
     from vimanual.pdf.weasy import render_pdf_isolated
 
-    key = sha256_hex(json.dumps([document, *json.loads(salt)]))
+    identity = sha256_hex(json.dumps([document, *json.loads(salt)]))
+    # The subsetter changes the bytes, so it is part of the cache key, but not of the PDF's
+    # /ID (``identity``), which editions released before it was recorded were built with.
+    key = sha256_hex(json.dumps([identity, font_subsetter, _fonttools_version()]))
     record = PdfRecord(cache, target)
     found = record.unchanged(key) if use_cache else None
     if found is not None:
@@ -404,7 +426,7 @@ def _write_whole(
     with atomic_output(target) as tmp:
         # A stable /ID from the document itself: the same document gives the same bytes.
         log = render_pdf_isolated(document, base_dir, allowed_roots, tmp, timeout, memory_mb, progress,
-                                  identifier=key[:32])
+                                  identifier=identity[:32], font_subsetter=font_subsetter)
     record.remember(key, log.pages, log.refused)
     return BookLayout(log.pages, log.refused, 0, 0), False
 
@@ -427,6 +449,7 @@ def _write_book(
     use_cache: bool,
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
+    font_subsetter: str = FONT_SUBSETTER,
 ) -> tuple[BookLayout, bool]:
     """The book laid out in parts (or, ``joint``, its main matter in one call) and stitched."""
     import pikepdf
@@ -448,7 +471,8 @@ def _write_book(
     with atomic_output(target) as tmp, contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(
-                LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent))
+                LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent,
+                           font_subsetter=font_subsetter))
         layouts = Layouts(cache, salt, pool, use_cache)
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,

@@ -7,6 +7,7 @@ commands such as ``status`` or ``--help`` must not pay for it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 import os
 import re
@@ -53,6 +54,60 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
     return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
 
 
+#: How embedded fonts are subset. WeasyPrint uses HarfBuzz's subsetter where the system has
+#: libharfbuzz-subset (it comes with Chromium, for one) and fontTools otherwise, and the two
+#: give different bytes: a released edition would then rebuild byte for byte only on
+#: machines that happen to have the same libraries. fontTools is a pinned Python
+#: dependency, so every build uses it; "harfbuzz" remains only to rebuild editions made
+#: with it (their manifests predate the record of the subsetter).
+FONT_SUBSETTER = "fonttools"
+FONT_SUBSETTERS = ("fonttools", "harfbuzz")
+FONT_TIMESTAMP = "0"  # the 'modified' time in subset fonts: 1970-01-01, for every build
+
+
+class _QuietSubsetterNotice(logging.Filter):
+    """Drop WeasyPrint's notice that it subsets with fontTools: that is our choice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "instead of HarfBuzz-Subset" not in record.getMessage()
+
+
+def harfbuzz_subset_available() -> bool:
+    """Whether WeasyPrint found HarfBuzz's subsetting library on this machine."""
+    from weasyprint.text import ffi
+
+    return ffi.harfbuzz_subset is not None
+
+
+def use_font_subsetter(name: str) -> None:
+    """Make WeasyPrint subset fonts with ``name`` (one of FONT_SUBSETTERS) in this process.
+
+    WeasyPrint has no option for it: it picks HarfBuzz when its library loaded, so the
+    module's handle on that library is set (or cleared) here.
+    """
+    from weasyprint.pdf import fonts
+    from weasyprint.text import ffi
+
+    if name not in FONT_SUBSETTERS:
+        raise VimanualError(f"unknown font subsetter '{name}'", f"known: {', '.join(FONT_SUBSETTERS)}")
+    if name == "harfbuzz" and ffi.harfbuzz_subset is None:
+        raise VimanualError(HARFBUZZ_MISSING, HARFBUZZ_HINT)
+    fonts.harfbuzz_subset = ffi.harfbuzz_subset if name == "harfbuzz" else None  # type: ignore[attr-defined]
+    logging.getLogger("weasyprint").addFilter(_QUIET)
+    # fontTools stamps each subset's 'head' table with the time it was saved, unless
+    # SOURCE_DATE_EPOCH says otherwise: one fixed time, so the bytes do not depend on
+    # when (or in which time zone) the edition is rebuilt. (This runs in the layout
+    # worker, a process of its own.)
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_TIMESTAMP
+
+
+_QUIET = _QuietSubsetterNotice()
+HARFBUZZ_MISSING = ("this edition's fonts were subset with HarfBuzz, whose subsetting library "
+                    "(libharfbuzz-subset) is not installed here")
+HARFBUZZ_HINT = ("install it (Debian: apt-get install libharfbuzz-subset0) to rebuild this edition; "
+                 "editions released from now on need no system library for their fonts")
+
+
 def render_pdf(
     html: str,
     base_dir: Path,
@@ -62,6 +117,7 @@ def render_pdf(
     *,
     tagged: bool = True,
     identifier: str | None = None,
+    font_subsetter: str = FONT_SUBSETTER,
 ) -> FetchLog:
     """Lay out ``html`` and write the PDF to ``target`` (the caller makes that atomic).
 
@@ -75,6 +131,7 @@ def render_pdf(
     except OSError as exc:  # missing system libraries (Pango) surface as OSError
         raise VimanualError(f"WeasyPrint cannot start: {exc}",
                             "install Pango (Debian: apt-get install libpango-1.0-0)") from None
+    use_font_subsetter(font_subsetter)
     log = FetchLog()
     document = weasyprint.HTML(
         string=html,
@@ -119,6 +176,7 @@ def render_pdf_isolated(
     memory_mb: int,
     on_stage: Callable[[str, int, int], None] | None = None,
     identifier: str | None = None,
+    font_subsetter: str = FONT_SUBSETTER,
 ) -> FetchLog:
     """``render_pdf`` in a child process with a wall-clock timeout and a memory cap.
 
@@ -126,7 +184,8 @@ def render_pdf_isolated(
     exhausting the machine; the caller's previous outputs are untouched either way.
     """
     job = LayoutJob(html, target, identifier=identifier)
-    with LayoutPool(base_dir, allowed_roots, 1, timeout, memory_mb, target.parent) as pool:
+    with LayoutPool(base_dir, allowed_roots, 1, timeout, memory_mb, target.parent,
+                    font_subsetter=font_subsetter) as pool:
         return pool.run([job], on_stage)[0]
 
 
@@ -140,12 +199,13 @@ class LayoutPool:
     """
 
     def __init__(self, base_dir: Path, allowed_roots: list[Path], workers: int, timeout: float,
-                 memory_mb: int, scratch_in: Path | None = None) -> None:
+                 memory_mb: int, scratch_in: Path | None = None, *,
+                 font_subsetter: str = FONT_SUBSETTER) -> None:
         import tempfile
         import threading
 
         self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
-                       "memory_mb": memory_mb, "parent": os.getpid()}
+                       "memory_mb": memory_mb, "parent": os.getpid(), "font_subsetter": font_subsetter}
         self.size = max(1, workers)
         self.timeout = timeout
         self.workers: list[_Worker] = []
@@ -381,6 +441,7 @@ def _worker() -> None:
             stage,
             tagged=bool(request["tagged"]),
             identifier=request.get("identifier"),
+            font_subsetter=str(header.get("font_subsetter", FONT_SUBSETTER)),
         )
         print(json.dumps({"pages": log.pages, "refused": log.refused}), flush=True)
 
