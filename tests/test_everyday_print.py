@@ -50,3 +50,32 @@ def test_released_footer_is_one_line_in_the_bundled_font(tmp_path: Path) -> None
     assert total > 2
     pdf = root / "editions" / "1.0" / "manual.pdf"
     assert pdf.is_file()
+
+
+def test_references_sit_under_their_chapter_at_section_size(tmp_path: Path) -> None:
+    from tests.helpers import build_file_tree, chapter_md, manual_yaml
+
+    root = build_file_tree(tmp_path / "ws", {
+        "manual.yaml": manual_yaml(chapters=["alpha"], bibliography="refs.bib"),
+        "refs.bib": "@book{guide, title={Sample Guide}, author={Sample, Author}, year={2020}}\n",
+        "chapters": {"alpha.md": chapter_md(
+            "Alpha Chapter", "## First steps\n\nSample text, as the guide says [@guide].\n", lead="UK")},
+    })
+    built = run("-C", root, "-q", "build", "--format", "pdf", "--force")
+    assert built.exit_code == 0, built.output
+    reader = pypdf.PdfReader(root / "build" / "manual.pdf")
+    outline = reader.outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    assert "References" not in top, top
+    children = next(item for item in outline if isinstance(item, list))
+    assert "References" in [child.title for child in children if not isinstance(child, list)]
+    sizes: dict[str, float] = {}
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        for word in ("References", "First steps"):
+            if text.strip().endswith(word):
+                sizes[word] = round(size * tm[0], 1)
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    assert sizes["References"] == sizes["First steps"], sizes

@@ -64,6 +64,8 @@ CASES: list[tuple[str, str, tuple[str, ...], int]] = [
     ("status", "sample", ("status",), 0),
     ("status-slug", "sample", ("status", "image-triage"), 0),
     ("status-slug-pending", "sample", ("status", "writing-a-chapter"), 0),
+    ("status-slug-translated", "sample", ("status", "training-exercises"), 0),
+    ("status-languages", "sample", ("status", "--languages"), 0),
     ("status-jurisdiction", "sample", ("status", "-j", "UK"), 0),
     ("status-jurisdiction-interpol", "sample", ("status", "--jurisdiction", "INTERPOL"), 0),
     ("status-contributor", "sample", ("status", "--contributor", CONTRIBUTOR), 0),

@@ -18,6 +18,7 @@ from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, Vimanual
 from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
 
 if TYPE_CHECKING:
+    from vimanual.book.export import Export
     from vimanual.book.plan import BuildResult
     from vimanual.book.serve import PreviewServer
     from vimanual.check.run import CheckReport
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
     from vimanual.editions.manifest import Edition
     from vimanual.editions.reprint import PrintResult, Verification
     from vimanual.editions.reproduce import Reproduction
-    from vimanual.review.approved import SinceApproval
+    from vimanual.review.approved import SinceApproval, SinceTranslated
     from vimanual.review.events import ReviewEvent
+    from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
     from vimanual.workspace.doctor import DoctorReport
     from vimanual.workspace.load import Workspace
@@ -40,11 +42,12 @@ __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "doctor", "editions", "find_workspace", "init", "manual_names",
+    "contributor_status", "decline", "diff", "doctor", "editions", "export", "find_workspace", "init",
+    "languages", "manual_names",
     "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
-    "reviewer_queue", "since_approval", "since_approval_markdown", "status", "submit", "terminal_safe",
-    "verify", "verify_edition", "withdraw",
+    "reviewer_queue", "since_approval", "since_approval_markdown", "since_translated", "status", "submit",
+    "terminal_safe", "verify", "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -105,6 +108,8 @@ class BuildRun:
     # chapters that could not be read, left out (a build of other chapters) or marked in
     # their place (a forced draft), each with its problems
     broken: dict[str, list[Problem]] = field(default_factory=dict)
+    language: str | None = None
+    omitted: list[str] = field(default_factory=list)  # untranslated chapters left out (--untranslated omit)
 
 
 def _loaded_with_preflight(root: Path, slugs: list[str], isolate: bool) -> tuple[Workspace, list[Problem]]:
@@ -142,12 +147,19 @@ def build(
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
     on_broken: Callable[[dict[str, list[Problem]]], None] | None = None,
+    language: str | None = None,
+    untranslated: str = "source",
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
     build starts; ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
     test hook: the main matter laid out in one WeasyPrint call, the reference the parallel
-    layout is compared with."""
+    layout is compared with.
+
+    ``language`` builds that language's edition (build/manual.<tag>.pdf and .html): each
+    chapter's translation where there is one (stale ones with a warning and a banner); a
+    chapter with none is shown in the source language under a banner (``untranslated``
+    'source') or left out ('omit')."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
@@ -160,13 +172,56 @@ def build(
         raise BuildRefused(errors)
     if errors and on_forced is not None:
         on_forced(errors)
+    report = workspace_status(workspace)
+    banners = review_banners(report)
+    omitted: list[str] = []
+    extra: list[Problem] = []
+    chapter_languages: dict[str, str] = {}
+    if language is not None:
+        from vimanual.book.languages import language_view
+
+        states = {t.slug: t.cells[language].state for t in report.translations if language in t.cells}
+        view = language_view(workspace, language, states, untranslated)
+        translated = {slug: f"Draft · {language} translation: {state}" for slug, state in states.items()}
+        banners = {slug: view.banners.get(slug) or translated.get(slug, "")
+                   for slug in view.workspace.chapters}
+        chapter_languages = {slug: workspace.manual.language for slug in view.workspace.chapters
+                             if slug not in workspace.translations.get(language, {})}
+        workspace, omitted, extra = view.workspace, view.omitted, view.problems
+        chapters = [slug for slug in chapters if slug not in omitted]
     options = BuildOptions(
         formats=tuple(formats or FORMATS), output=output, paper=paper, chapters=tuple(chapters), jobs=jobs,
         jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
-        banners=review_banners(workspace_status(workspace)),
+        banners=banners, language=language, chapter_languages=chapter_languages,
     )
     result = run_build(workspace, options, progress)
-    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, dict(workspace.broken))
+    result.problems[:0] = extra
+    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, dict(workspace.broken),
+                    language=language, omitted=omitted)
+
+
+def export(root: Path, slug: str, fmt: str = "docx", output: Path | None = None) -> Export:
+    """The chapter's current source text as a Word file (images embedded), for translators and
+    reviewers who work in Word."""
+    from vimanual.book.export import export_chapter
+    from vimanual.workspace.load import load_workspace
+
+    return export_chapter(load_workspace(root), slug, fmt, output)
+
+
+def languages(root: Path) -> tuple[str, ...]:
+    """The tags of the languages manual.yaml lists (an error if it lists none)."""
+    from vimanual.workspace.load import load_manual
+
+    manual, _, problems = load_manual(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InvalidWorkspace(errors)
+    if not manual.languages:
+        raise VimanualError("manual.yaml lists no languages to translate into",
+                            "add them under 'languages', e.g. '- {tag: fr, name: Français, "
+                            "translators: [...], reviewers: [...]}'")
+    return manual.language_tags
 
 
 def preview(root: Path, port: int) -> PreviewServer:
@@ -201,8 +256,11 @@ def submit(
     title: str | None = None,
     note: str = "",
     track_changes: str | None = None,
+    translates: str | None = None,
+    language: str | None = None,
 ) -> SubmitResult:
-    """A new contribution, or (``revises``) the next revision of one.
+    """A new contribution, or (``revises``) the next revision of one; with ``translates`` and
+    ``language``, a translation of that chapter into that language.
 
     ``track_changes`` (accept or reject) resolves a document's tracked changes and lets its
     comments be kept with the revision; without it such a document is refused.
@@ -213,6 +271,15 @@ def submit(
     who = resolve_person(person)
     if revises:
         return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction, track_changes)
+    if translates or language:
+        if not translates or not language or chapter or jurisdiction:
+            raise VimanualError(
+                "a translation takes --translates SLUG and --language TAG "
+                "(and no --chapter or --jurisdiction)",
+                "e.g. vimanual submit exercices.docx --translates training-exercises --language fr",
+            )
+        return workflow.submit(root, file, translates, "", who, title, note, track_changes,
+                               language=language)
     if not chapter or not jurisdiction:
         raise VimanualError(
             "--chapter and --jurisdiction are required for a new contribution",
@@ -289,20 +356,23 @@ class ReviewOutcome:
 
     event: ReviewEvent
     chapter: ChapterReview
+    translation: TranslationCell | None = None  # a translation's review: its new state
 
 
 def review(root: Path, slug: str, code: str, decision: str, message: str | None = None,
-           person: str | None = None) -> ReviewOutcome:
-    """Record one review decision, then derive the chapter's new state under the lock (another
-    command's accept may be halfway through its writes)."""
+           person: str | None = None, language: str | None = None) -> ReviewOutcome:
+    """Record one review decision (with ``language``: on the chapter's translation into it),
+    then derive the chapter's new state under the lock (another command's accept may be
+    halfway through its writes)."""
     from vimanual.base.journal import locked
     from vimanual.review.store import record_review
     from vimanual.status import load_review_status
 
-    event = record_review(root, slug, code, decision, message, person)
+    event = record_review(root, slug, code, decision, message, person, language)
     with locked(root):
-        chapter = load_review_status(root).review(slug)
-    return ReviewOutcome(event, chapter)
+        report = load_review_status(root)
+    translation = report.translated(slug).cells[language] if language else None
+    return ReviewOutcome(event, report.review(slug), translation)
 
 
 def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:
@@ -325,6 +395,17 @@ def since_approval(root: Path, slug: str, code: str) -> SinceApproval:
     workspace = load_workspace(root, isolate=True)
     refuse_broken(workspace, [slug])
     return changes(workspace, slug, code)
+
+
+def since_translated(root: Path, slug: str, language: str) -> SinceTranslated:
+    """A chapter's source word changes since the text its ``language`` translation translates
+    (what makes a stale translation stale)."""
+    from vimanual.review.approved import since_translated as changes
+    from vimanual.workspace.load import load_workspace, refuse_broken
+
+    workspace = load_workspace(root, isolate=True)
+    refuse_broken(workspace, [slug])
+    return changes(workspace, slug, language)
 
 
 def chapter_status(report: ReviewStatus, slug: str, code: str | None = None) -> tuple[ChapterReview,

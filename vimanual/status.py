@@ -15,6 +15,7 @@ from pathlib import Path
 from vimanual.base.errors import GateFailed, Problem
 from vimanual.contributions.store import Decision, Revision, describe, list_contributions
 from vimanual.review.events import NOT_APPLICABLE
+from vimanual.review.languages import ChapterTranslations, derive_translations
 from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
 from vimanual.review.store import LoadedEvents, check_chapter, load_events
 from vimanual.workspace.load import Workspace, load_workspace, refuse_broken
@@ -27,6 +28,7 @@ class ReviewStatus:
     workspace: Workspace
     loaded: LoadedEvents
     reviews: list[ChapterReview]
+    translations: list[ChapterTranslations] = field(default_factory=list)
 
     def review(self, slug: str) -> ChapterReview:
         """One chapter's review, or an error naming the known chapters (or saying why the
@@ -34,6 +36,11 @@ class ReviewStatus:
         refuse_broken(self.workspace, [slug])
         check_chapter(self.workspace, slug)
         return next(r for r in self.reviews if r.slug == slug)
+
+    def translated(self, slug: str) -> ChapterTranslations:
+        """One chapter's translations, or an error naming the known chapters."""
+        check_chapter(self.workspace, slug)
+        return next(t for t in self.translations if t.slug == slug)
 
 
 def chapter_infos(workspace: Workspace) -> list[ChapterInfo]:
@@ -43,9 +50,26 @@ def chapter_infos(workspace: Workspace) -> list[ChapterInfo]:
 
 
 def review_status(workspace: Workspace, loaded: LoadedEvents) -> ReviewStatus:
-    """The review state of every chapter for every jurisdiction: the one derivation."""
-    reviews = derive_states(chapter_infos(workspace), workspace.manual.codes, loaded.events)
-    return ReviewStatus(workspace, loaded, reviews)
+    """The review state of every chapter for every jurisdiction, and of every translation in
+    every language: the one derivation."""
+    infos = chapter_infos(workspace)
+    source_events = [e for e in loaded.events if not e.language]
+    reviews = derive_states(infos, workspace.manual.codes, source_events)
+    translations = []
+    if workspace.manual.languages:
+        translations = derive_translations(infos, workspace.manual.language_tags, workspace.translations,
+                                           loaded.events, open_translations(workspace.root))
+    return ReviewStatus(workspace, loaded, reviews, translations)
+
+
+def open_translations(root: Path) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(chapter, language) → the ids of translation contributions awaiting the editor."""
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for contribution in list_contributions(root, state="submitted"):
+        if contribution.language:
+            key = (contribution.chapter, contribution.language)
+            found[key] = (*found.get(key, ()), contribution.id)
+    return found
 
 
 def workspace_status(workspace: Workspace) -> ReviewStatus:
@@ -132,6 +156,7 @@ class ContributorEntry:
     summary: str
     revisions: list[Revision]
     decisions: list[Decision]
+    language: str = ""  # a translation: its language (review then holds that language's state)
     accepted_chapter: str | None = None
     accepted_revision: int | None = None
     chapter_hash: str | None = None
@@ -150,13 +175,19 @@ def contributor_view(status: ReviewStatus, name: str) -> list[ContributorEntry]:
             id=contribution.id, title=contribution.title, jurisdiction=contribution.jurisdiction,
             chapter=contribution.chapter, state=contribution.state, summary=describe(contribution),
             revisions=list(contribution.revisions), decisions=list(contribution.decisions),
+            language=contribution.language,
         )
         accepted = contribution.acceptance
         if accepted is not None and accepted.chapter:
             entry.accepted_chapter = accepted.chapter
             entry.accepted_revision = accepted.revision
             chapter = workspace.chapters.get(accepted.chapter)
-            if chapter is not None:
+            if chapter is not None and contribution.language:
+                cell = status.translated(accepted.chapter).cells[contribution.language]
+                entry.chapter_hash = cell.content_hash or None
+                entry.chapter_changed_since = cell.content_hash != accepted.content_hash
+                entry.review = {contribution.language: cell.state}
+            elif chapter is not None:
                 entry.chapter_hash = chapter.content_hash
                 entry.chapter_changed_since = chapter.content_hash != accepted.content_hash
                 review = next(r for r in status.reviews if r.slug == accepted.chapter)
@@ -164,7 +195,8 @@ def contributor_view(status: ReviewStatus, name: str) -> list[ContributorEntry]:
             entry.comments = [
                 {"jurisdiction": e.jurisdiction, "reviewer": e.reviewer, "comment": e.comment,
                  "decision": e.decision, "time": e.time}
-                for e in history(status.loaded.events, accepted.chapter) if e.comment
+                for e in history(status.loaded.events, accepted.chapter, language=contribution.language)
+                if e.comment
             ]
         entries.append(entry)
     return entries

@@ -44,7 +44,7 @@ MAX_INTENT_BYTES = 50_000_000
 # workspace-relative paths. Nothing else is ever written by a replay.
 _ALLOWED: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "accept": (
-        re.compile(r"chapters/[a-z0-9][a-z0-9-]{0,63}\.md|manual\.yaml"),
+        re.compile(r"chapters/(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*/)?[a-z0-9][a-z0-9-]{0,63}\.md|manual\.yaml"),
         re.compile(rf"contributions/{CONTRIBUTION_ID_RE.pattern}/decisions/[0-9]{{1,20}}-accept-[0-9a-f]{{4}}\.yaml"),
     ),
 }

@@ -68,6 +68,7 @@ class FragmentContext:
     slug: str
     slugs: frozenset[str]
     problems: list[Problem] = field(default_factory=list)
+    folder: str = "chapters"  # what relative image paths start from (chapters/<lang>/ for a translation)
 
     def report(self, message: str, hint: str, rule: str) -> None:
         self.problems.append(Problem(self.chapter_rel, None, message, hint, rule, "warning"))
@@ -217,7 +218,7 @@ def _image(ctx: FragmentContext, value: str) -> str | None:
                    "put the image under chapters/media/ and link it by relative path",
                    "unsafe-image")
         return None
-    path = (ctx.root / "chapters" / unquote(value)).resolve()
+    path = (ctx.root / ctx.folder / unquote(value)).resolve()
     if not is_within(path, ctx.root.resolve()):
         ctx.report(f"image '{value[:80]}' removed: it is outside the workspace",
                    "put the image under chapters/media/", "unsafe-image")

@@ -35,6 +35,7 @@ class RenderedChapter:
     print_html: str
     appendix: bool
     sections: list[numbering.Section] = field(default_factory=list)
+    lang: str = ""  # set when the chapter is in another language than the book (an untranslated one)
 
 
 
@@ -129,7 +130,8 @@ def render_chapters(
     numbers = chapter_numbers(chapters)
     cleaned: dict[str, str] = {}
     for chapter in chapters:
-        ctx = FragmentContext(workspace.root, chapter.rel, chapter.slug, slugs)
+        ctx = FragmentContext(workspace.root, chapter.rel, chapter.slug, slugs,
+                              folder=chapter.rel.rsplit("/", 1)[0])
         cleaned[chapter.slug] = clean_fragment(results[chapter.slug][0], ctx)
         problems.extend(ctx.problems)
     all_ids = numbering.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
@@ -142,7 +144,7 @@ def render_chapters(
                                                       chapter.rel)
         problems.extend(link_problems)
         html, sections = numbering.number_sections(html, number)
-        html = numbering.number_captions(html, number)
+        html = numbering.number_captions(html, number, plan.labels["figure"], plan.labels["table"])
         if terms:
             html = numbering.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
@@ -150,7 +152,7 @@ def render_chapters(
             byline=_byline(workspace, chapter),
             banner=banners.get(chapter.slug, BROKEN_BANNER if chapter.slug in workspace.broken else ""),
             html=html, print_html=numbering.footnotes_to_print(html), appendix=chapter.front.appendix,
-            sections=sections,
+            sections=sections, lang=plan.options.chapter_languages.get(chapter.slug, ""),
         ))
     converted = sum(was_converted for _, was_converted in results.values())
     return rendered, converted, problems

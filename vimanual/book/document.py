@@ -7,6 +7,7 @@ from vimanual import __version__
 from vimanual.base.errors import VimanualError
 from vimanual.base.identity import merge_authors
 from vimanual.book.chapters import RenderedChapter
+from vimanual.book.languages import direction
 from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo
 from vimanual.pdf.layout import Part, body_page_css, css_string
 from vimanual.workspace.load import Workspace
@@ -79,6 +80,8 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
             authors=", ".join(authors),
             subject=manual.subtitle or manual.title,
             jurisdictions=" · ".join(j.name for j in manual.jurisdictions),
+            labels=plan.labels,
+            text_direction=direction(manual.language),
         ))
     except jinja2.TemplateError as exc:
         raise VimanualError(f"styles/{TEMPLATE}: template error: {exc}",

@@ -72,16 +72,16 @@ def number_sections(html: str, chapter_number: str) -> tuple[str, list[Section]]
     return SECTION_RE.sub(replace, html), sections
 
 
-def number_captions(html: str, chapter_number: str) -> str:
-    """Prefix figure and table captions with 'Figure 2.1.' / 'Table 2.1.'."""
+def number_captions(html: str, chapter_number: str, figure: str = "Figure", table: str = "Table") -> str:
+    """Prefix figure and table captions with 'Figure 2.1.' / 'Table 2.1.' (in the book's language)."""
     figures = iter(range(1, 10_000))
     tables = iter(range(1, 10_000))
     html = FIGCAPTION_RE.sub(
-        lambda m: f'{m.group(1)}<span class="caption-num">Figure {chapter_number}.{next(figures)}.</span> ',
+        lambda m: f'{m.group(1)}<span class="caption-num">{figure} {chapter_number}.{next(figures)}.</span> ',
         html,
     )
     return CAPTION_RE.sub(
-        lambda m: f'{m.group(1)}<span class="caption-num">Table {chapter_number}.{next(tables)}.</span> ',
+        lambda m: f'{m.group(1)}<span class="caption-num">{table} {chapter_number}.{next(tables)}.</span> ',
         html,
     )
 

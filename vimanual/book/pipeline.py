@@ -59,9 +59,9 @@ def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progre
     staged_html = ""
     if "html" in options.formats:
         staged_html = assemble(plan, rendered, "html")
-        outputs["html"] = plan.out_dir / "manual.html"
+        outputs["html"] = plan.out_dir / f"{plan.stem}.html"
     if "pdf" in options.formats:
-        outputs["pdf"] = plan.out_dir / "manual.pdf"
+        outputs["pdf"] = plan.out_dir / f"{plan.stem}.pdf"
         book, reused = _write_pdf(plan, rendered, pdf_path, progress, pool)
         problems.extend(_refusals(book.refused))
         pages, laid_out, layout_cached = book.pages, book.laid_out, book.reused
@@ -78,12 +78,13 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     from vimanual.pdf.layout import write_pdf
 
     release = plan.options.release
-    units = [Unit(c.slug, f"{'Appendix ' if c.appendix else ''}{c.number} {c.title}",
+    words = plan.labels
+    units = [Unit(c.slug, f"{words['appendix'] + ' ' if c.appendix else ''}{c.number} {c.title}",
                   Part("body", frozenset({c.slug}), False, False)) for c in rendered]
     if plan.glossary:
-        units.append(Unit("glossary", "Glossary", Part("body", frozenset(), True, False)))
+        units.append(Unit("glossary", words["glossary"], Part("body", frozenset(), True, False)))
     if release is not None:
-        units.append(Unit("review-record", "Review record", Part("body", frozenset(), False, True)))
+        units.append(Unit("review-record", words["review_record"], Part("body", frozenset(), False, True)))
 
     def document(part: Part) -> str:
         return assemble(plan, rendered, "pdf", part)
@@ -93,8 +94,10 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     label = f"Edition {release.version} · {release.date}" if release is not None else ""
     limits = plan.workspace.manual.limits
     return write_pdf(
-        units, document, styles, Margins(plan.paper, marking, label, plan.options.draft),
-        plan.out_dir / "manual.pdf", path=pdf_path,
+        units, document, styles,
+        Margins(plan.paper, marking, label, plan.options.draft, words["draft"], words["folio"],
+                words["front_folio"], plan.workspace.manual.language),
+        plan.out_dir / f"{plan.stem}.pdf", path=pdf_path,
         cache=plan.workspace.build_dir / "cache" / "layout", salt=plan.pdf_salt,
         base_dir=plan.styles_dir, allowed_roots=plan.allowed_roots,
         jobs=plan.jobs, timeout=limits.pdf_timeout_seconds, memory_mb=limits.pdf_memory_mb,

@@ -65,6 +65,10 @@ class BuildOptions:
     use_cache: bool = True
     # Each chapter's draft banner (its live review state), from vimanual.status.review_banners.
     banners: Mapping[str, str] = field(default_factory=dict)
+    # A language edition (book/languages.py): the language tag names the outputs
+    # (manual.<tag>.pdf), and chapters shown in another language carry their own tag.
+    language: str | None = None
+    chapter_languages: Mapping[str, str] = field(default_factory=dict)
     # A test hook, not a user option: lay out the whole main matter in one WeasyPrint call,
     # the reference the parallel layout is compared with.
     reference_layout: bool = False
@@ -116,6 +120,18 @@ class BuildPlan:
     @property
     def root(self) -> Path:
         return self.workspace.root
+
+    @functools.cached_property
+    def labels(self) -> dict[str, str]:
+        """The book's own words (Contents, Glossary, DRAFT …) in the manual's language."""
+        from vimanual.book.languages import labels_for
+
+        return labels_for(self.workspace.manual.language)
+
+    @property
+    def stem(self) -> str:
+        """The outputs' file name without suffix: manual, or manual.<tag> for a language edition."""
+        return f"manual.{self.options.language}" if self.options.language else "manual"
 
     @property
     def jobs(self) -> int:

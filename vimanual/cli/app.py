@@ -100,6 +100,7 @@ COMMANDS = (
     (build.check, None),
     (build.build, None),
     (build.serve, None),
+    (build.export, None),
     (contributions.submit, None),
     (contributions.accept, None),
     (contributions.decline, None),

@@ -91,8 +91,21 @@ def build(
         typer.Option("--jurisdiction", "-j", help="Keep only this jurisdiction's '.only' passages.",
                      autocompletion=ui.complete_codes),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Build this language's edition (build/manual.<tag>.pdf and .html); "
+                     "'all' builds every language listed in manual.yaml, sharing the cache."),
+    ] = None,
+    untranslated: Annotated[
+        str,
+        typer.Option("--untranslated", help="With --language, a chapter not yet translated is shown in the "
+                     "source language under a banner (source) or left out (omit)."),
+    ] = "source",
 ) -> None:
     """Build the draft manual: build/manual.pdf and build/manual.html.
+
+    With --language fr, the French edition: build/manual.fr.pdf and .html, with each
+    chapter's translation (a stale one with a warning) and the book's words in French.
 
     Refuses (exit 1) when 'vimanual check' finds errors, unless --force. With
     --jurisdiction UK, passages marked ::: {.only jurisdiction="UK,AU"} are kept for UK
@@ -114,7 +127,17 @@ def build(
         force=force,
         on_forced=_forced,
         on_broken=lambda broken: ui.warn_broken(broken, ui.err()),
+        untranslated=untranslated,
     )
+    languages: list[str | None] = [language.strip() if language else None]
+    if language is not None and language.strip() == "all":
+        languages = list(api.languages(ui.workspace(ctx)))
+    for tag in languages:
+        _build_one(ctx, functools.partial(request, language=tag), quiet)
+
+
+def _build_one(ctx: typer.Context, request: Any, quiet: bool) -> None:
+    """One build (the manual, or one language's edition), its progress and its summary."""
     err = ui.err()
     started = time.monotonic()
     show_progress = not quiet and err.is_terminal
@@ -137,6 +160,9 @@ def build(
         run = request()
     result = run.result
     ui.print_problems(result.problems, err)
+    if run.omitted:
+        err.print(f"note: {len(run.omitted)} chapter(s) not yet translated into {run.language} were left "
+                  f"out: {escape(ui.short_list(run.omitted))}")
     if quiet:
         return
     made = []
@@ -158,6 +184,30 @@ def build(
     )
     if ui.state(ctx).verbose:
         _print_build_details(run.chapters, run.selected, result.outputs, started)
+
+
+def export(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The chapter to export.", autocompletion=ui.complete_slugs)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="docx (Word).")] = "docx",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: build/export/SLUG.docx).")
+    ] = None,
+) -> None:
+    """Export a chapter's current source text as a Word file, images embedded.
+
+    For a translator (or a reviewer) who works in Word; submit the translation back with
+    'vimanual submit FILE --translates SLUG --language TAG'.
+
+    Example: vimanual export training-exercises --format docx
+    """
+    result = api.export(ui.workspace(ctx), slug, fmt, output)
+    for target in result.dropped:
+        ui.err().print(f"[yellow]warning:[/] image '{escape(target)}' left out: "
+                       "not an image file in the workspace")
+    if not ui.state(ctx).quiet:
+        ui.out().print(f"Exported '{escape(slug)}' to {escape(ui.display_path(result.path))} "
+                       f"(source text {result.content_hash[:12]}, {result.images} image(s))")
 
 
 def serve(

@@ -29,6 +29,12 @@ def submit(
     revises: Annotated[
         str | None, typer.Option("--revises", help="Add the next revision to this contribution id.")
     ] = None,
+    translates: Annotated[
+        str | None, typer.Option("--translates", help="A translation: the slug of the chapter it translates.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="A translation: its language tag, e.g. fr.")
+    ] = None,
     person: AsPerson = None,
     title: Annotated[str | None, typer.Option("--title", help="Title (default: from the document).")] = None,
     note: Annotated[str, typer.Option("--note", help="A note for the editor about this revision.")] = "",
@@ -51,10 +57,14 @@ def submit(
     files over the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
     are removed.
 
+    A translator submits a translation with --translates SLUG --language TAG; it records
+    which text of the source chapter it translates.
+
     Example: vimanual submit triage.docx --chapter image-triage --jurisdiction UK
     """
     result = api.submit(ui.workspace(ctx), file, chapter=chapter, jurisdiction=jurisdiction, revises=revises,
-                        person=person, title=title, note=note, track_changes=track_changes)
+                        person=person, title=title, note=note, track_changes=track_changes,
+                        translates=translates, language=language)
     _submitted(ctx, result, as_json)
 
 
@@ -85,6 +95,8 @@ def accept(
         return
     out = ui.out()
     where = "new chapter" if result.new_chapter else "chapter"
+    if result.contribution.language:
+        where = f"the {result.contribution.language} translation of"
     out.print(f"Accepted {escape(contribution_id)} r{result.contribution.latest.number} as {where} "
               f"'{escape(result.chapter)}' (content hash {result.content_hash[:12]})")
     if result.previous:
@@ -170,7 +182,7 @@ def contributions_command(
     for column in table.columns:
         column.no_wrap = column.header not in ("title", "contributor")
     for c in found:
-        table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction,
+        table.add_row(escape(c.id), escape(c.title), escape(c.chapter), c.jurisdiction or escape(c.language),
                       escape(c.contributor), f"r{c.latest.number}",
                       f"[{ui.STATE_COLOURS.get(c.state, 'white')}]{c.state}[/]", c.updated[:10])
     out.print(table, soft_wrap=False)
@@ -234,7 +246,8 @@ def _submitted(ctx: typer.Context, result: Any, as_json: bool) -> None:
     verb = "Submitted" if revision.number == 1 else "Revised"
     ui.out().print(
         f"{verb} {escape(contribution.id)} r{revision.number} ({revision.words:,} words) "
-        f"for chapter '{escape(contribution.chapter)}'\n"
+        f"for {f'the {contribution.language} translation of ' if contribution.language else ''}"
+        f"chapter '{escape(contribution.chapter)}'\n"
         f"Next: the editor runs 'vimanual accept {escape(contribution.id)}'; "
         f"follow it with 'vimanual status --contributor \"{escape(contribution.contributor)}\"'."
     )

@@ -318,6 +318,10 @@ def diff_command(
         str | None, typer.Option("--jurisdiction", "-j", help="With --since-approval: whose approval.",
                                  autocompletion=ui.complete_codes)
     ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="OLD is a chapter: its source's word changes since the "
+                                 "text its translation into this language translates (a stale translation).")
+    ] = None,
 ) -> None:
     """What changed between two editions, or since an edition: chapters added, removed,
     moved and changed, with words added and removed.
@@ -328,10 +332,17 @@ def diff_command(
 
     Example: vimanual diff 1.0 --format md > notes.md
 
+    With --language fr, OLD names a chapter: the translator sees what changed in the source
+    since the text the French translation translates.
+
     Example: vimanual diff image-triage --since-approval -j UK
     """
     if fmt not in ("text", "md"):
         raise api.VimanualError(f"unknown format '{fmt}'", "use text or md")
+    if language is not None:
+        _diff_since_translated(old, new, api.since_translated(ui.workspace(ctx), old, language.strip())
+                               if new == "working" else None, as_json)
+        return
     if since_approval or jurisdiction is not None:
         _diff_since_approval(ctx, old, new, jurisdiction, fmt, as_json)
         return
@@ -393,6 +404,29 @@ def _diff_since_approval(ctx: typer.Context, slug: str, new: str, code: str | No
               f"{result.words_added} words added, {result.words_removed} removed "
               "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
     out.print(f"approved text from {escape(result.source)}", soft_wrap=False)
+    for hunk in result.hunks:
+        out.print(f"\n[dim]line {hunk.line}:[/]")
+        text = "".join(_marked(p.kind, p.text) for p in hunk.pieces)
+        out.print("  " + text.strip().replace("\n", "\n  "))
+
+
+def _diff_since_translated(slug: str, new: str, result: Any, as_json: bool) -> None:
+    if result is None:
+        raise api.VimanualError("--language compares with the chapter as it is now; name only it",
+                                f"e.g. vimanual diff {slug} --language fr")
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        return
+    out = ui.out()
+    out.print(f"[bold]{escape(slug)}[/]: source changes since the text its {result.language} translation "
+              "translates", soft_wrap=False)
+    if result.unchanged:
+        out.print("No change: the translation translates the source as it is now.")
+        return
+    out.print(f"text {result.translates[:12]} → {result.current_hash[:12]}: "
+              f"{result.words_added} words added, {result.words_removed} removed "
+              "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
+    out.print(f"translated text from {escape(result.source)}", soft_wrap=False)
     for hunk in result.hunks:
         out.print(f"\n[dim]line {hunk.line}:[/]")
         text = "".join(_marked(p.kind, p.text) for p in hunk.pieces)

@@ -18,8 +18,12 @@ def review(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="Chapter slug.")],
     jurisdiction: Annotated[
-        str, typer.Option("--jurisdiction", "-j", help="Jurisdiction code you review for, e.g. UK.")
-    ],
+        str | None, typer.Option("--jurisdiction", "-j", help="Jurisdiction code you review for, e.g. UK.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", help="Review the chapter's translation into this "
+                                 "language (e.g. fr) instead, as one of its reviewers.")
+    ] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Approve the chapter's current text.")] = False,
     request_changes: Annotated[
         bool, typer.Option("--request-changes", help="Ask for changes (needs -m).")
@@ -35,7 +39,8 @@ def review(
     """Record a review decision for one jurisdiction: a new file under reviews/<slug>/.
 
     Only a reviewer listed for the jurisdiction in manual.yaml may approve or request
-    changes; any listed reviewer may comment.
+    changes; any listed reviewer may comment. With --language, a reviewer listed for that
+    language under 'languages' decides on the chapter's translation.
 
     Example: vimanual review image-triage -j UK --request-changes -m "Add a source for 2.1"
     """
@@ -44,15 +49,25 @@ def review(
     if len(chosen) != 1:
         raise api.VimanualError("choose exactly one of --approve, --request-changes or --comment",
                             "e.g. vimanual review SLUG -j UK --approve")
-    outcome = api.review(ui.workspace(ctx), slug, jurisdiction.strip().upper(), chosen[0], message, as_name)
+    if (jurisdiction is None) == (language is None):
+        raise api.VimanualError("choose one of --jurisdiction or --language",
+                                "e.g. vimanual review SLUG -j UK --approve, or SLUG --language fr --approve")
+    code = jurisdiction.strip().upper() if jurisdiction else ""
+    outcome = api.review(ui.workspace(ctx), slug, code, chosen[0], message, as_name,
+                         language.strip() if language else None)
     event, chapter = outcome.event, outcome.chapter
     if as_json:
         typer.echo(json.dumps({**event.to_dict(), "file": event.rel}, indent=2, ensure_ascii=False))
         return
     if ui.state(ctx).quiet:
         return
-    cell = chapter.cells[event.jurisdiction]
     out = ui.out()
+    if outcome.translation is not None:
+        out.print(f"Recorded {escape(event.decision)} by {escape(event.reviewer)} on the {event.language} "
+                  f"translation of '{slug}' → {escape(event.rel)}")
+        out.print(f"{event.language}: {ui.symbol(outcome.translation.state, True)}")
+        return
+    cell = chapter.cells[event.jurisdiction]
     out.print(f"Recorded {escape(event.decision)} by {escape(event.reviewer)} for {event.jurisdiction} "
               f"on '{slug}' → {escape(event.rel)}")
     waiting = f" (waiting for {', '.join(chapter.blocking)})" if chapter.blocking else ""
@@ -71,6 +86,9 @@ def status(
         str | None,
         typer.Option("--contributor", help="Show this contributor's submissions and their review."),
     ] = None,
+    languages: Annotated[
+        bool, typer.Option("--languages", help="Show each chapter's translation state in every language."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Review state of every chapter for every jurisdiction, and which chapters are ready.
@@ -78,7 +96,10 @@ def status(
     With SLUG: that chapter's review history with comments. With --jurisdiction: the
     reviewer's queue, stale approvals first.
 
-    With --contributor: a contributor's own submissions, their state and review.
+    With --contributor: a contributor's own submissions (or a translator's), their state and review.
+
+    With --languages: the translation matrix, each chapter × language missing, in progress,
+    current, stale or approved.
 
     Example: vimanual status --jurisdiction UK
     """
@@ -95,7 +116,9 @@ def status(
     if report.loaded.problems and not as_json:
         ui.err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not "
                        "valid and were ignored; run 'vimanual verify'")
-    if slug is not None:
+    if languages:
+        _status_languages(report, as_json)
+    elif slug is not None:
         _status_chapter(report, slug, code, as_json)
     elif code is not None:
         _status_queue(report, code, as_json)
@@ -145,6 +168,53 @@ def _status_matrix(report: Any, as_json: bool) -> None:
     out.print(escape(summary), soft_wrap=False)
 
 
+def _status_languages(report: Any, as_json: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    manual = report.workspace.manual
+    tags = list(manual.language_tags)
+    rows = report.translations
+    if as_json:
+        typer.echo(json.dumps({
+            "source": manual.language,
+            "languages": [asdict(lang) for lang in manual.languages],
+            "chapters": [{"slug": t.slug, "title": t.title, "source_hash": t.source_hash,
+                          "states": t.states(),
+                          "translations": {tag: cell.to_dict() for tag, cell in t.cells.items()}}
+                         for t in rows],
+            "problems": _problems_json(report),
+        }, indent=2, ensure_ascii=False))
+        return
+    out = ui.out()
+    if not tags:
+        out.print("The manual lists no languages to translate into.", soft_wrap=False)
+        out.print("Add them under 'languages' in manual.yaml, e.g. "
+                  "'- {tag: fr, name: Français, translators: [...], reviewers: [...]}'.", soft_wrap=False)
+        return
+    room = out.width - sum(max(len(tag), 2) + 1 for tag in tags) - 1
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), collapse_padding=True)
+    table.add_column(f"chapter (source: {manual.language})", no_wrap=True, overflow="ellipsis", min_width=12,
+                     max_width=max(12, room))
+    for tag in tags:
+        table.add_column(tag, justify="center", no_wrap=True, min_width=2)
+    for t in rows:
+        table.add_row(escape(t.slug), *(ui.symbol(t.cells[tag].state) for tag in tags))
+    out.print(table, soft_wrap=False)
+    out.print(ui.LANGUAGE_LEGEND, soft_wrap=False)
+    for tag in tags:
+        cells = [t.cells[tag] for t in rows]
+        done = sum(1 for c in cells if c.state == "approved")
+        stale = sum(1 for c in cells if c.state == "stale")
+        usable = sum(1 for c in cells if c.usable)
+        out.print(f"{tag}: {usable} of {len(cells)} translated · {done} approved · {stale} stale",
+                  soft_wrap=False)
+
+
+def _translations_of(report: Any, slug: str) -> Any:
+    return report.translated(slug) if report.workspace.manual.languages else None
+
+
 def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> None:
     import textwrap
 
@@ -157,6 +227,8 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
             "jurisdictions": {c: chapter_review.cells[c].to_dict() for c in codes},
             "history": [{**e.to_dict(), "file": e.rel,
                          "on_current_text": e.content_hash == chapter_review.content_hash} for e in events],
+            **({"translations": {tag: cell.to_dict() for tag, cell in translated.cells.items()}}
+               if (translated := _translations_of(report, slug)) is not None else {}),
             "problems": _problems_json(report),
         }, indent=2, ensure_ascii=False))
         return
@@ -178,6 +250,7 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
         if len(stale) > 1:
             out.print(f"  (the same with -j {', '.join(stale[1:])})", soft_wrap=False)
     out.print()
+    _print_translations(out, _translations_of(report, slug))
     if not events:
         out.print("No review events yet.")
         return
@@ -193,6 +266,27 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
         for paragraph in e.comment.splitlines():
             for line in textwrap.wrap(paragraph, 72) or [""]:
                 out.print(f"      {escape(line)}", soft_wrap=False)
+
+
+def _print_translations(out: Any, translated: Any) -> None:
+    """A chapter's translations, one line per language: state, title and latest decision."""
+    if translated is None:
+        return
+    out.print("Translations:")
+    for tag, cell in translated.cells.items():
+        detail = f"  {cell.title}" if cell.title else ""
+        if cell.decision is not None:
+            detail += f" · {cell.decision.decision} by {cell.decision.reviewer}"
+        if cell.submitted:
+            detail += f" · submitted: {', '.join(cell.submitted)}"
+        out.print(f"  {tag:<9} {ui.symbol(cell.state, True, 20 if detail else 0)}{escape(detail)}",
+                  soft_wrap=False)
+    stale = [tag for tag, cell in translated.cells.items() if cell.state == "stale"]
+    if stale:
+        out.print("What changed in the source since it was translated, word by word:", soft_wrap=False)
+        for tag in stale:
+            out.print(f"  vimanual diff {translated.slug} --language {tag}", soft_wrap=False)
+    out.print()
 
 
 def _status_queue(report: Any, code: str, as_json: bool) -> None:
@@ -271,7 +365,8 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
         out.print(f"No contributions by {escape(name)}.")
         return
     for entry in entries:
-        what = f"{entry.title}  (chapter '{entry.chapter}', {entry.jurisdiction})"
+        source = f"{entry.language} translation" if entry.language else entry.jurisdiction
+        what = f"{entry.title}  (chapter '{entry.chapter}', {source})"
         if len(entry.id) + 2 + len(what) <= out.width:
             out.print(f"[bold]{escape(entry.id)}[/]  {escape(what)}", soft_wrap=False)
         else:  # a narrow terminal: the id, then what it is

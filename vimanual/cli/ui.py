@@ -25,10 +25,16 @@ SYMBOLS = {
     "changes-requested": ("✗", "red"),
     "pending": ("○", "cyan"),
     "n/a": ("-", "dim"),
+    # a translation's states (stale, approved and changes-requested are shared with review)
+    "current": ("●", "blue"),
+    "in-progress": ("…", "cyan"),
+    "missing": ("·", "dim"),
 }
 STATE_COLOURS = {"submitted": "cyan", "accepted": "green", "declined": "red", "withdrawn": "yellow"}
 LEGEND = ("✓ approved  ~ stale  ✗ changes requested  ○ pending  - n/a\n"
           "(stale: approved, but the text changed since)")
+LANGUAGE_LEGEND = ("✓ approved  ● current  ✗ changes requested  ~ stale  … in progress  · missing\n"
+                   "(current: translates today's source text; stale: the source changed since)")
 
 
 class SafeConsole(Console):

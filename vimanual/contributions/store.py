@@ -29,7 +29,7 @@ from vimanual.base.yamlio import dump_yaml, load_yaml
 from vimanual.workspace.load import (
     load_manual,
 )
-from vimanual.workspace.schema import Manual
+from vimanual.workspace.schema import LANGUAGE_RE, Manual
 
 CONTRIBUTIONS_DIR = "contributions"
 RECORD = "contribution.yaml"
@@ -60,6 +60,7 @@ class Revision:
     format: str = "markdown"
     track_changes: str = ""  # accept or reject: how the document's tracked changes were resolved
     comments: int = 0  # comments the document held, kept in r<number>.comments.yaml
+    translates: str = ""  # a translation's revision: the source text's content hash when it was submitted
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Contribution:
     created: str
     revisions: tuple[Revision, ...]
     decisions: tuple[Decision, ...] = ()
+    language: str = ""  # set on a translation: the language it translates ``chapter`` into
 
     @property
     def latest(self) -> Revision:
@@ -184,13 +186,24 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
     return Contribution(
         id=_text(data, "id", where),
         contributor=_text(data, "contributor", where),
-        jurisdiction=_text(data, "jurisdiction", where),
+        jurisdiction=(str(data.get("jurisdiction") or "") if data.get("language")
+                      else _text(data, "jurisdiction", where)),
         chapter=_text(data, "chapter", where),
         title=check_plain(_text(data, "title", where), f"{where}: the title"),
         created=_text(data, "created", where),
         revisions=tuple(revisions),
         decisions=_load_decisions(folder / DECISIONS_DIR, f"{CONTRIBUTIONS_DIR}/{contribution_id}"),
+        language=_language(data, where),
     )
+
+
+def _language(data: dict[str, Any], where: str) -> str:
+    value = data.get("language")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not LANGUAGE_RE.fullmatch(value):
+        raise VimanualError(f"{where}: 'language' is not a language tag", "restore the file from git")
+    return value
 
 
 def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
@@ -248,7 +261,7 @@ def check_code(manual: Manual, code: str) -> str:
 
 
 
-RECORD_KEYS = ("id", "contributor", "jurisdiction", "chapter", "title", "created", "revisions")
+RECORD_KEYS = ("id", "contributor", "jurisdiction", "chapter", "title", "created", "revisions", "language")
 
 
 def record_text(contribution: Contribution) -> str:
@@ -256,8 +269,11 @@ def record_text(contribution: Contribution) -> str:
         "id": contribution.id, "contributor": contribution.contributor,
         "jurisdiction": contribution.jurisdiction, "chapter": contribution.chapter,
         "title": contribution.title, "created": contribution.created,
-        "revisions": [vars(r) for r in contribution.revisions],
+        "revisions": [{k: v for k, v in vars(r).items() if k != "translates" or v}
+                      for r in contribution.revisions],
     }
+    if contribution.language:
+        data["language"] = contribution.language
     return RECORD_HEADER + dump_yaml(data)
 
 # ---------------------------------------------------------------- decisions
@@ -301,8 +317,9 @@ def describe(contribution: Contribution) -> str:
     state = contribution.state
     accepted = contribution.acceptance
     closing = contribution.closing
+    into = f"the {contribution.language} translation of" if contribution.language else "chapter"
     if state == "accepted" and accepted is not None:
-        return f"accepted into chapter '{accepted.chapter}' (r{accepted.revision})"
+        return f"accepted into {into} '{accepted.chapter}' (r{accepted.revision})"
     if closing is not None:
         how = "declined" if closing.action == "decline" else "withdrawn"
         return f"{how} by {closing.by}" + (f": {closing.reason}" if closing.reason else "")

@@ -53,6 +53,7 @@ from vimanual.workspace.load import (
 )
 from vimanual.workspace.roles import authorise_editor, authorise_owner_or_editor
 from vimanual.workspace.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
+from vimanual.workspace.translations import HASH_RE, TRANSLATION_KEYS, translation_rel, translation_text
 
 
 @dataclass
@@ -77,7 +78,7 @@ class AcceptResult:
 
 def _new_id(code: str, slug: str) -> str:
     day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
-    return f"{day}-{code.lower()}-{slug}-{secrets.token_hex(3)}"
+    return f"{day}-{code.lower().replace('-', '')}-{slug}-{secrets.token_hex(3)}"
 
 
 @contextlib.contextmanager
@@ -106,10 +107,18 @@ def _front_matter(markdown: str, where: str) -> tuple[dict[str, Any], Document |
     return doc.data, doc, body
 
 
-def _check_submitted_front(manual: Manual, markdown: str, where: str, title: str) -> None:
+def _check_submitted_front(manual: Manual, markdown: str, where: str, title: str,
+                           translation: bool = False) -> None:
     """A contributor's own front matter must be valid before it is stored, not only when accepted."""
     data, doc, _ = _front_matter(markdown, where)
     if doc is None:
+        return
+    if translation:  # a translator gives the title (and names); 'translates' is the tool's
+        for key in data:
+            if key not in TRANSLATION_KEYS or key == "translates":
+                raise VimanualError(f"{where}:{doc.line(key)}: '{key}' does not belong in a translation's "
+                                    "front matter", "give only 'title' (translated); the tool records "
+                                    "which source text it translates")
         return
     probe = Document({"title": title, **data}, doc.lines, doc.first_line)
     _, problems = validate_front_matter(probe, manual, where)
@@ -118,7 +127,8 @@ def _check_submitted_front(manual: Manual, markdown: str, where: str, title: str
         raise VimanualError(str(first), first.hint or f"front matter keys: {', '.join(FRONT_MATTER_KEYS)}")
 
 
-def _revision(number: int, markdown: str, converted: Converted, source: Path, by: str, note: str) -> Revision:
+def _revision(number: int, markdown: str, converted: Converted, source: Path, by: str, note: str,
+              translates: str = "") -> Revision:
     payload = markdown.encode("utf-8")
     return Revision(
         number=number, file=f"r{number}.md", sha256=content_hash(payload), size=len(payload),
@@ -126,7 +136,45 @@ def _revision(number: int, markdown: str, converted: Converted, source: Path, by
         note=check_plain(" ".join(note.split()), "the note"), source=source.name[:200],
         format=converted.source_format,
         track_changes=converted.track_changes, comments=len(converted.comments),
+        translates=translates,
     )
+
+
+def _translation_target(root: Path, slug: str, language: str, person: str) -> str:
+    """Check a translation's request (a listed language, a chapter of the manual, a translator
+    listed for the language); the source text's content hash it will translate."""
+    from vimanual.base.errors import UnknownName
+    from vimanual.workspace.load import load_workspace
+
+    workspace = load_workspace(root)
+    manual = workspace.manual
+    if language not in manual.language_tags:
+        raise UnknownName("language", language, manual.language_tags,
+                          fix=" (languages are listed under 'languages' in manual.yaml)")
+    if slug not in workspace.chapters:
+        raise UnknownName("chapter", slug, workspace.chapters, fix=" (a translation translates an existing "
+                          "chapter)")
+    listed = next(lang for lang in manual.languages if lang.tag == language).translators
+    if person_key(person) not in {person_key(name) for name in listed}:
+        raise VimanualError(
+            f"'{person}' is not a translator for {language}, so cannot submit its translations",
+            f"translators for {language}: {', '.join(listed) or 'nobody is listed'}; the editor lists them "
+            "under 'languages' in manual.yaml (use --as NAME to give your listed name)",
+        )
+    return workspace.chapters[slug].content_hash
+
+
+def _keep_translated_source(root: Path, slug: str, translates: str) -> None:
+    """Keep the source text a translation is submitted against under chapters/.history/<slug>/,
+    named by its hash (the same name in every clone), so that once the source moves on
+    'vimanual diff SLUG --language TAG' can show what changed since. Under the lock."""
+    path = safe_join(root, CHAPTERS_DIR, f"{slug}.md")
+    raw = path.read_bytes()
+    if content_hash(raw, root / CHAPTERS_DIR, root) != translates:
+        return  # the source changed since the request was checked: it is kept elsewhere or not at all
+    target = safe_join(root, CHAPTERS_DIR, HISTORY_DIR, slug, f"translated-{translates[:16]}.md")
+    if not target.exists():
+        atomic_write(target, raw)
 
 
 
@@ -148,27 +196,37 @@ def submit(
     title: str | None = None,
     note: str = "",
     track_changes: str | None = None,
+    language: str = "",
 ) -> SubmitResult:
-    """Store ``source`` as a new contribution; nothing is left behind when anything fails."""
+    """Store ``source`` as a new contribution; nothing is left behind when anything fails.
+    With ``language``, it is a translation of chapter ``chapter`` (``jurisdiction`` unused)
+    by a translator listed for the language, recording the source text it translates."""
     manual, _, _ = load_manual(root)
-    jurisdiction = check_code(manual, jurisdiction)
     check_slug(chapter)
+    translates = ""
+    if language:
+        translates = _translation_target(root, chapter, language, person)
+    else:
+        jurisdiction = check_code(manual, jurisdiction)
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
                                        track_changes, keep_heading=title is not None)
         shutil.rmtree(staging / ".work", ignore_errors=True)
         final_title = _title(title, converted, converted.markdown, source.name, chapter)
-        _check_submitted_front(manual, converted.markdown, source.name, final_title)
-        revision = _revision(1, converted.markdown, converted, source, person, note)
+        _check_submitted_front(manual, converted.markdown, source.name, final_title, bool(language))
+        revision = _revision(1, converted.markdown, converted, source, person, note, translates)
         (staging / revision.file).write_text(converted.markdown, encoding="utf-8")
         write_comments(staging, revision.number, converted.comments)
         with locked(root):
-            contribution_id = _new_id(jurisdiction, chapter)
+            if language:
+                _keep_translated_source(root, chapter, translates)
+            contribution_id = _new_id(language or jurisdiction, chapter)
             while (contributions_dir(root) / contribution_id).exists():
-                contribution_id = _new_id(jurisdiction, chapter)
+                contribution_id = _new_id(language or jurisdiction, chapter)
             contribution = Contribution(
-                id=contribution_id, contributor=person, jurisdiction=jurisdiction, chapter=chapter,
-                title=final_title, created=revision.at, revisions=(revision,),
+                id=contribution_id, contributor=person, jurisdiction="" if language else jurisdiction,
+                chapter=chapter, title=final_title, created=revision.at, revisions=(revision,),
+                language=language,
             )
             atomic_write(staging / RECORD, record_text(contribution))
             os.rename(staging, contributions_dir(root) / contribution_id)
@@ -196,16 +254,21 @@ def revise(
     _check_same(current, chapter, jurisdiction)
     _check_open(current, "revise")
     folder = contribution_folder(root, contribution_id)
+    translates = ""
+    if current.language:
+        translates = _translation_target(root, current.chapter, current.language, person)
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
                                        track_changes, keep_heading=title is not None)
         new_title = check_plain(" ".join(title.split()), "the title") if title else current.title
-        _check_submitted_front(manual, converted.markdown, source.name, new_title)
+        _check_submitted_front(manual, converted.markdown, source.name, new_title, bool(current.language))
         with locked(root):
+            if current.language:
+                _keep_translated_source(root, current.chapter, translates)
             current = load_contribution(root, contribution_id)
             _check_open(current, "revise")
             revision = _revision(current.latest.number + 1, converted.markdown, converted, source, person,
-                                 note)
+                                 note, translates)
             if revision.sha256 == current.latest.sha256:
                 raise VimanualError(
                     f"{source.name} is identical to r{current.latest.number} of {contribution_id}",
@@ -222,6 +285,7 @@ def revise(
                 id=current.id, contributor=current.contributor, jurisdiction=current.jurisdiction,
                 chapter=current.chapter, title=new_title, created=current.created,
                 revisions=(*current.revisions, revision), decisions=current.decisions,
+                language=current.language,
             )
             atomic_write(folder / RECORD, record_text(updated))
     return SubmitResult(updated, revision, converted.warnings)
@@ -299,6 +363,8 @@ def accept(
         if current.state == "accepted":
             raise VimanualError(f"{contribution_id} r{current.latest.number} is already accepted",
                                 "nothing to do; a new revision can be accepted once submitted")
+        if current.language:
+            return _accept_translation(root, current, person)
         slug = check_slug(chapter or current.chapter)
         manual, manual_doc, _ = load_manual(root)
         if after is not None:
@@ -329,6 +395,43 @@ def accept(
         apply_together(root, "accept", writes, {decision_rel: decision_text})
     return AcceptResult(load_contribution(root, contribution_id), slug, new_manual is not None, new_hash,
                         previous, media)
+
+
+def _accept_translation(root: Path, current: Contribution, person: str) -> AcceptResult:
+    """Write the latest revision as chapters/<lang>/<slug>.md, recording the source text it was
+    submitted against (so it is stale at once if the source changed since). Under the lock."""
+    slug, language = check_slug(current.chapter), current.language
+    folder = contribution_folder(root, current.id)
+    revision = current.latest
+    manual, _, _ = load_manual(root)
+    if slug not in manual.chapters or language not in manual.language_tags:
+        raise VimanualError(f"cannot accept {current.id}: chapter '{slug}' or language '{language}' is no "
+                            "longer in manual.yaml", "decline it, or restore the chapter or language")
+    if not HASH_RE.fullmatch(revision.translates):
+        raise VimanualError(f"cannot accept {current.id}: r{revision.number} does not record which source "
+                            "text it translates",
+                            "restore contribution.yaml from git, or ask for a new revision")
+    where = f"{CONTRIBUTIONS_DIR}/{current.id}/{revision.file}"
+    markdown = read_text(safe_join(folder, revision.file), where, 10_000_000)
+    submitted, _, body = _front_matter(markdown, where)
+    translators = [name for name in (submitted.get("translators") or []) if isinstance(name, str)]
+    if current.contributor not in translators:
+        translators.append(current.contributor)
+    body = _drop_title_heading(body, current.title)
+    for name in sorted(media_links(body), key=len, reverse=True):
+        body = body.replace(f"(media/{name}", f"(../media/{current.id}/{name}")
+    text = translation_text(current.title, revision.translates, translators, body)
+    media = _copy_media(folder, root, current.id, markdown)
+    rel = translation_rel(language, slug)
+    target = safe_join(root, rel)
+    previous = _keep_previous(root, f"{slug}.{language}", target)
+    new_hash = content_hash(text.encode("utf-8"), target.parent, root)
+    decision_rel, decision_text = decision_file(current.id, Decision(
+        "accept", person, utc_now(), chapter=slug, revision=revision.number, content_hash=new_hash,
+        previous=previous,
+    ))
+    apply_together(root, "accept", {rel: text}, {decision_rel: decision_text})
+    return AcceptResult(load_contribution(root, current.id), slug, False, new_hash, previous, media)
 
 
 def _chapter_text(

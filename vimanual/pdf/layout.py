@@ -84,6 +84,11 @@ class Margins:
     marking: str
     label: str  # a released edition's "Edition X · date", or ""
     draft: bool
+    # The words of a language edition (book/languages.py); the defaults are the English book's.
+    draft_word: str = "DRAFT"
+    folio: str = "page {n} of {total}"
+    front_folio: str = "page {n}"
+    lang: str = "en"
 
 
 
@@ -134,9 +139,12 @@ def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, s
             html.escape(f"string-set: head {css_string(head)}, folio {css_string(folio)}"))
         for head, folio in pages
     )
-    watermark = '<div class="watermark">DRAFT</div>' if margins.draft else ""
+    watermark = ""
+    if margins.draft:
+        watermark = f'<div class="watermark">{html.escape(margins.draft_word)}</div>'
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>margins</title>'
+        f'<!DOCTYPE html><html lang="{html.escape(margins.lang)}"><head><meta charset="utf-8">'
+        "<title>margins</title>"
         f"<style>{stylesheets}</style><style>@page {{ size: {margins.paper}; {rules} }} "
         ".sheet { break-after: page; } .sheet:last-of-type { break-after: auto; }</style>"
         f"</head><body>{watermark}{sheets}</body></html>"
@@ -306,7 +314,8 @@ def lay_out_book(
     body = layouts.get([(html, True) for html in body_documents(units, document, joint)], progress)
     plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
     total = len(plan.sheets)
-    main_margins = [(head, f"page {n} of {total}") for n, head in enumerate(plan.heads, start=1)]
+    main_margins = [(head, margins.folio.format(n=n, total=total))
+                    for n, head in enumerate(plan.heads, start=1)]
     front_doc = link_across(document(Part("front", pages=plan.folios)))
     pieces = [main_margins[i : i + MARGIN_PIECE] for i in range(0, len(main_margins), MARGIN_PIECE)]
     margin_progress = None if progress is None else (
@@ -315,7 +324,8 @@ def lay_out_book(
                                               for piece in pieces], margin_progress)
     front, main_laid = laid[0], laid[1:]
     front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
-    front_margins = [("", "" if n == 1 else f"page {roman(n)}") for n in range(1, front_count + 1)]
+    front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)))
+                     for n in range(1, front_count + 1)]
     front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
     pool.release()  # stitching needs the memory, not the workers
     sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)

@@ -171,3 +171,52 @@ def _md_piece(piece: Piece) -> str:
     if piece.kind == "added":
         return f"{lead}**{words}**{tail}"
     return piece.text
+
+
+@dataclass
+class SinceTranslated:
+    """The changes to a chapter's source since the text its translation into ``language`` translates."""
+
+    slug: str
+    language: str
+    translates: str  # the source text's hash the translation records
+    current_hash: str
+    translation: str  # the translation's file
+    source: str = ""  # where the translated source text was found
+    hunks: list[Hunk] = field(default_factory=list)
+    words_added: int = 0
+    words_removed: int = 0
+
+    @property
+    def unchanged(self) -> bool:
+        return self.translates == self.current_hash
+
+
+def since_translated(workspace: Workspace, slug: str, language: str) -> SinceTranslated:
+    """The word changes to ``slug``'s source since the text its ``language`` translation
+    translates: what a translator must carry over to make a stale translation current."""
+    from vimanual.base.errors import UnknownName
+
+    check_chapter(workspace, slug)
+    if language not in workspace.manual.language_tags:
+        raise UnknownName("language", language, workspace.manual.language_tags)
+    translation = workspace.translations.get(language, {}).get(slug)
+    if translation is None:
+        raise VimanualError(f"chapter '{slug}' has no {language} translation: nothing to compare with",
+                            f"see the translations with 'vimanual status {slug}'")
+    chapter = workspace.chapters[slug]
+    result = SinceTranslated(slug, language, translation.translates, chapter.content_hash, translation.rel)
+    if result.unchanged:
+        return result
+    found = _find_text(workspace, slug, translation.translates)
+    if found is None:
+        raise VimanualError(
+            f"the source text the {language} translation translates (hash {translation.translates[:12]}) "
+            "is not kept in this workspace",
+            "it is recovered from chapters/.history/, a released edition or the chapter's git history; "
+            "ask for the workspace's git history (git fetch)",
+        )
+    result.source, translated = found
+    current = chapter.path.read_text(encoding="utf-8")
+    result.hunks, result.words_added, result.words_removed = word_diff(translated, current)
+    return result

@@ -44,11 +44,16 @@ EVENT_FIELDS = (
     "content_hash", "tool_version", "comment",
 )
 _FILE_KEYS = frozenset((*EVENT_FIELDS, "digest"))
+# A translation review names its language; the key is absent from a source review's file (and
+# from its digested form), so every event written before translations existed is unchanged.
+LANGUAGE_FIELD = "language"
+TRANSLATION = "TRANSLATION"  # the jurisdiction field of a translation review: the language decides
 _TEXT_KEYS = (*EVENT_FIELDS[1:], "digest")
 _encode_json = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
 _HEADER = "# vimanual review event: never edit or delete this file; record a new review instead.\n"
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _NAME_RE = re.compile(r"(\d{8}T\d{6}\.\d{6}Z)-([A-Z][A-Z0-9]{1,15})-([0-9a-f]{12})\.yaml")
 
 
@@ -66,10 +71,14 @@ class ReviewEvent:
     tool_version: str = __version__
     format: int = EVENT_FORMAT
     digest: str = ""
+    language: str = ""  # set on a translation's review: the language reviewed
 
     def fields(self) -> dict[str, Any]:
-        """The digested fields, in file order."""
-        return {name: getattr(self, name) for name in EVENT_FIELDS}
+        """The digested fields, in file order (``language`` only on a translation's review)."""
+        found = {name: getattr(self, name) for name in EVENT_FIELDS}
+        if self.language:
+            found[LANGUAGE_FIELD] = self.language
+        return found
 
     def canonical(self) -> str:
         """Every field but the digest as compact JSON with sorted keys (the digested form).
@@ -81,7 +90,8 @@ class ReviewEvent:
             f'{{"chapter":{enc(self.chapter)},"comment":{enc(self.comment)},'
             f'"content_hash":{enc(self.content_hash)},"decision":{enc(self.decision)},'
             f'"format":{int(self.format)},"jurisdiction":{enc(self.jurisdiction)},'
-            f'"reviewer":{enc(self.reviewer)},"time":{enc(self.time)},'
+            + (f'"language":{enc(self.language)},' if self.language else "")
+            + f'"reviewer":{enc(self.reviewer)},"time":{enc(self.time)},'
             f'"tool_version":{enc(self.tool_version)}}}'
         )
 
@@ -129,6 +139,8 @@ def dump_event(event: ReviewEvent) -> str:
     lines = [_HEADER, f"format: {event.format}\n"]
     for name in EVENT_FIELDS[1:]:
         lines.append(f"{name}: {_quote(getattr(event, name))}\n")
+        if name == "jurisdiction" and event.language:
+            lines.append(f"{LANGUAGE_FIELD}: {_quote(event.language)}\n")
     lines.append(f"digest: {_quote(event.digest)}\n")
     return "".join(lines)
 
@@ -188,7 +200,7 @@ def _parse_fast(text: str) -> dict[str, Any] | None:
         if match is None:
             return None
         key, value = match.groups()
-        if key in seen or key not in _FILE_KEYS:
+        if key in seen or (key not in _FILE_KEYS and key != LANGUAGE_FIELD):
             return None
         seen.add(key)
         parts.append(f'"{key}":{value}')
@@ -237,9 +249,9 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
     def bad(message: str, hint: str = "") -> None:
         problems.append(Problem(rel, None, message, hint, rule="review"))
 
-    if data.keys() != _FILE_KEYS:
+    if data.keys() - {LANGUAGE_FIELD} != _FILE_KEYS:
         for key in data:
-            if key not in _FILE_KEYS:
+            if key not in _FILE_KEYS and key != LANGUAGE_FIELD:
                 bad(f"unknown key {key!r} in a review event", f"known keys: {', '.join(sorted(_FILE_KEYS))}")
         for key in _FILE_KEYS:
             if key not in data:
@@ -250,7 +262,7 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
         bad(f"unsupported event format {data['format']!r} (this vimanual reads {EVENT_FORMAT})",
             "upgrade vimanual")
         return None, problems
-    for key in _TEXT_KEYS:
+    for key in (*_TEXT_KEYS, *((LANGUAGE_FIELD,) if LANGUAGE_FIELD in data else ())):
         if not isinstance(data[key], str):
             bad(f"'{key}' must be text, found {type(data[key]).__name__}")
     if problems:
@@ -267,6 +279,11 @@ def _check_values(event: ReviewEvent, bad: Any) -> None:
         bad(f"chapter {event.chapter!r} is not a valid slug")
     if not is_code(event.jurisdiction):
         bad(f"jurisdiction {event.jurisdiction!r} is not a valid code")
+    if event.language and not _LANGUAGE_RE.fullmatch(event.language):
+        bad(f"language {event.language!r} is not a language tag")
+    if (event.jurisdiction == TRANSLATION) != bool(event.language):
+        bad(f"a translation review has jurisdiction {TRANSLATION} and a language; this event has one "
+            "without the other")
     if event.decision not in DECISIONS:
         bad(f"decision {event.decision!r} is not one of {', '.join(DECISIONS)}")
     for text in (event.reviewer, event.comment, event.tool_version):

@@ -123,9 +123,12 @@ def derive_states(
     return result
 
 
-def history(events: Iterable[ReviewEvent], slug: str, code: str | None = None) -> list[ReviewEvent]:
-    """A chapter's events (optionally one jurisdiction's), oldest first, each once."""
-    unique = {e.digest: e for e in events if e.chapter == slug and (code is None or e.jurisdiction == code)}
+def history(events: Iterable[ReviewEvent], slug: str, code: str | None = None,
+            language: str = "") -> list[ReviewEvent]:
+    """A chapter's events (optionally one jurisdiction's), oldest first, each once; with
+    ``language``, the reviews of that translation instead of the source's."""
+    unique = {e.digest: e for e in events if e.chapter == slug and e.language == language
+              and (code is None or e.jurisdiction == code)}
     return sorted(unique.values(), key=lambda e: e.order_key)
 
 

@@ -23,6 +23,7 @@ from vimanual.review.events import (
     MAX_EVENT_BYTES,
     REQUEST_CHANGES,
     REVIEWS_DIR,
+    TRANSLATION,
     ReviewEvent,
     dump_event,
     parse_event,
@@ -155,9 +156,11 @@ def _clean_comment(comment: str | None) -> str:
 
 def record_review(
     root: Path, slug: str, code: str, decision: str, comment: str | None = None,
-    as_name: str | None = None,
+    as_name: str | None = None, language: str | None = None,
 ) -> ReviewEvent:
-    """Check the request, then write one new event file for it (exclusively, atomically)."""
+    """Check the request, then write one new event file for it (exclusively, atomically).
+    With ``language``, the decision is on the chapter's translation into that language, by
+    one of the language's reviewers (``code`` is ignored)."""
     from vimanual.workspace.load import load_workspace, refuse_broken
 
     if decision not in DECISIONS:
@@ -171,6 +174,11 @@ def record_review(
         workspace = load_workspace(root, isolate=True)  # another chapter's broken file is no obstacle
         refuse_broken(workspace, [slug])
         check_chapter(workspace, slug)
+        if language is not None:
+            event = _translation_event(workspace, slug, language, decision, person, text)
+            if decision == APPROVE:  # the source text translated, for the stale diff later
+                keep_approved_text(workspace, slug)
+            return _write_event(root, event)
         code = check_jurisdiction(workspace.manual, code)
         chapter = workspace.chapters[slug]
         if decision != COMMENT and code not in chapter.front.reviewed_by:
@@ -184,13 +192,9 @@ def record_review(
             chapter=slug, jurisdiction=code, decision=decision, reviewer=reviewer, time=utc_now(),
             content_hash=chapter.content_hash, comment=text,
         ).sealed()
-        path = safe_join(root, REVIEWS_DIR, slug, event.file_name)
-        if path.exists():  # never overwrite a fact; same name means same digest, same event
-            raise VimanualError(f"{event.rel} already exists", "try again")
         if decision == APPROVE:  # so that 'diff --since-approval' can show what changed later
             keep_approved_text(workspace, slug)
-        atomic_write(path, dump_event(event))
-    return event
+        return _write_event(root, event)
 
 
 def keep_approved_text(workspace: Any, slug: str) -> str | None:
@@ -206,6 +210,45 @@ def keep_approved_text(workspace: Any, slug: str) -> str | None:
     return rel
 
 
+def _write_event(root: Path, event: ReviewEvent) -> ReviewEvent:
+    path = safe_join(root, REVIEWS_DIR, event.chapter, event.file_name)
+    if path.exists():  # never overwrite a fact; same name means same digest, same event
+        raise VimanualError(f"{event.rel} already exists", "try again")
+    atomic_write(path, dump_event(event))
+    return event
+
+
+def _translation_event(workspace: Any, slug: str, language: str, decision: str, person: str,
+                       text: str) -> ReviewEvent:
+    """A decision on a chapter's translation, checked: a listed language, an existing
+    translation of today's source text, a reviewer listed for the language."""
+    manual = workspace.manual
+    if language not in manual.language_tags:
+        raise UnknownName("language", language, manual.language_tags)
+    translation = workspace.translations.get(language, {}).get(slug)
+    if translation is None:
+        raise VimanualError(f"chapter '{slug}' has no {language} translation yet",
+                            f"a translator submits one: vimanual submit FILE --translates {slug} "
+                            f"--language {language}")
+    source = workspace.chapters[slug]
+    if decision != COMMENT and translation.translates != source.content_hash:
+        raise VimanualError(
+            f"the {language} translation of '{slug}' translates an earlier text of the chapter (stale)",
+            f"the translation must be updated first; see what changed: vimanual status {slug}",
+        )
+    target = next(lang for lang in manual.languages if lang.tag == language)
+    own = _matching_name(person, target.reviewers)
+    if own is None:
+        who = ", ".join(target.reviewers) or "nobody is listed"
+        raise VimanualError(
+            f"'{person}' is not a reviewer for the {language} translation, so cannot {decision} it",
+            f"reviewers for {language}: {who}; the editor lists them under 'languages' in manual.yaml",
+        )
+    return ReviewEvent(
+        chapter=slug, jurisdiction=TRANSLATION, decision=decision, reviewer=own, time=utc_now(),
+        content_hash=translation.content_hash, comment=text, language=language,
+    ).sealed()
+
 
 def known_problems(workspace: Any, loaded: LoadedEvents) -> list[Problem]:
     """Events that parse but point at a chapter or jurisdiction the manual does not know."""
@@ -215,7 +258,11 @@ def known_problems(workspace: Any, loaded: LoadedEvents) -> list[Problem]:
         if event.chapter not in workspace.manual.chapters:
             problems.append(Problem(event.rel, None, f"chapter '{event.chapter}' is not in the manual",
                                     f"known chapters: {', '.join(workspace.manual.chapters)}", rule="review"))
-        if event.jurisdiction not in codes:
+        if event.language:
+            if event.language not in workspace.manual.language_tags:
+                problems.append(Problem(event.rel, None, f"language '{event.language}' is not listed",
+                                        "list it under 'languages' in manual.yaml", rule="review"))
+        elif event.jurisdiction not in codes:
             problems.append(Problem(event.rel, None, f"jurisdiction '{event.jurisdiction}' is not defined",
                                     f"known: {', '.join(codes)}", rule="review"))
     return problems

@@ -320,3 +320,11 @@ def parse_many(
             prefix = f"t{current}.md__"
             ids[current].add(value.removeprefix(prefix))
     return [(targets, frozenset(names)) for targets, names in zip(found, ids, strict=True)]
+
+
+def markdown_to_docx(markdown: str, output: Path, title: str, timeout: float = DEFAULT_TIMEOUT,
+                     memory_mb: int | None = None) -> None:
+    """Write ``markdown`` as a Word file at ``output`` (sandboxed: images must already be
+    inlined as data: URIs, pandoc reads no file). Raw HTML and TeX stay text, as in the build."""
+    run_pandoc(["--from", MARKDOWN_READER, "--to", "docx", f"--metadata=title:{title}", "-o", str(output)],
+               markdown, timeout, memory_mb)

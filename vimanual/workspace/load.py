@@ -22,6 +22,7 @@ from vimanual.workspace.schema import (
     validate_front_matter,
     validate_manual,
 )
+from vimanual.workspace.translations import Translation, translation_rel, validate_translation_front
 
 MANUAL_FILE = "manual.yaml"
 CHAPTERS_DIR = "chapters"
@@ -46,7 +47,11 @@ class Chapter:
 
     @property
     def rel(self) -> str:
-        return f"{CHAPTERS_DIR}/{self.path.name}"
+        """chapters/<slug>.md, or chapters/<lang>/<slug>.md for a translation built in its place."""
+        folder = self.path.parent.name
+        if folder == CHAPTERS_DIR:
+            return f"{CHAPTERS_DIR}/{self.path.name}"
+        return f"{CHAPTERS_DIR}/{folder}/{self.path.name}"
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Workspace:
     root: Path
     manual: Manual
     chapters: dict[str, Chapter] = field(default_factory=dict)
+    translations: dict[str, dict[str, Translation]] = field(default_factory=dict)  # language → slug → it
     # Chapters that could not be loaded (or are not valid), by slug in manual order, each with
     # its problems (file, line, hint). Filled only by load_workspace(isolate=True), which leaves
     # them out of ``chapters`` so that one broken file stops no one working on the others.
@@ -228,6 +234,8 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
         if errors or chapter is None:
             workspace.broken[slug] = errors
     problems.extend(_referenced_files(root, manual, doc))
+    workspace.translations, translation_problems = load_translations(root, manual)
+    problems.extend(translation_problems)
     for stem in sorted(present):
         where = f"{CHAPTERS_DIR}/{stem}.md"
         if not is_slug(stem):
@@ -240,6 +248,56 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
             ))
     problems.extend(workspace.strays)
     return workspace, problems
+
+
+def load_translation(root: Path, language: str, slug: str) -> tuple[Translation | None, list[Problem]]:
+    """Load and validate one translation file; problems instead of a Translation when unreadable."""
+    where = translation_rel(language, slug)
+    path = root / where
+    if path.is_symlink() or not is_within(path.resolve(), root.resolve()):
+        return None, [Problem(where, None,
+                              "translation file is a symbolic link (or lies outside the workspace)",
+                              "replace the link with the file itself")]
+    try:
+        raw = read_text(path, where, MAX_CHAPTER_BYTES)
+        front_text, front_line, body, body_line = split_front_matter(raw, where)
+        doc = parse_yaml(front_text, where, front_line)
+    except VimanualError as exc:
+        return None, [exc.problem(where)]
+    front, problems = validate_translation_front(doc, where, slug)
+    translation = Translation(
+        language=language, slug=slug, path=path, title=front.title, translates=front.translates,
+        translators=front.translators, body=body, body_line=body_line,
+        content_hash=content_hash(path.read_bytes(), path.parent, root),
+    )
+    return translation, problems
+
+
+def load_translations(root: Path, manual: Manual) -> tuple[dict[str, dict[str, Translation]], list[Problem]]:
+    """Every translation of every listed language (language → slug → Translation), and the
+    problems: files that are not a chapter of the manual, front matter that does not validate."""
+    found: dict[str, dict[str, Translation]] = {}
+    problems: list[Problem] = []
+    for language in manual.language_tags:
+        folder = root / CHAPTERS_DIR / language
+        if folder.is_symlink():
+            problems.append(Problem(f"{CHAPTERS_DIR}/{language}", None, "language folder is a symbolic link",
+                                    "replace the link with the folder itself"))
+            continue
+        if not folder.is_dir():
+            continue
+        found[language] = {}
+        for stem in sorted(_chapter_files(folder)):
+            where = translation_rel(language, stem)
+            if not is_slug(stem) or stem not in manual.chapters:
+                problems.append(Problem(where, None, f"'{stem}' is not a chapter of the manual",
+                                        "a translation is named after its source chapter's slug"))
+                continue
+            translation, file_problems = load_translation(root, language, stem)
+            problems.extend(file_problems)
+            if translation is not None:
+                found[language][stem] = translation
+    return found, problems
 
 
 def _referenced_files(root: Path, manual: Manual, doc: Document) -> list[Problem]:

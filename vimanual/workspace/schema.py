@@ -16,7 +16,9 @@ LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 MANUAL_KEYS = (
     "title", "subtitle", "edition", "language", "marking", "paper",
     "jurisdictions", "reviewers", "editors", "chapters", "bibliography", "csl", "limits", "check", "allow",
+    "languages",
 )
+LANGUAGE_KEYS = ("tag", "name", "translators", "reviewers", "marking")
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".json", ".yaml", ".yml")
 LIMIT_DEFAULTS = {
     # A Word file with a few screenshots is a few MB; 20 MB leaves room without inviting abuse.
@@ -85,6 +87,17 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
+class Language:
+    """A language the manual is translated into: its tag, and who translates and reviews."""
+
+    tag: str
+    name: str
+    translators: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    marking: str = ""
+
+
+@dataclass(frozen=True)
 class Manual:
     """The validated content of manual.yaml."""
 
@@ -102,6 +115,12 @@ class Manual:
     limits: Limits = Limits()
     check: CheckSettings = field(default_factory=CheckSettings)
     editors: tuple[str, ...] = ()
+    languages: tuple[Language, ...] = ()
+
+    @property
+    def language_tags(self) -> tuple[str, ...]:
+        """The tags of the languages the manual is translated into (not the source language)."""
+        return tuple(lang.tag for lang in self.languages)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -199,6 +218,7 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
         limits=_limits(c),
         check=_check_settings(c),
         editors=_editors(c),
+        languages=_languages(c, language),
     )
     if manual.bibliography and not manual.bibliography.lower().endswith(BIBLIOGRAPHY_SUFFIXES):
         c.add(("bibliography",), f"bibliography '{manual.bibliography}' is not BibTeX or CSL JSON/YAML",
@@ -206,6 +226,59 @@ def validate_manual(doc: Document, where: str = "manual.yaml") -> tuple[Manual, 
     if manual.csl and not manual.csl.lower().endswith(".csl"):
         c.add(("csl",), f"csl '{manual.csl}' is not a .csl style file", "name a .csl file")
     return manual, c.problems
+
+
+def _languages(c: _Collector, source: str) -> tuple[Language, ...]:
+    """manual.yaml's ``languages``: each a mapping with a tag other than the source language."""
+    raw = c.doc.data.get("languages")
+    if raw is None:
+        return ()
+    example = "write '- {tag: fr, name: Français, translators: [A], reviewers: [B]}'"
+    if not isinstance(raw, list):
+        c.add(("languages",), "'languages' must be a list", example)
+        return ()
+    found: list[Language] = []
+    for index, item in enumerate(raw):
+        path = ("languages", index)
+        if not isinstance(item, dict):
+            c.add(path, "a language must be a mapping with tag, name, translators and reviewers", example)
+            continue
+        tag = item.get("tag")
+        if not isinstance(tag, str) or not LANGUAGE_RE.fullmatch(tag):
+            c.add((*path, "tag") if "tag" in item else path, f"language tag {tag!r} is not valid",
+                  "use a tag such as 'fr', 'ar' or 'es'")
+            continue
+        if tag == source:
+            c.add((*path, "tag"), f"language '{tag}' is the source language",
+                  "'languages' lists the translations; the source is 'language'")
+            continue
+        if any(lang.tag == tag for lang in found):
+            c.add((*path, "tag"), f"language '{tag}' is listed twice", "remove one of them")
+            continue
+        for key in item:
+            if key not in LANGUAGE_KEYS:
+                c.add((*path, key), f"unknown key '{key}' in language '{tag}'",
+                      f"known keys: {', '.join(LANGUAGE_KEYS)}")
+        name = item.get("name", tag)
+        marking = item.get("marking", "")
+        found.append(Language(
+            tag=tag, name=str(name),
+            translators=_names(c, (*path, "translators"), item.get("translators")),
+            reviewers=_names(c, (*path, "reviewers"), item.get("reviewers")),
+            marking=str(marking) if marking is not None else "",
+        ))
+    return tuple(found)
+
+
+def _names(c: _Collector, path: tuple[Any, ...], value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        c.add(path, f"'{path[-1]}' must be a list of names", f"write '{path[-1]}: [Name One, Name Two]'")
+        return ()
+    return tuple(value)
 
 
 def _limits(c: _Collector) -> Limits:
