@@ -101,14 +101,16 @@ def test_contents_leaders_run_from_each_title_to_its_page_number(sample_workspac
         runs.sort()
         if len(runs) < 3 or not runs[-1][1].strip().isdigit():
             continue
-        leader = [(x, text.rstrip(), size) for x, text, size in runs if text.strip() and set(text) <= {".", " "}]
+        leader = [(x, text.rstrip(), size) for x, text, size in runs
+                  if text.strip() and set(text) <= {".", " "}]
         assert leader, (y, runs)
         # where the first dot and the last dot are (a run of several dots ends about 0.32 em a character on)
         dots = [leader[0][0], leader[-1][0] + (len(leader[-1][1]) - 1) * leader[-1][2] * 0.32]
         pitch = 4.0  # pt: about one dot and its space at 10.5 pt
         title_x, title, size = max((r for r in runs if r[0] < dots[0]), key=lambda r: r[0])
         # the title's width in DejaVu Sans is 0.4–0.7 em a character
-        assert len(title.strip()) * size * 0.4 < dots[0] - title_x < len(title.strip()) * size * 0.7 + 2 * pitch, (
+        chars = len(title.strip())
+        assert chars * size * 0.4 < dots[0] - title_x < chars * size * 0.7 + 2 * pitch, (
             f"row {title.strip()!r}: dots start at {dots[0]:.1f}, title at {title_x:.1f}")
         assert runs[-1][0] - dots[-1] < 2 * pitch, (
             f"row {title.strip()!r}: dots stop at {dots[-1]:.1f}, the number is at {runs[-1][0]:.1f}")
