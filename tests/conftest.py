@@ -20,6 +20,12 @@ def sample_workspace(tmp_path: Path) -> Path:
     return copy_sample(tmp_path / "sample")
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps its intent keys (vimanual.base.journal) in its own state folder."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("VIMANUAL_STATE_DIR", str(folder))
+    return folder
 @pytest.fixture
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """git isolated from the machine for this test (tests.helpers.isolate_git): its own HOME and global

@@ -131,8 +131,10 @@ def run(*args: str | Path, env: Mapping[str, str | None] | None = None) -> Resul
 # What a child process inherits from the test process: where programs are, the home folder (fonts'
 # caches, and the isolated git home when the isolated_git fixture is active), the temporary folder,
 # and git's isolation. Nothing else: no VIMANUAL_*, no colour or width settings of the machine.
+# VIMANUAL_STATE_DIR is the one VIMANUAL_* passed: each test's own state folder (intent keys, parse
+# cache; conftest's _state_dir), so that a child replays what the test process recorded.
 _PASSED_TO_CHILD = ("PATH", "HOME", "TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "GIT_CONFIG_GLOBAL",
-                    "GIT_CONFIG_NOSYSTEM")
+                    "GIT_CONFIG_NOSYSTEM", "VIMANUAL_STATE_DIR")
 
 
 def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

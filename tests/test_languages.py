@@ -121,7 +121,7 @@ def test_a_language_reviewer_approves_and_a_source_edit_makes_it_stale(ws: Path)
     [event] = (ws / "reviews" / "alpha").iterdir()
     data = yaml.safe_load(event.read_text(encoding="utf-8"))
     assert (data["language"], data["jurisdiction"]) == ("fr", "TRANSLATION")
-    assert ok("-C", ws, "verify").stdout.startswith("1 review event(s) verified")
+    assert ok("-C", ws, "verify").stdout.startswith("1 review event(s) and 0 contribution decision(s)")
 
     source = ws / "chapters" / "alpha.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
@@ -271,7 +271,7 @@ def test_translation_submissions_that_are_refused(ws: Path, tmp_path: Path, args
 
 def test_a_translation_may_not_set_what_it_translates(ws: Path, tmp_path: Path) -> None:
     path = tmp_path / "forged.md"
-    path.write_text(f"---\ntitle: Chapitre\ntranslates: {'0' * 64}\n---\n\nTexte.\n", encoding="utf-8")
+    path.write_text(f"---\ntitle: Chapitre\ntranslates: {'a' * 64}\n---\n\nTexte.\n", encoding="utf-8")
     result = run("-C", ws, "submit", path, "--translates", "alpha", "--language", "fr", *TOM)
     assert result.exit_code == 2
     assert "'translates' does not belong in a translation's front matter" in result.stderr

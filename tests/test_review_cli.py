@@ -242,7 +242,8 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     assert f"error: reviews/alpha/{edited.name}: digest does not match the event's content" in err
     assert f"error: reviews/beta/{forged.name}: digest does not match the event's content" in err
     assert f"error: reviews/ghost/{stray.file_name}: chapter 'ghost' is not in the manual" in err
-    assert "Error: 3 problem(s) in review events (3 file(s) checked)" in err
+    assert ("Error: 3 problem(s) in review events and decisions (3 event file(s), 0 decision(s) "
+            "checked)") in " ".join(err.split())
     assert text  # the forged file kept its readable layout
     data = json.loads(run("-C", workspace, "verify", "--json").stdout)
     assert data["ok"] is False and len(data["problems"]) == 3

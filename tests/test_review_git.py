@@ -34,7 +34,7 @@ def test_verify_passes_on_an_untouched_history(tmp_path: Path) -> None:
     ws = repo_with_reviews(tmp_path / "ws")
     result = run("-C", ws, "verify")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "2 review event(s) verified, no problems.\n"
+    assert result.stdout == "2 review event(s) and 0 contribution decision(s) verified, no problems.\n"
 
 
 def test_verify_catches_a_committed_event_deleted_in_history(tmp_path: Path) -> None:

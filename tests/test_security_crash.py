@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
-from vimanual.base.journal import INTENT
+from vimanual.base.journal import INTENT, record_intent
 from vimanual.contributions.store import list_contributions, load_contribution
 from vimanual.review.store import load_events
 from vimanual.workspace.load import content_hash, inspect_workspace, load_workspace
@@ -273,11 +273,10 @@ def test_an_intent_left_by_a_killed_accept_is_applied_once(tmp_path: Path) -> No
     ws = _workspace(tmp_path)
     manual = (ws / "manual.yaml").read_text(encoding="utf-8")
     decision = "contributions/20261128-au-gamma-abcdef/decisions/20261128000000-accept-00aa.yaml"
-    (ws / INTENT).write_text(json.dumps({
-        "writes": {"chapters/gamma.md": chapter_md("Gamma", "## G\n\nText.\n", lead="AU"),
-                   "manual.yaml": manual.replace("- beta\n", "- beta\n- gamma\n")},
-        "creates": {decision: "action: accept\nby: Ed\nat: '2026-11-28T00:00:00.000000Z'\n"},
-    }), encoding="utf-8")
+    record_intent(ws, "accept", {
+        "chapters/gamma.md": chapter_md("Gamma", "## G\n\nText.\n", lead="AU"),
+        "manual.yaml": manual.replace("- beta\n", "- beta\n- gamma\n"),
+    }, {decision: "action: accept\nby: Ed\nat: '2026-11-28T00:00:00.000000Z'\n"})
     result = run("-C", ws, "status", "--json")
     assert result.exit_code == 0, result.output
     assert [c["slug"] for c in json.loads(result.stdout)["chapters"]] == ["alpha", "beta", "gamma"]

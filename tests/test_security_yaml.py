@@ -28,6 +28,12 @@ ATTACKS = {
     "python name": ("evil: !!python/name:os.system\n", "could not determine a constructor"),
     "oversize": ("filler: '" + "x" * 1_100_000 + "'\n", "too large"),
     "duplicate key": ("title: One\ntitle: Two\n", "duplicate key 'title'"),
+    # issue 20 item 5: YAML that parses but used to end in a traceback
+    "deep nesting": ("deep: " + "[" * 20_000 + "\n", "nested more than 32 levels deep"),
+    "long number": ("number: " + "9" * 5_000 + "\n", "number too long"),
+    "many values": ("".join(f"k{i}: 1\n" for i in range(30_000)), "more than 20,000 values"),
+    # issue 20 item 8: an escape sequence written as a YAML escape
+    "escape sequence": ('note: "\\e]0;owned\\a\\e[2J"\n', "control character U+001B"),
 }
 EVENT = ('chapter: alpha\njurisdiction: UK\ndecision: approve\nreviewer: "Ruth Reviewer"\n'
          'time: "2025-01-01T00:00:00.000000Z"\n')
@@ -76,6 +82,8 @@ def test_state_files_refuse_code_and_bombs(tmp_path: Path, where: str, attack: s
     })
     monkeypatch.chdir(tmp_path)
     text, expected = ATTACKS[attack]
+    if where in ("review event", "front matter") and attack == "many values":
+        expected = "too large"  # an event file and a front matter are capped in size first
     command, name = _plant(ws, where, text)
     tracemalloc.start()
     started = time.monotonic()
@@ -90,6 +98,7 @@ def test_state_files_refuse_code_and_bombs(tmp_path: Path, where: str, attack: s
     output = " ".join(result.output.split())
     assert name in output, output
     assert expected in output, output
-    if attack != "oversize":  # a size refusal names the file; the others also the line
+    assert "Traceback" not in output and "\x1b" not in result.output
+    if expected != "too large":  # a size refusal names the file; the others also the line
         assert re.search(re.escape(name) + r":\d+", output), output
     assert not (tmp_path / "PWNED").exists() and not (ws / "PWNED").exists()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from vimanual.review.events import ReviewEvent
     from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
+    from vimanual.workspace.doctor import DoctorReport
     from vimanual.workspace.load import Workspace
     from vimanual.workspace.scaffold import InitResult
 
@@ -41,12 +42,12 @@ __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
     "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "editions", "export", "find_workspace", "init", "languages",
-    "manual_names",
+    "contributor_status", "decline", "diff", "doctor", "editions", "export", "find_workspace", "init",
+    "languages", "manual_names",
     "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
     "reviewer_queue", "since_approval", "since_approval_markdown", "since_translated", "status", "submit",
-    "verify", "verify_edition", "withdraw",
+    "terminal_safe", "verify", "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -422,12 +423,31 @@ def reviewer_queue(report: ReviewStatus, code: str) -> list[QueueItem]:
     return queue(report.reviews, code)
 
 
-def verify(root: Path) -> tuple[int, list[Problem]]:
-    """Every review event checked against its digest and git history: (files, problems)."""
+def verify(root: Path) -> tuple[int, int, list[Problem]]:
+    """Every review event checked against its digest and git history, every contribution
+    decision against its shape and git history: (event files, decisions, problems)."""
+    from vimanual.contributions.store import verify_decisions
     from vimanual.review.store import verify_reviews
     from vimanual.workspace.load import load_workspace
 
-    return verify_reviews(root, load_workspace(root))
+    files, problems = verify_reviews(root, load_workspace(root))
+    decisions, decision_problems = verify_decisions(root)
+    return files, decisions, sorted([*problems, *decision_problems], key=lambda p: (p.file, p.message))
+
+
+def doctor(root: Path, *, fix: bool = False, clear_cache: bool = False,
+           discard_intent: bool = False) -> DoctorReport:
+    """What killed commands left in the workspace, explained; with ``fix`` the safe part cleared."""
+    from vimanual.workspace.doctor import diagnose
+
+    return diagnose(root, fix=fix, clear_cache=clear_cache, discard=discard_intent)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN`` (for printing text from files)."""
+    from vimanual.base.names import terminal_safe as safe
+
+    return safe(text)
 
 
 # --- editions -------------------------------------------------------------------------------

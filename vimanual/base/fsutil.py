@@ -11,7 +11,13 @@ from pathlib import Path
 from vimanual.base.errors import VimanualError, WorkspaceBusy
 
 LOCK_NAME = ".vimanual.lock"
+INTENT_NAME = ".vimanual-intent.json"
 DEFAULT_LOCK_TIMEOUT = 30.0
+# What the tool reads or writes at the top of a workspace: a link here may stay inside the
+# workspace (outside .git); the lock and the intent are never followed at all.
+WORKSPACE_ENTRIES = ("manual.yaml", "glossary.yaml", "build", "chapters", "contributions", "editions",
+                     "reviews", "styles")
+NEVER_LINKED = (LOCK_NAME, INTENT_NAME)
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -93,9 +99,36 @@ def workspace_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the workspace's lock around a read-modify-write of shared state.
 
     The lock is an OS lock on a separate file, so a crashed process never leaves it held.
+    The workspace's top-level links are checked before the lock is taken and again under it.
     """
+    check_workspace_links(root)
     with file_lock(root / LOCK_NAME, "workspace", timeout):
+        check_workspace_links(root)
         yield
+
+
+def check_workspace_links(root: Path) -> None:
+    """Refuse a top-level entry that is a link to outside the workspace or into ``.git``.
+
+    build/, contributions/, editions/, reviews/, manual.yaml and the like as links to
+    outside would make a build, a submit or a release write outside the workspace, or
+    a linked manual.yaml put another file's text in the HTML.
+    """
+    root_resolved = root.resolve()
+    for name in (*WORKSPACE_ENTRIES, *NEVER_LINKED):
+        path = root / name
+        if not path.is_symlink():
+            continue
+        if name in NEVER_LINKED:
+            raise VimanualError(f"'{name}' is a symbolic link; vimanual never follows it",
+                                "delete the link while no vimanual command is running")
+        target = path.resolve()
+        if not is_within(target, root_resolved):
+            raise VimanualError(f"'{name}' is a symbolic link to {target}, outside the workspace",
+                                "replace the link with the folder or file itself")
+        if is_within(target, root_resolved / ".git"):
+            raise VimanualError(f"'{name}' is a symbolic link into .git",
+                                "replace the link with the folder or file itself")
 
 
 @contextlib.contextmanager

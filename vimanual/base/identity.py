@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 from vimanual.base.errors import VimanualError
+from vimanual.base.names import check_plain
 
 
 def resolve_person(explicit: str | None = None) -> str:
@@ -16,8 +17,9 @@ def resolve_person(explicit: str | None = None) -> str:
     for candidate in (explicit, os.environ.get("VIMANUAL_USER"), _git_user_name()):
         if candidate and candidate.strip():
             name = " ".join(candidate.split())
-            if len(name) > 100 or any(ord(ch) < 32 for ch in name):
+            if len(name) > 100:
                 raise VimanualError(f"person name {name[:40]!r}… is not valid", "use a plain name")
+            check_plain(name, "the person name")
             return name
     raise VimanualError(
         "who are you? no --as NAME, VIMANUAL_USER or git user.name is set",
@@ -36,6 +38,15 @@ def _git_user_name() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() or None
+
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)  # clocks of two machines may differ a little
+
+
+def future_limit() -> str:
+    """The latest time a recorded fact may carry (now + a small clock tolerance), formatted
+    as ``utc_now`` so that times compare as text."""
+    return (dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def utc_now() -> str:

@@ -11,6 +11,9 @@ SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
 CONTRIBUTION_ID_RE = re.compile(r"\d{8}-[a-z0-9]{2,16}-[a-z0-9][a-z0-9-]{0,63}-[0-9a-f]{6}")
+# Characters a terminal may act on: C0 (but tab and newline), DEL and C1. ESC and CSI
+# start escape sequences that can rewrite the screen or the window title.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Names that are devices on Windows (a workspace is shared through git, also to Windows).
 RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                       *(f"lpt{i}" for i in range(10))})
@@ -23,7 +26,8 @@ def is_slug(value: object) -> bool:
 
 def is_code(value: object) -> bool:
     """True when ``value`` is a valid jurisdiction code: upper-case letters and digits."""
-    return isinstance(value, str) and CODE_RE.fullmatch(value) is not None
+    return (isinstance(value, str) and CODE_RE.fullmatch(value) is not None
+            and value.lower() not in RESERVED)
 
 
 def is_contribution_id(value: object) -> bool:
@@ -59,6 +63,28 @@ def check_version(value: str) -> str:
     return value
 
 
+def control_char(value: str) -> str | None:
+    """The first control character in ``value`` as ``U+XXXX``, or None if there is none."""
+    found = CONTROL_RE.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def check_plain(value: str, what: str) -> str:
+    """Return ``value`` if it holds no control character (ESC, C0, C1), else a usage error.
+
+    Names, titles and messages are printed on terminals; a control character there could
+    rewrite the screen, so it is refused where the text enters the workspace.
+    """
+    code = control_char(value)
+    if code is not None:
+        raise VimanualError(f"{what} contains the control character {code}",
+                            "remove control characters (escape sequences) from it")
+    return value
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character but newline and tab shown as ``\\xNN``."""
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 def normalise_code(value: str, known: Iterable[str]) -> str:
     """The one rule for jurisdiction codes typed by people: any case is accepted and
     normalised to the code in manual.yaml (``uk`` → ``UK``); an unknown code is refused

@@ -14,10 +14,15 @@ from typing import Any
 import yaml
 
 from vimanual.base.errors import VimanualError
+from vimanual.base.names import control_char
 
 MAX_STATE_BYTES = 1_000_000
+MAX_DEPTH = 32  # state files are a few levels deep; 20,000 levels overflowed the stack
+MAX_NODES = 20_000  # a 90,000-key manual.yaml took 20 s to validate
+MAX_NUMBER_DIGITS = 30  # Python refuses ints over 4,300 digits with a ValueError
 
 YamlPath = tuple[Any, ...]
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 _NO_REFS = "write each value out in full; state files refuse YAML references"
 
@@ -57,7 +62,19 @@ class _StrictComposer(yaml.composer.Composer):
             raise _Refused("YAML aliases ('*name') are not allowed", event.start_mark, _NO_REFS)
         if getattr(event, "anchor", None):
             raise _Refused("YAML anchors ('&name') are not allowed", event.start_mark, _NO_REFS)
-        return super().compose_node(parent, index)
+        depth = getattr(self, "_vm_depth", 0) + 1
+        nodes = getattr(self, "_vm_nodes", 0) + 1
+        if depth > MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                           "state files are a few levels deep: flatten the structure")
+        if nodes > MAX_NODES:
+            raise _Refused(f"more than {MAX_NODES:,} values in one file", event.start_mark,
+                           "a state file holds a few hundred values: remove the bulk of it")
+        self._vm_depth, self._vm_nodes = depth, nodes
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._vm_depth = depth - 1
 
 
 class _StrictLoader(_StrictComposer, yaml.SafeLoader):  # type: ignore[misc]
@@ -125,7 +142,10 @@ def parse_yaml(text: str, where: str, first_line: int = 1) -> Document:
             data = {} if node is None else _construct(fast, node, (), lines, first_line - 1)
             if isinstance(data, dict):
                 return Document(data, lines, first_line)
-        except (_Refused, yaml.YAMLError):
+        except _Refused as exc:  # a refusal is reported at once: no second, slower parse
+            line = exc.mark.line + first_line if exc.mark else first_line
+            raise VimanualError(exc.message, exc.hint, file=where, line=line) from None
+        except yaml.YAMLError:
             pass  # the pure-Python loader below reports it, with its established wording
         finally:
             fast.dispose()
@@ -186,7 +206,7 @@ def _construct(
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Refused("YAML merge keys ('<<') are not allowed", key_node.start_mark, _NO_REFS)
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node) if isinstance(key_node, yaml.ScalarNode) else []
             if isinstance(key, (list, dict)):
                 raise _Refused(
                     "a mapping key must be a plain value", key_node.start_mark, "use a plain word as key"
@@ -203,14 +223,34 @@ def _construct(
             _construct(loader, item, (*path, index), lines, offset)
             for index, item in enumerate(node.value)
         ]
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.constructor.ConstructorError as exc:
-        raise _Refused(
-            exc.problem or "value not allowed",
-            exc.problem_mark,
-            "state files hold plain data: remove the '!!' tag",
-        ) from None
+    return _scalar(loader, node)
+
+
+def _scalar(loader: Any, node: yaml.Node) -> Any:
+    """A plain value: dates stay text (as written), numbers are short, no control characters."""
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        value: Any = node.value  # '2026-02-30' is text to validate, not a crash in datetime
+    elif node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_DIGITS:
+        raise _Refused(f"number too long ({len(node.value):,} characters)", node.start_mark,
+                       f"numbers in state files have at most {MAX_NUMBER_DIGITS} digits")
+    else:
+        try:
+            value = loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise _Refused(
+                exc.problem or "value not allowed",
+                exc.problem_mark,
+                "state files hold plain data: remove the '!!' tag",
+            ) from None
+        except (ValueError, OverflowError) as exc:
+            raise _Refused(f"value not valid: {str(exc)[:80]}", node.start_mark,
+                           "write a plain value") from None
+    if isinstance(value, str):
+        code = control_char(value)
+        if code is not None:
+            raise _Refused(f"control character {code} in a value", node.start_mark,
+                           "remove control characters (escape sequences such as \\e or \\x1b)")
+    return value
 
 
 def dump_yaml(data: Any) -> str:

@@ -30,7 +30,9 @@ from vimanual.check.rules.structure import check_structure
 from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
+from vimanual.workspace.glossary import load_glossary
 from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace
+from vimanual.workspace.media import cached_ids, shown_images
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
 
@@ -77,6 +79,7 @@ def check_loaded(
         problems = list(problems)
     rules, term_problems = load_terminology(workspace.root)
     problems.extend(term_problems)
+    problems.extend(load_glossary(workspace.root)[1])  # the build refuses a glossary with problems
     chapters = [workspace.chapters[s] for s in selected if s in workspace.chapters]
     if errors_only:
         rules = [rule for rule in rules if rule.severity == ERROR]
@@ -110,9 +113,19 @@ def check_chapters(
     problems: list[Problem] = []
     for chapter in chapters:
         body = parsed[chapter.slug]
-        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only)
+        shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
+        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown)
         problems.extend(_to_problems(chapter, body, hits))
     return problems
+
+
+def rule_hits(workspace: Workspace, slug: str, body: str, rules: list[TermRule]) -> list[Hit]:
+    """Every content rule's hits on one chapter ``body``, as ``check`` finds them, but
+    without pandoc (no section ids of other chapters, no images from pandoc's parse): the
+    part of ``check`` that runs in Python over the text (timed by the linearity test)."""
+    parsed = parse_body(body)
+    images = ImageChecker(workspace.root, workspace.manual.check.max_image_kb * 1000)
+    return _chapter_hits(workspace, slug, parsed, frozenset(workspace.chapters), {}, images, rules)
 
 
 def _chapter_hits(
@@ -124,12 +137,13 @@ def _chapter_hits(
     images: ImageChecker,
     rules: list[TermRule],
     errors_only: bool = False,
+    shown: Sequence[str] = (),
 ) -> list[Hit]:
     settings = workspace.manual.check
     text = prose(body)
     hits = [
         *check_links(body, slug, slugs, ids),
-        *images.check(body),
+        *images.check(body, shown),
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),
@@ -155,7 +169,11 @@ def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[st
         needed = set(workspace.chapters)
     targets = {s: workspace.chapters[s].body for s in sorted(needed) if s in workspace.chapters}
     limits = workspace.manual.limits
-    found = pandoc.element_ids(targets, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+    # the media parse of loading the workspace also found every chapter's ids (cached)
+    found = {s: ids for s in targets if (ids := cached_ids(workspace.chapters[s].path, workspace.root))
+             is not None}
+    missing = {s: body for s, body in targets.items() if s not in found}
+    found |= pandoc.element_ids(missing, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
     return {s: found.get(s, frozenset()) | explicit_ids(body) for s, body in targets.items()}
 
 

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from vimanual import __version__
-from vimanual.cli import build, contributions, controlled, editions, review, ui
+from vimanual.cli import build, contributions, controlled, doctor, editions, review, ui
 
 
 class _TidyHelp(TyperGroup):
@@ -116,6 +116,7 @@ COMMANDS = (
     (editions.diff_command, "diff"),
     (controlled.copies, None),
     (controlled.trace, None),
+    (doctor.doctor, None),
 )
 for _command, _name in COMMANDS:
     app.command(_name)(ui.handle_errors(_command))

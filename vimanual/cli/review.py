@@ -317,27 +317,31 @@ def verify(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
 ) -> None:
-    """Check every review event: it parses, its digest matches, it names a known chapter and
-    jurisdiction, and (in a git repository) no committed event was ever modified or deleted.
+    """Check every review event and contribution decision: it parses, its digest matches (events),
+    it names a known chapter and jurisdiction, it is not dated in the future, and (in a git
+    repository) no committed event or decision was ever modified, deleted or lost.
 
     Exit code 1 when a problem is found.
 
     Example: vimanual verify
     """
-    files, problems = api.verify(ui.workspace(ctx))
+    files, decisions, problems = api.verify(ui.workspace(ctx))
     if as_json:
-        typer.echo(json.dumps({"ok": not problems, "files": files, "problems": [asdict(p) for p in problems]},
+        typer.echo(json.dumps({"ok": not problems, "files": files, "decisions": decisions,
+                               "problems": [asdict(p) for p in problems]},
                               indent=2, ensure_ascii=False))
         if problems:
             raise typer.Exit(1)
         return
     if problems:
         ui.print_problems(problems, ui.err())
-        raise api.GateFailed(f"{len(problems)} problem(s) in review events ({files} file(s) checked)",
-                         "restore the files named above (e.g. from git); "
-                         "record new reviews instead of editing")
+        raise api.GateFailed(f"{len(problems)} problem(s) in review events and decisions "
+                             f"({files} event file(s), {decisions} decision(s) checked)",
+                             "restore the files named above (e.g. from git); "
+                             "record new reviews instead of editing")
     if not ui.state(ctx).quiet:
-        ui.out().print(f"[green]{files} review event(s) verified, no problems.[/]")
+        ui.out().print(f"[green]{files} review event(s) and {decisions} contribution decision(s) verified, "
+                       "no problems.[/]")
 
 
 def _say(out: Any, text: str, indent: str) -> None:

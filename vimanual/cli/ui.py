@@ -37,14 +37,26 @@ LANGUAGE_LEGEND = ("✓ approved  ● current  ✗ changes requested  ~ stale  �
                    "(current: translates today's source text; stale: the source changed since)")
 
 
+class SafeConsole(Console):
+    """A Rich console that shows control characters from files as ``\\xNN``, never raw.
+
+    Text from the workspace (titles, names, comments) reaches the terminal through Rich;
+    markup escaping does not touch ESC or C1 characters, which a terminal would act on.
+    Every string printed (messages, table cells) passes through ``render_str``.
+    """
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        return super().render_str(api.terminal_safe(text), *args, **kwargs)
+
+
 def out() -> Console:
     """Standard output, for results."""
-    return Console(highlight=False, soft_wrap=True)
+    return SafeConsole(highlight=False, soft_wrap=True)
 
 
 def err() -> Console:
     """Standard error, for errors, warnings and progress."""
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_problems(problems: list[api.Problem], console: Console) -> None:

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import VimanualError, close_names, suggest
+from vimanual.base.errors import Problem, VimanualError, close_names, suggest
 from vimanual.base.fsutil import atomic_write, safe_join
-from vimanual.base.names import CONTRIBUTION_ID_RE, normalise_code
+from vimanual.base.identity import future_limit
+from vimanual.base.names import CONTRIBUTION_ID_RE, check_plain, normalise_code
+from vimanual.base.shape import from_mapping
 from vimanual.base.yamlio import dump_yaml, load_yaml
 from vimanual.workspace.load import (
     load_manual,
@@ -161,14 +163,19 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
     """Load one contribution (record, revisions and decisions), naming the file of any damage."""
     folder = contribution_folder(root, contribution_id)
     where = f"{CONTRIBUTIONS_DIR}/{contribution_id}/{RECORD}"
-    data = load_yaml(safe_join(folder, RECORD), where).data
+    doc = load_yaml(safe_join(folder, RECORD), where)
+    data = doc.data
+    unknown = sorted(str(k) for k in data if k not in RECORD_KEYS)
+    if unknown:
+        raise VimanualError(f"unknown key {unknown[0][:40]!r} (known: {', '.join(RECORD_KEYS)})",
+                            "restore the file from git", file=where, line=doc.line(unknown[0]))
+    items = data.get("revisions") or []
+    if not isinstance(items, list):
+        raise VimanualError("'revisions' must be a list", "restore the file from git", file=where,
+                            line=doc.line("revisions"))
     revisions = []
-    for index, item in enumerate(data.get("revisions") or []):
-        try:
-            revision = Revision(**item)
-        except TypeError:
-            raise VimanualError(f"{where}: revision {index + 1} is not valid",
-                                "restore the file from git") from None
+    for index in range(len(items)):
+        revision = from_mapping(Revision, doc, where, ("revisions", index), dates=("at",))
         # A state file never names a path: the revision's file is always r<number>.md.
         if not isinstance(revision.number, int) or revision.file != f"r{revision.number}.md":
             raise VimanualError(f"{where}: revision {index + 1} names the file {str(revision.file)[:80]!r} "
@@ -182,7 +189,7 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
         jurisdiction=(str(data.get("jurisdiction") or "") if data.get("language")
                       else _text(data, "jurisdiction", where)),
         chapter=_text(data, "chapter", where),
-        title=_text(data, "title", where),
+        title=check_plain(_text(data, "title", where), f"{where}: the title"),
         created=_text(data, "created", where),
         revisions=tuple(revisions),
         decisions=_load_decisions(folder / DECISIONS_DIR, f"{CONTRIBUTIONS_DIR}/{contribution_id}"),
@@ -205,14 +212,15 @@ def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
     found: list[Decision] = []
     for name in sorted(n for n in os.listdir(folder) if n.endswith(".yaml") and not n.startswith(".")):
         file_where = f"{where}/{DECISIONS_DIR}/{name}"
-        data = load_yaml(safe_join(folder, name), file_where).data
-        try:
-            decision = Decision(**data)
-        except TypeError:
-            raise VimanualError(f"{file_where}: not a valid decision", "restore the file from git") from None
+        decision = from_mapping(Decision, load_yaml(safe_join(folder, name), file_where), file_where,
+                                dates=("at",))
         if decision.action not in ACTIONS:
             raise VimanualError(f"{file_where}: unknown action '{decision.action}'",
                                 f"actions: {', '.join(ACTIONS)}")
+        if decision.at > future_limit():
+            raise VimanualError(f"decision is dated in the future ({decision.at})",
+                                "a decision cannot be recorded ahead of time: remove the file, "
+                                "decide again", file=file_where)
         found.append(decision)
     return tuple(sorted(found, key=lambda d: d.at))
 
@@ -253,6 +261,9 @@ def check_code(manual: Manual, code: str) -> str:
 
 
 
+RECORD_KEYS = ("id", "contributor", "jurisdiction", "chapter", "title", "created", "revisions", "language")
+
+
 def record_text(contribution: Contribution) -> str:
     data = {
         "id": contribution.id, "contributor": contribution.contributor,
@@ -266,6 +277,25 @@ def record_text(contribution: Contribution) -> str:
     return RECORD_HEADER + dump_yaml(data)
 
 # ---------------------------------------------------------------- decisions
+
+
+def verify_decisions(root: Path) -> tuple[int, list[Problem]]:
+    """Check every contribution's record and decisions (shape, dates) and, in a git
+    repository, that no committed decision was ever modified or deleted (or lost by a
+    rewritten history). Returns (decision files, problems)."""
+    from vimanual.tools.git import committed_event_changes
+
+    problems: list[Problem] = []
+    count = 0
+    for contribution_id in _ids(root):
+        try:
+            count += len(load_contribution(root, contribution_id).decisions)
+        except VimanualError as exc:
+            problems.append(exc.problem(exc.file or f"{CONTRIBUTIONS_DIR}/{contribution_id}", "contribution"))
+    problems.extend(committed_event_changes(
+        root, CONTRIBUTIONS_DIR, spec=f":(glob){CONTRIBUTIONS_DIR}/*/{DECISIONS_DIR}/*.yaml",
+        noun="contribution decision"))
+    return count, sorted(problems, key=lambda p: (p.file, p.message))
 
 
 def decision_file(contribution_id: str, decision: Decision) -> tuple[str, str]:

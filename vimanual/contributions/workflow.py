@@ -23,7 +23,7 @@ from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, fsync_dir, safe_join
 from vimanual.base.identity import merge_authors, utc_now
 from vimanual.base.journal import apply_together, locked
-from vimanual.base.names import check_slug
+from vimanual.base.names import check_plain, check_slug
 from vimanual.base.yamlio import Document, dump_yaml, parse_yaml, read_text
 from vimanual.contributions.comments import write_comments
 from vimanual.contributions.intake import Converted, convert_submission, count_words, media_links, text_title
@@ -133,7 +133,8 @@ def _revision(number: int, markdown: str, converted: Converted, source: Path, by
     return Revision(
         number=number, file=f"r{number}.md", sha256=content_hash(payload), size=len(payload),
         words=count_words(_front_matter(markdown, source.name)[2]), at=utc_now(), by=by,
-        note=" ".join(note.split()), source=source.name[:200], format=converted.source_format,
+        note=check_plain(" ".join(note.split()), "the note"), source=source.name[:200],
+        format=converted.source_format,
         track_changes=converted.track_changes, comments=len(converted.comments),
         translates=translates,
     )
@@ -182,7 +183,7 @@ def _title(explicit: str | None, converted: Converted, markdown: str, where: str
     front, _, body = _front_matter(markdown, where)
     for candidate in (explicit, front.get("title"), converted.title, text_title(body)):
         if isinstance(candidate, str) and candidate.strip():
-            return " ".join(candidate.split())[:200]
+            return check_plain(" ".join(candidate.split())[:200], f"{where}: the title")
     return slug.replace("-", " ").capitalize()
 
 
@@ -259,7 +260,7 @@ def revise(
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
                                        track_changes, keep_heading=title is not None)
-        new_title = title or current.title
+        new_title = check_plain(" ".join(title.split()), "the title") if title else current.title
         _check_submitted_front(manual, converted.markdown, source.name, new_title, bool(current.language))
         with locked(root):
             if current.language:
@@ -313,7 +314,7 @@ def _check_open(contribution: Contribution, verb: str) -> None:
 
 def decline(root: Path, contribution_id: str, person: str, reason: str) -> Contribution:
     """The editor declines a contribution, saying why; it cannot be revised afterwards."""
-    reason = " ".join(reason.split())
+    reason = check_plain(" ".join(reason.split()), "the reason")
     if not reason:
         raise VimanualError("a reason is required to decline", "pass --reason 'why it is declined'")
     person = authorise_editor(load_manual(root)[0], person, "decline contributions")
@@ -342,7 +343,7 @@ def withdraw(root: Path, contribution_id: str, person: str, reason: str = "") ->
             raise VimanualError(f"{contribution_id} is already accepted into chapter "
                                 f"'{current.acceptance.chapter if current.acceptance else '?'}'",
                                 "ask the editor; a later revision can still change the chapter")
-        reason = " ".join(reason.split())
+        reason = check_plain(" ".join(reason.split()), "the reason")
         record_decision(root, contribution_id, Decision("withdraw", person, utc_now(), reason))
     return load_contribution(root, contribution_id)
 
@@ -382,7 +383,7 @@ def accept(
             new_manual = add_chapter(read_text(root / MANUAL_FILE, MANUAL_FILE), slug, after)
         media = _copy_media(folder, root, contribution_id, markdown)
         previous = _keep_previous(root, slug, chapter_path)
-        new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root)
+        new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root, manual.limits)
         decision_rel, decision_text = decision_file(contribution_id, Decision(
             "accept", person, utc_now(), chapter=slug, revision=revision.number,
             content_hash=new_hash, previous=previous,
@@ -391,7 +392,7 @@ def accept(
         writes = {f"{CHAPTERS_DIR}/{slug}.md": text}
         if new_manual is not None:
             writes[MANUAL_FILE] = new_manual
-        apply_together(root, writes, {decision_rel: decision_text})
+        apply_together(root, "accept", writes, {decision_rel: decision_text})
     return AcceptResult(load_contribution(root, contribution_id), slug, new_manual is not None, new_hash,
                         previous, media)
 
@@ -429,7 +430,7 @@ def _accept_translation(root: Path, current: Contribution, person: str) -> Accep
         "accept", person, utc_now(), chapter=slug, revision=revision.number, content_hash=new_hash,
         previous=previous,
     ))
-    apply_together(root, {rel: text}, {decision_rel: decision_text})
+    apply_together(root, "accept", {rel: text}, {decision_rel: decision_text})
     return AcceptResult(load_contribution(root, current.id), slug, False, new_hash, previous, media)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from vimanual import __version__
 from vimanual.base.errors import Problem, VimanualError
-from vimanual.base.names import is_code, is_slug
+from vimanual.base.identity import future_limit
+from vimanual.base.names import control_char, is_code, is_slug
 from vimanual.base.yamlio import parse_yaml
 
 REVIEWS_DIR = "reviews"
@@ -173,6 +174,8 @@ _EXACT_VALID = re.compile(
     r'digest: "([0-9a-f]{64})"\n'
 )
 _FORGED = "digest does not match the event's content (the file was edited or forged)"
+# A forged event dated ahead would override every later real decision until its date.
+_FUTURE_HINT = "an event cannot be recorded ahead of time: remove the file and record the review again"
 _FORGED_HINT = "restore the original file (e.g. from git); record a new review instead of editing one"
 
 
@@ -224,6 +227,14 @@ def parse_event(text: str, rel: str) -> tuple[ReviewEvent | None, list[Problem]]
     """Parse and check one event file's text: fields, types, digest. Problems instead of raising."""
     valid = _parse_valid(text)
     if valid is not None:
+        code = control_char(valid.reviewer + valid.comment + valid.tool_version)
+        if code is not None:
+            return None, [Problem(rel, None, f"control character {code} in a review event",
+                                  "remove the escape sequence; events are written by 'vimanual review'",
+                                  rule="review")]
+        if valid.time > future_limit():
+            return None, [Problem(rel, None, f"review event is dated in the future ({valid.time})",
+                                  _FUTURE_HINT, rule="review")]
         if valid.compute_digest() == valid.digest:
             return valid, []
         return None, [Problem(rel, None, _FORGED, _FORGED_HINT, rule="review")]
@@ -275,8 +286,14 @@ def _check_values(event: ReviewEvent, bad: Any) -> None:
             "without the other")
     if event.decision not in DECISIONS:
         bad(f"decision {event.decision!r} is not one of {', '.join(DECISIONS)}")
+    for text in (event.reviewer, event.comment, event.tool_version):
+        code = control_char(text)
+        if code is not None:
+            bad(f"control character {code} in a review event")
     if not _TIME_RE.fullmatch(event.time):
         bad(f"time {event.time!r} is not a UTC time like 2025-01-31T12:00:00.000000Z")
+    elif event.time > future_limit():
+        bad(f"review event is dated in the future ({event.time})", _FUTURE_HINT)
     if not _HEX64_RE.fullmatch(event.content_hash):
         bad("content_hash is not a SHA-256 hex digest")
     if not _HEX64_RE.fullmatch(event.digest):

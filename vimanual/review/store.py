@@ -13,7 +13,7 @@ from vimanual.base.errors import Problem, UnknownName, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import resolve_person, utc_now
 from vimanual.base.journal import locked
-from vimanual.base.names import is_slug, normalise_code
+from vimanual.base.names import check_plain, is_slug, normalise_code
 from vimanual.base.yamlio import decode_utf8
 from vimanual.review.events import (
     APPROVE,
@@ -147,7 +147,7 @@ def authorise(manual: Manual, code: str, decision: str, person: str) -> str:
 
 
 def _clean_comment(comment: str | None) -> str:
-    text = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = check_plain((comment or "").replace("\r\n", "\n").replace("\r", "\n").strip(), "the comment")
     if len(text) > MAX_COMMENT_CHARS:
         raise VimanualError(f"comment is too long ({len(text):,} characters; the limit is "
                             f"{MAX_COMMENT_CHARS:,})", "shorten it or link to a document")

@@ -36,13 +36,15 @@ def _has_history(root: Path) -> bool:
     return head is not None and head.returncode == 0
 
 
-def committed_event_changes(root: Path, folder: str) -> list[Problem]:
-    """Every committed file under ``folder`` that a later commit or the working tree modified or
-    deleted. Empty when ``root`` is not in a git repository (nothing to ask)."""
+def committed_event_changes(root: Path, folder: str, spec: str | None = None,
+                            noun: str = "review event") -> list[Problem]:
+    """Every committed file under ``folder`` (or matching the pathspec ``spec``) that a later
+    commit or the working tree modified or deleted, or that a rewritten history lost. Empty
+    when ``root`` is not in a git repository (nothing to ask)."""
     if not _has_history(root):
         return []
     problems: list[Problem] = []
-    spec = f"{folder}/"
+    spec = spec or f"{folder}/"
     log_args = ("log", "--no-renames", "--relative", "--diff-filter=MDT", "--name-status",
                 "--format=commit %h", "--", spec)
     log = _checked(root, *log_args)
@@ -53,7 +55,7 @@ def committed_event_changes(root: Path, folder: str) -> list[Problem]:
         elif "\t" in line:
             status, path = line.split("\t", 1)
             kind = _KINDS.get(status[:1], status)
-            problems.append(Problem(path, None, f"committed review event was {kind} in commit {commit}",
+            problems.append(Problem(path, None, f"committed {noun} was {kind} in commit {commit}",
                                     _HINT.format(commit=f"{commit}^", path=path), rule="history"))
     diff_args = ("diff", "--no-renames", "--relative", "--diff-filter=MDT", "--name-status", "HEAD",
                  "--", spec)
@@ -61,14 +63,14 @@ def committed_event_changes(root: Path, folder: str) -> list[Problem]:
         if "\t" in line:
             status, path = line.split("\t", 1)
             kind = _KINDS.get(status[:1], status)
-            problems.append(Problem(path, None, f"committed review event is {kind} in the working tree",
+            problems.append(Problem(path, None, f"committed {noun} is {kind} in the working tree",
                                     _HINT.format(commit="HEAD", path=path), rule="history"))
     reported = {p.file for p in problems}
-    problems.extend(p for p in _rewritten_events(root, spec) if p.file not in reported)
+    problems.extend(p for p in _rewritten_events(root, spec, noun, f"{folder}/") if p.file not in reported)
     return problems
 
 
-def _rewritten_events(root: Path, spec: str) -> list[Problem]:
+def _rewritten_events(root: Path, spec: str, noun: str = "review event", tree: str = "") -> list[Problem]:
     """Events git has seen in any commit it still knows (the reflog included) that the current
     history lacks or holds with other bytes: the trace of a rewritten history (amend, rebase,
     reset) that removed or changed a review event."""
@@ -84,7 +86,8 @@ def _rewritten_events(root: Path, spec: str) -> list[Problem]:
             blob = fields.split()[3]
             seen.setdefault(path, (blob, commit))
     current: dict[str, str] = {}
-    for line in _checked(root, "ls-tree", "-r", "HEAD", "--", spec).splitlines():
+    # ls-tree takes no pathspec magic: list the folder (extra paths are never looked up)
+    for line in _checked(root, "ls-tree", "-r", "HEAD", "--", tree or spec).splitlines():
         fields, path = line.split("\t", 1)
         current[path] = fields.split()[2]
     problems = []
@@ -93,7 +96,7 @@ def _rewritten_events(root: Path, spec: str) -> list[Problem]:
         if in_head == blob:
             continue
         what = "is missing from" if in_head is None else "differs in"
-        problems.append(Problem(path, None, f"review event recorded in commit {commit} {what} the current "
+        problems.append(Problem(path, None, f"{noun} recorded in commit {commit} {what} the current "
                                 "history (was the history rewritten?)",
                                 _HINT.format(commit=commit, path=path), rule="history"))
     return problems

@@ -7,8 +7,9 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,7 @@ def pandoc_version() -> str:
 
 
 ONLY_FILTER = Path(__file__).parent / "filters" / "only.lua"
+LINKS_WRITER = Path(__file__).parent / "filters" / "links.lua"
 
 
 def chapter_args(
@@ -267,6 +269,57 @@ def _culprit(
 def _named(where: str, error: ToolError) -> VimanualError:
     """``error`` with ``where`` (a chapter or file) in front of its message."""
     return VimanualError(f"{where}: {error.message}", error.hint)
+
+
+def link_targets(
+    markdown: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> list[tuple[str, bool]]:
+    """Every (target, is_image) of the Image and Link elements pandoc reads in ``markdown``.
+
+    The same reader as the build, so an image shown in the output is never missed because
+    of how its link is spelled (entities, nested brackets, references on the next line).
+    Every passage is read (no 'only' filter): an image of any jurisdiction's variant counts.
+    """
+    return parse_many([markdown], timeout, memory_mb)[0][0]
+
+
+def parse_many(
+    texts: Sequence[str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> list[tuple[list[tuple[str, bool]], frozenset[str]]]:
+    """For each text, its ``link_targets`` and its element ids (as ``element_ids``), from
+    one pandoc run for all the texts (one start-up instead of many).
+
+    ``--file-scope`` parses each text as its own file; a paragraph holding a random nonce,
+    in a file of its own after each text, marks where the next text's blocks begin (no
+    text can forge it: it is made afresh for each run and parsed apart from the texts).
+    """
+    if not texts:
+        return []
+    nonce = "vimanualsplit" + secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="vimanual-links-") as tmp:
+        names = []
+        for index, text in enumerate(texts):
+            (Path(tmp) / f"t{index}.md").write_text(text, encoding="utf-8", errors="replace")
+            (Path(tmp) / f"s{index}.md").write_text(f"{nonce}{index}\n", encoding="utf-8")
+            names += [f"t{index}.md", f"s{index}.md"]
+        args = ["--file-scope", "--from", MARKDOWN_READER, "--to", str(LINKS_WRITER),
+                f"--metadata=vimanual-nonce:{nonce}", *names]
+        output = run_pandoc(args, timeout=timeout, memory_mb=memory_mb, cwd=Path(tmp))
+    found: list[list[tuple[str, bool]]] = [[] for _ in texts]
+    ids: list[set[str]] = [set() for _ in texts]
+    current = 0
+    for line in output.splitlines():
+        kind, _, value = line.partition("\t")
+        if kind == "S":
+            current = int(value) + 1 if value.isdigit() else len(texts)
+        elif current >= len(texts):
+            continue
+        elif kind in ("M", "L"):
+            found[current].append((value, kind == "M"))
+        elif kind == "I":
+            prefix = f"t{current}.md__"
+            ids[current].add(value.removeprefix(prefix))
+    return [(targets, frozenset(names)) for targets, names in zip(found, ids, strict=True)]
 
 
 def markdown_to_docx(markdown: str, output: Path, title: str, timeout: float = DEFAULT_TIMEOUT,

@@ -35,6 +35,9 @@ class Term:
         return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
 
+ENTRY_KEYS = ("term", "definition", "aliases")
+
+
 def load_glossary(root: Path) -> tuple[list[Term], list[Problem]]:
     """The glossary's terms in alphabetical order, or none when the file does not exist."""
     path = root / GLOSSARY_FILE
@@ -45,7 +48,11 @@ def load_glossary(root: Path) -> tuple[list[Term], list[Problem]]:
     except VimanualError as exc:
         return [], [Problem(GLOSSARY_FILE, None, exc.message, exc.hint)]
     raw = doc.data.get("terms")
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(GLOSSARY_FILE, doc.line(key), f"unknown key {str(key)[:40]!r} (known: terms)",
+                "the glossary is one list under 'terms:'")
+        for key in doc.data if key != "terms"
+    ]
     if not isinstance(raw, list):
         return [], [Problem(GLOSSARY_FILE, doc.line("terms"), "'terms' must be a list",
                             "write '- term: ...' items with 'definition: ...'")]
@@ -59,6 +66,11 @@ def load_glossary(root: Path) -> tuple[list[Term], list[Problem]]:
                 "write '- term: CSAM' and 'definition: ...'",
             ))
             continue
+        for key in item:
+            if key not in ENTRY_KEYS:
+                problems.append(Problem(GLOSSARY_FILE, doc.line("terms", index, key),
+                                        f"unknown key {str(key)[:40]!r} in a glossary entry",
+                                        f"known keys: {', '.join(ENTRY_KEYS)}"))
         aliases = item.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             problems.append(Problem(GLOSSARY_FILE, line, "'aliases' must be a list of text",

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
-from vimanual.base.errors import InvalidWorkspace, Problem, VimanualError, WorkspaceNotFound
-from vimanual.base.fsutil import is_within
+from vimanual.base.errors import InvalidWorkspace, Problem, ToolError, VimanualError, WorkspaceNotFound
+from vimanual.base.fsutil import check_workspace_links, is_within
 from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
 from vimanual.base.yamlio import Document, parse_yaml, read_text
-from vimanual.workspace.schema import SLUG_HINT, FrontMatter, Manual, validate_front_matter, validate_manual
+from vimanual.workspace.media import body_of, media_files, normalised_text, prefetch
+from vimanual.workspace.schema import (
+    SLUG_HINT,
+    FrontMatter,
+    Limits,
+    Manual,
+    validate_front_matter,
+    validate_manual,
+)
 from vimanual.workspace.translations import Translation, translation_rel, validate_translation_front
 
 MANUAL_FILE = "manual.yaml"
@@ -86,10 +92,12 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
                 f"no {MANUAL_FILE} in {root}",
                 "point --workspace at a folder made by 'vimanual init'",
             )
+        check_workspace_links(root)
         return root
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / MANUAL_FILE).is_file():
+            check_workspace_links(folder)
             return folder
     raise WorkspaceNotFound(
         f"no {MANUAL_FILE} found in {here} or any folder above it",
@@ -97,50 +105,23 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> P
     )
 
 
-# Local files a chapter's Markdown refers to: inline links and images "](target" (or
-# "](<target with spaces>"), and reference definitions "[id]: target".
-_REFERENCE_RE = re.compile(
-    r"\]\(\s*(?:<([^>\n]+)>|([^\s)]+))"
-    r"|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))",
-    re.MULTILINE,
-)
-_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def referenced_files(text: str, base: Path, root: Path) -> list[Path]:
-    """The regular files inside ``root`` that ``text`` links to relative to ``base``, in order."""
-    found: dict[Path, None] = {}
-    root_resolved = root.resolve()
-    for match in _REFERENCE_RE.finditer(text):
-        target = next(group for group in match.groups() if group is not None)
-        target = target.split("#", 1)[0].split("?", 1)[0]
-        if (not target or target.startswith(("/", "\\")) or target.endswith(".md")
-                or _URL_SCHEME_RE.match(target)):
-            continue  # a URL, or a link to another chapter (which has its own approvals)
-        try:
-            path = (base / unquote(target)).resolve()
-        except (OSError, ValueError):
-            continue
-        if path not in found and is_within(path, root_resolved) and path.is_file():
-            found[path] = None
-    return list(found)
-
-
-def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None) -> str:
+def content_hash(raw: bytes, base: Path | None = None, root: Path | None = None,
+                 limits: Limits | None = None) -> str:
     """SHA-256 of source bytes with line endings normalised, so CRLF vs LF is not a change.
 
     With ``base`` (the folder relative links resolve from, e.g. chapters/) and ``root`` (the
-    workspace), the hash also covers every local file the text links to, images above all:
-    sha256(text + for each file in order: its path, NUL, the SHA-256 of its bytes). Changing
-    one byte of a chapter or of an image it shows makes every approval of it stale. Text
-    without local references hashes exactly as its bytes alone.
+    workspace), the hash also covers every local file the text shows or links to, as
+    pandoc's own parse finds them (``vimanual.workspace.media``): sha256(text + for each
+    file in order: its path, NUL, the SHA-256 of its bytes). Changing one byte of a chapter
+    or of an image it shows makes every approval of it stale. Text without local
+    references hashes exactly as its bytes alone.
     """
     normalised = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     digest = hashlib.sha256(normalised)
     if base is not None:
         root = root or base
-        text = normalised.decode("utf-8", "replace")
-        files = referenced_files(text, base, root)
+        text = normalised_text(raw)
+        files = media_files(text, base, root, limits)
         if files:
             digest.update(b"\0")
         for path in files:
@@ -194,19 +175,38 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     except VimanualError as exc:
         return None, [exc.problem(where)]
     front, problems = validate_front_matter(doc, manual, where)
+    try:
+        digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
+    except ToolError as exc:  # pandoc could not read it within its bounds: stop, naming it
+        raise VimanualError(exc.reason, exc.hint, file=where) from None
     chapter = Chapter(
         slug=slug,
         path=path,
         front=front,
         body=body,
         body_line=body_line,
-        content_hash=content_hash(path.read_bytes(), root / CHAPTERS_DIR, root),
+        content_hash=digest,
     )
     return chapter, problems
 
 
+def _prefetch_media(root: Path, slugs: list[str], manual: Manual) -> None:
+    """Parse the chapters' media sets in one pandoc run before they are loaded one by one."""
+    texts = []
+    for slug in slugs:
+        path = root / CHAPTERS_DIR / f"{slug}.md"
+        try:
+            if path.is_symlink() or path.stat().st_size > MAX_CHAPTER_BYTES:
+                continue
+            texts.append(body_of(normalised_text(path.read_bytes())))
+        except OSError:
+            continue
+    prefetch(texts, root, manual.limits)
+
+
 def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     """Load everything that can be loaded and report every structural problem."""
+    check_workspace_links(root)
     settle(root)  # a change another command left half-done is completed first
     try:
         manual, doc, problems = load_manual(root)
@@ -215,6 +215,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     workspace = Workspace(root=root, manual=manual)
     chapters_dir = root / CHAPTERS_DIR
     present = _chapter_files(chapters_dir)
+    _prefetch_media(root, [s for s in manual.chapters if s in present], manual)
     for index, slug in enumerate(manual.chapters):
         if slug not in present:
             missing = Problem(

@@ -43,6 +43,7 @@ AUTOLINK_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]+|[^\s<>@]+@[^\
 # The silencing marker: an empty span, invisible in the output because raw HTML is off.
 MARKER_RE = re.compile(r"\[\]\{\.vimanual-allow\s+rule=\"?([A-Za-z0-9/_.-]+)\"?\s*\}")
 ID_ATTR_RE = re.compile(r"(?:^|\s)#([^\s}]+)")
+PLAIN_LINK_RE = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,8 @@ def _links(masked: str) -> list[Link]:
 
 def plain_text(inline: str) -> str:
     """Markdown inline text without emphasis marks, links' targets and extra spaces."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", inline)
+    # no bracket inside the text, no parenthesis inside the target: each scan stops at the
+    # next one, so 200,000 '[' take linear time (they took 106 s with '[^\]]*')
+    text = PLAIN_LINK_RE.sub(r"\1", inline)
     text = re.sub(r"[*_`~]", "", text)
     return " ".join(text.split())

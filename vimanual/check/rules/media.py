@@ -4,6 +4,8 @@ location or camera serial number (which could identify a real person or case).""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -34,8 +36,12 @@ class ImageChecker:
         self.max_bytes = max_bytes
         self._cache: dict[Path, list[ImageVerdict]] = {}
 
-    def check(self, parsed: ParsedBody) -> list[Hit]:
+    def check(self, parsed: ParsedBody, shown: Sequence[str] = ()) -> list[Hit]:
+        """Hits for the images of ``parsed`` and for ``shown``, the images pandoc's own parse
+        of the chapter renders (``vimanual.workspace.media``): an image the patterns miss is
+        inspected all the same, reported at the start of the chapter."""
         hits: list[Hit] = []
+        seen: set[str] = set()
         for link in parsed.links:
             if not link.image:
                 continue
@@ -43,9 +49,17 @@ class ImageChecker:
                 hits.append(Hit(link.start, link.end, "missing-alt", WARNING,
                                 f"image '{link.target[:80]}' has no alt text",
                                 "describe the image for readers who cannot see it: ![What it shows](...)"))
-            for verdict in self.verdicts(link.target):
+            target = html.unescape(link.target)
+            seen.add(target)
+            for verdict in self.verdicts(target):
                 hits.append(Hit(link.start, link.end, verdict.rule, verdict.severity, verdict.message,
                                 verdict.hint))
+        for target in shown:
+            if target in seen:
+                continue
+            seen.add(target)
+            for verdict in self.verdicts(target):
+                hits.append(Hit(0, 0, verdict.rule, verdict.severity, verdict.message, verdict.hint))
         return hits
 
     def verdicts(self, src: str) -> list[ImageVerdict]:

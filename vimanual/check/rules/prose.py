@@ -130,15 +130,19 @@ def check_sensitive(text: str, settings: CheckSettings) -> list[Hit]:
             if not any(address.version == net.version and address in net for net in networks):
                 hits.append(Hit(match.start(), match.end(), "sensitive-ip", WARNING,
                                 f"IP address '{match.group(0)}'", hint))
-    taken: list[tuple[int, int]] = [(h.start, h.end) for h in hits]
+    # characters already reported: a phone number may not overlap another finding (a
+    # bytearray, not a list of spans, so that many findings stay linear)
+    taken = bytearray(len(text) + 1)
+    for hit in hits:
+        taken[hit.start:hit.end] = b"\1" * (hit.end - hit.start)
     for regex in PHONE_RES:
         for match in regex.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
+            if any(taken[match.start():match.end()]):
                 continue
             digits = re.sub(r"[^\d+]", "", match.group(0))
             if not 8 <= len(digits.lstrip("+")) <= 15 or _globbed(digits, settings.phones):
                 continue
-            taken.append((match.start(), match.end()))
+            taken[match.start():match.end()] = b"\1" * (match.end() - match.start())
             hits.append(Hit(match.start(), match.end(), "sensitive-phone", WARNING,
                             f"phone number '{match.group(0)}'", hint))
     for match in ADDRESS_RE.finditer(text):

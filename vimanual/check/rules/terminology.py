@@ -38,6 +38,10 @@ def load_terminology(root: Path) -> tuple[list[TermRule], list[Problem]]:
     def bad(index: int, key: str, message: str, hint: str) -> None:
         problems.append(Problem(where, doc.line("rules", index, key), message, hint, "terminology-file"))
 
+    for key in doc.data:
+        if key != "rules":
+            problems.append(Problem(where, doc.line(key), f"unknown key {str(key)[:40]!r} (known: rules)",
+                                    "the terminology file is one list under 'rules:'", "terminology-file"))
     raw = doc.data.get("rules", [])
     if not isinstance(raw, list):
         return [], [Problem(where, doc.line("rules"), "'rules' must be a list", "write '- id: ...' items",

@@ -1,0 +1,95 @@
+"""Issue 20 item 8 (and issue 14 point 10): control characters are refused where names and
+titles enter the workspace, and anything from a file printed to the terminal is escaped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import chapter_md, run, small_workspace
+
+ESC_TITLE = "\x1b]0;owned\x07\x1b[2JSample"
+C1_TITLE = "Sample\x9b31m"
+
+
+def _sub(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sub.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "extra", "expected"), [
+    (f"# {ESC_TITLE}\n\nSample text.\n", [], "sub.md: the title contains the control character U+001B"),
+    ("# Fine\n\nSample text.\n", ["--title", C1_TITLE], "the title contains the control character U+009B"),
+    ("# Fine\n\nSample text.\n", ["--note", "a\x1b[8m"], "the note contains the control character U+001B"),
+    ("# Fine\n\nSample text.\n", ["--as", "Bea\x1b[31m"],
+     "the person name contains the control character U+001B"),
+    (f"---\ntitle: \"{ESC_TITLE.encode('unicode_escape').decode()}\"\n---\n\nSample text.\n", [],
+     "control character U+001B"),
+])
+def test_submit_refuses_control_characters_at_the_door(tmp_path: Path, text: str, extra: list[str],
+                                                       expected: str) -> None:
+    ws = small_workspace(tmp_path / "ws")
+    args = ["-C", ws, "submit", _sub(tmp_path, text), "--chapter", "gamma", "--jurisdiction", "AU"]
+    if "--as" not in extra:
+        args += ["--as", "Bea"]
+    result = run(*args, *extra)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
+    assert "\x1b" not in result.output and "\x9b" not in result.output
+    assert not (ws / "contributions").exists() or not any((ws / "contributions").iterdir())
+
+
+def test_a_title_planted_in_contribution_yaml_never_reaches_the_terminal(tmp_path: Path) -> None:
+    """The attack: a collaborator writes an escape sequence into a committed record, the
+    victim runs ``status --contributor``."""
+    ws = small_workspace(tmp_path / "ws")
+    result = run("-C", ws, "submit", _sub(tmp_path, "# Gamma\n\nSample text.\n"), "--chapter", "gamma",
+                 "--jurisdiction", "AU", "--as", "Bea", "--json")
+    assert result.exit_code == 0, result.output
+    record = ws / "contributions" / json.loads(result.stdout)["id"] / "contribution.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "title: Gamma", 'title: "\\e]0;owned\\a\\e[2JGamma"'), encoding="utf-8")
+    for command in (["status", "--contributor", "Bea"], ["contributions"]):
+        result = run("-C", ws, *command)
+        assert result.exit_code == 2, result.output
+        assert "contribution.yaml:7: control character U+001B in a value" in result.output
+        assert "\x1b" not in result.output
+
+
+def test_review_events_with_escape_sequences_are_refused(tmp_path: Path) -> None:
+    ws = small_workspace(tmp_path / "ws")
+    assert run("-C", ws, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer").exit_code == 0
+    [event] = (ws / "reviews" / "alpha").iterdir()
+    event.write_text(event.read_text(encoding="utf-8").replace(
+        '"Ruth Reviewer"', '"Ruth\\u001b[31m Reviewer"'), encoding="utf-8")
+    result = run("-C", ws, "verify")
+    assert result.exit_code == 1, result.output
+    assert "control character U+001B in a review event" in result.output
+    assert "\x1b" not in result.output
+    result = run("-C", ws, "review", "alpha", "-j", "UK", "--comment", "-m", "ok\x1b[2J",
+                 "--as", "Ruth Reviewer")
+    assert result.exit_code == 2 and "the comment contains the control character U+001B" in result.output
+
+
+def test_front_matter_titles_and_authors_are_refused_with_their_line(tmp_path: Path) -> None:
+    ws = small_workspace(tmp_path / "ws")
+    (ws / "chapters" / "beta.md").write_text(
+        '---\ntitle: Beta\nlead: AU\nauthors: ["A. \\e[5mBlink"]\n---\n\nSample text.\n', encoding="utf-8")
+    result = run("-C", ws, "check")
+    assert result.exit_code == 1, result.output
+    assert "chapters/beta.md:4: control character U+001B in a value" in result.output
+    assert "\x1b" not in result.output
+
+
+def test_what_comes_from_a_file_name_is_escaped_on_the_terminal(tmp_path: Path) -> None:
+    """A name is not refused by a door (it is a file in a clone): the terminal shows it escaped."""
+    ws = small_workspace(tmp_path / "ws")
+    (ws / "chapters" / "x\x1b[2Jy.md").write_text(chapter_md("X", "Sample.\n"), encoding="utf-8")
+    result = run("-C", ws, "check")
+    assert result.exit_code == 1, result.output
+    assert "file name 'x\\x1b[2Jy' is not a valid slug" in result.output
+    assert "\x1b" not in result.output

@@ -1,0 +1,69 @@
+"""A secret per clone, kept outside the work tree, to seal what must never travel in git.
+
+Anything the tool writes for itself and later trusts (an intent it will replay, a cached
+parse that approvals rely on) could also be written by a collaborator and committed. Such
+files carry an HMAC made with this key; the key lives in the user's state folder
+(``VIMANUAL_STATE_DIR``, else ``$XDG_STATE_HOME/vimanual``, else ``~/.local/state/vimanual``),
+one per workspace path, mode 0600. A file sealed in another clone, or forged, fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from vimanual.base.errors import VimanualError
+
+
+def state_dir() -> Path:
+    """The user's vimanual state folder, outside every work tree."""
+    explicit = os.environ.get("VIMANUAL_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "vimanual"
+
+
+def seal(root: Path, payload: bytes) -> str:
+    """The HMAC-SHA256 of ``payload`` under this clone's key, as hex."""
+    return hmac.new(clone_key(root), payload, hashlib.sha256).hexdigest()
+
+
+def sealed_by_us(root: Path, payload: bytes, claimed: object) -> bool:
+    """True when ``claimed`` is this clone's seal of ``payload`` (constant-time compare)."""
+    return isinstance(claimed, str) and hmac.compare_digest(claimed.encode(), seal(root, payload).encode())
+
+
+def key_path(root: Path) -> Path:
+    """Where the key of the workspace at ``root`` is kept."""
+    name = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:40]
+    return state_dir() / "intent-keys" / name
+
+
+def clone_key(root: Path) -> bytes:
+    """This clone's secret key, made on first use (mode 0600, outside the work tree)."""
+    path = key_path(root)
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    except ValueError:
+        raise VimanualError(f"the clone key {path} is damaged",
+                            "delete it while no vimanual command is running") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex())
+            handle.flush()
+            os.fsync(handle.fileno())
+        return key
+    except FileExistsError:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except OSError as exc:
+        raise VimanualError(f"cannot keep the clone key in {path.parent}: {exc.strerror}",
+                            "set VIMANUAL_STATE_DIR to a writable folder outside the workspace") from None

@@ -1,0 +1,217 @@
+"""A chapter's media set: the local files it shows or links to, as pandoc reads it.
+
+Approvals bind to a chapter's text and to every file it shows (``content_hash``), and
+``check`` inspects the same files. Patterns missed what pandoc renders (an entity in the
+path, nested brackets in the alt text, a reference defined on the next line), so the set
+comes from pandoc's own parse of the chapter, the parse the build uses. Parsing takes a
+pandoc run, so the targets are cached by the text's hash in the user's state folder
+(``cache_dir``), outside the work tree; each entry is also sealed with this clone's key
+(``vimanual.base.clonekey``), so an entry planted by someone else is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from vimanual.base.clonekey import key_path, seal, sealed_by_us, state_dir
+from vimanual.base.fsutil import is_within
+from vimanual.workspace.schema import Limits
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What pandoc's parse of a chapter body says about links: (target, is_image) in order,
+    and every element id (explicit or automatic)."""
+
+    targets: list[tuple[str, bool]]
+    ids: frozenset[str]
+_URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_MAX_CACHE_BYTES = 1_000_000
+PARSE_TIMEOUT = 60.0  # seconds for one chapter's parse (a chapter is at most 5 MB)
+PARSE_MEMORY_MB = 2048  # pandoc's heap cap for that parse
+
+
+def parsed(text: str, root: Path, limits: Limits | None = None) -> Parsed:
+    """The link targets (target, is_image) and element ids of a chapter's body ``text``,
+    from pandoc's AST; cached by the text's SHA-256 in the workspace's build cache."""
+    from vimanual.tools import pandoc
+
+    key = _cache_key(text)
+    cached = _read_cache(root, key)
+    if cached is not None:
+        return cached
+    [(targets, ids)] = pandoc.parse_many([text], *_bounds(limits))
+    result = Parsed(targets, ids)
+    _write_cache(root, key, result)
+    return result
+
+
+def prefetch(bodies: list[str], root: Path, limits: Limits | None = None) -> None:
+    """Parse the bodies not cached yet in one pandoc run and cache them (a workspace's
+    chapters: one pandoc start-up for all). A failure is left to each body's own parse,
+    which names its chapter."""
+    from vimanual.base.errors import VimanualError
+    from vimanual.tools import pandoc
+
+    missing: dict[str, str] = {}
+    for text in bodies:
+        key = _cache_key(text)
+        if key not in missing and _read_cache(root, key) is None:
+            missing[key] = text
+    if len(missing) < 2:
+        return
+    try:
+        found = pandoc.parse_many(list(missing.values()), *_bounds(limits))
+    except VimanualError:
+        return
+    for key, (targets, ids) in zip(missing, found, strict=True):
+        _write_cache(root, key, Parsed(targets, ids))
+
+
+def body_of(text: str) -> str:
+    """The Markdown body of a chapter's text (what the build converts): after the front matter."""
+    lines = text.splitlines(keepends=True)
+    if lines and lines[0].strip() == "---":
+        for index in range(1, len(lines)):
+            if lines[index].rstrip("\r\n") in ("---", "..."):
+                return "".join(lines[index + 1:])
+    return text
+
+
+def normalised_text(raw: bytes) -> str:
+    """A chapter's bytes as the text that is hashed (line endings normalised)."""
+    return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode("utf-8", "replace")
+
+
+def shown_images(chapter: Path, root: Path, limits: Limits | None = None) -> list[str]:
+    """The image targets pandoc renders in the chapter file (the parse approvals bind to)."""
+    body = body_of(normalised_text(chapter.read_bytes()))
+    return [target for target, image in parsed(body, root, limits).targets if image]
+
+
+def cached_ids(chapter: Path, root: Path) -> frozenset[str] | None:
+    """The element ids of the chapter file from the parse cache, or None if not cached."""
+    found = _read_cache(root, _cache_key(body_of(normalised_text(chapter.read_bytes()))))
+    return None if found is None else found.ids
+
+
+def _bounds(limits: Limits | None) -> tuple[float, int]:
+    """manual.yaml's pandoc limits, or the defaults when none are at hand."""
+    if limits is None:
+        return PARSE_TIMEOUT, PARSE_MEMORY_MB
+    return float(limits.pandoc_timeout_seconds), limits.pandoc_memory_mb
+
+
+def media_files(text: str, base: Path, root: Path, limits: Limits | None = None) -> list[Path]:
+    """The regular files inside ``root`` that the chapter ``text`` (with its front matter)
+    shows or links to relative to ``base``.
+
+    URLs, absolute paths and links to other chapters (``*.md``, which have their own
+    approvals) are left out; order is first appearance, each file once.
+    """
+    found: dict[Path, None] = {}
+    root_resolved = root.resolve()
+    for target, _ in parsed(body_of(text), root, limits).targets:
+        path = resolve_target(target, base)
+        if path is not None and path not in found and is_within(path, root_resolved) and path.is_file():
+            found[path] = None
+    return list(found)
+
+
+def resolve_target(target: str, base: Path) -> Path | None:
+    """The path a local link target names (resolved), or None for URLs, anchors and chapters."""
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    if not target or target.startswith(("/", "\\")) or _URL_SCHEME_RE.match(target):
+        return None
+    target = unquote(target)
+    if target.endswith(".md") or "\0" in target:
+        return None
+    try:
+        return (base / target).resolve()
+    except (OSError, ValueError):
+        return None
+
+
+def _cache_key(text: str) -> str:
+    from vimanual.tools import pandoc
+
+    binary = pandoc.pandoc_path()
+    try:
+        stat = os.stat(binary)
+        tool = f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        tool = binary
+    digest = hashlib.sha256(f"{tool}\0{pandoc.MARKDOWN_READER}\0".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def cache_dir(root: Path) -> Path:
+    """Where the parses of this workspace's chapters are cached: in the user's state folder,
+    outside the work tree (a read-only command never writes into the workspace, and a cache
+    entry never travels in git), one folder per workspace path."""
+    return state_dir() / "parse-cache" / key_path(root).name
+
+
+def _cache_path(root: Path, key: str) -> Path:
+    return cache_dir(root) / f"{key}.json"
+
+
+def _read_cache(root: Path, key: str) -> Parsed | None:
+    path = _cache_path(root, key)
+    try:
+        if path.is_symlink():
+            return None
+        with open(path, "rb") as handle:
+            raw = handle.read(_MAX_CACHE_BYTES + 1)
+        data = json.loads(raw)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    targets, ids = data.get("targets"), data.get("ids")
+    payload = _payload(key, targets, ids)
+    if payload is None or not sealed_by_us(root, payload, data.get("seal")):
+        return None
+    return Parsed([(str(t), bool(i)) for t, i in targets or []], frozenset(ids or []))
+
+
+def _write_cache(root: Path, key: str, result: Parsed) -> None:
+    targets = [[t, i] for t, i in result.targets]
+    ids = sorted(result.ids)
+    payload = _payload(key, targets, ids)
+    if payload is None:
+        return
+    path = _cache_path(root, key)
+    data = json.dumps({"targets": targets, "ids": ids, "seal": seal(root, payload)}).encode("utf-8")
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # temp + rename without fsync: a torn or lost entry after a crash only costs a parse
+        # (an entry is trusted only with its seal, which a torn write does not have)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _payload(key: str, targets: object, ids: object) -> bytes | None:
+    """The sealed bytes of a cache entry, or None when the entry is not of the right shape."""
+    if not isinstance(targets, list) or not isinstance(ids, list):
+        return None
+    if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) and isinstance(i[1], bool)
+               for i in targets) or not all(isinstance(i, str) for i in ids):
+        return None
+    text = json.dumps([key, targets, ids], separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "surrogatepass")
