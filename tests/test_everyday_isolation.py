@@ -68,7 +68,7 @@ def test_build_of_other_chapters_and_forced_build_carry_on(workspace: Path) -> N
     pages = pypdf.PdfReader(workspace / "build" / "manual.pdf").pages
     text = "\n".join(page.extract_text() for page in pages)
     assert "Alpha text." in text
-    assert "2 Chapter 'beta' could not be read" in text  # its place (and number) in the book
+    assert "2  Chapter 'beta' could not be read" in text  # its place (and number) in the book
     assert "chapters/beta.md:1: front matter is not closed" in text
     assert "Sample text with no closing line." not in text  # the broken file's own text is never used
 

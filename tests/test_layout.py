@@ -107,12 +107,17 @@ def test_front_matter_is_numbered_apart_from_the_main_matter(sample_both_ways: t
     assert first_main % 2 == 0  # the main matter starts on a right-hand page
     assert book.labels[first_main:] == [str(n) for n in range(1, len(book.labels) - first_main + 1)]
     total = len(book.labels) - first_main
+    blanks = 0
     for label, text in zip(book.labels, book.texts, strict=True):
+        if text.strip() == "SAMPLE — LAW ENFORCEMENT SENSITIVE":
+            blanks += 1  # a blank verso: only the marking (tests/test_print_pages.py)
+            continue
         assert "SAMPLE — LAW ENFORCEMENT SENSITIVE" in text and "DRAFT" in text, label
         if label.isdigit():
             assert f"page {label} of {total}" in text
         elif label != "i":  # the cover carries no page number
             assert f"page {label}" in text and " of " not in text.split(f"page {label}")[1][:4]
+    assert blanks >= 2
 
 
 def test_contents_gives_the_main_matter_page_of_every_entry(sample_both_ways: tuple[Book, Book]) -> None:
@@ -160,17 +165,19 @@ def test_chapters_start_on_right_hand_pages_with_their_own_numbering(tmp_path: P
     book = read_book(root / "build" / "manual.pdf")
     main = [(int(label), text) for label, text in zip(book.labels, book.texts, strict=True)
             if label.isdigit()]
-    # A chapter's opening page shows its title twice: running head and heading.
-    starts = {title: min(number for number, text in main if text.count(title) >= 2)
+    # A chapter's opening page shows its heading and, as books do, no running head (so the
+    # title once); the chapter's later pages show the running head.
+    starts = {title: min(number for number, text in main if title in text)
               for title in ("1 Alpha Chapter", "2 Beta Chapter", "3 Gamma Chapter")}
+    assert all(dict(main)[number].count(title) == 1 for title, number in starts.items())
     assert all(number % 2 == 1 for number in starts.values()), starts
     blanks = [number for number, text in main if not re.search(r"\b(Alpha|Beta|Gamma)\b", text)]
     for number in blanks:  # a blank verso: margins only, no running head
         assert number % 2 == 0 and number + 1 in starts.values()
     # Running heads name the chapter on its pages.
     beta, gamma = starts["2 Beta Chapter"], starts["3 Gamma Chapter"]
-    beta_pages = [text for number, text in main if beta <= number < gamma and number not in blanks]
-    assert len(beta_pages) >= 2 and all("2 Beta Chapter" in text for text in beta_pages)
+    beta_pages = [text for number, text in main if beta < number < gamma and number not in blanks]
+    assert len(beta_pages) >= 1 and all("2 Beta Chapter" in text for text in beta_pages)
     # Notes restart in each chapter; figures and tables are numbered within the chapter.
     everything = " ".join(book.texts)
     assert "1. The note of alpha." in everything and "1. The note of beta." in everything
@@ -217,8 +224,9 @@ def test_a_chapter_that_grows_moves_the_others_without_laying_them_out(tmp_path:
     contents = " ".join(t for t, label in zip(after.texts, after.labels, strict=True) if not label.isdigit())
     assert re.search(rf"2 Beta Chapter [. ]+{beta_after}\b", contents), contents
     total = sum(label.isdigit() for label in after.labels)
-    assert all(f"page {label} of {total}" in text
-               for label, text in zip(after.labels, after.texts, strict=True) if label.isdigit())
+    assert all(f"page {label} of {total}" in text  # every page but a blank verso (marking only)
+               for label, text in zip(after.labels, after.texts, strict=True)
+               if label.isdigit() and re.search(r"Alpha|Beta|Gamma", text))
 
 
 def test_the_layout_cache_knows_the_styles_and_the_paper(tmp_path: Path) -> None:

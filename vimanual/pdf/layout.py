@@ -119,8 +119,18 @@ def link_across(document: str) -> str:
 FOOTER_ONE_LINE = "vimanual: footer on one line"
 
 
-def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, str]]) -> str:
-    """Pages that show only their margins: ``pages`` is (running head, page number) each."""
+#: What a page's margins show, by the kind of page (see ``margin_document``).
+PAGE, OPENER, BLANK = "page", "opener", "blank"
+
+
+def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, str, str]]) -> str:
+    """Pages that show only their margins: ``pages`` is (running head, page number, kind) each.
+
+    A chapter's opening page (OPENER) has no running head above its title, as books do. A
+    blank page (BLANK, before a chapter that must start on a right-hand page) shows only the
+    handling marking, which must be on every page of the material: no head, no number, no
+    edition and no draft watermark.
+    """
     import html
 
     boxes = {box: "none" for box in MARGIN_BOXES}
@@ -134,20 +144,26 @@ def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, s
     elif margins.label:  # stylesheets from before (a released edition's frozen styles): as then
         boxes["bottom-center"] = css_string(margins.label)
     rules = " ".join(f"@{box} {{ content: {value} !important; }}" for box, value in boxes.items())
+    blank_rules = " ".join(f"@{box} {{ content: none !important; }}" for box in MARGIN_BOXES
+                           if box != "bottom-left")
+    # The draft watermark is drawn on each sheet that is not blank (a fixed one would be on all).
+    watermark = f'<div class="watermark">{html.escape(margins.draft_word)}</div>' if margins.draft else ""
     sheets = "".join(
-        '<div class="sheet" style="{}"></div>'.format(
-            html.escape(f"string-set: head {css_string(head)}, folio {css_string(folio)}"))
-        for head, folio in pages
+        '<div class="sheet {}" style="{}">{}</div>'.format(
+            kind, html.escape(f"string-set: head {css_string(head)}, folio {css_string(folio)}"),
+            "" if kind == BLANK else watermark)
+        for head, folio, kind in pages
     )
-    watermark = ""
-    if margins.draft:
-        watermark = f'<div class="watermark">{html.escape(margins.draft_word)}</div>'
     return (
         f'<!DOCTYPE html><html lang="{html.escape(margins.lang)}"><head><meta charset="utf-8">'
         "<title>margins</title>"
         f"<style>{stylesheets}</style><style>@page {{ size: {margins.paper}; {rules} }} "
-        ".sheet { break-after: page; } .sheet:last-of-type { break-after: auto; }</style>"
-        f"</head><body>{watermark}{sheets}</body></html>"
+        f"@page vm-opener {{ @top-center {{ content: none !important; }} }} "
+        f"@page vm-blank {{ {blank_rules} }} "
+        ".sheet { break-after: page; } .sheet:last-of-type { break-after: auto; } "
+        ".sheet.opener { page: vm-opener; } .sheet.blank { page: vm-blank; } "
+        ".sheet > .watermark { position: absolute !important; }</style>"
+        f"</head><body>{sheets}</body></html>"
     )
 
 
@@ -238,6 +254,7 @@ class BookPlan:
 
     sheets: list[Sheet] = field(default_factory=list)  # sources: 1 + index of the body PDF
     heads: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # PAGE, OPENER or BLANK, for the margins
     folios: dict[str, str] = field(default_factory=dict)  # element id → main-matter page number
 
 
@@ -253,9 +270,11 @@ def plan_parts(units: list[Unit], body: list[Laid]) -> BookPlan:
         if len(plan.sheets) % 2:
             plan.sheets.append(Sheet(None))
             plan.heads.append("")
+            plan.kinds.append(BLANK)
         start = len(plan.sheets)
         plan.sheets.extend(Sheet(number, page) for page in range(laid.pages))
         plan.heads.extend([unit.head] * laid.pages)
+        plan.kinds.extend([OPENER] + [PAGE] * (laid.pages - 1))
         with pikepdf.open(laid.path) as pdf:
             for name, (page, _, _) in page_dests(pdf).items():
                 plan.folios[name] = str(start + page + 1)
@@ -273,9 +292,11 @@ def plan_joint(units: list[Unit], body: Laid) -> BookPlan:
         blanks = blank_pages(pdf)
     starts = sorted((dests[unit.ident][0], unit.head) for unit in units if unit.ident in dests)
     plan = BookPlan(sheets=[Sheet(1, page) for page in range(body.pages)])
+    openers = {start for start, _ in starts}
     for page in range(body.pages):
         heads = [head for start, head in starts if start <= page]
         plan.heads.append("" if page in blanks or not heads else heads[-1])
+        plan.kinds.append(BLANK if page in blanks else OPENER if page in openers else PAGE)
     plan.folios = {name: str(page + 1) for name, (page, _, _) in dests.items()}
     return plan
 
@@ -314,8 +335,8 @@ def lay_out_book(
     body = layouts.get([(html, True) for html in body_documents(units, document, joint)], progress)
     plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
     total = len(plan.sheets)
-    main_margins = [(head, margins.folio.format(n=n, total=total))
-                    for n, head in enumerate(plan.heads, start=1)]
+    main_margins = [(head, margins.folio.format(n=n, total=total), kind)
+                    for n, (head, kind) in enumerate(zip(plan.heads, plan.kinds, strict=True), start=1)]
     front_doc = link_across(document(Part("front", pages=plan.folios)))
     pieces = [main_margins[i : i + MARGIN_PIECE] for i in range(0, len(main_margins), MARGIN_PIECE)]
     margin_progress = None if progress is None else (
@@ -324,8 +345,8 @@ def lay_out_book(
                                               for piece in pieces], margin_progress)
     front, main_laid = laid[0], laid[1:]
     front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
-    front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)))
-                     for n in range(1, front_count + 1)]
+    front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
+                      BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
     front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
     pool.release()  # stitching needs the memory, not the workers
     sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
