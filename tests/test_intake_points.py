@@ -123,6 +123,11 @@ def test_a_failed_pdf_layout_names_the_chapters_it_was_laying_out(tmp_path: Path
     manual = root / "manual.yaml"
     limited = manual.read_text(encoding="utf-8") + "limits:\n  pdf_timeout_seconds: 1\n"
     manual.write_text(limited, encoding="utf-8")
+    # alpha long enough that its own layout outlasts the 1 s limit on any machine, so the
+    # limit is reached while the chapters are laid out (not later, in the margins' round)
+    alpha = root / "chapters" / "alpha.md"
+    alpha.write_text(alpha.read_text(encoding="utf-8") + "\n" + "Sample paragraph of alpha.\n\n" * 3000,
+                     encoding="utf-8")
     built = run("-C", root, "build", "--format", "pdf")
     assert built.exit_code != 0
     message = " ".join(built.output.split())
