@@ -55,7 +55,7 @@ def test_blank_versos_carry_only_the_marking(pages: list[Any]) -> None:
 
 def test_chapter_opening_pages_have_no_running_head(pages: list[Any]) -> None:
     openers = [number for number, page in enumerate(pages, start=1)
-               if ". . ." not in page.extract_text()  # not the contents
+               if not any(leader in page.extract_text() for leader in (". . .", "....")) # not the contents
                and any(line.startswith(("1  ", "5  ", "9  ", "A  ")) for line in lines(page))]
     assert len(openers) >= 3, openers
     for number in openers:
