@@ -404,14 +404,7 @@ def _diff_since_approval(ctx: typer.Context, slug: str, new: str, code: str | No
     if result.unchanged:
         out.print("No change: the approval is for the text as it is now.")
         return
-    out.print(f"text {a.content_hash[:12]} → {result.current_hash[:12]}: "
-              f"{result.words_added} words added, {result.words_removed} removed "
-              "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
-    out.print(f"approved text from {escape(result.source)}", soft_wrap=False)
-    for hunk in result.hunks:
-        out.print(f"\n[dim]line {hunk.line}:[/]")
-        text = "".join(_marked(p.kind, p.text) for p in hunk.pieces)
-        out.print("  " + text.strip().replace("\n", "\n  "))
+    _print_word_diff(out, result, a.content_hash, "approved")
 
 
 def _diff_since_translated(slug: str, new: str, result: Any, as_json: bool) -> None:
@@ -427,10 +420,15 @@ def _diff_since_translated(slug: str, new: str, result: Any, as_json: bool) -> N
     if result.unchanged:
         out.print("No change: the translation translates the source as it is now.")
         return
-    out.print(f"text {result.translates[:12]} → {result.current_hash[:12]}: "
+    _print_word_diff(out, result, result.translates, "translated")
+
+
+def _print_word_diff(out: Any, result: Any, old_hash: str, what: str) -> None:
+    """A word diff's counts, where the earlier text came from, and its hunks marked."""
+    out.print(f"text {old_hash[:12]} → {result.current_hash[:12]}: "
               f"{result.words_added} words added, {result.words_removed} removed "
               "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
-    out.print(f"translated text from {escape(result.source)}", soft_wrap=False)
+    out.print(f"{what} text from {escape(result.source)}", soft_wrap=False)
     for hunk in result.hunks:
         out.print(f"\n[dim]line {hunk.line}:[/]")
         text = "".join(_marked(p.kind, p.text) for p in hunk.pieces)
