@@ -454,8 +454,9 @@ def terminal_safe(text: str) -> str:
 
 def release(root: Path, version: str, *, notes: Path | None = None, date: str | None = None,
             exclude: Sequence[str] = (), progress: Progress | None = None,
-            person: str | None = None) -> Edition:
-    """Release an edition (the gate, then freezing, building and the manifest, all or nothing).
+            person: str | None = None, languages: Sequence[str] = ()) -> Edition:
+    """Release an edition (the gate, then freezing, building and the manifest, all or nothing),
+    and with ``languages`` (tags or 'all') its language editions (``released_languages``).
     ``person`` (else VIMANUAL_USER, git) must be one of manual.yaml's editors when it names any."""
     from vimanual.base.identity import resolve_person
     from vimanual.editions.release import read_notes
@@ -469,7 +470,7 @@ def release(root: Path, version: str, *, notes: Path | None = None, date: str | 
             raise
         who = ""
     return run_release(root, version, notes=text, date=date, exclude=exclude, released_by=who,
-                       progress=progress)
+                       progress=progress, languages=languages)
 
 
 def editions(root: Path) -> list[Edition]:
@@ -481,12 +482,13 @@ def editions(root: Path) -> list[Edition]:
 
 def print_edition(root: Path, version: str, *, paper: str | None = None, chapters: Sequence[str] = (),
                   jurisdiction: str | None = None, output: Path | None = None,
-                  progress: Progress | None = None) -> PrintResult:
-    """A released edition's PDF, or a handout/paper/variant rebuilt from its frozen sources."""
+                  progress: Progress | None = None, language: str | None = None) -> PrintResult:
+    """A released edition's PDF (or its ``language`` edition's), or a handout/paper/variant
+    rebuilt from its frozen sources."""
     from vimanual.editions.reprint import print_edition as run_print
 
     return run_print(root, version, paper=paper, chapters=list(chapters), jurisdiction=jurisdiction,
-                     output=output, progress=progress)
+                     output=output, progress=progress, language=language)
 
 
 def issue_copies(root: Path, version: str, *, copies: int | None = None, recipients: Path | None = None,
@@ -553,26 +555,29 @@ def _editor(root: Path, person: str | None, action: str) -> str:
     return authorise_editor(load_manual(root)[0], resolve_person(person), action)
 
 
-def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
-    """Does ``file`` (or the stored edition) match the edition's manifest?"""
+def verify_edition(root: Path, version: str, file: Path | None = None,
+                   language: str | None = None) -> Verification:
+    """Does ``file`` (or the stored edition, or its ``language`` edition) match its manifest?"""
     from vimanual.editions.reprint import verify_edition as run_verify
 
-    return run_verify(root, version, file)
+    return run_verify(root, version, file, language)
 
 
-def rebuild_edition(root: Path, version: str) -> Reproduction:
-    """Rebuild a released edition from its frozen sources in a scratch folder and compare
-    bytes with its manifest, saying where they differ."""
+def rebuild_edition(root: Path, version: str, language: str | None = None) -> Reproduction:
+    """Rebuild a released edition (or its ``language`` edition) from its frozen sources in a
+    scratch folder and compare bytes with its manifest, saying where they differ."""
     from vimanual.editions.reproduce import rebuild_edition as run_rebuild
 
-    return run_rebuild(root, version)
+    return run_rebuild(root, version, language)
 
 
-def diff(root: Path, old: str, new: str = "working", full: bool = False) -> EditionDiff:
-    """What changed between two editions (or an edition and the working manual)."""
+def diff(root: Path, old: str, new: str = "working", full: bool = False,
+         language: str | None = None) -> EditionDiff:
+    """What changed between two editions (or an edition and the working manual); with
+    ``language``, between their language editions."""
     from vimanual.editions.diff import diff_editions
 
-    return diff_editions(root, old, new, full)
+    return diff_editions(root, old, new, full, language)
 
 
 def since_approval_markdown(result: SinceApproval) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from vimanual.base.errors import GateFailed, Problem
 from vimanual.contributions.store import Decision, Revision, describe, list_contributions
 from vimanual.review.events import NOT_APPLICABLE
-from vimanual.review.languages import ChapterTranslations, derive_translations
+from vimanual.review.languages import APPROVED, CURRENT, ChapterTranslations, derive_translations
 from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
 from vimanual.review.store import LoadedEvents, check_chapter, load_events
 from vimanual.workspace.load import Workspace, load_workspace, refuse_broken
@@ -121,6 +121,30 @@ def release_blockers(status: ReviewStatus, included: Iterable[str]) -> list[Bloc
             blockers.append(Blocker(review.slug, "-", "no reviewing jurisdiction", ()))
         for code in review.blocking:
             blockers.append(Blocker(review.slug, code, review.cells[code].state, reviewers.get(code, ())))
+    return blockers
+
+
+def edition_translations(status: ReviewStatus, language: str,
+                         chapters: Iterable[tuple[str, str, str]]) -> list[ChapterTranslations]:
+    """Each chapter's translation into ``language`` measured against the source text an
+    edition holds (``chapters``: slug, title, source hash), not today's: a language edition
+    translates its source edition, which the working chapter may have moved on from."""
+    infos = [ChapterInfo(slug, title, source_hash, ()) for slug, title, source_hash in chapters]
+    return derive_translations(infos, (language,), status.workspace.translations, status.loaded.events,
+                               open_translations(status.workspace.root))
+
+
+def translation_blockers(status: ReviewStatus, translated: Iterable[ChapterTranslations],
+                         language: str) -> list[Blocker]:
+    """Every chapter whose ``language`` translation is not approved at the text it translates:
+    the language's reviewers are asked to approve a current one, its translators for the rest."""
+    target = next(lang for lang in status.workspace.manual.languages if lang.tag == language)
+    blockers = []
+    for chapter in translated:
+        cell = chapter.cells[language]
+        if cell.state != APPROVED:
+            ask = target.reviewers if cell.state == CURRENT else target.translators
+            blockers.append(Blocker(chapter.slug, language, cell.state, ask))
     return blockers
 
 

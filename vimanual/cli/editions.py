@@ -31,6 +31,8 @@ def _progress_callback(quiet: bool) -> Any:
 def _edition_json(edition: Any) -> dict[str, Any]:
     data = edition.to_dict()
     data["path"] = ui.display_path(edition.path)
+    if edition.language_editions:
+        data["languages"] = edition.language_editions
     return data
 
 
@@ -56,6 +58,11 @@ def release(
         str | None, typer.Option("--as", help="Your name, as listed under 'editors' in manual.yaml "
                                               "(default: VIMANUAL_USER, git).")
     ] = None,
+    languages: Annotated[
+        list[str] | None,
+        typer.Option("--language", metavar="TAG", help="Also release this language edition (repeatable; "
+                     "'all' for every language), of VERSION as released or as this command releases it."),
+    ] = None,
 ) -> None:
     """Release an edition: freeze the ready chapters under editions/VERSION/ and build it.
 
@@ -63,11 +70,16 @@ def release(
     text, and 'vimanual check' must pass; otherwise nothing is written and each blocker
     is listed with who to ask (exit 1). Leave chapters out explicitly with --exclude.
 
+    With --language fr the French edition is released under editions/VERSION/languages/fr/:
+    every chapter's translation must translate the text the edition holds and be approved
+    by the language's reviewers. If VERSION is not released yet, it is released with it.
+
     Example: vimanual release 1.0 --date 2026-11-28 --notes notes.md
     """
     try:
         edition = api.release(ui.workspace(ctx), version, notes=notes, date=date, exclude=exclude or (),
-                              progress=_progress_callback(ui.state(ctx).quiet or as_json), person=person)
+                              progress=_progress_callback(ui.state(ctx).quiet or as_json), person=person,
+                              languages=[tag.strip() for tag in languages or ()])
     except api.ReleaseBlocked as exc:
         if as_json:
             typer.echo(json.dumps({"ok": False, "blockers": [asdict(b) for b in exc.blockers],
@@ -77,15 +89,21 @@ def release(
         _print_blockers(exc)
         raise
     if as_json:
-        typer.echo(json.dumps(_edition_json(edition), indent=2, ensure_ascii=False))
+        data = _edition_json(edition)
+        if languages:
+            data["released_languages"] = [_edition_json(e) for e in edition.released_languages]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    if not ui.state(ctx).quiet:
-        ui.out().print(f"Released edition {escape(edition.version)} ({edition.date}) · "
-                     f"{len(edition.chapters)} chapters → {escape(ui.display_path(edition.path))}/")
-        ui.out().print(f"  manual.pdf  sha256 {edition.pdf_sha256}\n"
-                       f"  manual.html sha256 {edition.html_sha256}")
-        if edition.excluded:
-            ui.out().print(f"  left out: {escape(', '.join(edition.excluded))}")
+    if ui.state(ctx).quiet:
+        return
+    shown = [*([] if edition.released_before else [edition]), *edition.released_languages]
+    for released in shown:
+        ui.out().print(f"Released edition {escape(released.label)} ({released.date}) · "
+                       f"{len(released.chapters)} chapters → {escape(ui.display_path(released.path))}/")
+        ui.out().print(f"  manual.pdf  sha256 {released.pdf_sha256}\n"
+                       f"  manual.html sha256 {released.html_sha256}")
+        if released.excluded:
+            ui.out().print(f"  left out: {escape(', '.join(released.excluded))}")
 
 
 def _print_blockers(exc: Any) -> None:
@@ -134,6 +152,11 @@ def editions(
         table.add_row(escape(e.version), e.date, str(len(e.chapters)), e.paper, e.pdf_sha256[:16] + "…",
                       e.html_sha256[:16] + "…")
     out.print(table, soft_wrap=False)
+    for e in found:
+        if e.language_editions:
+            tags = escape(", ".join(e.language_editions))
+            out.print(f"Edition {escape(e.version)} in other languages: {tags} "
+                      f"(vimanual print {escape(e.version)} --language {escape(e.language_editions[0])})")
     for e in found:
         if e.notes.strip():
             out.print(f"\n[bold]Release notes of {escape(e.version)}[/]")
@@ -195,6 +218,10 @@ def print_command(
     person: Annotated[str | None, typer.Option("--as", help="Your name, as an editor in manual.yaml "
                                                "(controlled copies only).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    language: Annotated[
+        str | None, typer.Option("--language", metavar="TAG", help="The edition's release in this language "
+                                 "(see 'vimanual release VERSION --language TAG').")
+    ] = None,
 ) -> None:
     """Get a released edition's PDF for training: whole, or a handout of some chapters.
 
@@ -209,6 +236,9 @@ def print_command(
     Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
     """
     if copies is not None or recipients is not None:
+        if language is not None:
+            raise api.VimanualError("controlled copies are issued of the source edition only",
+                                    f"print the {language} edition without --copies/--recipients")
         controlled.issue(ctx, version, copies=copies, recipients=recipients, person=person, paper=paper,
                          chapters=ui.slug_list(chapters), jurisdiction=ui.code(jurisdiction), output=output,
                          as_json=as_json)
@@ -216,13 +246,14 @@ def print_command(
     result = api.print_edition(
         ui.workspace(ctx), version, paper=paper, chapters=ui.slug_list(chapters),
         jurisdiction=ui.code(jurisdiction), output=output,
-        progress=_progress_callback(ui.state(ctx).quiet or as_json),
+        progress=_progress_callback(ui.state(ctx).quiet or as_json), language=language,
     )
     if as_json:
         typer.echo(json.dumps({**asdict(result), "path": str(result.path)}, indent=2, ensure_ascii=False))
         return
     if not ui.state(ctx).quiet:
-        ui.out().print(f"Wrote {escape(ui.display_path(result.path))} · edition {escape(version)} · "
+        label = f"{version} ({language})" if language else version
+        ui.out().print(f"Wrote {escape(ui.display_path(result.path))} · edition {escape(label)} · "
                      f"{len(result.chapters)} chapter(s) · {result.paper}")
         ui.out().print(f"  {escape(result.reason)}; sha256 {result.sha256}")
 
@@ -237,6 +268,10 @@ def verify_edition_command(
         "--rebuild", help="Rebuild the edition from its frozen sources in a scratch folder and "
         "compare bytes with the manifest.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    language: Annotated[
+        str | None, typer.Option("--language", metavar="TAG", help="Check the edition's release in this "
+                                 "language (a FILE is also matched against every language edition).")
+    ] = None,
 ) -> None:
     """Check a PDF someone has against a released edition, or re-check the stored edition.
 
@@ -252,9 +287,11 @@ def verify_edition_command(
         if file is not None:
             raise api.VimanualError("give either FILE or --rebuild, not both",
                                     f"vimanual verify-edition {version} --rebuild")
-        _verify_rebuild(ctx, version, as_json)
+        _verify_rebuild(ctx, version, as_json, language)
         return
-    result = api.verify_edition(ui.workspace(ctx), version, file)
+    result = api.verify_edition(ui.workspace(ctx), version, file, language)
+    if result.language:
+        version = f"{version} ({result.language})"
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     elif result.ok and not ui.state(ctx).quiet:
@@ -277,9 +314,10 @@ def verify_edition_command(
         raise typer.Exit(1)
 
 
-def _verify_rebuild(ctx: typer.Context, version: str, as_json: bool) -> None:
+def _verify_rebuild(ctx: typer.Context, version: str, as_json: bool, language: str | None) -> None:
     """``verify-edition VERSION --rebuild``: rebuild, compare, say where it differs."""
-    result = api.rebuild_edition(ui.workspace(ctx), version)
+    result = api.rebuild_edition(ui.workspace(ctx), version, language)
+    version = f"{version} ({language})" if language else version
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     elif result.ok:
@@ -323,8 +361,9 @@ def diff_command(
                                  autocompletion=ui.complete_codes)
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", help="OLD is a chapter: its source's word changes since the "
-                                 "text its translation into this language translates (a stale translation).")
+        str | None, typer.Option("--language", help="Compare the editions' releases in this language; or, "
+                                 "when OLD is a chapter, its source's word changes since the text its "
+                                 "translation into this language translates (a stale translation).")
     ] = None,
 ) -> None:
     """What changed between two editions, or since an edition: chapters added, removed,
@@ -343,14 +382,14 @@ def diff_command(
     """
     if fmt not in ("text", "md"):
         raise api.VimanualError(f"unknown format '{fmt}'", "use text or md")
-    if language is not None:
+    if language is not None and old not in {e.version for e in api.editions(ui.workspace(ctx))}:
         _diff_since_translated(old, new, api.since_translated(ui.workspace(ctx), old, language.strip())
                                if new == "working" else None, as_json)
         return
     if since_approval or jurisdiction is not None:
         _diff_since_approval(ctx, old, new, jurisdiction, fmt, as_json)
         return
-    result = api.diff(ui.workspace(ctx), old, new, full)
+    result = api.diff(ui.workspace(ctx), old, new, full, language and language.strip())
     if as_json:
         typer.echo(json.dumps({"old": result.old, "new": result.new,
                                "changes": [asdict(c) for c in result.changes]}, indent=2, ensure_ascii=False))
@@ -359,8 +398,10 @@ def diff_command(
         typer.echo(api.notes_markdown(result), nl=False)
         return
     out = ui.out()
-    out.print(f"From edition {escape(result.old)} to "
-              f"{'the working manual' if result.new == 'working' else 'edition ' + escape(result.new)}:")
+    target = ("the working " + ("translations" if result.language else "manual") if result.new == "working"
+              else "edition " + escape(result.new))
+    of = f" ({escape(result.language)})" if result.language else ""
+    out.print(f"From edition {escape(result.old)}{of} to {target}:")
     marks = {"added": "[green]+ added  [/]", "removed": "[red]- removed[/]",
              "changed": "[yellow]~ changed[/]", "moved": "[cyan]↕ moved  [/]"}
     shown = 0

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vimanual.base.yamlio import read_text
-from vimanual.editions.manifest import EDITIONS_DIR, WORKING, edition_path, load_edition
+from vimanual.editions.manifest import WORKING, edition_path, load_edition
 from vimanual.workspace.load import CHAPTERS_DIR, load_workspace
+from vimanual.workspace.translations import translation_rel
 
 WORD_RE = re.compile(r"\S+")
 
@@ -43,6 +44,7 @@ class EditionDiff:
     old: str
     new: str
     changes: list[ChapterChange]
+    language: str = ""
 
     def of_kind(self, kind: str) -> list[ChapterChange]:
         if kind in ("moved", "changed"):
@@ -50,26 +52,32 @@ class EditionDiff:
         return [c for c in self.changes if c.kind == kind]
 
 
-def _edition_sources(root: Path, version: str) -> list[ChapterSource]:
+def _edition_sources(root: Path, version: str, language: str | None) -> list[ChapterSource]:
     from vimanual.workspace.load import split_front_matter
 
-    edition = load_edition(root, version)
+    edition = load_edition(root, version, language)
     sources = []
     for chapter in edition.chapters:
-        rel = f"{CHAPTERS_DIR}/{chapter.slug}.md"
-        text = read_text(edition.path / rel, f"{EDITIONS_DIR}/{version}/{rel}", 5_000_000)
+        rel = translation_rel(language, chapter.slug) if language else f"{CHAPTERS_DIR}/{chapter.slug}.md"
+        text = read_text(edition.path / rel, f"{edition.rel}/{rel}", 5_000_000)
         body = split_front_matter(text, rel)[2]
-        sources.append(ChapterSource(chapter.slug, chapter.title, chapter.content_hash, body))
+        text_hash = chapter.translation_hash or chapter.content_hash
+        sources.append(ChapterSource(chapter.slug, chapter.title, text_hash, body))
     return sources
 
 
-def _working_sources(root: Path) -> list[ChapterSource]:
+def _working_sources(root: Path, language: str | None) -> list[ChapterSource]:
     workspace = load_workspace(root)
+    if language:  # the working translations (chapters without one are not in that language yet)
+        return [ChapterSource(t.slug, t.title, t.content_hash, t.body)
+                for slug in workspace.chapters if (t := workspace.translations.get(language, {}).get(slug))]
     return [ChapterSource(c.slug, c.title, c.content_hash, c.body) for c in workspace.chapters.values()]
 
 
-def _sources(root: Path, version: str) -> list[ChapterSource]:
-    return _working_sources(root) if version == WORKING else _edition_sources(root, version)
+def _sources(root: Path, version: str, language: str | None = None) -> list[ChapterSource]:
+    if version == WORKING:
+        return _working_sources(root, language)
+    return _edition_sources(root, version, language)
 
 
 def word_changes(old: str, new: str) -> tuple[int, int]:
@@ -123,14 +131,16 @@ def compare(old: list[ChapterSource], new: list[ChapterSource], old_label: str =
     return changes
 
 
-def diff_editions(root: Path, old: str, new: str | None = None, full: bool = False) -> EditionDiff:
-    """What changed from edition ``old`` to edition ``new`` (or the working manual)."""
+def diff_editions(root: Path, old: str, new: str | None = None, full: bool = False,
+                  language: str | None = None) -> EditionDiff:
+    """What changed from edition ``old`` to edition ``new`` (or the working manual); with
+    ``language``, between their language editions (or the working translations)."""
     new = new or WORKING
     for version in (old, new):
         if version != WORKING:
-            edition_path(root, version)
-    changes = compare(_sources(root, old), _sources(root, new), old, new, full)
-    return EditionDiff(old, new, changes)
+            edition_path(root, version, language)
+    changes = compare(_sources(root, old, language), _sources(root, new, language), old, new, full)
+    return EditionDiff(old, new, changes, language or "")
 
 
 def notes_markdown(diff: EditionDiff) -> str:

@@ -10,6 +10,7 @@ edition, and a font that changed is refused rather than silently used.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from vimanual import __version__
@@ -20,6 +21,7 @@ from vimanual.book.plan import DEFAULT_STYLES, BuildOptions, RecordEntry, Releas
 from vimanual.editions.environment import FONT_SUBSETTER
 from vimanual.editions.manifest import (
     FONT_SUFFIXES,
+    LANGUAGES_DIR,
     MANIFEST_FILE,
     OUTPUT_FILES,
     REGISTER_DIR,
@@ -61,15 +63,21 @@ def _frozen_manual_yaml(root: Path, version: str, chapters: list[str]) -> str:
     return header + dump_yaml(data)
 
 
-def freeze_sources(workspace: Workspace, target: Path, version: str, chapters: list[str]) -> dict[str, str]:
+def freeze_sources(workspace: Workspace, target: Path, version: str, chapters: list[str],
+                   files: Mapping[str, Path] | None = None) -> dict[str, str]:
     """Copy the sources an edition is built from into ``target``; font files are only hashed.
+    ``files`` maps a chapter's frozen path to where it comes from (a language edition takes
+    the source chapters from its source edition and adds the translations); by default each
+    chapter's working file.
 
     Returns the fonts referenced: {path: sha256}.
     """
     root = workspace.root
     atomic_write(target / MANUAL_FILE, _frozen_manual_yaml(root, version, chapters))
-    for slug in chapters:
-        _copy_file(workspace.chapters[slug].path, target / CHAPTERS_DIR / f"{slug}.md")
+    if files is None:
+        files = {f"{CHAPTERS_DIR}/{slug}.md": workspace.chapters[slug].path for slug in chapters}
+    for rel, path in files.items():
+        _copy_file(path, target / rel)
     media = root / CHAPTERS_DIR / "media"
     if media.is_dir():
         for path in sorted(media.rglob("*")):
@@ -94,7 +102,7 @@ def source_hashes(folder: Path) -> dict[str, str]:
         path.relative_to(folder).as_posix(): file_sha256(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.relative_to(folder).as_posix() not in skip
-        and path.relative_to(folder).parts[0] != REGISTER_DIR
+        and path.relative_to(folder).parts[0] not in (REGISTER_DIR, LANGUAGES_DIR)
     }
 
 
@@ -137,6 +145,7 @@ def materialize(root: Path, edition: Edition, source: Path, work: Path) -> None:
 
 def _record(workspace: Workspace, chapters: list[EditionChapter]) -> tuple[RecordEntry, ...]:
     names = {j.code: j.name for j in workspace.manual.jurisdictions}
+    names.update({lang.tag: lang.name for lang in workspace.manual.languages})
     return tuple(
         RecordEntry(c.slug, c.title, tuple(
             (names.get(a.jurisdiction, a.jurisdiction), a.reviewer, a.time[:10]) for a in c.approvals
@@ -169,17 +178,24 @@ def build_edition(
         if not harfbuzz_subset_available():
             raise VimanualError(f"cannot rebuild edition {edition.version}: {HARFBUZZ_MISSING}",
                                 HARFBUZZ_HINT)
-    work = work or root / "build" / "editions" / f".src-{edition.version}"
+    suffix = f"-{edition.language}" if edition.language else ""
+    work = work or root / "build" / "editions" / f".src-{edition.version}{suffix}"
     # Two prints of one edition share its rebuilt sources and their caches: one at a time.
-    with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.version}"):
+    with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.label}"):
         materialize(root, edition, source, work)
         frozen = load_workspace(work)
+        record = _record(frozen, edition.chapters)
+        if edition.language:
+            from vimanual.book.languages import language_view
+
+            # every chapter of a language edition is an approved translation (the release gate)
+            frozen = language_view(frozen, edition.language, {c.slug: "approved" for c in edition.chapters},
+                                   "omit").workspace
         options = BuildOptions(
             formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
             draft=False, date=edition.date, jurisdiction=jurisdiction,
-            release=ReleaseInfo(edition.version, edition.date, _record(frozen, edition.chapters),
-                                handout=bool(chapters)),
-            font_subsetter=edition.font_subsetter,
+            release=ReleaseInfo(edition.version, edition.date, record, handout=bool(chapters)),
+            font_subsetter=edition.font_subsetter, language=edition.language or None,
         )
         return build(frozen, options, progress).outputs
 

@@ -20,7 +20,7 @@ from vimanual.base.fsutil import atomic_write
 from vimanual.base.identity import utc_now
 from vimanual.base.journal import locked
 from vimanual.base.yamlio import dump_yaml, load_yaml
-from vimanual.editions.manifest import EDITIONS_DIR, REGISTER_DIR, Edition
+from vimanual.editions.manifest import REGISTER_DIR, Edition
 
 HANDOUTS_DIR = "handouts"
 HANDOUT_FORMAT = 1
@@ -34,7 +34,7 @@ def handouts_dir(edition: Edition) -> Path:
 def record_handout(root: Path, edition: Edition, sha256: str, chapters: list[str], paper: str,
                    jurisdiction: str | None) -> str:
     """Record a handout just printed (once per distinct file); returns the record's path."""
-    rel = f"{EDITIONS_DIR}/{edition.version}/{REGISTER_DIR}/{HANDOUTS_DIR}/{sha256}.yaml"
+    rel = f"{edition.rel}/{REGISTER_DIR}/{HANDOUTS_DIR}/{sha256}.yaml"
     path = handouts_dir(edition) / f"{sha256}.yaml"
     with locked(root):
         if path.is_file():
@@ -54,7 +54,7 @@ def handout_for_checksum(edition: Edition, sha256: str) -> dict[str, Any] | None
     path = handouts_dir(edition) / f"{sha256}.yaml"
     if not path.is_file():
         return None
-    where = f"{EDITIONS_DIR}/{edition.version}/{REGISTER_DIR}/{HANDOUTS_DIR}/{path.name}"
+    where = f"{edition.rel}/{REGISTER_DIR}/{HANDOUTS_DIR}/{path.name}"
     data = load_yaml(path, where).data
     if data.get("edition") != edition.version or data.get("sha256") != sha256:
         raise VimanualError("not a handout record of this edition", "restore the file from git", file=where)

@@ -17,6 +17,7 @@ from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 EDITIONS_DIR = "editions"
 MANIFEST_FILE = "manifest.yaml"
 REGISTER_DIR = "register"  # controlled copies issued (editions/copies.py): not a frozen source
+LANGUAGES_DIR = "languages"  # editions/VERSION/languages/<tag>/: the edition's translations, each whole
 MANIFEST_FORMAT = 1
 WORKING = "working"
 OUTPUT_FILES = {"pdf": "manual.pdf", "html": "manual.html"}
@@ -46,6 +47,16 @@ class EditionChapter:
     title: str
     content_hash: str
     approvals: tuple[Approval, ...] = ()
+    # a language edition's chapter: its translation's hash and translators (content_hash is then
+    # the source text it translates, the source edition's)
+    translation_hash: str = ""
+    translators: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"slug": self.slug, "title": self.title, "content_hash": self.content_hash}
+        if self.translation_hash:
+            data.update(translation_hash=self.translation_hash, translators=list(self.translators))
+        return {**data, "approvals": [vars(a) for a in self.approvals]}
 
 
 @dataclass
@@ -68,6 +79,30 @@ class Edition:
     # What the build depended on beyond the sources (font subsetter, tool versions, fonts in
     # the PDF); empty in manifests written before it was recorded (see editions/environment.py).
     build: dict[str, Any] = field(default_factory=dict)
+    # A language edition (editions/VERSION/languages/<tag>/): its language, and the source
+    # edition it translates with the SHA-256 of that edition's manifest.
+    language: str = ""
+    source_manifest_sha256: str = ""
+    # What one 'release' call made (not in the manifest): the language editions it released,
+    # and whether this (source) edition was released before it, so that only they are new.
+    released_languages: list[Edition] = field(default_factory=list, compare=False)
+    released_before: bool = field(default=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """'1.1', or '1.1 (fr)' for a language edition: how messages name it."""
+        return f"{self.version} ({self.language})" if self.language else self.version
+
+    @property
+    def rel(self) -> str:
+        """editions/VERSION, or editions/VERSION/languages/TAG."""
+        base = f"{EDITIONS_DIR}/{self.version}"
+        return f"{base}/{LANGUAGES_DIR}/{self.language}" if self.language else base
+
+    @property
+    def language_editions(self) -> list[str]:
+        """The tags of this edition's language editions released so far."""
+        return [] if self.language else edition_languages(self.path)
 
     @property
     def font_subsetter(self) -> str:
@@ -76,11 +111,12 @@ class Edition:
         return str(self.build.get("font_subsetter") or LEGACY_FONT_SUBSETTER)
 
     def to_dict(self) -> dict[str, Any]:
+        source = {"version": self.version, "manifest_sha256": self.source_manifest_sha256}
+        translated = {"language": self.language, "source_edition": source} if self.language else {}
         return {
-            "version": self.version, "date": self.date, "paper": self.paper,
+            "version": self.version, **translated, "date": self.date, "paper": self.paper,
             "tool_version": self.tool_version, "released_by": self.released_by,
-            "chapters": [{"slug": c.slug, "title": c.title, "content_hash": c.content_hash,
-                          "approvals": [vars(a) for a in c.approvals]} for c in self.chapters],
+            "chapters": [c.to_dict() for c in self.chapters],
             "excluded": self.excluded, "notes": self.notes,
             "outputs": {"pdf": {"file": OUTPUT_FILES["pdf"], "sha256": self.pdf_sha256},
                         "html": {"file": OUTPUT_FILES["html"], "sha256": self.html_sha256}},
@@ -116,14 +152,33 @@ def _unknown_version(root: Path, version: str) -> VimanualError:
     )
 
 
-def edition_path(root: Path, version: str) -> Path:
-    """editions/VERSION of a released edition, or an error listing the known ones."""
+def edition_path(root: Path, version: str, language: str | None = None) -> Path:
+    """editions/VERSION of a released edition (editions/VERSION/languages/TAG for its
+    ``language`` edition), or an error listing the known ones."""
     if not is_version(version):
         raise _unknown_version(root, version)
     path = editions_dir(root) / version
     if not (path / MANIFEST_FILE).is_file():
         raise _unknown_version(root, version)
-    return path
+    if language is None:
+        return path
+    released = edition_languages(path)
+    if language not in released:
+        raise VimanualError(
+            f"edition {version} has no '{language}' edition",
+            did_you_mean(language, released) + (f"its languages: {', '.join(released)}" if released else
+                                                f"release one with 'vimanual release {version} --language "
+                                                f"{language}'"))
+    return path / LANGUAGES_DIR / language
+
+
+def edition_languages(path: Path) -> list[str]:
+    """The language editions released of the edition in ``path`` (tags, sorted)."""
+    folder = path / LANGUAGES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name for entry in folder.iterdir()
+                  if not entry.name.startswith(".") and (entry / MANIFEST_FILE).is_file())
 
 
 # --- manifest -------------------------------------------------------------------------------
@@ -142,8 +197,10 @@ def _str(data: dict[str, Any], key: str, where: str) -> str:
 
 
 def load_manifest(path: Path) -> Edition:
-    """Read editions/VERSION/manifest.yaml."""
-    where = f"{EDITIONS_DIR}/{path.name}/{MANIFEST_FILE}"
+    """Read editions/VERSION/manifest.yaml (or a language edition's)."""
+    language_edition = path.parent.name == LANGUAGES_DIR
+    rel = f"{path.parent.parent.name}/{LANGUAGES_DIR}/{path.name}" if language_edition else path.name
+    where = f"{EDITIONS_DIR}/{rel}/{MANIFEST_FILE}"
     data = parse_yaml(read_text(path / MANIFEST_FILE, where), where).data
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         raise VimanualError(f"{where}: not a vimanual edition manifest (format {MANIFEST_FORMAT})",
@@ -153,9 +210,12 @@ def load_manifest(path: Path) -> Edition:
         chapters = [
             EditionChapter(c["slug"], c["title"], c["content_hash"],
                            tuple(Approval(a["jurisdiction"], a["reviewer"], a["time"], a["digest"])
-                                 for a in c.get("approvals") or []))
+                                 for a in c.get("approvals") or []),
+                           str(c.get("translation_hash") or ""),
+                           tuple(str(t) for t in c.get("translators") or []))
             for c in data["chapters"]
         ]
+        source = data.get("source_edition") or {}
         return Edition(
             version=_str(data, "version", where), date=_str(data, "date", where),
             paper=_str(data, "paper", where), chapters=chapters, notes=str(data.get("notes") or ""),
@@ -165,6 +225,8 @@ def load_manifest(path: Path) -> Edition:
             excluded=[str(s) for s in data.get("excluded") or []],
             tool_version=str(data.get("tool_version") or ""), released_by=str(data.get("released_by") or ""),
             path=path, build=_build_record(data.get("build"), where),
+            language=str(data.get("language") or ""),
+            source_manifest_sha256=str(source.get("manifest_sha256") or ""),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise VimanualError(f"{where}: malformed manifest ({exc})", "restore the manifest from git") from None
@@ -189,7 +251,7 @@ def list_editions(root: Path) -> list[Edition]:
     return sorted(found, key=lambda e: (e.date, e.version))
 
 
-def load_edition(root: Path, version: str) -> Edition:
-    return load_manifest(edition_path(root, version))
+def load_edition(root: Path, version: str, language: str | None = None) -> Edition:
+    return load_manifest(edition_path(root, version, language))
 
 

@@ -15,10 +15,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import VimanualError, did_you_mean
+from vimanual.base.errors import UnknownName, VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256, fsync_dir
 from vimanual.base.journal import locked
 from vimanual.base.names import check_slug, check_version
@@ -31,6 +32,7 @@ from vimanual.editions.frozen import (
 from vimanual.editions.manifest import (
     DATE_RE,
     EDITIONS_DIR,
+    LANGUAGES_DIR,
     MANIFEST_FILE,
     MAX_NOTES_BYTES,
     OUTPUT_FILES,
@@ -39,10 +41,11 @@ from vimanual.editions.manifest import (
     EditionChapter,
     Progress,
     editions_dir,
+    load_manifest,
     manifest_text,
 )
-from vimanual.status import ReleaseBlocked
-from vimanual.workspace.load import Workspace, load_workspace
+from vimanual.status import ChapterTranslations, ReleaseBlocked
+from vimanual.workspace.load import CHAPTERS_DIR, Workspace, load_workspace
 from vimanual.workspace.roles import authorise_editor
 
 
@@ -86,6 +89,21 @@ def read_notes(path: Path | None) -> str:
         raise VimanualError(f"release notes {path} are not UTF-8 text", "save them as UTF-8") from None
 
 
+def _language_tags(workspace: Workspace, languages: Sequence[str]) -> list[str]:
+    """The languages asked for ('all': every one manual.yaml lists), each a known one."""
+    known = workspace.manual.language_tags
+    if list(languages) == ["all"]:
+        if not known:
+            raise VimanualError("manual.yaml lists no languages to release",
+                                "add them under 'languages', or release without --language")
+        return list(known)
+    for tag in languages:
+        if tag not in known:
+            raise UnknownName("language", tag, known,
+                              fix=" (languages are listed under 'languages' in manual.yaml)")
+    return list(dict.fromkeys(languages))
+
+
 def release(
     root: Path,
     version: str,
@@ -95,25 +113,26 @@ def release(
     exclude: Sequence[str] = (),
     released_by: str = "",
     progress: Progress | None = None,
+    languages: Sequence[str] = (),
 ) -> Edition:
     """Release ``version``: gate, freeze, build, manifest; all or nothing under the workspace lock.
 
-    Everything is made in a hidden staging folder under editions/ and appears as
-    editions/VERSION in one rename; a failure on the way leaves no trace.
+    With ``languages`` (tags, or 'all') each language edition is released too, under
+    editions/VERSION/languages/TAG/: of the source edition already released, or of the one
+    this call releases. Everything is made in hidden staging folders and appears in one rename
+    each; a failure on the way leaves no trace.
     """
-    from vimanual.check.run import preflight_errors
-    from vimanual.status import release_blockers, workspace_status
-
     check_version(version)
     day = _check_date(date)
     with locked(root):
         cleanup_staging(root)  # under the lock, any staging folder is a killed release's leftover
         target = editions_dir(root) / version
-        if target.exists():
+        workspace = load_workspace(root)
+        tags = _language_tags(workspace, languages)
+        if target.exists() and not tags:
             raise VimanualError(f"edition {version} is already released ({EDITIONS_DIR}/{version})",
                                 "a released edition never changes; release a new version, e.g. "
                                 f"{version}.1")
-        workspace = load_workspace(root)
         if workspace.manual.editors:
             released_by = authorise_editor(workspace.manual, released_by or "(nobody)", "release an edition")
         for slug in exclude:
@@ -122,21 +141,21 @@ def release(
                 raise VimanualError(f"unknown chapter '{slug}' (--exclude)",
                                     did_you_mean(slug, workspace.chapters)
                                     + f"known chapters: {', '.join(workspace.chapters)}")
-        included = [s for s in workspace.chapters if s not in exclude]
-        if not included:
-            raise VimanualError("no chapters left to release", "exclude fewer chapters")
-        status = workspace_status(workspace)
-        reviews = [r for r in status.reviews if r.slug in included]
-        blockers = release_blockers(status, included)
-        problems = preflight_errors(root, included)
-        if blockers or problems:
-            raise ReleaseBlocked(blockers, problems)
-        chapters = [EditionChapter(r.slug, r.title, r.content_hash, _approvals(r)) for r in reviews]
+        gate = _gate(root, workspace, target, version, exclude, tags)
+        if target.exists():
+            edition = load_manifest(target)
+            edition.released_before = True
+            edition.released_languages = _release_languages(root, workspace, edition, gate, day, notes,
+                                                            list(exclude), released_by, progress)
+            return edition
         editions_dir(root).mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{version}-", dir=editions_dir(root)))
         try:
-            edition = _stage(root, workspace, staging, version, day, chapters, notes,
+            edition = _stage(root, workspace, staging, version, day, gate.chapters, notes,
                              list(exclude), released_by, progress)
+            edition.released_languages = [
+                _stage_language(root, workspace, edition, gate, tag, staging / LANGUAGES_DIR / tag,
+                                day, notes, list(exclude), released_by, progress) for tag in tags]
             os.chmod(staging, 0o755)
             os.rename(staging, target)
             fsync_dir(editions_dir(root))
@@ -144,7 +163,55 @@ def release(
             shutil.rmtree(staging, ignore_errors=True)
             raise
     edition.path = target
+    for translated in edition.released_languages:
+        translated.path = target / LANGUAGES_DIR / translated.language
     return edition
+
+
+@dataclass
+class _Gate:
+    """What passed the gate: the source chapters, and each language's translations of them."""
+
+    chapters: list[EditionChapter]
+    translated: dict[str, list[ChapterTranslations]]
+
+
+def _gate(root: Path, workspace: Workspace, target: Path, version: str, exclude: Sequence[str],
+          tags: list[str]) -> _Gate:
+    """The release gate: every included chapter ready (for a new source edition), and its
+    translation into each language approved at the text the edition holds; else ReleaseBlocked."""
+    from vimanual.check.run import preflight_errors
+    from vimanual.status import edition_translations, release_blockers, translation_blockers, workspace_status
+
+    status = workspace_status(workspace)
+    blockers = []
+    problems = []
+    if target.exists():
+        source = load_manifest(target)
+        for tag in tags:
+            if (target / LANGUAGES_DIR / tag).exists():
+                raise VimanualError(f"the {tag} edition of {version} is already released "
+                                    f"({EDITIONS_DIR}/{version}/{LANGUAGES_DIR}/{tag})",
+                                    "a released edition never changes; release a new version")
+        chapters = [c for c in source.chapters if c.slug not in exclude]
+    else:
+        included = [s for s in workspace.chapters if s not in exclude]
+        if not included:
+            raise VimanualError("no chapters left to release", "exclude fewer chapters")
+        reviews = [r for r in status.reviews if r.slug in included]
+        blockers = release_blockers(status, included)
+        problems = preflight_errors(root, included)
+        chapters = [EditionChapter(r.slug, r.title, r.content_hash, _approvals(r)) for r in reviews]
+    if not chapters:
+        raise VimanualError("no chapters left to release", "exclude fewer chapters")
+    translated = {}
+    for tag in tags:
+        translated[tag] = edition_translations(status, tag, [(c.slug, c.title, c.content_hash)
+                                                             for c in chapters])
+        blockers += translation_blockers(status, translated[tag], tag)
+    if blockers or problems:
+        raise ReleaseBlocked(blockers, problems)
+    return _Gate(chapters, translated)
 
 
 def _stage(
@@ -158,12 +225,72 @@ def _stage(
         pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
         released_by=released_by, path=staging, build={"font_subsetter": FONT_SUBSETTER},
     )
+    return _finish(root, edition, staging, progress)
+
+
+def _finish(root: Path, edition: Edition, staging: Path, progress: Progress | None) -> Edition:
+    """Build the staged edition, record its outputs and environment, write its manifest."""
     outputs = _build_outputs(root, edition, staging, progress)
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
     edition.build = build_record(FONT_SUBSETTER, outputs["pdf"], staging / "styles" / "fonts.css")
     atomic_write(staging / MANIFEST_FILE, manifest_text(edition))
     return edition
+
+
+# --- language editions ----------------------------------------------------------------------
+
+def _release_languages(root: Path, workspace: Workspace, source: Edition, gate: _Gate, day: str, notes: str,
+                       excluded: list[str], released_by: str, progress: Progress | None) -> list[Edition]:
+    """Language editions of an edition already released: each staged beside the others, then
+    all renamed into place (or none)."""
+    folder = source.path / LANGUAGES_DIR
+    folder.mkdir(exist_ok=True)
+    staged: list[tuple[Path, Edition]] = []
+    try:
+        for tag in gate.translated:
+            staging = Path(tempfile.mkdtemp(prefix=f".staging-{tag}-", dir=folder))
+            staged.append((staging, _stage_language(root, workspace, source, gate, tag, staging, day, notes,
+                                                    excluded, released_by, progress)))
+        for staging, edition in staged:
+            os.chmod(staging, 0o755)
+            os.rename(staging, folder / edition.language)
+            edition.path = folder / edition.language
+        fsync_dir(folder)
+    except BaseException:
+        for staging, _ in staged:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [edition for _, edition in staged]
+
+
+def _stage_language(root: Path, workspace: Workspace, source: Edition, gate: _Gate, tag: str, staging: Path,
+                    day: str, notes: str, excluded: list[str], released_by: str,
+                    progress: Progress | None) -> Edition:
+    """Freeze and build one language edition: the source edition's chapters as it froze them,
+    their approved translations, today's styles (fonts for the script) and manual.yaml."""
+    translations = workspace.translations[tag]
+    chapters = []
+    files = {}
+    for chapter in gate.translated[tag]:
+        cell = chapter.cells[tag]
+        translation = translations[chapter.slug]
+        decision = cell.decision
+        assert decision is not None  # approved: the gate saw its decision
+        chapters.append(EditionChapter(chapter.slug, translation.title, chapter.source_hash,
+                                       (Approval(tag, decision.reviewer, decision.time, decision.digest),),
+                                       translation.content_hash, translation.translators))
+        files[f"{CHAPTERS_DIR}/{chapter.slug}.md"] = source.path / CHAPTERS_DIR / f"{chapter.slug}.md"
+        files[translation.rel] = translation.path
+    staging.mkdir(parents=True, exist_ok=True)
+    fonts = freeze_sources(workspace, staging, source.version, [c.slug for c in chapters], files)
+    edition = Edition(
+        version=source.version, date=day, paper=source.paper, chapters=chapters, notes=notes,
+        pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
+        released_by=released_by, path=staging, build={"font_subsetter": FONT_SUBSETTER}, language=tag,
+        source_manifest_sha256=file_sha256(source.path / MANIFEST_FILE),
+    )
+    return _finish(root, edition, staging, progress)
 
 
 def _build_outputs(root: Path, edition: Edition, source: Path, progress: Progress | None) -> dict[str, Path]:
@@ -178,13 +305,15 @@ def _build_outputs(root: Path, edition: Edition, source: Path, progress: Progres
 
 
 def cleanup_staging(root: Path) -> list[str]:
-    """Remove staging folders left by a release that was killed (never by one that failed)."""
+    """Remove staging folders left by a release that was killed (never by one that failed),
+    a language edition's included."""
     removed = []
     base = editions_dir(root)
-    if base.is_dir():
-        for entry in base.iterdir():
-            if entry.name.startswith(".staging-") and entry.is_dir():
+    folders = [base, *sorted(base.glob(f"*/{LANGUAGES_DIR}"))] if base.is_dir() else []
+    for folder in folders:
+        for entry in folder.iterdir():
+            if entry.name.startswith(".staging-") and entry.is_dir() and not entry.is_symlink():
                 with contextlib.suppress(OSError):
                     shutil.rmtree(entry)
-                    removed.append(entry.name)
+                    removed.append(entry.relative_to(base).as_posix())
     return removed

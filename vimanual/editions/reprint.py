@@ -22,10 +22,10 @@ from vimanual.editions.frozen import (
 )
 from vimanual.editions.handouts import handout_for_checksum, record_handout
 from vimanual.editions.manifest import (
-    EDITIONS_DIR,
     OUTPUT_FILES,
     Edition,
     Progress,
+    edition_languages,
     load_edition,
 )
 
@@ -42,26 +42,35 @@ class Verification:
     matched: str = ""  # 'pdf', 'html' or 'copy' when a given file matches
     copy: dict[str, Any] | None = None  # the controlled copy a given file is, byte for byte
     handout: dict[str, Any] | None = None  # the handout a given file is (print --chapters)
+    language: str = ""  # the language edition a given file matched, or the one checked
 
 
-def verify_edition(root: Path, version: str, file: Path | None = None) -> Verification:
+def verify_edition(root: Path, version: str, file: Path | None = None,
+                   language: str | None = None) -> Verification:
     """Check ``file`` against the manifest's PDF/HTML checksums, or without ``file`` re-check
-    the stored outputs, every frozen source and the fonts kept by reference."""
-    edition = load_edition(root, version)
+    the stored outputs, every frozen source and the fonts kept by reference. ``language``
+    checks that language edition of ``version``; a ``file`` that is none of the source
+    edition's is also looked for among its language editions."""
+    edition = load_edition(root, version, language)
+    if file is not None and language is None:
+        for tag in edition_languages(edition.path):
+            found = verify_edition(root, version, file, tag)
+            if found.ok:
+                return found
     if file is not None:
         if not file.is_file():
             raise VimanualError(f"no such file: {file}", "give the path of the PDF (or HTML) to check")
         digest = file_sha256(file)
         for kind, expected in (("pdf", edition.pdf_sha256), ("html", edition.html_sha256)):
             if digest == expected:
-                return Verification(version, True, 1, [], kind)
+                return Verification(version, True, 1, [], kind, language=edition.language)
         copy = copy_for_checksum(edition, digest)
         if copy is not None:
             revoked = [f"copy {copy.number} was revoked: {copy.revoked}"] if copy.revoked else []
             return Verification(version, not copy.revoked, 1, revoked, "copy", copy.to_dict())
         handout = handout_for_checksum(edition, digest)
         if handout is not None:
-            return Verification(version, True, 1, [], "handout", handout=handout)
+            return Verification(version, True, 1, [], "handout", handout=handout, language=edition.language)
         return Verification(version, False, 1, [
             f"{file.name}: sha256 {digest[:16]}… matches neither the edition's PDF "
             f"({edition.pdf_sha256[:16]}…) nor its HTML ({edition.html_sha256[:16]}…)"])
@@ -83,7 +92,7 @@ def verify_edition(root: Path, version: str, file: Path | None = None) -> Verifi
         if find_font(root, rel, sha256) is None:
             problems.append(f"{rel}: no font file with the edition's sha256 {sha256[:12]}… "
                             "in styles/fonts/ (fonts are kept by reference)")
-    return Verification(version, not problems, checked, problems)
+    return Verification(version, not problems, checked, problems, language=edition.language)
 
 
 # --- print ----------------------------------------------------------------------------------
@@ -118,11 +127,12 @@ def print_edition(
     jurisdiction: str | None = None,
     output: Path | None = None,
     progress: Progress | None = None,
+    language: str | None = None,
 ) -> PrintResult:
-    """The released edition's PDF: the stored, checksum-verified file for the whole edition on
-    its own paper, else a rebuild from the frozen sources (a handout, another paper size, or
-    one jurisdiction's variant)."""
-    edition = load_edition(root, version)
+    """The released edition's PDF (its ``language`` edition's): the stored, checksum-verified
+    file for the whole edition on its own paper, else a rebuild from the frozen sources (a
+    handout, another paper size, or one jurisdiction's variant)."""
+    edition = load_edition(root, version, language)
     selected = _handout_chapters(edition, chapters)
     wanted_paper = paper or edition.paper
     same_paper = wanted_paper.casefold() == edition.paper.casefold()
@@ -134,14 +144,14 @@ def print_edition(
     if whole and stored.is_file():
         if file_sha256(stored) != edition.pdf_sha256:
             raise GateFailed(
-                f"{EDITIONS_DIR}/{version}/{OUTPUT_FILES['pdf']} does not match the manifest's checksum "
+                f"{edition.rel}/{OUTPUT_FILES['pdf']} does not match the manifest's checksum "
                 "(it was changed or damaged); not handing it over",
                 f"restore it from git, or run 'vimanual verify-edition {version}'",
             )
         atomic_write(target, stored.read_bytes())
         return PrintResult(target, version, False, "the released PDF, checksum verified",
                            edition.pdf_sha256, True, [c.slug for c in edition.chapters], edition.paper)
-    verification = verify_edition(root, version)
+    verification = verify_edition(root, version, language=language)
     source_problems = [p for p in verification.problems if not p.startswith(OUTPUT_FILES["pdf"])
                        and not p.startswith(OUTPUT_FILES["html"])]
     if source_problems:
@@ -175,7 +185,7 @@ def _print_name(edition: Edition, selected: Sequence[str], paper: str, jurisdict
                 same_paper: bool) -> str:
     """A name of its own for every selection, paper and jurisdiction, so that one handout never
     overwrites another: manual-1.0-handout-a+b-letter.pdf."""
-    parts = [f"manual-{edition.version}"]
+    parts = [f"manual-{edition.version}" + (f".{edition.language}" if edition.language else "")]
     if selected:
         chosen = "+".join(selected)
         if len(chosen) > 60:

@@ -42,10 +42,11 @@ def _first_different_line(old: bytes, new: bytes) -> str:
     return f"manual.html: {len(old_lines)} lines in the edition, {len(new_lines)} rebuilt"
 
 
-def rebuild_edition(root: Path, version: str) -> Reproduction:
-    """Rebuild edition ``version`` in a scratch folder and compare it with its manifest."""
-    edition = load_edition(root, version)
-    checked = verify_edition(root, version)
+def rebuild_edition(root: Path, version: str, language: str | None = None) -> Reproduction:
+    """Rebuild edition ``version`` (its ``language`` edition) in a scratch folder and compare it
+    with its manifest."""
+    edition = load_edition(root, version, language)
+    checked = verify_edition(root, version, language=language)
     outputs = set(OUTPUT_FILES.values())
     sources = [p for p in checked.problems if p.split(":", 1)[0] not in outputs]
     result = Reproduction(version, False, edition.font_subsetter, sources=sources,
