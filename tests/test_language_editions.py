@@ -228,3 +228,41 @@ def test_language_edition_refusals(ws: Path, tmp_path: Path) -> None:
     assert "vimanual release 1.0 --language fr" in missing.stderr
     traversal = run("-C", ws, "verify-edition", "1.0", "--language", "../1.0")
     assert traversal.exit_code == 2 and "has no '../1.0' edition" in traversal.stderr
+
+
+# --- Arabic, right to left ----------------------------------------------------------------------
+
+def _runs(page: Any) -> list[tuple[str, float, float]]:
+    """(text, x, y) of each text run on a PDF page."""
+    found: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip():
+            found.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_sample_builds_its_arabic_edition_right_to_left(sample_workspace: Path) -> None:
+    import pypdf
+
+    from tests.pdfhtml import pdf_font_names
+
+    ok("-C", sample_workspace, "build", "--language", "ar", "--quiet")
+    html = (sample_workspace / "build" / "manual.ar.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "تسليم القضية بين الوحدات" in html and "تمارين التدريب" in html
+    assert '<article class="chapter" id="image-triage" lang="en"' in html  # untranslated: the source's
+    pdf = sample_workspace / "build" / "manual.ar.pdf"
+    assert any("Manual-Arabic" in name for name in pdf_font_names(pdf))  # Noto Naskh Arabic, bundled
+    reader = pypdf.PdfReader(pdf)
+    page = next(p for p in reader.pages if "أهمية التسليم" in (p.extract_text() or ""))
+    width = float(page.mediabox.width)
+    footer = [(t, x) for t, x, y in _runs(page) if y < 60]
+    marking = [x for t, x in footer if "إنفاذ القانون" in t]
+    folio = [x for t, x in footer if "صفحة" in t or "من" in t]
+    # mirrored: the marking starts on the right, the page number sits on the left
+    assert marking and folio and min(marking) > width / 2 > max(folio), footer
+    head = [(t, x) for t, x, y in _runs(page) if "6.1" in t or "أهمية" in t]
+    assert head and all(x > width / 3 for _, x in head)  # a heading starts at the right margin

@@ -183,10 +183,12 @@ def test_a_forged_language_on_an_event_is_caught_by_verify(ws: Path) -> None:
     assert matrix(ws)["alpha"]["ar"] == "missing"
 
 
-def test_the_sample_manual_shows_its_french_translation(sample_workspace: Path) -> None:
+def test_the_sample_manual_shows_its_french_and_arabic_translations(sample_workspace: Path) -> None:
     states = matrix(sample_workspace)
-    assert states["training-exercises"] == {"fr": "current"}
-    assert sum(1 for s in states.values() if s["fr"] == "missing") == len(states) - 1
+    assert states["training-exercises"] == {"fr": "approved", "ar": "current"}
+    assert states["case-handover"] == {"fr": "current", "ar": "current"}
+    assert all(s == {"fr": "missing", "ar": "missing"} for slug, s in states.items()
+               if slug not in ("training-exercises", "case-handover"))
 
 
 # --- intake: a translator submits, the editor accepts or declines ------------------------------
@@ -357,7 +359,10 @@ def test_export_writes_the_source_as_word_with_its_image_and_it_comes_back_as_a_
     result = run("-C", sample_workspace, "submit", target, "--translates", "case-handover",
                  "--language", "fr", "--title", "Passation d'un dossier", "--as", "Sample Translator FR")
     assert result.exit_code == 0, result.output
-    assert matrix(sample_workspace)["case-handover"]["fr"] == "in-progress"
+    # the sample's French translation stays current; the update waits for the editor
+    data = json.loads(ok("-C", sample_workspace, "status", "case-handover", "--json").stdout)
+    assert data["translations"]["fr"]["state"] == "current"
+    assert data["translations"]["fr"]["submitted"] == [result.stdout.split()[1]]
 
 
 def test_export_never_embeds_a_file_from_outside_the_workspace(tmp_path: Path) -> None:

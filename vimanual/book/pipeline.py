@@ -14,6 +14,7 @@ from vimanual.base.errors import Problem
 from vimanual.base.fsutil import atomic_write
 from vimanual.book.chapters import ChapterCache, RenderedChapter, render_chapters
 from vimanual.book.document import assemble
+from vimanual.book.languages import direction
 from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, edition_label, plan_build
 from vimanual.pdf.layout import PARTS, WHOLE, Margins, Part, Unit, choose_path
 from vimanual.workspace.load import Workspace
@@ -96,7 +97,8 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     return write_pdf(
         units, document, styles,
         Margins(plan.paper, marking, label, plan.options.draft, words["draft"], words["folio"],
-                words["front_folio"], plan.workspace.manual.language),
+                words["front_folio"], plan.workspace.manual.language,
+                direction(plan.workspace.manual.language)),
         plan.out_dir / f"{plan.stem}.pdf", path=pdf_path,
         cache=plan.workspace.build_dir / "cache" / "layout", salt=plan.pdf_salt,
         base_dir=plan.styles_dir, allowed_roots=plan.allowed_roots,

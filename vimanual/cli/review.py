@@ -275,12 +275,15 @@ def _print_translations(out: Any, translated: Any) -> None:
     out.print("Translations:")
     for tag, cell in translated.cells.items():
         detail = f"  {cell.title}" if cell.title else ""
-        if cell.decision is not None:
-            detail += f" · {cell.decision.decision} by {cell.decision.reviewer}"
-        if cell.submitted:
-            detail += f" · submitted: {', '.join(cell.submitted)}"
         out.print(f"  {tag:<9} {ui.symbol(cell.state, True, 20 if detail else 0)}{escape(detail)}",
                   soft_wrap=False)
+        notes = []  # on lines of their own, under the state: a long title never wraps them
+        if cell.decision is not None:
+            notes.append(f"{cell.decision.decision} by {cell.decision.reviewer}, {cell.decision.time[:10]}")
+        if cell.submitted:
+            notes.append(f"submitted: {', '.join(cell.submitted)}")
+        for note in notes:
+            out.print(f"  {'':<9} {escape(note)}", soft_wrap=False)
     stale = [tag for tag, cell in translated.cells.items() if cell.state == "stale"]
     if stale:
         out.print("What changed in the source since it was translated, word by word:", soft_wrap=False)

@@ -89,6 +89,7 @@ class Margins:
     folio: str = "page {n} of {total}"
     front_folio: str = "page {n}"
     lang: str = "en"
+    direction: str = "ltr"  # 'rtl': the marking and the page number change sides (Arabic)
 
 
 
@@ -143,11 +144,22 @@ def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, s
         boxes["bottom-right"] = f'{css_string(margins.label)} " · " string(folio)'
     elif margins.label:  # stylesheets from before (a released edition's frozen styles): as then
         boxes["bottom-center"] = css_string(margins.label)
-    rules = " ".join(f"@{box} {{ content: {value} !important; }}" for box, value in boxes.items())
+    marking_box = "bottom-left"
+    extra = ""
+    if margins.direction == "rtl":
+        # A right-to-left book reads from the right: the marking starts there, the page
+        # number (and edition) sits on the left; the margins' words are set in the Naskh face.
+        boxes["bottom-left"], boxes["bottom-right"] = boxes["bottom-right"], boxes["bottom-left"]
+        marking_box = "bottom-right"
+        faces = '"Manual Arabic", "Manual Sans", sans-serif'
+        extra = " ".join(f"@{box} {{ font-family: {faces} !important; direction: rtl; }}"
+                         for box in ("top-center", "bottom-left", "bottom-right"))
+    rules = " ".join(f"@{box} {{ content: {value} !important; }}" for box, value in boxes.items()) + extra
     blank_rules = " ".join(f"@{box} {{ content: none !important; }}" for box in MARGIN_BOXES
-                           if box != "bottom-left")
+                           if box != marking_box)
     # The draft watermark is drawn on each sheet that is not blank (a fixed one would be on all).
     watermark = f'<div class="watermark">{html.escape(margins.draft_word)}</div>' if margins.draft else ""
+    dir_attr = ' dir="rtl"' if margins.direction == "rtl" else ""
     sheets = "".join(
         '<div class="sheet {}" style="{}">{}</div>'.format(
             kind, html.escape(f"string-set: head {css_string(head)}, folio {css_string(folio)}"),
@@ -155,7 +167,7 @@ def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, s
         for head, folio, kind in pages
     )
     return (
-        f'<!DOCTYPE html><html lang="{html.escape(margins.lang)}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{html.escape(margins.lang)}"{dir_attr}><head><meta charset="utf-8">'
         "<title>margins</title>"
         f"<style>{stylesheets}</style><style>@page {{ size: {margins.paper}; {rules} }} "
         f"@page vm-opener {{ @top-center {{ content: none !important; }} }} "
