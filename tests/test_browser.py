@@ -201,6 +201,45 @@ def test_axe_finds_no_serious_violations(which: str, request: pytest.FixtureRequ
     assert report == []
 
 
+@pytest.fixture(scope="module")
+def translated(sample: Path) -> Path:
+    """The sample's French and Arabic HTML (build --language all), beside its English."""
+    result = run("-C", sample, "build", "--language", "all", "--format", "html", "-q")
+    assert result.exit_code == 0, result.output
+    return sample
+
+
+@pytest.mark.parametrize("which", ["phone", "desktop"])
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_each_language_edition_passes_the_browser_and_axe_checks(
+    which: str, language: str, request: pytest.FixtureRequest, translated: Path
+) -> None:
+    watched: Watched = request.getfixturevalue(which)
+    _open(watched, (translated / "build" / f"manual.{language}.html").as_uri())
+    page = watched.page
+    assert page.evaluate("document.documentElement.lang") == language
+    assert _horizontal_overflow(page) <= 0
+    violations = _axe(page)
+    report = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
+    assert report == []
+    assert watched.errors == [] and watched.foreign_requests() == []
+    heading = page.locator("#case-handover--title")
+    if language == "ar":
+        # right to left: the translated chapter's heading ends at the right of the page
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        edges = page.evaluate("""() => {
+            const h = document.getElementById('case-handover--title'), r = document.createRange();
+            r.selectNodeContents(h);
+            const text = r.getBoundingClientRect(), box = h.getBoundingClientRect();
+            return [box.right - text.right, text.left - box.left];
+        }""")
+        assert abs(edges[0]) < 2 and edges[1] > 0, edges  # flush right, the space on the left
+        assert page.evaluate("getComputedStyle(document.getElementById('image-triage')).direction") == "rtl"
+    else:
+        assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
+    assert heading.count() == 1
+
+
 @pytest.fixture
 def served(sample: Path, tmp_path: Path) -> Iterator[PreviewServer]:
     root = shutil.copytree(sample, tmp_path / "served")

@@ -121,6 +121,7 @@ def test_a_translation_is_released_only_when_approved_at_the_editions_text(ws: P
     assert "Registre des relectures" in text and "Fay Reviewer" in text
     html = (folder / "manual.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in html and "Texte alpha traduit." in html
+    assert "Traduit par Tom Translator" in html and "Édition 1.0" in text  # credits; the footer's word
 
     again = run("-C", ws, "release", "1.0", "--language", "fr", "--as", "Ed Editor")
     assert again.exit_code == 2

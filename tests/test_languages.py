@@ -73,6 +73,20 @@ def test_languages_in_manual_yaml_are_validated_with_their_line(tmp_path: Path, 
     assert f"Error: {message}\n" in result.stderr
 
 
+def test_the_translation_code_is_reserved_and_role_names_are_checked_alike(tmp_path: Path) -> None:
+    jurisdictions = [{"code": "UK", "name": "United Kingdom", "required": True},
+                     {"code": "TRANSLATION", "name": "Translators", "required": False}]
+    root = small_workspace(tmp_path / "ws", jurisdictions=jurisdictions, languages=[
+        {"tag": "fr", "translators": ["Tom  Translator", " "], "reviewers": ["Fay Reviewer"]}],
+        reviewers={"UK": ["Ruth Reviewer", ""]})
+    result = run("-C", root, "status")
+    assert result.exit_code == 2
+    assert ("jurisdiction code 'TRANSLATION' is reserved: translation reviews record it" in result.stderr
+            and "translations are listed under 'languages'" in result.stderr)
+    assert "'reviewers.UK' holds an empty name" in result.stderr
+    assert "'translators' holds an empty name" in result.stderr
+
+
 def test_a_translation_must_name_a_chapter_and_the_hash_it_translates(ws: Path) -> None:
     write_translation(ws, "fr", "gamma", "0" * 64)
     (ws / "chapters" / "fr" / "alpha.md").write_text("---\ntitle: Alpha en français\n---\n\nTexte.\n",
@@ -309,6 +323,10 @@ def test_build_language_writes_the_french_manual_with_translated_words(ws: Path)
     assert '<article class="chapter" id="beta" lang="en"' in html  # untranslated: keeps its language
     assert '<article class="chapter" id="alpha" aria-labelledby' in html
     assert "Pas encore traduit en Français : chapitre présenté dans la langue source (en)." in html
+    # the translated chapter credits its translators (manual.yaml's, as its file names none) and
+    # its draft banner gives the translation's state in French
+    assert "A. Author · Juridiction pilote : United Kingdom · Traduit par Tom Translator" in html
+    assert "Projet · traduction (Français) : à jour, en attente de relecture" in html
     text = " ".join(pdf_pages_text(ws / "build" / "manual.fr.pdf"))
     assert "Chapitre alpha" in text and "Premiers pas" in text and "Texte traduit." in text
     assert "Table des matières" in text and "PROJET" in text and "Alpha text." not in text
@@ -438,3 +456,47 @@ def test_diff_language_without_a_translation_is_refused(ws: Path) -> None:
     result = run("-C", ws, "diff", "alpha", "--language", "fr")
     assert result.exit_code == 2
     assert "Error: chapter 'alpha' has no fr translation: nothing to compare with" in result.stderr
+
+
+# --- check: a translation's text, in its language -------------------------------------------------
+
+def test_check_reads_each_translation_with_its_languages_rules(ws: Path) -> None:
+    from tests.docs_helpers import make_png
+
+    (ws / "chapters" / "media").mkdir(parents=True)
+    (ws / "chapters" / "media" / "shared.png").write_bytes(make_png())
+    body = ("## Premiers pas {#first}\n\n![Schéma partagé, traduit.](../media/shared.png)\n\n"
+            "Voir [bêta](beta.md#nowhere) et ![Absent.](../media/missing.png).\n\n"
+            "Écrire à jane.doe@agency.gov.uk ; ne jamais dire pédopornographie.\n\n"
+            "Selon [l'annexe](alpha.md#first), rien d'autre.\n")
+    write_translation(ws, "fr", "alpha", source_hash(ws, "alpha"), body)
+    # the English list does not apply to French text, nor the French list to English
+    write_translation(ws, "ar", "alpha", source_hash(ws, "alpha"), "## تمهيد {#first}\n\nإباحية الأطفال.\n")
+    result = run("-C", ws, "check")
+    assert result.exit_code == 1, result.output
+    out = result.stdout.replace("\n  ", " ")
+    assert ("chapters/fr/alpha.md:10: link to 'beta.md#nowhere': chapter 'beta' has no section 'nowhere'"
+            in out)
+    assert "chapters/fr/alpha.md:10: image '../media/missing.png' not found" in out
+    assert "chapters/fr/alpha.md:12:" in out and "jane.doe" in out  # sensitive data, as in English
+    assert "« pédopornographie »" in out or "pédopornographie" in out
+    assert "terminology/pedopornographie" in out
+    assert "shared.png" not in out  # a shared image is found from the translation's folder
+    assert "chapters/ar/alpha.md:8:" in out and "terminology/ibahiya-atfal" in out
+    only_alpha = run("-C", ws, "check", "beta")
+    assert "chapters/fr/alpha.md" not in only_alpha.stdout
+
+
+def test_a_language_release_is_blocked_by_a_check_error_in_a_translation(ws: Path) -> None:
+    for slug in ("alpha", "beta"):
+        for code, person in (("UK", "Ruth Reviewer"), ("AU", "Alan Reviewer")):
+            ok("-C", ws, "review", slug, "-j", code, "--approve", "--as", person)
+        write_translation(ws, "fr", slug, source_hash(ws, slug),
+                          "## Section {#first}\n\nTexte. [Lien](javascript:alert(1))\n")
+        ok("-C", ws, "review", slug, "--language", "fr", "--approve", *FAY)
+    result = run("-C", ws, "release", "1.0", "--language", "fr", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["blockers"] == []
+    assert {p["file"] for p in data["problems"]} == {"chapters/fr/alpha.md", "chapters/fr/beta.md"}
+    assert not (ws / "editions").exists()

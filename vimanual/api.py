@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
 from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
@@ -173,26 +173,20 @@ def build(
     if errors and on_forced is not None:
         on_forced(errors)
     report = workspace_status(workspace)
-    banners = review_banners(report)
     omitted: list[str] = []
     extra: list[Problem] = []
-    chapter_languages: dict[str, str] = {}
+    shown: dict[str, Any] = {"banners": review_banners(report)}  # or a language's (book/languages.py)
     if language is not None:
         from vimanual.book.languages import language_view
 
         states = {t.slug: t.cells[language].state for t in report.translations if language in t.cells}
         view = language_view(workspace, language, states, untranslated)
-        translated = {slug: f"Draft · {language} translation: {state}" for slug, state in states.items()}
-        banners = {slug: view.banners.get(slug) or translated.get(slug, "")
-                   for slug in view.workspace.chapters}
-        chapter_languages = {slug: workspace.manual.language for slug in view.workspace.chapters
-                             if slug not in workspace.translations.get(language, {})}
-        workspace, omitted, extra = view.workspace, view.omitted, view.problems
+        workspace, omitted, extra, shown = view.workspace, view.omitted, view.problems, view.build_options()
         chapters = [slug for slug in chapters if slug not in omitted]
     options = BuildOptions(
         formats=tuple(formats or FORMATS), output=output, paper=paper, chapters=tuple(chapters), jobs=jobs,
         jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
-        banners=banners, language=language, chapter_languages=chapter_languages,
+        **shown,
     )
     result = run_build(workspace, options, progress)
     result.problems[:0] = extra

@@ -9,6 +9,9 @@ from vimanual.base.errors import VimanualError, did_you_mean
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
+#: The jurisdiction a translation's review event records (the language decides, not a
+#: jurisdiction): reserved, so that no jurisdiction of a manual can have it.
+TRANSLATION_CODE = "TRANSLATION"
 VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
 CONTRIBUTION_ID_RE = re.compile(r"\d{8}-[a-z0-9]{2,16}-[a-z0-9][a-z0-9-]{0,63}-[0-9a-f]{6}")
 # Characters a terminal may act on: C0 (but tab and newline), DEL and C1. ESC and CSI

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import string
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,13 +103,17 @@ def chapter_numbers(chapters: list[Chapter]) -> dict[str, str]:
     return numbers
 
 
-def _byline(workspace: Workspace, chapter: Chapter) -> str:
+def _byline(workspace: Workspace, chapter: Chapter, words: Mapping[str, str],
+            translators: tuple[str, ...]) -> str:
+    """Authors, the lead jurisdiction and, for a translation, its translators."""
     parts = []
     if chapter.front.authors:
         parts.append(", ".join(merge_authors(list(chapter.front.authors))))
     if chapter.front.lead:
         names = {j.code: j.name for j in workspace.manual.jurisdictions}
-        parts.append(f"Lead: {names.get(chapter.front.lead, chapter.front.lead)}")
+        parts.append(words["lead"].format(name=names.get(chapter.front.lead, chapter.front.lead)))
+    if translators:
+        parts.append(words["translated_by"].format(names=", ".join(translators)))
     return " · ".join(parts)
 
 
@@ -151,7 +156,7 @@ def render_chapters(
             html = numbering.link_first_uses(html, terms)
         rendered.append(RenderedChapter(
             slug=chapter.slug, number=number, title=chapter.title,
-            byline=_byline(workspace, chapter),
+            byline=_byline(workspace, chapter, plan.labels, plan.options.translators.get(chapter.slug, ())),
             banner=banners.get(chapter.slug, BROKEN_BANNER if chapter.slug in workspace.broken else ""),
             html=html, print_html=numbering.footnotes_to_print(html), appendix=chapter.front.appendix,
             sections=sections, lang=plan.options.chapter_languages.get(chapter.slug, ""),

@@ -50,6 +50,8 @@ class ReleaseInfo:
     # A handout of some chapters (vimanual print --chapters): its cover and footer say so, and
     # its chapters keep the numbers they have in the edition.
     handout: bool = False
+    # "Edition" in the edition's language (a language edition's footer and cover say it so)
+    edition_word: str = "Edition"
 
 
 def edition_title(release: ReleaseInfo, numbers: Sequence[str]) -> str:
@@ -57,7 +59,7 @@ def edition_title(release: ReleaseInfo, numbers: Sequence[str]) -> str:
     if release.handout:
         which = "chapter" if len(numbers) == 1 else "chapters"
         return f"Handout — {which} {', '.join(numbers)} of edition {release.version}"
-    return f"Edition {release.version}"
+    return f"{release.edition_word} {release.version}"
 
 
 def edition_label(release: ReleaseInfo, numbers: Sequence[str]) -> str:
@@ -85,6 +87,8 @@ class BuildOptions:
     # (manual.<tag>.pdf), and chapters shown in another language carry their own tag.
     language: str | None = None
     chapter_languages: Mapping[str, str] = field(default_factory=dict)
+    # and each translated chapter's translators, credited in its byline
+    translators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # A test hook, not a user option: lay out the whole main matter in one WeasyPrint call,
     # the reference the parallel layout is compared with.
     reference_layout: bool = False

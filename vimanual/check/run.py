@@ -7,6 +7,7 @@ accessibility rules, each finding a Problem with an exact file line and a rule i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
 from vimanual.workspace.glossary import load_glossary
-from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace
+from vimanual.workspace.load import MANUAL_FILE, Chapter, Workspace, inspect_workspace, translated_chapter
 from vimanual.workspace.media import cached_ids, shown_images
 
 SILENCE_HINT = 'write []{.vimanual-allow rule="ID"} right after the text it silences, in the same paragraph'
@@ -56,24 +57,30 @@ class CheckReport:
         return bool(self.errors or (strict and self.problems))
 
 
-def check_workspace(root: Path, slugs: Sequence[str] = (), errors_only: bool = False) -> CheckReport:
-    """Run every rule over the workspace, or over the chapters named in ``slugs``.
+def check_workspace(root: Path, slugs: Sequence[str] = (), errors_only: bool = False,
+                    languages: Sequence[str] | None = None) -> CheckReport:
+    """Run every rule over the workspace, or over the chapters named in ``slugs``, and over
+    their translations into ``languages`` (None: every language manual.yaml lists).
 
     ``errors_only`` skips the rules that can only warn (the build's pre-flight needs errors).
     """
     workspace, problems = inspect_workspace(root)
     if workspace is None:
         return CheckReport(problems)
-    return check_loaded(workspace, problems, slugs, errors_only)
+    return check_loaded(workspace, problems, slugs, errors_only, languages)
 
 
 def check_loaded(
-    workspace: Workspace, problems: list[Problem], slugs: Sequence[str] = (), errors_only: bool = False
+    workspace: Workspace, problems: list[Problem], slugs: Sequence[str] = (), errors_only: bool = False,
+    languages: Sequence[str] | None = (),
 ) -> CheckReport:
-    """``check_workspace`` on a workspace already loaded, with the problems its loading found."""
+    """``check_workspace`` on a workspace already loaded, with the problems its loading found
+    (and the translations into ``languages``; None: all)."""
     selected = _select(workspace, slugs)
     if slugs:
-        files = {MANUAL_FILE, *(f"chapters/{slug}.md" for slug in selected)}
+        tags = workspace.manual.language_tags
+        files = {MANUAL_FILE, *(f"chapters/{slug}.md" for slug in selected),
+                 *(f"chapters/{tag}/{slug}.md" for tag in tags for slug in selected)}
         problems = [p for p in problems if p.file in files]
     else:
         problems = list(problems)
@@ -84,12 +91,37 @@ def check_loaded(
     if errors_only:
         rules = [rule for rule in rules if rule.severity == ERROR]
     problems.extend(check_chapters(workspace, chapters, rules, errors_only))
+    translated = workspace.manual.language_tags if languages is None else languages
+    problems.extend(check_translations(workspace, selected, translated, errors_only))
     return CheckReport(_ordered(problems, workspace), tuple(selected))
 
 
-def preflight_errors(root: Path, slugs: Sequence[str] = ()) -> list[Problem]:
-    """The errors that stop ``vimanual build`` (warnings never do)."""
-    return check_workspace(root, slugs, errors_only=True).errors
+def check_translations(workspace: Workspace, slugs: Sequence[str], languages: Sequence[str],
+                       errors_only: bool = False) -> list[Problem]:
+    """The content rules over the translations of ``slugs`` into each of ``languages``: each
+    read as its language edition holds it (links resolve to the other chapters' translations
+    where there are some, images from its own folder), with that language's terminology."""
+    problems: list[Problem] = []
+    for tag in languages:
+        translations = workspace.translations.get(tag, {})
+        wanted = [s for s in slugs if s in translations and s in workspace.chapters]
+        if not wanted:
+            continue
+        chapters = {slug: translated_chapter(chapter, translations[slug]) if slug in translations else chapter
+                    for slug, chapter in workspace.chapters.items()}
+        edition = dataclasses.replace(workspace, chapters=chapters)
+        rules, rule_problems = load_terminology(workspace.root, tag)
+        if errors_only:
+            rules = [rule for rule in rules if rule.severity == ERROR]
+        problems.extend(p for p in rule_problems if p not in problems)
+        problems.extend(check_chapters(edition, [chapters[s] for s in wanted], rules, errors_only))
+    return problems
+
+
+def preflight_errors(root: Path, slugs: Sequence[str] = (), languages: Sequence[str] = ()) -> list[Problem]:
+    """The errors that stop ``vimanual build`` (warnings never do); with ``languages``, of
+    those translations too (a language edition's release)."""
+    return check_workspace(root, slugs, errors_only=True, languages=languages).errors
 
 
 def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
@@ -114,7 +146,8 @@ def check_chapters(
     for chapter in chapters:
         body = parsed[chapter.slug]
         shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
-        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown)
+        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown,
+                             chapter.rel.rsplit("/", 1)[0])
         problems.extend(_to_problems(chapter, body, hits))
     return problems
 
@@ -138,12 +171,13 @@ def _chapter_hits(
     rules: list[TermRule],
     errors_only: bool = False,
     shown: Sequence[str] = (),
+    folder: str = "chapters",
 ) -> list[Hit]:
     settings = workspace.manual.check
     text = prose(body)
     hits = [
         *check_links(body, slug, slugs, ids),
-        *images.check(body, shown),
+        *images.check(body, shown, folder),
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from vimanual import __version__
 from vimanual.base.errors import VimanualError
@@ -185,17 +186,22 @@ def build_edition(
         materialize(root, edition, source, work)
         frozen = load_workspace(work)
         record = _record(frozen, edition.chapters)
+        shown: dict[str, Any] = {}
+        word = "Edition"
         if edition.language:
-            from vimanual.book.languages import language_view
+            from vimanual.book.languages import labels_for, language_view
 
             # every chapter of a language edition is an approved translation (the release gate)
-            frozen = language_view(frozen, edition.language, {c.slug: "approved" for c in edition.chapters},
-                                   "omit").workspace
+            approved = {c.slug: "approved" for c in edition.chapters}
+            view = language_view(frozen, edition.language, approved, "omit")
+            frozen, shown = view.workspace, view.build_options()
+            word = labels_for(edition.language)["edition"]
         options = BuildOptions(
             formats=formats, output=out_dir, paper=paper or edition.paper, chapters=chapters,
             draft=False, date=edition.date, jurisdiction=jurisdiction,
-            release=ReleaseInfo(edition.version, edition.date, record, handout=bool(chapters)),
-            font_subsetter=edition.font_subsetter, language=edition.language or None,
+            release=ReleaseInfo(edition.version, edition.date, record, handout=bool(chapters),
+                                edition_word=word),
+            font_subsetter=edition.font_subsetter, **shown,
         )
         return build(frozen, options, progress).outputs
 

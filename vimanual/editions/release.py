@@ -180,7 +180,7 @@ def _gate(root: Path, workspace: Workspace, target: Path, version: str, exclude:
           tags: list[str]) -> _Gate:
     """The release gate: every included chapter ready (for a new source edition), and its
     translation into each language approved at the text the edition holds; else ReleaseBlocked."""
-    from vimanual.check.run import preflight_errors
+    from vimanual.check.run import check_translations, preflight_errors
     from vimanual.status import edition_translations, release_blockers, translation_blockers, workspace_status
 
     status = workspace_status(workspace)
@@ -209,6 +209,9 @@ def _gate(root: Path, workspace: Workspace, target: Path, version: str, exclude:
         translated[tag] = edition_translations(status, tag, [(c.slug, c.title, c.content_hash)
                                                              for c in chapters])
         blockers += translation_blockers(status, translated[tag], tag)
+    if tags:  # the translations pass 'vimanual check' as the chapters do (links, media, terms)
+        found = check_translations(workspace, [c.slug for c in chapters], tags, errors_only=True)
+        problems += [p for p in found if p.severity == "error"]
     if blockers or problems:
         raise ReleaseBlocked(blockers, problems)
     return _Gate(chapters, translated)

@@ -18,7 +18,7 @@ from typing import Any
 from vimanual import __version__
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.identity import future_limit
-from vimanual.base.names import control_char, is_code, is_slug
+from vimanual.base.names import TRANSLATION_CODE, control_char, is_code, is_slug
 from vimanual.base.yamlio import parse_yaml
 
 REVIEWS_DIR = "reviews"
@@ -47,7 +47,7 @@ _FILE_KEYS = frozenset((*EVENT_FIELDS, "digest"))
 # A translation review names its language; the key is absent from a source review's file (and
 # from its digested form), so every event written before translations existed is unchanged.
 LANGUAGE_FIELD = "language"
-TRANSLATION = "TRANSLATION"  # the jurisdiction field of a translation review: the language decides
+TRANSLATION = TRANSLATION_CODE  # the jurisdiction field of a translation review: the language decides
 _TEXT_KEYS = (*EVENT_FIELDS[1:], "digest")
 _encode_json = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
 _HEADER = "# vimanual review event: never edit or delete this file; record a new review instead.\n"

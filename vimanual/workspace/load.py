@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable
@@ -52,6 +53,14 @@ class Chapter:
         if folder == CHAPTERS_DIR:
             return f"{CHAPTERS_DIR}/{self.path.name}"
         return f"{CHAPTERS_DIR}/{folder}/{self.path.name}"
+
+
+def translated_chapter(chapter: Chapter, translation: Translation) -> Chapter:
+    """``chapter`` as its ``translation`` (title, text and file; front matter otherwise the
+    source's): what a language edition builds and what ``check`` reads in that language."""
+    front = dataclasses.replace(chapter.front, title=translation.title, summary="")
+    return Chapter(slug=chapter.slug, path=translation.path, front=front, body=translation.body,
+                   body_line=translation.body_line, content_hash=translation.content_hash)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vimanual.base.errors import Problem, did_you_mean
-from vimanual.base.names import is_code, is_slug
+from vimanual.base.names import TRANSLATION_CODE, is_code, is_slug
 from vimanual.base.yamlio import Document
 
 PAPERS = ("A4", "Letter")
@@ -177,6 +177,20 @@ class _Collector:
             return ()
         return tuple(value)
 
+    def names(self, path: tuple[Any, ...], value: Any, label: str) -> tuple[str, ...]:
+        """The people holding a role (editors, a jurisdiction's reviewers, a language's
+        translators or reviewers): a name or a list of names, spaces collapsed, none empty."""
+        example = f"write '{label.rsplit('.', 1)[-1]}: [Name One, Name Two]'"
+        if value is None:
+            return ()
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            self.add(path, f"'{label}' must be a list of names", example)
+            return ()
+        if any(not name.strip() for name in listed):
+            self.add(path, f"'{label}' holds an empty name", example)
+        return tuple(" ".join(name.split()) for name in listed if name.strip())
+
     def unknown_keys(self, known: tuple[str, ...]) -> None:
         for key in self.doc.data:
             if key not in known:
@@ -263,22 +277,11 @@ def _languages(c: _Collector, source: str) -> tuple[Language, ...]:
         marking = item.get("marking", "")
         found.append(Language(
             tag=tag, name=str(name),
-            translators=_names(c, (*path, "translators"), item.get("translators")),
-            reviewers=_names(c, (*path, "reviewers"), item.get("reviewers")),
+            translators=c.names((*path, "translators"), item.get("translators"), "translators"),
+            reviewers=c.names((*path, "reviewers"), item.get("reviewers"), "reviewers"),
             marking=str(marking) if marking is not None else "",
         ))
     return tuple(found)
-
-
-def _names(c: _Collector, path: tuple[Any, ...], value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        c.add(path, f"'{path[-1]}' must be a list of names", f"write '{path[-1]}: [Name One, Name Two]'")
-        return ()
-    return tuple(value)
 
 
 def _limits(c: _Collector) -> Limits:
@@ -359,6 +362,10 @@ def _jurisdictions(c: _Collector) -> tuple[Jurisdiction, ...]:
             c.add((*path, "code"), f"jurisdiction code {code!r} is not valid",
                   "use 2-16 upper-case letters or digits, e.g. UK or INTERPOL")
             continue
+        if code == TRANSLATION_CODE:
+            c.add((*path, "code"), f"jurisdiction code '{code}' is reserved: translation reviews record it",
+                  "choose another code; translations are listed under 'languages'")
+            continue
         if any(j.code == code for j in found):
             c.add((*path, "code"), f"jurisdiction '{code}' is defined twice", "remove one of them")
             continue
@@ -392,17 +399,12 @@ def _reviewers(c: _Collector, codes: tuple[str, ...]) -> dict[str, tuple[str, ..
             c.add(("reviewers", code), f"jurisdiction {code!r} is not defined ({_known(codes)})",
                   did_you_mean(str(code), codes) + "add it under 'jurisdictions' or fix the code")
             continue
-        listed = c.list_of_text(f"reviewers.{code}", names)
-        result[str(code)] = listed
+        result[str(code)] = c.names(("reviewers", code), names, f"reviewers.{code}")
     return result
 
 
 def _editors(c: _Collector) -> tuple[str, ...]:
-    names = c.list_of_text("editors", c.doc.data.get("editors"))
-    blank = [name for name in names if not name.strip()]
-    if blank:
-        c.add(("editors",), "'editors' holds an empty name", "write 'editors: [Erin Editor]'")
-    return tuple(" ".join(name.split()) for name in names if name.strip())
+    return c.names(("editors",), c.doc.data.get("editors"), "editors")
 
 
 def _chapter_order(c: _Collector) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ class ImageChecker:
         self.max_bytes = max_bytes
         self._cache: dict[Path, list[ImageVerdict]] = {}
 
-    def check(self, parsed: ParsedBody, shown: Sequence[str] = ()) -> list[Hit]:
+    def check(self, parsed: ParsedBody, shown: Sequence[str] = (), folder: str = "chapters") -> list[Hit]:
         """Hits for the images of ``parsed`` and for ``shown``, the images pandoc's own parse
         of the chapter renders (``vimanual.workspace.media``): an image the patterns miss is
         inspected all the same, reported at the start of the chapter."""
@@ -51,25 +51,27 @@ class ImageChecker:
                                 "describe the image for readers who cannot see it: ![What it shows](...)"))
             target = html.unescape(link.target)
             seen.add(target)
-            for verdict in self.verdicts(target):
+            for verdict in self.verdicts(target, folder):
                 hits.append(Hit(link.start, link.end, verdict.rule, verdict.severity, verdict.message,
                                 verdict.hint))
         for target in shown:
             if target in seen:
                 continue
             seen.add(target)
-            for verdict in self.verdicts(target):
+            for verdict in self.verdicts(target, folder):
                 hits.append(Hit(0, 0, verdict.rule, verdict.severity, verdict.message, verdict.hint))
         return hits
 
-    def verdicts(self, src: str) -> list[ImageVerdict]:
+    def verdicts(self, src: str, folder: str = "chapters") -> list[ImageVerdict]:
+        """What is wrong with the image ``src`` of a chapter in ``folder`` (a translation's is
+        chapters/<lang>, its images ../media/...)."""
         shown = src[:80]
         if not src:
             return [ImageVerdict("missing-image", "image has no source", "write ![alt](media/file.png)")]
         if SCHEME_RE.match(src) or src.startswith(("/", "\\")):
             return [ImageVerdict("unsafe-image", f"image '{shown}' is not a file inside the workspace",
                                  "put the image under chapters/media/ and link it by relative path")]
-        path = (self.root / "chapters" / unquote(src)).resolve()
+        path = (self.root / folder / unquote(src)).resolve()
         if not is_within(path, self.root):
             return [ImageVerdict("unsafe-image", f"image '{shown}' is outside the workspace",
                                  "put the image under chapters/media/")]

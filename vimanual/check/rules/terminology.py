@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import is_within
@@ -23,8 +24,9 @@ def terminology_file(root: Path) -> tuple[Path, str]:
     return DEFAULT_TERMINOLOGY, "vimanual/defaults/styles/terminology.yaml"
 
 
-def load_terminology(root: Path) -> tuple[list[TermRule], list[Problem]]:
-    """Validated terminology rules; every mistake in the file is a Problem with its line."""
+def load_terminology(root: Path, language: str | None = None) -> tuple[list[TermRule], list[Problem]]:
+    """Validated terminology rules (the source language's under ``rules``, a translation's
+    under ``languages: {TAG: [...]}``); every mistake in the file is a Problem with its line."""
     path, where = terminology_file(root)
     try:
         if path.is_symlink() and not is_within(path.resolve(), root.resolve()):
@@ -35,17 +37,34 @@ def load_terminology(root: Path) -> tuple[list[TermRule], list[Problem]]:
         return [], [Problem(where, None, exc.message, exc.hint, "terminology-file")]
     problems: list[Problem] = []
 
-    def bad(index: int, key: str, message: str, hint: str) -> None:
-        problems.append(Problem(where, doc.line("rules", index, key), message, hint, "terminology-file"))
-
     for key in doc.data:
-        if key != "rules":
-            problems.append(Problem(where, doc.line(key), f"unknown key {str(key)[:40]!r} (known: rules)",
-                                    "the terminology file is one list under 'rules:'", "terminology-file"))
+        if key not in ("rules", "languages"):
+            problems.append(Problem(where, doc.line(key), f"unknown key {str(key)[:40]!r} (known: rules, "
+                                    "languages)", "the source language's rules are one list under 'rules:', "
+                                    "a translation's under 'languages: {fr: [...]}'", "terminology-file"))
+    within: tuple[str, ...] = ("rules",)
     raw = doc.data.get("rules", [])
+    if language is not None:
+        by_language = doc.data.get("languages", {})
+        if not isinstance(by_language, dict):
+            return [], [*problems, Problem(where, doc.line("languages"), "'languages' must map language tags "
+                                           "to lists of rules", "write 'languages: {fr: [- id: ...]}'",
+                                           "terminology-file")]
+        within, raw = ("languages", language), by_language.get(language, [])
+    rules, found = _rules(doc, where, within, raw)
+    return rules, problems + found
+
+
+def _rules(doc: Any, where: str, path: tuple[str, ...], raw: Any) -> tuple[list[TermRule], list[Problem]]:
+    """One list of rules (``path`` in the file: ('rules',) or ('languages', TAG))."""
+    problems: list[Problem] = []
+
+    def bad(index: int, key: str, message: str, hint: str) -> None:
+        problems.append(Problem(where, doc.line(*path, index, key), message, hint, "terminology-file"))
+
     if not isinstance(raw, list):
-        return [], [Problem(where, doc.line("rules"), "'rules' must be a list", "write '- id: ...' items",
-                            "terminology-file")]
+        return [], [Problem(where, doc.line(*path), f"'{'.'.join(path)}' must be a list",
+                            "write '- id: ...' items", "terminology-file")]
     rules: list[TermRule] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
