@@ -31,11 +31,14 @@ Usage:
     python bench/realcorpus.py --fetch            # download once (network)
     python bench/realcorpus.py DIR                 # write the workspace to DIR (offline)
     python bench/realcorpus.py DIR --raw RAWDIR    # and the plain pipeline's input
+    python bench/realcorpus.py DIR --measure [--rounds 2]
+        # cold draft build against the plain pipeline, side by side, interleaved
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import posixpath
 import re
 import shutil
@@ -344,16 +347,81 @@ def raw_pandoc_command(names: list[str]) -> list[str]:
             "--metadata=title:Benchmark Manual", "-o", "all.html", *names]
 
 
+#: The issue's target: a cold draft build within this fraction of the plain pipeline's time.
+COLD_TARGET = 0.6
+
+
+def measure_cold(folder: Path, rounds: int, jobs: int) -> None:
+    """Cold draft builds against the plain pipeline, interleaved (plain, ours, plain, ours …)
+    so that both see the same machine; each step a process tree of its own (bench/layout.py's
+    ``measure``: wall, the largest process, CPU of the tree, other CPU on the machine)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from build import pages
+    from layout import Launcher, measure
+
+    ws, raw = folder / "ws", folder / "raw"
+    if not (ws / "manual.yaml").is_file():
+        slugs = make_workspace(ws)
+    else:
+        slugs = [line.strip()[2:] for line in (ws / "manual.yaml").read_text().splitlines()
+                 if line.startswith("  - ")]
+    names = make_raw(ws, slugs, raw)
+    launcher = Launcher()
+
+    def load() -> str:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    print(f"real corpus: {len(slugs)} chapters; vimanual {commit}; --jobs {jobs}; {rounds} round(s)")
+    rows: list[tuple[str, float, float, float, int, str]] = []
+    plain_walls, ours_walls = [], []
+    for round_ in range(1, rounds + 1):
+        (raw / "all.html").unlink(missing_ok=True)
+        (raw / "all.pdf").unlink(missing_ok=True)
+        before = load()
+        pandoc_run = measure(launcher, "plain pandoc", raw_pandoc_command(names), raw)
+        weasy_run = measure(launcher, "plain weasyprint",
+                            [sys.executable, "-m", "weasyprint", "all.html", "all.pdf"], raw)
+        wall = pandoc_run.wall + weasy_run.wall
+        plain_walls.append(wall)
+        rows.append((f"{round_}: plain (pandoc -s + weasyprint)", wall, max(pandoc_run.tree_max,
+                     weasy_run.tree_max), pandoc_run.cpu + weasy_run.cpu, pages(raw / "all.pdf"),
+                     f"{before} -> {load()}"))
+        shutil.rmtree(ws / "build", ignore_errors=True)
+        before = load()
+        ours = measure(launcher, "vimanual cold", [sys.executable, "-m", "vimanual", "-C", str(ws),
+                       "build", "--format", "pdf", "--jobs", str(jobs), "-q"], ws)
+        ours_walls.append(ours.wall)
+        rows.append((f"{round_}: vimanual build --format pdf, cold", ours.wall, ours.tree_max, ours.cpu,
+                     pages(ws / "build" / "manual.pdf"), f"{before} -> {load()}"))
+        print(f"  round {round_}: plain {wall:.1f} s, vimanual {ours.wall:.1f} s "
+              f"({ours.wall / wall:.2f}x), load {load()}", flush=True)
+    print(f"\n{'step':<46}{'wall s':>8}{'max MiB':>9}{'CPU s':>8}{'pages':>7}  load (1, 5, 15 min)")
+    for label, wall, mib, cpu, count, loads in rows:
+        print(f"{label:<46}{wall:>8.1f}{mib:>9.0f}{cpu:>8.1f}{count:>7}  {loads}")
+    ratios = [o / p for o, p in zip(ours_walls, plain_walls, strict=True)]
+    print(f"cold draft / plain pipeline: {', '.join(f'{r:.2f}' for r in ratios)} "
+          f"(target <= {COLD_TARGET}: {'met' if max(ratios) <= COLD_TARGET else 'NOT met'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?", help="write the workspace here")
     parser.add_argument("--fetch", action="store_true", help="only download the distributions")
     parser.add_argument("--raw", type=Path, help="also write the plain pipeline's input here")
+    parser.add_argument("--measure", action="store_true",
+                        help="time a cold draft build against the plain pipeline (FOLDER/ws, FOLDER/raw)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --measure: interleaved rounds")
+    parser.add_argument("--jobs", type=int, default=max(2, os.cpu_count() or 1))
     args = parser.parse_args()
     if args.fetch or not args.folder:
         fetch()
         if not args.folder:
             return
+    if args.measure:
+        measure_cold(args.folder, args.rounds, args.jobs)
+        return
     if args.folder.exists() and any(args.folder.iterdir()):
         raise SystemExit(f"{args.folder} is not empty")
     slugs = make_workspace(args.folder)
