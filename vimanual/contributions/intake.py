@@ -18,6 +18,7 @@ from typing import Any
 from vimanual.base.errors import LimitExceeded, VimanualError
 from vimanual.base.nesting import MAX_NESTING, html_nesting, markdown_nesting
 from vimanual.base.yamlio import decode_utf8
+from vimanual.contributions.astwalk import find_nodes, inline_text, skip_kinds
 from vimanual.contributions.media import IMAGE_EXTENSIONS, MediaTaker, rewrite_markdown_images
 from vimanual.contributions.package import DocumentComment, Package, check_archive, normalised_copy, refuse
 from vimanual.contributions.textinput import UTF16_HINT, declared_charset, utf16_problem
@@ -198,47 +199,18 @@ def _convert_text(path: Path, fmt: str, limits: Limits, media_dir: Path) -> Conv
             raise VimanualError(f"{path.name}: could not read: {exc.message}", exc.hint) from None
         except VimanualError as exc:
             raise VimanualError(f"{path.name}: could not read: {exc.message}", "check the Markdown") from None
-        targets = [n["c"][2][0] for n in _find(ast["blocks"], "Image")]
+        targets = [n["c"][2][0] for n in find_nodes(ast["blocks"], "Image")]
         text = rewrite_markdown_images(text, targets, taker)
     return Converted(text if text.endswith("\n") else text + "\n", fmt, media=sorted(taker.media),
                      warnings=taker.warnings, images_total=taker.total)
 
 
-def _find(node: Any, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if item.get("t") == kind:
-                found.append(item)
-            stack.append(item.get("c"))
-    return found
+_TITLE_SKIP = skip_kinds("Note", "Image")
 
 
 def _inline_text(nodes: Any) -> str:
-    """The plain text of a list of pandoc inlines."""
-    parts: list[str] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            kind = node.get("t")
-            if kind == "Str":
-                parts.append(node["c"])
-            elif kind in ("Space", "SoftBreak", "LineBreak"):
-                parts.append(" ")
-            elif kind in ("Note", "Image"):
-                return
-            else:
-                visit(node.get("c"))
-
-    visit(nodes)
-    return " ".join("".join(parts).split())
+    """The plain text of a heading, title or caption: footnotes and pictures are not part of it."""
+    return inline_text(nodes, _TITLE_SKIP)
 
 
 def _changes_refusal(path: Path, insertions: int, deletions: int, comments: int) -> VimanualError:
