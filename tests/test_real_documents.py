@@ -218,3 +218,28 @@ def test_images_keep_their_alt_text_in_html_and_pdf_and_nothing_else_is_taken(bu
     assert "Sample footnote: the log is kept by the exhibits officer." in built.chapter("word")
     assert "<h1" in built.chapter("scope") and "Scope of the sample manual" in built.chapter("scope")
 
+
+def test_reviewers_see_that_the_accepted_text_came_with_comments_and_how_to_read_them(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, TRACKED["docx"], "triage", "--track-changes", "accept")
+    _accept(root, data["id"])
+    plain = _submit(root, REAL / "heading-only.odt", "scope")
+    _accept(root, plain["id"])
+    line = (f"accepted text (r1 of {data['id']}) came with 2 document comment(s): "
+            f"vimanual contributions {data['id']}")
+    queue = run("-C", root, "status", "-j", "UK")
+    assert queue.exit_code == 0, queue.output
+    assert f"triage: its {line}" in " ".join(queue.output.split())
+    assert "scope: its" not in queue.output  # the heading-only document held no comments
+    queued = {q["slug"]: q["document_comments"] for q in json.loads(
+        run("-C", root, "status", "-j", "UK", "--json").stdout)["queue"]}
+    assert queued["triage"] == {"contribution": data["id"], "revision": 1, "count": 2}
+    assert queued["scope"] is None
+    chapter = run("-C", root, "status", "triage")
+    assert f"The chapter's {line}" in " ".join(chapter.output.split())
+    assert json.loads(run("-C", root, "status", "triage", "--json").stdout)["document_comments"]["count"] == 2
+    reviewed = run("-C", root, "review", "triage", "-j", "UK", "--approve", "--as", "Ruth Reviewer")
+    assert reviewed.exit_code == 0, reviewed.output
+    assert f"The chapter's {line}" in " ".join(reviewed.output.split())
+    shown = " ".join(run("-C", root, "contributions", str(data["id"])).output.split())
+    assert "Please confirm this sample step." in shown  # where the line sends the reviewer
