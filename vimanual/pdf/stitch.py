@@ -201,9 +201,9 @@ class _Book:
         import pikepdf
 
         out, where = self.out, self.where
-        for name, (index, left, top) in page_dests(source).items():
-            if (number, index) in where:
-                self.dests[name] = pikepdf.Array([out.pages[where[(number, index)]].obj,
+        for name, (page_number, left, top) in page_dests(source).items():
+            if (number, page_number) in where:
+                self.dests[name] = pikepdf.Array([out.pages[where[(number, page_number)]].obj,
                                                   pikepdf.Name.XYZ, left, top, 0])
         index = {page.objgen: n for n, page in enumerate(source.pages)}
 
