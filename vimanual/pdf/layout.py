@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -327,12 +327,14 @@ def lay_out_book(
     layouts: Layouts,
     joint: bool,
     progress: Progress | None = None,
+    *,
+    tagged: bool = True,
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
     the book into ``target`` (the caller makes that atomic)."""
     from vimanual.pdf.stitch import stitch
 
-    body = layouts.get([(html, True) for html in body_documents(units, document, joint)], progress)
+    body = layouts.get([(html, tagged) for html in body_documents(units, document, joint)], progress)
     plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
     total = len(plan.sheets)
     main_margins = [(head, margins.folio.format(n=n, total=total), kind)
@@ -341,7 +343,7 @@ def lay_out_book(
     pieces = [main_margins[i : i + MARGIN_PIECE] for i in range(0, len(main_margins), MARGIN_PIECE)]
     margin_progress = None if progress is None else (
         lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
-    laid = layouts.get([(front_doc, True)] + [(margin_document(margin_styles, margins, piece), False)
+    laid = layouts.get([(front_doc, tagged)] + [(margin_document(margin_styles, margins, piece), False)
                                               for piece in pieces], margin_progress)
     front, main_laid = laid[0], laid[1:]
     front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
@@ -397,40 +399,50 @@ class PdfRecord:
                                             "pages": pages, "refused": refused}))
 
 
+@dataclass(frozen=True)
+class PdfRequest:
+    """How the book's PDF is to be written, resolved once by the build plan
+    (``BuildPlan.pdf_request``) and handed down to every layout step."""
+
+    path: str  # see choose_path
+    cache: Path  # build/cache/layout
+    salt: str  # what a layout depends on besides its HTML (styles, versions), as JSON
+    base_dir: Path  # the stylesheets' relative URLs resolve against it
+    allowed_roots: tuple[Path, ...]  # the only folders WeasyPrint may read from
+    jobs: int
+    timeout: float
+    memory_mb: int
+    use_cache: bool = True
+    # PDF/UA-1 tags (structure tree, language, alt text): released editions and prints always;
+    # a draft only when asked (it costs ~1.1-1.3x the layout time).
+    tagged: bool = True
+    font_subsetter: str = FONT_SUBSETTER  # see vimanual.pdf.weasy.FONT_SUBSETTER
+
+    def pool(self, scratch_in: Path) -> LayoutPool:
+        """Layout workers for this request (not started until first needed)."""
+        return LayoutPool(self.base_dir, list(self.allowed_roots), self.jobs, self.timeout,
+                          self.memory_mb, scratch_in, font_subsetter=self.font_subsetter)
+
+
 def write_pdf(
     units: list[Unit],
     document: Callable[[Part], str],
     margin_styles: str,
     margins: Margins,
     target: Path,
-    *,
-    path: str,
-    cache: Path,
-    salt: str,
-    base_dir: Path,
-    allowed_roots: list[Path],
-    jobs: int,
-    timeout: float,
-    memory_mb: int,
-    use_cache: bool,
+    request: PdfRequest,
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
-    font_subsetter: str = FONT_SUBSETTER,
 ) -> tuple[BookLayout, bool]:
-    """Write the book's PDF to ``target`` atomically by ``path`` (see ``choose_path``), or
-    keep it if the same book was already written there. Returns (layout, reused). ``pool``
-    is a ``LayoutPool`` the caller started early, else one is started here. Fonts are
-    subset with ``font_subsetter`` (see ``vimanual.pdf.weasy.FONT_SUBSETTER``)."""
-    if path == WHOLE:
-        return _write_whole(document(Part()), target, cache=cache, salt=salt, base_dir=base_dir,
-                            allowed_roots=allowed_roots, timeout=timeout, memory_mb=memory_mb,
-                            use_cache=use_cache, progress=progress, font_subsetter=font_subsetter)
+    """Write the book's PDF to ``target`` atomically by ``request.path`` (see ``choose_path``),
+    or keep it if the same book was already written there. Returns (layout, reused). ``pool``
+    is a ``LayoutPool`` the caller started early, else one is started here."""
+    if request.path == WHOLE:
+        return _write_whole(document(Part()), target, request, progress)
     # The subsetter changes the bytes of every part: it is part of their cache keys.
-    salt = json.dumps([*json.loads(salt), font_subsetter, _fonttools_version()])
-    return _write_book(units, document, margin_styles, margins, target, joint=path == JOINT, cache=cache,
-                       salt=salt, base_dir=base_dir, allowed_roots=allowed_roots, jobs=jobs, timeout=timeout,
-                       memory_mb=memory_mb, use_cache=use_cache, progress=progress, pool=pool,
-                       font_subsetter=font_subsetter)
+    salt = json.dumps([*json.loads(request.salt), request.font_subsetter, _fonttools_version()])
+    return _write_book(units, document, margin_styles, margins, target,
+                       replace(request, salt=salt), progress, pool)
 
 
 def _fonttools_version() -> str:
@@ -439,25 +451,27 @@ def _fonttools_version() -> str:
     return importlib.metadata.version("fonttools")
 
 
-def _write_whole(
-    document: str, target: Path, *, cache: Path, salt: str, base_dir: Path, allowed_roots: list[Path],
-    timeout: float, memory_mb: int, use_cache: bool, progress: Progress | None, font_subsetter: str,
-) -> tuple[BookLayout, bool]:
+def _write_whole(document: str, target: Path, request: PdfRequest,
+                 progress: Progress | None) -> tuple[BookLayout, bool]:
     """The whole book in one WeasyPrint call."""
     from vimanual.pdf.weasy import render_pdf_isolated
 
-    identity = sha256_hex(json.dumps([document, *json.loads(salt)]))
+    identity = sha256_hex(json.dumps([document, *json.loads(request.salt)]))
     # The subsetter changes the bytes, so it is part of the cache key, but not of the PDF's
     # /ID (``identity``), which editions released before it was recorded were built with.
-    key = sha256_hex(json.dumps([identity, font_subsetter, _fonttools_version()]))
-    record = PdfRecord(cache, target)
-    found = record.unchanged(key) if use_cache else None
+    # An untagged draft is other bytes again: its key says so (a tagged book's key is as it was).
+    key = sha256_hex(json.dumps([identity, request.font_subsetter, _fonttools_version()]
+                                + ([] if request.tagged else ["untagged"])))
+    record = PdfRecord(request.cache, target)
+    found = record.unchanged(key) if request.use_cache else None
     if found is not None:
         return BookLayout(int(found["pages"]), list(found["refused"]), 0, 0), True
     with atomic_output(target) as tmp:
         # A stable /ID from the document itself: the same document gives the same bytes.
-        log = render_pdf_isolated(document, base_dir, allowed_roots, tmp, timeout, memory_mb, progress,
-                                  identifier=identity[:32], font_subsetter=font_subsetter)
+        log = render_pdf_isolated(document, request.base_dir, list(request.allowed_roots), tmp,
+                                  request.timeout, request.memory_mb, progress,
+                                  identifier=identity[:32], font_subsetter=request.font_subsetter,
+                                  tagged=request.tagged)
     record.remember(key, log.pages, log.refused)
     return BookLayout(log.pages, log.refused, 0, 0), False
 
@@ -468,19 +482,9 @@ def _write_book(
     margin_styles: str,
     margins: Margins,
     target: Path,
-    *,
-    joint: bool,
-    cache: Path,
-    salt: str,
-    base_dir: Path,
-    allowed_roots: list[Path],
-    jobs: int,
-    timeout: float,
-    memory_mb: int,
-    use_cache: bool,
+    request: PdfRequest,
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
-    font_subsetter: str = FONT_SUBSETTER,
 ) -> tuple[BookLayout, bool]:
     """The book laid out in parts (or, ``joint``, its main matter in one call) and stitched."""
     import pikepdf
@@ -492,22 +496,22 @@ def _write_book(
             return document(part)
         return documents.setdefault(id(part), document(part))
 
+    joint = request.path == JOINT
     body_docs = body_documents(units, remembered, joint)
     key = sha256_hex(json.dumps([body_docs, document(Part("front")), margin_styles,
-                              [margins.paper, margins.marking, margins.label, margins.draft], salt]))
-    record = PdfRecord(cache, target)
-    found = record.unchanged(key) if use_cache else None
+                                 [margins.paper, margins.marking, margins.label, margins.draft],
+                                 request.salt] + ([] if request.tagged else ["untagged"])))
+    record = PdfRecord(request.cache, target)
+    found = record.unchanged(key) if request.use_cache else None
     if found is not None:
         return BookLayout(int(found["pages"]), list(found["refused"]), 0, len(units)), True
     with atomic_output(target) as tmp, contextlib.ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(
-                LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent,
-                           font_subsetter=font_subsetter))
-        layouts = Layouts(cache, salt, pool, use_cache)
+            pool = stack.enter_context(request.pool(target.parent))
+        layouts = Layouts(request.cache, request.salt, pool, request.use_cache)
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
-                                joint, progress)
+                                joint, progress, tagged=request.tagged)
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "

@@ -122,16 +122,19 @@ def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_p
     front = [s for s in sheets if s.source == 0]
     if [s.page for s in front] != list(range(len(out.pages))) or sheets[: len(front)] != front:
         raise ValueError("the front matter's pages must come first, all of them, in order")
-    struct = out.Root.StructTreeRoot
-    document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
-    kids = _as_list(document.get("/K"))
-    nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
+    # An untagged book (a draft) has no structure tree to join: its parts carry none either.
+    tagged = "/StructTreeRoot" in out.Root
     offsets: dict[int, int] = {}
-    next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
-    for number, source in enumerate(opened[1:], start=1):
-        offsets[number] = next_key
-        next_key += max((k for k, _ in _flat_nums(source.Root.StructTreeRoot.ParentTree)),
-                        default=-1) + 1
+    if tagged:
+        struct = out.Root.StructTreeRoot
+        document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
+        kids = _as_list(document.get("/K"))
+        nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
+        next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
+        for number, source in enumerate(opened[1:], start=1):
+            offsets[number] = next_key
+            next_key += max((k for k, _ in _flat_nums(source.Root.StructTreeRoot.ParentTree)),
+                            default=-1) + 1
     width, height = (float(v) for v in out.pages[0].MediaBox[2:4])
     where: dict[tuple[int, int], int] = {(0, s.page): n for n, s in enumerate(front)}
     for sheet in sheets[len(front):]:
@@ -141,7 +144,7 @@ def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_p
         out.pages.append(opened[sheet.source].pages[sheet.page])
         page = out.pages[-1]
         where[(sheet.source, sheet.page)] = len(out.pages) - 1
-        offset = offsets[sheet.source]
+        offset = offsets.get(sheet.source, 0)
         if "/StructParents" in page:
             page.StructParents = int(page.StructParents) + offset
         for annot in page.get("/Annots", []):
@@ -150,7 +153,7 @@ def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_p
     dests: dict[str, Any] = {}
     used = {s.source for s in sheets}
     for number, source in enumerate(opened):
-        if number and number in used:
+        if tagged and number and number in used:
             tree = out.copy_foreign(source.Root.StructTreeRoot)
             for kid in _as_list((tree.K if isinstance(tree.K, pikepdf.Dictionary) else tree.K[0]).get("/K")):
                 kid.P = document
@@ -161,9 +164,10 @@ def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_p
             if (number, index) in where:
                 dests[name] = pikepdf.Array([out.pages[where[(number, index)]].obj, pikepdf.Name.XYZ,
                                              left, top, 0])
-    document.K = pikepdf.Array(kids)
-    struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-    struct.ParentTreeNextKey = next_key
+    if tagged:
+        document.K = pikepdf.Array(kids)
+        struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+        struct.ParentTreeNextKey = next_key
     named = pikepdf.NameTree.new(out)
     for name in sorted(dests):
         named[name] = dests[name]
