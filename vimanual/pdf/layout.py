@@ -329,6 +329,7 @@ def lay_out_book(
     progress: Progress | None = None,
     *,
     tagged: bool = True,
+    patterns: bool = False,
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
     the book into ``target`` (the caller makes that atomic)."""
@@ -336,30 +337,59 @@ def lay_out_book(
 
     body = layouts.get([(html, tagged) for html in body_documents(units, document, joint)], progress)
     plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
-    total = len(plan.sheets)
-    main_margins = [(head, margins.folio.format(n=n, total=total), kind)
-                    for n, (head, kind) in enumerate(zip(plan.heads, plan.kinds, strict=True), start=1)]
     front_doc = link_across(document(Part("front", pages=plan.folios)))
-    pieces = [main_margins[i : i + MARGIN_PIECE] for i in range(0, len(main_margins), MARGIN_PIECE)]
     margin_progress = None if progress is None else (
         lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
-    laid = layouts.get([(front_doc, tagged)] + [(margin_document(margin_styles, margins, piece), False)
-                                              for piece in pieces], margin_progress)
-    front, main_laid = laid[0], laid[1:]
-    front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
-    front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
-                      BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
-    front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
-    pool.release()  # stitching needs the memory, not the workers
-    sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
-    sheets += [Sheet(s.source, s.page) for s in plan.sheets]
-    stitch([front.path] + [b.path for b in body], sheets,
-           [front_margin.path] + [m.path for m in main_laid], front_count, target,
-           layouts.cache if layouts.use_cache else None)
+    with contextlib.ExitStack() as scratch:
+        front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
+                                                  tagged, patterns, margin_progress, scratch)
+        front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
+        front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
+                          BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
+        front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
+        pool.release()  # stitching needs the memory, not the workers
+        sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
+        sheets += [Sheet(s.source, s.page) for s in plan.sheets]
+        stitch([front.path] + [b.path for b in body], sheets, [front_margin.path, *main_margins],
+               front_count, target, layouts.cache if layouts.use_cache else None)
     refused: list[str] = []
     for item in [*body, *laid, front_margin]:
         refused.extend(url for url in item.refused if url not in refused)
     return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
+
+
+def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: Margins,
+                  layouts: Layouts, tagged: bool, patterns: bool, progress: Progress | None,
+                  scratch: contextlib.ExitStack) -> tuple[Laid, list[Path], list[Laid]]:
+    """Lay out the front matter and the main matter's margin pages side by side: (the front
+    matter, the margin PDFs one page per book page, everything laid out).
+
+    ``patterns``: one margin page per kind of page, reused with only the numbers changed
+    (pdf/folios.py); else every margin page laid out, in cached pieces of MARGIN_PIECE.
+    """
+    from vimanual.pdf.folios import expand, plan_folios
+
+    total = len(plan.sheets)
+    first: list[Laid] = []
+    if patterns:
+        folios = plan_folios(list(zip(plan.heads, plan.kinds, strict=True)), margins.folio,
+                             margins.marking + margins.label + margins.draft_word)
+        first = layouts.get([(front_doc, tagged),
+                             (margin_document(margin_styles, margins, folios.sheets), False)], progress)
+        expanded = layouts.cache / f".margins-{os.getpid()}-{secrets.token_hex(4)}.pdf.tmp"
+        scratch.callback(expanded.unlink, missing_ok=True)
+        if expand(first[1].path, folios, expanded):
+            return first[0], [expanded], first
+        # a sentinel not where it must be: every margin page laid out, as below
+    main = [(head, margins.folio.format(n=n, total=total), kind)
+            for n, (head, kind) in enumerate(zip(plan.heads, plan.kinds, strict=True), start=1)]
+    pieces = [main[i : i + MARGIN_PIECE] for i in range(0, len(main), MARGIN_PIECE)]
+    laid = layouts.get([(front_doc, tagged)] * (not first)
+                       + [(margin_document(margin_styles, margins, piece), False) for piece in pieces],
+                       progress)
+    if first:
+        return first[0], [m.path for m in laid], first + laid
+    return laid[0], [m.path for m in laid[1:]], laid
 
 
 WHOLE, JOINT, PARTS = "whole", "joint", "parts"
@@ -417,6 +447,10 @@ class PdfRequest:
     # a draft only when asked (it costs ~1.1-1.3x the layout time).
     tagged: bool = True
     font_subsetter: str = FONT_SUBSETTER  # see vimanual.pdf.weasy.FONT_SUBSETTER
+    # The main matter's margins laid out once per kind of page and reused with only the
+    # numbers changed (pdf/folios.py): a draft's. A released edition's are laid out page by
+    # page, as the editions released before were, so that they rebuild byte for byte.
+    margin_patterns: bool = False
 
     def pool(self, scratch_in: Path) -> LayoutPool:
         """Layout workers for this request (not started until first needed)."""
@@ -511,7 +545,7 @@ def _write_book(
         layouts = Layouts(request.cache, request.salt, pool, request.use_cache)
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
-                                joint, progress, tagged=request.tagged)
+                                joint, progress, tagged=request.tagged, patterns=request.margin_patterns)
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "
