@@ -166,10 +166,7 @@ def build(
     ``language`` builds that language's edition (build/manual.<tag>.pdf and .html): each
     chapter's translation where there is one (stale ones with a warning and a banner); a
     chapter with none is shown in the source language under a banner (``untranslated``
-    'source') or left out ('omit').
-
-    ``tagged`` makes the draft's PDF tagged (PDF/UA-1, for screen readers), as a released
-    edition's always is; a draft is untagged otherwise, which lays it out faster."""
+    'source') or left out ('omit'). ``tagged``: a PDF/UA-1 draft (a release's always is)."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
