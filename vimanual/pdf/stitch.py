@@ -210,9 +210,9 @@ class _Book:
         import pikepdf
 
         out, where = self.out, self.where
-        for name, (at, left, top) in page_dests(source).items():
-            if (number, at) in where:
-                self.dests[name] = pikepdf.Array([out.pages[where[(number, at)]].obj,
+        for name, (page_number, left, top) in page_dests(source).items():
+            if (number, page_number) in where:
+                self.dests[name] = pikepdf.Array([out.pages[where[(number, page_number)]].obj,
                                                   pikepdf.Name.XYZ, left, top, 0])
         index = {page.objgen: n for n, page in enumerate(source.pages)}
 
