@@ -151,6 +151,10 @@ def _status_matrix(report: Any, as_json: bool) -> None:
     # Narrow state columns, so that a dozen jurisdictions still leave room for the slug at 80
     # columns; a slug too long for what is left ends in '…' rather than wrapping the row.
     out = ui.out()
+    if not reviews:
+        out.print("No chapters yet: add chapters/<slug>.md and list its slug under 'chapters:' in "
+                  "manual.yaml, or accept a contribution ('vimanual contributions' lists them).")
+        return
     room = out.width - sum(len(code) + 1 for code in manual.codes) - len(" ready") - 1
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), collapse_padding=True)
     table.add_column("chapter", no_wrap=True, overflow="ellipsis", min_width=12, max_width=max(12, room))
@@ -162,7 +166,7 @@ def _status_matrix(report: Any, as_json: bool) -> None:
                       "[green]yes[/]" if r.ready else "no")
     out.print(table, soft_wrap=False)
     out.print(ui.LEGEND, soft_wrap=False)
-    summary = f"{len(ready)} of {len(reviews)} chapters ready"
+    summary = f"{len(ready)} of {ui.count(len(reviews), 'chapter')} ready"
     if blocking:
         summary += f" · {len(blocking)} blocking: {ui.short_list(blocking, 4)}"
     out.print(escape(summary), soft_wrap=False)

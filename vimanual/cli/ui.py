@@ -137,6 +137,11 @@ def when(time: str) -> str:
     return f"{time[:10]} {time[11:16]} UTC"
 
 
+def count(number: int, noun: str) -> str:
+    """'1 chapter', '2 chapters': a count a reader does not have to decode."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def short_list(items: list[str], limit: int = 6) -> str:
     """'a, b, c … (+4 more)'."""
     shown = ", ".join(items[:limit])
