@@ -271,10 +271,14 @@ def verify_edition_command(
         ui.out().print(f"[green]OK:[/] {what}")
     elif not result.ok and not as_json:
         err = ui.err()
+        label = "mismatch" if result.copy is None else "revoked"
         for problem in result.problems:
-            err.print(f"[red]mismatch:[/] {escape(problem)}")
-        err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
-        if file is not None:
+            err.print(f"[red]{label}:[/] {escape(problem)}")
+        if result.copy is not None:  # a controlled copy, byte for byte, but revoked
+            err.print(f"[bold red]Error:[/] a revoked copy of edition {escape(version)}: do not use it")
+        else:
+            err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
+        if file is not None and result.copy is None:
             err.print(f"  hint: it may be a draft, another edition or an edited copy; 'vimanual print "
                       f"{escape(version)}' writes the released PDF, and 'vimanual trace FILE' says whether "
                       "it is a controlled copy")
