@@ -120,9 +120,11 @@ def accept(
         out.print(f"Reviewers can now review it: 'vimanual status {escape(result.chapter)}'. "
                   "Run 'vimanual build' to see it in the draft.")
     else:
-        out.print("The chapter's text changed, so each jurisdiction reviews it again (earlier approvals "
-                  f"are now stale): 'vimanual status {escape(result.chapter)}'. "
-                  "Run 'vimanual build' to see it in the draft.")
+        review = api.status(ui.workspace(ctx)).review(result.chapter)
+        stale = [code for code, cell in review.cells.items() if cell.state == "stale"]
+        why = f" (the approvals of {', '.join(stale)} are now stale)" if stale else ""
+        out.print(f"The chapter's text changed, so each jurisdiction reviews it again{escape(why)}: "
+                  f"'vimanual status {escape(result.chapter)}'. Run 'vimanual build' to see it in the draft.")
 
 
 def decline(

@@ -169,6 +169,9 @@ def _status_matrix(report: Any, as_json: bool) -> None:
     summary = f"{len(ready)} of {ui.count(len(reviews), 'chapter')} ready"
     if blocking:
         summary += f" · {len(blocking)} blocking: {ui.short_list(blocking, 4)}"
+    unread = sorted(report.workspace.broken)
+    if unread:  # listed in manual.yaml but unreadable: not ready either, whatever the table says
+        summary += f" · {len(unread)} cannot be read: {ui.short_list(unread, 4)}"
     out.print(escape(summary), soft_wrap=False)
 
 
