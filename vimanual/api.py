@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
-from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
+from vimanual.status import (
+    Blocker,
+    ContributorEntry,
+    DocumentComments,
+    ReleaseBlocked,
+    ReviewStatus,
+    document_comments,
+)
 
 if TYPE_CHECKING:
     from vimanual.book.export import Export
@@ -39,12 +46,11 @@ if TYPE_CHECKING:
     from vimanual.workspace.scaffold import InitResult
 
 __all__ = [
-    "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
-    "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
+    "GateFailed", "InvalidWorkspace", "Problem", "VimanualError", "Blocker", "BuildRefused", "BuildRun",
+    "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "doctor", "editions", "export", "find_workspace", "init",
-    "languages", "manual_names",
-    "notes_markdown", "preview", "print_edition",
+    "contributor_status", "decline", "diff", "doctor", "document_comments", "editions", "export",
+    "find_workspace", "init", "languages", "manual_names", "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
     "reviewer_queue", "since_approval", "since_approval_markdown", "since_translated", "status", "submit",
     "terminal_safe", "verify", "verify_edition", "withdraw",
@@ -357,6 +363,7 @@ class ReviewOutcome:
     event: ReviewEvent
     chapter: ChapterReview
     translation: TranslationCell | None = None  # a translation's review: its new state
+    comments: DocumentComments | None = None  # the document comments the chapter's text came with
 
 
 def review(root: Path, slug: str, code: str, decision: str, message: str | None = None,
@@ -372,7 +379,8 @@ def review(root: Path, slug: str, code: str, decision: str, message: str | None 
     with locked(root):
         report = load_review_status(root)
     translation = report.translated(slug).cells[language] if language else None
-    return ReviewOutcome(event, report.review(slug), translation)
+    comments = None if language else document_comments(report).get(slug)
+    return ReviewOutcome(event, report.review(slug), translation, comments)
 
 
 def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:
