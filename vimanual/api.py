@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
-from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
 
 if TYPE_CHECKING:
     from vimanual.book.export import Export
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from vimanual.review.events import ReviewEvent
     from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
+    from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
     from vimanual.workspace.doctor import DoctorReport
     from vimanual.workspace.load import Workspace
     from vimanual.workspace.scaffold import InitResult
@@ -51,6 +51,16 @@ __all__ = [
 ]
 
 Progress = Callable[[str, int, int], None]
+
+
+def __getattr__(name: str) -> object:
+    """The status types, imported when first used: loading vimanual.status (review events,
+    contributions, the workspace loader) is most of what ``vimanual --help`` would cost."""
+    if name in ("Blocker", "ContributorEntry", "ReleaseBlocked", "ReviewStatus"):
+        import vimanual.status
+
+        return getattr(vimanual.status, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_workspace(explicit: Path | None = None) -> Path:
