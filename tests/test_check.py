@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import struct
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -192,13 +191,11 @@ def test_rule_stays_silent_on_good_text(
     assert found == []
 
 
-def test_sample_manual_is_clean_and_fast(sample_workspace: Path) -> None:
-    started = time.perf_counter()
+def test_sample_manual_is_clean(sample_workspace: Path) -> None:
+    # How fast check is belongs to bench/check.py, not to a timed test.
     result = run("-C", sample_workspace, "check", "--strict")
-    elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     assert result.output == "No problems found.\n"
-    assert elapsed < 1.0, elapsed
 
 
 def test_json_schema_is_stable(tmp_path: Path) -> None:
