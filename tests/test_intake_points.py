@@ -135,6 +135,31 @@ def test_a_failed_pdf_layout_names_the_chapters_it_was_laying_out(tmp_path: Path
     assert not (root / "build" / "manual.pdf").exists()
 
 
+@pytest.mark.slow
+def test_a_real_recursion_error_in_the_pdf_layout_names_its_chapter(tmp_path: Path) -> None:
+    """Emphasis nested 500 deep is under the lists/quotes measure, so only --force is needed to
+    reach WeasyPrint, which fails with a RecursionError within seconds. Its thousand-frame
+    traceback used to fill the worker's stderr pipe and hang the build until the layout limit."""
+    root = small_workspace(tmp_path / "ws")
+    manual = root / "manual.yaml"
+    manual.write_text(manual.read_text(encoding="utf-8") + "limits:\n  pdf_timeout_seconds: 120\n",
+                      encoding="utf-8")
+    depth = 500
+    opening = "".join("_a " if level % 2 else "**a " for level in range(depth))
+    closing = "".join("_" if level % 2 else "**" for level in reversed(range(depth)))
+    build_file_tree(root / "chapters", {"alpha.md": chapter_md(
+        "Alpha", f"## Steps {{#first}}\n\nSample text.\n\n{opening}x{closing}\n", lead="UK")})
+    built = run("-C", root, "build", "--format", "pdf", "--force")
+    assert built.exit_code != 0
+    message = " ".join(built.output.split())
+    assert "WeasyPrint (PDF layout) of text nested too deeply failed" in message, message
+    assert "RecursionError: maximum recursion depth exceeded" in message
+    assert "hint: it happened laying out chapters/alpha.md; something in the chapter is nested too deeply" \
+        in message
+    assert "did not finish within" not in message
+    assert not (root / "build" / "manual.pdf").exists()
+
+
 def test_the_contributor_sees_the_kept_comments_and_the_choice_on_the_revision(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     docx = o.write_docx(tmp_path / "src" / "t.docx", o.heading(1, "Sample") + o.para(

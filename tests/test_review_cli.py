@@ -166,7 +166,8 @@ def test_status_json_shapes(workspace: Path) -> None:
 
     chapter = json.loads(run("-C", workspace, "status", "alpha", "--json").stdout)
     assert set(chapter) == {"slug", "title", "content_hash", "ready", "blocking", "jurisdictions", "history",
-                            "problems"}
+                            "document_comments", "problems"}
+    assert chapter["document_comments"] is None  # written in Markdown: no document comments
     assert chapter["jurisdictions"]["UK"]["state"] == "approved"
     assert chapter["jurisdictions"]["UK"]["decision"]["reviewer"] == "Ruth Reviewer"
     assert chapter["jurisdictions"]["AU"] == {"state": "pending", "revised_since": False, "decision": None}
@@ -177,7 +178,7 @@ def test_status_json_shapes(workspace: Path) -> None:
     queue = json.loads(run("-C", workspace, "status", "-j", "AU", "--json").stdout)
     assert queue["jurisdiction"] == "AU" and queue["name"] == "Australia"
     assert [q["slug"] for q in queue["queue"]] == ["alpha", "beta"]
-    assert set(queue["queue"][0]) == {"slug", "title", "state", "reason"}
+    assert set(queue["queue"][0]) == {"slug", "title", "state", "reason", "document_comments"}
 
 
 def test_status_refuses_unknown_slug_and_code(workspace: Path) -> None:

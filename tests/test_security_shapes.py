@@ -104,12 +104,13 @@ def test_a_manual_with_90000_keys_is_refused_fast(tmp_path: Path) -> None:
     manual = ws / "manual.yaml"
     manual.write_text(manual.read_text(encoding="utf-8") + "".join(f"k{i}: 1\n" for i in range(90_000)),
                       encoding="utf-8")
-    started = time.monotonic()
     result = run("-C", ws, "status")
-    elapsed = time.monotonic() - started
     assert result.exit_code == 2, result.output
-    assert re.search(r"manual\.yaml:\d+: more than 20,000 values in one file", result.output)
-    assert elapsed < 3, elapsed  # was 20.6 s
+    found = re.search(r"manual\.yaml:(\d+): more than 20,000 values in one file", result.output)
+    assert found, result.output
+    # Refused where the 20,000th value stands (keys count too), not after reading all 90,000
+    # lines (that took 20.6 s); the time itself is not asserted: a loaded machine is slow.
+    assert int(found.group(1)) <= 10_100, found.group(0)
 
 
 @pytest.mark.parametrize("bad", ["deep: " + "[" * 20_000, "edition: " + "7" * 5_000,

@@ -33,18 +33,19 @@ if TYPE_CHECKING:
     from vimanual.review.events import ReviewEvent
     from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
-    from vimanual.status import Blocker, ContributorEntry, ReleaseBlocked, ReviewStatus
+    from vimanual.status import Blocker, ContributorEntry, DocumentComments, ReleaseBlocked, ReviewStatus
+    # isort: split
+    from vimanual.status import document_comments
     from vimanual.workspace.doctor import DoctorReport
     from vimanual.workspace.load import Workspace
     from vimanual.workspace.scaffold import InitResult
 
 __all__ = [
-    "GateFailed", "InvalidWorkspace", "Problem", "VimanualError",
-    "Blocker", "BuildRefused", "BuildRun", "ContributorEntry", "ReleaseBlocked", "ReviewStatus",
+    "GateFailed", "InvalidWorkspace", "Problem", "VimanualError", "Blocker", "BuildRefused", "BuildRun",
+    "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus",
     "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "doctor", "editions", "export", "find_workspace", "init",
-    "languages", "manual_names",
-    "notes_markdown", "preview", "print_edition",
+    "contributor_status", "decline", "diff", "doctor", "document_comments", "editions", "export",
+    "find_workspace", "init", "languages", "manual_names", "notes_markdown", "preview", "print_edition",
     "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
     "reviewer_queue", "since_approval", "since_approval_markdown", "since_translated", "status", "submit",
     "terminal_safe", "verify", "verify_edition", "withdraw",
@@ -53,13 +54,10 @@ __all__ = [
 Progress = Callable[[str, int, int], None]
 
 
-def __getattr__(name: str) -> object:
-    """The status types, imported when first used: loading vimanual.status (review events,
-    contributions, the workspace loader) is most of what ``vimanual --help`` would cost."""
-    if name in ("Blocker", "ContributorEntry", "ReleaseBlocked", "ReviewStatus"):
-        import vimanual.status
-
-        return getattr(vimanual.status, name)
+def __getattr__(name: str) -> object:  # vimanual.status's names, imported on first use (for --help)
+    if name in ("Blocker", "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus",
+                "document_comments"):
+        return getattr(__import__("vimanual.status", fromlist=[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -367,6 +365,7 @@ class ReviewOutcome:
     event: ReviewEvent
     chapter: ChapterReview
     translation: TranslationCell | None = None  # a translation's review: its new state
+    comments: DocumentComments | None = None  # the document comments the chapter's text came with
 
 
 def review(root: Path, slug: str, code: str, decision: str, message: str | None = None,
@@ -376,13 +375,14 @@ def review(root: Path, slug: str, code: str, decision: str, message: str | None 
     halfway through its writes)."""
     from vimanual.base.journal import locked
     from vimanual.review.store import record_review
-    from vimanual.status import load_review_status
+    from vimanual.status import document_comments, load_review_status
 
     event = record_review(root, slug, code, decision, message, person, language)
     with locked(root):
         report = load_review_status(root)
     translation = report.translated(slug).cells[language] if language else None
-    return ReviewOutcome(event, report.review(slug), translation)
+    comments = None if language else document_comments(report).get(slug)
+    return ReviewOutcome(event, report.review(slug), translation, comments)
 
 
 def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:

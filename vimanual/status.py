@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vimanual.base.errors import GateFailed, Problem
-from vimanual.contributions.store import Decision, Revision, describe, list_contributions
+from vimanual.contributions.store import Contribution, Decision, Revision, describe, list_contributions
 from vimanual.review.events import NOT_APPLICABLE
 from vimanual.review.languages import ChapterTranslations, derive_translations
 from vimanual.review.state import ChapterInfo, ChapterReview, derive_states, history
@@ -69,6 +69,39 @@ def open_translations(root: Path) -> dict[tuple[str, str], tuple[str, ...]]:
         if contribution.language:
             key = (contribution.chapter, contribution.language)
             found[key] = (*found.get(key, ()), contribution.id)
+    return found
+
+
+@dataclass(frozen=True)
+class DocumentComments:
+    """The comments a chapter's accepted text came with (a Word or LibreOffice document's), kept
+    beside that revision of its contribution: ``vimanual contributions CONTRIBUTION`` shows them."""
+
+    contribution: str
+    revision: int
+    count: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"contribution": self.contribution, "revision": self.revision, "count": self.count}
+
+
+def document_comments(status: ReviewStatus) -> dict[str, DocumentComments]:
+    """Per chapter, the comments of the document its text was last accepted from, when it held
+    any (translations aside): what a reviewer should read beside the chapter."""
+    workspace = status.workspace
+    latest: dict[str, tuple[Contribution, Decision]] = {}
+    for contribution in list_contributions(workspace.root):
+        accepted = contribution.acceptance
+        if contribution.language or accepted is None or accepted.chapter not in workspace.chapters:
+            continue
+        slug = str(accepted.chapter)
+        if slug not in latest or accepted.at >= latest[slug][1].at:
+            latest[slug] = (contribution, accepted)
+    found: dict[str, DocumentComments] = {}
+    for slug, (contribution, accepted) in latest.items():
+        revision = next((r for r in contribution.revisions if r.number == accepted.revision), None)
+        if revision is not None and revision.comments:
+            found[slug] = DocumentComments(contribution.id, revision.number, revision.comments)
     return found
 
 

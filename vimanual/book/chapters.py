@@ -54,6 +54,7 @@ class ChapterCache:
         inputs.append(pandoc.ONLY_FILTER.read_bytes())
         self._inputs = [sha256_hex(i) for i in inputs]
         self._entries: dict[str, tuple[list[str], Path]] = {}
+        self._converted: dict[str, str] = {}  # slug → HTML from a joint pandoc run (prefetch)
 
     def entry(self, chapter: Chapter) -> tuple[list[str], Path]:
         """(pandoc's arguments, cache file) of ``chapter``."""
@@ -71,9 +72,46 @@ class ChapterCache:
             return len(chapters)
         return sum(not self.entry(c)[1].is_file() for c in chapters)
 
+    def prefetch(self, chapters: list[Chapter], use_cache: bool, jobs: int) -> None:
+        """Convert the chapters pandoc has to convert in ``jobs`` joint pandoc runs (one process
+        for many chapters instead of one each), so that ``convert`` finds them ready.
+
+        The result is the same bytes as converting each chapter alone (tested). If a joint
+        run fails for any reason (a chapter pandoc cannot read, a limit), nothing is kept
+        from it and ``convert`` converts those chapters one by one, naming the one at fault.
+        """
+        pending = [c for c in chapters if not (use_cache and self.entry(c)[1].is_file())
+                   and not c.body.startswith("\ufeff")]
+        if len(pending) < 2:
+            return
+        groups: list[list[Chapter]] = [[] for _ in range(max(1, min(jobs, len(pending) // 2)))]
+        sizes = [0] * len(groups)
+        for chapter in sorted(pending, key=lambda c: -len(c.body)):  # largest first, to the lightest
+            lightest = sizes.index(min(sizes))
+            groups[lightest].append(chapter)
+            sizes[lightest] += len(chapter.body)
+        manual, limits = self.workspace.manual, self.workspace.manual.limits
+        bibliography, csl = self.workspace.file(manual.bibliography), self.workspace.file(manual.csl)
+
+        def run(group: list[Chapter]) -> dict[str, str]:
+            try:
+                return pandoc.chapters_to_html({c.slug: c.body for c in group}, bibliography, csl,
+                                               self.jurisdiction, limits.pandoc_timeout_seconds,
+                                               limits.pandoc_memory_mb)
+            except VimanualError:
+                return {}
+
+        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+            for found in pool.map(run, groups):
+                self._converted.update(found)
+
     def convert(self, chapter: Chapter, use_cache: bool) -> tuple[str, bool]:
         """pandoc's HTML for one chapter, from the cache when its key is known; (html, converted)."""
         args, cache = self.entry(chapter)
+        if chapter.slug in self._converted:
+            html = self._converted.pop(chapter.slug)
+            atomic_write(cache, html)
+            return html, True
         if use_cache:
             with contextlib.suppress(FileNotFoundError):
                 return cache.read_text(encoding="utf-8"), False
@@ -119,6 +157,7 @@ def render_chapters(
     workspace, chapters, glossary = plan.workspace, plan.chapters, plan.glossary
     use_cache = plan.options.use_cache
     results: dict[str, tuple[str, bool]] = {}
+    cache.prefetch(chapters, use_cache, plan.jobs)
     with ThreadPoolExecutor(max_workers=plan.jobs) as pool:
         futures = {pool.submit(cache.convert, c, use_cache): c.slug for c in chapters}
         for done, (future, slug) in enumerate(futures.items(), start=1):

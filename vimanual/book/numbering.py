@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from vimanual.base.errors import Problem
@@ -22,6 +22,11 @@ SECTION_RE = re.compile(
 FIGCAPTION_RE = re.compile(r"(<figure\b[^>]*>.*?<figcaption\b[^>]*>)", re.S)
 CAPTION_RE = re.compile(r"(<table\b[^>]*>\s*<caption>(?:\s*<p>)?)", re.S)
 ID_RE = re.compile(r'\sid="([^"]+)"')
+OPENING_ID_RE = re.compile(r'<(?:figure|table)\b[^>]*?\sid="([^"]+)"')
+# A link whose whole text is a typed figure or table number ("Figure 1", "Table 2.3").
+TYPED_REFERENCE_RE = re.compile(
+    r'(<a href="#([^"]+)"[^>]*>)\s*(?:Figure|Fig\.|Table|Illustration|Drawing)\s+\d+(?:[.-]\d+)*\s*</a>',
+    re.IGNORECASE)
 HREF_RE = re.compile(r'<a href="#([^"]*)"')
 TAG_RE = re.compile(r"<[^>]+>")
 FOOTNOTES_RE = re.compile(
@@ -73,17 +78,28 @@ def number_sections(html: str, chapter_number: str) -> tuple[str, list[Section]]
 
 
 def number_captions(html: str, chapter_number: str, figure: str = "Figure", table: str = "Table") -> str:
-    """Prefix figure and table captions with 'Figure 2.1.' / 'Table 2.1.' (in the book's language)."""
+    """Prefix figure and table captions with 'Figure 2.1.' / 'Table 2.1.' (in the book's language).
+
+    A cross-reference that shows the contributor's own number ("see Figure 1", a Word REF
+    field's text) and points at a numbered figure or table shows the manual's number instead.
+    """
     figures = iter(range(1, 10_000))
     tables = iter(range(1, 10_000))
-    html = FIGCAPTION_RE.sub(
-        lambda m: f'{m.group(1)}<span class="caption-num">{figure} {chapter_number}.{next(figures)}.</span> ',
-        html,
-    )
-    return CAPTION_RE.sub(
-        lambda m: f'{m.group(1)}<span class="caption-num">{table} {chapter_number}.{next(tables)}.</span> ',
-        html,
-    )
+    labels: dict[str, str] = {}
+
+    def label(match: re.Match[str], word: str, numbers: Iterator[int]) -> str:
+        text = f"{word} {chapter_number}.{next(numbers)}"
+        opening = OPENING_ID_RE.match(match.group(1))
+        if opening:
+            labels[opening.group(1)] = text
+        return f'{match.group(1)}<span class="caption-num">{text}.</span> '
+
+    html = FIGCAPTION_RE.sub(lambda m: label(m, figure, figures), html)
+    html = CAPTION_RE.sub(lambda m: label(m, table, tables), html)
+    if not labels:
+        return html
+    return TYPED_REFERENCE_RE.sub(
+        lambda m: f'{m.group(1)}{labels[m.group(2)]}</a>' if m.group(2) in labels else m.group(0), html)
 
 
 def collect_ids(fragments: Iterable[str]) -> set[str]:

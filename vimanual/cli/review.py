@@ -74,6 +74,15 @@ def review(
     waiting = f" (waiting for {', '.join(chapter.blocking)})" if chapter.blocking else ""
     out.print(f"{event.jurisdiction}: {ui.symbol(cell.state, True)} · chapter ready: "
               f"{'yes' if chapter.ready else 'no'}{escape(waiting)}")
+    if outcome.comments is not None:
+        out.print(_comments_line(outcome.comments), soft_wrap=False)
+
+
+def _comments_line(found: Any, slug: str = "") -> str:
+    """Where a reviewer reads the document comments a chapter's accepted text came with."""
+    whose = f"{escape(slug)}: its" if slug else "The chapter's"
+    return (f"{whose} accepted text (r{found.revision} of {escape(found.contribution)}) came with "
+            f"{found.count} document comment(s): vimanual contributions {escape(found.contribution)}")
 
 
 def status(
@@ -228,6 +237,8 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
             "jurisdictions": {c: chapter_review.cells[c].to_dict() for c in codes},
             "history": [{**e.to_dict(), "file": e.rel,
                          "on_current_text": e.content_hash == chapter_review.content_hash} for e in events],
+            "document_comments": (found.to_dict() if (found := api.document_comments(report).get(slug))
+                                  else None),
             **({"translations": {tag: cell.to_dict() for tag, cell in translated.cells.items()}}
                if (translated := _translations_of(report, slug)) is not None else {}),
             "problems": _problems_json(report),
@@ -244,6 +255,10 @@ def _status_chapter(report: Any, slug: str, code: str | None, as_json: bool) -> 
         latest = cell.decision
         by = f"  {latest.reviewer}, {ui.when(latest.time)}" if latest else ""
         out.print(f"  {c:<9} {ui.symbol(cell.state, True, 20)}{escape(by)}", soft_wrap=False)
+    comments = api.document_comments(report).get(slug)
+    if comments is not None:
+        out.print()
+        out.print(_comments_line(comments), soft_wrap=False)
     stale = [c for c in codes if chapter_review.cells[c].state == "stale"]
     if stale:
         out.print("\nWhat changed since an approval, word by word:")
@@ -296,9 +311,11 @@ def _status_queue(report: Any, code: str, as_json: bool) -> None:
 
     queue = api.reviewer_queue(report, code)
     name = next(j.name for j in report.workspace.manual.jurisdictions if j.code == code)
+    comments = api.document_comments(report) if queue else {}
     if as_json:
-        typer.echo(json.dumps({"jurisdiction": code, "name": name, "queue": [asdict(q) for q in queue],
-                               "problems": _problems_json(report)}, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({"jurisdiction": code, "name": name, "queue": [
+            {**asdict(q), "document_comments": c.to_dict() if (c := comments.get(q.slug)) else None}
+            for q in queue], "problems": _problems_json(report)}, indent=2, ensure_ascii=False))
         return
     out = ui.out()
     if not queue:
@@ -312,6 +329,9 @@ def _status_queue(report: Any, code: str, as_json: bool) -> None:
     for item in queue:
         table.add_row(ui.symbol(item.state, True), escape(item.slug), escape(item.reason))
     out.print(table, soft_wrap=False)
+    for item in queue:
+        if item.slug in comments:
+            out.print(_comments_line(comments[item.slug], item.slug))
 
 
 def verify(

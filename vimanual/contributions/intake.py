@@ -18,6 +18,8 @@ from typing import Any
 from vimanual.base.errors import LimitExceeded, VimanualError
 from vimanual.base.nesting import MAX_NESTING, html_nesting, markdown_nesting
 from vimanual.base.yamlio import decode_utf8
+from vimanual.contributions.astwalk import find_nodes, inline_text, skip_kinds
+from vimanual.contributions.captions import attach_captions, strip_number
 from vimanual.contributions.media import IMAGE_EXTENSIONS, MediaTaker, rewrite_markdown_images
 from vimanual.contributions.package import DocumentComment, Package, check_archive, normalised_copy, refuse
 from vimanual.contributions.textinput import UTF16_HINT, declared_charset, utf16_problem
@@ -176,7 +178,7 @@ def convert_submission(
             raise
         raise VimanualError(f"{path.name}: could not convert: {exc.message}",
                             f"open it in its editor and save it again as {path.suffix}") from None
-    if not markdown.strip():
+    if not markdown.strip() and not walker.title_only:
         raise _refuse(path, "no text found in the document", "check that the right file was given")
     if len(markdown.encode("utf-8")) > MAX_CHAPTER_BYTES:
         raise _refuse(path, f"converted text is over {MAX_CHAPTER_BYTES:,} bytes", "split it into chapters")
@@ -198,47 +200,50 @@ def _convert_text(path: Path, fmt: str, limits: Limits, media_dir: Path) -> Conv
             raise VimanualError(f"{path.name}: could not read: {exc.message}", exc.hint) from None
         except VimanualError as exc:
             raise VimanualError(f"{path.name}: could not read: {exc.message}", "check the Markdown") from None
-        targets = [n["c"][2][0] for n in _find(ast["blocks"], "Image")]
+        targets = [n["c"][2][0] for n in find_nodes(ast["blocks"], "Image")]
         text = rewrite_markdown_images(text, targets, taker)
     return Converted(text if text.endswith("\n") else text + "\n", fmt, media=sorted(taker.media),
                      warnings=taker.warnings, images_total=taker.total)
 
 
-def _find(node: Any, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if item.get("t") == kind:
-                found.append(item)
-            stack.append(item.get("c"))
-    return found
+_TITLE_SKIP = skip_kinds("Note", "Image")
 
 
 def _inline_text(nodes: Any) -> str:
-    """The plain text of a list of pandoc inlines."""
-    parts: list[str] = []
+    """The plain text of a heading, title or caption: footnotes and pictures are not part of it."""
+    return inline_text(nodes, _TITLE_SKIP)
 
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            kind = node.get("t")
-            if kind == "Str":
-                parts.append(node["c"])
-            elif kind in ("Space", "SoftBreak", "LineBreak"):
-                parts.append(" ")
-            elif kind in ("Note", "Image"):
-                return
-            else:
-                visit(node.get("c"))
 
-    visit(nodes)
-    return " ".join("".join(parts).split())
+def _title_heading(blocks: list[Any]) -> int | None:
+    """The index of the first Heading 1 when only paragraphs come before it."""
+    for index, block in enumerate(blocks):
+        kind = block.get("t") if isinstance(block, dict) else None
+        if kind == "Header":
+            return index if block["c"][0] == 1 else None
+        if kind not in ("Para", "Plain"):
+            return None
+    return None
+
+
+# Paragraphs whose Word style pandoc reads as the document's metadata (Subtitle, Author, Date,
+# Abstract) and leaves out of the text; they are the contributor's words, so they stay text.
+_DOCX_FRONT = ("subtitle", "author", "date", "abstract")
+
+
+def _docx_front_matter(meta: dict[str, Any]) -> list[Any]:
+    """The paragraphs pandoc took out of a Word document's text into its metadata."""
+    blocks: list[Any] = []
+    for key in _DOCX_FRONT:
+        value = meta.get(key)
+        values = value["c"] if isinstance(value, dict) and value.get("t") == "MetaList" else [value]
+        for item in values:
+            if not isinstance(item, dict):
+                continue
+            if item.get("t") == "MetaInlines" and item["c"]:
+                blocks.append({"t": "Para", "c": item["c"]})
+            elif item.get("t") == "MetaBlocks":
+                blocks.extend(item["c"])
+    return blocks
 
 
 def _changes_refusal(path: Path, insertions: int, deletions: int, comments: int) -> VimanualError:
@@ -265,6 +270,7 @@ class _AstWalker:
         self.resolved = ""
         self.refusal: VimanualError | None = None
         self.header_only_table = False
+        self.title_only = False
 
     @property
     def warnings(self) -> list[str]:
@@ -277,6 +283,9 @@ class _AstWalker:
             self.title = _inline_text(meta_title.get("c")) or None
         blocks = ast["blocks"]
         title_id = self._sections(blocks)
+        if self.package is not None and self.package.fmt == "docx":
+            blocks[:0] = _docx_front_matter(ast.get("meta", {}))
+        attach_captions(blocks)
         fix_cross_references(blocks, title_id, self.taker.warn)
         ast["blocks"] = self._walk_list(blocks)
         return ast
@@ -304,22 +313,25 @@ class _AstWalker:
             self.resolved = self.track_changes
 
     def _sections(self, blocks: list[Any]) -> str | None:
-        """Chapter sections are level 2: a lone leading Heading 1 is the title, other levels move down.
+        """Chapter sections are level 2: a lone Heading 1 that only paragraphs precede (a subtitle,
+        a marking) is the title, other levels move down; a document that is only its heading
+        gives the chapter its title and no text yet (as a Markdown file holding only '# Title').
 
         Returns the id of the heading that became the title (and left the text), if any.
         """
         top = [b for b in blocks if isinstance(b, dict) and b.get("t") == "Header" and b["c"][0] == 1]
-        first = blocks[0] if blocks and isinstance(blocks[0], dict) else None
-        if first is not None and first.get("t") == "Header" and first["c"][0] == 1 and len(blocks) > 1 \
-                and not self.keep_heading:
-            heading_text = _inline_text(first["c"][2])
+        first = _title_heading(blocks)
+        if first is not None and not self.keep_heading:
+            heading = blocks[first]
+            heading_text = _inline_text(heading["c"][2])
             if (self.title is None and len(top) == 1) or \
                     (self.title is not None and heading_text.casefold() == self.title.casefold()):
                 self.title = self.title or heading_text or None
-                del blocks[0]
+                del blocks[first]
+                self.title_only = not blocks and self.title is not None
                 top = top[1:]
                 if not top:
-                    return str(first["c"][1][0]) or None
+                    return str(heading["c"][1][0]) or None
         if top:
             for block in blocks:
                 if isinstance(block, dict) and block.get("t") == "Header":
@@ -353,9 +365,9 @@ class _AstWalker:
             return []  # an empty span left by Word or LibreOffice
         if kind == "Table":
             self.header_only_table |= _table(node)
-            node["c"][1] = _caption(node["c"][1])
+            node["c"][1] = strip_number(node["c"][1])
         if kind == "Figure":
-            node["c"][1] = _caption(node["c"][1])
+            node["c"][1] = strip_number(node["c"][1])
         if "c" in node:
             node["c"] = self._walk(node["c"])[0]
         if kind == "Image":
@@ -376,24 +388,6 @@ def _table(node: dict[str, Any]) -> bool:
     """Drop Word's column widths (they force grid tables); whether the table has only a header row."""
     node["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in node["c"][2]]
     return bool(node["c"][3][1]) and not any(body[2] or body[3] for body in node["c"][4])
-
-
-# Word and LibreOffice captions carry their own number ("Table 1: …"); the manual numbers
-# tables and figures itself, so the typed number would print twice ("Table 1.1. Table 1").
-_CAPTION_NUMBER_RE = re.compile(
-    r"(?:Table|Figure|Fig\.|Illustration|Drawing)\s+\d+(?:[.-]\d+)*\s*[:.\-–—]?\s*", re.IGNORECASE)
-
-
-def _caption(caption: list[Any]) -> list[Any]:
-    """A caption without the number its editor typed or counted (SEQ field) in front of it."""
-    blocks = caption[1]
-    text = _inline_text(blocks)
-    match = _CAPTION_NUMBER_RE.match(text)
-    if not match:
-        return caption
-    rest = text[match.end():].strip()
-    words = [item for word in rest.split() for item in ({"t": "Str", "c": word}, {"t": "Space"})][:-1]
-    return [caption[0], [{"t": "Plain", "c": words}] if words else []]
 
 
 def _size_attr(attr: list[Any]) -> list[Any]:

@@ -31,6 +31,9 @@ _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _DC = "http://purl.org/dc/elements/1.1/"
+_SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+# Text elements an .odt is rewritten for before pandoc reads it (see normalised_copy).
+_ODT_REWRITTEN = ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark", "sequence", "sequence-ref")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Package:
     insertions: int = 0
     deletions: int = 0
     comments: list[DocumentComment] = field(default_factory=list)
-    odt_marks: bool = False
+    odt_rewrite: bool = False
 
 
 def refuse(path: Path, what: str, hint: str) -> VimanualError:
@@ -159,19 +162,59 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
             local = change.tag.rsplit("}", 1)[-1]
             package.insertions += local == "insertion"
             package.deletions += local == "deletion"
+    commented = _commented_words(root)
     for note in root.iter(f"{{{_OFFICE}}}annotation"):
         author = "".join(note.findtext(f"{{{_DC}}}creator") or "").strip()
         date = (note.findtext(f"{{{_DC}}}date") or "").strip()
         text = " ".join(" ".join(p.itertext()) for p in note.iter(f"{{{_TEXT}}}p"))
-        package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split())))
-    package.odt_marks = any(
-        el.tag.rsplit("}", 1)[-1] in ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark")
-        for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(f"{{{_TEXT}}}"))
+        on = commented.get(note.get(f"{{{_OFFICE}}}name", ""), "")
+        package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split()), on[:200]))
+    package.odt_rewrite = any(
+        (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
+        or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
+        for el in root.iter() if isinstance(el.tag, str))
+
+
+_SPACES = {f"{{{_TEXT}}}{name}" for name in ("s", "tab", "line-break", "p", "h")}
+
+
+def _commented_words(root: ET.Element) -> dict[str, str]:
+    """The words each named comment is on: the text between office:annotation and its
+    office:annotation-end (a comment without an end is on no words). Walked without recursion."""
+    parts: list[str] = []
+    starts: dict[str, int] = {}
+    found: dict[str, str] = {}
+    stack: list[tuple[ET.Element, bool]] = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        if closing:
+            parts.append(" " if element.tag in _SPACES else "")
+            parts.append(element.tail or "")
+            continue
+        stack.append((element, True))
+        name = element.get(f"{{{_OFFICE}}}name", "")
+        if element.tag == f"{{{_OFFICE}}}annotation":
+            starts[name] = len(parts)
+            continue  # the comment's own text is not the text it is on
+        if element.tag == f"{{{_OFFICE}}}annotation-end":
+            if name in starts:
+                found[name] = " ".join("".join(parts[starts[name]:]).split())
+            continue
+        parts.append(element.text or "")
+        stack.extend((child, False) for child in reversed(element))
+    return found
 
 
 # LibreOffice bookmarks → reference marks, which pandoc's ODT reader keeps under their own
 # names (it renames bookmarks to anchor, anchor-1, … while hyperlinks keep the old name).
+# A caption's number (a sequence field, Insert > Caption) becomes a reference mark too, and a
+# cross-reference to it (Insert > Cross-reference > Figure: "Figure 1") a reference to that
+# mark: pandoc's ODT reader drops sequence references, words and all.
 _ODT_MARK_SUBS = (
+    (re.compile(rb'(<text:sequence\s[^>]*?\btext:ref-name="([^"]*)"[^>]*>.*?</text:sequence>)', re.S),
+     rb'<text:reference-mark-start text:name="\2"/>\1<text:reference-mark-end text:name="\2"/>'),
+    (re.compile(rb"<text:sequence-ref\b"), b"<text:reference-ref"),
+    (re.compile(rb"</text:sequence-ref>"), b"</text:reference-ref>"),
     (re.compile(rb"<text:(?:bookmark|reference-mark)(\s[^>]*?)/>"),
      rb"<text:reference-mark-start\1/><text:reference-mark-end\1/>"),
     (re.compile(rb"<text:bookmark-start\b"), b"<text:reference-mark-start"),
@@ -181,10 +224,31 @@ _ODT_MARK_SUBS = (
 )
 
 
+# An image's alt text in LibreOffice is its frame's svg:title and svg:desc (Format > Image >
+# Properties > Options: Text Alternative, Description); pandoc's ODT reader takes the alt text
+# from the frame's own text instead and turns the title into an identifier. Each innermost
+# frame (no frame inside) holding an image gets its description (else its title) as that text
+# and loses the title.
+_FRAME_RE = re.compile(rb"<draw:frame\b[^>]*>(?:(?!<draw:frame\b|</draw:frame>).)*</draw:frame>", re.S)
+_SVG_TEXT_RE = re.compile(rb"<svg:(title|desc)\b[^>]*>(.*?)</svg:\1>", re.S)
+
+
+def _alt_text(frame: re.Match[bytes]) -> bytes:
+    data = frame.group(0)
+    if b"<draw:image" not in data:
+        return data
+    texts = {kind: re.sub(rb"<[^>]*>", b"", text).strip() for kind, text in _SVG_TEXT_RE.findall(data)}
+    alt = texts.get(b"desc") or texts.get(b"title")
+    if not alt:
+        return data
+    data = _SVG_TEXT_RE.sub(lambda m: b"" if m.group(1) == b"title" else m.group(0), data)
+    return data[: -len(b"</draw:frame>")] + alt + b"</draw:frame>"
+
+
 def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
     """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``."""
     move_docx = package.fmt == "docx" and package.main_part != "word/document.xml"
-    if not move_docx and not package.odt_marks:
+    if not move_docx and not package.odt_rewrite:
         return path
     target = work_dir / f"normalised.{package.fmt}"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -197,6 +261,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
                 if info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
+                    data = _FRAME_RE.sub(_alt_text, data)
                 out.writestr(info, data)
     return target
 

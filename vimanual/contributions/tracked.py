@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vimanual.contributions.astwalk import inline_text
 from vimanual.contributions.package import DocumentComment
 
 TRACK_CHANGES = ("accept", "reject")
@@ -29,22 +30,8 @@ def _kind(node: Any) -> str | None:
 
 
 def _plain(nodes: Any) -> str:
-    parts: list[str] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            if node.get("t") == "Str":
-                parts.append(node["c"])
-            elif node.get("t") in ("Space", "SoftBreak", "LineBreak"):
-                parts.append(" ")
-            elif _kind(node) not in ("comment-start", "deletion"):
-                visit(node.get("c"))
-
-    visit(nodes)
-    return " ".join("".join(parts).split())
+    """The words a reader of the resolved text would see: not a comment's own text, not deletions."""
+    return inline_text(nodes, lambda node: _kind(node) in ("comment-start", "deletion"))
 
 
 def count_changes(ast: dict[str, Any]) -> tuple[int, int, list[DocumentComment]]:

@@ -14,22 +14,12 @@ into ``#id`` links. This pass runs on pandoc's AST before the Markdown is writte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+from vimanual.contributions.astwalk import inline_text, walk_nodes
+
 ID_BEARING = {"Header", "Span", "Div", "Code", "CodeBlock", "Table", "Figure", "Image", "Link"}
-
-
-def _nodes(node: Any) -> Iterator[dict[str, Any]]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-        elif isinstance(item, dict):
-            if "t" in item:
-                yield item
-            stack.append(item.get("c"))
 
 
 def _attr(node: dict[str, Any]) -> list[Any] | None:
@@ -41,16 +31,6 @@ def _attr(node: dict[str, Any]) -> list[Any] | None:
     if kind in ("Span", "Div", "Code", "CodeBlock", "Table", "Figure", "Image", "Link"):
         return list(content[0])
     return None
-
-
-def _text(nodes: Any) -> str:
-    parts: list[str] = []
-    for node in _nodes(nodes):
-        if node["t"] == "Str":
-            parts.append(node["c"])
-        elif node["t"] in ("Space", "SoftBreak", "LineBreak"):
-            parts.append(" ")
-    return " ".join("".join(parts).split())
 
 
 def _is_anchor(node: dict[str, Any]) -> bool:
@@ -72,14 +52,14 @@ def fix_cross_references(
     """
     aliases: dict[str, str] = {}
     headings: dict[str, str] = {}
-    for node in _nodes(blocks):
+    for node in walk_nodes(blocks):
         if node["t"] == "Header":
             header_id = node["c"][1][0]
-            headings.setdefault(_text(node["c"][2]).casefold(), header_id)
-            for inner in _nodes(node["c"][2]):
+            headings.setdefault(inline_text(node["c"][2]).casefold(), header_id)
+            for inner in walk_nodes(node["c"][2]):
                 if _is_anchor(inner) and header_id:
                     aliases[inner["c"][0][0]] = header_id
-    links = [n for n in _nodes(blocks) if n["t"] == "Link" and _internal(n) is not None]
+    links = [n for n in walk_nodes(blocks) if n["t"] == "Link" and _internal(n) is not None]
     for link in links:
         target = _internal(link) or ""
         if target.endswith("|outline"):  # LibreOffice: a link to a heading by its text
@@ -90,7 +70,7 @@ def fix_cross_references(
             link["c"][2][0] = f"#{aliases[target]}"
     targeted = {_internal(n) for n in links}
     _drop_anchors(blocks, targeted, set(aliases))
-    ids = {a[0] for n in _nodes(blocks) if n["t"] in ID_BEARING and (a := _attr(n)) and a[0]}
+    ids = {a[0] for n in walk_nodes(blocks) if n["t"] in ID_BEARING and (a := _attr(n)) and a[0]}
     if title_id and title_id in targeted and title_id not in ids:
         _anchor_at_start(blocks, title_id)
         ids.add(title_id)
@@ -131,7 +111,7 @@ def _unlink_missing(node: Any, ids: set[str], warn: Callable[[str], None]) -> No
             if isinstance(item, dict) and item.get("t") == "Link":
                 target = _internal(item)
                 if target is not None and target not in ids:
-                    shown = _text(item["c"][1]) or target
+                    shown = inline_text(item["c"][1]) or target
                     warn(f"the cross-reference '{shown[:60]}' points at a bookmark ('{target[:60]}') that "
                          "the document does not contain; it is kept as plain text (add the bookmark "
                          "in Word, update the field with F9, and submit again to keep the link)")

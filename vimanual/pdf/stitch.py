@@ -99,84 +99,154 @@ def stitch(
 ) -> None:
     """Write the book to ``target``: ``sheets`` in order, ``sources[0]`` being the front
     matter (its pages must come first, in order), ``margins`` the margin pages laid under
-    the sheets one for one."""
+    the sheets one for one.
+
+    Memory stays flat in the book's length: the parts are opened one at a time, in the
+    order their pages come, and each is closed once its pages, structure tree, named
+    destinations and bookmarks are copied (pikepdf keeps what it copied readable after
+    the source is closed), so only the book being written and one part are held.
+    """
     import pikepdf
 
-    opened: list[Any] = []
-    try:
-        for path in sources:
-            opened.append(pikepdf.open(path))
-        _stitch(opened, sheets, margins, front_pages, target, font_cache)
-    finally:
-        for pdf in opened:
-            pdf.close()
+    runs = _runs(sheets)
+    with pikepdf.open(sources[0]) as out:
+        book = _Book(out, sheets)
+        for number, run in runs:
+            with pikepdf.open(sources[number]) as source:
+                book.add(number, source, run)
+        book.finish(margins, front_pages, target, font_cache)
 
 
-def _stitch(opened: list[Any], sheets: list[Sheet], margins: list[Path], front_pages: int,
-            target: Path, font_cache: Path | None) -> None:
-    import pikepdf
-
-    from vimanual.pdf.fonts import merge_fonts
-
-    out = opened[0]
-    front = [s for s in sheets if s.source == 0]
-    if [s.page for s in front] != list(range(len(out.pages))) or sheets[: len(front)] != front:
-        raise ValueError("the front matter's pages must come first, all of them, in order")
-    struct = out.Root.StructTreeRoot
-    document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
-    kids = _as_list(document.get("/K"))
-    nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
-    offsets: dict[int, int] = {}
-    next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
-    for number, source in enumerate(opened[1:], start=1):
-        offsets[number] = next_key
-        next_key += max((k for k, _ in _flat_nums(source.Root.StructTreeRoot.ParentTree)),
-                        default=-1) + 1
-    width, height = (float(v) for v in out.pages[0].MediaBox[2:4])
-    where: dict[tuple[int, int], int] = {(0, s.page): n for n, s in enumerate(front)}
-    for sheet in sheets[len(front):]:
-        if sheet.source is None:
-            out.add_blank_page(page_size=(width, height))
+def _runs(sheets: list[Sheet]) -> list[tuple[int, list[Sheet]]]:
+    """The sheets after the front matter, as (source, its sheets) in book order; blank
+    sheets go with the source before them. Each source's pages must be contiguous."""
+    runs: list[tuple[int, list[Sheet]]] = []
+    done: set[int] = {0}
+    pending: list[Sheet] = []  # blank sheets before the first source after the front matter
+    for sheet in sheets:
+        if sheet.source == 0:
             continue
-        out.pages.append(opened[sheet.source].pages[sheet.page])
-        page = out.pages[-1]
-        where[(sheet.source, sheet.page)] = len(out.pages) - 1
-        offset = offsets[sheet.source]
-        if "/StructParents" in page:
-            page.StructParents = int(page.StructParents) + offset
-        for annot in page.get("/Annots", []):
-            if "/StructParent" in annot:
-                annot.StructParent = int(annot.StructParent) + offset
-    dests: dict[str, Any] = {}
-    used = {s.source for s in sheets}
-    for number, source in enumerate(opened):
-        if number and number in used:
-            tree = out.copy_foreign(source.Root.StructTreeRoot)
-            for kid in _as_list((tree.K if isinstance(tree.K, pikepdf.Dictionary) else tree.K[0]).get("/K")):
-                kid.P = document
-                kids.append(kid)
-            for key, value in _flat_nums(tree.ParentTree):
-                nums.extend([key + offsets[number], value])
-        for name, (index, left, top) in page_dests(source).items():
-            if (number, index) in where:
-                dests[name] = pikepdf.Array([out.pages[where[(number, index)]].obj, pikepdf.Name.XYZ,
-                                             left, top, 0])
-    document.K = pikepdf.Array(kids)
-    struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-    struct.ParentTreeNextKey = next_key
-    named = pikepdf.NameTree.new(out)
-    for name in sorted(dests):
-        named[name] = dests[name]
-    out.Root.Names = pikepdf.Dictionary(Dests=named.obj)
-    _link_across(out, set(dests))
-    _outline(out, opened, sheets, where)
-    _lay_margins(out, margins)
-    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
-        0, pikepdf.Dictionary(S=pikepdf.Name.r),
-        front_pages, pikepdf.Dictionary(S=pikepdf.Name.D),
-    ]))
-    merge_fonts(out, font_cache)
-    out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        if sheet.source is None:
+            (runs[-1][1] if runs else pending).append(sheet)
+        elif runs and runs[-1][0] == sheet.source:
+            runs[-1][1].append(sheet)
+        elif sheet.source in done:
+            raise ValueError(f"the pages of part {sheet.source} must come together")
+        else:
+            done.add(sheet.source)
+            runs.append((sheet.source, [*pending, sheet]))
+            pending = []
+    if pending:
+        runs.append((0, pending))
+    return runs
+
+
+class _Book:
+    """The book being stitched: the front matter's PDF, to which each part is added."""
+
+    def __init__(self, out: Any, sheets: list[Sheet]) -> None:
+        import pikepdf
+
+        self.out = out
+        self.sheets = sheets
+        self.front = front = [s for s in sheets if s.source == 0]
+        if [s.page for s in front] != list(range(len(out.pages))) or sheets[: len(front)] != front:
+            raise ValueError("the front matter's pages must come first, all of them, in order")
+        struct = out.Root.StructTreeRoot
+        self.struct = struct
+        self.document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
+        self.kids = _as_list(self.document.get("/K"))
+        self.nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
+        self.next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
+        self.width, self.height = (float(v) for v in out.pages[0].MediaBox[2:4])
+        self.where: dict[tuple[int, int], int] = {(0, s.page): n for n, s in enumerate(self.front)}
+        self.dests: dict[str, Any] = {}
+        self.outline: list[Any] = []
+        # The front matter is the book's first part: its destinations and bookmarks now,
+        # before the book's pages and outline change.
+        self._collect(0, out)
+
+    def add(self, number: int, source: Any, run: list[Sheet]) -> None:
+        """Append ``run`` (sheets of part ``number``, open as ``source``, and blanks)."""
+        import pikepdf
+
+        out = self.out
+        offset = self.next_key
+        for sheet in run:
+            if sheet.source is None:
+                out.add_blank_page(page_size=(self.width, self.height))
+                continue
+            out.pages.append(source.pages[sheet.page])
+            page = out.pages[-1]
+            self.where[(number, sheet.page)] = len(out.pages) - 1
+            if "/StructParents" in page:
+                page.StructParents = int(page.StructParents) + offset
+            for annot in page.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + offset
+        if number == 0:
+            return  # only blank sheets
+        parent_tree = source.Root.StructTreeRoot.ParentTree
+        self.next_key += max((k for k, _ in _flat_nums(parent_tree)), default=-1) + 1
+        tree = out.copy_foreign(source.Root.StructTreeRoot)
+        for kid in _as_list((tree.K if isinstance(tree.K, pikepdf.Dictionary) else tree.K[0]).get("/K")):
+            kid.P = self.document
+            self.kids.append(kid)
+        for key, value in _flat_nums(tree.ParentTree):
+            self.nums.extend([key + offset, value])
+        self._collect(number, source)
+
+    def _collect(self, number: int, source: Any) -> None:
+        """Part ``number``'s named destinations and bookmarks, pointed at the book's pages."""
+        import pikepdf
+
+        out, where = self.out, self.where
+        for name, (page_number, left, top) in page_dests(source).items():
+            if (number, page_number) in where:
+                self.dests[name] = pikepdf.Array([out.pages[where[(number, page_number)]].obj,
+                                                  pikepdf.Name.XYZ, left, top, 0])
+        index = {page.objgen: n for n, page in enumerate(source.pages)}
+
+        def convert(item: Any) -> Any:
+            dest = item.destination
+            if isinstance(dest, pikepdf.Array) and dest[0].objgen in index:
+                page = where.get((number, index[dest[0].objgen]))
+            else:
+                page = None
+            made = pikepdf.OutlineItem(item.title, page, "XYZ", left=_number(dest, 2),
+                                       top=_number(dest, 3)) if page is not None \
+                else pikepdf.OutlineItem(item.title)
+            made.children.extend(convert(child) for child in item.children)
+            return made
+
+        with source.open_outline() as outline:
+            self.outline.extend(convert(item) for item in outline.root)
+
+    def finish(self, margins: list[Path], front_pages: int, target: Path, font_cache: Path | None) -> None:
+        """Structure tree, names, links, outline, margins, labels and fonts; then save."""
+        import pikepdf
+
+        from vimanual.pdf.fonts import merge_fonts
+
+        out = self.out
+        self.document.K = pikepdf.Array(self.kids)
+        self.struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(self.nums))
+        self.struct.ParentTreeNextKey = self.next_key
+        named = pikepdf.NameTree.new(out)
+        for name in sorted(self.dests):
+            named[name] = self.dests[name]
+        out.Root.Names = pikepdf.Dictionary(Dests=named.obj)
+        _link_across(out, set(self.dests))
+        with out.open_outline() as outline:
+            outline.root.clear()
+            outline.root.extend(self.outline)
+        _lay_margins(out, margins)
+        out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
+            0, pikepdf.Dictionary(S=pikepdf.Name.r),
+            front_pages, pikepdf.Dictionary(S=pikepdf.Name.D),
+        ]))
+        merge_fonts(out, font_cache)
+        out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def _link_across(out: Any, names: set[str]) -> None:
@@ -198,38 +268,6 @@ def _link_across(out: Any, names: set[str]) -> None:
             annot.Contents = pikepdf.String(name)
             if name in names:
                 annot.Dest = pikepdf.String(name)
-
-
-def _outline(out: Any, opened: list[Any], sheets: list[Sheet], where: dict[tuple[int, int], int]) -> None:
-    """One outline: each part's bookmarks in book order, pointing at the book's pages."""
-    import pikepdf
-
-    seen: list[int] = []
-    for sheet in sheets:
-        if sheet.source is not None and sheet.source not in seen:
-            seen.append(sheet.source)
-    items: list[pikepdf.OutlineItem] = []
-    for number in seen:
-        source = opened[number]
-        index = {page.objgen: n for n, page in enumerate(source.pages)}
-
-        def convert(item: Any, number: int = number, index: dict[Any, int] = index) -> Any:
-            dest = item.destination
-            if isinstance(dest, pikepdf.Array) and dest[0].objgen in index:
-                page = where.get((number, index[dest[0].objgen]))
-            else:
-                page = None
-            made = pikepdf.OutlineItem(item.title, page, "XYZ", left=_number(dest, 2),
-                                       top=_number(dest, 3)) if page is not None \
-                else pikepdf.OutlineItem(item.title)
-            made.children.extend(convert(child) for child in item.children)
-            return made
-
-        with source.open_outline() as outline:
-            items.extend(convert(item) for item in outline.root)
-    with out.open_outline() as outline:
-        outline.root.clear()
-        outline.root.extend(items)
 
 
 def _lay_margins(out: Any, margins: list[Path]) -> None:

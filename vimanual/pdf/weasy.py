@@ -6,12 +6,14 @@ commands such as ``status`` or ``--help`` must not pay for it.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import mimetypes
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,6 +346,18 @@ class _Worker:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(header) + "\n")
         self.proc.stdin.flush()
+        # stderr is read all along, keeping its tail: a worker whose stderr fills the pipe (a
+        # RecursionError's thousand-frame traceback, WeasyPrint's warnings) would otherwise
+        # block writing it while this side waits for its stdout, until the pool's time limit.
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        with contextlib.suppress(OSError, ValueError):
+            for line in self.proc.stderr:
+                self.stderr_tail.append(line)
 
     def run(self, request: dict[str, object], stage: Callable[[str, int, int], None]) -> FetchLog:
         import json
@@ -369,8 +383,9 @@ class _Worker:
         assert self.proc.stderr is not None
         with contextlib.suppress(OSError, ValueError):
             self.proc.stdin.close()  # type: ignore[union-attr]
-        stderr = self.proc.stderr.read()
         _, status, usage = os.wait4(self.proc.pid, 0)
+        self.reader.join(timeout=10)
+        stderr = "".join(self.stderr_tail)
         self.proc.returncode = code = os.waitstatus_to_exitcode(status)
         # Running into RLIMIT_DATA shows as assorted failures (MemoryError, GLib aborts,
         # SystemError); the peak resident size near the cap is what tells them apart.
@@ -378,6 +393,12 @@ class _Worker:
         if near_cap or "MemoryError" in stderr:
             return ToolError(f"WeasyPrint (PDF layout) exceeded the {self.memory_mb} MB memory cap",
                              self.command, code, stderr)
+        if "RecursionError" in stderr:
+            error = ToolError("WeasyPrint (PDF layout) of text nested too deeply", self.command, code,
+                              stderr.strip().splitlines()[-1])
+            error.hint = ("something in the chapter is nested too deeply (lists, quotes, or emphasis "
+                          "and links inside one another): flatten it; " + error.hint)
+            return error
         return ToolError("WeasyPrint (PDF layout)", self.command, code, stderr)
 
     def kill(self) -> None:

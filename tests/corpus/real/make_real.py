@@ -1,0 +1,247 @@
+"""Make the real-document fixtures of tests/corpus/real/ with LibreOffice (see README.md there).
+
+Each document is written as a hand-written Flat ODT (``sources/*.fodt``, the same XML a
+LibreOffice user's file holds) and then opened and saved by LibreOffice itself, headless, as
+Word (.docx, "MS Word 2007 XML") and as OpenDocument (.odt). The .docx and .odt files are
+therefore LibreOffice's own writing, as a contributor's would be: its bookmarks, REF fields,
+caption sequence fields, tracked changes, comments, images and footnotes, not our generators'.
+
+Run from the repository root (LibreOffice is not a test dependency; the outputs are committed):
+
+    python tests/corpus/real/make_real.py          # needs soffice on PATH
+
+The text is invented, procedural and marked as sample text.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCES = HERE / "sources"
+
+NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+    'xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0" '
+    'xmlns:officeooo="http://openoffice.org/2009/office"'
+)
+
+
+def png(width: int, height: int, colour: bytes) -> bytes:
+    """A small valid RGB PNG (zlib and struct only)."""
+    raw = b"".join(b"\x00" + colour * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def image(name: str, data: bytes, title: str, desc: str, width_cm: float = 6.0, height_cm: float = 3.0) -> str:
+    """An image anchored as a character, with LibreOffice's alt text (Title and Description)."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<draw:frame draw:name="{name}" text:anchor-type="as-char" svg:width="{width_cm}cm" '
+            f'svg:height="{height_cm}cm" draw:z-index="0"><draw:image><office:binary-data>{encoded}'
+            f'</office:binary-data></draw:image><svg:title>{title}</svg:title><svg:desc>{desc}</svg:desc>'
+            '</draw:frame>')
+
+
+def _style(name: str, display: str, parent: str = "", level: int = 0, family: str = "paragraph") -> str:
+    parent_attr = f' style:parent-style-name="{parent}"' if parent else ""
+    level_attr = f' style:default-outline-level="{level}"' if level else ""
+    return (f'<style:style style:name="{name}" style:display-name="{display}" style:family="{family}"'
+            f'{parent_attr}{level_attr}/>')
+
+
+# LibreOffice's own names for its default paragraph styles (what a new document has), so that
+# saving as Word maps them to Word's built-in styles (Heading 1, Caption …) as a user's file would.
+STYLES = "<office:styles>" + "".join([
+    _style("Standard", "Default Paragraph Style"),
+    _style("Heading", "Heading", "Standard"),
+    _style("Heading_20_1", "Heading 1", "Heading", 1),
+    _style("Heading_20_2", "Heading 2", "Heading", 2),
+    _style("Text_20_body", "Body Text", "Standard"),
+    _style("Subtitle", "Subtitle", "Heading"),
+    _style("Caption", "Caption", "Standard"),
+    _style("Figure", "Figure", "Caption"),
+    _style("Table", "Table", "Caption"),
+    _style("Footnote", "Footnote", "Standard"),
+    _style("Table_20_Contents", "Table Contents", "Standard"),
+]) + "</office:styles>"
+
+
+def document(body: str, tracked: str = "", title: str = "") -> str:
+    """A Flat ODT text document: LibreOffice's heading, caption and note styles are its defaults."""
+    meta = f"<office:meta><dc:title>{title}</dc:title></office:meta>" if title else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document {NS} office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+{meta}{STYLES}<office:body><office:text>
+<text:sequence-decls>
+<text:sequence-decl text:display-outline-level="0" text:name="Table"/>
+<text:sequence-decl text:display-outline-level="0" text:name="Figure"/>
+</text:sequence-decls>
+{tracked}{body}
+</office:text></office:body></office:document>
+"""
+
+
+def h(level: int, text: str) -> str:
+    return f'<text:h text:style-name="Heading_20_{level}" text:outline-level="{level}">{text}</text:h>'
+
+
+def p(text: str, style: str = "Text_20_body") -> str:
+    return f'<text:p text:style-name="{style}">{text}</text:p>'
+
+
+def bookmarked(name: str, text: str) -> str:
+    return f'<text:bookmark-start text:name="{name}"/>{text}<text:bookmark-end text:name="{name}"/>'
+
+
+def ref(name: str, shown: str, fmt: str = "text") -> str:
+    """A cross-reference field (Insert > Cross-reference > Bookmarks)."""
+    return f'<text:bookmark-ref text:reference-format="{fmt}" text:ref-name="{name}">{shown}</text:bookmark-ref>'
+
+
+def seq(kind: str, ref_name: str, value: int) -> str:
+    """A caption's number (Insert > Caption), a sequence field that references can point at."""
+    return (f'<text:sequence text:ref-name="{ref_name}" text:name="{kind}" text:formula="ooow:{kind}+1" '
+            f'style:num-format="1">{value}</text:sequence>')
+
+
+def seq_ref(ref_name: str, shown: str) -> str:
+    """A cross-reference to a caption (Insert > Cross-reference > Figure/Table, "Category and Number")."""
+    return (f'<text:sequence-ref text:reference-format="category-and-value" text:ref-name="{ref_name}">'
+            f'{shown}</text:sequence-ref>')
+
+
+def note(number: int, text: str) -> str:
+    return (f'<text:note text:id="ftn{number}" text:note-class="footnote"><text:note-citation>{number}'
+            f'</text:note-citation><text:note-body>{p(text, "Footnote")}</text:note-body></text:note>')
+
+
+def comment(name: str, author: str, date: str, text: str, parent: str = "") -> str:
+    """A comment (Insert > Comment); ``parent`` makes it a reply in LibreOffice's threads."""
+    parent_attr = f' loext:parent-name="{parent}"' if parent else ""
+    return (f'<office:annotation office:name="{name}"{parent_attr}><dc:creator>{author}</dc:creator>'
+            f'<dc:date>{date}</dc:date><text:p>{text}</text:p></office:annotation>')
+
+
+def table(caption: str, rows: list[list[str]]) -> str:
+    """A table whose first row repeats as its header row (Table Properties > Repeat heading)."""
+    columns = len(rows[0])
+    cells = ["".join(f'<table:table-cell office:value-type="string">{p(c, "Table_20_Contents")}'
+                     "</table:table-cell>" for c in row) for row in rows]
+    header = f"<table:table-header-rows><table:table-row>{cells[0]}</table:table-row></table:table-header-rows>"
+    body = "".join(f"<table:table-row>{row}</table:table-row>" for row in cells[1:])
+    return (caption + f'<table:table table:name="Exhibits"><table:table-column table:number-columns-repeated='
+            f'"{columns}"/>{header}{body}</table:table>')
+
+
+ALEX = "Alex Author (sample)"
+BLAKE = "Blake Editor (sample)"
+FLOW = png(40, 20, b"\x20\x60\xc0")
+CHART = png(30, 30, b"\xc0\x60\x20")
+
+
+def procedures() -> str:
+    """The richest document: everything a contributor's Word file holds, review marks included."""
+    tracked = (
+        '<text:tracked-changes text:track-changes="true">'
+        f'<text:changed-region xml:id="ct1" text:id="ct1"><text:insertion><office:change-info>'
+        f"<dc:creator>{ALEX}</dc:creator><dc:date>2026-03-01T09:00:00</dc:date></office:change-info>"
+        "</text:insertion></text:changed-region>"
+        f'<text:changed-region xml:id="ct2" text:id="ct2"><text:deletion><office:change-info>'
+        f"<dc:creator>{BLAKE}</dc:creator><dc:date>2026-03-02T10:00:00</dc:date></office:change-info>"
+        '<text:p text:style-name="Text_20_body">and a removed sample step </text:p></text:deletion>'
+        "</text:changed-region>"
+        f'<text:changed-region xml:id="ct3" text:id="ct3"><text:insertion><office:change-info>'
+        f"<dc:creator>{BLAKE}</dc:creator><dc:date>2026-03-02T10:05:00</dc:date></office:change-info>"
+        "</text:insertion></text:changed-region>"
+        "</text:tracked-changes>")
+    inserted = ('<text:change-start text:change-id="ct1"/>with an inserted sample step '
+                '<text:change-end text:change-id="ct1"/>')
+    deleted = '<text:change text:change-id="ct2"/>'
+    commented = (comment("__Annotation__1", BLAKE, "2026-03-02T10:15:00", "Please confirm this sample step.")
+                 + comment("__Annotation__2", ALEX, "2026-03-02T11:00:00", "Confirmed with the sample lab.",
+                           parent="__Annotation__1")
+                 + "Image the device before any triage."
+                 + '<office:annotation-end office:name="__Annotation__1"/>'
+                 + '<office:annotation-end office:name="__Annotation__2"/>')
+    late = '<text:change-start text:change-id="ct3"/> Record who imaged it.<text:change-end text:change-id="ct3"/>'
+    body = "".join([
+        p("Sample text: an invented procedure for the tests; not operational guidance.", "Subtitle"),
+        h(1, "Triage of seized devices (sample)"),
+        p("This sample chapter describes an invented triage procedure. The order of work is in "
+          f"section {ref('_Ref_handling', 'Handling exhibits')}, the flow is shown in "
+          f"{seq_ref('refFigure0', 'Figure 1')} and the exhibits are listed in "
+          f"{seq_ref('refTable0', 'Table 1')}."),
+        h(2, bookmarked("_Ref_handling", "Handling exhibits")),
+        p(f"Each exhibit is logged on arrival {inserted}{deleted}before it is examined."
+          + note(1, "Sample footnote: the log is kept by the exhibits officer.") + late),
+        p(commented),
+        p(image("Image1", FLOW, "Sample flow chart", "Sample flow: seize, image, triage, report")),
+        p(f"Figure {seq('Figure', 'refFigure0', 1)}: Sample flow of an exhibit", "Figure"),
+        h(2, bookmarked("_Ref_records", "Records")),
+        table(p(f"Table {seq('Table', 'refTable0', 1)}: Sample exhibits", "Table"),
+              [["Exhibit", "Owner", "Status"], ["Phone A (sample)", "Unit 1", "Imaged"],
+               ["Laptop B (sample)", "Unit 2", "Waiting"]]),
+        p(f"The records go back to {ref('_Ref_handling', 'Handling exhibits')} when an exhibit returns."
+          + note(2, "Sample footnote: returns are rare in this invented procedure.")),
+        p(image("Image2", CHART, "Sample chart", "Sample chart of exhibits per week", 3.0, 3.0)),
+    ])
+    return document(body, tracked, "Triage of seized devices (sample)")
+
+
+def heading_only() -> str:
+    """A document a contributor starts with: its title heading and nothing yet."""
+    return document(h(1, "Scope of the sample manual"))
+
+
+DOCUMENTS = {
+    "procedures-tracked": procedures,
+    "heading-only": heading_only,
+}
+
+
+def convert(source: Path, target_format: str, out: Path) -> Path:
+    """Have LibreOffice open ``source`` and save it as ``target_format`` in ``out``."""
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                        "--convert-to", target_format, "--outdir", str(out), str(source)],
+                       check=True, capture_output=True, timeout=120)
+    return out / f"{source.stem}.{target_format.split(':')[0]}"
+
+
+def main() -> int:
+    if shutil.which("soffice") is None:
+        print("soffice (LibreOffice) is needed: apt-get install libreoffice-writer-nogui", file=sys.stderr)
+        return 2
+    SOURCES.mkdir(exist_ok=True)
+    for stem, make in DOCUMENTS.items():
+        fodt = SOURCES / f"{stem}.fodt"
+        fodt.write_text(make(), encoding="utf-8")
+        for fmt in ("docx:MS Word 2007 XML", "odt"):
+            made = convert(fodt, fmt, HERE)
+            print(f"{made.relative_to(HERE)}: {made.stat().st_size:,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

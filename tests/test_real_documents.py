@@ -1,0 +1,245 @@
+"""Documents made the way contributors make them: LibreOffice's own .docx and .odt (bookmarks,
+REF fields, caption fields and references to them, tracked changes by two authors, a comment
+with its reply, images with alt text, footnotes, a table with a header row) and a Markdown
+chapter with an images/ folder, from tests/corpus/real/ (its README says how each was made).
+
+Each goes through the real CLI as a contributor and an editor would use it: submit (refused
+with what it holds, then with --track-changes), contributions, accept, check and build; the
+assertions are what they would look at in the files, the HTML and the PDF.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from tests.helpers import REPO, run, small_workspace, snapshot
+
+REAL = REPO / "tests" / "corpus" / "real"
+PERSON = "Sam Contributor (UK)"
+TRACKED = {"docx": REAL / "procedures-tracked.docx", "odt": REAL / "procedures-tracked.odt"}
+RECORDING = REAL / "markdown" / "recording" / "chapter.md"
+COMMENTED = "Image the device before any triage."
+
+
+def _submit(root: Path, path: Path, slug: str, *options: str) -> dict[str, object]:
+    result = run("-C", root, "submit", path, "--chapter", slug, "--jurisdiction", "UK", "--as", PERSON,
+                 "--json", *options)
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def _accept(root: Path, contribution: object) -> None:
+    accepted = run("-C", root, "accept", str(contribution), "--as", "Ed Editor")
+    assert accepted.exit_code == 0, accepted.output
+
+
+def _revision(root: Path, data: dict[str, object]) -> str:
+    return (root / "contributions" / str(data["id"]) / "r1.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_tracked_changes_and_comments_are_refused_with_what_the_document_holds(tmp_path: Path,
+                                                                               fmt: str) -> None:
+    root = small_workspace(tmp_path / "ws")
+    before = snapshot(root)
+    result = run("-C", root, "submit", TRACKED[fmt], "--chapter", "triage", "--jurisdiction", "UK",
+                 "--as", PERSON)
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert f"procedures-tracked.{fmt}: holds 2 tracked insertions, 1 tracked deletion, 2 comments" in text
+    assert "--track-changes accept (or reject)" in text
+    assert snapshot(root) == before
+
+
+def test_accept_and_reject_resolve_the_real_changes_and_keep_every_other_word(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    for fmt in ("docx", "odt"):
+        data = _submit(root, TRACKED[fmt], f"accepted-{fmt}", "--track-changes", "accept")
+        accepted = _revision(root, data)
+        assert "logged on arrival with an inserted sample step before it is examined." in accepted, fmt
+        assert "Record who imaged it." in accepted and "removed sample step" not in accepted, fmt
+        # a Word "Subtitle" paragraph (pandoc reads it as metadata) and the footnotes stay text
+        assert "Sample text: an invented procedure for the tests" in accepted, fmt
+        assert "Sample footnote: returns are rare" in accepted, fmt
+    rejected = _revision(root, _submit(root, TRACKED["docx"], "rejected-docx", "--track-changes", "reject"))
+    assert "logged on arrival and a removed sample step before it is examined." in rejected
+    assert "inserted sample step" not in rejected and "Record who imaged it." not in rejected
+    odt = run("-C", root, "submit", TRACKED["odt"], "--chapter", "rejected-odt", "--jurisdiction", "UK",
+              "--as", PERSON, "--track-changes", "reject")
+    assert odt.exit_code == 2 and "can only be accepted here" in odt.output and "Reject All" in odt.output
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_a_comment_and_its_reply_are_kept_with_the_words_they_are_on(tmp_path: Path, fmt: str) -> None:
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, TRACKED[fmt], "triage", "--track-changes", "accept")
+    shown = json.loads(run("-C", root, "contributions", str(data["id"]), "--json").stdout)
+    comments = sorted(shown["comments"]["r1"], key=lambda c: c["date"])
+    assert [(c["author"], c["text"], c["on"]) for c in comments] == [
+        ("Blake Editor (sample)", "Please confirm this sample step.", COMMENTED),
+        ("Alex Author (sample)", "Confirmed with the sample lab.", COMMENTED),
+    ]
+    assert "Please confirm" not in _revision(root, data)
+    table = " ".join(run("-C", root, "contributions", str(data["id"])).output.split())
+    assert "comment by Blake Editor (sample)" in table and "Confirmed with the sample lab." in table
+
+
+@pytest.mark.parametrize("name", ["heading-only.docx", "heading-only.odt"])
+def test_a_document_that_is_only_its_heading_is_titled_by_it_and_taken(tmp_path: Path, name: str) -> None:
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, REAL / name, "scope")
+    assert data["title"] == "Scope of the sample manual"
+    _accept(root, data["id"])
+    chapter = (root / "chapters" / "scope.md").read_text(encoding="utf-8")
+    assert "title: Scope of the sample manual" in chapter and "#" not in chapter.split("---", 2)[2]
+    checked = json.loads(run("-C", root, "check", "--json").stdout)
+    assert [p for p in checked["problems"] if p["file"].endswith("scope.md")] == []
+
+
+def test_a_markdown_chapter_takes_its_images_folder_and_names_what_it_left(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    result = run("-C", root, "submit", RECORDING, "--chapter", "recording", "--jurisdiction", "UK",
+                 "--as", PERSON, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    warnings = " ".join(" ".join(data["warnings"]).split())
+    assert "image 'images/scans/log.png' was left out: no such file" in warnings
+    assert "image '../outside.png' was left out: only pictures in the submitted file's folder" in warnings
+    folder = root / "contributions" / str(data["id"])
+    assert len(list((folder / "media").iterdir())) == 2
+    text = _revision(root, data)
+    assert re.search(r"!\[Sample flow: seize, photograph, record\]\(media/[0-9a-f]{16}\.png", text)
+    assert re.search(r"!\[Sample chart of exhibits per week\]\(media/[0-9a-f]{16}\.png\)\{width=30%\}", text)
+    assert "outside.png" not in text and "Sample picture from elsewhere" in text
+
+
+@dataclass
+class Built:
+    root: Path
+    html: str
+    pdf: Path
+
+    def chapter(self, slug: str) -> str:
+        start = self.html.find(f'<article class="chapter" id="{slug}"')
+        assert start >= 0, slug
+        return self.html[start:self.html.find("</article>", start)]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = small_workspace(tmp_path_factory.mktemp("real") / "ws")
+    for slug, path, options in (("word", TRACKED["docx"], ("--track-changes", "accept")),
+                                ("odt", TRACKED["odt"], ("--track-changes", "accept")),
+                                ("recording", RECORDING, ()), ("scope", REAL / "heading-only.docx", ())):
+        _accept(root, _submit(root, path, slug, *options)["id"])
+    checked = json.loads(run("-C", root, "check", "--json").stdout)
+    assert [p for p in checked["problems"] if p["severity"] == "error" or p["rule"] in (
+        "broken-anchor", "broken-link", "missing-image")] == []
+    result = run("-C", root, "build", "--quiet")
+    assert result.exit_code == 0, result.output
+    html = (root / "build" / "manual.html").read_text(encoding="utf-8")
+    return Built(root, html, root / "build" / "manual.pdf")
+
+
+def _pdf_links(path: Path) -> dict[str, int]:
+    """Each internal link's destination name in the PDF, with the page index it lands on."""
+    reader = PdfReader(str(path))
+    named = reader.named_destinations
+    links: dict[str, int] = {}
+    for page in reader.pages:
+        for annot in page.get("/Annots", []) or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") == "/Link" and "/Dest" in annot:
+                name = str(annot["/Dest"])
+                page_index = reader.get_destination_page_number(named[name])
+                assert page_index is not None, name
+                links[name] = page_index
+    return links
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", ["word", "odt"])
+def test_cross_references_land_on_the_same_target_in_html_and_pdf(built: Built, slug: str) -> None:
+    chapter = built.chapter(slug)
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', chapter)
+    shown = [(text, target) for target, text in links]
+    number = re.search(r'<span class="num">(\d+)</span>', chapter).group(1)  # type: ignore[union-attr]
+    # the contributor's "Figure 1"/"Table 1" reads as the manual numbers them, and lands on them
+    assert [text for text, _ in shown] == ["Handling exhibits", f"Figure {number}.1", f"Table {number}.1",
+                                           "Handling exhibits"]
+    heading, figure, table = (target for _, target in shown[:3])
+    assert re.search(rf'<section id="{heading}"[^>]*>\s*<h2><span class="num">{number}\.1</span> Handling',
+                     chapter)
+    assert re.search(rf'<figure id="{figure}">\s*<img [^>]*alt="Sample flow: seize, image, triage, report"',
+                     chapter)
+    assert re.search(rf'<figcaption><span class="caption-num">Figure {number}\.1\.</span> Sample flow of an '
+                     "exhibit</figcaption>", chapter)
+    assert re.search(rf'<table id="{table}">\s*<caption><span class="caption-num">Table {number}\.1\.</span> '
+                     "Sample exhibits", chapter)
+    assert "Figure 1:" not in chapter and "Table 1:" not in chapter  # the typed numbers are not printed
+    pdf_links = _pdf_links(built.pdf)
+    pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(built.pdf)).pages]
+    for target, words in ((heading, f"{number}.1 Handling exhibits"),
+                          (figure, f"Figure {number}.1. Sample flow of an exhibit"),
+                          (table, f"Table {number}.1. Sample exhibits")):
+        assert target in pdf_links, target  # the PDF link carries the HTML's id as its destination
+        assert words in pages[pdf_links[target]], (target, words)
+
+
+@pytest.mark.slow
+def test_images_keep_their_alt_text_in_html_and_pdf_and_nothing_else_is_taken(built: Built) -> None:
+    expected = {"word": ["Sample flow: seize, image, triage, report", "Sample chart of exhibits per week"],
+                "odt": ["Sample flow: seize, image, triage, report", "Sample chart of exhibits per week"],
+                "recording": ["Sample flow: seize, photograph, record", "Sample chart of exhibits per week"]}
+    for slug, alts in expected.items():
+        chapter = built.chapter(slug)
+        assert re.findall(r'<img src="data:image/png;base64,[^"]+"[^>]* alt="([^"]+)"', chapter) == alts, slug
+    with pikepdf.open(built.pdf) as pdf:
+        found: list[str] = []
+        stack: list[object] = [pdf.Root.StructTreeRoot]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, pikepdf.Dictionary):
+                if "/Alt" in item:
+                    found.append(str(item.Alt))
+                if "/K" in item:
+                    stack.append(item.K)
+            elif isinstance(item, pikepdf.Array):
+                stack.extend(reversed(list(item)))
+    assert sorted(found) == sorted(alt for alts in expected.values() for alt in alts)
+    assert "Sample footnote: the log is kept by the exhibits officer." in built.chapter("word")
+    assert "<h1" in built.chapter("scope") and "Scope of the sample manual" in built.chapter("scope")
+
+
+def test_reviewers_see_that_the_accepted_text_came_with_comments_and_how_to_read_them(tmp_path: Path) -> None:
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, TRACKED["docx"], "triage", "--track-changes", "accept")
+    _accept(root, data["id"])
+    plain = _submit(root, REAL / "heading-only.odt", "scope")
+    _accept(root, plain["id"])
+    line = (f"accepted text (r1 of {data['id']}) came with 2 document comment(s): "
+            f"vimanual contributions {data['id']}")
+    queue = run("-C", root, "status", "-j", "UK")
+    assert queue.exit_code == 0, queue.output
+    assert f"triage: its {line}" in " ".join(queue.output.split())
+    assert "scope: its" not in queue.output  # the heading-only document held no comments
+    queued = {q["slug"]: q["document_comments"] for q in json.loads(
+        run("-C", root, "status", "-j", "UK", "--json").stdout)["queue"]}
+    assert queued["triage"] == {"contribution": data["id"], "revision": 1, "count": 2}
+    assert queued["scope"] is None
+    chapter = run("-C", root, "status", "triage")
+    assert f"The chapter's {line}" in " ".join(chapter.output.split())
+    assert json.loads(run("-C", root, "status", "triage", "--json").stdout)["document_comments"]["count"] == 2
+    reviewed = run("-C", root, "review", "triage", "-j", "UK", "--approve", "--as", "Ruth Reviewer")
+    assert reviewed.exit_code == 0, reviewed.output
+    assert f"The chapter's {line}" in " ".join(reviewed.output.split())
+    shown = " ".join(run("-C", root, "contributions", str(data["id"])).output.split())
+    assert "Please confirm this sample step." in shown  # where the line sends the reviewer
