@@ -34,21 +34,20 @@ if TYPE_CHECKING:
     from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
     from vimanual.status import Blocker, ContributorEntry, DocumentComments, ReleaseBlocked, ReviewStatus
-    # isort: split
-    from vimanual.status import document_comments
+    from vimanual.status import document_comments as document_comments  # (for mypy: __getattr__ below)
     from vimanual.workspace.doctor import DoctorReport
     from vimanual.workspace.load import Workspace
     from vimanual.workspace.scaffold import InitResult
 
 __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError", "Blocker", "BuildRefused", "BuildRun",
-    "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus",
-    "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "doctor", "document_comments", "editions", "export",
-    "find_workspace", "init", "languages", "manual_names", "notes_markdown", "preview", "print_edition",
-    "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
-    "reviewer_queue", "since_approval", "since_approval_markdown", "since_translated", "status", "submit",
-    "terminal_safe", "verify", "verify_edition", "withdraw",
+    "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus", "accept", "build",
+    "chapter_status", "check", "contribution", "contribution_summary", "contributions", "contributor_status",
+    "decline", "diff", "doctor", "document_comments", "editions", "export", "find_workspace", "init",
+    "languages", "manual_names", "notes_markdown", "preview", "print_edition", "issue_copies", "copies",
+    "revoke_copy", "trace", "rebuild_edition", "release", "review", "reviewer_queue", "since_approval",
+    "since_approval_markdown", "since_translated", "status", "submit", "terminal_safe", "verify",
+    "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
