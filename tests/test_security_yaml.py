@@ -92,7 +92,9 @@ def test_state_files_refuse_code_and_bombs(tmp_path: Path, where: str, attack: s
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 10
+    # A runaway guard, not a speed measure (the bombs ran for minutes before the caps):
+    # generous, since a loaded machine runs this in 15-20 s.
+    assert time.monotonic() - started < 60
     assert peak < 64_000_000, f"{peak:,} bytes"
     assert result.exit_code in (1, 2), result.output
     output = " ".join(result.output.split())

@@ -1,7 +1,8 @@
 """Commands of contributors and the editor's decisions: submit, accept, decline, withdraw,
 contributions (rendering only; the work is in vimanual.contributions.workflow)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 from dataclasses import asdict

@@ -1,7 +1,8 @@
 """Commands of editions: release, editions, print, verify-edition, diff (rendering only;
 the work is in vimanual.editions.release)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 from dataclasses import asdict

@@ -1,6 +1,7 @@
 """Commands of review: review, status, verify (rendering only; the work is in vimanual.review.store)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 import textwrap

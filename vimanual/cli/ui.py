@@ -2,7 +2,8 @@
 turning errors into 'Error:' lines and exit codes, symbols for review states, and
 shell completion."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import functools
 from collections.abc import Callable
