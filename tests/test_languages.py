@@ -200,7 +200,12 @@ def test_a_forged_language_on_an_event_is_caught_by_verify(ws: Path) -> None:
 def test_the_sample_manual_shows_its_french_and_arabic_translations(sample_workspace: Path) -> None:
     states = matrix(sample_workspace)
     assert states["training-exercises"] == {"fr": "approved", "ar": "current"}
-    assert states["case-handover"] == {"fr": "current", "ar": "current"}
+    # case-handover's source moved after they were made (r2 gave its sample note a quote bar),
+    # so both translations are stale: the sample shows that state too
+    assert states["case-handover"] == {"fr": "stale", "ar": "stale"}
+    stale = run("-C", sample_workspace, "diff", "case-handover", "--language", "fr")
+    assert stale.exit_code == 0, stale.output
+    assert "Sample text" in stale.output
     assert all(s == {"fr": "missing", "ar": "missing"} for slug, s in states.items()
                if slug not in ("training-exercises", "case-handover"))
 
@@ -236,6 +241,10 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
     result = ok("-C", ws, "accept", cid, "--as", "Ed Editor")
     assert f"Accepted {cid} r1 as the fr translation of 'alpha'" in result.stdout
+    # the source's approvals are not touched, and the editor is told the translation is stale
+    assert "approvals" not in result.stdout and "reviews it again" not in result.stdout
+    assert ("The source changed after this translation was submitted, so it is stale: the translator "
+            "sees what changed with 'vimanual diff alpha --language fr'") in " ".join(result.stdout.split())
     text = (ws / "chapters" / "fr" / "alpha.md").read_text(encoding="utf-8")
     assert f"translates: {before}" in text and "title: Chapitre Alpha" in text
     assert "le numéro de scellé" in text and "Tom Translator" in text
@@ -243,7 +252,9 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
 
     # the translator revises against today's source: accepted, it is current
     submit_translation(ws, fr_file(tmp_path, "v2.md", FR_MD + "\nUn paragraphe nouveau.\n"), "--revises", cid)
-    ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    current = ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    assert ("The fr reviewers can now review it: 'vimanual review alpha --language fr --approve'. Run "
+            "'vimanual build --language fr' to see it in the draft.") in " ".join(current.stdout.split())
     assert f"translates: {source_hash(ws, 'alpha')}" in (ws / "chapters" / "fr" / "alpha.md").read_text(
         encoding="utf-8")
     assert matrix(ws)["alpha"]["fr"] == "current"
@@ -377,9 +388,10 @@ def test_export_writes_the_source_as_word_with_its_image_and_it_comes_back_as_a_
     result = run("-C", sample_workspace, "submit", target, "--translates", "case-handover",
                  "--language", "fr", "--title", "Passation d'un dossier", "--as", "Sample Translator FR")
     assert result.exit_code == 0, result.output
-    # the sample's French translation stays current; the update waits for the editor
+    # the sample's French translation stays as it was (stale: the source moved since); the
+    # update waits for the editor
     data = json.loads(ok("-C", sample_workspace, "status", "case-handover", "--json").stdout)
-    assert data["translations"]["fr"]["state"] == "current"
+    assert data["translations"]["fr"]["state"] == "stale"
     assert data["translations"]["fr"]["submitted"] == [result.stdout.split()[1]]
 
 
