@@ -512,3 +512,28 @@ def test_a_language_release_is_blocked_by_a_check_error_in_a_translation(ws: Pat
     assert data["blockers"] == []
     assert {p["file"] for p in data["problems"]} == {"chapters/fr/alpha.md", "chapters/fr/beta.md"}
     assert not (ws / "editions").exists()
+
+
+def test_a_translation_is_checked_on_its_own_and_never_answered_from_its_sources_cache(ws: Path) -> None:
+    """check caches findings per chapter (build/cache/check/); a translation is checked under
+    its chapter's slug but from its own folder: the same text that is clean in chapters/ (its
+    image is there) is an error in chapters/fr/ (no image there), cold and warm alike."""
+    body = "## Section\n\nText.\n\n![A square.](media/sq.png)\n"
+    media = ws / "chapters" / "media"
+    media.mkdir(exist_ok=True)
+    (media / "sq.png").write_bytes(make_png())
+    alpha = ws / "chapters" / "alpha.md"
+    front = alpha.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    alpha.write_text(front + "\n---\n\n" + body, encoding="utf-8")
+    write_translation(ws, "fr", "alpha", source_hash(ws, "alpha"), body)
+
+    def problems() -> list[tuple[str, str]]:
+        result = run("-C", ws, "check", "--json")
+        assert result.exit_code in (0, 1), result.output
+        return sorted((p["file"], p["rule"]) for p in json.loads(result.stdout)["problems"]
+                      if p["severity"] == "error")
+
+    cold = problems()
+    assert [f for f, _ in cold if f.startswith("chapters/fr/alpha.md")], cold
+    assert not [f for f, _ in cold if f == "chapters/alpha.md"], cold
+    assert problems() == cold  # warm: every entry from the cache, the same findings
