@@ -26,7 +26,7 @@ from vimanual.check.rules.prose import (
     prose,
     wording,
 )
-from vimanual.check.rules.structure import check_structure
+from vimanual.check.rules.structure import check_structure, inline_math
 from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
@@ -108,13 +108,17 @@ def check_chapters(
     """Problems of the content rules for ``chapters`` (the workspace gives link targets)."""
     parsed = {c.slug: parse_body(c.body) for c in chapters}
     ids = _section_ids(workspace, parsed)
+    limits = workspace.manual.limits
+    unprintable = pandoc.unprintable_math([f for body in parsed.values() for _, _, f in inline_math(body)],
+                                          limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
     slugs = frozenset(workspace.chapters)
     images = ImageChecker(workspace.root, workspace.manual.check.max_image_kb * 1000)
     problems: list[Problem] = []
     for chapter in chapters:
         body = parsed[chapter.slug]
         shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
-        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown)
+        hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown,
+                             unprintable)
         problems.extend(_to_problems(chapter, body, hits))
     return problems
 
@@ -138,6 +142,7 @@ def _chapter_hits(
     rules: list[TermRule],
     errors_only: bool = False,
     shown: Sequence[str] = (),
+    unprintable: frozenset[str] = frozenset(),
 ) -> list[Hit]:
     settings = workspace.manual.check
     text = prose(body)
@@ -147,7 +152,7 @@ def _chapter_hits(
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),
-        *check_structure(body),
+        *check_structure(body, unprintable),
     ]
     if not errors_only:  # these rules only ever warn
         hits += [
