@@ -88,7 +88,9 @@ def test_contents_leaders_run_from_each_title_to_its_page_number(sample_workspac
     end right before its page number, on chapter and section rows alike (x positions in the PDF)."""
     from collections import defaultdict
 
-    built = run("-C", sample_workspace, "-q", "build", "--format", "pdf", "--force")
+    # Tagged: each box's text (title, leader, number) is then a marked run of its own whose
+    # position pypdf reports; an untagged page lays out the same, but writes a row as one run.
+    built = run("-C", sample_workspace, "-q", "build", "--format", "pdf", "--force", "--tagged")
     assert built.exit_code == 0, built.output
     page = pypdf.PdfReader(sample_workspace / "build" / "manual.pdf").pages[1]
     rows: dict[int, list[tuple[float, str, float]]] = defaultdict(list)

@@ -263,7 +263,7 @@ def test_one_structure_tree_for_the_whole_book(tmp_path: Path) -> None:
     import pikepdf
 
     root = long_workspace(tmp_path / "ws")
-    assert run("-C", root, "build", "--format", "pdf").exit_code == 0
+    assert run("-C", root, "build", "--format", "pdf", "--tagged").exit_code == 0
     with pikepdf.open(root / "build" / "manual.pdf") as pdf:
         pages = {page.objgen for page in pdf.pages}
         tree = pdf.Root.StructTreeRoot

@@ -1,4 +1,6 @@
-"""The PDF is tagged (PDF/UA-1): screen readers get the language, the title, headings and figure text."""
+"""A released edition's PDF, and a draft's built with --tagged, are tagged (PDF/UA-1): screen
+readers get the language, the title, headings and figure text. A plain draft is not (it lays
+out faster), and says nothing it cannot keep."""
 
 from __future__ import annotations
 
@@ -14,11 +16,38 @@ pytestmark = pytest.mark.slow  # every test here lays out whole PDFs
 
 
 @pytest.fixture(scope="module")
-def sample_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_sample(tmp_path_factory.mktemp("tags") / "sample")
-    result = run("-C", root, "build", "--format", "pdf", "-q")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_sample(tmp_path_factory.mktemp("tags") / "sample")
+
+
+@pytest.fixture(scope="module", params=["build --tagged", "print (a reprint of edition 1.0)"])
+def sample_pdf(request: pytest.FixtureRequest, sample: Path) -> Path:
+    """A tagged draft, and a released edition's reprint (rebuilt from its frozen sources)."""
+    if request.param.startswith("build"):
+        result = run("-C", sample, "build", "--format", "pdf", "--tagged", "-q")
+        assert result.exit_code == 0, result.output
+        return sample / "build" / "manual.pdf"
+    out = sample / "reprint-letter.pdf"
+    result = run("-C", sample, "print", "1.0", "--paper", "letter", "--output", out)
     assert result.exit_code == 0, result.output
-    return root / "build" / "manual.pdf"
+    return out
+
+
+def test_a_draft_is_untagged_unless_asked(sample: Path) -> None:
+    result = run("-C", sample, "build", "--format", "pdf", "-o", sample / "plain", "-q")
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(sample / "plain" / "manual.pdf") as pdf:
+        assert "/StructTreeRoot" not in pdf.Root
+        assert "/StructParents" not in pdf.pages[0].obj
+        assert str(pdf.Root.Lang) == "en"
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") is None  # it does not claim PDF/UA
+        pages = len(pdf.pages)
+    tagged = run("-C", sample, "build", "--format", "pdf", "--tagged", "-o", sample / "tagged", "-q")
+    assert tagged.exit_code == 0, tagged.output
+    with pikepdf.open(sample / "tagged" / "manual.pdf") as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert len(pdf.pages) == pages  # the same book, tags aside
 
 
 def _structure(pdf: pikepdf.Pdf) -> tuple[Counter[str], list[object]]:

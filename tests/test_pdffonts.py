@@ -19,7 +19,7 @@ from PIL import Image, ImageChops
 
 from tests.pdfhtml import pdf_font_names, pdf_pages_text
 from vimanual.book.plan import DEFAULT_STYLES
-from vimanual.pdf.fonts import FontMergeReport, _read_to_unicode, _to_unicode_cmap, merge_fonts
+from vimanual.pdf.fonts import FontMergeReport, _to_unicode_cmap, merge_fonts, read_to_unicode
 from vimanual.pdf.weasy import render_pdf
 
 CSS = (DEFAULT_STYLES / "fonts.css").read_text(encoding="utf-8") + (
@@ -232,7 +232,7 @@ def test_font_embedded_whole_for_a_form_merges_with_subsets(tmp_path: Path) -> N
     (b"1 beginbfrange\n<0020> <0021> [<0078> <d83dde00>]\nendbfrange", {0x20: "x", 0x21: "\U0001f600"}),
 ])
 def test_to_unicode_maps_are_read(cmap: bytes, expected: dict[int, str]) -> None:
-    mapping = _read_to_unicode(cmap)
+    mapping = read_to_unicode(cmap)
     assert {code: text.decode("utf-16-be") for code, text in mapping.items()} == expected
 
 
@@ -240,4 +240,4 @@ def test_to_unicode_maps_are_written_in_blocks_of_100() -> None:
     mapping = {code: chr(0x4E00 + code).encode("utf-16-be") for code in range(250)}
     cmap = _to_unicode_cmap(mapping)
     assert re.findall(rb"(\d+) beginbfchar", cmap) == [b"100", b"100", b"50"]
-    assert _read_to_unicode(cmap) == mapping
+    assert read_to_unicode(cmap) == mapping

@@ -155,6 +155,7 @@ def build(
     on_broken: Callable[[dict[str, list[Problem]]], None] | None = None,
     language: str | None = None,
     untranslated: str = "source",
+    tagged: bool = False,
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
@@ -165,7 +166,7 @@ def build(
     ``language`` builds that language's edition (build/manual.<tag>.pdf and .html): each
     chapter's translation where there is one (stale ones with a warning and a banner); a
     chapter with none is shown in the source language under a banner (``untranslated``
-    'source') or left out ('omit')."""
+    'source') or left out ('omit'). ``tagged``: a PDF/UA-1 draft (a release's always is)."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
     from vimanual.status import review_banners, workspace_status
@@ -198,7 +199,7 @@ def build(
     options = BuildOptions(
         formats=tuple(formats or FORMATS), output=output, paper=paper, chapters=tuple(chapters), jobs=jobs,
         jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
-        banners=banners, language=language, chapter_languages=chapter_languages,
+        banners=banners, language=language, chapter_languages=chapter_languages, tagged=tagged,
     )
     result = run_build(workspace, options, progress)
     result.problems[:0] = extra

@@ -39,11 +39,7 @@ def build(
 
 
 def _layout_pool(plan: BuildPlan) -> Any:
-    from vimanual.pdf.weasy import LayoutPool
-
-    limits = plan.workspace.manual.limits
-    return LayoutPool(plan.styles_dir, plan.allowed_roots, plan.jobs, limits.pdf_timeout_seconds,
-                      limits.pdf_memory_mb, plan.out_dir, font_subsetter=plan.options.font_subsetter)
+    return plan.pdf_request(PARTS).pool(plan.out_dir)
 
 
 def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progress | None,
@@ -92,18 +88,10 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     styles = "\n".join(plan.css(name) for name in ("fonts.css", "print.css"))
     marking = plan.workspace.manual.marking or ""
     label = edition_label(release, [c.number for c in rendered]) if release is not None else ""
-    limits = plan.workspace.manual.limits
-    return write_pdf(
-        units, document, styles,
-        Margins(plan.paper, marking, label, plan.options.draft, words["draft"], words["folio"],
-                words["front_folio"], plan.workspace.manual.language),
-        plan.out_dir / f"{plan.stem}.pdf", path=pdf_path,
-        cache=plan.workspace.build_dir / "cache" / "layout", salt=plan.pdf_salt,
-        base_dir=plan.styles_dir, allowed_roots=plan.allowed_roots,
-        jobs=plan.jobs, timeout=limits.pdf_timeout_seconds, memory_mb=limits.pdf_memory_mb,
-        use_cache=plan.options.use_cache, progress=progress, pool=pool,
-        font_subsetter=plan.options.font_subsetter,
-    )
+    margins = Margins(plan.paper, marking, label, plan.options.draft, words["draft"], words["folio"],
+                      words["front_folio"], plan.workspace.manual.language)
+    return write_pdf(units, document, styles, margins, plan.out_dir / f"{plan.stem}.pdf",
+                     plan.pdf_request(pdf_path), progress, pool)
 
 
 def _refusals(urls: list[str]) -> list[Problem]:

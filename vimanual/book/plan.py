@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vimanual import __version__
 from vimanual.base.errors import Problem, UnknownName, VimanualError
@@ -23,6 +23,9 @@ from vimanual.base.names import check_slug, normalise_code
 from vimanual.workspace.glossary import Term, load_glossary
 from vimanual.workspace.load import CHAPTERS_DIR, Chapter, Workspace
 from vimanual.workspace.schema import PAPERS, FrontMatter
+
+if TYPE_CHECKING:
+    from vimanual.pdf.layout import PdfRequest
 
 DEFAULT_STYLES = Path(__file__).parent.parent / "defaults" / "styles"
 FORMATS = ("pdf", "html")
@@ -91,6 +94,9 @@ class BuildOptions:
     # How fonts are subset (see vimanual.pdf.weasy.FONT_SUBSETTER); a released edition's
     # rebuild uses the one the edition was made with.
     font_subsetter: str = "fonttools"
+    # A draft's PDF is tagged (PDF/UA-1) only when asked (build --tagged); a released
+    # edition's (``release``) always is.
+    tagged: bool = False
 
 
 @dataclass
@@ -191,6 +197,23 @@ class BuildPlan:
     def pdf_salt(self) -> str:
         """What a laid-out PDF depends on besides its HTML: styles, WeasyPrint and vimanual."""
         return json.dumps([self.styles_digest, importlib.metadata.version("weasyprint"), __version__])
+
+    @property
+    def tagged(self) -> bool:
+        """Whether the PDF is tagged (PDF/UA-1): a released edition's (and so every print of
+        it) always; a draft's only when asked, since tags cost ~1.1-1.3x the layout time."""
+        return self.options.release is not None or self.options.tagged
+
+    def pdf_request(self, path: str) -> PdfRequest:
+        """How this build's PDF is written, laid out by ``path`` (pdf/layout.choose_path)."""
+        from vimanual.pdf.layout import PdfRequest
+
+        limits = self.workspace.manual.limits
+        return PdfRequest(path, self.workspace.build_dir / "cache" / "layout", self.pdf_salt,
+                          self.styles_dir, tuple(self.allowed_roots), self.jobs,
+                          limits.pdf_timeout_seconds, limits.pdf_memory_mb, self.options.use_cache,
+                          self.tagged, self.options.font_subsetter,
+                          margin_patterns=self.options.release is None)
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:

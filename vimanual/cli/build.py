@@ -101,6 +101,11 @@ def build(
         typer.Option("--untranslated", help="With --language, a chapter not yet translated is shown in the "
                      "source language under a banner (source) or left out (omit)."),
     ] = "source",
+    tagged: Annotated[
+        bool,
+        typer.Option("--tagged", help="Tag the draft's PDF for screen readers (PDF/UA-1), as released "
+                     "editions always are; slower to lay out."),
+    ] = False,
 ) -> None:
     """Build the draft manual: build/manual.pdf and build/manual.html.
 
@@ -110,6 +115,9 @@ def build(
     Refuses (exit 1) when 'vimanual check' finds errors, unless --force. With
     --jurisdiction UK, passages marked ::: {.only jurisdiction="UK,AU"} are kept for UK
     and the others dropped; without it all are shown, each labelled.
+
+    The draft PDF is not tagged for screen readers unless --tagged (it lays out faster);
+    a released edition's PDF always is.
 
     Example: vimanual build --format pdf --paper Letter
     """
@@ -128,6 +136,7 @@ def build(
         on_forced=_forced,
         on_broken=lambda broken: ui.warn_broken(broken, ui.err()),
         untranslated=untranslated,
+        tagged=tagged,
     )
     languages: list[str | None] = [language.strip() if language else None]
     if language is not None and language.strip() == "all":

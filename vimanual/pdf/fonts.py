@@ -462,7 +462,7 @@ def _widths_array(widths: dict[int, Number]) -> pikepdf.Array:
 _HEX = rb"<([0-9A-Fa-f\s]*)>"
 
 
-def _read_to_unicode(data: bytes) -> dict[int, bytes]:
+def read_to_unicode(data: bytes) -> dict[int, bytes]:
     """The bfchar and bfrange mappings of a ToUnicode CMap: {code: UTF-16BE text}."""
     mapping: dict[int, bytes] = {}
 
@@ -510,7 +510,7 @@ def _merged_to_unicode(fonts: Iterable[_Font]) -> tuple[dict[int, bytes], int]:
         if not isinstance(stream, pikepdf.Stream):
             continue
         try:
-            mapping = _read_to_unicode(stream.read_bytes())
+            mapping = read_to_unicode(stream.read_bytes())
         except (ValueError, IndexError) as exc:
             raise _CannotMerge(f"unreadable ToUnicode map ({exc})") from None
         for code, text in mapping.items():

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -327,37 +327,69 @@ def lay_out_book(
     layouts: Layouts,
     joint: bool,
     progress: Progress | None = None,
+    *,
+    tagged: bool = True,
+    patterns: bool = False,
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
     the book into ``target`` (the caller makes that atomic)."""
     from vimanual.pdf.stitch import stitch
 
-    body = layouts.get([(html, True) for html in body_documents(units, document, joint)], progress)
+    body = layouts.get([(html, tagged) for html in body_documents(units, document, joint)], progress)
     plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
-    total = len(plan.sheets)
-    main_margins = [(head, margins.folio.format(n=n, total=total), kind)
-                    for n, (head, kind) in enumerate(zip(plan.heads, plan.kinds, strict=True), start=1)]
     front_doc = link_across(document(Part("front", pages=plan.folios)))
-    pieces = [main_margins[i : i + MARGIN_PIECE] for i in range(0, len(main_margins), MARGIN_PIECE)]
     margin_progress = None if progress is None else (
         lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
-    laid = layouts.get([(front_doc, True)] + [(margin_document(margin_styles, margins, piece), False)
-                                              for piece in pieces], margin_progress)
-    front, main_laid = laid[0], laid[1:]
-    front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
-    front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
-                      BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
-    front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
-    pool.release()  # stitching needs the memory, not the workers
-    sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
-    sheets += [Sheet(s.source, s.page) for s in plan.sheets]
-    stitch([front.path] + [b.path for b in body], sheets,
-           [front_margin.path] + [m.path for m in main_laid], front_count, target,
-           layouts.cache if layouts.use_cache else None)
+    with contextlib.ExitStack() as scratch:
+        front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
+                                                  tagged, patterns, margin_progress, scratch)
+        front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
+        front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
+                          BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
+        front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
+        pool.release()  # stitching needs the memory, not the workers
+        sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
+        sheets += [Sheet(s.source, s.page) for s in plan.sheets]
+        stitch([front.path] + [b.path for b in body], sheets, [front_margin.path, *main_margins],
+               front_count, target, layouts.cache if layouts.use_cache else None)
     refused: list[str] = []
     for item in [*body, *laid, front_margin]:
         refused.extend(url for url in item.refused if url not in refused)
     return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
+
+
+def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: Margins,
+                  layouts: Layouts, tagged: bool, patterns: bool, progress: Progress | None,
+                  scratch: contextlib.ExitStack) -> tuple[Laid, list[Path], list[Laid]]:
+    """Lay out the front matter and the main matter's margin pages side by side: (the front
+    matter, the margin PDFs one page per book page, everything laid out).
+
+    ``patterns``: one margin page per kind of page, reused with only the numbers changed
+    (pdf/folios.py); else every margin page laid out, in cached pieces of MARGIN_PIECE.
+    """
+    from vimanual.pdf.folios import expand, plan_folios
+
+    total = len(plan.sheets)
+    first: list[Laid] = []
+    if patterns:
+        folios = plan_folios(list(zip(plan.heads, plan.kinds, strict=True)), margins.folio,
+                             margins.marking + margins.label + margins.draft_word)
+        first = layouts.get([(front_doc, tagged),
+                             (margin_document(margin_styles, margins, folios.sheets), False)], progress)
+        expanded = layouts.cache / f".margins-{os.getpid()}-{secrets.token_hex(4)}.pdf.tmp"
+        scratch.callback(expanded.unlink, missing_ok=True)
+        if expand(first[1].path, folios, expanded):
+            return first[0], [expanded], first
+        # a sentinel not where it must be: every margin page laid out, as below
+    main = [(head, margins.folio.format(n=n, total=total), kind)
+            for n, (head, kind) in enumerate(zip(plan.heads, plan.kinds, strict=True), start=1)]
+    pieces = [main[i : i + MARGIN_PIECE] for i in range(0, len(main), MARGIN_PIECE)]
+    laid = layouts.get([(front_doc, tagged)] * (not first)
+                       + [(margin_document(margin_styles, margins, piece), False) for piece in pieces],
+                       progress)
+    if first:
+        return first[0], [m.path for m in laid], first + laid
+    return laid[0], [m.path for m in laid[1:]], laid
 
 
 WHOLE, JOINT, PARTS = "whole", "joint", "parts"
@@ -397,40 +429,54 @@ class PdfRecord:
                                             "pages": pages, "refused": refused}))
 
 
+@dataclass(frozen=True)
+class PdfRequest:
+    """How the book's PDF is to be written, resolved once by the build plan
+    (``BuildPlan.pdf_request``) and handed down to every layout step."""
+
+    path: str  # see choose_path
+    cache: Path  # build/cache/layout
+    salt: str  # what a layout depends on besides its HTML (styles, versions), as JSON
+    base_dir: Path  # the stylesheets' relative URLs resolve against it
+    allowed_roots: tuple[Path, ...]  # the only folders WeasyPrint may read from
+    jobs: int
+    timeout: float
+    memory_mb: int
+    use_cache: bool = True
+    # PDF/UA-1 tags (structure tree, language, alt text): released editions and prints always;
+    # a draft only when asked (it costs ~1.1-1.3x the layout time).
+    tagged: bool = True
+    font_subsetter: str = FONT_SUBSETTER  # see vimanual.pdf.weasy.FONT_SUBSETTER
+    # The main matter's margins laid out once per kind of page and reused with only the
+    # numbers changed (pdf/folios.py): a draft's. A released edition's are laid out page by
+    # page, as the editions released before were, so that they rebuild byte for byte.
+    margin_patterns: bool = False
+
+    def pool(self, scratch_in: Path) -> LayoutPool:
+        """Layout workers for this request (not started until first needed)."""
+        return LayoutPool(self.base_dir, list(self.allowed_roots), self.jobs, self.timeout,
+                          self.memory_mb, scratch_in, font_subsetter=self.font_subsetter)
+
+
 def write_pdf(
     units: list[Unit],
     document: Callable[[Part], str],
     margin_styles: str,
     margins: Margins,
     target: Path,
-    *,
-    path: str,
-    cache: Path,
-    salt: str,
-    base_dir: Path,
-    allowed_roots: list[Path],
-    jobs: int,
-    timeout: float,
-    memory_mb: int,
-    use_cache: bool,
+    request: PdfRequest,
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
-    font_subsetter: str = FONT_SUBSETTER,
 ) -> tuple[BookLayout, bool]:
-    """Write the book's PDF to ``target`` atomically by ``path`` (see ``choose_path``), or
-    keep it if the same book was already written there. Returns (layout, reused). ``pool``
-    is a ``LayoutPool`` the caller started early, else one is started here. Fonts are
-    subset with ``font_subsetter`` (see ``vimanual.pdf.weasy.FONT_SUBSETTER``)."""
-    if path == WHOLE:
-        return _write_whole(document(Part()), target, cache=cache, salt=salt, base_dir=base_dir,
-                            allowed_roots=allowed_roots, timeout=timeout, memory_mb=memory_mb,
-                            use_cache=use_cache, progress=progress, font_subsetter=font_subsetter)
+    """Write the book's PDF to ``target`` atomically by ``request.path`` (see ``choose_path``),
+    or keep it if the same book was already written there. Returns (layout, reused). ``pool``
+    is a ``LayoutPool`` the caller started early, else one is started here."""
+    if request.path == WHOLE:
+        return _write_whole(document(Part()), target, request, progress)
     # The subsetter changes the bytes of every part: it is part of their cache keys.
-    salt = json.dumps([*json.loads(salt), font_subsetter, _fonttools_version()])
-    return _write_book(units, document, margin_styles, margins, target, joint=path == JOINT, cache=cache,
-                       salt=salt, base_dir=base_dir, allowed_roots=allowed_roots, jobs=jobs, timeout=timeout,
-                       memory_mb=memory_mb, use_cache=use_cache, progress=progress, pool=pool,
-                       font_subsetter=font_subsetter)
+    salt = json.dumps([*json.loads(request.salt), request.font_subsetter, _fonttools_version()])
+    return _write_book(units, document, margin_styles, margins, target,
+                       replace(request, salt=salt), progress, pool)
 
 
 def _fonttools_version() -> str:
@@ -439,25 +485,27 @@ def _fonttools_version() -> str:
     return importlib.metadata.version("fonttools")
 
 
-def _write_whole(
-    document: str, target: Path, *, cache: Path, salt: str, base_dir: Path, allowed_roots: list[Path],
-    timeout: float, memory_mb: int, use_cache: bool, progress: Progress | None, font_subsetter: str,
-) -> tuple[BookLayout, bool]:
+def _write_whole(document: str, target: Path, request: PdfRequest,
+                 progress: Progress | None) -> tuple[BookLayout, bool]:
     """The whole book in one WeasyPrint call."""
     from vimanual.pdf.weasy import render_pdf_isolated
 
-    identity = sha256_hex(json.dumps([document, *json.loads(salt)]))
+    identity = sha256_hex(json.dumps([document, *json.loads(request.salt)]))
     # The subsetter changes the bytes, so it is part of the cache key, but not of the PDF's
     # /ID (``identity``), which editions released before it was recorded were built with.
-    key = sha256_hex(json.dumps([identity, font_subsetter, _fonttools_version()]))
-    record = PdfRecord(cache, target)
-    found = record.unchanged(key) if use_cache else None
+    # An untagged draft is other bytes again: its key says so (a tagged book's key is as it was).
+    key = sha256_hex(json.dumps([identity, request.font_subsetter, _fonttools_version()]
+                                + ([] if request.tagged else ["untagged"])))
+    record = PdfRecord(request.cache, target)
+    found = record.unchanged(key) if request.use_cache else None
     if found is not None:
         return BookLayout(int(found["pages"]), list(found["refused"]), 0, 0), True
     with atomic_output(target) as tmp:
         # A stable /ID from the document itself: the same document gives the same bytes.
-        log = render_pdf_isolated(document, base_dir, allowed_roots, tmp, timeout, memory_mb, progress,
-                                  identifier=identity[:32], font_subsetter=font_subsetter)
+        log = render_pdf_isolated(document, request.base_dir, list(request.allowed_roots), tmp,
+                                  request.timeout, request.memory_mb, progress,
+                                  identifier=identity[:32], font_subsetter=request.font_subsetter,
+                                  tagged=request.tagged)
     record.remember(key, log.pages, log.refused)
     return BookLayout(log.pages, log.refused, 0, 0), False
 
@@ -468,19 +516,9 @@ def _write_book(
     margin_styles: str,
     margins: Margins,
     target: Path,
-    *,
-    joint: bool,
-    cache: Path,
-    salt: str,
-    base_dir: Path,
-    allowed_roots: list[Path],
-    jobs: int,
-    timeout: float,
-    memory_mb: int,
-    use_cache: bool,
+    request: PdfRequest,
     progress: Progress | None = None,
     pool: LayoutPool | None = None,
-    font_subsetter: str = FONT_SUBSETTER,
 ) -> tuple[BookLayout, bool]:
     """The book laid out in parts (or, ``joint``, its main matter in one call) and stitched."""
     import pikepdf
@@ -492,22 +530,22 @@ def _write_book(
             return document(part)
         return documents.setdefault(id(part), document(part))
 
+    joint = request.path == JOINT
     body_docs = body_documents(units, remembered, joint)
     key = sha256_hex(json.dumps([body_docs, document(Part("front")), margin_styles,
-                              [margins.paper, margins.marking, margins.label, margins.draft], salt]))
-    record = PdfRecord(cache, target)
-    found = record.unchanged(key) if use_cache else None
+                                 [margins.paper, margins.marking, margins.label, margins.draft],
+                                 request.salt] + ([] if request.tagged else ["untagged"])))
+    record = PdfRecord(request.cache, target)
+    found = record.unchanged(key) if request.use_cache else None
     if found is not None:
         return BookLayout(int(found["pages"]), list(found["refused"]), 0, len(units)), True
     with atomic_output(target) as tmp, contextlib.ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(
-                LayoutPool(base_dir, allowed_roots, jobs, timeout, memory_mb, target.parent,
-                           font_subsetter=font_subsetter))
-        layouts = Layouts(cache, salt, pool, use_cache)
+            pool = stack.enter_context(request.pool(target.parent))
+        layouts = Layouts(request.cache, request.salt, pool, request.use_cache)
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
-                                joint, progress)
+                                joint, progress, tagged=request.tagged, patterns=request.margin_patterns)
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "

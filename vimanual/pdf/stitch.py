@@ -152,12 +152,18 @@ class _Book:
         self.front = front = [s for s in sheets if s.source == 0]
         if [s.page for s in front] != list(range(len(out.pages))) or sheets[: len(front)] != front:
             raise ValueError("the front matter's pages must come first, all of them, in order")
-        struct = out.Root.StructTreeRoot
-        self.struct = struct
-        self.document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
-        self.kids = _as_list(self.document.get("/K"))
-        self.nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
-        self.next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
+        # An untagged book (a draft) has no structure tree to join: its parts carry none either.
+        self.tagged = "/StructTreeRoot" in out.Root
+        self.kids: list[Any] = []
+        self.nums: list[Any] = []
+        self.next_key = 0
+        if self.tagged:
+            struct = out.Root.StructTreeRoot
+            self.struct = struct
+            self.document = struct.K if isinstance(struct.K, pikepdf.Dictionary) else struct.K[0]
+            self.kids = _as_list(self.document.get("/K"))
+            self.nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
+            self.next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
         self.width, self.height = (float(v) for v in out.pages[0].MediaBox[2:4])
         self.where: dict[tuple[int, int], int] = {(0, s.page): n for n, s in enumerate(self.front)}
         self.dests: dict[str, Any] = {}
@@ -186,6 +192,9 @@ class _Book:
                     annot.StructParent = int(annot.StructParent) + offset
         if number == 0:
             return  # only blank sheets
+        if not self.tagged:
+            self._collect(number, source)
+            return
         parent_tree = source.Root.StructTreeRoot.ParentTree
         self.next_key += max((k for k, _ in _flat_nums(parent_tree)), default=-1) + 1
         tree = out.copy_foreign(source.Root.StructTreeRoot)
@@ -229,9 +238,10 @@ class _Book:
         from vimanual.pdf.fonts import merge_fonts
 
         out = self.out
-        self.document.K = pikepdf.Array(self.kids)
-        self.struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(self.nums))
-        self.struct.ParentTreeNextKey = self.next_key
+        if self.tagged:
+            self.document.K = pikepdf.Array(self.kids)
+            self.struct.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(self.nums))
+            self.struct.ParentTreeNextKey = self.next_key
         named = pikepdf.NameTree.new(out)
         for name in sorted(self.dests):
             named[name] = self.dests[name]

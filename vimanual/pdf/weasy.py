@@ -179,13 +179,14 @@ def render_pdf_isolated(
     on_stage: Callable[[str, int, int], None] | None = None,
     identifier: str | None = None,
     font_subsetter: str = FONT_SUBSETTER,
+    tagged: bool = True,
 ) -> FetchLog:
     """``render_pdf`` in a child process with a wall-clock timeout and a memory cap.
 
     A hostile or pathological document then ends with a clear error instead of
     exhausting the machine; the caller's previous outputs are untouched either way.
     """
-    job = LayoutJob(html, target, identifier=identifier)
+    job = LayoutJob(html, target, tagged, identifier)
     with LayoutPool(base_dir, allowed_roots, 1, timeout, memory_mb, target.parent,
                     font_subsetter=font_subsetter) as pool:
         return pool.run([job], on_stage)[0]
