@@ -242,3 +242,77 @@ def test_preview_shows_a_failed_rebuild_on_the_page(desktop: Watched, served: Pr
     alert.wait_for(timeout=20_000)
     assert "Rebuild failed" in alert.inner_text() and "NOWHERE" in alert.inner_text()
     assert "Triage and De-duplication" in page.locator("main").inner_text()  # the last good page
+
+
+def _scroller_of(page: Any, selector: str) -> dict[str, Any]:
+    """What a user gets from the scroll box around ``selector``: its size, name and focus."""
+    return dict(page.evaluate(
+        """sel => { const el = document.querySelector(sel); const box = el.closest('.scroll-x');
+           const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+           return {width: r.width, boxWidth: b.width, boxRight: b.right, scrollWidth: box.scrollWidth,
+                   clientWidth: box.clientWidth, tabindex: box.getAttribute('tabindex'),
+                   role: box.getAttribute('role'), name: box.getAttribute('aria-label'),
+                   display: getComputedStyle(el).display}; }""",
+        selector,
+    ))
+
+
+def _scrolls_with_the_keyboard(page: Any, selector: str) -> int:
+    box = page.locator(selector).locator("xpath=ancestor::div[contains(@class,'scroll-x')][1]")
+    box.focus()
+    assert page.evaluate("() => document.activeElement.classList.contains('scroll-x')")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    return int(box.evaluate("el => el.scrollLeft"))
+
+
+def _all_violations(page: Any) -> list[tuple[str, str, list[Any]]]:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is needed and {AXE} is missing: run 'npm ci' in {REPO}", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in found]
+
+
+def test_a_wide_figure_keeps_legible_labels_on_a_phone(phone: Watched, sample: Path, tmp_path: Path) -> None:
+    """Figure 5.1 (a 640 px diagram) is drawn at least 36rem wide on a 375 px phone, in its own
+    sideways scroll box (named, reachable by keyboard), and the page itself does not scroll sideways."""
+    page = phone.page
+    _open(phone, (sample / "build" / "manual.html").as_uri())
+    figure = "#international-referral figure img"
+    seen = _scroller_of(page, figure)
+    assert seen["width"] >= 36 * 16 - 0.5, seen  # labels at 90 % of their size, not 55 %
+    assert seen["boxRight"] <= 375 and seen["scrollWidth"] > seen["clientWidth"], seen
+    assert seen["tabindex"] == "0" and seen["role"] == "region", seen
+    assert seen["name"].startswith("Figure 5.1. Referral flow"), seen
+    assert _horizontal_overflow(page) <= 0
+    page.locator(figure).scroll_into_view_if_needed()
+    assert _scrolls_with_the_keyboard(page, figure) > 0
+    page.screenshot(path=str(tmp_path / "phone-figure-5.1.png"))
+    assert _all_violations(page) == []
+    assert phone.errors == [] and phone.foreign_requests() == []
+
+
+def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(phone: Watched, sample: Path, tmp_path: Path) -> None:
+    root = shutil.copytree(sample, tmp_path / "wide")
+    chapter = root / "chapters" / "image-triage.md"
+    header = "| " + " | ".join(f"Column heading {n}" for n in range(1, 11)) + " |"
+    row = "| " + " | ".join(f"value-{n}-unbreakable" for n in range(1, 11)) + " |"
+    table = f"\n\n{header}\n|{'---|' * 10}\n{row}\n\n: A wide sample table.\n"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + table, encoding="utf-8")
+    result = run("-C", root, "build", "--format", "html", "-q")
+    assert result.exit_code == 0, result.output
+    page = phone.page
+    _open(phone, (root / "build" / "manual.html").as_uri())
+    wide = "#image-triage table:last-of-type"
+    seen = _scroller_of(page, wide)
+    assert seen["display"] == "table", seen  # still a table to a screen reader, not a block
+    assert seen["name"].startswith("Table 3.") and "A wide sample table" in seen["name"], seen
+    assert seen["boxRight"] <= 375 and seen["scrollWidth"] > seen["clientWidth"] >= 300, seen
+    assert seen["tabindex"] == "0"
+    assert _horizontal_overflow(page) <= 0
+    page.locator(wide).scroll_into_view_if_needed()
+    assert _scrolls_with_the_keyboard(page, wide) > 0
+    assert _all_violations(page) == []
+    assert phone.errors == []

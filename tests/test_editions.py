@@ -390,7 +390,8 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
     kinds = {c["slug"]: c["kind"] for c in diff}
     assert kinds["training-exercises"] == "added"
     assert kinds["writing-a-chapter"] == "added"
-    assert sorted(s for s, k in kinds.items() if k == "changed") == ["background-clues", "image-triage"]
+    assert sorted(s for s, k in kinds.items() if k == "changed") == [
+        "background-clues", "case-handover", "image-triage"]  # case-handover: the quote bar (r2)
     status = json.loads(run("-C", sample_workspace, "status", "--json").stdout)
     assert status["summary"]["blocking"] == [
         "image-triage", "background-clues", "training-exercises", "writing-a-chapter",

@@ -61,8 +61,10 @@ def test_only_the_contributor_or_an_editor_may_revise(tmp_path: Path) -> None:
     refused = run("-C", root, "submit", second, "--revises", cid, "--as", "Someone Else")
     assert refused.exit_code == 2
     assert refused.stderr.splitlines() == [
-        f"Error: only the contributor (Sam Contributor) or an editor (Erin Editor) may revise {cid}",
-        "  hint: submit your own text as a new contribution, or ask the contributor",
+        f"Error: 'Someone Else' cannot revise {cid}: only the contributor (Sam Contributor) or an "
+        "editor (Erin Editor) may",
+        '  hint: if you are Sam Contributor, say so with --as "Sam Contributor" (or set VIMANUAL_USER); '
+        "otherwise submit your own text as a new contribution",
     ]
     assert (root / "contributions" / cid / "contribution.yaml").read_bytes() == record
     assert not (root / "contributions" / cid / "r2.md").exists()

@@ -20,7 +20,7 @@ def _show(root: Path, columns: int, *args: str) -> list[str]:
 
 
 CONTRIBUTIONS_80 = """\
-20261128-uk-case-handover-a10cbe  accepted  r1  2026-11-28
+20261128-uk-case-handover-a10cbe  accepted  r2  2026-12-02
   Case Handover Between Units
   chapter 'case-handover' · from UK · Sample Contributor (UK)
 20261128-uk-decision-records-9fe48b  submitted  r2  2026-11-28
@@ -36,7 +36,7 @@ CONTRIBUTIONS_80 = """\
 CONTRIBUTIONS_200 = """\
 id                                       title                                chapter               from   contributor               rev   state       updated
 ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-20261128-uk-case-handover-a10cbe         Case Handover Between Units          case-handover         UK     Sample Contributor (UK)   r1    accepted    2026-11-28
+20261128-uk-case-handover-a10cbe         Case Handover Between Units          case-handover         UK     Sample Contributor (UK)   r2    accepted    2026-12-02
 20261128-uk-decision-records-9fe48b      Recording Identification Decisions   decision-records      UK     Sample Contributor (UK)   r2    submitted   2026-11-28
 20261128-uk-social-media-checks-7fcd88   Open-Source Checks on Social Media   social-media-checks   UK     Sample Contributor (UK)   r1    declined    2026-11-28
 20261128-uk-image-triage-99e2ad          Triage and De-duplication            image-triage          UK     Sample Contributor (UK)   r1    submitted   2026-11-28"""  # noqa: E501

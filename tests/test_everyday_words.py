@@ -59,12 +59,24 @@ def test_accept_and_status_say_what_happens_next(workspace: Path, tmp_path: Path
     cid = re.search(r"Submitted (\S+) r1", submitted.output).group(1)  # type: ignore[union-attr]
     status = run("-C", workspace, "status", "--contributor", "Sam", env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert "  submitted: awaiting the editor's decision\n" in status.output
+    approved = run("-C", workspace, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer")
+    assert approved.exit_code == 0, approved.output
     accepted = run("-C", workspace, "accept", cid, "--as", "Erin Editor", env={"COLUMNS": "200"})
     assert accepted.exit_code == 0, accepted.output
     assert "hash" not in accepted.output.splitlines()[-1]
     assert accepted.output.splitlines()[-1] == (
-        "The chapter's text changed, so each jurisdiction reviews it again (earlier approvals are now "
+        "The chapter's text changed, so each jurisdiction reviews it again (the approvals of UK are now "
         "stale): 'vimanual status alpha'. Run 'vimanual build' to see it in the draft.")
+    # with no approval to go stale, the message does not invent one
+    source.write_text("## Steps\n\nSample text: two.\n", encoding="utf-8")
+    again = run("-C", workspace, "submit", source, "--revises", cid, "--as", "Sam")
+    assert again.exit_code == 0, again.output
+    assert run("-C", workspace, "review", "alpha", "-j", "UK", "--request-changes", "-m", "more",
+               "--as", "Ruth Reviewer").exit_code == 0
+    second = run("-C", workspace, "accept", cid, "--as", "Erin Editor", env={"COLUMNS": "200"})
+    assert second.output.splitlines()[-1] == (
+        "The chapter's text changed, so each jurisdiction reviews it again: 'vimanual status alpha'. "
+        "Run 'vimanual build' to see it in the draft.")
 
 
 def test_editions_shows_release_notes(sample_workspace: Path) -> None:

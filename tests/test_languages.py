@@ -220,6 +220,10 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
     result = ok("-C", ws, "accept", cid, "--as", "Ed Editor")
     assert f"Accepted {cid} r1 as the fr translation of 'alpha'" in result.stdout
+    # the source's approvals are not touched, and the editor is told the translation is stale
+    assert "approvals" not in result.stdout and "reviews it again" not in result.stdout
+    assert ("The source changed after this translation was submitted, so it is stale: the translator "
+            "sees what changed with 'vimanual diff alpha --language fr'") in " ".join(result.stdout.split())
     text = (ws / "chapters" / "fr" / "alpha.md").read_text(encoding="utf-8")
     assert f"translates: {before}" in text and "title: Chapitre Alpha" in text
     assert "le numéro de scellé" in text and "Tom Translator" in text
@@ -227,7 +231,9 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
 
     # the translator revises against today's source: accepted, it is current
     submit_translation(ws, fr_file(tmp_path, "v2.md", FR_MD + "\nUn paragraphe nouveau.\n"), "--revises", cid)
-    ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    current = ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    assert ("The fr reviewers can now review it: 'vimanual review alpha --language fr --approve'. Run "
+            "'vimanual build --language fr' to see it in the draft.") in " ".join(current.stdout.split())
     assert f"translates: {source_hash(ws, 'alpha')}" in (ws / "chapters" / "fr" / "alpha.md").read_text(
         encoding="utf-8")
     assert matrix(ws)["alpha"]["fr"] == "current"

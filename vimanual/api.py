@@ -15,14 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
-from vimanual.status import (
-    Blocker,
-    ContributorEntry,
-    DocumentComments,
-    ReleaseBlocked,
-    ReviewStatus,
-    document_comments,
-)
 
 if TYPE_CHECKING:
     from vimanual.book.export import Export
@@ -41,22 +33,31 @@ if TYPE_CHECKING:
     from vimanual.review.events import ReviewEvent
     from vimanual.review.languages import TranslationCell
     from vimanual.review.state import ChapterReview, QueueItem
+    from vimanual.status import Blocker, ContributorEntry, DocumentComments, ReleaseBlocked, ReviewStatus
+    from vimanual.status import document_comments as document_comments  # (for mypy: __getattr__ below)
     from vimanual.workspace.doctor import DoctorReport
     from vimanual.workspace.load import Workspace
     from vimanual.workspace.scaffold import InitResult
 
 __all__ = [
     "GateFailed", "InvalidWorkspace", "Problem", "VimanualError", "Blocker", "BuildRefused", "BuildRun",
-    "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus",
-    "accept", "build", "chapter_status", "check", "contribution", "contribution_summary", "contributions",
-    "contributor_status", "decline", "diff", "doctor", "document_comments", "editions", "export",
-    "find_workspace", "init", "languages", "manual_names", "notes_markdown", "preview", "print_edition",
-    "issue_copies", "copies", "revoke_copy", "trace", "rebuild_edition", "release", "review",
-    "reviewer_queue", "since_approval", "since_approval_markdown", "since_translated", "status", "submit",
-    "terminal_safe", "verify", "verify_edition", "withdraw",
+    "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus", "accept", "build",
+    "chapter_status", "check", "contribution", "contribution_summary", "contributions", "contributor_status",
+    "decline", "diff", "doctor", "document_comments", "editions", "export", "find_workspace", "init",
+    "languages", "manual_names", "notes_markdown", "preview", "print_edition", "issue_copies", "copies",
+    "revoke_copy", "trace", "rebuild_edition", "release", "review", "reviewer_queue", "since_approval",
+    "since_approval_markdown", "since_translated", "status", "submit", "terminal_safe", "verify",
+    "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]
+
+
+def __getattr__(name: str) -> object:  # vimanual.status's names, imported on first use (for --help)
+    if name in ("Blocker", "ContributorEntry", "DocumentComments", "ReleaseBlocked", "ReviewStatus",
+                "document_comments"):
+        return getattr(__import__("vimanual.status", fromlist=[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_workspace(explicit: Path | None = None) -> Path:
@@ -374,7 +375,7 @@ def review(root: Path, slug: str, code: str, decision: str, message: str | None 
     halfway through its writes)."""
     from vimanual.base.journal import locked
     from vimanual.review.store import record_review
-    from vimanual.status import load_review_status
+    from vimanual.status import document_comments, load_review_status
 
     event = record_review(root, slug, code, decision, message, person, language)
     with locked(root):

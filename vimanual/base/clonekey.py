@@ -37,15 +37,38 @@ def sealed_by_us(root: Path, payload: bytes, claimed: object) -> bool:
     return isinstance(claimed, str) and hmac.compare_digest(claimed.encode(), seal(root, payload).encode())
 
 
+#: Keys (and where they are kept) already found by this process, by the workspace path as given
+#: and what names the state folder: a check of many chapters seals or verifies an entry for each,
+#: and finding the key costs more than the HMAC. A key deleted meanwhile only makes this
+#: process's later seals fail elsewhere.
+_KEYS: dict[tuple[str | None, ...], bytes] = {}
+_PATHS: dict[tuple[str | None, ...], Path] = {}
+
+
+def _memo(root: Path) -> tuple[str | None, ...]:
+    environ = os.environ
+    return (os.path.abspath(root), environ.get("VIMANUAL_STATE_DIR"), environ.get("XDG_STATE_HOME"),
+            environ.get("HOME"))
+
+
 def key_path(root: Path) -> Path:
     """Where the key of the workspace at ``root`` is kept."""
-    name = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:40]
-    return state_dir() / "intent-keys" / name
+    memo = _memo(root)
+    if memo not in _PATHS:
+        name = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:40]
+        _PATHS[memo] = state_dir() / "intent-keys" / name
+    return _PATHS[memo]
 
 
 def clone_key(root: Path) -> bytes:
     """This clone's secret key, made on first use (mode 0600, outside the work tree)."""
-    path = key_path(root)
+    memo = _memo(root)
+    if memo not in _KEYS:
+        _KEYS[memo] = _read_or_make_key(key_path(root))
+    return _KEYS[memo]
+
+
+def _read_or_make_key(path: Path) -> bytes:
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except FileNotFoundError:

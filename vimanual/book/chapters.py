@@ -24,7 +24,11 @@ BROKEN_BANNER = "Draft · this chapter could not be read"
 
 @dataclass
 class RenderedChapter:
-    """One chapter ready for the template: ``html`` for screens, ``print_html`` for the PDF."""
+    """One chapter ready for the template: ``html`` for screens, ``print_html`` for the PDF.
+
+    ``screen_html`` is ``html`` with each figure and table in its own sideways scroll container
+    (the default template uses it; a released edition's frozen template uses ``html``, so its
+    bytes stay those it was released with)."""
 
     slug: str
     number: str
@@ -35,6 +39,7 @@ class RenderedChapter:
     print_html: str
     appendix: bool
     sections: list[numbering.Section] = field(default_factory=list)
+    screen_html: str = ""
     lang: str = ""  # set when the chapter is in another language than the book (an untranslated one)
 
 
@@ -194,6 +199,7 @@ def render_chapters(
             banner=banners.get(chapter.slug, BROKEN_BANNER if chapter.slug in workspace.broken else ""),
             html=html, print_html=numbering.footnotes_to_print(html), appendix=chapter.front.appendix,
             sections=sections, lang=plan.options.chapter_languages.get(chapter.slug, ""),
+            screen_html=numbering.scroll_wrappers(html, plan.labels["figure"], plan.labels["table"]),
         ))
     converted = sum(was_converted for _, was_converted in results.values())
     return rendered, converted, problems

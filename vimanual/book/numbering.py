@@ -102,6 +102,62 @@ def number_captions(html: str, chapter_number: str, figure: str = "Figure", tabl
         lambda m: f'{m.group(1)}{labels[m.group(2)]}</a>' if m.group(2) in labels else m.group(0), html)
 
 
+FIGURE_RE = re.compile(r"(<figure\b[^>]*>)(.*?)(</figure>)", re.S)
+FIGCAPTION_BLOCK_RE = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.S)
+TABLE_TAG_RE = re.compile(r"<(/?)table\b[^>]*>")
+TABLE_CAPTION_RE = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.S)
+
+
+def _scroller(inner: str, name: str) -> str:
+    """A horizontal scroll container a keyboard can reach and a screen reader can name."""
+    label = htmllib.escape(name, quote=True)
+    return f'<div class="scroll-x" role="region" tabindex="0" aria-label="{label}">{inner}</div>'
+
+
+def scroll_wrappers(html: str, figure: str = "Figure", table: str = "Table") -> str:
+    """For screens: each figure's picture and each table in its own sideways scroll container,
+    so that a phone shows a wide figure or table at a legible size and scrolls it rather than
+    shrinking its labels or widening the page. Each is named by its caption (``Figure 5.1. …``)
+    and focusable (tabindex=0), so it can be scrolled from the keyboard."""
+
+    def wrap_figure(match: re.Match[str]) -> str:
+        start, inner, end = match.groups()
+        caption = FIGCAPTION_BLOCK_RE.search(inner)
+        if caption is None:
+            return start + _scroller(inner, figure) + end
+        body = inner[: caption.start()] + inner[caption.end():]
+        if not body.strip():
+            return match.group(0)
+        before = inner[: caption.start()]
+        after = inner[caption.end():]
+        name = plain_text(caption.group(1)) or figure
+        if before.strip():  # the caption follows the picture (pandoc's way)
+            return start + _scroller(before, name) + inner[caption.start():] + end
+        return start + caption.group(0) + _scroller(after, name) + end
+
+    html = FIGURE_RE.sub(wrap_figure, html)
+    out: list[str] = []
+    depth, opened, last = 0, 0, 0
+    for tag in TABLE_TAG_RE.finditer(html):
+        if not tag.group(1):
+            if depth == 0:
+                out.append(html[last:tag.start()])
+                opened = tag.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                whole = html[opened:tag.end()]
+                caption = TABLE_CAPTION_RE.search(whole)
+                name = (plain_text(caption.group(1)) if caption else "") or table
+                out.append(_scroller(whole, name))
+                last = tag.end()
+    if depth:  # an unclosed table (not from pandoc): leave the rest as it is
+        last = opened
+    out.append(html[last:])
+    return "".join(out)
+
+
 def collect_ids(fragments: Iterable[str]) -> set[str]:
     return {found for fragment in fragments for found in ID_RE.findall(fragment)}
 

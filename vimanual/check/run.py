@@ -13,9 +13,10 @@ from pathlib import Path
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.names import check_slug, did_you_mean
+from vimanual.check.cache import CheckCache, Entry, all_ids_digest, file_status, link_context
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.editorial import check_accessibility, check_headings, check_paragraphs
-from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids
+from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids, linked_chapters
 from vimanual.check.rules.markdown import ParsedBody, parse_body
 from vimanual.check.rules.media import ImageChecker
 from vimanual.check.rules.prose import (
@@ -105,21 +106,46 @@ def _select(workspace: Workspace, slugs: Sequence[str]) -> list[str]:
 def check_chapters(
     workspace: Workspace, chapters: list[Chapter], rules: list[TermRule], errors_only: bool = False
 ) -> list[Problem]:
-    """Problems of the content rules for ``chapters`` (the workspace gives link targets)."""
-    parsed = {c.slug: parse_body(c.body) for c in chapters}
-    ids = _section_ids(workspace, parsed)
+    """Problems of the content rules for ``chapters`` (the workspace gives link targets).
+
+    Each chapter's findings and section ids are cached (``check.cache``): only chapters that
+    changed, or whose links point at chapters whose ids changed, are checked again."""
+    cache = CheckCache(workspace, rules, errors_only)
+    entries = {c.slug: cache.get(c) for c in chapters}
+    parsed = {c.slug: parse_body(c.body) for c in chapters if entries[c.slug] is None}
+    needs = {slug: _needs(body, slug, workspace) for slug, body in parsed.items()}
+    needs |= {slug: e.needs for slug, e in entries.items() if e is not None}
+    ids = _section_ids(workspace, needs, entries)
+    every = all_ids_digest(ids) if any(n is None for n in needs.values()) else ""
+    slugs = frozenset(workspace.chapters)
+    for chapter in chapters:  # a cached entry whose links' targets changed is checked again
+        entry = entries[chapter.slug]
+        if entry is not None and entry.context != link_context(entry.linked, entry.needs, slugs, ids, every):
+            entries[chapter.slug] = None
+            parsed[chapter.slug] = parse_body(chapter.body)
     limits = workspace.manual.limits
     unprintable = pandoc.unprintable_math([f for body in parsed.values() for _, _, f in inline_math(body)],
                                           limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
-    slugs = frozenset(workspace.chapters)
     images = ImageChecker(workspace.root, workspace.manual.check.max_image_kb * 1000)
     problems: list[Problem] = []
     for chapter in chapters:
+        entry = entries[chapter.slug]
+        if entry is not None:
+            problems.extend(entry.problems)
+            continue
         body = parsed[chapter.slug]
         shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
+        images.take_inspected()
         hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown,
                              unprintable)
-        problems.extend(_to_problems(chapter, body, hits))
+        found = _to_problems(chapter, body, hits)
+        problems.extend(found)
+        need = needs[chapter.slug]
+        linked = linked_chapters(body)
+        files = tuple((str(path), file_status(path)) for path in images.take_inspected())
+        cache.put(chapter, Entry(ids.get(chapter.slug), need, linked,
+                                 link_context(linked, need, slugs, ids, every), files, tuple(found)))
+    cache.prune()
     return problems
 
 
@@ -164,22 +190,39 @@ def _chapter_hits(
     return hits
 
 
-def _section_ids(workspace: Workspace, parsed: dict[str, ParsedBody]) -> dict[str, frozenset[str]]:
-    """Ids of the chapters that links point into, from one pandoc run (none if no anchors)."""
+def _needs(body: ParsedBody, slug: str, workspace: Workspace) -> tuple[str, ...] | None:
+    """The chapters whose ids this chapter's links need; None for all of them (a bare '#id'
+    may name a section of another chapter, see rules.links._check_link)."""
+    if any(link.target.startswith("#") for link in body.links):
+        return None
+    return tuple(sorted(s for s in anchor_targets(body, slug) if s in workspace.chapters))
+
+
+def _section_ids(workspace: Workspace, needs: dict[str, tuple[str, ...] | None],
+                 entries: dict[str, Entry | None]) -> dict[str, frozenset[str]]:
+    """Ids of the chapters that links point into: from check's cache, else from the parse cache
+    of loading the workspace, else from one pandoc run (none if no link needs ids)."""
     needed: set[str] = set()
-    for slug, body in parsed.items():
-        needed |= anchor_targets(body, slug)
-    if any(link.target.startswith("#") for body in parsed.values() for link in body.links):
-        # a bare '#id' may name a section of another chapter (see rules.links._check_link)
-        needed = set(workspace.chapters)
-    targets = {s: workspace.chapters[s].body for s in sorted(needed) if s in workspace.chapters}
+    for need in needs.values():
+        needed |= set(workspace.chapters) if need is None else set(need) & set(workspace.chapters)
+    found: dict[str, frozenset[str]] = {}
+    for slug in sorted(needed):
+        entry = entries.get(slug)
+        if entry is not None and entry.ids is not None:
+            found[slug] = entry.ids
+        elif (pandoc_ids := cached_ids(workspace.chapters[slug].path, workspace.root)) is not None:
+            found[slug] = pandoc_ids | explicit_ids(workspace.chapters[slug].body)
+    missing = {s: workspace.chapters[s].body for s in sorted(needed) if s not in found}
     limits = workspace.manual.limits
-    # the media parse of loading the workspace also found every chapter's ids (cached)
-    found = {s: ids for s in targets if (ids := cached_ids(workspace.chapters[s].path, workspace.root))
-             is not None}
-    missing = {s: body for s, body in targets.items() if s not in found}
-    found |= pandoc.element_ids(missing, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
-    return {s: found.get(s, frozenset()) | explicit_ids(body) for s, body in targets.items()}
+    parsed = pandoc.element_ids(missing, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
+    found |= {s: parsed.get(s, frozenset()) | explicit_ids(body) for s, body in missing.items()}
+    # a chapter's own ids are kept in its entry, needed by a link or not
+    for slug, entry in entries.items():
+        if slug not in found and entry is None:
+            pandoc_ids = cached_ids(workspace.chapters[slug].path, workspace.root)
+            if pandoc_ids is not None:
+                found[slug] = pandoc_ids | explicit_ids(workspace.chapters[slug].body)
+    return found
 
 
 def _silenceable(hit: Hit) -> bool:

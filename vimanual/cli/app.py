@@ -5,7 +5,8 @@ Each command lives in the module of its job (build, contributions, review, editi
 parses its options, calls one function of ``vimanual.api`` and renders the result.
 """
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 from collections.abc import Callable
 from pathlib import Path

@@ -1,7 +1,8 @@
 """Commands of the editor's book: init, check, build, serve (rendering only; the work is in
 vimanual.api)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import functools
 import json

@@ -1,7 +1,8 @@
 """Commands of contributors and the editor's decisions: submit, accept, decline, withdraw,
 contributions (rendering only; the work is in vimanual.contributions.workflow)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 from dataclasses import asdict
@@ -104,13 +105,28 @@ def accept(
         out.print(f"  previous text kept in {escape(result.previous)}")
     if result.media:
         out.print(f"  {result.media} image(s) copied to chapters/media/{escape(contribution_id)}/")
-    if result.new_chapter:
+    language = result.contribution.language
+    if language:
+        # The source chapter is unchanged, so its approvals stand; the translation has its own
+        # reviewers, and is stale at once if the source changed after it was submitted.
+        slug, tag = escape(result.chapter), escape(language)
+        cell = api.status(ui.workspace(ctx)).translated(result.chapter).cells.get(language)
+        if cell is not None and cell.state == "stale":
+            out.print(f"The source changed after this translation was submitted, so it is stale: the "
+                      f"translator sees what changed with 'vimanual diff {slug} --language {tag}' and "
+                      f"submits an update with 'vimanual submit FILE --revises {escape(contribution_id)}'.")
+        else:
+            out.print(f"The {tag} reviewers can now review it: 'vimanual review {slug} --language {tag} "
+                      f"--approve'. Run 'vimanual build --language {tag}' to see it in the draft.")
+    elif result.new_chapter:
         out.print(f"Reviewers can now review it: 'vimanual status {escape(result.chapter)}'. "
                   "Run 'vimanual build' to see it in the draft.")
     else:
-        out.print("The chapter's text changed, so each jurisdiction reviews it again (earlier approvals "
-                  f"are now stale): 'vimanual status {escape(result.chapter)}'. "
-                  "Run 'vimanual build' to see it in the draft.")
+        review = api.status(ui.workspace(ctx)).review(result.chapter)
+        stale = [code for code, cell in review.cells.items() if cell.state == "stale"]
+        why = f" (the approvals of {', '.join(stale)} are now stale)" if stale else ""
+        out.print(f"The chapter's text changed, so each jurisdiction reviews it again{escape(why)}: "
+                  f"'vimanual status {escape(result.chapter)}'. Run 'vimanual build' to see it in the draft.")
 
 
 def decline(

@@ -1,7 +1,8 @@
 """Controlled copies: issuing them (print --copies/--recipients), the register (copies) and
 finding whose copy a file is (trace). Rendering only; the work is in vimanual.api."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 from pathlib import Path

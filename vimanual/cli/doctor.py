@@ -1,7 +1,8 @@
 """`vimanual doctor`: what killed commands left behind, and clearing what is safe
 (rendering only; the work is in vimanual.workspace.doctor, through vimanual.api)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 from dataclasses import asdict

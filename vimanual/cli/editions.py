@@ -1,7 +1,8 @@
 """Commands of editions: release, editions, print, verify-edition, diff (rendering only;
 the work is in vimanual.editions.release)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 from dataclasses import asdict
@@ -80,8 +81,9 @@ def release(
         typer.echo(json.dumps(_edition_json(edition), indent=2, ensure_ascii=False))
         return
     if not ui.state(ctx).quiet:
+        held = ui.count(len(edition.chapters), "chapter")
         ui.out().print(f"Released edition {escape(edition.version)} ({edition.date}) · "
-                     f"{len(edition.chapters)} chapters → {escape(ui.display_path(edition.path))}/")
+                       f"{held} → {escape(ui.display_path(edition.path))}/")
         ui.out().print(f"  manual.pdf  sha256 {edition.pdf_sha256}\n"
                        f"  manual.html sha256 {edition.html_sha256}")
         if edition.excluded:
@@ -270,9 +272,17 @@ def verify_edition_command(
         ui.out().print(f"[green]OK:[/] {what}")
     elif not result.ok and not as_json:
         err = ui.err()
+        label = "mismatch" if result.copy is None else "revoked"
         for problem in result.problems:
-            err.print(f"[red]mismatch:[/] {escape(problem)}")
-        err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
+            err.print(f"[red]{label}:[/] {escape(problem)}")
+        if result.copy is not None:  # a controlled copy, byte for byte, but revoked
+            err.print(f"[bold red]Error:[/] a revoked copy of edition {escape(version)}: do not use it")
+        else:
+            err.print(f"[bold red]Error:[/] does not match edition {escape(version)}")
+        if file is not None and result.copy is None:
+            err.print(f"  hint: it may be a draft, another edition or an edited copy; 'vimanual print "
+                      f"{escape(version)}' writes the released PDF, and 'vimanual trace FILE' says whether "
+                      "it is a controlled copy")
     if not result.ok:
         raise typer.Exit(1)
 
@@ -426,7 +436,7 @@ def _diff_since_translated(slug: str, new: str, result: Any, as_json: bool) -> N
 def _print_word_diff(out: Any, result: Any, old_hash: str, what: str) -> None:
     """A word diff's counts, where the earlier text came from, and its hunks marked."""
     out.print(f"text {old_hash[:12]} → {result.current_hash[:12]}: "
-              f"{result.words_added} words added, {result.words_removed} removed "
+              f"{ui.count(result.words_added, 'word')} added, {result.words_removed} removed "
               "([red]\\[-removed-][/], [green]{+added+}[/])", soft_wrap=False)
     out.print(f"{what} text from {escape(result.source)}", soft_wrap=False)
     for hunk in result.hunks:

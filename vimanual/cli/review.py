@@ -1,6 +1,7 @@
 """Commands of review: review, status, verify (rendering only; the work is in vimanual.review.store)."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import json
 import textwrap
@@ -160,6 +161,10 @@ def _status_matrix(report: Any, as_json: bool) -> None:
     # Narrow state columns, so that a dozen jurisdictions still leave room for the slug at 80
     # columns; a slug too long for what is left ends in '…' rather than wrapping the row.
     out = ui.out()
+    if not reviews:
+        out.print("No chapters yet: add chapters/<slug>.md and list its slug under 'chapters:' in "
+                  "manual.yaml, or accept a contribution ('vimanual contributions' lists them).")
+        return
     room = out.width - sum(len(code) + 1 for code in manual.codes) - len(" ready") - 1
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), collapse_padding=True)
     table.add_column("chapter", no_wrap=True, overflow="ellipsis", min_width=12, max_width=max(12, room))
@@ -171,9 +176,12 @@ def _status_matrix(report: Any, as_json: bool) -> None:
                       "[green]yes[/]" if r.ready else "no")
     out.print(table, soft_wrap=False)
     out.print(ui.LEGEND, soft_wrap=False)
-    summary = f"{len(ready)} of {len(reviews)} chapters ready"
+    summary = f"{len(ready)} of {ui.count(len(reviews), 'chapter')} ready"
     if blocking:
         summary += f" · {len(blocking)} blocking: {ui.short_list(blocking, 4)}"
+    unread = sorted(report.workspace.broken)
+    if unread:  # listed in manual.yaml but unreadable: not ready either, whatever the table says
+        summary += f" · {len(unread)} cannot be read: {ui.short_list(unread, 4)}"
     out.print(escape(summary), soft_wrap=False)
 
 

@@ -2,7 +2,8 @@
 turning errors into 'Error:' lines and exit codes, symbols for review states, and
 shell completion."""
 
-from __future__ import annotations
+# Annotations stay objects here (no `from __future__ import annotations`): typer reads every
+# parameter's annotation when the CLI starts, and each string annotation costs it a compile.
 
 import functools
 from collections.abc import Callable
@@ -135,6 +136,11 @@ def symbol(name: str, with_name: bool = False, width: int = 0) -> str:
 def when(time: str) -> str:
     """'2025-01-31T12:00:00.000000Z' → '2025-01-31 12:00 UTC'."""
     return f"{time[:10]} {time[11:16]} UTC"
+
+
+def count(number: int, noun: str) -> str:
+    """'1 chapter', '2 chapters': a count a reader does not have to decode."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def short_list(items: list[str], limit: int = 6) -> str:

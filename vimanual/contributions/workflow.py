@@ -51,7 +51,7 @@ from vimanual.workspace.load import (
     load_manual,
     split_front_matter,
 )
-from vimanual.workspace.roles import authorise_editor, authorise_owner_or_editor
+from vimanual.workspace.roles import authorise_editor, authorise_owner_or_editor, not_you_hint
 from vimanual.workspace.schema import FRONT_MATTER_KEYS, Manual, validate_front_matter
 from vimanual.workspace.translations import HASH_RE, TRANSLATION_KEYS, translation_rel, translation_text
 
@@ -336,8 +336,10 @@ def withdraw(root: Path, contribution_id: str, person: str, reason: str = "") ->
         _check_open(current, "withdraw")
         if person_key(person) != person_key(current.contributor):
             raise VimanualError(
-                f"only the contributor ({current.contributor}) may withdraw {contribution_id}",
-                "the editor declines instead: 'vimanual decline ID --reason ...'",
+                f"'{person}' cannot withdraw {contribution_id}: only the contributor "
+                f"({current.contributor}) may",
+                f"{not_you_hint(current.contributor)}; otherwise the editor declines it: "
+                f"'vimanual decline {contribution_id} --reason ...'",
             )
         if current.state == "accepted":
             raise VimanualError(f"{contribution_id} is already accepted into chapter "

@@ -150,7 +150,8 @@ def notes_markdown(diff: EditionDiff) -> str:
             elif kind == "removed":
                 detail = f"{c.words_removed} words"
             elif kind == "changed":
-                detail = f"{c.words_added} words added, {c.words_removed} removed"
+                added = f"{c.words_added} word{'' if c.words_added == 1 else 's'}"
+                detail = f"{added} added, {c.words_removed} removed"
                 if c.old_title:
                     detail += f"; was titled \u201c{c.old_title}\u201d"
             else:

@@ -150,8 +150,8 @@ def since_approval_markdown(result: SinceApproval) -> str:
     a = result.approval
     lines = [f"## Changes to '{result.slug}' since {a.jurisdiction} approved it",
              "", f"Approved by {a.reviewer} on {a.time[:10]} (text {a.content_hash[:12]}); "
-             f"now {result.current_hash[:12]}: {result.words_added} words added, "
-             f"{result.words_removed} removed.", ""]
+             f"now {result.current_hash[:12]}: {result.words_added} "
+             f"word{'' if result.words_added == 1 else 's'} added, {result.words_removed} removed.", ""]
     for hunk in result.hunks:
         text = "".join(_md_piece(p) for p in hunk.pieces)
         lines.append(f"- line {hunk.line}: {' '.join(text.split())}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from vimanual.base.clonekey import key_path, seal, sealed_by_us, state_dir
+from vimanual.base.clonekey import key_path, seal, sealed_by_us
 from vimanual.base.fsutil import is_within
 from vimanual.workspace.schema import Limits
 
@@ -158,7 +158,8 @@ def cache_dir(root: Path) -> Path:
     """Where the parses of this workspace's chapters are cached: in the user's state folder,
     outside the work tree (a read-only command never writes into the workspace, and a cache
     entry never travels in git), one folder per workspace path."""
-    return state_dir() / "parse-cache" / key_path(root).name
+    keys = key_path(root)  # <state folder>/intent-keys/<name>, found once per process
+    return keys.parent.parent / "parse-cache" / keys.name
 
 
 def _cache_path(root: Path, key: str) -> Path:

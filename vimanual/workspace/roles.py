@@ -48,6 +48,12 @@ def authorise_owner_or_editor(manual: Manual, person: str, owner: str, action: s
         return
     editors = f" or an editor ({', '.join(manual.editors)})" if manual.editors else ""
     raise VimanualError(
-        f"only the contributor ({owner}){editors} may {action} {what}",
-        "submit your own text as a new contribution, or ask the contributor",
+        f"'{person}' cannot {action} {what}: only the contributor ({owner}){editors} may",
+        f"{not_you_hint(owner)}; otherwise submit your own text as a new contribution",
     )
+
+
+def not_you_hint(owner: str) -> str:
+    """How to say who you are when the tool took you for someone else (git's user.name on a
+    shared machine, a colleague's VIMANUAL_USER)."""
+    return f'if you are {owner}, say so with --as "{owner}" (or set VIMANUAL_USER)'

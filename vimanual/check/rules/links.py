@@ -38,6 +38,13 @@ def anchor_targets(parsed: ParsedBody, slug: str) -> set[str]:
     return needed
 
 
+def linked_chapters(parsed: ParsedBody) -> tuple[str, ...]:
+    """Slugs of the chapters this chapter's links name as 'slug.md…' (whether they exist or not)."""
+    found = {match.group(1) for link in parsed.links
+             if not link.image and (match := CHAPTER_LINK_RE.fullmatch(link.target))}
+    return tuple(sorted(found))
+
+
 def check_links(
     parsed: ParsedBody, slug: str, slugs: frozenset[str], ids: Mapping[str, frozenset[str]]
 ) -> list[Hit]:

@@ -35,6 +35,14 @@ class ImageChecker:
         self.root = root.resolve()
         self.max_bytes = max_bytes
         self._cache: dict[Path, list[ImageVerdict]] = {}
+        # the files (as linked, before links are followed) the verdicts looked at, since the
+        # last ``take_inspected``: check's cache re-checks them before trusting a verdict
+        self._inspected: dict[Path, None] = {}
+
+    def take_inspected(self) -> list[Path]:
+        """The files the verdicts since the last call depended on, in order; then forget them."""
+        found, self._inspected = list(self._inspected), {}
+        return found
 
     def check(self, parsed: ParsedBody, shown: Sequence[str] = ()) -> list[Hit]:
         """Hits for the images of ``parsed`` and for ``shown``, the images pandoc's own parse
@@ -69,7 +77,9 @@ class ImageChecker:
         if SCHEME_RE.match(src) or src.startswith(("/", "\\")):
             return [ImageVerdict("unsafe-image", f"image '{shown}' is not a file inside the workspace",
                                  "put the image under chapters/media/ and link it by relative path")]
-        path = (self.root / "chapters" / unquote(src)).resolve()
+        linked = self.root / "chapters" / unquote(src)
+        self._inspected[linked] = None
+        path = linked.resolve()
         if not is_within(path, self.root):
             return [ImageVerdict("unsafe-image", f"image '{shown}' is outside the workspace",
                                  "put the image under chapters/media/")]

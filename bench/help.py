@@ -1,0 +1,104 @@
+"""How long `vimanual --help` takes, against importing what it is built on (issue 17).
+
+Each run is a fresh process, as a user's shell starts one; the steps are interleaved (one run
+of each in turn, `--runs` rounds) so that a machine whose load changes slows them alike:
+
+  python -c pass                          the interpreter alone (for information)
+  python -c "import typer, rich"          the baseline the target names
+  python -c "import typer, rich.console"  the same with Rich's console, which any output needs
+  vimanual --help                         the console script
+  vimanual status --help
+
+It prints the median and the fastest wall time of each and the median CPU time, the targets
+(`--help` under 0.3 s and under 1.6x importing typer and rich) beside the figures, the load
+average, and what `--help` imports that it need not (WeasyPrint, pikepdf, pandoc's wrapper,
+Jinja, markdown-it, Pygments, PyYAML).
+Usage: python bench/help.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HEAVY = ("weasyprint", "pikepdf", "pypandoc", "jinja2", "markdown_it", "pygments", "yaml")
+
+
+def _vimanual() -> list[str]:
+    script = Path(sys.executable).with_name("vimanual")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "vimanual"]
+
+
+def _time(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of one run of ``command``."""
+    before = os.times()
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "COLUMNS": "80"})
+    wall = time.perf_counter() - started
+    after = os.times()
+    used = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return wall, used
+
+
+def _loaded() -> list[str]:
+    code = ("import sys, runpy\nsys.argv = ['vimanual', '--help']\n"
+            "try:\n    runpy.run_module('vimanual', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            f"print('LOADED:', *sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return out.rsplit("LOADED:", 1)[-1].split()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    steps = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import typer, rich": [sys.executable, "-c", "import typer, rich"],
+        "import typer, rich.console": [sys.executable, "-c", "import typer, rich.console"],
+        "vimanual --help": [*_vimanual(), "--help"],
+        "vimanual status --help": [*_vimanual(), "status", "--help"],
+    }
+    for command in steps.values():  # warm the page cache and the bytecode
+        _time(command)
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
+    load_before = os.getloadavg()
+    for _ in range(runs):
+        for name, command in steps.items():
+            wall, used = _time(command)
+            times[name].append(wall)
+            cpu[name].append(used)
+    load_after = os.getloadavg()
+    print(f"{runs} runs each, interleaved; load average {load_before[0]:.2f} before, "
+          f"{load_after[0]:.2f} after; {os.cpu_count()} CPUs; {shutil.which('vimanual') or _vimanual()[0]}")
+    print(f"{'step':<28} {'median':>8} {'fastest':>8} {'CPU median':>11}")
+    for name, found in times.items():
+        print(f"{name:<28} {statistics.median(found):>7.3f}s {min(found):>7.3f}s "
+              f"{statistics.median(cpu[name]):>10.3f}s")
+    help_median = statistics.median(times["vimanual --help"])
+    base = statistics.median(times["import typer, rich"])
+    console = statistics.median(times["import typer, rich.console"])
+    print()
+    print(f"target  --help < 0.300 s                          {help_median:.3f} s  "
+          f"{'met' if help_median < 0.3 else 'NOT met'}")
+    print(f"target  --help < 1.6 x import typer, rich         {help_median / base:.2f} x  "
+          f"{'met' if help_median < 1.6 * base else 'NOT met'}")
+    print(f"(info)  --help / import typer, rich.console       {help_median / console:.2f} x")
+    help_cpu = statistics.median(cpu["vimanual --help"])
+    base_cpu = statistics.median(cpu["import typer, rich"])
+    print(f"(info)  the same in CPU time: {help_cpu:.3f} s / {base_cpu:.3f} s = {help_cpu / base_cpu:.2f} x "
+          "(less sensitive to other work on the machine)")
+    loaded = _loaded()
+    print(f"heavy modules --help imports: {', '.join(loaded) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
