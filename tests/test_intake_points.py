@@ -61,6 +61,73 @@ def test_display_math_is_refused_at_check_and_named_at_submit(tmp_path: Path) ->
     assert "display math" in " ".join(result.output.split())
 
 
+def test_inline_math_pandoc_cannot_print_is_refused_at_check_and_named_at_submit(tmp_path: Path) -> None:
+    """Simple inline math prints as Unicode (x², αᵢ) and stays allowed; a fraction or a root has
+    no text form and pandoc prints it as raw TeX between dollar signs, so check refuses it."""
+    root = small_workspace(tmp_path / "ws")
+    body = ("## Rate {#first}\n\nSample text: $x^2 + \\alpha_i$ stays, and so does a price of $5 or $6.\n\n"
+            "The sample rate is $\\frac{m}{n}$ here.\n\nCode `$\\sqrt{x}$` is code.\n")
+    build_file_tree(root / "chapters", {"alpha.md": chapter_md("Alpha", body, lead="UK")})
+    checked = run("-C", root, "check", "--json")
+    assert checked.exit_code == 1, checked.output
+    errors = [p for p in json.loads(checked.stdout)["problems"] if p["severity"] == "error"]
+    assert [p["rule"] for p in errors] == ["inline-math"], errors
+    assert "$\\frac{m}{n}$ cannot be printed" in errors[0]["message"]
+    assert "write it as text" in errors[0]["hint"]
+    lines = (root / "chapters" / "alpha.md").read_text(encoding="utf-8").splitlines()
+    assert lines[errors[0]["line"] - 1].startswith("The sample rate is")
+    built = run("-C", root, "build", "--format", "html")
+    assert built.exit_code == 1 and "not building" in built.output
+
+    source = tmp_path / "src"
+    build_file_tree(source, {"fine.md": "# Sample fine\n\nSample rate $x^2$ and $\\alpha_i$.\n",
+                             "frac.md": "# Sample frac\n\nSample rate $\\frac{m}{n}$.\n"})
+    fine = run("-C", root, "submit", source / "fine.md", "--chapter", "fine", "--jurisdiction", "UK",
+               "--as", PERSON)
+    assert fine.exit_code == 0, fine.output
+    assert "cannot be printed" not in " ".join(fine.output.split())
+    frac = run("-C", root, "submit", source / "frac.md", "--chapter", "frac", "--jurisdiction", "UK",
+               "--as", PERSON)
+    assert frac.exit_code == 0, frac.output
+    assert "the formula $\\frac{m}{n}$ cannot be printed as text" in " ".join(frac.output.split())
+
+
+def test_deep_inline_nesting_is_refused_at_check_submit_and_build(tmp_path: Path) -> None:
+    """Emphasis nested 500 deep (the input that makes WeasyPrint raise a RecursionError) is
+    refused up front, with its file and line, by check, submit and the build without --force."""
+    root = small_workspace(tmp_path / "ws")
+    depth = 500
+    opening = "".join("_a " if level % 2 else "**a " for level in range(depth))
+    closing = "".join("_" if level % 2 else "**" for level in reversed(range(depth)))
+    body = f"## Steps {{#first}}\n\nSample *text* with **some _normal_ emphasis** and [a link](#first).\n\n" \
+           f"{opening}x{closing}\n"
+    build_file_tree(root / "chapters", {"alpha.md": chapter_md("Alpha", body, lead="UK")})
+    checked = run("-C", root, "check")
+    assert checked.exit_code == 1
+    found = re.search(r"chapters/alpha\.md:(\d+): emphasis, links or spans nested 33 levels deep in one "
+                      r"paragraph \(at most 32\)", " ".join(checked.output.split()))
+    assert found, checked.output
+    lines = (root / "chapters" / "alpha.md").read_text(encoding="utf-8").splitlines()
+    assert lines[int(found.group(1)) - 1].startswith("**a _a ")
+    built = run("-C", root, "build", "--format", "pdf")
+    assert built.exit_code == 1 and "not building" in built.output
+    assert not (root / "build" / "manual.pdf").exists()
+
+    source = tmp_path / "src"
+    build_file_tree(source, {"deep.md": f"# Sample deep\n\nSample text.\n\n{opening}x{closing}\n",
+                             "deep.html": "<html><body><h1>Sample deep</h1>\n<p>Sample text.</p>\n<p>"
+                             + "<em>a " * 100 + "x" + "</em>" * 100 + "</p></body></html>\n"})
+    for name, line in (("deep.md", 5), ("deep.html", 3)):
+        result = run("-C", root, "submit", source / name, "--chapter", "deep", "--jurisdiction", "UK",
+                     "--as", PERSON)
+        message = " ".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert f"{name}: line {line}: emphasis, links or spans nested 33 levels deep in one paragraph " \
+               "(at most 32 are taken)" in message, message
+    kept = [f for f in (root / "contributions").rglob("*") if f.is_file()]
+    assert not any("Sample deep" in f.read_text(encoding="utf-8", errors="replace") for f in kept)
+
+
 @pytest.mark.slow
 def test_header_only_table_is_a_table_in_the_pdf_and_images_keep_their_width(tmp_path: Path) -> None:
     from tests.docs_helpers import make_png

@@ -87,7 +87,7 @@ def test_an_unquoted_date_in_a_decision_is_text(tmp_path: Path) -> None:
      "glossary.yaml:4: unknown key 'definiton' in a glossary entry"),
     ("glossary.yaml", "terms: []\nterm: Hash\n", "glossary.yaml:2: unknown key 'term' (known: terms)"),
     ("styles/terminology.yaml", "rules: []\nrule:\n  id: x\n",
-     "styles/terminology.yaml:2: unknown key 'rule' (known: rules)"),
+     "styles/terminology.yaml:2: unknown key 'rule' (known: rules, languages)"),
 ])
 def test_unknown_keys_in_glossary_and_terminology_are_refused(tmp_path: Path, file: str, text: str,
                                                               expected: str) -> None:

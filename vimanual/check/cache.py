@@ -45,7 +45,7 @@ MAX_ENTRY_BYTES = 4_000_000
 ENTRIES_PER_CHAPTER = 6
 MIN_ENTRIES = 256
 #: The modules whose source decides a finding: a change to any of them is a new cache.
-_RULE_SOURCES = ("check", "base/sanitize.py", "base/nesting.py", "workspace/media.py")
+_RULE_SOURCES = ("check", "base/sanitize.py", "base/nesting.py", "workspace/media.py", "tools/pandoc.py")
 ALL = "*"  # the entry's links need the ids of every chapter (a bare '#id' may name any)
 
 

@@ -28,7 +28,7 @@ from vimanual.check.rules.prose import (
     prose,
     wording,
 )
-from vimanual.check.rules.structure import check_structure
+from vimanual.check.rules.structure import check_structure, inline_math
 from vimanual.check.rules.terminology import load_terminology
 from vimanual.check.rules.variants import check_variants
 from vimanual.tools import pandoc
@@ -150,18 +150,26 @@ def check_chapters(
     ids = _section_ids(workspace, needs, entries)
     every = all_ids_digest(ids) if any(n is None for n in needs.values()) else ""
     slugs = frozenset(workspace.chapters)
+    for chapter in chapters:  # a cached entry whose links' targets changed is checked again
+        entry = entries[chapter.slug]
+        if entry is not None and entry.context != link_context(entry.linked, entry.needs, slugs, ids, every):
+            entries[chapter.slug] = None
+            parsed[chapter.slug] = parse_body(chapter.body)
+    limits = workspace.manual.limits
+    unprintable = pandoc.unprintable_math([f for body in parsed.values() for _, _, f in inline_math(body)],
+                                          limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
     images = ImageChecker(workspace.root, workspace.manual.check.max_image_kb * 1000)
     problems: list[Problem] = []
     for chapter in chapters:
         entry = entries[chapter.slug]
-        if entry is not None and entry.context == link_context(entry.linked, entry.needs, slugs, ids, every):
+        if entry is not None:
             problems.extend(entry.problems)
             continue
-        body = parsed[chapter.slug] if chapter.slug in parsed else parse_body(chapter.body)
+        body = parsed[chapter.slug]
         shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
         images.take_inspected()
         hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown,
-                             chapter.rel.rsplit("/", 1)[0])
+                             unprintable, chapter.rel.rsplit("/", 1)[0])
         found = _to_problems(chapter, body, hits)
         problems.extend(found)
         need = needs[chapter.slug]
@@ -192,6 +200,7 @@ def _chapter_hits(
     rules: list[TermRule],
     errors_only: bool = False,
     shown: Sequence[str] = (),
+    unprintable: frozenset[str] = frozenset(),
     folder: str = "chapters",
 ) -> list[Hit]:
     settings = workspace.manual.check
@@ -202,7 +211,7 @@ def _chapter_hits(
         *check_terminology(wording(body, text), rules),
         *check_headings(body),
         *check_variants(body, workspace.manual.codes),
-        *check_structure(body),
+        *check_structure(body, unprintable),
     ]
     if not errors_only:  # these rules only ever warn
         hits += [

@@ -54,8 +54,9 @@ def submit(
     or safe SVG, no GPS/serial EXIF data); one that cannot be taken is named in a warning.
 
     Refused, with the reason: tracked changes or comments unless --track-changes accept|reject
-    (comments are then kept with the revision for the editor), nesting deeper than 32 levels,
-    files over the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
+    (comments are then kept with the revision for the editor), nesting deeper than 32 levels
+    (lists, quotes, blocks; or emphasis, links and spans within a paragraph), files over
+    the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
     are removed.
 
     A translator submits a translation with --translates SLUG --language TAG; it records

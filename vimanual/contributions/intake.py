@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from vimanual.base.errors import LimitExceeded, VimanualError
-from vimanual.base.nesting import MAX_NESTING, html_nesting, markdown_nesting
+from vimanual.base.nesting import (
+    MAX_INLINE_NESTING,
+    MAX_NESTING,
+    html_inline_nesting,
+    html_nesting,
+    inline_nesting,
+    markdown_nesting,
+)
 from vimanual.base.yamlio import decode_utf8
 from vimanual.contributions.astwalk import find_nodes, inline_text, skip_kinds
 from vimanual.contributions.captions import attach_captions, strip_number
@@ -123,12 +130,25 @@ def text_title(markdown: str) -> str | None:
     return None
 
 
-def _refuse_nesting(path: Path, found: tuple[int, int] | None) -> None:
+def _refuse_nesting(path: Path, found: tuple[int, int] | None, inline: tuple[int, int] | None) -> None:
     if found:
         line, depth = found
         raise _refuse(path, f"line {line}: lists, quotes or blocks nested {depth} levels deep (at most "
                       f"{MAX_NESTING} are taken)", "flatten the nesting there: split the list or quote "
                       "into sections or a table")
+    if inline:
+        line, depth = inline
+        raise _refuse(path, f"line {line}: emphasis, links or spans nested {depth} levels deep in one "
+                      f"paragraph (at most {MAX_INLINE_NESTING} are taken)",
+                      "close the emphasis and links opened there; no sentence needs more than a few levels")
+
+
+def _warn_math(taker: MediaTaker, formulas: list[str], limits: Limits) -> None:
+    """Name the inline formulas pandoc cannot print as text ('check' refuses them)."""
+    for formula in sorted(pandoc.unprintable_math(formulas, limits.pandoc_timeout_seconds,
+                                                  limits.pandoc_memory_mb)):
+        taker.warn(f"the formula ${formula[:60]}$ cannot be printed as text (it would show as raw TeX), "
+                   "and 'check' refuses it: write it as text, e.g. 'm / n', or put it in as a picture")
 
 
 def convert_submission(
@@ -156,7 +176,7 @@ def convert_submission(
     source = path
     if fmt == "html":
         text = read_submitted_text(path, html=True)
-        _refuse_nesting(path, html_nesting(text))
+        _refuse_nesting(path, html_nesting(text), html_inline_nesting(text))
         source = work_dir / "source.html"
         source.write_text(text, encoding="utf-8")
     else:
@@ -178,6 +198,7 @@ def convert_submission(
             raise
         raise VimanualError(f"{path.name}: could not convert: {exc.message}",
                             f"open it in its editor and save it again as {path.suffix}") from None
+    _warn_math(taker, walker.inline_math, limits)
     if not markdown.strip() and not walker.title_only:
         raise _refuse(path, "no text found in the document", "check that the right file was given")
     if len(markdown.encode("utf-8")) > MAX_CHAPTER_BYTES:
@@ -191,15 +212,17 @@ def _convert_text(path: Path, fmt: str, limits: Limits, media_dir: Path) -> Conv
     if not text.strip():
         raise _refuse(path, "file has no text", "submit a file with the chapter's text")
     if fmt == "markdown":
-        _refuse_nesting(path, markdown_nesting(text))
+        _refuse_nesting(path, markdown_nesting(text), inline_nesting(text))
     taker = MediaTaker(media_dir, path.parent)
-    if fmt == "markdown" and ("![" in text or "]:" in text):
+    if fmt == "markdown" and ("![" in text or "]:" in text or "$" in text):
         try:
             ast = pandoc.markdown_to_ast(text, limits.pandoc_timeout_seconds, limits.pandoc_memory_mb)
         except LimitExceeded as exc:
             raise VimanualError(f"{path.name}: could not read: {exc.message}", exc.hint) from None
         except VimanualError as exc:
             raise VimanualError(f"{path.name}: could not read: {exc.message}", "check the Markdown") from None
+        _warn_math(taker, [n["c"][1] for n in find_nodes(ast["blocks"], "Math")
+                           if n["c"][0].get("t") == "InlineMath"], limits)
         targets = [n["c"][2][0] for n in find_nodes(ast["blocks"], "Image")]
         text = rewrite_markdown_images(text, targets, taker)
     return Converted(text if text.endswith("\n") else text + "\n", fmt, media=sorted(taker.media),
@@ -269,6 +292,7 @@ class _AstWalker:
         self.comments: list[DocumentComment] = []
         self.resolved = ""
         self.refusal: VimanualError | None = None
+        self.inline_math: list[str] = []
         self.header_only_table = False
         self.title_only = False
 
@@ -357,6 +381,8 @@ class _AstWalker:
         if kind in ("RawBlock", "RawInline"):
             self.taker.warn("raw markup (HTML or similar) was removed")
             return []
+        if kind == "Math" and node["c"][0].get("t") == "InlineMath":
+            self.inline_math.append(node["c"][1])
         if kind == "Math" and node["c"][0].get("t") == "DisplayMath":
             self.taker.warn("display math (an equation on its own line) is kept as LaTeX, but 'check' "
                             "refuses it: the PDF cannot typeset it; put the equation in as a picture "

@@ -145,6 +145,28 @@ def markdown_to_html(
     return run_pandoc(args, markdown, timeout, memory_mb)
 
 
+def unprintable_math(
+    formulas: Sequence[str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+) -> frozenset[str]:
+    """The inline formulas (TeX between single ``$``) that pandoc cannot print as text.
+
+    Without a maths engine pandoc's writers turn simple TeX (``x^2``, ``\\alpha_i``) into
+    Unicode text; what texmath cannot render as text (``\\frac``, ``\\sqrt``, ``\\sum`` with
+    limits, unknown commands) is left as raw TeX between dollar signs, in HTML and PDF alike.
+    One run for all the formulas: each is a paragraph of its own, in the order given.
+    """
+    unique = sorted({f.strip() for f in formulas if f.strip()})
+    if not unique:
+        return frozenset()
+    source = "".join(f"${formula}$\n\n" for formula in unique)
+    html = run_pandoc(["--from", MARKDOWN_READER, "--to", "html", "--wrap=none"], source, timeout, memory_mb)
+    paragraphs = [line for line in html.splitlines() if line.startswith("<p>")]
+    if len(paragraphs) != len(unique):  # a formula that did not stay one paragraph: judge each apart
+        return frozenset(f for f in unique if len(unique) > 1 and unprintable_math([f], timeout, memory_mb))
+    return frozenset(formula for formula, paragraph in zip(unique, paragraphs, strict=True)
+                     if '<span class="math inline">$' in paragraph)
+
+
 def chapters_to_html(
     bodies: Mapping[str, str], bibliography: Path | None = None, csl: Path | None = None,
     jurisdiction: str | None = None, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None,
