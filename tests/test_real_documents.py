@@ -179,7 +179,8 @@ def test_cross_references_land_on_the_same_target_in_html_and_pdf(built: Built, 
     heading, figure, table = (target for _, target in shown[:3])
     assert re.search(rf'<section id="{heading}"[^>]*>\s*<h2><span class="num">{number}\.1</span> Handling',
                      chapter)
-    assert re.search(rf'<figure id="{figure}">\s*(?:<div class="scroll-x"[^>]*>\s*)?<img [^>]*alt="Sample flow: seize, image, triage, report"',
+    assert re.search(rf'<figure id="{figure}">\s*(?:<div class="scroll-x"[^>]*>\s*)?'
+                     r'<img [^>]*alt="Sample flow: seize, image, triage, report"',
                      chapter)
     assert re.search(rf'<figcaption><span class="caption-num">Figure {number}\.1\.</span> Sample flow of an '
                      "exhibit</figcaption>", chapter)
