@@ -16,7 +16,6 @@ from vimanual.base.fsutil import atomic_write, sha256_hex
 from vimanual.base.identity import merge_authors
 from vimanual.base.sanitize import FragmentContext, clean_fragment
 from vimanual.book import numbering
-from vimanual.book.languages import direction
 from vimanual.book.plan import BuildPlan, Progress
 from vimanual.tools import pandoc
 from vimanual.workspace.load import Chapter, Workspace
@@ -43,12 +42,6 @@ class RenderedChapter:
     sections: list[numbering.Section] = field(default_factory=list)
     screen_html: str = ""
     lang: str = ""  # set when the chapter is in another language than the book (an untranslated one)
-
-    @property
-    def dir(self) -> str:
-        """The text direction of a chapter in another language than the book ('' otherwise):
-        an English chapter in the Arabic edition reads left to right."""
-        return direction(self.lang) if self.lang else ""
 
 
 
