@@ -128,6 +128,21 @@ def run(*args: str | Path, env: Mapping[str, str | None] | None = None) -> Resul
                          catch_exceptions=False)
 
 
+def ok(*args: str | Path) -> Result:
+    """``run`` that must succeed (exit code 0, the output shown when it does not)."""
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def source_hash(ws: Path, slug: str) -> str:
+    """A chapter's content hash as ``status --json`` gives it (what a translation translates)."""
+    import json
+
+    chapters = json.loads(ok("-C", ws, "status", "--json").stdout)["chapters"]
+    return str(next(c["content_hash"] for c in chapters if c["slug"] == slug))
+
+
 # What a child process inherits from the test process: where programs are, the home folder (fonts'
 # caches, and the isolated git home when the isolated_git fixture is active), the temporary folder,
 # and git's isolation. Nothing else: no VIMANUAL_*, no colour or width settings of the machine.

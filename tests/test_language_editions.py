@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import run, small_workspace
+from tests.helpers import ok, run, small_workspace, source_hash
 
 FR = {"tag": "fr", "name": "Français", "translators": ["Tom Translator"], "reviewers": ["Fay Reviewer"],
       "marking": "MARQUAGE DE TEST"}
@@ -20,17 +20,6 @@ AR = {"tag": "ar", "name": "العربية", "translators": ["Tom Translator"], 
 SOURCE_REVIEWERS = {"UK": "Ruth Reviewer", "AU": "Alan Reviewer"}
 
 pytestmark = pytest.mark.slow  # every test here releases an edition (PDF and HTML)
-
-
-def ok(*args: str | Path) -> Any:
-    result = run(*args)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def source_hash(ws: Path, slug: str) -> str:
-    chapters = json.loads(ok("-C", ws, "status", "--json").stdout)["chapters"]
-    return str(next(c["content_hash"] for c in chapters if c["slug"] == slug))
 
 
 def approve_source(ws: Path, *slugs: str) -> None:

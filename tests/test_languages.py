@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.docs_helpers import make_document, make_png, pandoc_path
-from tests.helpers import run, small_workspace
+from tests.helpers import ok, run, small_workspace, source_hash
 
 FR = {"tag": "fr", "name": "Français", "translators": ["Tom Translator"], "reviewers": ["Fay Reviewer"]}
 AR = {"tag": "ar", "name": "العربية", "translators": ["Tom Translator"], "reviewers": ["Amal Reviewer"]}
@@ -24,17 +24,6 @@ FAY = ("--as", "Fay Reviewer")
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     return small_workspace(tmp_path / "ws", languages=[FR, AR])
-
-
-def ok(*args: str | Path) -> Any:
-    result = run(*args)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def source_hash(ws: Path, slug: str) -> str:
-    chapters = json.loads(ok("-C", ws, "status", "--json").stdout)["chapters"]
-    return str(next(c["content_hash"] for c in chapters if c["slug"] == slug))
 
 
 def write_translation(ws: Path, lang: str, slug: str, translates: str,
