@@ -12,18 +12,22 @@ of each in turn, `--runs` rounds) so that a machine whose load changes slows the
 It prints the median and the fastest wall time of each and the median CPU time, the targets
 (`--help` under 0.3 s and under 1.6x importing typer and rich) beside the figures, the load
 average, and what `--help` imports that it need not (WeasyPrint, pikepdf, pandoc's wrapper,
-Jinja, markdown-it, Pygments, PyYAML).
-Usage: python bench/help.py [--runs N]
+Jinja, markdown-it, Pygments, PyYAML). With `--before SRC` (a checkout of another commit, e.g.
+`git archive main | tar -x -C /tmp/base`) the two vimanual steps also run from that source
+(PYTHONPATH), interleaved with the others: before and after side by side in one run.
+Usage: python bench/help.py [--runs N] [--before SRC]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,15 +39,16 @@ def _vimanual() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "vimanual"]
 
 
-def _time(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds: user + system) of one run of ``command``."""
-    before = os.times()
+def _time(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of one run of ``command``, from a folder
+    without a vimanual/ in it (so that ``env``'s PYTHONPATH decides which source runs)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # microseconds, not os.times()'s 10 ms ticks
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "COLUMNS": "80"})
+                   env={**os.environ, "COLUMNS": "80", **(env or {})}, cwd=tempfile.gettempdir())
     wall = time.perf_counter() - started
-    after = os.times()
-    used = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, used
 
 
@@ -58,30 +63,36 @@ def _loaded() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
-    steps = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "import typer, rich": [sys.executable, "-c", "import typer, rich"],
-        "import typer, rich.console": [sys.executable, "-c", "import typer, rich.console"],
-        "vimanual --help": [*_vimanual(), "--help"],
-        "vimanual status --help": [*_vimanual(), "status", "--help"],
+    parser.add_argument("--before", type=Path, help="another source tree to run side by side")
+    args = parser.parse_args()
+    runs = args.runs
+    steps: dict[str, tuple[list[str], dict[str, str] | None]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], None),
+        "import typer, rich": ([sys.executable, "-c", "import typer, rich"], None),
+        "import typer, rich.console": ([sys.executable, "-c", "import typer, rich.console"], None),
+        "vimanual --help": ([*_vimanual(), "--help"], None),
+        "vimanual status --help": ([*_vimanual(), "status", "--help"], None),
     }
-    for command in steps.values():  # warm the page cache and the bytecode
-        _time(command)
+    if args.before:
+        before_env = {"PYTHONPATH": str(args.before.resolve())}
+        steps["before: vimanual --help"] = ([*_vimanual(), "--help"], before_env)
+        steps["before: vimanual status --help"] = ([*_vimanual(), "status", "--help"], before_env)
+    for command, env in steps.values():  # warm the page cache and the bytecode
+        _time(command, env)
     times: dict[str, list[float]] = {name: [] for name in steps}
     cpu: dict[str, list[float]] = {name: [] for name in steps}
     load_before = os.getloadavg()
     for _ in range(runs):
-        for name, command in steps.items():
-            wall, used = _time(command)
+        for name, (command, env) in steps.items():
+            wall, used = _time(command, env)
             times[name].append(wall)
             cpu[name].append(used)
     load_after = os.getloadavg()
     print(f"{runs} runs each, interleaved; load average {load_before[0]:.2f} before, "
           f"{load_after[0]:.2f} after; {os.cpu_count()} CPUs; {shutil.which('vimanual') or _vimanual()[0]}")
-    print(f"{'step':<28} {'median':>8} {'fastest':>8} {'CPU median':>11}")
+    print(f"{'step':<32} {'median':>8} {'fastest':>8} {'CPU median':>11}")
     for name, found in times.items():
-        print(f"{name:<28} {statistics.median(found):>7.3f}s {min(found):>7.3f}s "
+        print(f"{name:<32} {statistics.median(found):>7.3f}s {min(found):>7.3f}s "
               f"{statistics.median(cpu[name]):>10.3f}s")
     help_median = statistics.median(times["vimanual --help"])
     base = statistics.median(times["import typer, rich"])
@@ -96,6 +107,10 @@ def main() -> None:
     base_cpu = statistics.median(cpu["import typer, rich"])
     print(f"(info)  the same in CPU time: {help_cpu:.3f} s / {base_cpu:.3f} s = {help_cpu / base_cpu:.2f} x "
           "(less sensitive to other work on the machine)")
+    if args.before:
+        old_cpu = statistics.median(cpu["before: vimanual --help"])
+        print(f"(info)  before: {statistics.median(times['before: vimanual --help']) / base:.2f} x wall, "
+              f"{old_cpu / base_cpu:.2f} x CPU")
     loaded = _loaded()
     print(f"heavy modules --help imports: {', '.join(loaded) or 'none'}")
 

@@ -9,6 +9,7 @@ mailto, and inlines workspace images as data URIs. Every removal is reported.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 import struct
@@ -69,6 +70,9 @@ class FragmentContext:
     slugs: frozenset[str]
     problems: list[Problem] = field(default_factory=list)
     folder: str = "chapters"  # what relative image paths start from (chapters/<lang>/ for a translation)
+    # Each image file looked for (as joined, before links are followed) and what was found
+    # there (``image_state``): what the build's stamp (book/stamp.py) checks again.
+    images: dict[str, str] = field(default_factory=dict)
 
     def report(self, message: str, hint: str, rule: str) -> None:
         self.problems.append(Problem(self.chapter_rel, None, message, hint, rule, "warning"))
@@ -218,17 +222,17 @@ def _image(ctx: FragmentContext, value: str) -> str | None:
                    "put the image under chapters/media/ and link it by relative path",
                    "unsafe-image")
         return None
-    path = (ctx.root / ctx.folder / unquote(value)).resolve()
-    if not is_within(path, ctx.root.resolve()):
+    joined = ctx.root / ctx.folder / unquote(value)
+    state, data = image_state(ctx.root, joined)
+    ctx.images[str(joined)] = state
+    if state == "outside":
         ctx.report(f"image '{value[:80]}' removed: it is outside the workspace",
                    "put the image under chapters/media/", "unsafe-image")
         return None
-    if not path.is_file():
+    if state == "missing":
         ctx.report(f"image '{value[:80]}' not found", "check the path (relative to chapters/)",
                    "missing-image")
         return None
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_IMAGE_BYTES + 1)
     mime = sniff_image(data)
     if len(data) > MAX_IMAGE_BYTES or mime is None:
         ctx.report(f"image '{value[:80]}' removed: not a PNG, JPEG, GIF, WebP or SVG file "
@@ -243,6 +247,20 @@ def _image(ctx: FragmentContext, value: str) -> str | None:
                        "links or external images", "unsafe-image")
             return None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def image_state(root: Path, joined: Path) -> tuple[str, bytes]:
+    """What an image path inside a chapter finds: ("outside", b"") when it leads out of the
+    workspace, ("missing", b"") when no file is there, else (the SHA-256 of what is read, the
+    bytes read: at most one more than an image may have)."""
+    path = joined.resolve()
+    if not is_within(path, root.resolve()):
+        return "outside", b""
+    if not path.is_file():
+        return "missing", b""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_IMAGE_BYTES + 1)
+    return hashlib.sha256(data).hexdigest(), data
 
 
 def clean_fragment(html: str, ctx: FragmentContext) -> str:

@@ -162,8 +162,10 @@ def _byline(workspace: Workspace, chapter: Chapter, words: Mapping[str, str],
 
 def render_chapters(
     plan: BuildPlan, cache: ChapterCache, progress: Progress | None = None
-) -> tuple[list[RenderedChapter], int, list[Problem]]:
-    """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order."""
+) -> tuple[list[RenderedChapter], int, list[Problem], dict[str, str]]:
+    """Convert (or fetch from cache), sanitize, number and link every chapter, in manual order.
+    Also returns each image path the chapters named and what was found there (the build's
+    stamp checks them again: book/stamp.py)."""
     workspace, chapters, glossary = plan.workspace, plan.chapters, plan.glossary
     use_cache = plan.options.use_cache
     results: dict[str, tuple[str, bool]] = {}
@@ -180,11 +182,13 @@ def render_chapters(
     # A handout keeps the numbers its chapters have in the edition (not 1, 2 …).
     numbers = chapter_numbers(list(workspace.chapters.values()) if release and release.handout else chapters)
     cleaned: dict[str, str] = {}
+    images: dict[str, str] = {}
     for chapter in chapters:
         ctx = FragmentContext(workspace.root, chapter.rel, chapter.slug, slugs,
                               folder=chapter.rel.rsplit("/", 1)[0])
         cleaned[chapter.slug] = clean_fragment(results[chapter.slug][0], ctx)
         problems.extend(ctx.problems)
+        images.update(ctx.images)
     all_ids = numbering.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
     terms = [(term.pattern(), term.id) for term in glossary]
     banners = plan.options.banners
@@ -207,4 +211,4 @@ def render_chapters(
             screen_html=numbering.scroll_wrappers(html, plan.labels["figure"], plan.labels["table"]),
         ))
     converted = sum(was_converted for _, was_converted in results.values())
-    return rendered, converted, problems
+    return rendered, converted, problems, images

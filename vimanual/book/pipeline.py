@@ -8,23 +8,34 @@ atomically: a failed build leaves the previous manual intact.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write
 from vimanual.base.tables import over_limit
-from vimanual.book.chapters import ChapterCache, RenderedChapter, render_chapters
-from vimanual.book.document import assemble
-from vimanual.book.languages import direction
+from vimanual.book import stamp as stamps
 from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, edition_label, plan_build
-from vimanual.pdf.layout import PARTS, WHOLE, Margins, Part, Unit, choose_path
 from vimanual.workspace.load import Workspace
+
+if TYPE_CHECKING:
+    from vimanual.book.chapters import ChapterCache, RenderedChapter
+
+# The stages (pandoc, the sanitizer, the template, the PDF's layout) are imported when a build
+# runs them: a build with nothing changed stops at its stamp (book/stamp.py) without them.
 
 
 def build(
     workspace: Workspace, options: BuildOptions, progress: Progress | None = None
 ) -> BuildResult:
-    """Build the requested outputs; the previous outputs stay intact if anything fails."""
+    """Build the requested outputs; the previous outputs stay intact if anything fails. When
+    nothing they are made from changed and they are as written, they are kept as they are."""
+    stamp = stamps.stamp_for(workspace, options)
+    kept = stamps.kept(stamp)
+    if kept is not None:
+        return kept
+    from vimanual.book.chapters import ChapterCache
+    from vimanual.pdf.layout import PARTS, WHOLE, choose_path
+
     plan = plan_build(workspace, options)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     cache = ChapterCache(workspace, options.jurisdiction)
@@ -37,18 +48,26 @@ def build(
             # that they import WeasyPrint while pandoc runs.
             if pdf_path == PARTS:
                 pool.prestart(cache.pending(plan.chapters, options.use_cache))
-        return _build(plan, cache, pdf_path, progress, pool)
+        result, images = _build(plan, cache, pdf_path, progress, pool)
+    stamps.remember(stamp, result, images)
+    return result
 
 
 def _layout_pool(plan: BuildPlan) -> Any:
+    from vimanual.pdf.layout import PARTS
+
     return plan.pdf_request(PARTS).pool(plan.out_dir)
 
 
 def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progress | None,
-           pool: Any) -> BuildResult:
-    """``build`` once planned. ``pool``: the layout workers, or None (no PDF, or a whole book)."""
+           pool: Any) -> tuple[BuildResult, dict[str, str]]:
+    """``build`` once planned, and the image paths its chapters named (see ``render_chapters``).
+    ``pool``: the layout workers, or None (no PDF, or a whole book)."""
+    from vimanual.book.chapters import render_chapters
+    from vimanual.book.document import assemble
+
     options = plan.options
-    rendered, converted, problems = render_chapters(plan, cache, progress)
+    rendered, converted, problems, images = render_chapters(plan, cache, progress)
     if "pdf" in options.formats:
         _refuse_long_tables(plan, rendered)
     problems = [*plan.problems, *problems]
@@ -69,13 +88,15 @@ def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progre
         atomic_write(outputs["html"], staged_html)
     count = len(plan.chapters)
     return BuildResult(outputs, count, converted, count - converted, pages, reused, problems,
-                       laid_out, layout_cached)
+                       laid_out, layout_cached), images
 
 
 def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, progress: Progress | None,
                pool: Any) -> tuple[Any, bool]:
     """The book's PDF, laid out by ``pdf_path`` (pdf/layout.py)."""
-    from vimanual.pdf.layout import write_pdf
+    from vimanual.book.document import assemble
+    from vimanual.book.languages import direction
+    from vimanual.pdf.layout import Margins, Part, Unit, write_pdf
 
     release = plan.options.release
     words = plan.labels

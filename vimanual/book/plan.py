@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -200,6 +199,8 @@ class BuildPlan:
     @functools.cached_property
     def pdf_salt(self) -> str:
         """What a laid-out PDF depends on besides its HTML: styles, WeasyPrint and vimanual."""
+        import importlib.metadata  # late: it imports email and socket (a no-change build needs neither)
+
         return json.dumps([self.styles_digest, importlib.metadata.version("weasyprint"), __version__])
 
     @property

@@ -14,7 +14,7 @@ from vimanual.base.fsutil import check_workspace_links, is_within
 from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
 from vimanual.base.yamlio import Document, parse_yaml, read_text
-from vimanual.workspace.media import body_of, media_files, normalised_text, prefetch
+from vimanual.workspace.media import body_of, media_files, normalised_text, prefetch, remembering
 from vimanual.workspace.schema import (
     SLUG_HINT,
     FrontMatter,
@@ -229,24 +229,25 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     workspace = Workspace(root=root, manual=manual)
     chapters_dir = root / CHAPTERS_DIR
     present = _chapter_files(chapters_dir)
-    _prefetch_media(root, [s for s in manual.chapters if s in present], manual)
-    for index, slug in enumerate(manual.chapters):
-        if slug not in present:
-            missing = Problem(
-                MANUAL_FILE, doc.line("chapters", index),
-                f"chapter '{slug}' is listed but {CHAPTERS_DIR}/{slug}.md does not exist",
-                f"create {CHAPTERS_DIR}/{slug}.md or remove '{slug}' from 'chapters'",
-            )
-            problems.append(missing)
-            workspace.broken[slug] = [missing]
-            continue
-        chapter, chapter_problems = load_chapter(root, slug, manual)
-        problems.extend(chapter_problems)
-        if chapter is not None:
-            workspace.chapters[slug] = chapter
-        errors = [p for p in chapter_problems if p.severity == "error"]
-        if errors or chapter is None:
-            workspace.broken[slug] = errors
+    with remembering():  # each chapter's parse-cache entry read once, not twice
+        _prefetch_media(root, [s for s in manual.chapters if s in present], manual)
+        for index, slug in enumerate(manual.chapters):
+            if slug not in present:
+                missing = Problem(
+                    MANUAL_FILE, doc.line("chapters", index),
+                    f"chapter '{slug}' is listed but {CHAPTERS_DIR}/{slug}.md does not exist",
+                    f"create {CHAPTERS_DIR}/{slug}.md or remove '{slug}' from 'chapters'",
+                )
+                problems.append(missing)
+                workspace.broken[slug] = [missing]
+                continue
+            chapter, chapter_problems = load_chapter(root, slug, manual)
+            problems.extend(chapter_problems)
+            if chapter is not None:
+                workspace.chapters[slug] = chapter
+            errors = [p for p in chapter_problems if p.severity == "error"]
+            if errors or chapter is None:
+                workspace.broken[slug] = errors
     problems.extend(_referenced_files(root, manual, doc))
     workspace.translations, translation_problems = load_translations(root, manual)
     problems.extend(translation_problems)

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -170,6 +171,25 @@ def _cache_key(text: str) -> str:
     return digest.hexdigest()
 
 
+# Within ``remembering()``: the entries read or written so far, by their file, so that each is
+# read and its seal checked once however often it is asked for.
+_remembered: dict[Path, Parsed] | None = None
+
+
+@contextlib.contextmanager
+def remembering() -> Iterator[None]:
+    """Read each parse-cache entry once within: a workspace's load asks for every chapter's
+    parse twice (the prefetch, then the chapter's own load), each time reading the file and
+    checking its seal."""
+    global _remembered
+    outer = _remembered
+    _remembered = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _remembered = outer
+
+
 def cache_dir(root: Path) -> Path:
     """Where the parses of this workspace's chapters are cached: in the user's state folder,
     outside the work tree (a read-only command never writes into the workspace, and a cache
@@ -184,6 +204,16 @@ def _cache_path(root: Path, key: str) -> Path:
 
 def _read_cache(root: Path, key: str) -> Parsed | None:
     path = _cache_path(root, key)
+    remembered = _remembered
+    if remembered is not None and path in remembered:
+        return remembered[path]
+    found = _read_entry(root, key, path)
+    if remembered is not None and found is not None:
+        remembered[path] = found
+    return found
+
+
+def _read_entry(root: Path, key: str, path: Path) -> Parsed | None:
     try:
         if path.is_symlink():
             return None
@@ -208,6 +238,8 @@ def _write_cache(root: Path, key: str, result: Parsed) -> None:
     if payload is None:
         return
     path = _cache_path(root, key)
+    if _remembered is not None:
+        _remembered[path] = result
     data = json.dumps({"targets": targets, "ids": ids, "seal": seal(root, payload)}).encode("utf-8")
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
         path.parent.mkdir(parents=True, exist_ok=True)
