@@ -15,6 +15,9 @@ from html.parser import HTMLParser
 # `vimanual check`. Real manuals nest a handful of levels; the PDF renderer recurses per
 # level and fails with a RecursionError a few hundred levels down, after minutes.
 MAX_NESTING = 32
+# pandoc's fenced divs: an opening fence carries attributes or a class, a closing one nothing.
+_DIV_OPEN_RE = re.compile(r":{3,}[ \t]*(?:\{[^{}\n]*\}|[^\s:{}]+)[ \t]*:*[ \t]*$")
+_DIV_CLOSE_RE = re.compile(r":{3,}[ \t]*$")
 _LIST_OR_QUOTE_RE = re.compile(r"( *)(?:>[ \t]?|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$))")
 
 
@@ -22,7 +25,10 @@ _LIST_OR_QUOTE_RE = re.compile(r"( *)(?:>[ \t]?|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$
 # one paragraph are refused too: WeasyPrint recurses per inline box as well (emphasis 500 deep
 # ends in a RecursionError). Real text nests two or three.
 MAX_INLINE_NESTING = 32
-_INLINE_RUN_RE = re.compile(r"\\.|`+|\*+|_+|~+|\^+|\[|\]")
+# A run of delimiters is taken whole, whatever its characters: '*_*_' opens four levels at
+# once as pandoc reads it (each of its '_' would alone be both opening and closing).
+_INLINE_RUN_RE = re.compile(r"\\.|`+|[*_~^]+|\[|\]")
+_SAME_CHAR_RE = re.compile(r"\*+|_+|~+|\^+")
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -30,8 +36,8 @@ def _side(char: str) -> str:
     return "space" if not char or char.isspace() else "punct" if char in _PUNCTUATION else "word"
 
 
-def inline_nesting(text: str, first_line: int = 1) -> tuple[int, int] | None:
-    """(line, depth) where a paragraph first nests inline markup deeper than MAX_INLINE_NESTING.
+def inline_nesting(text: str, first_line: int = 1, limit: int = MAX_INLINE_NESTING) -> tuple[int, int] | None:
+    """(line, depth) where a paragraph first nests inline markup deeper than ``limit``.
 
     Counts like CommonMark's delimiter runs, without pairing them: a run of ``*``, ``_``, ``~``
     or ``^`` that can only open adds a level (``***`` two), one that can only close removes one;
@@ -72,20 +78,22 @@ def inline_nesting(text: str, first_line: int = 1) -> tuple[int, int] | None:
                 opens = after != "space" and (after == "word" or before != "word")
                 closes = before != "space" and (before == "word" or after != "word")
                 if opens != closes:
-                    levels = (len(run) + 1) // 2
+                    levels = sum((len(part) + 1) // 2 for part in _SAME_CHAR_RE.findall(run))
                     depth = depth + levels if opens else max(0, depth - levels)
-            if depth > MAX_INLINE_NESTING:
+            if depth > limit:
                 return number, depth
     return None
 
 
-def markdown_nesting(text: str, first_line: int = 1) -> tuple[int, int] | None:
-    """(line, depth) of the first line nested deeper than MAX_NESTING, or None.
+def markdown_nesting(text: str, first_line: int = 1, limit: int = MAX_NESTING) -> tuple[int, int] | None:
+    """(line, depth) of the first line nested deeper than ``limit``, or None.
 
-    A line's depth counts its leading quote markers and list markers, and the indentation of a
-    list item (two spaces a level), a fair bound on how deep pandoc and the renderer recurse.
+    A line's depth counts the fenced divs open around it, its leading quote markers and list
+    markers, and the indentation of a list item (two spaces a level), a fair bound on how deep
+    pandoc and the renderer recurse.
     """
     fence: str | None = None
+    divs = 0
     for number, line in enumerate(text.split("\n"), start=first_line):
         stripped = line.lstrip(" >")
         if fence is not None:
@@ -95,6 +103,14 @@ def markdown_nesting(text: str, first_line: int = 1) -> tuple[int, int] | None:
         if stripped.startswith(("```", "~~~")):
             fence = stripped[:3]
             continue
+        if _DIV_CLOSE_RE.match(stripped):
+            divs = max(0, divs - 1)
+            continue
+        if _DIV_OPEN_RE.match(stripped):
+            divs += 1
+            if divs > limit:
+                return number, divs
+            continue
         depth = position = 0
         indent = len(line) - len(line.lstrip(" "))
         while True:
@@ -103,8 +119,30 @@ def markdown_nesting(text: str, first_line: int = 1) -> tuple[int, int] | None:
                 break
             depth += 1
             position = match.end()
-        if depth and depth + indent // 2 > MAX_NESTING:
-            return number, depth + indent // 2
+        if depth and divs + depth + indent // 2 > limit:
+            return number, divs + depth + indent // 2
+    return None
+
+
+#: Text nested this deep is never handed to pandoc to find its images and ids, so a workspace
+#: holding it does not load (naming the chapter and line) instead of waiting for pandoc to run
+#: out of time or memory: pandoc 3.9 reads a list indented 300 levels deep in 0.9 CPU s, 600 in
+#: 7.8 s, 1,000 in 43 s. Emphasis costs it little (2,000 levels in 0.2 s; the renderer is what
+#: fails on it), so inline markup gets a higher bound. Both are well above the depths check
+#: refuses, so that nothing changes for text pandoc reads in a moment.
+PANDOC_NESTING = 8 * MAX_NESTING
+PANDOC_INLINE_NESTING = 1000
+
+
+def beyond_pandoc(text: str) -> tuple[int, int, str] | None:
+    """(line, depth, what) where ``text`` nests deeper than PANDOC_NESTING (lists, quotes,
+    blocks) or PANDOC_INLINE_NESTING (emphasis, links, spans), or None."""
+    found = markdown_nesting(text, limit=PANDOC_NESTING)
+    if found is not None:
+        return (*found, "lists, quotes or blocks")
+    found = inline_nesting(text, limit=PANDOC_INLINE_NESTING)
+    if found is not None:
+        return (*found, "emphasis, links or spans")
     return None
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from vimanual.base.errors import Problem
+from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write
+from vimanual.base.tables import over_limit
 from vimanual.book import stamp as stamps
 from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, edition_label, plan_build
 from vimanual.workspace.load import Workspace
@@ -67,6 +68,8 @@ def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progre
 
     options = plan.options
     rendered, converted, problems, images = render_chapters(plan, cache, progress)
+    if "pdf" in options.formats:
+        _refuse_long_tables(plan, rendered)
     problems = [*plan.problems, *problems]
     outputs = {}
     pages: int | None = None
@@ -115,6 +118,25 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
                       direction(plan.workspace.manual.language))
     return write_pdf(units, document, styles, margins, plan.out_dir / f"{plan.stem}.pdf",
                      plan.pdf_request(pdf_path), progress, pool)
+
+
+def _refuse_long_tables(plan: BuildPlan, rendered: list[RenderedChapter]) -> None:
+    """Refuse, before any layout starts, a chapter whose tables cannot be laid out within the
+    layout's time limit on any machine (base/tables.py), naming it: the layout would otherwise
+    run for the whole limit and then fail."""
+    limit = plan.workspace.manual.limits.pdf_timeout_seconds
+    files = {c.slug: c.rel for c in plan.chapters}
+    for chapter in rendered:
+        found = over_limit(chapter.print_html, limit)
+        if found is None:
+            continue
+        table, least = found
+        raise VimanualError(
+            f"its tables take at least {least:,.0f} s to lay out, more than the PDF layout limit of "
+            f"{limit:,} s (the largest: {table.describe()})",
+            "split the table into smaller ones, or move it to an annex published beside the manual; "
+            "or raise limits.pdf_timeout_seconds in manual.yaml",
+            file=files.get(chapter.slug, f"chapters/{chapter.slug}.md"))
 
 
 def _refusals(urls: list[str]) -> list[Problem]:

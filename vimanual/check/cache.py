@@ -45,7 +45,8 @@ MAX_ENTRY_BYTES = 4_000_000
 ENTRIES_PER_CHAPTER = 6
 MIN_ENTRIES = 256
 #: The modules whose source decides a finding: a change to any of them is a new cache.
-_RULE_SOURCES = ("check", "base/sanitize.py", "base/nesting.py", "workspace/media.py", "tools/pandoc.py")
+_RULE_SOURCES = ("check", "base/sanitize.py", "base/nesting.py", "base/tables.py", "workspace/media.py",
+                 "tools/pandoc.py")
 ALL = "*"  # the entry's links need the ids of every chapter (a bare '#id' may name any)
 
 
@@ -229,7 +230,7 @@ def _config_digest(workspace: Workspace, rules: Sequence[TermRule], errors_only:
     config = [
         FORMAT, errors_only, _tool_digest(),
         [[r.id, list(r.terms), r.preferred, r.why, r.severity] for r in rules],
-        asdict(manual.check), sorted(manual.codes),
+        asdict(manual.check), sorted(manual.codes), manual.limits.pdf_timeout_seconds,
     ]
     return hashlib.sha256(json.dumps(config, default=str).encode()).hexdigest()
 

@@ -16,7 +16,12 @@ from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.names import check_slug, did_you_mean
 from vimanual.check.cache import CheckCache, Entry, all_ids_digest, file_status, link_context
 from vimanual.check.rules import ERROR, WARNING, Hit
-from vimanual.check.rules.editorial import check_accessibility, check_headings, check_paragraphs
+from vimanual.check.rules.editorial import (
+    check_accessibility,
+    check_headings,
+    check_long_tables,
+    check_paragraphs,
+)
 from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids, linked_chapters
 from vimanual.check.rules.markdown import ParsedBody, parse_body
 from vimanual.check.rules.media import ImageChecker
@@ -219,6 +224,7 @@ def _chapter_hits(
             *check_todos(text),
             *check_paragraphs(body, settings.max_paragraph_words),
             *check_accessibility(body),
+            *check_long_tables(body, workspace.manual.limits.pdf_timeout_seconds),
         ]
     return hits
 

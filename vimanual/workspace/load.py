@@ -188,6 +188,11 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
         digest = content_hash(path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
     except ToolError as exc:  # pandoc could not read it within its bounds: stop, naming it
         raise VimanualError(exc.reason, exc.hint, file=where) from None
+    except VimanualError as exc:  # nested too deep to hand to pandoc at all (base/nesting.py)
+        if exc.file is not None:
+            raise
+        line = body_line + exc.line - 1 if exc.line else None
+        raise VimanualError(exc.reason, exc.hint, file=where, line=line) from None
     chapter = Chapter(
         slug=slug,
         path=path,

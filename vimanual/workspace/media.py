@@ -12,6 +12,7 @@ pandoc run, so the targets are cached by the text's hash in the user's state fol
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -23,7 +24,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from vimanual.base.clonekey import key_path, seal, sealed_by_us
+from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import is_within
+from vimanual.base.nesting import MAX_NESTING, beyond_pandoc
 from vimanual.workspace.schema import Limits
 
 
@@ -49,6 +52,13 @@ def parsed(text: str, root: Path, limits: Limits | None = None) -> Parsed:
     cached = _read_cache(root, key)
     if cached is not None:
         return cached
+    deep = _beyond_pandoc(text)
+    if deep is not None:  # pandoc would take minutes and its memory limit on it
+        line, depth, what = deep
+        raise VimanualError(f"{what} nested at least {depth:,} levels deep "
+                            f"(at most {MAX_NESTING} are laid out)",
+                            "flatten the nesting there: split the list or quote into sections or a table, "
+                            "and close the emphasis and links you open", line=line)
     [(targets, ids)] = pandoc.parse_many([text], *_bounds(limits))
     result = Parsed(targets, ids)
     _write_cache(root, key, result)
@@ -59,13 +69,12 @@ def prefetch(bodies: list[str], root: Path, limits: Limits | None = None) -> Non
     """Parse the bodies not cached yet in one pandoc run and cache them (a workspace's
     chapters: one pandoc start-up for all). A failure is left to each body's own parse,
     which names its chapter."""
-    from vimanual.base.errors import VimanualError
     from vimanual.tools import pandoc
 
     missing: dict[str, str] = {}
     for text in bodies:
         key = _cache_key(text)
-        if key not in missing and _read_cache(root, key) is None:
+        if key not in missing and _read_cache(root, key) is None and _beyond_pandoc(text) is None:
             missing[key] = text
     if len(missing) < 2:
         return
@@ -75,6 +84,13 @@ def prefetch(bodies: list[str], root: Path, limits: Limits | None = None) -> Non
         return
     for key, (targets, ids) in zip(missing, found, strict=True):
         _write_cache(root, key, Parsed(targets, ids))
+
+
+@functools.lru_cache(maxsize=8)
+def _beyond_pandoc(text: str) -> tuple[int, int, str] | None:
+    """``beyond_pandoc``, once per text for the prefetch and the parse (a 5 MB chapter takes
+    seconds to measure)."""
+    return beyond_pandoc(text)
 
 
 def body_of(text: str) -> str:

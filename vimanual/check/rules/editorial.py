@@ -1,10 +1,19 @@
 """Editorial and accessibility rules over a chapter's blocks: headings, sections,
-paragraph length, tables without a header row, vague link texts."""
+paragraph length, tables without a header row or too long to lay out, vague link texts."""
 
 from __future__ import annotations
 
+from vimanual.base.tables import WARN_SHARE, TableSize, expected_seconds, least_seconds
 from vimanual.check.rules import ERROR, WARNING, Hit
-from vimanual.check.rules.markdown import Block, ParsedBody, plain_text
+from vimanual.check.rules.markdown import (
+    GRID_BORDER_RE,
+    PIPE_SEPARATOR_RE,
+    SIMPLE_HEADERLESS_RE,
+    SIMPLE_SEPARATOR_RE,
+    Block,
+    ParsedBody,
+    plain_text,
+)
 
 VAGUE_LINK_TEXTS = frozenset({
     "here", "click here", "link", "this link", "click", "this", "more", "read more", "click this link",
@@ -76,4 +85,40 @@ def check_accessibility(parsed: ParsedBody) -> list[Hit]:
             hits.append(Hit(link.start, link.end, "link-text", WARNING,
                             f"link text '{plain_text(link.text)}' does not say where it leads",
                             "name the destination, e.g. [the triage chapter](image-triage.md)"))
+    return hits
+
+
+def table_size(text: str) -> TableSize:
+    """Rows (the header row included) and cells of a pipe, grid or simple table as written."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    borders = [line for line in lines if GRID_BORDER_RE.match(line)]
+    if borders:  # grid: rows between borders, columns between the first border's '+'
+        rows, columns = len(borders) - 1, borders[0].count("+") - 1
+    elif len(lines) > 1 and PIPE_SEPARATOR_RE.match(lines[1]) and "|" in lines[0]:
+        rows, columns = len(lines) - 1, len(lines[1].strip().strip("|").split("|"))
+    else:  # simple: every line but the dashed ones; columns are the runs of dashes
+        dashed = [line for line in lines
+                  if SIMPLE_SEPARATOR_RE.match(line) or SIMPLE_HEADERLESS_RE.match(line)]
+        rows, columns = len(lines) - len(dashed), len(dashed[0].split()) if dashed else 1
+    return TableSize(max(rows, 0), max(rows, 0) * max(columns, 1))
+
+
+def check_long_tables(parsed: ParsedBody, limit_seconds: int) -> list[Hit]:
+    """Tables whose PDF layout is expected to take more than a share of the layout's time limit:
+    the editor learns it before building (the build refuses a chapter whose tables cannot be
+    laid out within the limit at all)."""
+    hits: list[Hit] = []
+    for block in parsed.blocks:
+        if block.kind != "table":
+            continue
+        size = table_size(parsed.text[block.start:block.end])
+        expected = expected_seconds([size])
+        if expected <= WARN_SHARE * limit_seconds:
+            continue
+        verdict = ("the build refuses it" if least_seconds([size]) > limit_seconds
+                   else f"over {WARN_SHARE:.0%} of the limit")
+        hits.append(Hit(block.start, block.start + 1, "long-table", WARNING,
+                        f"table of {size.describe()} takes about {expected:,.0f} s to lay out in the PDF "
+                        f"(limits.pdf_timeout_seconds: {limit_seconds:,} s; {verdict})",
+                        "split it into smaller tables, or move it to an annex published beside the manual"))
     return hits
