@@ -388,8 +388,9 @@ def measure_cold(folder: Path, rounds: int, jobs: int) -> None:
     if not (ws / "manual.yaml").is_file():
         slugs = make_workspace(ws)
     else:
-        slugs = [line.strip()[2:] for line in (ws / "manual.yaml").read_text().splitlines()
-                 if line.startswith("  - ")]
+        import yaml
+
+        slugs = list(yaml.safe_load((ws / "manual.yaml").read_text(encoding="utf-8"))["chapters"])
     names = make_raw(ws, slugs, raw)
     launcher = Launcher()
 
