@@ -191,7 +191,8 @@ def test_a_one_word_edit_lays_out_only_that_chapter(tmp_path: Path) -> None:
     root = long_workspace(tmp_path / "ws")
     first = run("-C", root, "build", "--format", "pdf")
     pages, laid, cached = built_counts(first.output)
-    assert laid >= 6 and cached == 0  # three chapters, the contents, two margin passes
+    # the chapters (a draft lays out short ones together: pdf/pageplan.py), the contents, margins
+    assert laid >= 4 and cached == 0
     gamma = root / "chapters" / "gamma.md"
     gamma.write_text(gamma.read_text().replace("original", "edited"))
     second = run("-C", root, "build", "--format", "pdf")
@@ -206,15 +207,16 @@ def test_a_one_word_edit_lays_out_only_that_chapter(tmp_path: Path) -> None:
 
 
 def test_a_chapter_that_grows_moves_the_others_without_laying_them_out(tmp_path: Path) -> None:
-    root = long_workspace(tmp_path / "ws", paragraphs=1)
+    # alpha is long (pdf/pageplan.py's SHORT_CHARS): laid out alone, not with beta and gamma
+    root = long_workspace(tmp_path / "ws", paragraphs=40)
     first = run("-C", root, "build", "--format", "pdf")
     pages, laid, _ = built_counts(first.output)
     before = read_book(root / "build" / "manual.pdf")
-    long_workspace(tmp_path / "ws", paragraphs=12)  # alpha grows by several pages
+    long_workspace(tmp_path / "ws", paragraphs=52)  # alpha grows by several pages
     second = run("-C", root, "build", "--format", "pdf")
     grown_pages, relaid, cached = built_counts(second.output)
     assert grown_pages > pages
-    assert cached >= 2  # beta and gamma kept their layout
+    assert cached >= 1 and relaid < laid  # beta and gamma (laid out together) kept their layout
     after = read_book(root / "build" / "manual.pdf")
     beta_before = next(label for label, text in zip(before.labels, before.texts, strict=True)
                        if "2 Beta Chapter" in text and label.isdigit())
@@ -306,7 +308,7 @@ def test_links_across_parts_read_like_links_within_one(tmp_path: Path) -> None:
     destination, and that name (not the placeholder URI) as its text for screen readers."""
     import pikepdf
 
-    root = long_workspace(tmp_path / "ws")
+    root = long_workspace(tmp_path / "ws", paragraphs=40)  # alpha long: a part of its own
     assert run("-C", root, "build", "--format", "pdf").exit_code == 0
     with pikepdf.open(root / "build" / "manual.pdf") as pdf:
         annots = [annot for page in pdf.pages for annot in page.get("/Annots", [])]

@@ -97,6 +97,22 @@ def test_the_chapter_the_glossary_and_the_styles_each_make_a_new_build(ws: Path)
     assert ".stamp-test { color: red; }" in _html(ws)
 
 
+def test_a_style_linked_to_a_file_in_the_workspace_is_followed(ws: Path) -> None:
+    """styles/screen.css may be a link to a file elsewhere in the workspace: editing that file
+    (the link itself unchanged) makes a new build."""
+    default = Path(__file__).resolve().parent.parent / "vimanual" / "defaults" / "styles" / "screen.css"
+    shared = ws / "shared"
+    shared.mkdir()
+    (shared / "screen.css").write_text(default.read_text(encoding="utf-8"), encoding="utf-8")
+    (ws / "styles").mkdir()
+    (ws / "styles" / "screen.css").symlink_to("../shared/screen.css")
+    ok("-C", ws, "build", "--force", "--format", "html")
+    with (shared / "screen.css").open("a", encoding="utf-8") as css:
+        css.write("\n.linked-style { color: red; }\n")
+    ok("-C", ws, "build", "--force", "--format", "html")
+    assert ".linked-style { color: red; }" in _html(ws)
+
+
 def test_another_option_is_another_build(ws: Path) -> None:
     (ws / "chapters" / "alpha.md").write_text(chapter_md(
         "Alpha", 'For all.\n\n::: {.only jurisdiction="UK"}\nOnly for the UK.\n:::\n'))

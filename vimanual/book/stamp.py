@@ -123,14 +123,18 @@ def _file(path: Path | None) -> str:
 
 def _folder(folder: Path) -> str:
     """Every file under ``folder`` (a workspace's styles/) by content; links by where they point
-    (a link to a device must not be read; the build refuses links that leave the workspace)."""
+    and, when they point at a file inside the workspace, by its content too (a link to a device
+    or outside must not be read; the build refuses links that leave the workspace)."""
     if not folder.is_dir():
         return "-"
     entries = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
         if path.is_symlink():
-            entries.append(f"{rel}->{os.readlink(path)}")
+            # where it points, and (a file inside the workspace: one the build reads) its bytes
+            target = path.resolve()
+            inside = target.is_relative_to(folder.resolve().parent) and target.is_file()
+            entries.append(f"{rel}->{os.readlink(path)}:{file_sha256(target) if inside else '-'}")
         elif path.is_file():
             entries.append(f"{rel}:{file_sha256(path)}")
     return "\n".join(entries)

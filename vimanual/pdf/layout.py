@@ -27,6 +27,8 @@ from typing import Any
 
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir, sha256_hex
+from vimanual.pdf import folios
+from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
 from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutJob, LayoutPool
 
@@ -121,7 +123,7 @@ FOOTER_ONE_LINE = "vimanual: footer on one line"
 
 
 #: What a page's margins show, by the kind of page (see ``margin_document``).
-PAGE, OPENER, BLANK = "page", "opener", "blank"
+PAGE, OPENER, BLANK = folios.PAGE, folios.OPENER, folios.BLANK
 
 
 def margin_document(stylesheets: str, margins: Margins, pages: list[tuple[str, str, str]]) -> str:
@@ -261,59 +263,6 @@ class Layouts:
 
 
 @dataclass
-class BookPlan:
-    """Where every page of the main matter comes from, and what its margins show."""
-
-    sheets: list[Sheet] = field(default_factory=list)  # sources: 1 + index of the body PDF
-    heads: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)  # PAGE, OPENER or BLANK, for the margins
-    folios: dict[str, str] = field(default_factory=dict)  # element id → main-matter page number
-
-
-def plan_parts(units: list[Unit], body: list[Laid]) -> BookPlan:
-    """Each unit laid out alone: units follow each other, each starting on a right-hand
-    (odd) page, a blank page inserted before it where needed."""
-    import pikepdf
-
-    from vimanual.pdf.stitch import page_dests
-
-    plan = BookPlan()
-    for number, (unit, laid) in enumerate(zip(units, body, strict=True), start=1):
-        if len(plan.sheets) % 2:
-            plan.sheets.append(Sheet(None))
-            plan.heads.append("")
-            plan.kinds.append(BLANK)
-        start = len(plan.sheets)
-        plan.sheets.extend(Sheet(number, page) for page in range(laid.pages))
-        plan.heads.extend([unit.head] * laid.pages)
-        plan.kinds.extend([OPENER] + [PAGE] * (laid.pages - 1))
-        with pikepdf.open(laid.path) as pdf:
-            for name, (page, _, _) in page_dests(pdf).items():
-                plan.folios[name] = str(start + page + 1)
-    return plan
-
-
-def plan_joint(units: list[Unit], body: Laid) -> BookPlan:
-    """All units laid out in one document: the layout itself placed the blank pages."""
-    import pikepdf
-
-    from vimanual.pdf.stitch import blank_pages, page_dests
-
-    with pikepdf.open(body.path) as pdf:
-        dests = page_dests(pdf)
-        blanks = blank_pages(pdf)
-    starts = sorted((dests[unit.ident][0], unit.head) for unit in units if unit.ident in dests)
-    plan = BookPlan(sheets=[Sheet(1, page) for page in range(body.pages)])
-    openers = {start for start, _ in starts}
-    for page in range(body.pages):
-        heads = [head for start, head in starts if start <= page]
-        plan.heads.append("" if page in blanks or not heads else heads[-1])
-        plan.kinds.append(BLANK if page in blanks else OPENER if page in openers else PAGE)
-    plan.folios = {name: str(page + 1) for name, (page, _, _) in dests.items()}
-    return plan
-
-
-@dataclass
 class BookLayout:
     pages: int
     refused: list[str]
@@ -321,12 +270,24 @@ class BookLayout:
     reused: int
 
 
-def body_documents(units: list[Unit], document: Callable[[Part], str], joint: bool) -> list[str]:
-    """The main matter's documents: one per unit, or (``joint``) one for all of them."""
+def body_documents(units: list[Unit], document: Callable[[Part], str], joint: bool,
+                   grouped: bool = False) -> tuple[list[list[Unit]], list[str]]:
+    """The main matter's parts, as (the units of each part, each part's document): one part per
+    unit, or (``joint``) one for all of them, or (``grouped``) runs of short chapters together
+    (pdf/pageplan.py's ``group_units``)."""
     if joint:
-        return [link_across(document(Part("body", None, any(u.part.glossary for u in units),
-                                          any(u.part.record for u in units))))]
-    return [link_across(document(unit.part)) for unit in units]
+        return [units], [link_across(document(Part("body", None, any(u.part.glossary for u in units),
+                                                   any(u.part.record for u in units))))]
+    alone = [link_across(document(unit.part)) for unit in units]
+    if not grouped:
+        return [[unit] for unit in units], alone
+    chapter = [bool(u.part.slugs) and not u.part.glossary and not u.part.record for u in units]
+    groups = group_units([u.ident for u in units], [len(doc) for doc in alone], chapter)
+    parts = [[units[i] for i in group] for group in groups]
+    docs = [alone[group[0]] if len(group) == 1 else link_across(document(Part(
+        "body", frozenset(s for u in part for s in u.part.slugs or ()), False, False)))
+        for group, part in zip(groups, parts, strict=True)]
+    return parts, docs
 
 
 def lay_out_book(
@@ -342,13 +303,16 @@ def lay_out_book(
     *,
     tagged: bool = True,
     patterns: bool = False,
+    grouped: bool = False,
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
     the book into ``target`` (the caller makes that atomic)."""
     from vimanual.pdf.stitch import stitch
 
-    body = layouts.get([(html, tagged) for html in body_documents(units, document, joint)], progress)
-    plan = plan_joint(units, body[0]) if joint else plan_parts(units, body)
+    parts, docs = body_documents(units, document, joint, grouped)
+    body = layouts.get([(html, tagged) for html in docs], progress)
+    heads = [[(unit.ident, unit.head) for unit in part] for part in parts]
+    plan = plan_joint(heads[0], body[0]) if joint else plan_parts(heads, body)
     front_doc = link_across(document(Part("front", pages=plan.folios)))
     margin_progress = None if progress is None else (
         lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
@@ -463,6 +427,9 @@ class PdfRequest:
     # numbers changed (pdf/folios.py): a draft's. A released edition's are laid out page by
     # page, as the editions released before were, so that they rebuild byte for byte.
     margin_patterns: bool = False
+    # Runs of short chapters laid out as one document (pdf/pageplan.py's ``group_units``): a
+    # draft's. A released edition's parts stay one a chapter, as they were released.
+    group_parts: bool = False
 
     def pool(self, scratch_in: Path) -> LayoutPool:
         """Layout workers for this request (not started until first needed)."""
@@ -535,15 +502,18 @@ def _write_book(
     """The book laid out in parts (or, ``joint``, its main matter in one call) and stitched."""
     import pikepdf
 
-    documents: dict[int, str] = {}
+    documents: dict[tuple[frozenset[str], bool, bool], str] = {}
 
-    def remembered(part: Part) -> str:  # each unit's document is made once per build
+    def remembered(part: Part) -> str:  # each part's document is made once per build
         if part.kind != "body" or part.slugs is None:
             return document(part)
-        return documents.setdefault(id(part), document(part))
+        key = (part.slugs, part.glossary, part.record)
+        if key not in documents:
+            documents[key] = document(part)
+        return documents[key]
 
     joint = request.path == JOINT
-    body_docs = body_documents(units, remembered, joint)
+    body_docs = body_documents(units, remembered, joint, request.group_parts)[1]
     key = sha256_hex(json.dumps([body_docs, document(Part("front")), margin_styles,
                                  [margins.paper, margins.marking, margins.label, margins.draft],
                                  request.salt] + ([] if request.tagged else ["untagged"])))
@@ -557,7 +527,8 @@ def _write_book(
         layouts = Layouts(request.cache, request.salt, pool, request.use_cache)
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
-                                joint, progress, tagged=request.tagged, patterns=request.margin_patterns)
+                                joint, progress, tagged=request.tagged, patterns=request.margin_patterns,
+                                grouped=request.group_parts)
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "

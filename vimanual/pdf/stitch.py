@@ -59,16 +59,17 @@ def _number(array: Any, position: int) -> float:
         return 0.0
 
 
-def blank_pages(pdf: Any) -> set[int]:
-    """Pages of a pikepdf.Pdf that paint nothing (the blank versos a layout inserted)."""
+def is_blank(page: Any) -> bool:
+    """Whether a pikepdf page paints nothing (a blank verso a layout inserted)."""
     import pikepdf
 
-    blanks = set()
-    for number, page in enumerate(pdf.pages):
-        operators = {str(item.operator) for item in pikepdf.parse_content_stream(page)}
-        if not operators & PAINT_OPERATORS:
-            blanks.add(number)
-    return blanks
+    operators = {str(item.operator) for item in pikepdf.parse_content_stream(page)}
+    return not operators & PAINT_OPERATORS
+
+
+def blank_pages(pdf: Any) -> set[int]:
+    """Pages of a pikepdf.Pdf that paint nothing (the blank versos a layout inserted)."""
+    return {number for number, page in enumerate(pdf.pages) if is_blank(page)}
 
 
 def _flat_nums(tree: Any) -> Iterator[tuple[int, Any]]:
