@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run, small_workspace, snapshot
-from vimanual.base.tables import MARGIN, MS_PER_CELL, MS_PER_ROW
+from vimanual.base.tables import KB_PER_CELL, MARGIN, MEMORY_MARGIN, MS_PER_CELL, MS_PER_ROW
 
 PERSON = "Sam Contributor (UK)"
 DEEP = 5000
@@ -113,6 +113,33 @@ def test_a_table_too_long_for_the_layout_limit_is_refused_before_any_layout(tmp_
     assert snapshot(root / "build", skip=[root / "build" / "cache"]) == before  # nothing written
     layouts = root / "build" / "cache" / "layout"
     assert not layouts.exists() or not list(layouts.glob("*.pdf"))  # no layout was started
+
+
+def test_a_table_too_large_for_the_layout_memory_cap_is_refused_before_any_layout(tmp_path: Path) -> None:
+    """A layout worker holds every cell's boxes (~12-17 KB a cell): a table that cannot fit in
+    ``limits.pdf_memory_mb`` is refused up front, not after the worker has run into its cap."""
+    cap, columns = 100, 8
+    rows = math.ceil(1.5 * cap * 1024 * MEMORY_MARGIN / KB_PER_CELL / columns)  # 1.5 × the cap, at least
+    root = build_file_tree(tmp_path / "ws", {
+        "manual.yaml": manual_yaml(limits={"pdf_memory_mb": cap}),
+        "chapters": {"alpha.md": chapter_md("Alpha", "## A\n\nSample text.\n", lead="UK"),
+                     "beta.md": chapter_md("Beta", f"## B\n\nSample text.\n\n{_table(rows, columns)}",
+                                           lead="AU")},
+    })
+    checked = run("-C", root, "check", "--json")
+    [warning] = [p for p in json.loads(checked.stdout)["problems"] if p["rule"] == "long-table"]
+    assert f"table of {rows + 1:,} rows × 8 columns needs about" in warning["message"], warning
+    assert f"(limits.pdf_memory_mb: {cap} MB; the build refuses it)" in warning["message"], warning
+    built = run("-C", root, "build")
+    assert built.exit_code == 2, built.output
+    message = " ".join(built.output.split())
+    assert re.search(r"Error: chapters/beta\.md: its tables need at least \d[\d,]* MB of memory to lay "
+                     rf"out, more than the PDF layout's cap of {cap} MB \(the largest: {rows + 1:,} rows × 8 "
+                     r"columns\)", message), message
+    assert "or raise limits.pdf_memory_mb in manual.yaml" in message
+    assert not (root / "build" / "manual.pdf").exists() and not (root / "build" / "manual.html").exists()
+    layouts = root / "build" / "cache" / "layout"
+    assert not layouts.exists() or not list(layouts.glob("*.pdf"))
 
 
 def test_tables_within_the_limit_build_and_check_says_nothing(tmp_path: Path) -> None:

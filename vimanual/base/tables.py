@@ -1,12 +1,14 @@
-"""How long a table takes to lay out in the PDF: one cost model for check (from the Markdown)
-and for the build (from the chapter's HTML, before any layout starts).
+"""How long a table takes to lay out in the PDF, and how much memory: one cost model for check
+(from the Markdown) and for the build (from the chapter's HTML, before any layout starts).
 
 WeasyPrint 70 lays a table out in time linear in its rows and cells, not growing with the
 pages it spans (bench/README.md, "Long tables"): a 20,000-row table takes minutes, and a
 chapter whose tables cannot be laid out within ``limits.pdf_timeout_seconds`` is refused up
-front instead of failing when the limit is reached. The costs are measured by
-``bench/tables.py`` (the marginal CPU time of a whole draft build, per row and per cell, on
-tables of short cells: the cheapest kind, so the model is a floor for real tables).
+front instead of failing when the limit is reached; so is one whose tables need more memory
+than ``limits.pdf_memory_mb`` allows a layout worker (the layout holds every cell's boxes).
+The costs are measured by ``bench/tables.py`` (the marginal CPU time of a whole draft build,
+per row and per cell, and the worker's peak memory, on tables of short cells: the cheapest
+kind, so the model is a floor for real tables).
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ MS_PER_CELL = 1.4
 MARGIN = 3.0
 #: check warns about a table expected to take more than this share of the limit.
 WARN_SHARE = 0.25
+#: Memory the layout worker holds per table cell, over what a short chapter takes: about the
+#: least of bench/tables.py's runs (11.6-12.2 KB at 12,000 and 16,000 cells, 16-17 KB at 24,000
+#: to 64,000: 1.2 GB for 8,000 rows × 8 columns). The cap (RLIMIT_DATA) bit at about the
+#: resident size: 2,000 rows × 8 columns (355 MiB) laid out under a 420 MB cap, not under 330.
+KB_PER_CELL = 12
+#: The build refuses only tables whose memory, divided by this, is over the cap.
+MEMORY_MARGIN = 2.0
+#: check warns about a table expected to need more than this share of the memory cap.
+WARN_MEMORY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,16 @@ def least_seconds(tables: list[TableSize]) -> float:
     return expected_seconds(tables) / MARGIN
 
 
+def expected_mib(tables: list[TableSize]) -> float:
+    """Memory (MiB) a layout worker is expected to hold for the tables, at the least measured."""
+    return sum(t.cells for t in tables) * KB_PER_CELL / 1024
+
+
+def least_mib(tables: list[TableSize]) -> float:
+    """Memory the tables take at the least (see MEMORY_MARGIN)."""
+    return expected_mib(tables) / MEMORY_MARGIN
+
+
 _TABLE_TAGS_RE = re.compile(r"<(table|tr|td|th)\b", re.I)
 
 
@@ -70,11 +91,29 @@ def html_tables(html: str) -> list[TableSize]:
     return [TableSize(rows, cells) for rows, cells in counts if rows]
 
 
-def over_limit(html: str, limit_seconds: float) -> tuple[TableSize, float] | None:
-    """(the largest table, the least time of all) when ``html``'s tables cannot be laid out
-    within ``limit_seconds`` on any machine; else None."""
+@dataclass(frozen=True)
+class Excess:
+    """Why a chapter's tables cannot be laid out: the least time or memory they take, and the
+    limit it is over (one of the two is 0: the one that is not over)."""
+
+    largest: TableSize
+    seconds: float = 0.0
+    limit_seconds: float = 0.0
+    mib: float = 0.0
+    limit_mb: int = 0
+
+
+def over_limits(html: str, limit_seconds: float, memory_mb: int) -> Excess | None:
+    """Why ``html``'s tables cannot be laid out within ``limit_seconds`` on any machine, or in a
+    worker capped at ``memory_mb``; None when they can (or might)."""
     tables = html_tables(html)
-    least = least_seconds(tables)
-    if least <= limit_seconds:
+    if not tables:
         return None
-    return max(tables, key=lambda t: (t.rows, t.cells)), least
+    largest = max(tables, key=lambda t: (t.cells, t.rows))
+    seconds = least_seconds(tables)
+    if seconds > limit_seconds:
+        return Excess(largest, seconds=seconds, limit_seconds=limit_seconds)
+    mib = least_mib(tables)
+    if mib > memory_mb:
+        return Excess(largest, mib=mib, limit_mb=memory_mb)
+    return None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write
-from vimanual.base.tables import over_limit
+from vimanual.base.tables import over_limits
 from vimanual.book import stamp as stamps
 from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, edition_label, plan_build
 from vimanual.workspace.load import Workspace
@@ -122,20 +122,26 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
 
 def _refuse_long_tables(plan: BuildPlan, rendered: list[RenderedChapter]) -> None:
     """Refuse, before any layout starts, a chapter whose tables cannot be laid out within the
-    layout's time limit on any machine (base/tables.py), naming it: the layout would otherwise
-    run for the whole limit and then fail."""
-    limit = plan.workspace.manual.limits.pdf_timeout_seconds
+    layout's time limit on any machine, or within its memory cap (base/tables.py), naming it:
+    the layout would otherwise run until it reached the limit and then fail."""
+    limits = plan.workspace.manual.limits
     files = {c.slug: c.rel for c in plan.chapters}
     for chapter in rendered:
-        found = over_limit(chapter.print_html, limit)
+        found = over_limits(chapter.print_html, limits.pdf_timeout_seconds, limits.pdf_memory_mb)
         if found is None:
             continue
-        table, least = found
+        if found.seconds:
+            reason = (f"its tables take at least {found.seconds:,.0f} s to lay out, more than the PDF "
+                      f"layout limit of {limits.pdf_timeout_seconds:,} s")
+            limit = "limits.pdf_timeout_seconds"
+        else:
+            reason = (f"its tables need at least {found.mib:,.0f} MB of memory to lay out, more than the "
+                      f"PDF layout's cap of {limits.pdf_memory_mb:,} MB")
+            limit = "limits.pdf_memory_mb"
         raise VimanualError(
-            f"its tables take at least {least:,.0f} s to lay out, more than the PDF layout limit of "
-            f"{limit:,} s (the largest: {table.describe()})",
+            f"{reason} (the largest: {found.largest.describe()})",
             "split the table into smaller ones, or move it to an annex published beside the manual; "
-            "or raise limits.pdf_timeout_seconds in manual.yaml",
+            f"or raise {limit} in manual.yaml",
             file=files.get(chapter.slug, f"chapters/{chapter.slug}.md"))
 
 

@@ -231,6 +231,7 @@ def _config_digest(workspace: Workspace, rules: Sequence[TermRule], errors_only:
         FORMAT, errors_only, _tool_digest(),
         [[r.id, list(r.terms), r.preferred, r.why, r.severity] for r in rules],
         asdict(manual.check), sorted(manual.codes), manual.limits.pdf_timeout_seconds,
+        manual.limits.pdf_memory_mb,
     ]
     return hashlib.sha256(json.dumps(config, default=str).encode()).hexdigest()
 

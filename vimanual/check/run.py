@@ -224,7 +224,8 @@ def _chapter_hits(
             *check_todos(text),
             *check_paragraphs(body, settings.max_paragraph_words),
             *check_accessibility(body),
-            *check_long_tables(body, workspace.manual.limits.pdf_timeout_seconds),
+            *check_long_tables(body, workspace.manual.limits.pdf_timeout_seconds,
+                               workspace.manual.limits.pdf_memory_mb),
         ]
     return hits
 

@@ -3,7 +3,15 @@ paragraph length, tables without a header row or too long to lay out, vague link
 
 from __future__ import annotations
 
-from vimanual.base.tables import WARN_SHARE, TableSize, expected_seconds, least_seconds
+from vimanual.base.tables import (
+    WARN_MEMORY_SHARE,
+    WARN_SHARE,
+    TableSize,
+    expected_mib,
+    expected_seconds,
+    least_mib,
+    least_seconds,
+)
 from vimanual.check.rules import ERROR, WARNING, Hit
 from vimanual.check.rules.markdown import (
     GRID_BORDER_RE,
@@ -103,22 +111,29 @@ def table_size(text: str) -> TableSize:
     return TableSize(max(rows, 0), max(rows, 0) * max(columns, 1))
 
 
-def check_long_tables(parsed: ParsedBody, limit_seconds: int) -> list[Hit]:
-    """Tables whose PDF layout is expected to take more than a share of the layout's time limit:
-    the editor learns it before building (the build refuses a chapter whose tables cannot be
-    laid out within the limit at all)."""
+def check_long_tables(parsed: ParsedBody, limit_seconds: int, memory_mb: int) -> list[Hit]:
+    """Tables whose PDF layout is expected to take more than a share of the layout's time limit
+    or memory cap: the editor learns it before building (the build refuses a chapter whose
+    tables cannot be laid out within them at all)."""
     hits: list[Hit] = []
     for block in parsed.blocks:
         if block.kind != "table":
             continue
         size = table_size(parsed.text[block.start:block.end])
-        expected = expected_seconds([size])
-        if expected <= WARN_SHARE * limit_seconds:
+        seconds, mib = expected_seconds([size]), expected_mib([size])
+        if seconds > WARN_SHARE * limit_seconds:
+            verdict = ("the build refuses it" if least_seconds([size]) > limit_seconds
+                       else f"over {WARN_SHARE:.0%} of the limit")
+            found = (f"takes about {seconds:,.0f} s to lay out in the PDF "
+                     f"(limits.pdf_timeout_seconds: {limit_seconds:,} s; {verdict})")
+        elif mib > WARN_MEMORY_SHARE * memory_mb:
+            verdict = ("the build refuses it" if least_mib([size]) > memory_mb
+                       else f"over {WARN_MEMORY_SHARE:.0%} of the cap")
+            found = (f"needs about {mib:,.0f} MB of memory to lay out in the PDF "
+                     f"(limits.pdf_memory_mb: {memory_mb:,} MB; {verdict})")
+        else:
             continue
-        verdict = ("the build refuses it" if least_seconds([size]) > limit_seconds
-                   else f"over {WARN_SHARE:.0%} of the limit")
         hits.append(Hit(block.start, block.start + 1, "long-table", WARNING,
-                        f"table of {size.describe()} takes about {expected:,.0f} s to lay out in the PDF "
-                        f"(limits.pdf_timeout_seconds: {limit_seconds:,} s; {verdict})",
+                        f"table of {size.describe()} {found}",
                         "split it into smaller tables, or move it to an annex published beside the manual"))
     return hits
