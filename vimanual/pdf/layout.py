@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import VimanualError
+from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir, sha256_hex
 from vimanual.pdf import folios
 from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
@@ -310,7 +310,16 @@ def lay_out_book(
     from vimanual.pdf.stitch import stitch
 
     parts, docs = body_documents(units, document, joint, grouped)
-    body = layouts.get([(html, tagged) for html in docs], progress)
+    try:
+        body = layouts.get([(html, tagged) for html in docs], progress)
+    except ToolError:
+        if joint or len(parts) == len(units) or pool.timed_out.is_set():
+            raise
+        # A run of chapters laid out together failed: lay them out one by one, so that the
+        # error names the chapter at fault (and a book whose chapters each lay out alone is made).
+        pool.release()
+        parts, docs = body_documents(units, document, joint, False)
+        body = layouts.get([(html, tagged) for html in docs], progress)
     heads = [[(unit.ident, unit.head) for unit in part] for part in parts]
     plan = plan_joint(heads[0], body[0]) if joint else plan_parts(heads, body)
     front_doc = link_across(document(Part("front", pages=plan.folios)))
