@@ -28,4 +28,5 @@ fi
 [ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+# The tests run on every core (pytest-xdist): most of a test waits on pandoc or WeasyPrint.
+exec .venv/bin/python -m pytest -n auto "$@"

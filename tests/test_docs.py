@@ -25,7 +25,7 @@ def test_quick_start_is_exactly_two_commands() -> None:
     assert commands[1] == "bash scripts/test.sh"
     script = (REPO / "scripts" / "test.sh").read_text(encoding="utf-8")
     assert ".venv/bin/pip install -q -e '.[test]'" in script
-    assert script.rstrip().endswith('.venv/bin/python -m pytest "$@"')
+    assert script.rstrip().endswith('.venv/bin/python -m pytest -n auto "$@"')  # every core
 
 
 def test_readme_names_the_fast_lane_and_its_marker_is_registered() -> None:
