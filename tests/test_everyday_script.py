@@ -63,7 +63,7 @@ def test_installs_only_what_is_missing_quietly_waiting_for_the_lock(tmp_path: Pa
     assert result.stdout.splitlines() == [
         "Installing chromium poppler-utils npm with apt (a few minutes; waits up to 600s for another apt; "
         "log: build/test-apt.log)",
-        "pytest ran -m pytest -k smoke",
+        "pytest ran -m pytest -n auto -k smoke",
     ]
     recorded = calls.read_text(encoding="utf-8").splitlines()
     assert recorded == [
@@ -79,7 +79,7 @@ def test_a_machine_with_everything_runs_no_apt(tmp_path: Path) -> None:
     checkout, calls, env = _fake_machine(tmp_path, present=("chromium", "pdftoppm", "npm"))
     result = _run(checkout, env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["pytest ran -m pytest -k smoke"]
+    assert result.stdout.splitlines() == ["pytest ran -m pytest -n auto -k smoke"]
     assert calls.read_text(encoding="utf-8").splitlines() == ["npm ci --no-audit --no-fund --loglevel=error"]
 
 
@@ -103,7 +103,7 @@ def test_readme_says_what_the_test_command_installs_and_how_long_it_takes() -> N
     for words in ("`chromium`", "`poppler-utils`", "`npm`", "axe-core",
                   "never upgrades other system packages",
                   "waits up to 10 minutes for another apt", "`build/test-apt.log`", "about 3–5 minutes",
-                  "tests about 5–10 minutes"):
+                  "tests about 7–8 minutes"):
         assert words in prose, words
     script = (REPO / "scripts" / "test.sh").read_text(encoding="utf-8")
     assert 'wait="${VIMANUAL_APT_WAIT:-600}"' in script  # the README's "10 minutes"
