@@ -415,13 +415,19 @@ class _Worker:
         assert self.proc.stderr is not None
         with contextlib.suppress(OSError, ValueError):
             self.proc.stdin.close()  # type: ignore[union-attr]
-        _, status, usage = os.wait4(self.proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(self.proc.pid, 0)
+            self.proc.returncode = code = os.waitstatus_to_exitcode(status)
+            peak = usage.ru_maxrss * 1024
+        except ChildProcessError:
+            # Reaped already: the pool's time limit killed it, and Popen.kill() polls (and so
+            # reaps) a child that died of the SIGKILL to its group first. Its usage is gone.
+            code, peak = (self.proc.returncode if self.proc.returncode is not None else -9), 0
         self.reader.join(timeout=10)
         stderr = "".join(self.stderr_tail)
-        self.proc.returncode = code = os.waitstatus_to_exitcode(status)
         # Running into RLIMIT_DATA shows as assorted failures (MemoryError, GLib aborts,
         # SystemError); the peak resident size near the cap is what tells them apart.
-        near_cap = usage.ru_maxrss * 1024 >= 0.8 * self.memory_mb * 1024 * 1024
+        near_cap = peak >= 0.8 * self.memory_mb * 1024 * 1024
         if near_cap or "MemoryError" in stderr:
             return ToolError(f"WeasyPrint (PDF layout) exceeded the {self.memory_mb} MB memory cap",
                              self.command, code, stderr)
