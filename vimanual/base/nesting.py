@@ -9,6 +9,7 @@ few hundred levels down, after minutes).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 # Nesting beyond this many levels of lists, quotes and blocks is refused at submit and by
@@ -32,6 +33,23 @@ _SAME_CHAR_RE = re.compile(r"\*+|_+|~+|\^+")
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+def _outside_code(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """Each line of ``text`` with its number; a fenced code block, its fences included, as
+    blank lines (code nests nothing, and a fence ends a paragraph as a blank line does)."""
+    fence: str | None = None
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        stripped = line.lstrip(" >")
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            yield number, ""
+        elif stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            yield number, ""
+        else:
+            yield number, line
+
+
 def _side(char: str) -> str:
     return "space" if not char or char.isspace() else "punct" if char in _PUNCTUATION else "word"
 
@@ -45,17 +63,8 @@ def inline_nesting(text: str, first_line: int = 1, limit: int = MAX_INLINE_NESTI
     to the matching run, fenced blocks); give ``text`` with code blanked where that is known.
     """
     depth = 0
-    fence: str | None = None
-    for number, line in enumerate(text.split("\n"), start=first_line):
-        stripped = line.lstrip(" >")
-        if fence is not None:
-            if stripped.startswith(fence):
-                fence = None
-            continue
-        if stripped.startswith(("```", "~~~")):
-            fence, depth = stripped[:3], 0
-            continue
-        if not stripped.strip():
+    for number, line in _outside_code(text, first_line):
+        if not line.lstrip(" >").strip():
             depth = 0
             continue
         code: str | None = None
@@ -92,17 +101,9 @@ def markdown_nesting(text: str, first_line: int = 1, limit: int = MAX_NESTING) -
     markers, and the indentation of a list item (two spaces a level), a fair bound on how deep
     pandoc and the renderer recurse.
     """
-    fence: str | None = None
     divs = 0
-    for number, line in enumerate(text.split("\n"), start=first_line):
+    for number, line in _outside_code(text, first_line):
         stripped = line.lstrip(" >")
-        if fence is not None:
-            if stripped.startswith(fence):
-                fence = None
-            continue
-        if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            continue
         if _DIV_CLOSE_RE.match(stripped):
             divs = max(0, divs - 1)
             continue
