@@ -117,12 +117,17 @@ def test_a_translation_is_released_only_when_approved_at_the_editions_text(ws: P
     assert "Error: the fr edition of 1.0 is already released (editions/1.0/languages/fr)" in again.stderr
 
 
-def released(ws: Path, tmp_path: Path) -> Path:
+def translated_and_released(ws: Path, tmp_path: Path) -> None:
+    """Both chapters translated into French and approved, and edition 1.0 released."""
     translate(ws, tmp_path, "alpha", "Chapitre alpha", ALPHA_FR)
     translate(ws, tmp_path, "beta", "Chapitre bêta", BETA_FR)
     approve_translation(ws, "alpha")
     approve_translation(ws, "beta")
     ok("-C", ws, "release", "1.0", "--date", "2026-12-01", "--as", "Ed Editor")
+
+
+def released(ws: Path, tmp_path: Path) -> Path:
+    translated_and_released(ws, tmp_path)
     ok("-C", ws, "release", "1.0", "--language", "fr", "--date", "2026-12-02", "--as", "Ed Editor")
     return ws / "editions" / "1.0" / "languages" / "fr"
 
@@ -171,11 +176,7 @@ def test_a_language_edition_prints_verifies_and_rebuilds_byte_for_byte(ws: Path,
 
 
 def test_a_language_edition_translates_its_source_edition_not_todays_text(ws: Path, tmp_path: Path) -> None:
-    translate(ws, tmp_path, "alpha", "Chapitre alpha", ALPHA_FR)
-    translate(ws, tmp_path, "beta", "Chapitre bêta", BETA_FR)
-    approve_translation(ws, "alpha")
-    approve_translation(ws, "beta")
-    ok("-C", ws, "release", "1.0", "--date", "2026-12-01", "--as", "Ed Editor")
+    translated_and_released(ws, tmp_path)
     # the source moves on after 1.0: today the translation is stale, but it still translates 1.0
     source = ws / "chapters" / "alpha.md"
     source.write_text(source.read_text(encoding="utf-8").replace("Alpha text.", "Alpha text, revised."),
