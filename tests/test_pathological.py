@@ -81,6 +81,16 @@ def _table(rows: int, columns: int) -> str:
                           for r in range(1, rows + 1)) + "\n: Sample rows.\n"
 
 
+def _table_workspace(root: Path, limits: dict[str, int], rows: int, columns: int) -> Path:
+    """Two chapters under ``limits``; beta holds a table of ``rows`` × ``columns``."""
+    return build_file_tree(root, {
+        "manual.yaml": manual_yaml(limits=limits),
+        "chapters": {"alpha.md": chapter_md("Alpha", "## A\n\nSample text.\n", lead="UK"),
+                     "beta.md": chapter_md("Beta", f"## B\n\nSample text.\n\n{_table(rows, columns)}",
+                                           lead="AU")},
+    })
+
+
 def test_a_table_too_long_for_the_layout_limit_is_refused_before_any_layout(tmp_path: Path) -> None:
     limit, columns = 20, 8
     rows = _rows_over(limit, columns, 1.5)  # its least layout time is 1.5 × the limit
@@ -120,12 +130,7 @@ def test_a_table_too_large_for_the_layout_memory_cap_is_refused_before_any_layou
     ``limits.pdf_memory_mb`` is refused up front, not after the worker has run into its cap."""
     cap, columns = 100, 8
     rows = math.ceil(1.5 * cap * 1024 * MEMORY_MARGIN / KB_PER_CELL / columns)  # 1.5 × the cap, at least
-    root = build_file_tree(tmp_path / "ws", {
-        "manual.yaml": manual_yaml(limits={"pdf_memory_mb": cap}),
-        "chapters": {"alpha.md": chapter_md("Alpha", "## A\n\nSample text.\n", lead="UK"),
-                     "beta.md": chapter_md("Beta", f"## B\n\nSample text.\n\n{_table(rows, columns)}",
-                                           lead="AU")},
-    })
+    root = _table_workspace(tmp_path / "ws", {"pdf_memory_mb": cap}, rows, columns)
     checked = run("-C", root, "check", "--json")
     [warning] = [p for p in json.loads(checked.stdout)["problems"] if p["rule"] == "long-table"]
     assert f"table of {rows + 1:,} rows × 8 columns needs about" in warning["message"], warning
@@ -145,12 +150,7 @@ def test_a_table_too_large_for_the_layout_memory_cap_is_refused_before_any_layou
 def test_tables_within_the_limit_build_and_check_says_nothing(tmp_path: Path) -> None:
     limit, columns = 60, 3
     rows = 200
-    root = build_file_tree(tmp_path / "ws", {
-        "manual.yaml": manual_yaml(limits={"pdf_timeout_seconds": limit}),
-        "chapters": {"alpha.md": chapter_md("Alpha", "## A\n\nSample text.\n", lead="UK"),
-                     "beta.md": chapter_md("Beta", f"## B\n\nSample text.\n\n{_table(rows, columns)}",
-                                           lead="AU")},
-    })
+    root = _table_workspace(tmp_path / "ws", {"pdf_timeout_seconds": limit}, rows, columns)
     checked = run("-C", root, "check", "--json")
     assert checked.exit_code == 0, checked.output
     assert [p for p in json.loads(checked.stdout)["problems"] if p["rule"] == "long-table"] == []
@@ -167,12 +167,7 @@ def test_check_warns_about_a_table_over_a_quarter_of_the_limit_and_the_limit_is_
     what check's cached findings depend on)."""
     limit, columns = 20, 3
     rows = _rows_over(limit, columns, 0.3 / MARGIN)  # expected: 0.3 × the limit
-    root = build_file_tree(tmp_path / "ws", {
-        "manual.yaml": manual_yaml(limits={"pdf_timeout_seconds": limit}),
-        "chapters": {"alpha.md": chapter_md("Alpha", "## A\n\nSample text.\n", lead="UK"),
-                     "beta.md": chapter_md("Beta", f"## B\n\nSample text.\n\n{_table(rows, columns)}",
-                                           lead="AU")},
-    })
+    root = _table_workspace(tmp_path / "ws", {"pdf_timeout_seconds": limit}, rows, columns)
     checked = run("-C", root, "check")
     assert checked.exit_code == 0, checked.output
     text = " ".join(checked.output.split())
