@@ -135,6 +135,18 @@ def ok(*args: str | Path) -> Result:
     return result
 
 
+def submit_json(root: Path, path: Path, slug: str, person: str, *options: str) -> dict[str, object]:
+    """``vimanual submit PATH --chapter SLUG --jurisdiction UK --as PERSON --json``, which must
+    succeed: what it printed."""
+    import json
+
+    result = run("-C", root, "submit", path, "--chapter", slug, "--jurisdiction", "UK", "--as", person,
+                 "--json", *options)
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
 def source_hash(ws: Path, slug: str) -> str:
     """A chapter's content hash as ``status --json`` gives it (what a translation translates)."""
     import json

@@ -11,16 +11,13 @@ import pytest
 from pypdf import PdfReader
 
 from tests.corpus import office as o
-from tests.helpers import build_file_tree, chapter_md, run, small_workspace
+from tests.helpers import build_file_tree, chapter_md, run, small_workspace, submit_json
 
 PERSON = "Sam Contributor (UK)"
 
 
 def _submit(root: Path, path: Path, slug: str, *options: str) -> dict[str, object]:
-    result = run("-C", root, "submit", path, "--chapter", slug, "--jurisdiction", "UK", "--as", PERSON,
-                 "--json", *options)
-    assert result.exit_code == 0, result.output
-    data: dict[str, object] = json.loads(result.stdout)
+    data = submit_json(root, path, slug, PERSON, *options)
     accepted = run("-C", root, "accept", str(data["id"]), "--as", "Ed Editor")
     assert accepted.exit_code == 0, accepted.output
     return data

@@ -19,7 +19,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import REPO, run, small_workspace, snapshot
+from tests.helpers import REPO, run, small_workspace, snapshot, submit_json
 
 REAL = REPO / "tests" / "corpus" / "real"
 PERSON = "Sam Contributor (UK)"
@@ -29,11 +29,7 @@ COMMENTED = "Image the device before any triage."
 
 
 def _submit(root: Path, path: Path, slug: str, *options: str) -> dict[str, object]:
-    result = run("-C", root, "submit", path, "--chapter", slug, "--jurisdiction", "UK", "--as", PERSON,
-                 "--json", *options)
-    assert result.exit_code == 0, result.output
-    data: dict[str, object] = json.loads(result.stdout)
-    return data
+    return submit_json(root, path, slug, PERSON, *options)
 
 
 def _accept(root: Path, contribution: object) -> None:
