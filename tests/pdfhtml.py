@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -80,3 +81,79 @@ def parse_html(path_or_text: Path | str) -> ParsedHtml:
     Parser().feed(text)
     parsed.text = " ".join(" ".join(chunks).split())
     return parsed
+
+
+@dataclass(frozen=True)
+class DrawnGlyph:
+    """One glyph a page draws: its font (without subset tag), id, character, where it starts
+    and how far it advances (in the page's drawing units: CSS px for WeasyPrint's pages)."""
+
+    font: str
+    gid: int
+    char: str
+    x: float
+    y: float
+    advance: float
+
+
+def _type0_widths(font: Any) -> dict[int, float]:
+    """Glyph id → advance (thousandths of the font size), from a Type 0 font's /W array."""
+    import pikepdf
+
+    widths: dict[int, float] = {}
+    array = list(font.DescendantFonts[0].get("/W", []))
+    at = 0
+    while at < len(array):
+        first = int(array[at])
+        if isinstance(array[at + 1], pikepdf.Array):
+            for offset, width in enumerate(array[at + 1]):
+                widths[first + offset] = float(width)
+            at += 2
+        else:
+            for gid in range(first, int(array[at + 1]) + 1):
+                widths[gid] = float(array[at + 2])
+            at += 3
+    return widths
+
+
+def drawn_glyphs(path: Path, page: int) -> tuple[list[DrawnGlyph], int]:
+    """Every glyph drawn on ``page`` (0-based) of a WeasyPrint PDF, where it starts, and how
+    many text-showing operators (TJ) drew them all: exact positions, from the content stream."""
+    import pikepdf
+
+    from vimanual.pdf.fonts import read_to_unicode
+
+    glyphs: list[DrawnGlyph] = []
+    draws = 0
+    with pikepdf.open(path) as pdf:
+        sheet = pdf.pages[page]
+        fonts = {}
+        for name, font in sheet.Resources.Font.items():
+            unicode = font.get("/ToUnicode")
+            chars = ({code: text.decode("utf-16-be", "replace")
+                      for code, text in read_to_unicode(unicode.read_bytes()).items()}
+                     if unicode is not None else {})
+            fonts[str(name)] = (str(font.BaseFont).split("+")[-1], _type0_widths(font), chars)
+        font_name, size, x, y, line = "", 0.0, 0.0, 0.0, (0.0, 0.0)
+        for instruction in pikepdf.parse_content_stream(sheet):
+            operands, op = instruction.operands, str(instruction.operator)
+            if op == "Tf":
+                font_name, size = str(operands[0]), float(operands[1])
+            elif op == "Tm":
+                x, y = line = float(operands[4]), float(operands[5])
+            elif op == "Td":
+                x, y = line = line[0] + float(operands[0]), line[1] + float(operands[1])
+            elif op == "TJ":
+                draws += 1
+                name, widths, chars = fonts[font_name]
+                for item in operands[0]:
+                    if isinstance(item, pikepdf.String):
+                        data = bytes(item)
+                        for at in range(0, len(data), 2):
+                            gid = int.from_bytes(data[at:at + 2], "big")
+                            advance = widths.get(gid, 0.0) * size / 1000
+                            glyphs.append(DrawnGlyph(name, gid, chars.get(gid, ""), x, y, advance))
+                            x += advance
+                    else:
+                        x -= float(item) * size / 1000
+    return glyphs, draws

@@ -9,6 +9,7 @@ from typing import Any
 import pypdf
 
 from tests.helpers import run, small_workspace
+from tests.pdfhtml import drawn_glyphs
 
 MARKING = "SAMPLE MARKING — LAW ENFORCEMENT SENSITIVE, HANDLE WITH CARE"  # 60 characters
 FOOTER_PT = 24 * 72 / 25.4  # the bottom page margin
@@ -85,38 +86,34 @@ def test_references_sit_under_their_chapter_at_section_size(tmp_path: Path) -> N
 
 def test_contents_leaders_run_from_each_title_to_its_page_number(sample_workspace: Path) -> None:
     """Issue 15 point 7: on the sample's contents page the dots start right after each title and
-    end right before its page number, on chapter and section rows alike (x positions in the PDF)."""
-    from collections import defaultdict
+    end right before its page number, on chapter and section rows alike (each glyph's place, read
+    from the page's drawing: a draft draws a leader as one run of dots, a release dot by dot)."""
+    from itertools import groupby
 
-    # Tagged: each box's text (title, leader, number) is then a marked run of its own whose
-    # position pypdf reports; an untagged page lays out the same, but writes a row as one run.
-    built = run("-C", sample_workspace, "-q", "build", "--format", "pdf", "--force", "--tagged")
+    built = run("-C", sample_workspace, "-q", "build", "--format", "pdf", "--force")
     assert built.exit_code == 0, built.output
-    page = pypdf.PdfReader(sample_workspace / "build" / "manual.pdf").pages[1]
-    rows: dict[int, list[tuple[float, str, float]]] = defaultdict(list)
-
-    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
-        if text.strip():
-            rows[round(tm[5] * cm[3] + cm[5])].append((tm[4] * cm[0] + cm[4], text, size * tm[0] * cm[0]))
-
-    page.extract_text(visitor_text=visit)
+    glyphs, _ = drawn_glyphs(sample_workspace / "build" / "manual.pdf", 1)
     checked = 0
-    for y, runs in rows.items():
-        runs.sort()
-        if len(runs) < 3 or not runs[-1][1].strip().isdigit():
+    for _, row_glyphs in groupby(sorted(glyphs, key=lambda g: (round(g.y), g.x)), key=lambda g: round(g.y)):
+        row = [g for g in row_glyphs if g.char.strip()]
+        if not row or not row[-1].char.isdigit():
             continue
-        leader = [(x, text.rstrip(), size) for x, text, size in runs
-                  if text.strip() and set(text) <= {".", " "}]
-        assert leader, (y, runs)
-        # where the first dot and the last dot are (a run of several dots ends about 0.32 em a character on)
-        dots = [leader[0][0], leader[-1][0] + (len(leader[-1][1]) - 1) * leader[-1][2] * 0.32]
-        pitch = 4.0  # pt: about one dot and its space at 10.5 pt
-        title_x, title, size = max((r for r in runs if r[0] < dots[0]), key=lambda r: r[0])
-        # the title's width in DejaVu Sans is 0.4–0.7 em a character
-        chars = len(title.strip())
-        assert chars * size * 0.4 < dots[0] - title_x < chars * size * 0.7 + 2 * pitch, (
-            f"row {title.strip()!r}: dots start at {dots[0]:.1f}, title at {title_x:.1f}")
-        assert runs[-1][0] - dots[-1] < 2 * pitch, (
-            f"row {title.strip()!r}: dots stop at {dots[-1]:.1f}, the number is at {runs[-1][0]:.1f}")
+        # the leader: the longest run of dots in the row (a section's number, "2.1", has one)
+        runs = [list(group) for dot, group in groupby(enumerate(row), key=lambda item: item[1].char == ".")
+                if dot]
+        leader = max(runs, key=len)
+        assert len(leader) >= 5, [g.char for g in row]
+        first, last = leader[0][0], leader[-1][0]
+        title, number = row[first - 1], row[last + 1]
+        pitch = row[first].advance  # one dot: about 4.5 px at 10.5 pt
+        title_text = "".join(g.char for g in row[:first])
+        title_end, dots_end = title.x + title.advance, row[last].x + row[last].advance
+        assert 0 <= row[first].x - title_end < 2 * pitch, (
+            f"row {title_text!r}: dots start at {row[first].x:.1f}, the title ends at {title_end:.1f}")
+        assert 0 <= number.x - dots_end < 2 * pitch, (
+            f"row {title_text!r}: dots stop at {dots_end:.1f}, the number is at {number.x:.1f}")
+        places = [glyph.x for _, glyph in leader]
+        assert all(abs(b - a - pitch) < 0.01 for a, b in zip(places, places[1:], strict=False)), (
+            f"row {title_text!r}: the dots are not evenly spaced")
         checked += 1
-    assert checked >= 20, rows  # chapter and section rows of the sample's contents
+    assert checked >= 20, checked  # chapter and section rows of the sample's contents

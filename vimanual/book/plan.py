@@ -219,7 +219,8 @@ class BuildPlan:
                           limits.pdf_timeout_seconds, limits.pdf_memory_mb, self.options.use_cache,
                           self.tagged, self.options.font_subsetter,
                           margin_patterns=self.options.release is None,
-                          group_parts=self.options.release is None)
+                          group_parts=self.options.release is None,
+                          one_run_leaders=self.options.release is None)
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:

@@ -439,11 +439,15 @@ class PdfRequest:
     # Runs of short chapters laid out as one document (pdf/pageplan.py's ``group_units``): a
     # draft's. A released edition's parts stay one a chapter, as they were released.
     group_parts: bool = False
+    # Each leader (the contents' dots) drawn as one run of text, not a box a dot
+    # (pdf/leaders.py): a draft's. A released edition's are drawn as they were released.
+    one_run_leaders: bool = False
 
     def pool(self, scratch_in: Path) -> LayoutPool:
         """Layout workers for this request (not started until first needed)."""
         return LayoutPool(self.base_dir, list(self.allowed_roots), self.jobs, self.timeout,
-                          self.memory_mb, scratch_in, font_subsetter=self.font_subsetter)
+                          self.memory_mb, scratch_in, font_subsetter=self.font_subsetter,
+                          one_run_leaders=self.one_run_leaders)
 
 
 def write_pdf(
@@ -461,8 +465,10 @@ def write_pdf(
     is a ``LayoutPool`` the caller started early, else one is started here."""
     if request.path == WHOLE:
         return _write_whole(document(Part()), target, request, progress)
-    # The subsetter changes the bytes of every part: it is part of their cache keys.
-    salt = json.dumps([*json.loads(request.salt), request.font_subsetter, _fonttools_version()])
+    # The subsetter changes the bytes of every part: it is part of their cache keys (and so
+    # are one-run leaders; a release's keys are as they were before those existed).
+    salt = json.dumps([*json.loads(request.salt), request.font_subsetter, _fonttools_version()]
+                      + ["one-run leaders"] * request.one_run_leaders)
     return _write_book(units, document, margin_styles, margins, target,
                        replace(request, salt=salt), progress, pool)
 

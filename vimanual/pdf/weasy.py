@@ -1,7 +1,8 @@
 """The only place that imports WeasyPrint: HTML to PDF with a fetcher that reads only allowed files.
 
 WeasyPrint is imported inside functions: it takes about a second to import, and
-commands such as ``status`` or ``--help`` must not pay for it.
+commands such as ``status`` or ``--help`` must not pay for it. (pdf/leaders.py changes one
+step of its line layout in the layout workers; it imports WeasyPrint's modules too.)
 """
 
 from __future__ import annotations
@@ -234,12 +235,13 @@ class LayoutPool:
 
     def __init__(self, base_dir: Path, allowed_roots: list[Path], workers: int, timeout: float,
                  memory_mb: int, scratch_in: Path | None = None, *,
-                 font_subsetter: str = FONT_SUBSETTER) -> None:
+                 font_subsetter: str = FONT_SUBSETTER, one_run_leaders: bool = False) -> None:
         import tempfile
         import threading
 
         self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
-                       "memory_mb": memory_mb, "parent": os.getpid(), "font_subsetter": font_subsetter}
+                       "memory_mb": memory_mb, "parent": os.getpid(), "font_subsetter": font_subsetter,
+                       "one_run_leaders": one_run_leaders}
         self.size = max(1, workers)
         self.timeout = timeout
         self.workers: list[_Worker] = []
@@ -486,6 +488,10 @@ def _worker() -> None:
     roots = [Path(root) for root in header["allowed_roots"]]
     with contextlib.suppress(Exception):  # a failure is reported by the first job
         import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
+
+        from vimanual.pdf.leaders import one_run_leaders
+
+        one_run_leaders(bool(header.get("one_run_leaders")))
 
     def stage(name: str, done: int, total: int) -> None:
         print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
