@@ -95,8 +95,8 @@ class BuildOptions:
     # the reference the parallel layout is compared with.
     reference_layout: bool = False
     # How fonts are subset (see vimanual.pdf.weasy.FONT_SUBSETTER); a released edition's
-    # rebuild uses the one the edition was made with.
-    font_subsetter: str = "fonttools"
+    # rebuild uses the one the edition was made with; None: the build's own (BuildPlan.font_subsetter).
+    font_subsetter: str | None = None
     # A draft's PDF is tagged (PDF/UA-1) only when asked (build --tagged); a released
     # edition's (``release``) always is.
     tagged: bool = False
@@ -209,6 +209,16 @@ class BuildPlan:
         it) always; a draft's only when asked, since tags cost ~1.1-1.3x the layout time."""
         return self.options.release is not None or self.options.tagged
 
+    @property
+    def font_subsetter(self) -> str:
+        """How the PDF's fonts are subset: as asked (a released edition's rebuild: as it was
+        made); else fontTools for a release, uharfbuzz for a draft (pdf/hbsubset.py)."""
+        from vimanual.pdf.weasy import DRAFT_FONT_SUBSETTER, FONT_SUBSETTER
+
+        if self.options.font_subsetter is not None:
+            return self.options.font_subsetter
+        return FONT_SUBSETTER if self.options.release is not None else DRAFT_FONT_SUBSETTER
+
     def pdf_request(self, path: str) -> PdfRequest:
         """How this build's PDF is written, laid out by ``path`` (pdf/layout.choose_path)."""
         from vimanual.pdf.layout import PdfRequest
@@ -217,7 +227,7 @@ class BuildPlan:
         return PdfRequest(path, self.workspace.build_dir / "cache" / "layout", self.pdf_salt,
                           self.styles_dir, tuple(self.allowed_roots), self.jobs,
                           limits.pdf_timeout_seconds, limits.pdf_memory_mb, self.options.use_cache,
-                          self.tagged, self.options.font_subsetter,
+                          self.tagged, self.font_subsetter,
                           margin_patterns=self.options.release is None,
                           group_parts=self.options.release is None,
                           one_run_leaders=self.options.release is None)

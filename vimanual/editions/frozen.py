@@ -19,7 +19,6 @@ from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, file_lock, file_sha256
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 from vimanual.book.plan import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
-from vimanual.editions.environment import FONT_SUBSETTER
 from vimanual.editions.manifest import (
     FONT_SUFFIXES,
     LANGUAGES_DIR,
@@ -173,7 +172,7 @@ def build_edition(
     (default: build/editions/.src-VERSION, shared by prints of the edition with its caches)."""
     from vimanual.book.pipeline import build
 
-    if "pdf" in formats and edition.font_subsetter != FONT_SUBSETTER:
+    if "pdf" in formats and edition.font_subsetter == "harfbuzz":
         from vimanual.pdf.weasy import HARFBUZZ_HINT, HARFBUZZ_MISSING, harfbuzz_subset_available
 
         if not harfbuzz_subset_available():
