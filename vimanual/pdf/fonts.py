@@ -78,7 +78,7 @@ class _Font:
     name: str  # BaseFont without the subset tag
 
 
-def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None) -> FontMergeReport:
+def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None, sizes: bool = True) -> FontMergeReport:
     """Make the pages of ``pdf`` draw each face from one font program and font dictionary.
 
     For a book stitched from WeasyPrint chapter PDFs. The program of a face becomes
@@ -91,9 +91,11 @@ def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None) -> FontMergeReport:
     byte-identical programs are shared in any case. Only the PDF is read: the same
     input gives the same output bytes. ``cache`` (a folder) keeps each union made, by
     the digests of its subsets: a rebuild whose chapters draw the same glyphs reuses it.
+    ``sizes``: count the programs and their bytes before and after for the report (the
+    stitcher, which does not report them, saves reading every program twice).
     """
     resources = _font_resources(pdf)
-    programs_before, bytes_before = _program_sizes(resources)
+    programs_before, bytes_before = _program_sizes(resources) if sizes else (0, 0)
     faces: dict[str, list[_Font]] = {}
     for font in _truetype_fonts(resources):
         faces.setdefault(font.name, []).append(font)
@@ -116,8 +118,9 @@ def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None) -> FontMergeReport:
             value = font_dict[key]
             if value.is_indirect and value.objgen in replacements:
                 font_dict[key] = replacements[value.objgen]
-    _share_identical_programs(_font_resources(pdf))
-    programs_after, bytes_after = _program_sizes(_font_resources(pdf))
+    # The same /Font dictionaries hold the merged fonts (a merged font has no resources of its own).
+    _share_identical_programs(resources)
+    programs_after, bytes_after = _program_sizes(resources) if sizes else (0, 0)
     return FontMergeReport(
         faces=len(faces), faces_merged=merged,
         programs_before=programs_before, programs_after=programs_after,

@@ -304,12 +304,14 @@ def lay_out_book(
     tagged: bool = True,
     patterns: bool = False,
     grouped: bool = False,
+    body_parts: tuple[list[list[Unit]], list[str]] | None = None,
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
-    the book into ``target`` (the caller makes that atomic)."""
+    the book into ``target`` (the caller makes that atomic). ``body_parts``: what
+    ``body_documents`` gives for these arguments, if the caller has it already."""
     from vimanual.pdf.stitch import stitch
 
-    parts, docs = body_documents(units, document, joint, grouped)
+    parts, docs = body_parts or body_documents(units, document, joint, grouped)
     try:
         body = layouts.get([(html, tagged) for html in docs], progress)
     except ToolError:
@@ -528,8 +530,8 @@ def _write_book(
         return documents[key]
 
     joint = request.path == JOINT
-    body_docs = body_documents(units, remembered, joint, request.group_parts)[1]
-    key = sha256_hex(json.dumps([body_docs, document(Part("front")), margin_styles,
+    body_parts = body_documents(units, remembered, joint, request.group_parts)
+    key = sha256_hex(json.dumps([body_parts[1], document(Part("front")), margin_styles,
                                  [margins.paper, margins.marking, margins.label, margins.draft],
                                  request.salt] + ([] if request.tagged else ["untagged"])))
     record = PdfRecord(request.cache, target)
@@ -543,7 +545,7 @@ def _write_book(
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
                                 joint, progress, tagged=request.tagged, patterns=request.margin_patterns,
-                                grouped=request.group_parts)
+                                grouped=request.group_parts, body_parts=body_parts)
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "

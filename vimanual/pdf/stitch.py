@@ -256,7 +256,7 @@ class _Book:
             0, pikepdf.Dictionary(S=pikepdf.Name.r),
             front_pages, pikepdf.Dictionary(S=pikepdf.Name.D),
         ]))
-        merge_fonts(out, font_cache)
+        merge_fonts(out, font_cache, sizes=False)
         out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 

@@ -250,6 +250,7 @@ class LayoutPool:
         self.size = max(1, workers)
         self.timeout = timeout
         self.workers: list[_Worker] = []
+        self.retiring: list[_Worker] = []  # released: told to end, reaped at the pool's end
         self.timed_out = threading.Event()
         self.timer = threading.Timer(timeout, self._stop)
         # The documents are the manual's text: keep them beside the outputs, not in a shared /tmp.
@@ -262,7 +263,7 @@ class LayoutPool:
 
     def __exit__(self, *exc: object) -> None:
         self.timer.cancel()
-        for worker in self.workers:
+        for worker in self.workers + self.retiring:
             worker.close()
         self.scratch.cleanup()
 
@@ -274,9 +275,11 @@ class LayoutPool:
 
     def release(self) -> None:
         """End the workers now (their memory is free for what follows); a later ``run``
-        starts new ones."""
+        starts new ones. They exit on their own once told to; the pool's end reaps them, so
+        the caller does not wait for them here."""
         for worker in self.workers:
-            worker.close()
+            worker.end_input()
+        self.retiring += self.workers
         self.workers = []
 
     def _stop(self) -> None:
@@ -451,9 +454,13 @@ class _Worker:
 
         proc.kill(self.proc, reap=False)  # reaped by _failure or close
 
-    def close(self) -> None:
+    def end_input(self) -> None:
+        """Tell the worker there are no more jobs: it exits (``close`` reaps it)."""
         with contextlib.suppress(OSError, ValueError):
             self.proc.stdin.close()  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        self.end_input()
         try:
             self.proc.wait(timeout=10)
         except Exception:  # noqa: BLE001 - a worker that will not end is killed
