@@ -1,5 +1,5 @@
-"""A draft's fonts are subset by uharfbuzz's HarfBuzz (vimanual/pdf/hbsubset.py), a release's
-by fontTools as its manifest records.
+"""A draft's fonts, and a new edition's, are subset by uharfbuzz's HarfBuzz
+(vimanual/pdf/hbsubset.py); an edition's rebuild uses the subsetter its manifest records.
 
 The stitcher merges the chapters' subsets of a face by glyph id (pdf/fontunion.py), so a
 subset must keep every drawn glyph at its id with its outline and advance, and blank the
@@ -97,7 +97,7 @@ def test_a_document_subset_either_way_draws_the_same(tmp_path: Path) -> None:
             (g.font, g.gid, g.char, round(g.x, 3), round(g.y, 3)) for g in harfbuzz]
 
 
-def test_a_draft_subsets_with_uharfbuzz_and_a_release_with_fonttools(tmp_path: Path) -> None:
+def test_drafts_and_new_editions_subset_with_uharfbuzz_and_a_rebuild_as_recorded(tmp_path: Path) -> None:
     from vimanual.book.plan import BuildOptions, ReleaseInfo, plan_build
     from vimanual.workspace.load import load_workspace
 
@@ -106,7 +106,8 @@ def test_a_draft_subsets_with_uharfbuzz_and_a_release_with_fonttools(tmp_path: P
     assert plan_build(workspace, BuildOptions()).pdf_request("parts").font_subsetter == "uharfbuzz"
     release = ReleaseInfo("1.0", "2026-11-28")
     released = plan_build(workspace, BuildOptions(release=release))
-    assert released.pdf_request("parts").font_subsetter == "fonttools"
+    assert released.pdf_request("parts").font_subsetter == "uharfbuzz"
     # a released edition's rebuild uses what its manifest recorded
-    rebuild = BuildOptions(release=release, font_subsetter="harfbuzz")
-    assert plan_build(workspace, rebuild).pdf_request("parts").font_subsetter == "harfbuzz"
+    for recorded in ("fonttools", "harfbuzz"):
+        rebuild = BuildOptions(release=release, font_subsetter=recorded)
+        assert plan_build(workspace, rebuild).pdf_request("parts").font_subsetter == recorded

@@ -6,7 +6,8 @@ Checked on what a reader sees: every glyph of the contents is drawn where it was
 the copies (within 0.25 px, 0.07 mm: the run's glyphs advance by the font's widths
 rounded to a thousandth of an em, as all text is drawn), and the dots
 are far fewer text draws. A leader whose repeats would kern against each other keeps its
-copies. A released edition is drawn as releases were (one dot a draw): it rebuilds byte for byte.
+copies. A new edition is drawn as a draft is; one released before the grouped layout (its
+manifest says) is drawn as it was (one dot a draw), so that it rebuilds byte for byte.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+import yaml
 
 from tests.helpers import run, small_workspace
 from tests.pdfhtml import DrawnGlyph, drawn_glyphs
 from tests.test_editions import approve_all
+from vimanual.editions import frozen, manifest
 from vimanual.pdf.leaders import one_run_leaders
 from vimanual.pdf.weasy import render_pdf
 
@@ -92,7 +95,10 @@ def test_a_leader_whose_repeats_kern_keeps_its_copies(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_draft_merges_its_leaders_and_a_release_does_not(tmp_path: Path) -> None:
+def test_drafts_and_new_editions_merge_leaders_and_older_editions_do_not(tmp_path: Path) -> None:
+    """A new edition records the grouped layout and is drawn as a draft is; an edition whose
+    manifest records one document a chapter (every edition released before) is rebuilt
+    with a box a dot, as it was released."""
     root = small_workspace(tmp_path / "ws")
     built = run("-C", root, "-q", "build", "--format", "pdf")
     assert built.exit_code == 0, built.output
@@ -104,7 +110,18 @@ def test_a_draft_merges_its_leaders_and_a_release_does_not(tmp_path: Path) -> No
     notes.write_text("# Edition 1.0\n", encoding="utf-8")
     result = run("-C", released, "release", "1.0", "--date", "2026-11-28", "--notes", notes)
     assert result.exit_code == 0, result.output
+    manifest_path = released / "editions" / "1.0" / "manifest.yaml"
+    data = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    assert data["build"]["pdf_layout"] == "grouped"
     edition_glyphs, edition_draws = drawn_glyphs(released / "editions" / "1.0" / "manual.pdf", 1)
-    # about 90 dots a row on both; the draft draws them in a run, the release one at a time
-    assert len(draft_glyphs) > 200 and len(edition_glyphs) > 200
-    assert draft_draws < 30 < len(draft_glyphs) / 2 < edition_draws, (draft_draws, edition_draws)
+    data["build"]["pdf_layout"] = "part-a-chapter"  # as editions released before say (or say nothing)
+    manifest_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    edition = manifest.load_edition(released, "1.0")
+    assert edition.pdf_layout == "part-a-chapter"
+    before = frozen.build_edition(released, edition, edition.path, tmp_path / "before", formats=("pdf",))
+    before_glyphs, before_draws = drawn_glyphs(before["pdf"], 1)
+    # about 90 dots a row on all three; a draft and a new edition draw them in a run, the
+    # edition laid out the earlier way one at a time
+    assert min(len(draft_glyphs), len(edition_glyphs), len(before_glyphs)) > 200
+    assert draft_draws < 30 and edition_draws < 30 < len(before_glyphs) / 2 < before_draws, (
+        draft_draws, edition_draws, before_draws)

@@ -82,10 +82,10 @@ def manifest(root: Path, version: str = "1.0") -> dict[str, object]:
 def test_the_manifest_records_what_the_bytes_depend_on(released: Path) -> None:
     build = manifest(released)["build"]
     assert isinstance(build, dict)
-    assert build["font_subsetter"] == "fonttools"
+    assert build["font_subsetter"] == "uharfbuzz" and build["pdf_layout"] == "grouped"
     versions = build["versions"]
-    for name in ("vimanual", "pandoc", "weasyprint", "pydyf", "fonttools", "pikepdf", "qpdf", "zlib",
-                 "pango", "harfbuzz"):
+    for name in ("vimanual", "pandoc", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "qpdf",
+                 "zlib", "pango", "harfbuzz"):
         assert versions[name], name
     fonts = build["pdf_fonts"]
     assert isinstance(fonts, dict)
@@ -108,7 +108,7 @@ def test_a_rebuild_elsewhere_gives_the_manifest_s_bytes(
     assert isinstance(outputs, dict)
     assert result["pdf_sha256"] == outputs["pdf"]["sha256"]
     assert result["html_sha256"] == outputs["html"]["sha256"]
-    assert result["differences"] == [] and result["font_subsetter"] == "fonttools"
+    assert result["differences"] == [] and result["font_subsetter"] == "uharfbuzz"
 
 
 def test_print_rebuilds_the_released_pdf_without_libharfbuzz_subset(
@@ -161,3 +161,42 @@ def test_the_sample_edition_made_with_harfbuzz_rebuilds_with_it_and_says_why_not
     assert ("Error: cannot rebuild edition 1.0: this edition's fonts were subset with HarfBuzz, whose "
             "subsetting library (libharfbuzz-subset) is not installed here") in without.stderr
     assert "apt-get install libharfbuzz-subset0" in without.stderr
+
+
+#: An edition released by vimanual before the grouped layout (commit 82039c2: fonts subset by
+#: fontTools, one document a chapter, margins and leader dots laid out one by one); its
+#: manifest records the subsetter and no layout.
+EDITION_BEFORE_GROUPED = REPO / "tests" / "corpus" / "editions" / "fonttools-part-a-chapter"
+
+
+def test_an_edition_released_before_the_grouped_layout_rebuilds_as_it_was(tmp_path: Path) -> None:
+    import shutil
+
+    root = shutil.copytree(EDITION_BEFORE_GROUPED, tmp_path / "ws")
+    build = manifest(root)["build"]
+    assert isinstance(build, dict)
+    assert build["font_subsetter"] == "fonttools" and "pdf_layout" not in build
+    done = vimanual(root, "verify-edition", "1.0", "--rebuild", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    outputs = manifest(root)["outputs"]
+    assert isinstance(outputs, dict)
+    assert result["pdf_sha256"] == outputs["pdf"]["sha256"]
+    assert result["html_sha256"] == outputs["html"]["sha256"]
+    assert result["differences"] == [] and result["font_subsetter"] == "fonttools"
+
+
+def test_a_manifest_naming_an_unknown_layout_is_refused(tmp_path: Path) -> None:
+    """A manifest is untrusted input (a collaborator's commit): a layout this vimanual does
+    not know is refused with the reason, not rebuilt some other way."""
+    import shutil
+
+    root = shutil.copytree(EDITION_BEFORE_GROUPED, tmp_path / "ws")
+    path = root / "editions" / "1.0" / "manifest.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["build"]["pdf_layout"] = "../../etc"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    done = vimanual(root, "verify-edition", "1.0", "--rebuild")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "unknown 'build.pdf_layout' '../../etc' (known: grouped, part-a-chapter)" in done.stderr
+    assert "hint: restore the manifest from git" in done.stderr

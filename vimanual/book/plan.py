@@ -33,6 +33,17 @@ TEMPLATE = "manual.html.j2"
 Progress = Callable[[str, int, int], None]
 
 
+#: How a book's PDF is laid out, as an edition's manifest records it (``build.pdf_layout``).
+#: GROUPED_LAYOUT: runs of short chapters laid out as one document, the margins from one
+#: page a kind of page, each leader one run of text (pdf/pageplan.py, pdf/folios.py,
+#: pdf/leaders.py): drafts, and editions released since. PART_A_CHAPTER_LAYOUT: one
+#: document a chapter, every margin page and leader dot laid out: editions released
+#: before, whose manifests say nothing, rebuilt byte for byte as they were.
+GROUPED_LAYOUT = "grouped"
+PART_A_CHAPTER_LAYOUT = "part-a-chapter"
+PDF_LAYOUTS = (GROUPED_LAYOUT, PART_A_CHAPTER_LAYOUT)
+
+
 @dataclass(frozen=True)
 class RecordEntry:
     """One chapter of a released edition's review record: who approved it, for which jurisdiction."""
@@ -97,6 +108,9 @@ class BuildOptions:
     # How fonts are subset (see vimanual.pdf.weasy.FONT_SUBSETTER); a released edition's
     # rebuild uses the one the edition was made with; None: the build's own (BuildPlan.font_subsetter).
     font_subsetter: str | None = None
+    # How the PDF is laid out (PDF_LAYOUTS); a released edition's rebuild uses the one its
+    # manifest records; None: the build's own (BuildPlan.lean_layout).
+    pdf_layout: str | None = None
     # A draft's PDF is tagged (PDF/UA-1) only when asked (build --tagged); a released
     # edition's (``release``) always is.
     tagged: bool = False
@@ -211,13 +225,18 @@ class BuildPlan:
 
     @property
     def font_subsetter(self) -> str:
-        """How the PDF's fonts are subset: as asked (a released edition's rebuild: as it was
-        made); else fontTools for a release, uharfbuzz for a draft (pdf/hbsubset.py)."""
-        from vimanual.pdf.weasy import DRAFT_FONT_SUBSETTER, FONT_SUBSETTER
+        """How the PDF's fonts are subset: as asked (a released edition's rebuild: as its
+        manifest records), else by uharfbuzz (pdf/hbsubset.py)."""
+        from vimanual.pdf.weasy import FAST_FONT_SUBSETTER
 
-        if self.options.font_subsetter is not None:
-            return self.options.font_subsetter
-        return FONT_SUBSETTER if self.options.release is not None else DRAFT_FONT_SUBSETTER
+        return self.options.font_subsetter or FAST_FONT_SUBSETTER
+
+    @property
+    def lean_layout(self) -> bool:
+        """Whether the PDF is laid out the lean way (GROUPED_LAYOUT): runs of short chapters as
+        one document, margin pages from patterns, leaders as runs. A draft's and a new
+        edition's are; an edition released before (PART_A_CHAPTER_LAYOUT) is rebuilt as it was."""
+        return (self.options.pdf_layout or GROUPED_LAYOUT) == GROUPED_LAYOUT
 
     def pdf_request(self, path: str) -> PdfRequest:
         """How this build's PDF is written, laid out by ``path`` (pdf/layout.choose_path)."""
@@ -228,9 +247,8 @@ class BuildPlan:
                           self.styles_dir, tuple(self.allowed_roots), self.jobs,
                           limits.pdf_timeout_seconds, limits.pdf_memory_mb, self.options.use_cache,
                           self.tagged, self.font_subsetter,
-                          margin_patterns=self.options.release is None,
-                          group_parts=self.options.release is None,
-                          one_run_leaders=self.options.release is None)
+                          margin_patterns=self.lean_layout, group_parts=self.lean_layout,
+                          one_run_leaders=self.lean_layout)
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:

@@ -1,10 +1,11 @@
 """What a released edition's bytes depend on beyond its frozen sources, recorded in its manifest.
 
 The sources (chapters, styles, manual.yaml) and the fonts (by SHA-256) are frozen already.
-What else can make a rebuild differ is the software that turned them into a PDF: the font
-subsetter (one path always, see ``vimanual.pdf.weasy.FONT_SUBSETTER``), vimanual, pandoc,
-WeasyPrint and pydyf (layout and PDF writing), fontTools (subsetting and the merged fonts),
-pikepdf/qpdf (stitching), zlib (compression), and Pango/HarfBuzz (text shaping). They are
+What else can make a rebuild differ is how and by what software they were made into a PDF:
+the font subsetter and the PDF's layout (recorded by name: ``RELEASE_FONT_SUBSETTER`` and
+``RELEASE_PDF_LAYOUT`` for a new edition), vimanual, pandoc, WeasyPrint and pydyf (layout
+and PDF writing), fontTools and uharfbuzz (subsetting and the merged fonts), pikepdf/qpdf
+(stitching), zlib (compression), and Pango/HarfBuzz (text shaping). They are
 recorded at release so that a rebuild that does not match can say which one differs; and
 the fonts the PDF embeds are listed, so that a font that came from the system (not from
 styles/fonts/) shows.
@@ -19,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from vimanual import __version__
-from vimanual.pdf.weasy import FONT_SUBSETTER
+from vimanual.book.plan import GROUPED_LAYOUT
+from vimanual.pdf.weasy import FAST_FONT_SUBSETTER
 
-__all__ = ["FONT_SUBSETTER", "build_record", "declared_families", "embedded_fonts", "installed_versions",
-           "system_fonts", "version_differences"]
+#: What a new edition is made with: the manifest records it, and its rebuilds use it.
+RELEASE_FONT_SUBSETTER = FAST_FONT_SUBSETTER
+RELEASE_PDF_LAYOUT = GROUPED_LAYOUT
 
-_PACKAGES = ("weasyprint", "pydyf", "fonttools", "pikepdf")
+__all__ = ["RELEASE_FONT_SUBSETTER", "RELEASE_PDF_LAYOUT", "build_record", "declared_families",
+           "embedded_fonts", "installed_versions", "system_fonts", "version_differences"]
+
+_PACKAGES = ("weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf")
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 _FAMILY = re.compile(r"@font-face\s*\{[^}]*?font-family:\s*[\"']([^\"']+)[\"']")
 
@@ -93,10 +99,11 @@ def system_fonts(pdf_fonts: dict[str, str], families: list[str]) -> list[str]:
     return [name for name in pdf_fonts if not name.startswith(own)]
 
 
-def build_record(font_subsetter: str, pdf: Path, fonts_css: Path) -> dict[str, Any]:
+def build_record(font_subsetter: str, pdf_layout: str, pdf: Path, fonts_css: Path) -> dict[str, Any]:
     """The manifest's ``build`` mapping for an edition whose PDF is ``pdf``."""
     fonts = embedded_fonts(pdf)
-    return {"font_subsetter": font_subsetter, "versions": installed_versions(), "pdf_fonts": fonts,
+    return {"font_subsetter": font_subsetter, "pdf_layout": pdf_layout,
+            "versions": installed_versions(), "pdf_fonts": fonts,
             "system_fonts": system_fonts(fonts, declared_families(fonts_css))}
 
 

@@ -200,7 +200,7 @@ def build_edition(
             draft=False, date=edition.date, jurisdiction=jurisdiction,
             release=ReleaseInfo(edition.version, edition.date, record, handout=bool(chapters),
                                 edition_word=word),
-            font_subsetter=edition.font_subsetter, **shown,
+            font_subsetter=edition.font_subsetter, pdf_layout=edition.pdf_layout, **shown,
         )
         return build(frozen, options, progress).outputs
 

@@ -13,6 +13,7 @@ from vimanual import __version__
 from vimanual.base.errors import VimanualError, did_you_mean
 from vimanual.base.names import is_version
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
+from vimanual.book.plan import PART_A_CHAPTER_LAYOUT, PDF_LAYOUTS
 
 EDITIONS_DIR = "editions"
 MANIFEST_FILE = "manifest.yaml"
@@ -109,6 +110,12 @@ class Edition:
         """The subsetter the edition's fonts were made with; an edition that does not say was
         made by vimanual 0.1, which used HarfBuzz's (the sample edition 1.0 was)."""
         return str(self.build.get("font_subsetter") or LEGACY_FONT_SUBSETTER)
+
+    @property
+    def pdf_layout(self) -> str:
+        """How the edition's PDF was laid out (book/plan.PDF_LAYOUTS); an edition that does not
+        say was laid out one document a chapter (vimanual before the grouped layout)."""
+        return str(self.build.get("pdf_layout") or PART_A_CHAPTER_LAYOUT)
 
     def to_dict(self) -> dict[str, Any]:
         source = {"version": self.version, "manifest_sha256": self.source_manifest_sha256}
@@ -238,6 +245,9 @@ def _build_record(raw: Any, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict) or not isinstance(raw.get("font_subsetter", ""), str):
         raise VimanualError(f"{where}: 'build' must be a mapping with a 'font_subsetter' name",
                             "restore the manifest from git")
+    if raw.get("pdf_layout", PART_A_CHAPTER_LAYOUT) not in PDF_LAYOUTS:
+        raise VimanualError(f"{where}: unknown 'build.pdf_layout' {str(raw['pdf_layout'])[:40]!r} "
+                            f"(known: {', '.join(PDF_LAYOUTS)})", "restore the manifest from git")
     return raw
 
 

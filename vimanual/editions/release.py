@@ -23,7 +23,7 @@ from vimanual.base.errors import UnknownName, VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256, fsync_dir
 from vimanual.base.journal import locked
 from vimanual.base.names import check_slug, check_version
-from vimanual.editions.environment import FONT_SUBSETTER, build_record
+from vimanual.editions.environment import RELEASE_FONT_SUBSETTER, RELEASE_PDF_LAYOUT, build_record
 from vimanual.editions.frozen import (
     build_edition,
     freeze_sources,
@@ -47,6 +47,9 @@ from vimanual.editions.manifest import (
 from vimanual.status import ChapterTranslations, ReleaseBlocked
 from vimanual.workspace.load import CHAPTERS_DIR, Workspace, load_workspace
 from vimanual.workspace.roles import authorise_editor
+
+#: How a new edition (and each language edition of it) is built: recorded in its manifest.
+NEW_BUILD = {"font_subsetter": RELEASE_FONT_SUBSETTER, "pdf_layout": RELEASE_PDF_LAYOUT}
 
 
 def _approvals(review: Any) -> tuple[Approval, ...]:
@@ -226,7 +229,7 @@ def _stage(
     edition = Edition(
         version=version, date=day, paper=workspace.manual.paper, chapters=chapters, notes=notes,
         pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
-        released_by=released_by, path=staging, build={"font_subsetter": FONT_SUBSETTER},
+        released_by=released_by, path=staging, build=dict(NEW_BUILD),
     )
     return _finish(root, edition, staging, progress)
 
@@ -236,7 +239,8 @@ def _finish(root: Path, edition: Edition, staging: Path, progress: Progress | No
     outputs = _build_outputs(root, edition, staging, progress)
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
-    edition.build = build_record(FONT_SUBSETTER, outputs["pdf"], staging / "styles" / "fonts.css")
+    edition.build = build_record(edition.font_subsetter, edition.pdf_layout, outputs["pdf"],
+                                 staging / "styles" / "fonts.css")
     atomic_write(staging / MANIFEST_FILE, manifest_text(edition))
     return edition
 
@@ -290,7 +294,7 @@ def _stage_language(root: Path, workspace: Workspace, source: Edition, gate: _Ga
     edition = Edition(
         version=source.version, date=day, paper=source.paper, chapters=chapters, notes=notes,
         pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
-        released_by=released_by, path=staging, build={"font_subsetter": FONT_SUBSETTER}, language=tag,
+        released_by=released_by, path=staging, build=dict(NEW_BUILD), language=tag,
         source_manifest_sha256=file_sha256(source.path / MANIFEST_FILE),
     )
     return _finish(root, edition, staging, progress)

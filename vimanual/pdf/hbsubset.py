@@ -10,9 +10,9 @@ drop the same tables, then keep the ids up to the highest drawn), with uharfbuzz
 HarfBuzz instead of the system's. The stitcher merges such subsets as it merges
 WeasyPrint's (pdf/fontunion.py).
 
-Drafts only: its bytes are HarfBuzz's, not fontTools', and a released edition records the
-subsetter it was made with (``FONT_SUBSETTER`` for new ones), to rebuild byte for byte.
-A face HarfBuzz cannot subset is subset by fontTools, as before.
+Drafts, and editions released since (their manifests record "uharfbuzz" and the uharfbuzz
+version; an edition recorded with another subsetter is rebuilt with that one, byte for
+byte). A face HarfBuzz cannot subset is subset by fontTools, as before.
 """
 
 from __future__ import annotations

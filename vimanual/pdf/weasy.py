@@ -62,10 +62,11 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
 #: give different bytes: a released edition would then rebuild byte for byte only on
 #: machines that happen to have the same libraries. fontTools is a pinned Python
 #: dependency, so every build uses it; "harfbuzz" remains only to rebuild editions made
-#: with it (their manifests predate the record of the subsetter). A draft's fonts are
-#: subset by the HarfBuzz of the uharfbuzz wheel, some 50 times faster (pdf/hbsubset.py).
+#: with it (their manifests predate the record of the subsetter). Drafts, and editions
+#: released since it was added, are subset by the HarfBuzz of the uharfbuzz wheel, a pinned
+#: Python dependency too and some 50 times faster (pdf/hbsubset.py); the manifest says which.
 FONT_SUBSETTER = "fonttools"
-DRAFT_FONT_SUBSETTER = "uharfbuzz"
+FAST_FONT_SUBSETTER = "uharfbuzz"
 FONT_SUBSETTERS = ("fonttools", "harfbuzz", "uharfbuzz")
 FONT_TIMESTAMP = "0"  # the 'modified' time in subset fonts: 1970-01-01, for every build
 
