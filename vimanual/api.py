@@ -148,15 +148,11 @@ def build(
     chapters: Sequence[str] = (),
     jobs: int | None = None,
     jurisdiction: str | None = None,
-    use_cache: bool = True,
-    force: bool = False,
-    progress: Progress | None = None,
+    use_cache: bool = True, force: bool = False, progress: Progress | None = None,
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
     on_broken: Callable[[dict[str, list[Problem]]], None] | None = None,
-    language: str | None = None,
-    untranslated: str = "source",
-    tagged: bool = False,
+    language: str | None = None, untranslated: str = "source", tagged: bool = False,
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
@@ -170,13 +166,16 @@ def build(
     'source') or left out ('omit'). ``tagged``: a PDF/UA-1 draft (a release's always is)."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
+    from vimanual.pdf.weasy import end_spare_workers, start_spare_worker
     from vimanual.status import review_banners, workspace_status
 
+    start_spare_worker("pdf" in (formats or FORMATS))  # it imports WeasyPrint while the check runs
     # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
     workspace, errors = _loaded_with_preflight(root, list(chapters), isolate=force or bool(chapters))
     if workspace.broken and on_broken is not None:
         on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
     if errors and not force:
+        end_spare_workers()
         raise BuildRefused(errors)
     if errors and on_forced is not None:
         on_forced(errors)

@@ -29,9 +29,12 @@ def build(
 ) -> BuildResult:
     """Build the requested outputs; the previous outputs stay intact if anything fails. When
     nothing they are made from changed and they are as written, they are kept as they are."""
+    from vimanual.pdf.weasy import end_spare_workers
+
     stamp = stamps.stamp_for(workspace, options)
     kept = stamps.kept(stamp)
     if kept is not None:
+        end_spare_workers()  # one started early (api.build): nothing to lay out
         return kept
     from vimanual.book.chapters import ChapterCache
     from vimanual.pdf.layout import PARTS, WHOLE, choose_path
@@ -41,6 +44,7 @@ def build(
     cache = ChapterCache(workspace, options.jurisdiction)
     pdf_path = choose_path(plan.template_has_parts, options.reference_layout)
     with contextlib.ExitStack() as stack:
+        stack.callback(end_spare_workers)  # one started early that this build did not take up
         pool = None
         if "pdf" in options.formats and pdf_path != WHOLE:
             pool = stack.enter_context(_layout_pool(plan))

@@ -246,7 +246,7 @@ class LayoutPool:
         import threading
 
         self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
-                       "memory_mb": memory_mb, "parent": os.getpid(), "font_subsetter": font_subsetter,
+                       "memory_mb": memory_mb, "font_subsetter": font_subsetter,
                        "one_run_leaders": one_run_leaders}
         self.size = max(1, workers)
         self.timeout = timeout
@@ -272,7 +272,7 @@ class LayoutPool:
         """Start up to ``count`` workers now: they import WeasyPrint while the caller is
         still busy (converting chapters), instead of when the first job comes."""
         while len(self.workers) < min(self.size, count) and not self.timed_out.is_set():
-            self.workers.append(_Worker(self.header))
+            self.workers.append(_new_worker(self.header))
 
     def release(self) -> None:
         """End the workers now (their memory is free for what follows); a later ``run``
@@ -302,7 +302,7 @@ class LayoutPool:
         if not jobs:
             return []
         while len(self.workers) < min(self.size, len(jobs)) and not self.timed_out.is_set():
-            self.workers.append(_Worker(self.header))
+            self.workers.append(_new_worker(self.header))
         logs: list[FetchLog | None] = [None] * len(jobs)
         sources = []
         for job in jobs:
@@ -376,25 +376,33 @@ class _Worker:
     """One layout child process: a JSON header, then one JSON job per line on stdin;
     progress and one result line per job on stdout."""
 
-    def __init__(self, header: dict[str, object]) -> None:
-        import json
-
+    def __init__(self, header: dict[str, object] | None) -> None:
         from vimanual.tools import proc
 
-        self.command = [sys.executable, "-m", "vimanual.pdf.weasy"]
-        self.memory_mb = int(str(header["memory_mb"]))
+        self.command = [sys.executable, "-m", "vimanual.pdf.weasy", str(os.getpid())]
+        self.memory_mb = 0
         # Bound to this process by the one runner (its own process group, killed with the
-        # tool); the worker caps its own memory once it has read the header.
+        # tool); the worker imports WeasyPrint, then caps its own memory once it has read
+        # the header (a spare worker is started before the header is known: ``adopt``).
         self.proc = proc.spawn(self.command, text=True)
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(header) + "\n")
-        self.proc.stdin.flush()
+        if header is not None:
+            self.adopt(header)
         # stderr is read all along, keeping its tail: a worker whose stderr fills the pipe (a
         # RecursionError's thousand-frame traceback, WeasyPrint's warnings) would otherwise
         # block writing it while this side waits for its stdout, until the pool's time limit.
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
         self.reader = threading.Thread(target=self._read_stderr, daemon=True)
         self.reader.start()
+
+    def adopt(self, header: dict[str, object]) -> None:
+        """Send the worker its header: the folders it may read, its memory cap, how to subset."""
+        import json
+
+        assert self.proc.stdin is not None
+        self.memory_mb = int(str(header["memory_mb"]))
+        with contextlib.suppress(OSError, ValueError):  # a worker that died says so at its first job
+            self.proc.stdin.write(json.dumps(header) + "\n")
+            self.proc.stdin.flush()
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -475,6 +483,38 @@ class _Worker:
         proc.forget(self.proc)
 
 
+#: Workers started before a build knows it needs them (``start_spare_worker``).
+_SPARES: list[_Worker] = []
+
+
+def start_spare_worker(wanted: bool = True) -> None:
+    """Start a layout worker now, before the build is planned: it imports WeasyPrint (about a
+    second) while the build checks and converts the chapters, and the build's pool takes it
+    up (``_new_worker``); ``end_spare_workers`` ends one no pool took up. (Like every worker,
+    it is bound to this process and ends with it.)"""
+    if wanted and not _SPARES:
+        _SPARES.append(_Worker(None))
+
+
+def end_spare_workers() -> None:
+    """End the spare workers no pool took up (a build with nothing to lay out, or refused)."""
+    while _SPARES:
+        spare = _SPARES.pop()
+        spare.kill()  # it has no job, and may still be importing WeasyPrint: no need to wait
+        spare.close()
+
+
+def _new_worker(header: dict[str, object]) -> _Worker:
+    """A worker for a pool: a spare one if there is one still running, else a new one."""
+    while _SPARES:
+        spare = _SPARES.pop()
+        if spare.proc.poll() is None:
+            spare.adopt(header)
+            return spare
+        spare.close()
+    return _Worker(header)
+
+
 def _die_with_parent(parent: int) -> None:
     """If the build that started this layout is killed, stop too (Linux), instead of
     finishing a PDF nobody will collect and writing into a folder being cleaned up."""
@@ -490,18 +530,22 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker() -> None:
-    """Child side of ``LayoutPool``: a JSON header line, then one job per line."""
+    """Child side of ``LayoutPool``: a JSON header line, then one job per line. WeasyPrint is
+    imported first, while the parent is still preparing (a spare worker's header comes later)."""
     import json
     import resource
 
-    header = json.loads(sys.stdin.readline())
-    _die_with_parent(int(header["parent"]))
+    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
+    with contextlib.suppress(Exception):  # a failure is reported by the first job
+        import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
+    line = sys.stdin.readline()
+    if not line:
+        return  # a spare the build did not need
+    header = json.loads(line)
     cap = int(header["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     roots = [Path(root) for root in header["allowed_roots"]]
     with contextlib.suppress(Exception):  # a failure is reported by the first job
-        import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
-
         from vimanual.pdf.leaders import one_run_leaders
 
         one_run_leaders(bool(header.get("one_run_leaders")))
