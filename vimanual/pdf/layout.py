@@ -282,7 +282,7 @@ def body_documents(units: list[Unit], document: Callable[[Part], str], joint: bo
     if not grouped:
         return [[unit] for unit in units], alone
     chapter = [bool(u.part.slugs) and not u.part.glossary and not u.part.record for u in units]
-    groups = group_units([u.ident for u in units], [len(doc) - doc.find("<body") for doc in alone], chapter)
+    groups = group_units([u.ident for u in units], [len(doc) for doc in alone], chapter)
     parts = [[units[i] for i in group] for group in groups]
     docs = [alone[group[0]] if len(group) == 1 else link_across(document(Part(
         "body", frozenset(s for u in part for s in u.part.slugs or ()), False, False)))

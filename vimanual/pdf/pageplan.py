@@ -2,8 +2,8 @@
 
 A part is one laid-out document holding one unit (a chapter, the glossary, the review
 record) or, in a draft, a run of short chapters laid out together (``group_units``): each
-document costs WeasyPrint a fixed ~0.1-0.3 s (its stylesheets, its fonts), more than a
-one-page chapter's own layout (real documentation has many). Every unit
+document costs WeasyPrint a fixed ~0.2-0.4 s (its stylesheets, a subset of every face it
+uses), more than a one-page chapter's own layout (real documentation has many). Every unit
 starts on a right-hand page, so a chapter lays out the same alone or in a group, and the
 book's pages are the same.
 """
@@ -18,17 +18,11 @@ from typing import Any
 from vimanual.pdf.folios import BLANK, OPENER, PAGE
 from vimanual.pdf.stitch import Sheet
 
-#: A chapter whose content (its document's characters but the head of stylesheets every
-#: document repeats) is at most this many characters (about seven pages of prose) is short:
-#: it may share its layout with the short chapters next to it, in a group of at most
-#: GROUP_CHARS of content (about 20 pages). A worker's memory then stays that of a chapter
-#: of middling length, and an edit lays out at most those 20 pages again. (Counting the
-#: head too, as at first, made a short chapter's limit 20,000 characters but a run of them
-#: stop at 30,000-40,000: the real corpus went into 82 documents where 53 are enough.)
-#: These numbers, GROUP_SPREAD and the way sizes are counted are part of the grouped layout
-#: an edition's manifest records (book/plan.GROUPED_LAYOUT): another grouping is another
-#: layout, under another name, or editions released with this one would not rebuild.
-SHORT_CHARS = 20_000
+#: In a draft, a chapter whose document is at most this many characters (about seven pages
+#: of prose) is short: it may share its layout with the short chapters next to it, in a group
+#: of at most GROUP_CHARS (about 17 pages). A worker's memory then stays that of a chapter
+#: of middling length, and an edit lays out at most those 17 pages again.
+SHORT_CHARS = 30_000
 GROUP_CHARS = 60_000
 #: A group also ends after a chapter whose id hashes to 0 modulo this: boundaries then depend
 #: on the chapters' ids, not on sizes alone, and an edit regroups only the chapters near it.
