@@ -63,8 +63,9 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
 #: machines that happen to have the same libraries. fontTools is a pinned Python
 #: dependency, so every build uses it; "harfbuzz" remains only to rebuild editions made
 #: with it (their manifests predate the record of the subsetter). Drafts, and editions
-#: released since it was added, are subset by the HarfBuzz of the uharfbuzz wheel, a pinned
-#: Python dependency too and some 50 times faster (pdf/hbsubset.py); the manifest says which.
+#: released since it was added, are subset by the HarfBuzz of the uharfbuzz wheel, a Python
+#: dependency too and some 50 times faster (pdf/hbsubset.py); the manifest says which, and
+#: records both packages' versions.
 FONT_SUBSETTER = "fonttools"
 FAST_FONT_SUBSETTER = "uharfbuzz"
 FONT_SUBSETTERS = ("fonttools", "harfbuzz", "uharfbuzz")
