@@ -157,3 +157,15 @@ def drawn_glyphs(path: Path, page: int) -> tuple[list[DrawnGlyph], int]:
                     else:
                         x -= float(item) * size / 1000
     return glyphs, draws
+
+
+def bundled_styles_document(body: str, extra_css: str = "", title: str = "test") -> str:
+    """A whole HTML document of ``body``, styled as the PDF build styles a chapter with the
+    bundled stylesheets (fonts.css, base.css, print.css), then ``extra_css``; for laying out
+    with ``render_pdf`` from ``DEFAULT_STYLES``."""
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    styles = "".join((DEFAULT_STYLES / name).read_text(encoding="utf-8")
+                     for name in ("fonts.css", "base.css", "print.css"))
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{styles}{extra_css}</style></head><body>{body}</body></html>")

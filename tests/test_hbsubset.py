@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import small_workspace
-from tests.pdfhtml import drawn_glyphs
+from tests.pdfhtml import bundled_styles_document, drawn_glyphs
+from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf.hbsubset import subset_program
 from vimanual.pdf.weasy import render_pdf
 
-STYLES = Path(__file__).parents[1] / "vimanual" / "defaults" / "styles"
-FONTS = sorted((STYLES / "fonts").glob("*.ttf"))
+FONTS = sorted((DEFAULT_STYLES / "fonts").glob("*.ttf"))
 
 
 def _outline(font: TTFont, gid: int) -> tuple[object, ...]:
@@ -64,14 +64,10 @@ def test_subset_keeps_each_drawn_glyph_at_its_id(path: Path, data: st.DataObject
 
 
 def _chapter_document() -> str:
-    styles = "".join((STYLES / name).read_text(encoding="utf-8")
-                     for name in ("fonts.css", "base.css", "print.css"))
     body = "".join(
         f"<h2>Section {n}</h2><p>Sample text with <em>emphasis</em>, <strong>strong words</strong>, "
         f"<code>code_{n}()</code> and accents: é, ü, ø, ß, “quotes” — dashes.</p>" for n in range(1, 30))
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
-            f'<style>{styles}</style></head><body><article class="chapter" id="c"><h1>Chapter</h1>{body}'
-            '</article></body></html>')
+    return bundled_styles_document(f'<article class="chapter" id="c"><h1>Chapter</h1>{body}</article>')
 
 
 def test_a_document_subset_either_way_draws_the_same(tmp_path: Path) -> None:
@@ -79,7 +75,8 @@ def test_a_document_subset_either_way_draws_the_same(tmp_path: Path) -> None:
     made = {}
     for subsetter in ("fonttools", "uharfbuzz"):
         made[subsetter] = tmp_path / f"{subsetter}.pdf"
-        render_pdf(document, STYLES, [STYLES], made[subsetter], tagged=False, font_subsetter=subsetter)
+        render_pdf(document, DEFAULT_STYLES, [DEFAULT_STYLES], made[subsetter], tagged=False,
+                   font_subsetter=subsetter)
     with pikepdf.open(made["fonttools"]) as one, pikepdf.open(made["uharfbuzz"]) as other:
         assert len(one.pages) == len(other.pages) >= 2
         pages = len(one.pages)

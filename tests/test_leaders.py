@@ -21,20 +21,17 @@ import pytest
 import yaml
 
 from tests.helpers import run, small_workspace
-from tests.pdfhtml import DrawnGlyph, drawn_glyphs
+from tests.pdfhtml import DrawnGlyph, bundled_styles_document, drawn_glyphs
 from tests.test_editions import approve_all
+from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.editions import frozen, manifest
 from vimanual.pdf.leaders import one_run_leaders
 from vimanual.pdf.weasy import render_pdf
 
-STYLES = Path(__file__).parents[1] / "vimanual" / "defaults" / "styles"
 
 def contents_document(leader: str = '"."') -> str:
     """A contents like the build's (the bundled styles): rows of titles short and long
     (wrapping onto a second line), page numbers of one to three digits."""
-    styles = "".join((STYLES / name).read_text(encoding="utf-8")
-                     for name in ("fonts.css", "base.css", "print.css"))
-    styles += f'.toc li a[data-page]::after {{ content: leader({leader}) attr(data-page); }}'
     rows = []
     for number in range(1, 41):
         title = f"Chapter {number} " + "handling of material " * (number % 7)
@@ -42,16 +39,16 @@ def contents_document(leader: str = '"."') -> str:
                     f'<span class="toc-num">{number}</span> {title}</a></li>')
         rows.append(f'<li class="toc-section toc-level-2"><a data-page="{number * 13}">'
                     f'<span class="toc-num">{number}.1</span> Section</a></li>')
-    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>contents</title>'
-            f'<style>{styles}</style></head><body><nav class="toc"><h2>Contents</h2><ol>'
-            + "".join(rows) + "</ol></nav></body></html>")
+    return bundled_styles_document(
+        '<nav class="toc"><h2>Contents</h2><ol>' + "".join(rows) + "</ol></nav>",
+        f".toc li a[data-page]::after {{ content: leader({leader}) attr(data-page); }}", "contents")
 
 
 def _render(tmp_path: Path, document: str, merged: bool) -> Path:
     target = tmp_path / f"contents-{merged}.pdf"
     one_run_leaders(merged)
     try:
-        render_pdf(document, STYLES, [STYLES], target, tagged=False)
+        render_pdf(document, DEFAULT_STYLES, [DEFAULT_STYLES], target, tagged=False)
     finally:
         one_run_leaders(False)
     return target
