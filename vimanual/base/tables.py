@@ -93,14 +93,12 @@ def html_tables(html: str) -> list[TableSize]:
 
 @dataclass(frozen=True)
 class Excess:
-    """Why a chapter's tables cannot be laid out: the least time or memory they take, and the
-    limit it is over (one of the two is 0: the one that is not over)."""
+    """Why a chapter's tables cannot be laid out: the least time or memory they take, over its
+    limit (the other of the two is 0)."""
 
     largest: TableSize
     seconds: float = 0.0
-    limit_seconds: float = 0.0
     mib: float = 0.0
-    limit_mb: int = 0
 
 
 def over_limits(html: str, limit_seconds: float, memory_mb: int) -> Excess | None:
@@ -112,8 +110,8 @@ def over_limits(html: str, limit_seconds: float, memory_mb: int) -> Excess | Non
     largest = max(tables, key=lambda t: (t.cells, t.rows))
     seconds = least_seconds(tables)
     if seconds > limit_seconds:
-        return Excess(largest, seconds=seconds, limit_seconds=limit_seconds)
+        return Excess(largest, seconds=seconds)
     mib = least_mib(tables)
     if mib > memory_mb:
-        return Excess(largest, mib=mib, limit_mb=memory_mb)
+        return Excess(largest, mib=mib)
     return None
