@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 # Tables that only serve hinting (dropped with the glyph programs), and device
@@ -95,6 +96,7 @@ class _GlyphUnion:
 
     def __init__(self, base: Any, last_used: int) -> None:
         self.font = base
+        self.last_used = last_used
         self.glyf = base["glyf"]
         self.metrics = [base[tag].metrics for tag in ("hmtx", "vmtx") if tag in base]
         for tag in _DEVICE_METRICS_TABLES:
@@ -108,11 +110,29 @@ class _GlyphUnion:
 
     def add(self, source: Any, last_used: int) -> None:
         """Add the glyphs ``source`` draws (ids up to ``last_used``), their components, its cmap."""
-        source_order = source.getGlyphOrder()
-        source_glyf = source["glyf"]
-        source_metrics = [source[tag].metrics for tag in ("hmtx", "vmtx") if tag in source]
-        if len(source_metrics) != len(self.metrics):
+        tables = [tag for tag in ("hmtx", "vmtx") if tag in source]
+        if len(tables) != len(self.metrics):
             raise SubsetMismatch("the programs have different metrics tables")
+        source_order = source.getGlyphOrder()
+        slots = _Slots.read(source) if tables == ["hmtx"] else None
+        if slots is None:  # read through fontTools: every slot becomes an object
+            source_glyf = source["glyf"]
+            source_metrics = [source[tag].metrics for tag in tables]
+
+            def glyph_of(gid: int) -> Any:
+                return source_glyf.glyphs[source_order[gid]]
+
+            def metrics_of(gid: int) -> list[Any]:
+                return [table[source_order[gid]] for table in source_metrics]
+
+            candidates: Iterable[int] = range(last_used + 1)
+        else:
+            glyph_of = slots.glyph
+
+            def metrics_of(gid: int) -> list[Any]:
+                return [slots.metrics(gid)]
+
+            candidates = slots.drawn(last_used)
         placed: dict[int, str] = {}  # source id above last_used → name in the union
 
         def place(gid: int) -> str:
@@ -120,42 +140,41 @@ class _GlyphUnion:
             if gid <= last_used:
                 return self.order[gid]
             if gid not in placed:
-                glyph, metrics = self._take(source, gid, place)
+                glyph, metrics = self._take(source, gid, place, glyph_of(gid), metrics_of(gid))
                 placed[gid] = self._add_component(glyph, metrics)
             return placed[gid]
 
-        for gid in range(last_used + 1):
-            name = source_order[gid]
-            if not _has_glyph(source_glyf.glyphs[name], source_metrics[0][name][0]):
+        for gid in candidates:
+            glyph, metrics = glyph_of(gid), metrics_of(gid)
+            if not _has_glyph(glyph, metrics[0][0]):
                 continue
             target = self.order[gid]
             if _has_glyph(self.glyf.glyphs[target], self.metrics[0][target][0]):
-                if any(ours[name] != theirs[target]
-                       for ours, theirs in zip(source_metrics, self.metrics, strict=True)):
+                if any(ours != theirs[target] for ours, theirs in zip(metrics, self.metrics, strict=True)):
                     raise SubsetMismatch(f"glyph {gid} has different metrics in different subsets")
                 # WeasyPrint keeps the outline of .notdef only in a subset that draws it
                 # (for a character no font has): the union keeps it if any subset has it.
-                if gid == 0 and _has_outline(source_glyf.glyphs[name]) != _has_outline(
-                        self.glyf.glyphs[target]):
+                if gid == 0 and _has_outline(glyph) != _has_outline(self.glyf.glyphs[target]):
                     if _has_outline(self.glyf.glyphs[target]):
                         continue
-                elif _same_outline(source, name, self.font, target):
+                elif _same_outline(glyph, source, source_order[gid], self.font, target,
+                                   min(last_used, self.last_used)):
                     continue
                 else:
                     raise SubsetMismatch(f"glyph {gid} differs between the subsets")
-            glyph, metrics = self._take(source, gid, place)
+            glyph, metrics = self._take(source, gid, place, glyph, metrics)
             self.glyf.glyphs[target] = glyph
             for table, value in zip(self.metrics, metrics, strict=True):
                 table[target] = value
         self._add_cmap(source, place)
 
-    def _take(self, source: Any, gid: int, place: Any) -> tuple[Any, list[Any]]:
-        """Glyph ``gid`` of ``source`` and its metrics, with components named as in the union."""
-        name = source.getGlyphOrder()[gid]
-        source_glyf = source["glyf"]
-        glyph = source_glyf.glyphs[name]
-        metrics = [source[tag].metrics[name] for tag in ("hmtx", "vmtx") if tag in source]
+    def _take(self, source: Any, gid: int, place: Any, glyph: Any,
+              metrics: list[Any]) -> tuple[Any, list[Any]]:
+        """Glyph ``gid`` of ``source`` (``glyph``, with its ``metrics``), with components named as
+        in the union."""
         if _is_composite(glyph):
+            name = source.getGlyphOrder()[gid]
+            source_glyf = source["glyf"]
             glyph = copy.deepcopy(source_glyf[name])  # decompiled: components by name
             for component in glyph.components:
                 component.glyphName = place(source.getGlyphID(component.glyphName))
@@ -219,15 +238,108 @@ def _has_outline(glyph: Any) -> bool:
     return bool(glyph.data) if hasattr(glyph, "data") else glyph.numberOfContours != 0
 
 
-def _same_outline(font: Any, name: str, other: Any, other_name: str) -> bool:
-    """Whether two glyphs draw the same outline (components may sit at different ids)."""
-    glyph, other_glyph = font["glyf"].glyphs[name], other["glyf"].glyphs[other_name]
-    if (hasattr(glyph, "data") and not _is_composite(glyph)
-            and getattr(other_glyph, "data", None) == glyph.data):
-        return True
+def _same_outline(glyph: Any, font: Any, name: str, other: Any, other_name: str, original: int) -> bool:
+    """Whether ``glyph`` (``name`` in ``font``) draws the same outline as ``other_name`` in
+    ``other`` (components may sit at different ids: only those up to ``original`` are at
+    the font's own ids in both)."""
+    other_glyph = other["glyf"].glyphs[other_name]
+    if not _has_outline(glyph):  # a blank (a space): no outline to compare
+        return not _has_outline(other_glyph)
+    if hasattr(glyph, "data") and getattr(other_glyph, "data", None) == glyph.data:
+        if not _is_composite(glyph):
+            return True
+        components = _component_ids(glyph.data)
+        if components is not None and max(components) <= original:
+            return True
 
     def outline(font: Any, name: str) -> tuple[list[Any], list[int], list[int]]:
         coordinates, ends, flags = font["glyf"][name].getCoordinates(font["glyf"])
         return list(coordinates), list(ends), [flag & 1 for flag in flags]  # bit 1: on the curve
 
     return outline(font, name) == outline(other, other_name)
+
+
+# Composite glyph flags (the 'glyf' table): the arguments are words, not bytes; a scale, x and
+# y scales or a 2x2 matrix follows; another component follows.
+_ARGS_ARE_WORDS, _SCALE, _MORE, _XY_SCALE, _TWO_BY_TWO = 0x0001, 0x0008, 0x0020, 0x0040, 0x0080
+
+
+def _component_ids(data: bytes) -> list[int] | None:
+    """The glyph ids a composite glyph's bytes name as its components; None if they are cut short."""
+    import struct
+
+    ids: list[int] = []
+    offset = 10  # numberOfContours and the bounding box
+    while offset + 4 <= len(data):
+        flags, gid = struct.unpack_from(">HH", data, offset)
+        ids.append(gid)
+        offset += 4 + (4 if flags & _ARGS_ARE_WORDS else 2)
+        offset += 2 if flags & _SCALE else 4 if flags & _XY_SCALE else 8 if flags & _TWO_BY_TWO else 0
+        if not flags & _MORE:
+            return ids if offset <= len(data) else None
+    return None
+
+
+class _Slots:
+    """The glyph slots of a subset, read from the bytes of its 'loca', 'glyf' and 'hmtx' tables.
+
+    A subset that retains glyph ids has a slot for every glyph of the font, nearly all of
+    them blank; fontTools makes an object (and a metrics entry by name) for each slot, which
+    was most of the time a book's fonts took to merge. Here the slots a subset draws are
+    found from the tables' bytes, and ``glyph`` makes the same fontTools ``Glyph`` that
+    decompiling the 'glyf' table would, for those slots only.
+    """
+
+    def __init__(self, glyf: bytes, locations: Sequence[int], advances: list[int],
+                 bearings: list[int]) -> None:
+        self.glyf = glyf
+        self.locations = locations
+        self.advances = advances
+        self.bearings = bearings
+
+    @classmethod
+    def read(cls, font: Any) -> _Slots | None:
+        """The slots of ``font``; None when its tables are not as WeasyPrint writes them (or
+        fontTools has loaded its 'glyf' table, which may then differ from the bytes), for
+        fontTools to read."""
+        import array
+        import struct
+        import sys
+
+        reader = font.reader
+        if (reader is None or font.isLoaded("glyf") or "hhea" not in font
+                or not all(tag in reader for tag in ("loca", "glyf", "hmtx"))):
+            return None
+        count = font["maxp"].numGlyphs
+        metrics = int(font["hhea"].numberOfHMetrics)
+        long_format = font["head"].indexToLocFormat
+        locations = array.array("I" if long_format else "H")
+        locations.frombytes(reader["loca"])
+        if sys.byteorder != "big":
+            locations.byteswap()
+        hmtx = reader["hmtx"]
+        glyf = reader["glyf"]
+        if (len(locations) != count + 1 or not 0 < metrics <= count
+                or len(hmtx) < 4 * metrics + 2 * (count - metrics) or list(locations) != sorted(locations)):
+            return None
+        offsets = list(locations) if long_format else [2 * location for location in locations]
+        if offsets[-1] > len(glyf):
+            return None
+        pairs = struct.unpack(f">{'Hh' * metrics}", hmtx[: 4 * metrics])
+        rest = struct.unpack(f">{count - metrics}h", hmtx[4 * metrics : 4 * metrics + 2 * (count - metrics)])
+        advances = list(pairs[0::2]) + [pairs[-2]] * (count - metrics)
+        bearings = list(pairs[1::2]) + list(rest)
+        return cls(glyf, offsets, advances, bearings)
+
+    def drawn(self, last_used: int) -> list[int]:
+        """The ids up to ``last_used`` whose slot holds an outline or an advance."""
+        locations, advances = self.locations, self.advances
+        return [gid for gid in range(last_used + 1) if advances[gid] or locations[gid + 1] > locations[gid]]
+
+    def glyph(self, gid: int) -> Any:
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+        return Glyph(self.glyf[self.locations[gid] : self.locations[gid + 1]])
+
+    def metrics(self, gid: int) -> tuple[int, int]:
+        return (self.advances[gid], self.bearings[gid])
