@@ -19,7 +19,7 @@ from fontTools.ttLib import TTFont
 from tests.pdfhtml import bundled_styles_document
 from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf import fontunion
-from vimanual.pdf.fonts import _font_resources, _truetype_fonts, _widths
+from vimanual.pdf.fonts import _font_resources, _truetype_fonts, cid_widths
 from vimanual.pdf.fontunion import _component_ids, _Slots, union_subsets
 from vimanual.pdf.weasy import render_pdf
 
@@ -66,7 +66,7 @@ def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[b
                 for font in _truetype_fonts(_font_resources(pdf)):
                     known = faces.setdefault(f"{subsetter} {font.name}", {})
                     data = font.program.read_bytes()
-                    known[data] = max(known.get(data, -1), max(_widths(font.cid_font), default=-1))
+                    known[data] = max(known.get(data, -1), max(cid_widths(font.cid_font), default=-1))
     return {face: list(found.items()) for face, found in faces.items() if len(found) > 1}
 
 

@@ -248,7 +248,8 @@ class BuildPlan:
                           limits.pdf_timeout_seconds, limits.pdf_memory_mb, self.options.use_cache,
                           self.tagged, self.font_subsetter,
                           margin_patterns=self.lean_layout, group_parts=self.lean_layout,
-                          one_run_leaders=self.lean_layout)
+                          one_run_leaders=self.lean_layout,
+                          early_contents=self.lean_layout and self.options.release is None)
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:

@@ -299,7 +299,7 @@ def _merge_face(
     groups: list[tuple[list[_Font], dict[int, Number]]] = []  # mergeable fonts, their widths
     own: list[_Font] = []
     for font in fonts:
-        widths = _widths(font.cid_font)
+        widths = cid_widths(font.cid_font)
         if font.font.get("/Encoding") != "/Identity-H":
             own.append(font)
             continue
@@ -320,7 +320,7 @@ def _merge_face(
     programs: dict[bytes, int] = {}  # distinct programs, in order: the highest glyph id drawn
     for font in fonts:
         data = font.program.read_bytes()
-        programs[data] = max(programs.get(data, -1), max(_widths(font.cid_font), default=-1))
+        programs[data] = max(programs.get(data, -1), max(cid_widths(font.cid_font), default=-1))
     try:
         program = _union(list(programs.items()), cache)
     except SubsetMismatch as exc:
@@ -346,7 +346,7 @@ def _merge_face(
         replacements.update((font.font.objgen, merged.font) for font in members)
     for font in own:
         font.program = stream
-        _retarget(pdf, font, base_font, [font.descriptor], _widths(font.cid_font))
+        _retarget(pdf, font, base_font, [font.descriptor], cid_widths(font.cid_font))
     return replacements
 
 
@@ -420,7 +420,7 @@ def _flate_stream(pdf: pikepdf.Pdf, data: bytes, **entries: int) -> pikepdf.Stre
 # --- widths and ToUnicode ------------------------------------------------------------
 
 
-def _widths(cid_font: pikepdf.Dictionary) -> dict[int, Number]:
+def cid_widths(cid_font: pikepdf.Dictionary) -> dict[int, Number]:
     """The /W array of a CIDFont as {glyph id: width}."""
     import pikepdf
 

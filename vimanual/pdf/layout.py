@@ -3,9 +3,10 @@
 Every chapter starts on a new page, so a chapter's layout does not depend on the
 chapters around it. Each chapter (and the glossary, and a release's review record) is
 laid out as a document of its own, in parallel worker processes, and kept in
-build/cache/layout/ under a key of everything that affects it. Only then is the page
-map known: the contents (front matter, numbered i, ii …) is laid out with true page
-numbers, and the page margins (running head, marking, edition, page X of Y) are laid
+build/cache/layout/ under a key of everything that affects it (pdf/layouts.py). Only then
+is the page map known: the contents (front matter, numbered i, ii …) is laid out with true
+page numbers (a draft's beside the chapters, its numbers written in after: pdf/tocpages.py),
+and the page margins (running head, marking, edition, page X of Y) are laid
 out as pages of their own and laid under the body pages. ``stitch`` makes one book.
 
 ``choose_path`` decides how a book is laid out: in parts (the build), its main matter in
@@ -26,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from vimanual.base.errors import ToolError, VimanualError
-from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, fsync_dir, sha256_hex
+from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, sha256_hex
 from vimanual.pdf import folios
+from vimanual.pdf.layouts import Laid, Layouts, Progress
 from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
-from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutJob, LayoutPool
-
-Progress = Callable[[str, int, int], None]
+from vimanual.pdf.tocpages import EarlyContents
+from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutPool
 
 MARGIN_BOXES = (
     "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
@@ -42,8 +43,6 @@ MARGIN_BOXES = (
 #: Margin pages are laid out in pieces of this many pages: pieces run in parallel, and a
 #: piece whose pages keep their heads and numbers comes from the cache.
 MARGIN_PIECE = 100
-#: Layouts in the cache that no build used for this many days are deleted.
-CACHE_DAYS = 14
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]*)"')
@@ -67,15 +66,6 @@ class Unit:
     ident: str
     head: str
     part: Part
-
-
-@dataclass(frozen=True)
-class Laid:
-    """A document laid out: its PDF (in the cache) and what the layout reported."""
-
-    path: Path
-    pages: int
-    refused: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -192,76 +182,6 @@ def roman(number: int) -> str:
     return out
 
 
-class Layouts:
-    """Lay out documents, each once: a document already laid out with the same styles
-    and the same WeasyPrint is taken from build/cache/layout/KEY.pdf."""
-
-    def __init__(self, cache: Path, salt: str, pool: LayoutPool, use_cache: bool) -> None:
-        self.cache = cache
-        self.salt = salt
-        self.pool = pool
-        self.use_cache = use_cache
-        self.laid_out = 0
-        self.reused = 0
-
-    def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None) -> list[Laid]:
-        """Each (html, tagged) laid out; untagged is for margin pages."""
-        keys = [sha256_hex(json.dumps([html, tagged, self.salt])) for html, tagged in documents]
-        found: dict[str, Laid] = {}
-        wanted: dict[str, tuple[str, bool]] = {}
-        for key, document in zip(keys, documents, strict=True):
-            laid = self._cached(key) if self.use_cache else None
-            if laid is not None:
-                found[key] = laid
-            else:
-                wanted[key] = document
-        self.cache.mkdir(parents=True, exist_ok=True)
-        order = sorted(wanted, key=lambda k: -len(wanted[k][0]))  # largest first
-        # Unique temporary names: two builds of one workspace may lay out the same part at once.
-        tag = f"{os.getpid()}-{secrets.token_hex(4)}"
-        jobs = [LayoutJob(wanted[k][0], self.cache / f".{k}.{tag}.pdf.tmp", wanted[k][1], k[:32])
-                for k in order]
-        try:
-            logs = self.pool.run(jobs, progress)
-            for key, job, log in zip(order, jobs, logs, strict=True):
-                with open(job.target, "rb+") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(job.target, self.cache / f"{key}.pdf")
-                atomic_write(self.cache / f"{key}.json",
-                             json.dumps({"pages": log.pages, "refused": log.refused}))
-                found[key] = Laid(self.cache / f"{key}.pdf", log.pages, tuple(log.refused))
-        finally:
-            for job in jobs:
-                with contextlib.suppress(FileNotFoundError):
-                    job.target.unlink()
-        fsync_dir(self.cache)
-        self.laid_out += len(jobs)
-        self.reused += len(documents) - len(jobs)
-        return [found[key] for key in keys]
-
-    def _cached(self, key: str) -> Laid | None:
-        with contextlib.suppress(FileNotFoundError, ValueError, KeyError, TypeError):
-            record = json.loads((self.cache / f"{key}.json").read_text(encoding="utf-8"))
-            pdf = self.cache / f"{key}.pdf"
-            if pdf.is_file():
-                os.utime(pdf)  # recently used: kept by prune()
-                return Laid(pdf, int(record["pages"]), tuple(str(u) for u in record["refused"]))
-        return None
-
-    def prune(self, days: float = CACHE_DAYS) -> None:
-        """Forget layouts no build has used for ``days`` (other papers, old versions of a
-        chapter), so the cache does not grow without end."""
-        import time
-
-        cutoff = time.time() - days * 86400
-        with contextlib.suppress(FileNotFoundError):
-            for path in [*self.cache.glob("*.pdf"), *self.cache.glob("font-*.ttf")]:
-                with contextlib.suppress(FileNotFoundError):
-                    if path.stat().st_mtime < cutoff:
-                        path.with_suffix(".json").unlink(missing_ok=True)
-                        path.unlink()
-
-
 @dataclass
 class BookLayout:
     pages: int
@@ -305,15 +225,21 @@ def lay_out_book(
     patterns: bool = False,
     grouped: bool = False,
     body_parts: tuple[list[list[Unit]], list[str]] | None = None,
+    early: bool = False,
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
     the book into ``target`` (the caller makes that atomic). ``body_parts``: what
-    ``body_documents`` gives for these arguments, if the caller has it already."""
+    ``body_documents`` gives for these arguments, if the caller has it already. ``early``:
+    the contents is laid out beside the body, its page numbers written in after
+    (pdf/tocpages.py)."""
     from vimanual.pdf.stitch import stitch
 
     parts, docs = body_parts or body_documents(units, document, joint, grouped)
+    contents = EarlyContents(lambda pages: link_across(document(Part("front", pages=pages))), docs,
+                             tagged) if early and not joint else None
     try:
-        body = layouts.get([(html, tagged) for html in docs], progress)
+        body = layouts.get([(html, tagged) for html in docs], progress,
+                           contents.first() if contents else (), contents.more if contents else None)
     except ToolError:
         if joint or len(parts) == len(units) or pool.timed_out.is_set():
             raise
@@ -321,15 +247,20 @@ def lay_out_book(
         # error names the chapter at fault (and a book whose chapters each lay out alone is made).
         pool.release()
         parts, docs = body_documents(units, document, joint, False)
-        body = layouts.get([(html, tagged) for html in docs], progress)
+        body, contents = layouts.get([(html, tagged) for html in docs], progress), None
+    early_laid = body[len(docs):]
+    body = body[: len(docs)]
     heads = [[(unit.ident, unit.head) for unit in part] for part in parts]
     plan = plan_joint(heads[0], body[0]) if joint else plan_parts(heads, body)
     front_doc = link_across(document(Part("front", pages=plan.folios)))
     margin_progress = None if progress is None else (
         lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
     with contextlib.ExitStack() as scratch:
+        early_front = None
+        if contents is not None and early_laid:
+            early_front = _written_contents(contents, early_laid[0], plan.folios, layouts, scratch)
         front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
-                                                  tagged, patterns, margin_progress, scratch)
+                                                  tagged, patterns, margin_progress, scratch, early_front)
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
         front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
                           BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
@@ -345,11 +276,37 @@ def lay_out_book(
     return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
 
 
+def _written_contents(contents: EarlyContents, laid: Laid, folios: dict[str, str], layouts: Layouts,
+                      scratch: contextlib.ExitStack) -> Laid | None:
+    """The contents laid out early (``laid``) with its true numbers written in, kept in the
+    cache under what it is made from (a rebuild with the same pages reuses it); None if its
+    placeholders cannot be trusted (pdf/tocpages.py)."""
+    path = layouts.cache / f"contents-{sha256_hex(json.dumps([laid.path.name, sorted(folios.items())]))}.pdf"
+    if layouts.use_cache and path.is_file():
+        os.utime(path)  # recently used: kept by prune()
+        return replace(laid, path=path)
+    written = _scratch_file(layouts, scratch, "contents")
+    if not contents.write(laid.path, folios, written):
+        return None
+    with open(written, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(written, path)
+    return replace(laid, path=path)
+
+
+def _scratch_file(layouts: Layouts, scratch: contextlib.ExitStack, name: str) -> Path:
+    """A file of the build's own in the cache folder, deleted when ``scratch`` closes."""
+    path = layouts.cache / f".{name}-{os.getpid()}-{secrets.token_hex(4)}.pdf.tmp"
+    scratch.callback(path.unlink, missing_ok=True)
+    return path
+
+
 def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: Margins,
                   layouts: Layouts, tagged: bool, patterns: bool, progress: Progress | None,
-                  scratch: contextlib.ExitStack) -> tuple[Laid, list[Path], list[Laid]]:
-    """Lay out the front matter and the main matter's margin pages side by side: (the front
-    matter, the margin PDFs one page per book page, everything laid out).
+                  scratch: contextlib.ExitStack,
+                  front: Laid | None = None) -> tuple[Laid, list[Path], list[Laid]]:
+    """Lay out the front matter (unless ``front`` has it) and the main matter's margin pages side
+    by side: (the front matter, the margin PDFs one page per book page, everything laid out).
 
     ``patterns``: one margin page per kind of page, reused with only the numbers changed
     (pdf/folios.py); else every margin page laid out, in cached pieces of MARGIN_PIECE.
@@ -357,25 +314,26 @@ def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: M
     from vimanual.pdf.folios import expand, plan_folios
 
     total = len(plan.sheets)
+    own = [] if front is not None else [(front_doc, tagged)]  # the front matter, if laid out here
     first: list[Laid] = []
     if patterns:
         folios = plan_folios(list(zip(plan.heads, plan.kinds, strict=True)), margins.folio,
                              margins.marking + margins.label + margins.draft_word)
-        first = layouts.get([(front_doc, tagged),
-                             (margin_document(margin_styles, margins, folios.sheets), False)], progress)
-        expanded = layouts.cache / f".margins-{os.getpid()}-{secrets.token_hex(4)}.pdf.tmp"
-        scratch.callback(expanded.unlink, missing_ok=True)
+        first = layouts.get(own + [(margin_document(margin_styles, margins, folios.sheets), False)], progress)
+        first = first if front is None else [front, *first]
+        expanded = _scratch_file(layouts, scratch, "margins")
         if expand(first[1].path, folios, expanded):
             return first[0], [expanded], first
         # a sentinel not where it must be: every margin page laid out, as below
     main = [(head, margins.folio.format(n=n, total=total), kind)
             for n, (head, kind) in enumerate(zip(plan.heads, plan.kinds, strict=True), start=1)]
     pieces = [main[i : i + MARGIN_PIECE] for i in range(0, len(main), MARGIN_PIECE)]
-    laid = layouts.get([(front_doc, tagged)] * (not first)
+    laid = layouts.get(own * (not first)
                        + [(margin_document(margin_styles, margins, piece), False) for piece in pieces],
                        progress)
     if first:
         return first[0], [m.path for m in laid], first + laid
+    laid = laid if front is None else [front, *laid]
     return laid[0], [m.path for m in laid[1:]], laid
 
 
@@ -444,6 +402,9 @@ class PdfRequest:
     # Each leader (the contents' dots) drawn as one run of text, not a box a dot
     # (pdf/leaders.py): a draft's. A released edition's are drawn as they were released.
     one_run_leaders: bool = False
+    # The contents laid out beside the chapters, its page numbers written in after
+    # (pdf/tocpages.py): a draft's. A released edition's is laid out once the pages are known.
+    early_contents: bool = False
 
     def pool(self, scratch_in: Path) -> LayoutPool:
         """Layout workers for this request (not started until first needed)."""
@@ -545,7 +506,8 @@ def _write_book(
         try:
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
                                 joint, progress, tagged=request.tagged, patterns=request.margin_patterns,
-                                grouped=request.group_parts, body_parts=body_parts)
+                                grouped=request.group_parts, body_parts=body_parts,
+                                early=request.early_contents)
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "

@@ -289,12 +289,14 @@ class LayoutPool:
         for worker in self.workers:
             worker.kill()
 
-    def run(self, jobs: list[LayoutJob],
-            on_stage: Callable[[str, int, int], None] | None = None) -> list[FetchLog]:
+    def run(self, jobs: list[LayoutJob], on_stage: Callable[[str, int, int], None] | None = None,
+            more: Callable[[int, FetchLog], list[LayoutJob]] | None = None) -> list[FetchLog]:
         """Lay out ``jobs``; a free worker takes the next one (give the largest first).
 
-        Returns one log per job, in the order of ``jobs``. Any failure stops every
-        worker and raises; the PDFs of jobs that finished may then exist, others not.
+        ``more``: called (one call at a time) as each job finishes, with its index and log; the
+        jobs it returns are laid out too, next (before those waiting). Returns one log per job, in the
+        order of ``jobs`` and then of those added. Any failure stops every worker and raises;
+        the PDFs of jobs that finished may then exist, others not.
         """
         import threading
 
@@ -302,20 +304,27 @@ class LayoutPool:
 
         if not jobs:
             return []
+        jobs = list(jobs)
         while len(self.workers) < min(self.size, len(jobs)) and not self.timed_out.is_set():
             self.workers.append(_new_worker(self.header))
-        logs: list[FetchLog | None] = [None] * len(jobs)
-        sources = []
-        for job in jobs:
+        logs: list[FetchLog | None] = []
+        sources: list[Path] = []
+        queue: list[int] = []
+        lock, more_lock = threading.Lock(), threading.Lock()
+
+        def enqueue(job: LayoutJob, at: int) -> None:  # under ``lock`` once the workers run
             self.count += 1
             source = Path(self.scratch.name) / f"document-{self.count}.html"
             source.write_text(job.html, encoding="utf-8")
             sources.append(source)
-        queue = list(range(len(jobs)))
-        lock = threading.Lock()
+            logs.append(None)
+            queue.insert(at, len(sources) - 1)
+
+        for job in jobs:
+            enqueue(job, len(queue))
         done = [0]
         failures: list[ToolError] = []
-        single = len(jobs) == 1
+        single = len(jobs) == 1 and more is None
 
         def stage(name: str, step: int, total: int) -> None:
             if on_stage and single:
@@ -327,16 +336,21 @@ class LayoutPool:
                     if not queue:
                         return
                     number = queue.pop(0)
-                job = jobs[number]
+                    job = jobs[number]
                 request = {"html": str(sources[number]), "target": str(job.target),
                            "tagged": job.tagged, "identifier": job.identifier}
                 try:
-                    logs[number] = worker.run(request, stage)
+                    log = logs[number] = worker.run(request, stage)
                 except ToolError as exc:
                     failures.append(_naming(exc, [jobs[number]]))
                     for other in self.workers:
                         other.kill()
                     return
+                if more is not None:
+                    with more_lock, lock:  # jobs are added in the order ``more`` returns them
+                        for at, job in enumerate(more(number, log)):
+                            jobs.append(job)
+                            enqueue(job, at)
                 with lock:
                     done[0] += 1
                     if on_stage and not single:

@@ -1,0 +1,164 @@
+"""A draft's contents is laid out beside the chapters, with placeholder page numbers of the
+right number of digits, and its true numbers written in once the pages are known
+(pdf/tocpages.py). The contents must read and look as if laid out with its true numbers:
+checked on a book past 100 pages (entries of one, two and three digits) built through the
+CLI, entry by entry against the pages the sections start on, and glyph by glyph against the
+contents laid out directly. What cannot be trusted is laid out again, as before.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
+from tests.pdfhtml import drawn_glyphs
+from vimanual.book.plan import DEFAULT_STYLES
+from vimanual.pdf import tocpages
+from vimanual.pdf.leaders import one_run_leaders
+from vimanual.pdf.weasy import render_pdf
+
+CHAPTERS = 12
+SECTIONS = 9
+ENTRY = re.compile(r"^(\d+(?:\.\d+)?)\s+(.+?)\s*\.{3,}\s*(\d+)\s*$")
+
+
+def _workspace(root: Path) -> Path:
+    """A book of about 130 pages: every section starts a page (the workspace's own print.css)."""
+    slugs = [f"part-{n:02d}" for n in range(1, CHAPTERS + 1)]
+    chapters = {
+        f"{slug}.md": chapter_md(f"Chapter {slug[-2:]} procedures", "".join(
+            f"## Step {n} of {slug} {{#{slug}-step-{n}}}\n\nSample text for step {n}.\n\n"
+            for n in range(1, SECTIONS + 1)))
+        for slug in slugs
+    }
+    css = (DEFAULT_STYLES / "print.css").read_text(encoding="utf-8")
+    return build_file_tree(root, {
+        "manual.yaml": manual_yaml(chapters=slugs),
+        "chapters": chapters,
+        "styles": {"print.css": css + "\n.chapter section h2 { break-before: page; }\n"},
+    })
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The book built once through the CLI, with what the contents' writer was given and did."""
+    ws = _workspace(tmp_path_factory.mktemp("toc") / "ws")
+    calls: list[dict[str, Any]] = []
+    real = tocpages.EarlyContents.write
+
+    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, target: Path) -> bool:
+        written = real(self, laid, folios, target)
+        copy = target.with_name("contents-written.pdf")
+        if written:
+            copy.write_bytes(target.read_bytes())
+        calls.append({"written": written, "copy": copy, "true_html": self.front(folios),
+                      "placeholders": dict(self.pages or {}),
+                      "true": {key: folios[key] for key in self.keys}})
+        return written
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tocpages.EarlyContents, "write", spied)
+        ok("-C", ws, "build", "--format", "pdf")
+    return {"ws": ws, "calls": calls, "pdf": ws / "build" / "manual.pdf"}
+
+
+def _entries(reader: pypdf.PdfReader) -> list[tuple[str, str, int]]:
+    entries = []
+    for page in reader.pages[:8]:
+        for line in page.extract_text().splitlines():
+            found = ENTRY.match(line.strip())
+            if found:
+                entries.append((found[1], found[2], int(found[3])))
+    return entries
+
+
+def test_contents_was_laid_out_beside_the_chapters(built: dict[str, Any]) -> None:
+    assert [call["written"] for call in built["calls"]] == [True]
+    placeholders = built["calls"][0]["placeholders"]
+    assert {len(value) for value in placeholders.values()} == {1, 2, 3}
+
+
+def test_every_entry_shows_the_page_its_section_starts_on(built: dict[str, Any]) -> None:
+    reader = pypdf.PdfReader(built["pdf"])
+    assert len(reader.pages) > 110
+    labels = reader.page_labels
+    entries = _entries(reader)
+    assert len(entries) == CHAPTERS * (SECTIONS + 1)
+    shown = {str(number) for *_, number in entries}
+    assert {len(number) for number in shown} == {1, 2, 3}
+    for number, title, page in entries:
+        index = labels.index(str(page))  # the page labelled with the entry's number
+        text = " ".join(reader.pages[index].extract_text().split())
+        assert " ".join(title.split()) in text, (number, title, page)
+    # and no placeholder is left: the numbers rise with the book
+    pages = [page for *_, page in entries]
+    assert pages == sorted(pages) and pages[0] == 1
+
+
+def test_contents_draws_what_laying_it_out_with_its_numbers_draws(
+        built: dict[str, Any], tmp_path: Path) -> None:
+    call = built["calls"][0]
+    direct = tmp_path / "direct.pdf"
+    one_run_leaders(True)  # as a draft's layout worker draws the leaders
+    try:
+        log = render_pdf(call["true_html"], DEFAULT_STYLES, [DEFAULT_STYLES], direct, tagged=False)
+    finally:
+        one_run_leaders(False)
+    written = pypdf.PdfReader(call["copy"])
+    assert len(written.pages) == log.pages >= 3
+    for page in range(log.pages):
+        assert drawn_glyphs(call["copy"], page)[0] == drawn_glyphs(direct, page)[0], page
+
+
+def test_placeholders_shown_elsewhere_are_not_trusted() -> None:
+    """A template that shows a page number anywhere but in an entry's data-page: laid out again."""
+    made = '<a data-page="07">x</a> see page 07'
+    assert not tocpages._only_numbers_differ(made, '<a data-page="12">x</a> see page 12',
+                                             {"a": "07"}, ["a"], {"a": "12"})
+    assert tocpages._only_numbers_differ('<a data-page="07">x</a>', '<a data-page="12">x</a>',
+                                         {"a": "07"}, ["a"], {"a": "12"})
+
+
+def test_numbers_not_drawn_as_their_placeholders_are_refused(
+        built: dict[str, Any], tmp_path: Path) -> None:
+    call = built["calls"][0]
+    placeholders, true = call["placeholders"], call["true"]
+    # the written contents draws the true numbers, not the placeholders: nothing there to trust
+    assert not tocpages.write_numbers(call["copy"], placeholders, true, tmp_path / "again.pdf")
+    assert not (tmp_path / "again.pdf").exists()
+    # a page whose number has more digits than its placeholder is refused before anything is read
+    early = tocpages.EarlyContents(lambda pages: "", [], False)
+    early.pages, early.keys = placeholders, list(placeholders)
+    three = next(key for key, value in placeholders.items() if len(value) == 3)
+    assert not early.write(call["copy"], {**true, three: "1000"}, tmp_path / "again.pdf")
+    assert not (tmp_path / "again.pdf").exists()
+
+
+def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
+        built: dict[str, Any], tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(built["ws"], ws)
+    chapter = ws / "chapters" / "part-12.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("Sample text for step 5.",
+                                                                    "Sample text for step five."))
+    written: list[bool] = []
+    real = tocpages.EarlyContents.write
+
+    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, target: Path) -> bool:
+        written.append(real(self, laid, folios, target))
+        return written[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tocpages.EarlyContents, "write", spied)
+        result = ok("-C", ws, "build", "--format", "pdf")
+    assert "1 part of the book typeset" in " ".join(result.output.split())
+    assert written == []  # the contents came from the cache, numbers and all
+    rebuilt = pypdf.PdfReader(ws / "build" / "manual.pdf")
+    assert _entries(rebuilt) == _entries(pypdf.PdfReader(built["pdf"]))
+    assert any("step five" in page.extract_text() for page in rebuilt.pages)

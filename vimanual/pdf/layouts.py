@@ -1,0 +1,138 @@
+"""Documents laid out by the layout workers, each once: a document laid out before with the
+same styles and the same WeasyPrint comes from build/cache/layout/KEY.pdf."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vimanual.base.fsutil import atomic_write, fsync_dir, sha256_hex
+from vimanual.pdf.weasy import FetchLog, LayoutJob, LayoutPool
+
+Progress = Callable[[str, int, int], None]
+#: Told the layouts so far (by document index), gives documents to lay out too (``Layouts.get``).
+More = Callable[[dict[int, "Laid"]], list[tuple[str, bool]]]
+#: Layouts in the cache that no build used for this many days are deleted.
+CACHE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A document laid out: its PDF (in the cache) and what the layout reported."""
+
+    path: Path
+    pages: int
+    refused: tuple[str, ...]
+
+
+
+class Layouts:
+    """Lay out documents, each once: a document already laid out with the same styles
+    and the same WeasyPrint is taken from build/cache/layout/KEY.pdf."""
+
+    def __init__(self, cache: Path, salt: str, pool: LayoutPool, use_cache: bool) -> None:
+        self.cache = cache
+        self.salt = salt
+        self.pool = pool
+        self.use_cache = use_cache
+        self.laid_out = 0
+        self.reused = 0
+
+    def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None,
+            first: Sequence[int] = (), more: More | None = None) -> list[Laid]:
+        """Each (html, tagged) laid out; untagged is for margin pages. The largest go first,
+        but ``first`` (indexes) before them. ``more`` is told what is laid out so far (by
+        index: what the cache holds, then each layout as it ends) and may add documents,
+        whose layouts are returned after those of ``documents``."""
+        documents = list(documents)
+        keys: list[str] = []
+        found: dict[str, Laid] = {}
+        wanted: dict[str, tuple[str, bool]] = {}
+        known: dict[int, Laid] = {}
+
+        def add(added: list[tuple[str, bool]]) -> list[str]:
+            """Note ``added`` (at the end of ``documents``); the keys of those to lay out."""
+            new = []
+            for html, tagged in added:
+                key = sha256_hex(json.dumps([html, tagged, self.salt]))
+                keys.append(key)
+                laid = self._cached(key) if self.use_cache else None
+                if laid is not None:
+                    found[key] = known[len(keys) - 1] = laid
+                elif key not in wanted:
+                    wanted[key] = (html, tagged)
+                    new.append(key)
+            return new
+
+        new = add(documents)
+        order = list(dict.fromkeys([keys[i] for i in first if keys[i] in wanted]
+                                   + sorted(new, key=lambda k: -len(wanted[k][0]))))  # largest first
+        if more is not None:
+            extra = more(dict(known))  # what the cache holds may be enough
+            documents += extra
+            order += add(extra)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        # Unique temporary names: two builds of one workspace may lay out the same part at once.
+        tag = f"{os.getpid()}-{secrets.token_hex(4)}"
+
+        def job(key: str) -> LayoutJob:
+            return LayoutJob(wanted[key][0], self.cache / f".{key}.{tag}.pdf.tmp", wanted[key][1], key[:32])
+
+        jobs = [job(k) for k in order]
+
+        def after(number: int, log: FetchLog) -> list[LayoutJob]:
+            assert more is not None
+            laid = Laid(jobs[number].target, log.pages, tuple(log.refused))
+            known.update((index, laid) for index, key in enumerate(keys) if key == order[number])
+            extra = more(dict(known))
+            documents.extend(extra)
+            new = add(extra)
+            order.extend(new)
+            added = [job(k) for k in new]
+            jobs.extend(added)
+            return added
+
+        try:
+            logs = self.pool.run(jobs, progress, None if more is None else after)
+            for key, job_, log in zip(order, jobs, logs, strict=True):
+                with open(job_.target, "rb+") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(job_.target, self.cache / f"{key}.pdf")
+                atomic_write(self.cache / f"{key}.json",
+                             json.dumps({"pages": log.pages, "refused": log.refused}))
+                found[key] = Laid(self.cache / f"{key}.pdf", log.pages, tuple(log.refused))
+        finally:
+            for job_ in jobs:
+                with contextlib.suppress(FileNotFoundError):
+                    job_.target.unlink()
+        fsync_dir(self.cache)
+        self.laid_out += len(jobs)
+        self.reused += len(documents) - len(jobs)
+        return [found[key] for key in keys]
+
+    def _cached(self, key: str) -> Laid | None:
+        with contextlib.suppress(FileNotFoundError, ValueError, KeyError, TypeError):
+            record = json.loads((self.cache / f"{key}.json").read_text(encoding="utf-8"))
+            pdf = self.cache / f"{key}.pdf"
+            if pdf.is_file():
+                os.utime(pdf)  # recently used: kept by prune()
+                return Laid(pdf, int(record["pages"]), tuple(str(u) for u in record["refused"]))
+        return None
+
+    def prune(self, days: float = CACHE_DAYS) -> None:
+        """Forget layouts no build has used for ``days`` (other papers, old versions of a
+        chapter), so the cache does not grow without end."""
+        import time
+
+        cutoff = time.time() - days * 86400
+        with contextlib.suppress(FileNotFoundError):
+            for path in [*self.cache.glob("*.pdf"), *self.cache.glob("font-*.ttf")]:
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < cutoff:
+                        path.with_suffix(".json").unlink(missing_ok=True)
+                        path.unlink()

@@ -1,0 +1,310 @@
+"""A draft's contents laid out while the chapters are, its page numbers written in after.
+
+The contents lists every chapter and section with its page number, so it used to be laid
+out only once every chapter was: about 6 s of a 900-page book's cold build, one core idle.
+But the page numbers are the only thing it takes from the chapters, and the digits of the
+bundled fonts all have one advance: a contents whose entries show other numbers *of the
+same number of digits* is the same drawing but for the glyphs of those digits (the leader's
+dots end where they would). So the contents is laid out as soon as each entry's number of
+digits is known, beside the chapters, with a placeholder in each entry's number; once the
+page map is known, each placeholder's glyphs are replaced by those of the entry's page.
+
+The number of digits of an entry is known before its page is: once the chapters before its
+own are laid out, or when even the fewest pages those could have (each at least one page,
+each part starting on a right-hand page) put it past 99 and the book's estimated length
+(pages per character of what is laid out) stays under 1,000. The first chapters are laid out
+first (``first``), so that this happens early.
+
+Nothing is taken on trust. The placeholders are used only when the contents made with them
+differs from the contents made with the true page numbers in nothing but those numbers
+(checked on the HTML), every entry's number has the digits the placeholder had, and the
+laid-out PDF shows, page by page, one number run per entry linked on that page, with the
+placeholder's digits, as one run of glyphs without kerning, in a font whose ten digits have
+one width. Otherwise the contents is laid out again with its true page numbers, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+DIGITS = "0123456789"
+DATA_PAGE = re.compile(r'data-page="([^"]*)"')
+DATA_URI = re.compile(r"data:[^\"')\s]+")
+ID = re.compile(r'\sid="([^"]+)"')
+
+
+class _Asked(Mapping[str, str]):
+    """The pages the contents template asks for, in order; it has every id, each page "0"."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.append(key)
+        return "0"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+@dataclass
+class EarlyContents:
+    """The contents, to be laid out beside the body parts: ``front(pages)`` makes its HTML,
+    ``docs`` are the body parts' HTML, in book order."""
+
+    front: Callable[[Mapping[str, str]], str]
+    docs: list[str]
+    tagged: bool
+    keys: list[str] = field(default_factory=list)  # the ids whose page the contents shows, in order
+    part_of: dict[str, int] = field(default_factory=dict)  # id → index of the body part holding it
+    sizes: list[int] = field(default_factory=list)  # each part's characters: its body's, images aside
+    pages: dict[str, str] | None = None  # the placeholders, once the contents went to be laid out
+    html: str = ""  # the contents with the placeholders
+    _dests: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        asked = _Asked()
+        self.front(asked)
+        self.keys = list(dict.fromkeys(asked.asked))
+        wanted = set(self.keys)
+        for index, doc in enumerate(self.docs):
+            for ident in ID.findall(doc):
+                if ident in wanted:
+                    self.part_of.setdefault(ident, index)
+        self.sizes = [len(DATA_URI.sub("", doc.partition("<body")[2])) for doc in self.docs]
+
+    def first(self) -> list[int]:
+        """The parts to lay out before the others: the first ones, in order, up to a fifth of
+        the book (a contents' numbers change their number of digits on its first pages)."""
+        total, running, parts = sum(self.sizes), 0, []
+        for index, size in enumerate(self.sizes):
+            if running >= total / 5:
+                break
+            parts.append(index)
+            running += size
+        return parts
+
+    def more(self, known: dict[int, Any]) -> list[tuple[str, bool]]:
+        """``Layouts.get``'s ``more``: the contents with placeholders, once every entry's number
+        of digits is known."""
+        if self.pages is not None:
+            return []
+        try:
+            digits = self._digits(known)
+        except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out after
+            return []
+        if digits is None:
+            return []
+        self.pages = {key: _placeholder(index, digits[key]) for index, key in enumerate(self.keys)}
+        self.html = self.front(self.pages)
+        return [(self.html, self.tagged)]
+
+    def _digits(self, known: dict[int, Any]) -> dict[str, int] | None:
+        """The number of digits of each entry's page, if all are known for ``known`` (index →
+        ``Laid``); else None."""
+        if not self.keys or any(key not in self.part_of for key in self.keys):
+            return None
+        starts, exact, sheet, certain = [], [], 0, True
+        for index in range(len(self.docs)):
+            sheet += sheet % 2  # each part starts on a right-hand page
+            starts.append(sheet)
+            exact.append(certain)
+            if index in known:
+                sheet += known[index].pages
+            else:
+                sheet += 1
+                certain = False
+        laid = [index for index in known if index < len(self.docs)]
+        laid_chars, total = sum(self.sizes[i] for i in laid), sum(self.sizes)
+        if laid_chars < total / 10:
+            return None
+        # The book's length: what is laid out, and the rest at its pages per character, a tenth
+        # more (and a blank page a part) for safety. Wrong, it costs the contents laid out again.
+        laid_pages = sum(known[i].pages for i in laid)
+        estimate = (laid_pages + (total - laid_chars) * laid_pages / laid_chars * 1.1
+                    + len(self.docs) - len(laid))
+        digits: dict[str, int] = {}
+        for key in self.keys:
+            part = self.part_of[key]
+            within = self._within(part, key, known)
+            if within is not None and exact[part]:
+                digits[key] = len(str(starts[part] + within + 1))
+                continue
+            least = starts[part] + (within or 0) + 1
+            if len(str(least)) != len(str(max(least, int(estimate)))):
+                return None
+            digits[key] = len(str(least))
+        return digits
+
+    def _within(self, part: int, key: str, known: dict[int, Any]) -> int | None:
+        """The page of ``key`` within its part (from 0), if the part is laid out."""
+        if part not in known:
+            return None
+        if part not in self._dests:
+            import pikepdf
+
+            from vimanual.pdf.stitch import page_dests
+
+            with pikepdf.open(known[part].path) as pdf:
+                self._dests[part] = {name: page for name, (page, _, _) in page_dests(pdf).items()}
+        return self._dests[part].get(key)
+
+    def write(self, laid: Path, folios: Mapping[str, str], target: Path) -> bool:
+        """Write to ``target`` the laid-out contents (``laid``) with each entry's true page
+        (``folios``: id → page); False (nothing written) if the placeholders cannot be trusted
+        to be the only difference (see the module's docstring)."""
+        if self.pages is None:
+            return False
+        true = {key: folios.get(key, "") for key in self.keys}
+        if any(len(true[key]) != len(self.pages[key]) or not true[key].isdigit() for key in self.keys):
+            return False
+        if not _only_numbers_differ(self.html, self.front(folios), self.pages, self.keys, true):
+            return False
+        return write_numbers(laid, self.pages, true, target)
+
+
+def _placeholder(index: int, digits: int) -> str:
+    """Entry ``index``'s placeholder: its index in its number of digits (every digit shows)."""
+    return str(index % 10**digits).zfill(digits)
+
+
+def _only_numbers_differ(made: str, true_html: str, pages: Mapping[str, str], keys: list[str],
+                         true: Mapping[str, str]) -> bool:
+    """Whether ``true_html`` is ``made`` (the contents with ``pages``) with each entry's
+    data-page attribute, in order, holding its true page instead."""
+    shown = DATA_PAGE.findall(made)
+    if shown != [pages[key] for key in keys]:
+        return False
+    values = iter(true[key] for key in keys)
+    return DATA_PAGE.sub(lambda _: f'data-page="{next(values)}"', made) == true_html
+
+
+@dataclass
+class _Run:
+    """An entry's number in a content stream: the TJ instruction and its glyph codes."""
+
+    page: int
+    instruction: int
+    font: str
+    codes: list[bytes]
+
+
+def write_numbers(laid: Path, pages: Mapping[str, str], true: Mapping[str, str], target: Path) -> bool:
+    """The contents PDF ``laid`` with each entry's placeholder (``pages``: id → placeholder)
+    drawn as its true page (``true``), written to ``target``; False if not found exactly."""
+    import pikepdf
+
+    from vimanual.pdf.stitch import LINK_SCHEME
+
+    with pikepdf.open(laid) as pdf:
+        changes: dict[int, dict[int, Any]] = {}
+        parsed: dict[int, list[Any]] = {}
+        for number, page in enumerate(pdf.pages):
+            entries: list[str] = []
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
+                ident = unquote(uri.removeprefix(LINK_SCHEME)) if uri.startswith(LINK_SCHEME) else ""
+                if ident in pages and (not entries or entries[-1] != ident):
+                    entries.append(ident)
+            fonts = _fonts(page)
+            instructions = list(pikepdf.parse_content_stream(page))
+            runs = list(_number_runs(instructions, fonts, number))
+            if len(runs) != len(entries):
+                return False
+            for run, ident in zip(runs, entries, strict=True):
+                font = fonts[run.font]
+                if "".join(font.text[code] for code in run.codes) != pages[ident]:
+                    return False
+                if not font.tabular or any(digit not in font.codes for digit in true[ident]):
+                    return False
+                changes.setdefault(number, {})[run.instruction] = [font.codes[d] for d in true[ident]]
+            parsed[number] = instructions
+        for number, replace in changes.items():
+            instructions = parsed[number]
+            for index, codes in replace.items():
+                array = instructions[index].operands[0]
+                glyphs = iter(codes)
+                items = [pikepdf.String(b"".join(next(glyphs) for _ in range(len(bytes(item)) // 2)))
+                         if isinstance(item, pikepdf.String) else item for item in array]
+                instructions[index] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Array(items)], pikepdf.Operator("TJ"))
+            pdf.pages[number].Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        pdf.save(target)
+    return True
+
+
+@dataclass
+class _Font:
+    """A font of a page: its glyph codes' text, the codes of the digits, and whether the ten
+    digits all have one width."""
+
+    text: dict[bytes, str]
+    codes: dict[str, bytes]
+    tabular: bool
+
+
+def _fonts(page: Any) -> dict[str, _Font]:
+    import pikepdf
+
+    from vimanual.pdf.fonts import cid_widths, read_to_unicode
+
+    found: dict[str, _Font] = {}
+    for name, font in page.obj.get("/Resources", {}).get("/Font", {}).items():
+        unicode = font.get("/ToUnicode")
+        if unicode is None:
+            continue
+        text = {code.to_bytes(2, "big"): value.decode("utf-16-be", "replace")
+                for code, value in read_to_unicode(unicode.read_bytes()).items()}
+        codes = {value: code for code, value in text.items() if value in DIGITS}
+        descendants = font.get("/DescendantFonts")
+        cid_font = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else None
+        widths = cid_widths(cid_font) if isinstance(cid_font, pikepdf.Dictionary) else {}
+        digit_widths = {widths.get(int.from_bytes(code, "big")) for code in codes.values()}
+        found[str(name)] = _Font(text, codes, len(codes) == 10 and len(digit_widths) == 1
+                                 and None not in digit_widths)
+    return found
+
+
+def _number_runs(instructions: list[Any], fonts: dict[str, _Font], page: int) -> Iterator[_Run]:
+    """Each entry's number on a page: in a text object, the last run of glyphs, all digits,
+    right after a run of dots only (the leader), with no kerning between the digits."""
+    import pikepdf
+
+    font = ""
+    shown: list[tuple[int, str, list[bytes], bool]] = []  # the text object's runs so far
+    for index, instruction in enumerate(instructions):
+        op = str(instruction.operator)
+        if op == "BT":
+            shown = []
+        elif op == "Tf":
+            font = str(instruction.operands[0])
+        elif op == "TJ" and font in fonts:
+            codes, kerned, glyphs = [], False, 0
+            for item in instruction.operands[0]:
+                if isinstance(item, pikepdf.String):
+                    data = bytes(item)
+                    codes += [data[at:at + 2] for at in range(0, len(data) - 1, 2)]
+                    glyphs += 1
+                elif glyphs and float(item) != 0:
+                    kerned = True
+            shown.append((index, font, codes, kerned))
+        elif op in ("Tj", "'", '"'):
+            shown.append((index, font, [], True))  # not how WeasyPrint draws: never a number
+        elif op == "ET" and len(shown) >= 2 and shown[-1][1] in fonts and shown[-2][1] in fonts:
+            (index_, font_, codes, kerned), (_, leader_font, dots, _) = shown[-1], shown[-2]
+            text = "".join(fonts[font_].text.get(code, "?") for code in codes)
+            leader = "".join(fonts[leader_font].text.get(code, "?") for code in dots)
+            if text and set(text) <= set(DIGITS) and not kerned and leader and set(leader) == {"."}:
+                yield _Run(page, index_, font_, codes)
