@@ -137,11 +137,16 @@ class EarlyContents:
         digits: dict[str, int] = {}
         for key in self.keys:
             part = self.part_of[key]
-            within = self._within(part, key, known)
+            least = starts[part] + 1
+            most = starts[part] + known[part].pages if part in known and exact[part] else int(estimate)
+            if len(str(least)) == len(str(max(least, most))):  # the part's pages all have as many
+                digits[key] = len(str(least))
+                continue
+            within = self._within(part, key, known)  # read from the part's PDF: only here
             if within is not None and exact[part]:
                 digits[key] = len(str(starts[part] + within + 1))
                 continue
-            least = starts[part] + (within or 0) + 1
+            least += within or 0
             if len(str(least)) != len(str(max(least, int(estimate)))):
                 return None
             digits[key] = len(str(least))
