@@ -32,7 +32,7 @@ from vimanual.pdf import folios
 from vimanual.pdf.layouts import Laid, Layouts, Progress
 from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
-from vimanual.pdf.tocpages import EarlyContents
+from vimanual.pdf.tocpages import WRITE_VERSION, EarlyContents
 from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutPool
 
 MARGIN_BOXES = (
@@ -281,7 +281,8 @@ def _written_contents(contents: EarlyContents, laid: Laid, folios: dict[str, str
     """The contents laid out early (``laid``) with its true numbers written in, kept in the
     cache under what it is made from (a rebuild with the same pages reuses it); None if its
     placeholders cannot be trusted (pdf/tocpages.py)."""
-    path = layouts.cache / f"contents-{sha256_hex(json.dumps([laid.path.name, sorted(folios.items())]))}.pdf"
+    made_from = [laid.path.name, sorted(folios.items()), WRITE_VERSION]
+    path = layouts.cache / f"contents-{sha256_hex(json.dumps(made_from))}.pdf"
     if layouts.use_cache and path.is_file():
         os.utime(path)  # recently used: kept by prune()
         return replace(laid, path=path)

@@ -33,6 +33,8 @@ from typing import Any
 from urllib.parse import unquote
 
 DIGITS = "0123456789"
+#: Bump when what ``write_numbers`` writes changes: written contents in the cache then no longer count.
+WRITE_VERSION = 1
 DATA_PAGE = re.compile(r'data-page="([^"]*)"')
 DATA_URI = re.compile(r"data:[^\"')\s]+")
 ID = re.compile(r'\sid="([^"]+)"')
@@ -102,12 +104,13 @@ class EarlyContents:
             return []
         try:
             digits = self._digits(known)
+            if digits is None:
+                return []
+            pages = {key: _placeholder(index, digits[key]) for index, key in enumerate(self.keys)}
+            html = self.front(pages)
         except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out after
             return []
-        if digits is None:
-            return []
-        self.pages = {key: _placeholder(index, digits[key]) for index, key in enumerate(self.keys)}
-        self.html = self.front(self.pages)
+        self.pages, self.html = pages, html
         return [(self.html, self.tagged)]
 
     def _digits(self, known: dict[int, Any]) -> dict[str, int] | None:

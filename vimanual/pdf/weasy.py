@@ -347,10 +347,12 @@ class LayoutPool:
                         other.kill()
                     return
                 if more is not None:
-                    with more_lock, lock:  # jobs are added in the order ``more`` returns them
-                        for at, job in enumerate(more(number, log)):
-                            jobs.append(job)
-                            enqueue(job, at)
+                    with more_lock:  # one call at a time, its jobs added before the next call's
+                        added = more(number, log)
+                        with lock:  # the other workers wait only for the adding
+                            for at, job in enumerate(added):
+                                jobs.append(job)
+                                enqueue(job, at)
                 with lock:
                     done[0] += 1
                     if on_stage and not single:
