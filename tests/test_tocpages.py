@@ -64,8 +64,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tocpages.EarlyContents, "write", spied)
-        ok("-C", ws, "build", "--format", "pdf")
-    return {"ws": ws, "calls": calls, "pdf": ws / "build" / "manual.pdf"}
+        result = ok("-C", ws, "build", "--format", "pdf")
+    return {"ws": ws, "calls": calls, "pdf": ws / "build" / "manual.pdf",
+            "output": " ".join(result.output.split())}
 
 
 def _entries(reader: pypdf.PdfReader) -> list[tuple[str, str, int]]:
@@ -82,6 +83,10 @@ def test_contents_was_laid_out_beside_the_chapters(built: dict[str, Any]) -> Non
     assert [call["written"] for call in built["calls"]] == [True]
     placeholders = built["calls"][0]["placeholders"]
     assert {len(value) for value in placeholders.values()} == {1, 2, 3}
+    # the front matter's margins, laid out beside the chapters too, were taken when asked for,
+    # and a cold build says it reused nothing from an earlier one
+    found = re.search(r"(\d+) parts? of the book typeset, (\d+) reused from the last build", built["output"])
+    assert found is not None and found[2] == "0", built["output"]
 
 
 def test_every_entry_shows_the_page_its_section_starts_on(built: dict[str, Any]) -> None:

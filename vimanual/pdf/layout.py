@@ -234,9 +234,15 @@ def lay_out_book(
     (pdf/tocpages.py)."""
     from vimanual.pdf.stitch import stitch
 
+    def front_margins(pages: int) -> str:
+        """The margins of a front matter of ``pages`` pages (and a blank verso to make it even)."""
+        return margin_document(margin_styles, margins, [
+            ("", "" if n == 1 else margins.front_folio.format(n=roman(n)), BLANK if n > pages else PAGE)
+            for n in range(1, pages + pages % 2 + 1)])
+
     parts, docs = body_parts or body_documents(units, document, joint, grouped)
     contents = EarlyContents(lambda pages: link_across(document(Part("front", pages=pages))), docs,
-                             tagged) if early and not joint else None
+                             tagged, front_margins) if early and not joint else None
     try:
         body = layouts.get([(html, tagged) for html in docs], progress,
                            contents.first() if contents else (), contents.more if contents else None)
@@ -262,9 +268,7 @@ def lay_out_book(
         front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
                                                   tagged, patterns, margin_progress, scratch, early_front)
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
-        front_margins = [("", "" if n == 1 else margins.front_folio.format(n=roman(n)),
-                          BLANK if n > front.pages else PAGE) for n in range(1, front_count + 1)]
-        front_margin = layouts.get([(margin_document(margin_styles, margins, front_margins), False)])[0]
+        front_margin = layouts.get([(front_margins(front.pages), False)])[0]
         pool.release()  # stitching needs the memory, not the workers
         sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
         sheets += [Sheet(s.source, s.page) for s in plan.sheets]

@@ -41,7 +41,8 @@ class Layouts:
         self.pool = pool
         self.use_cache = use_cache
         self.laid_out = 0
-        self.reused = 0
+        self.reused = 0  # taken from the cache, laid out by an earlier build
+        self.made: set[str] = set()  # the keys this build laid out
 
     def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None,
             first: Sequence[int] = (), more: More | None = None) -> list[Laid]:
@@ -112,7 +113,9 @@ class Layouts:
                     job_.target.unlink()
         fsync_dir(self.cache)
         self.laid_out += len(jobs)
-        self.reused += len(documents) - len(jobs)
+        again = sum(key in self.made and key not in wanted for key in keys)  # laid out earlier in this build
+        self.reused += len(documents) - len(jobs) - again
+        self.made.update(order)
         return [found[key] for key in keys]
 
     def _cached(self, key: str) -> Laid | None:

@@ -68,12 +68,16 @@ class EarlyContents:
     front: Callable[[Mapping[str, str]], str]
     docs: list[str]
     tagged: bool
+    # The front matter's margins for its number of pages: laid out too once the contents is,
+    # so that the cache holds them when the stitcher asks.
+    margins_of: Callable[[int], str] | None = None
     keys: list[str] = field(default_factory=list)  # the ids whose page the contents shows, in order
     part_of: dict[str, int] = field(default_factory=dict)  # id → index of the body part holding it
     sizes: list[int] = field(default_factory=list)  # each part's characters: its body's, images aside
     pages: dict[str, str] | None = None  # the placeholders, once the contents went to be laid out
     html: str = ""  # the contents with the placeholders
     _dests: dict[int, dict[str, int]] = field(default_factory=dict)
+    _margins_sent: bool = False
 
     def __post_init__(self) -> None:
         asked = _Asked()
@@ -99,9 +103,16 @@ class EarlyContents:
 
     def more(self, known: dict[int, Any]) -> list[tuple[str, bool]]:
         """``Layouts.get``'s ``more``: the contents with placeholders, once every entry's number
-        of digits is known."""
+        of digits is known; then, once it is laid out, the front matter's margins."""
         if self.pages is not None:
-            return []
+            laid = known.get(len(self.docs))  # the contents, once laid out
+            if laid is None or self.margins_of is None or self._margins_sent:
+                return []
+            self._margins_sent = True
+            try:
+                return [(self.margins_of(laid.pages), False)]
+            except Exception:  # noqa: BLE001 - an optimisation: they are then laid out after
+                return []
         try:
             digits = self._digits(known)
             if digits is None:
