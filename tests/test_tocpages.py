@@ -52,12 +52,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     calls: list[dict[str, Any]] = []
     real = tocpages.EarlyContents.write
 
-    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, target: Path) -> bool:
-        written = real(self, laid, folios, target)
+    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, true_html: str, target: Path) -> bool:
+        written = real(self, laid, folios, true_html, target)
         copy = target.with_name("contents-written.pdf")
         if written:
             copy.write_bytes(target.read_bytes())
-        calls.append({"written": written, "copy": copy, "true_html": self.front(folios),
+        calls.append({"written": written, "copy": copy, "true_html": true_html,
                       "placeholders": dict(self.pages or {}),
                       "true": {key: folios[key] for key in self.keys}})
         return written
@@ -141,7 +141,7 @@ def test_numbers_not_drawn_as_their_placeholders_are_refused(
     early = tocpages.EarlyContents(lambda pages: "", [], False)
     early.pages, early.keys = placeholders, list(placeholders)
     three = next(key for key, value in placeholders.items() if len(value) == 3)
-    assert not early.write(call["copy"], {**true, three: "1000"}, tmp_path / "again.pdf")
+    assert not early.write(call["copy"], {**true, three: "1000"}, call["true_html"], tmp_path / "again.pdf")
     assert not (tmp_path / "again.pdf").exists()
 
 
@@ -155,8 +155,8 @@ def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
     written: list[bool] = []
     real = tocpages.EarlyContents.write
 
-    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, target: Path) -> bool:
-        written.append(real(self, laid, folios, target))
+    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, true_html: str, target: Path) -> bool:
+        written.append(real(self, laid, folios, true_html, target))
         return written[-1]
 
     with pytest.MonkeyPatch.context() as patch:

@@ -117,19 +117,27 @@ def expand(laid: Path, plan: FolioPlan, target: Path) -> bool:
     return True
 
 
-def _digit_glyphs(sheet: Any) -> dict[str, dict[str, bytes]]:
-    """Per font resource: digit → its glyph (2-byte code), from the fonts' ToUnicode maps."""
+def glyph_text(sheet: Any) -> dict[str, dict[bytes, str]]:
+    """Per font resource of a page (that has a ToUnicode map): glyph (2-byte code) → its text."""
     from vimanual.pdf.fonts import read_to_unicode
 
-    found: dict[str, dict[str, bytes]] = {}
+    found: dict[str, dict[bytes, str]] = {}
     for name, font in sheet.obj.get("/Resources", {}).get("/Font", {}).items():
         unicode = font.get("/ToUnicode")
-        if unicode is None:
-            continue
-        mapping = {text.decode("utf-16-be", "replace"): code.to_bytes(2, "big")
-                   for code, text in read_to_unicode(unicode.read_bytes()).items()}
-        found[str(name)] = {d: mapping[d] for d in DIGITS if d in mapping}
+        if unicode is not None:
+            found[str(name)] = {code.to_bytes(2, "big"): text.decode("utf-16-be", "replace")
+                                for code, text in read_to_unicode(unicode.read_bytes()).items()}
     return found
+
+
+def digit_codes(text: dict[bytes, str]) -> dict[str, bytes]:
+    """Digit → its glyph, from a font's ``glyph_text`` (the last glyph of a digit wins)."""
+    return {value: code for code, value in text.items() if value in DIGITS}
+
+
+def _digit_glyphs(sheet: Any) -> dict[str, dict[str, bytes]]:
+    """Per font resource: digit → its glyph (2-byte code), from the fonts' ToUnicode maps."""
+    return {name: digit_codes(text) for name, text in glyph_text(sheet).items()}
 
 
 def _parse(sheet: Any, sentinel_n: str, sentinel_total: str,

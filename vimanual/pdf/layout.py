@@ -264,7 +264,7 @@ def lay_out_book(
     with contextlib.ExitStack() as scratch:
         early_front = None
         if contents is not None and early_laid:
-            early_front = _written_contents(contents, early_laid[0], plan.folios, layouts, scratch)
+            early_front = _written_contents(contents, early_laid[0], plan.folios, front_doc, layouts, scratch)
         front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
                                                   tagged, patterns, margin_progress, scratch, early_front)
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
@@ -280,9 +280,10 @@ def lay_out_book(
     return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
 
 
-def _written_contents(contents: EarlyContents, laid: Laid, folios: dict[str, str], layouts: Layouts,
-                      scratch: contextlib.ExitStack) -> Laid | None:
-    """The contents laid out early (``laid``) with its true numbers written in, kept in the
+def _written_contents(contents: EarlyContents, laid: Laid, folios: dict[str, str], front_doc: str,
+                      layouts: Layouts, scratch: contextlib.ExitStack) -> Laid | None:
+    """The contents laid out early (``laid``) with its true numbers (``folios``; ``front_doc``, the
+    front matter made with them) written in, kept in the
     cache under what it is made from (a rebuild with the same pages reuses it); None if its
     placeholders cannot be trusted (pdf/tocpages.py)."""
     made_from = [laid.path.name, sorted(folios.items()), WRITE_VERSION]
@@ -291,7 +292,7 @@ def _written_contents(contents: EarlyContents, laid: Laid, folios: dict[str, str
         os.utime(path)  # recently used: kept by prune()
         return replace(laid, path=path)
     written = _scratch_file(layouts, scratch, "contents")
-    if not contents.write(laid.path, folios, written):
+    if not contents.write(laid.path, folios, front_doc, written):
         return None
     with open(written, "rb+") as handle:
         os.fsync(handle.fileno())

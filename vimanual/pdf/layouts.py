@@ -57,7 +57,7 @@ class Layouts:
         known: dict[int, Laid] = {}
 
         def add(added: list[tuple[str, bool]]) -> list[str]:
-            """Note ``added`` (at the end of ``documents``); the keys of those to lay out."""
+            """Note the keys of ``added`` (documents after those before); the keys of those to lay out."""
             new = []
             for html, tagged in added:
                 key = sha256_hex(json.dumps([html, tagged, self.salt]))

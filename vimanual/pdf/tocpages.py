@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-DIGITS = "0123456789"
+from vimanual.pdf.folios import DIGITS, digit_codes, glyph_text
+
 #: Bump when what ``write_numbers`` writes changes: written contents in the cache then no longer count.
 WRITE_VERSION = 1
 DATA_PAGE = re.compile(r'data-page="([^"]*)"')
 DATA_URI = re.compile(r"data:[^\"')\s]+")
-ID = re.compile(r'\sid="([^"]+)"')
+ID = re.compile(r'\sid="([^"]+)"')  # as pdf/layout.py's ID_RE (which imports this module)
 
 
 class _Asked(Mapping[str, str]):
@@ -179,16 +180,17 @@ class EarlyContents:
                 self._dests[part] = {name: page for name, (page, _, _) in page_dests(pdf).items()}
         return self._dests[part].get(key)
 
-    def write(self, laid: Path, folios: Mapping[str, str], target: Path) -> bool:
+    def write(self, laid: Path, folios: Mapping[str, str], true_html: str, target: Path) -> bool:
         """Write to ``target`` the laid-out contents (``laid``) with each entry's true page
-        (``folios``: id → page); False (nothing written) if the placeholders cannot be trusted
-        to be the only difference (see the module's docstring)."""
+        (``folios``: id → page; ``true_html``: the contents made with them); False (nothing
+        written) if the placeholders cannot be trusted to be the only difference (see the
+        module's docstring)."""
         if self.pages is None:
             return False
         true = {key: folios.get(key, "") for key in self.keys}
         if any(len(true[key]) != len(self.pages[key]) or not true[key].isdigit() for key in self.keys):
             return False
-        if not _only_numbers_differ(self.html, self.front(folios), self.pages, self.keys, true):
+        if not _only_numbers_differ(self.html, true_html, self.pages, self.keys, true):
             return False
         return write_numbers(laid, self.pages, true, target)
 
@@ -213,7 +215,6 @@ def _only_numbers_differ(made: str, true_html: str, pages: Mapping[str, str], ke
 class _Run:
     """An entry's number in a content stream: the TJ instruction and its glyph codes."""
 
-    page: int
     instruction: int
     font: str
     codes: list[bytes]
@@ -239,7 +240,7 @@ def write_numbers(laid: Path, pages: Mapping[str, str], true: Mapping[str, str],
                     entries.append(ident)
             fonts = _fonts(page)
             instructions = list(pikepdf.parse_content_stream(page))
-            runs = list(_number_runs(instructions, fonts, number))
+            runs = list(_number_runs(instructions, fonts))
             if len(runs) != len(entries):
                 return False
             for run, ident in zip(runs, entries, strict=True):
@@ -249,7 +250,8 @@ def write_numbers(laid: Path, pages: Mapping[str, str], true: Mapping[str, str],
                 if not font.tabular or any(digit not in font.codes for digit in true[ident]):
                     return False
                 changes.setdefault(number, {})[run.instruction] = [font.codes[d] for d in true[ident]]
-            parsed[number] = instructions
+            if runs:
+                parsed[number] = instructions
         for number, replace in changes.items():
             instructions = parsed[number]
             for index, codes in replace.items():
@@ -277,17 +279,13 @@ class _Font:
 def _fonts(page: Any) -> dict[str, _Font]:
     import pikepdf
 
-    from vimanual.pdf.fonts import cid_widths, read_to_unicode
+    from vimanual.pdf.fonts import cid_widths
 
     found: dict[str, _Font] = {}
-    for name, font in page.obj.get("/Resources", {}).get("/Font", {}).items():
-        unicode = font.get("/ToUnicode")
-        if unicode is None:
-            continue
-        text = {code.to_bytes(2, "big"): value.decode("utf-16-be", "replace")
-                for code, value in read_to_unicode(unicode.read_bytes()).items()}
-        codes = {value: code for code, value in text.items() if value in DIGITS}
-        descendants = font.get("/DescendantFonts")
+    resources = page.obj.get("/Resources", {}).get("/Font", {})
+    for name, text in glyph_text(page).items():
+        codes = digit_codes(text)
+        descendants = resources[name].get("/DescendantFonts")
         cid_font = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else None
         widths = cid_widths(cid_font) if isinstance(cid_font, pikepdf.Dictionary) else {}
         digit_widths = {widths.get(int.from_bytes(code, "big")) for code in codes.values()}
@@ -296,7 +294,7 @@ def _fonts(page: Any) -> dict[str, _Font]:
     return found
 
 
-def _number_runs(instructions: list[Any], fonts: dict[str, _Font], page: int) -> Iterator[_Run]:
+def _number_runs(instructions: list[Any], fonts: dict[str, _Font]) -> Iterator[_Run]:
     """Each entry's number on a page: in a text object, the last run of glyphs, all digits,
     right after a run of dots only (the leader), with no kerning between the digits."""
     import pikepdf
@@ -326,4 +324,4 @@ def _number_runs(instructions: list[Any], fonts: dict[str, _Font], page: int) ->
             text = "".join(fonts[font_].text.get(code, "?") for code in codes)
             leader = "".join(fonts[leader_font].text.get(code, "?") for code in dots)
             if text and set(text) <= set(DIGITS) and not kerned and leader and set(leader) == {"."}:
-                yield _Run(page, index_, font_, codes)
+                yield _Run(index_, font_, codes)
