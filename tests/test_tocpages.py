@@ -19,7 +19,7 @@ import pytest
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
 from tests.pdfhtml import drawn_glyphs
 from vimanual.book.plan import DEFAULT_STYLES
-from vimanual.pdf import tocpages
+from vimanual.pdf import tocpages, tocpieces
 from vimanual.pdf.leaders import one_run_leaders
 from vimanual.pdf.weasy import render_pdf
 
@@ -52,12 +52,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     calls: list[dict[str, Any]] = []
     real = tocpages.EarlyContents.write
 
-    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, true_html: str, target: Path) -> bool:
-        written = real(self, laid, folios, true_html, target)
+    def spied(self: tocpages.EarlyContents, pieces: Any, folios: Any, true_html: str, target: Path,
+              joining: Path) -> bool:
+        written = real(self, pieces, folios, true_html, target, joining)
         copy = target.with_name("contents-written.pdf")
         if written:
             copy.write_bytes(target.read_bytes())
-        calls.append({"written": written, "copy": copy, "true_html": true_html,
+        calls.append({"written": written, "copy": copy, "true_html": true_html, "pieces": len(pieces),
                       "placeholders": dict(self.pages or {}),
                       "true": {key: folios[key] for key in self.keys}})
         return written
@@ -81,6 +82,7 @@ def _entries(reader: pypdf.PdfReader) -> list[tuple[str, str, int]]:
 
 def test_contents_was_laid_out_beside_the_chapters(built: dict[str, Any]) -> None:
     assert [call["written"] for call in built["calls"]] == [True]
+    assert built["calls"][0]["pieces"] == 1  # 120 entries: one piece (pdf/tocpieces.py)
     placeholders = built["calls"][0]["placeholders"]
     assert {len(value) for value in placeholders.values()} == {1, 2, 3}
     # the front matter's margins, laid out beside the chapters too, were taken when asked for,
@@ -141,7 +143,8 @@ def test_numbers_not_drawn_as_their_placeholders_are_refused(
     early = tocpages.EarlyContents(lambda pages: "", [], False)
     early.pages, early.keys = placeholders, list(placeholders)
     three = next(key for key, value in placeholders.items() if len(value) == 3)
-    assert not early.write(call["copy"], {**true, three: "1000"}, call["true_html"], tmp_path / "again.pdf")
+    assert not early.write([(tocpieces.Piece(0, 0, 0, 0), call["copy"])], {**true, three: "1000"},
+                           call["true_html"], tmp_path / "again.pdf", tmp_path / "joined.pdf")
     assert not (tmp_path / "again.pdf").exists()
 
 
@@ -155,8 +158,9 @@ def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
     written: list[bool] = []
     real = tocpages.EarlyContents.write
 
-    def spied(self: tocpages.EarlyContents, laid: Path, folios: Any, true_html: str, target: Path) -> bool:
-        written.append(real(self, laid, folios, true_html, target))
+    def spied(self: tocpages.EarlyContents, pieces: Any, folios: Any, true_html: str, target: Path,
+              joining: Path) -> bool:
+        written.append(real(self, pieces, folios, true_html, target, joining))
         return written[-1]
 
     with pytest.MonkeyPatch.context() as patch:

@@ -264,7 +264,7 @@ def lay_out_book(
     with contextlib.ExitStack() as scratch:
         early_front = None
         if contents is not None and early_laid:
-            early_front = _written_contents(contents, early_laid[0], plan.folios, front_doc, layouts, scratch)
+            early_front = _written_contents(contents, early_laid, plan.folios, front_doc, layouts, scratch)
         front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
                                                   tagged, patterns, margin_progress, scratch, early_front)
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
@@ -280,24 +280,34 @@ def lay_out_book(
     return BookLayout(len(sheets), refused, layouts.laid_out, layouts.reused)
 
 
-def _written_contents(contents: EarlyContents, laid: Laid, folios: dict[str, str], front_doc: str,
+def _written_contents(contents: EarlyContents, early: list[Laid], folios: dict[str, str], front_doc: str,
                       layouts: Layouts, scratch: contextlib.ExitStack) -> Laid | None:
-    """The contents laid out early (``laid``) with its true numbers (``folios``; ``front_doc``, the
-    front matter made with them) written in, kept in the
+    """The contents laid out early (among ``early``, in pieces or whole) with its true numbers
+    (``folios``; ``front_doc``, the front matter made with them) written in, kept in the
     cache under what it is made from (a rebuild with the same pages reuses it); None if its
-    placeholders cannot be trusted (pdf/tocpages.py)."""
-    made_from = [laid.path.name, sorted(folios.items()), WRITE_VERSION]
+    placeholders or pieces cannot be trusted (pdf/tocpages.py, pdf/tocpieces.py)."""
+    pieces = contents.laid(early)
+    if pieces is None:
+        return None
+    made_from = [[laid.path.name for _, laid in pieces], [piece.kept for piece, _ in pieces],
+                 sorted(folios.items()), WRITE_VERSION]
+    if len(pieces) == 1:  # as before pieces: the cache's written contents still count
+        made_from = [pieces[0][1].path.name, sorted(folios.items()), WRITE_VERSION]
     path = layouts.cache / f"contents-{sha256_hex(json.dumps(made_from))}.pdf"
+    last_piece, last = pieces[-1]
+    refused = tuple(dict.fromkeys(url for _, laid in pieces for url in laid.refused))
+    written = Laid(path, last_piece.offset + last.pages, refused)
     if layouts.use_cache and path.is_file():
         os.utime(path)  # recently used: kept by prune()
-        return replace(laid, path=path)
-    written = _scratch_file(layouts, scratch, "contents")
-    if not contents.write(laid.path, folios, front_doc, written):
+        return written
+    target = _scratch_file(layouts, scratch, "contents")
+    if not contents.write([(piece, laid.path) for piece, laid in pieces], folios, front_doc, target,
+                          _scratch_file(layouts, scratch, "contents-joined")):
         return None
-    with open(written, "rb+") as handle:
+    with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
-    os.replace(written, path)
-    return replace(laid, path=path)
+    os.replace(target, path)
+    return written
 
 
 def _scratch_file(layouts: Layouts, scratch: contextlib.ExitStack, name: str) -> Path:

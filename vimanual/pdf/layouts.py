@@ -42,7 +42,7 @@ class Layouts:
         self.use_cache = use_cache
         self.laid_out = 0
         self.reused = 0  # taken from the cache, laid out by an earlier build
-        self.made: set[str] = set()  # the keys this build laid out
+        self.made: set[str] = set()  # the keys this build laid out or took from the cache already
 
     def get(self, documents: list[tuple[str, bool]], progress: Progress | None = None,
             first: Sequence[int] = (), more: More | None = None) -> list[Laid]:
@@ -70,13 +70,21 @@ class Layouts:
                     new.append(key)
             return new
 
+        def ask() -> list[str]:
+            """What ``more`` adds, asked again while the cache holds all it gave: the keys to lay out."""
+            assert more is not None
+            while True:
+                extra = more(dict(known))
+                documents.extend(extra)
+                new = add(extra)
+                if new or not extra:
+                    return new
+
         new = add(documents)
         order = list(dict.fromkeys([keys[i] for i in first if keys[i] in wanted]
                                    + sorted(new, key=lambda k: -len(wanted[k][0]))))  # largest first
         if more is not None:
-            extra = more(dict(known))  # what the cache holds may be enough
-            documents += extra
-            order += add(extra)
+            order += ask()  # what the cache holds may be enough
         self.cache.mkdir(parents=True, exist_ok=True)
         # Unique temporary names: two builds of one workspace may lay out the same part at once.
         tag = f"{os.getpid()}-{secrets.token_hex(4)}"
@@ -90,9 +98,7 @@ class Layouts:
             assert more is not None
             laid = Laid(jobs[number].target, log.pages, tuple(log.refused))
             known.update((index, laid) for index, key in enumerate(keys) if key == order[number])
-            extra = more(dict(known))
-            documents.extend(extra)
-            new = add(extra)
+            new = ask()
             order.extend(new)
             added = [job(k) for k in new]
             jobs.extend(added)
@@ -113,9 +119,9 @@ class Layouts:
                     job_.target.unlink()
         fsync_dir(self.cache)
         self.laid_out += len(jobs)
-        again = sum(key in self.made and key not in wanted for key in keys)  # laid out earlier in this build
+        again = sum(key in self.made and key not in wanted for key in keys)  # counted earlier in this build
         self.reused += len(documents) - len(jobs) - again
-        self.made.update(order)
+        self.made.update(keys)
         return [found[key] for key in keys]
 
     def _cached(self, key: str) -> Laid | None:

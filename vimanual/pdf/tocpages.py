@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from vimanual.pdf.folios import DIGITS, digit_codes, glyph_text
+from vimanual.pdf.tocpieces import PIECE, Piece, Toc, cut, joined, linked, split
 
 #: Bump when what ``write_numbers`` writes changes: written contents in the cache then no longer count.
 WRITE_VERSION = 1
@@ -77,6 +77,12 @@ class EarlyContents:
     sizes: list[int] = field(default_factory=list)  # each part's characters: its body's, images aside
     pages: dict[str, str] | None = None  # the placeholders, once the contents went to be laid out
     html: str = ""  # the contents with the placeholders
+    # A long untagged contents goes in pieces (pdf/tocpieces.py), each sent once the one before
+    # is laid out; else ``pieces`` holds one, the whole contents.
+    toc: Toc | None = None
+    pieces: list[Piece] = field(default_factory=list)
+    broken: bool = False  # a piece could not be cut: the contents is laid out after, whole
+    _added: int = 0  # documents ``more`` gave so far
     _dests: dict[int, dict[str, int]] = field(default_factory=dict)
     _margins_sent: bool = False
 
@@ -104,26 +110,80 @@ class EarlyContents:
 
     def more(self, known: dict[int, Any]) -> list[tuple[str, bool]]:
         """``Layouts.get``'s ``more``: the contents with placeholders, once every entry's number
-        of digits is known; then, once it is laid out, the front matter's margins."""
+        of digits is known (a long one piece by piece, each once the one before is laid out);
+        then, once it is all laid out, the front matter's margins."""
         if self.pages is not None:
-            laid = known.get(len(self.docs))  # the contents, once laid out
-            if laid is None or self.margins_of is None or self._margins_sent:
-                return []
-            self._margins_sent = True
-            try:
-                return [(self.margins_of(laid.pages), False)]
-            except Exception:  # noqa: BLE001 - an optimisation: they are then laid out after
-                return []
+            return self._after(known)
         try:
             digits = self._digits(known)
             if digits is None:
                 return []
             pages = {key: _placeholder(index, digits[key]) for index, key in enumerate(self.keys)}
             html = self.front(pages)
+            toc = split(html)
+            if toc is not None:  # each kind of entry (its own font) cycles through the ten digits
+                from vimanual.pdf.stitch import LINK_SCHEME
+
+                lines = {key for key in self.keys
+                         if toc.entries[toc.index.get(LINK_SCHEME + key, 0)][1] is None}
+                pages = _cycled(self.keys, digits, lines)
+                html = self.front(pages)
+                toc = split(html)
         except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out after
             return []
         self.pages, self.html = pages, html
-        return [(self.html, self.tagged)]
+        if toc is None or self.tagged or len(toc.entries) <= PIECE:
+            return self._send(html, Piece(0, 0, 0, 0))
+        self.toc = toc
+        return self._send(toc.piece(0, PIECE, "recto"), Piece(0, PIECE, 0, 0))
+
+    def _after(self, known: dict[int, Any]) -> list[tuple[str, bool]]:
+        """The next piece, once the last one sent is laid out; or, after the last piece, the
+        front matter's margins."""
+        last = self.pieces[-1]
+        laid = known.get(last.index)
+        if laid is None or self.broken:
+            return []
+        if self.toc is not None and last.end < len(self.toc.entries):
+            from vimanual.pdf.stitch import LINK_SCHEME
+
+            try:
+                where = cut(self.toc, last, laid.path, LINK_SCHEME)
+            except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out after
+                where = None
+            if where is None:
+                self.broken = True
+                return []
+            last.kept, start = where
+            offset, end = last.offset + last.kept, min(where[1] + PIECE, len(self.toc.entries))
+            side = "recto" if offset % 2 == 0 else "verso"
+            return self._send(self.toc.piece(start, end, side), Piece(start, end, 0, offset))
+        if self.margins_of is None or self._margins_sent:
+            return []
+        self._margins_sent = True
+        try:
+            return self._send(self.margins_of(last.offset + laid.pages), None, False)
+        except Exception:  # noqa: BLE001 - an optimisation: they are then laid out after
+            return []
+
+    def _send(self, html: str, piece: Piece | None, tagged: bool | None = None) -> list[tuple[str, bool]]:
+        """``html`` to be laid out (``piece``: which piece of the contents it is)."""
+        if piece is not None:
+            piece.index = len(self.docs) + self._added
+            self.pieces.append(piece)
+        self._added += 1
+        return [(html, self.tagged if tagged is None else tagged)]
+
+    def laid(self, early: list[Any]) -> list[tuple[Piece, Any]] | None:
+        """Each piece with its ``Laid`` (``early``: the layouts of the documents ``more`` gave,
+        in order), if the contents was laid out to its end; else None."""
+        pieces = [(piece, early[piece.index - len(self.docs)]) for piece in self.pieces
+                  if piece.index - len(self.docs) < len(early)]
+        if self.broken or not pieces or len(pieces) != len(self.pieces) or pieces[-1][0].kept is not None:
+            return None
+        if self.toc is not None and pieces[-1][0].end != len(self.toc.entries):
+            return None
+        return pieces
 
     def _digits(self, known: dict[int, Any]) -> dict[str, int] | None:
         """The number of digits of each entry's page, if all are known for ``known`` (index →
@@ -180,11 +240,12 @@ class EarlyContents:
                 self._dests[part] = {name: page for name, (page, _, _) in page_dests(pdf).items()}
         return self._dests[part].get(key)
 
-    def write(self, laid: Path, folios: Mapping[str, str], true_html: str, target: Path) -> bool:
-        """Write to ``target`` the laid-out contents (``laid``) with each entry's true page
-        (``folios``: id → page; ``true_html``: the contents made with them); False (nothing
-        written) if the placeholders cannot be trusted to be the only difference (see the
-        module's docstring)."""
+    def write(self, pieces: list[tuple[Piece, Path]], folios: Mapping[str, str], true_html: str,
+              target: Path, joining: Path) -> bool:
+        """Write to ``target`` the laid-out contents (``pieces``, joined in ``joining`` if more
+        than one) with each entry's true page (``folios``: id → page; ``true_html``: the
+        contents made with them); False (nothing written) if the placeholders cannot be
+        trusted to be the only difference, or the pieces to fit (see the module's docstring)."""
         if self.pages is None:
             return False
         true = {key: folios.get(key, "") for key in self.keys}
@@ -192,12 +253,27 @@ class EarlyContents:
             return False
         if not _only_numbers_differ(self.html, true_html, self.pages, self.keys, true):
             return False
-        return write_numbers(laid, self.pages, true, target)
+        if len(pieces) > 1 and not joined(pieces, joining):
+            return False
+        return write_numbers(joining if len(pieces) > 1 else pieces[0][1], self.pages, true, target)
 
 
 def _placeholder(index: int, digits: int) -> str:
     """Entry ``index``'s placeholder: its index in its number of digits (every digit shows)."""
     return str(index % 10**digits).zfill(digits)
+
+
+def _cycled(keys: list[str], digits: Mapping[str, int], lines: set[str]) -> dict[str, str]:
+    """Placeholders whose digits run 0-9 over and over through the chapters' lines (``lines``)
+    and, apart, through the sections: the true numbers are written with the glyphs of a font
+    the layout used, so each font needs all ten digits drawn, in each piece of the contents."""
+    at = {True: 0, False: 0}
+    out = {}
+    for key in keys:
+        kind = key in lines
+        out[key] = "".join(str((at[kind] + place) % 10) for place in range(digits[key]))
+        at[kind] += digits[key]
+    return out
 
 
 def _only_numbers_differ(made: str, true_html: str, pages: Mapping[str, str], keys: list[str],
@@ -232,10 +308,7 @@ def write_numbers(laid: Path, pages: Mapping[str, str], true: Mapping[str, str],
         parsed: dict[int, list[Any]] = {}
         for number, page in enumerate(pdf.pages):
             entries: list[str] = []
-            for annot in page.obj.get("/Annots", []):
-                action = annot.get("/A")
-                uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
-                ident = unquote(uri.removeprefix(LINK_SCHEME)) if uri.startswith(LINK_SCHEME) else ""
+            for ident in linked(page, LINK_SCHEME):
                 if ident in pages and (not entries or entries[-1] != ident):
                     entries.append(ident)
             fonts = _fonts(page)
