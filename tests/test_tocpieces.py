@@ -32,11 +32,14 @@ def _title(chapter: int, section: int) -> str:
     return f"Step {section} of chapter {chapter}"
 
 
-def _workspace(root: Path, extra_css: str = "") -> Path:
+def _workspace(root: Path, extra_css: str = "", hidden: bool = False) -> Path:
+    """``hidden``: all sections but every fifth are third-level (the bundled styles leave
+    those out of the contents)."""
     slugs = [f"part-{n:02d}" for n in range(1, CHAPTERS + 1)]
     chapters = {
         f"{slug}.md": chapter_md(f"Chapter {n} procedures", "".join(
-            f"## {_title(n, s)} {{#{slug}-s{s}}}\n\nSample text for step {s}.\n\n"
+            f"{'###' if hidden and s % 5 else '##'} {_title(n, s)} {{#{slug}-s{s}}}\n\n"
+            f"Sample text for step {s}.\n\n"
             for s in range(1, SECTIONS + 1)))
         for n, slug in enumerate(slugs, start=1)
     }
@@ -138,6 +141,22 @@ def test_pieces_start_on_the_side_of_the_page_they_continue(tmp_path: Path) -> N
     [call] = calls
     assert call["written"] and len(call["pieces"]) >= 3
     assert any(piece.offset % 2 for piece in call["pieces"])  # a piece starting on a left-hand page
+    direct = tmp_path / "direct.pdf"
+    pages = _direct(call["true_html"], direct)
+    assert len(pypdf.PdfReader(call["copy"]).pages) == pages
+    for page in range(pages):
+        assert drawn_glyphs(call["copy"], page)[0] == drawn_glyphs(direct, page)[0], page
+
+
+def test_pieces_grow_where_the_stylesheet_hides_entries(tmp_path: Path) -> None:
+    """Most entries hidden (third-level sections): a first piece of 300 entries shows too few
+    to be cut, so it is laid out again with more, and the next pieces take as many."""
+    ws = _workspace(tmp_path / "ws", hidden=True)
+    calls, _ = _build(ws)
+    [call] = calls
+    pieces = call["pieces"]
+    assert call["written"] and len(pieces) >= 2
+    assert pieces[0].end - pieces[0].start > tocpieces.PIECE
     direct = tmp_path / "direct.pdf"
     pages = _direct(call["true_html"], direct)
     assert len(pypdf.PdfReader(call["copy"]).pages) == pages

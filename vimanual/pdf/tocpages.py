@@ -82,6 +82,8 @@ class EarlyContents:
     toc: Toc | None = None
     pieces: list[Piece] = field(default_factory=list)
     broken: bool = False  # a piece could not be cut: the contents is laid out after, whole
+    stride: int = PIECE  # entries a piece takes (more where the stylesheet hides some)
+    _regrown: int = 0  # pieces laid out again, longer (they showed too few to cut)
     _added: int = 0  # documents ``more`` gave so far
     _dests: dict[int, dict[str, int]] = field(default_factory=dict)
     _margins_sent: bool = False
@@ -148,14 +150,24 @@ class EarlyContents:
             from vimanual.pdf.stitch import LINK_SCHEME
 
             try:
-                where = cut(self.toc, last, laid.path, LINK_SCHEME)
+                where, shown = cut(self.toc, last, laid.path, LINK_SCHEME)
             except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out after
-                where = None
+                where, shown = None, 0
+            # entries a piece takes to show about PIECE: some may be hidden (the third level)
+            taken = last.end - last.start
+            self.stride = max(PIECE, min(2 * taken, round(PIECE * taken / max(shown, 1))))
+            if where is None and shown < PIECE // 2 and self._regrown < 3:
+                self._regrown += 1  # too few shown to cut: that piece again, longer
+                self.pieces.pop()
+                end = min(last.start + self.stride, len(self.toc.entries))
+                side = "recto" if last.offset % 2 == 0 else "verso"
+                return self._send(self.toc.piece(last.start, end, side),
+                                  Piece(last.start, end, 0, last.offset))
             if where is None:
                 self.broken = True
                 return []
             last.kept, start = where
-            offset, end = last.offset + last.kept, min(where[1] + PIECE, len(self.toc.entries))
+            offset, end = last.offset + last.kept, min(where[1] + self.stride, len(self.toc.entries))
             side = "recto" if offset % 2 == 0 else "verso"
             return self._send(self.toc.piece(start, end, side), Piece(start, end, 0, offset))
         if self.margins_of is None or self._margins_sent:

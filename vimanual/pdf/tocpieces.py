@@ -211,22 +211,25 @@ class Piece:
     kept: int | None = None  # its pages that go in the book (None: all, the last piece)
 
 
-def cut(toc: Toc, piece: Piece, path: Path, scheme: str) -> tuple[int, int] | None:
+def cut(toc: Toc, piece: Piece, path: Path, scheme: str) -> tuple[tuple[int, int] | None, int]:
     """Where the next piece starts after ``piece`` (laid out in ``path``): (the pages of
-    ``piece`` to keep, the entry that starts the next), or None if no page will do."""
+    ``piece`` to keep, the entry that starts the next) or None if no page will do; and how
+    many of its entries it shows (a stylesheet may hide some, as the bundled one hides the
+    third level)."""
     import pikepdf
 
     with pikepdf.open(path) as pdf:
         pages = [[toc.index[scheme + target] for target in linked(page, scheme)
                   if scheme + target in toc.index] for page in pdf.pages]
+    shown = len({entry for entries in pages for entry in entries})
     filled = [number for number, entries in enumerate(pages) if entries]
     if len(filled) < 3:
-        return None
+        return None, shown
     for page in range(filled[-1] - 1, 0, -1):
         entries = pages[page]
         if entries and entries[0] not in pages[page - 1] and piece.start < entries[0] < piece.end:
-            return page, entries[0]
-    return None
+            return (page, entries[0]), shown
+    return None, shown
 
 
 def _drawing(pdf: Any, number: int) -> list[Any]:
