@@ -66,6 +66,12 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
 #: released since it was added, are subset by the HarfBuzz of the uharfbuzz wheel, a Python
 #: dependency too and some 50 times faster (pdf/hbsubset.py); the manifest says which, and
 #: records both packages' versions.
+#: A layout worker that keeps this many MiB more than after its first document is replaced
+#: by a fresh one (``_Worker.grown``): a worker then stays near one chapter's size.
+RECYCLE_MIB = 10
+#: ... and has laid out more than this many documents (a small book's never are: a new
+#: worker takes about a second to import WeasyPrint).
+RECYCLE_AFTER = 8
 FONT_SUBSETTER = "fonttools"
 FAST_FONT_SUBSETTER = "uharfbuzz"
 FONT_SUBSETTERS = ("fonttools", "harfbuzz", "uharfbuzz")
@@ -258,6 +264,7 @@ class LayoutPool:
         # The documents are the manual's text: keep them beside the outputs, not in a shared /tmp.
         self.scratch = tempfile.TemporaryDirectory(prefix=".vimanual-pdf-", dir=scratch_in)
         self.count = 0
+        self.recycled = 0  # workers replaced by fresh ones (``_Worker.grown``)
 
     def __enter__(self) -> LayoutPool:
         self.timer.start()
@@ -330,11 +337,13 @@ class LayoutPool:
             if on_stage and single:
                 on_stage(name, step, total)
 
-        def drive(worker: _Worker) -> None:
+        def drive(slot: int) -> bool:
+            """Lay out jobs on worker ``slot`` while there are any; True if it grew and is retired."""
+            worker = self.workers[slot]
             while not failures:
                 with lock:
                     if not queue:
-                        return
+                        return False
                     number = queue.pop(0)
                     job = jobs[number]
                 request = {"html": str(sources[number]), "target": str(job.target),
@@ -345,7 +354,7 @@ class LayoutPool:
                     failures.append(_naming(exc, [jobs[number]]))
                     for other in self.workers:
                         other.kill()
-                    return
+                    return False
                 if more is not None:
                     with more_lock:  # one call at a time, its jobs added before the next call's
                         added = more(number, log)
@@ -357,20 +366,48 @@ class LayoutPool:
                     done[0] += 1
                     if on_stage and not single:
                         on_stage("layout", done[0], len(jobs))
+                    if worker.grown() and queue and not self.timed_out.is_set():
+                        # what WeasyPrint keeps from document to document: a fresh worker goes on
+                        worker.end_input()
+                        self.retiring.append(worker)
+                        return True
+            return False
+
+        import queue as queues
+
+        ended: queues.Queue[tuple[int, bool]] = queues.Queue()
+
+        def start(slot: int) -> None:
+            def body() -> None:
+                fresh = False
+                try:
+                    fresh = drive(slot)
+                finally:
+                    ended.put((slot, fresh))
+
+            threading.Thread(target=body, daemon=True).start()
 
         if on_stage and not single:
             on_stage("layout", 0, len(jobs))
-        threads = [threading.Thread(target=drive, args=(w,), daemon=True) for w in self.workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        for slot in range(len(self.workers)):
+            start(slot)
+        running = len(self.workers)
+        while running:
+            slot, fresh = ended.get()
+            running -= 1
+            if fresh and not failures and not self.timed_out.is_set():
+                # Started here, by the thread that lives on: a worker dies with the thread that
+                # started it (``worker.die_with_parent``), and a driving thread ends.
+                self.workers[slot] = _Worker(self.header)
+                self.recycled += 1
+                start(slot)
+                running += 1
         for source in sources:
             source.unlink()
         if self.timed_out.is_set():
             late = [job for job, log in zip(jobs, logs, strict=True) if log is None]
             raise _naming(ToolError(f"WeasyPrint (PDF layout) did not finish within {self.timeout:g} s",
-                                    [sys.executable, "-m", "vimanual.pdf.weasy"], None, ""), late)
+                                    [sys.executable, "-m", "vimanual.pdf.worker"], None, ""), late)
         if failures:
             raise failures[0]
         return [log for log in logs if log is not None]
@@ -396,8 +433,9 @@ class _Worker:
     def __init__(self, header: dict[str, object] | None) -> None:
         from vimanual.tools import proc
 
-        self.command = [sys.executable, "-m", "vimanual.pdf.weasy", str(os.getpid())]
+        self.command = [sys.executable, "-m", "vimanual.pdf.worker", str(os.getpid())]
         self.memory_mb = 0
+        self.resident: list[float] = []  # its resident MiB after each job (Linux)
         # Bound to this process by the one runner (its own process group, killed with the
         # tool); the worker imports WeasyPrint, then caps its own memory once it has read
         # the header (a spare worker is started before the header is known: ``adopt``).
@@ -440,10 +478,19 @@ class _Worker:
                     stage(message["stage"], message["done"], message["total"])
                 elif "pages" in message:
                     refused = message["refused"]
+                    if message.get("resident"):
+                        self.resident.append(float(message["resident"]))
                     return FetchLog(refused=list(refused), pages=int(message["pages"]))
         except (BrokenPipeError, ValueError):
             pass
         raise self._failure()
+
+    def grown(self) -> bool:
+        """Whether the worker, after more than RECYCLE_AFTER jobs, keeps RECYCLE_MIB more than
+        after its first: WeasyPrint leaves about half a MiB a document in the process, so a
+        worker that lays out a hundred documents would end at half as much again as one
+        chapter needs."""
+        return len(self.resident) > RECYCLE_AFTER and self.resident[-1] - self.resident[0] > RECYCLE_MIB
 
     def _failure(self) -> Exception:
         from vimanual.base.errors import ToolError
@@ -530,60 +577,3 @@ def _new_worker(header: dict[str, object]) -> _Worker:
             return spare
         spare.close()
     return _Worker(header)
-
-
-def _die_with_parent(parent: int) -> None:
-    """If the build that started this layout is killed, stop too (Linux), instead of
-    finishing a PDF nobody will collect and writing into a folder being cleaned up."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        sys.exit(1)
-
-
-def _worker() -> None:
-    """Child side of ``LayoutPool``: a JSON header line, then one job per line. WeasyPrint is
-    imported first, while the parent is still preparing (a spare worker's header comes later)."""
-    import json
-    import resource
-
-    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
-    with contextlib.suppress(Exception):  # a failure is reported by the first job
-        import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
-    line = sys.stdin.readline()
-    if not line:
-        return  # a spare the build did not need
-    header = json.loads(line)
-    cap = int(header["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
-    roots = [Path(root) for root in header["allowed_roots"]]
-    with contextlib.suppress(Exception):  # a failure is reported by the first job
-        from vimanual.pdf.leaders import one_run_leaders
-
-        one_run_leaders(bool(header.get("one_run_leaders")))
-
-    def stage(name: str, done: int, total: int) -> None:
-        print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
-
-    for line in sys.stdin:
-        request = json.loads(line)
-        log = render_pdf(
-            Path(request["html"]).read_text(encoding="utf-8"),
-            Path(header["base_dir"]),
-            roots,
-            Path(request["target"]),
-            stage,
-            tagged=bool(request["tagged"]),
-            identifier=request.get("identifier"),
-            font_subsetter=str(header.get("font_subsetter", FONT_SUBSETTER)),
-        )
-        print(json.dumps({"pages": log.pages, "refused": log.refused}), flush=True)
-
-
-if __name__ == "__main__":
-    _worker()

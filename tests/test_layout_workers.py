@@ -1,0 +1,80 @@
+"""Layout workers that keep growing are replaced by fresh ones (pdf/weasy.py, ``_Worker.grown``):
+WeasyPrint leaves about half a MiB a document in its process. A build whose workers are
+replaced after every document makes the same book, the replacements lay out the rest (they
+are started by the thread that outlives them: a worker dies with the thread that started
+it), and none is left running after the build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
+from vimanual.pdf import weasy
+
+CHAPTERS = 6
+
+
+def _workspace(root: Path) -> Path:
+    slugs = [f"part-{n}" for n in range(1, CHAPTERS + 1)]
+    return build_file_tree(root, {
+        "manual.yaml": manual_yaml(chapters=slugs),
+        "chapters": {f"{slug}.md": chapter_md(f"Chapter {slug} procedures",
+                                              f"## Steps {{#{slug}-steps}}\n\nSample text of {slug}.\n\n")
+                     for slug in slugs},
+    })
+
+
+def _workers_running() -> list[int]:
+    """This process's children running a layout worker."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = next((line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), "")
+        if parent == str(os.getpid()) and "vimanual.pdf.worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _build(ws: Path, recycle: float | None, out: str) -> tuple[Path, int]:
+    """Build ``ws`` into ``out`` with one worker (``recycle``: RECYCLE_MIB for the build); the
+    PDF and how many workers were replaced."""
+    recycled: list[int] = []
+    real_exit = weasy.LayoutPool.__exit__
+
+    def noted(self: weasy.LayoutPool, *exc: Any) -> None:
+        recycled.append(self.recycled)
+        real_exit(self, *exc)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(weasy.LayoutPool, "__exit__", noted)
+        if recycle is not None:
+            patch.setattr(weasy, "RECYCLE_MIB", recycle)
+            patch.setattr(weasy, "RECYCLE_AFTER", 1)
+        ok("-C", ws, "build", "--format", "pdf", "--jobs", "1", "--no-cache", "-o", ws / out)
+    return ws / out / "manual.pdf", sum(recycled)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="resident memory is read from /proc")
+def test_workers_replaced_after_every_document_make_the_same_book(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws")
+    usual, kept = _build(ws, None, "usual")
+    fresh, replaced = _build(ws, -1.0, "fresh")  # every worker counts as grown after its second job
+    assert kept == 0  # a worker that laid out as few documents as a small book's is kept
+    assert replaced >= 3
+    before, after = pypdf.PdfReader(usual), pypdf.PdfReader(fresh)
+    assert len(after.pages) == len(before.pages)
+    assert [page.extract_text() for page in after.pages] == [page.extract_text() for page in before.pages]
+    text = " ".join(page.extract_text() for page in after.pages)
+    assert all(f"Sample text of part-{n}" in text for n in range(1, CHAPTERS + 1))
+    assert _workers_running() == []

@@ -1,0 +1,80 @@
+"""A layout worker: the child side of ``vimanual.pdf.weasy.LayoutPool``, run as
+``python -m vimanual.pdf.worker PARENT_PID``. It reads a JSON header line, then one job per
+line, and answers each with its pages, the URLs refused and its resident memory (the pool
+replaces a worker that keeps growing: ``_Worker.grown``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
+
+
+def die_with_parent(parent: int) -> None:
+    """If the build that started this layout is killed, stop too (Linux), instead of
+    finishing a PDF nobody will collect and writing into a folder being cleaned up."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        sys.exit(1)
+
+
+def main() -> None:
+    """Child side of ``LayoutPool``: a JSON header line, then one job per line. WeasyPrint is
+    imported first, while the parent is still preparing (a spare worker's header comes later)."""
+    import json
+    import resource
+
+    die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
+    with contextlib.suppress(Exception):  # a failure is reported by the first job
+        import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
+    line = sys.stdin.readline()
+    if not line:
+        return  # a spare the build did not need
+    header = json.loads(line)
+    cap = int(header["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    roots = [Path(root) for root in header["allowed_roots"]]
+    with contextlib.suppress(Exception):  # a failure is reported by the first job
+        from vimanual.pdf.leaders import one_run_leaders
+
+        one_run_leaders(bool(header.get("one_run_leaders")))
+
+    def stage(name: str, done: int, total: int) -> None:
+        print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        log = render_pdf(
+            Path(request["html"]).read_text(encoding="utf-8"),
+            Path(header["base_dir"]),
+            roots,
+            Path(request["target"]),
+            stage,
+            tagged=bool(request["tagged"]),
+            identifier=request.get("identifier"),
+            font_subsetter=str(header.get("font_subsetter", FONT_SUBSETTER)),
+        )
+        print(json.dumps({"pages": log.pages, "refused": log.refused, "resident": resident_mib()}),
+              flush=True)
+
+
+def resident_mib() -> float | None:
+    """This process's resident memory in MiB (Linux), else None."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+if __name__ == "__main__":
+    main()
