@@ -70,13 +70,26 @@ def test_reused_margins_draw_what_every_page_laid_out_draws(tmp_path: Path, marg
                tagged=False)
     assert expand(laid, plan, reused)
     assert _runs(reused) == _runs(whole)
-    for name, path in (("whole", whole), ("reused", reused)):
+    # the sheets laid out in documents of a few sheets each, each with its own digit sheet (a
+    # long book's are: one head a chapter), make the same pages
+    documents, size = plan.pieces(4)
+    assert len(documents) >= 3 and all(len(sheets) <= 5 for sheets in documents)
+    parts = [tmp_path / f"part-{n}.pdf" for n in range(len(documents))]
+    for sheets, part in zip(documents, parts, strict=True):
+        render_pdf(margin_document(STYLES, margins, sheets), DEFAULT_STYLES, [DEFAULT_STYLES], part,
+                   tagged=False)
+    pieced = tmp_path / "pieced.pdf"
+    assert expand(parts, plan, pieced, size)
+    assert _runs(pieced) == _runs(whole)
+    for name, path in (("whole", whole), ("reused", reused), ("pieced", pieced)):
         subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "24", path, tmp_path / name],
                        check=True)
     for image in sorted(tmp_path.glob("whole-*.png")):
-        other = image.with_name(image.name.replace("whole", "reused"))
-        assert ImageChops.difference(Image.open(image).convert("RGB"),
-                                     Image.open(other).convert("RGB")).getbbox() is None, image.name
+        for made in ("reused", "pieced"):
+            other = image.with_name(image.name.replace("whole", made))
+            difference = ImageChops.difference(Image.open(image).convert("RGB"),
+                                               Image.open(other).convert("RGB"))
+            assert difference.getbbox() is None, (made, image.name)
 
 
 def test_a_draft_numbers_every_page_where_a_head_holds_digits(tmp_path: Path) -> None:

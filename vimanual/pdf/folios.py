@@ -37,7 +37,16 @@ class FolioPlan:
     sheets: list[tuple[str, str, str]] = field(default_factory=list)  # (head, folio, kind)
     sentinels: dict[int, tuple[str, str]] = field(default_factory=dict)  # sheet → (N, M) it shows
     uses: list[tuple[int, str, str]] = field(default_factory=list)  # per book page: (sheet, N, M)
-    digit_sheet: int = -1  # the sheet showing every digit (-1: none)
+    digit_sheet: int = -1  # the sheet showing every digit (-1: none); the last sheet
+
+    def pieces(self, limit: int) -> tuple[list[list[tuple[str, str, str]]], int]:
+        """The sheets as documents of at most ``limit`` sheets each, as even as can be, each
+        with the digit sheet last (a document's fonts are subset on their own): (each
+        document's sheets, how many of the plan's sheets each holds before its digit sheet)."""
+        own = self.sheets[: self.digit_sheet] if self.digit_sheet >= 0 else self.sheets
+        digits = self.sheets[self.digit_sheet:] if self.digit_sheet >= 0 else []
+        size = max(1, -(-len(own) // max(1, -(-len(own) // limit))))
+        return [own[at: at + size] + digits for at in range(0, max(len(own), 1), size)], size
 
 
 def plan_folios(pages: Sequence[tuple[str, str]], folio: str, fixed_text: str) -> FolioPlan:
@@ -90,30 +99,44 @@ class _Pattern:
     total_slots: list[tuple[int, int]]
 
 
-def expand(laid: Path, plan: FolioPlan, target: Path) -> bool:
-    """Write ``target``: one margin page per book page, from the sheets laid out in ``laid``.
+def expand(laid: Path | Sequence[Path], plan: FolioPlan, target: Path, size: int = 0) -> bool:
+    """Write ``target``: one margin page per book page, from the sheets laid out in ``laid``
+    (or in several documents of ``size`` sheets each and the digit sheet: ``FolioPlan.pieces``).
 
     False (and nothing written) if a pattern's sentinels are not found exactly: the pages
     must then be laid out whole (``pdf/layout.margin_document``).
     """
+    import contextlib
+
     import pikepdf
 
-    with pikepdf.open(laid) as pdf:
-        sheets = list(pdf.pages)
-        glyphs = _digit_glyphs(sheets[plan.digit_sheet]) if plan.digit_sheet >= 0 else {}
-        patterns: dict[int, _Pattern] = {}
+    paths = [laid] if isinstance(laid, Path) else list(laid)
+    size = size or len(plan.sheets)
+    with contextlib.ExitStack() as stack:
+        pdfs = [stack.enter_context(pikepdf.open(path)) for path in paths]
+        glyphs = [_digit_glyphs(pdf.pages[-1]) if plan.digit_sheet >= 0 else {} for pdf in pdfs]
+        patterns: dict[int, tuple[_Pattern, dict[str, bytes]]] = {}
         for sheet, (sentinel_n, sentinel_total) in plan.sentinels.items():
-            pattern = _parse(sheets[sheet], sentinel_n, sentinel_total, glyphs)
+            piece, at = divmod(sheet, size)
+            pattern = _parse(pdfs[piece].pages[at], sentinel_n, sentinel_total, glyphs[piece])
             if pattern is None:
                 return False
-            patterns[sheet] = pattern
+            patterns[sheet] = pattern, glyphs[piece][pattern.font]
+        out = pdfs[0]
+        sheets: dict[int, Any] = {}
+        for sheet in sorted({sheet for sheet, _, _ in plan.uses}):
+            piece, at = divmod(sheet, size)
+            if piece:  # a sheet of another document: copied in once
+                out.pages.append(pdfs[piece].pages[at])
+            sheets[sheet] = out.pages[-1] if piece else out.pages[at]
+        laid_out = len(out.pages)
         for sheet, n, total in plan.uses:
-            pdf.pages.append(sheets[sheet])
+            out.pages.append(sheets[sheet])
             if sheet in patterns:
-                pattern = patterns[sheet]
-                pdf.pages[-1].Contents = pdf.make_stream(_patched(pattern, n, total, glyphs[pattern.font]))
-        del pdf.pages[: len(sheets)]
-        pdf.save(target)
+                pattern, digits = patterns[sheet]
+                out.pages[-1].Contents = out.make_stream(_patched(pattern, n, total, digits))
+        del out.pages[:laid_out]
+        out.save(target)
     return True
 
 

@@ -335,10 +335,13 @@ def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: M
     if patterns:
         folios = plan_folios(list(zip(plan.heads, plan.kinds, strict=True)), margins.folio,
                              margins.marking + margins.label + margins.draft_word)
-        first = layouts.get(own + [(margin_document(margin_styles, margins, folios.sheets), False)], progress)
+        # in pieces, as the pages' margins below: a long book has a head a chapter
+        sheets, size = folios.pieces(MARGIN_PIECE)
+        first = layouts.get(own + [(margin_document(margin_styles, margins, piece), False)
+                                   for piece in sheets], progress)
         first = first if front is None else [front, *first]
         expanded = _scratch_file(layouts, scratch, "margins")
-        if expand(first[1].path, folios, expanded):
+        if expand([laid.path for laid in first[1:]], folios, expanded, size):
             return first[0], [expanded], first
         # a sentinel not where it must be: every margin page laid out, as below
     main = [(head, margins.folio.format(n=n, total=total), kind)
