@@ -63,8 +63,21 @@ def main() -> None:
             identifier=request.get("identifier"),
             font_subsetter=str(header.get("font_subsetter", FONT_SUBSETTER)),
         )
+        trim()
         print(json.dumps({"pages": log.pages, "refused": log.refused, "resident": resident_mib()}),
               flush=True)
+
+
+def trim() -> None:
+    """Give a laid-out document's memory back: WeasyPrint's boxes hold reference cycles, and
+    glibc keeps freed memory in its heap. Without this a worker's resident size rose from one
+    chapter's (76 MiB) to 95 MiB within four documents; with it, 80 MiB after thirty."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def resident_mib() -> float | None:
