@@ -23,7 +23,7 @@ from vimanual.pdf.leaders import one_run_leaders
 from vimanual.pdf.weasy import render_pdf
 
 CHAPTERS = 40
-SECTIONS = 19  # 40 x 20 = 800 entries: four pieces of at most 300
+SECTIONS = 19  # 40 x 20 = 800 entries: five pieces or more of at most 200
 
 
 def _title(chapter: int, section: int) -> str:
@@ -149,7 +149,7 @@ def test_pieces_start_on_the_side_of_the_page_they_continue(tmp_path: Path) -> N
 
 
 def test_pieces_grow_where_the_stylesheet_hides_entries(tmp_path: Path) -> None:
-    """Most entries hidden (third-level sections): a first piece of 300 entries shows too few
+    """Most entries hidden (third-level sections): a first piece of PIECE entries shows too few
     to be cut, so it is laid out again with more, and the next pieces take as many."""
     ws = _workspace(tmp_path / "ws", hidden=True)
     calls, _ = _build(ws)

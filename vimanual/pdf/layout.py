@@ -43,6 +43,9 @@ MARGIN_BOXES = (
 #: Margin pages are laid out in pieces of this many pages: pieces run in parallel, and a
 #: piece whose pages keep their heads and numbers comes from the cache.
 MARGIN_PIECE = 100
+#: A draft's margin patterns (pdf/folios.py: a head a chapter) go in documents of at most this
+#: many sheets: each sheet is a whole page of boxes, and a worker should stay near a chapter's size.
+PATTERN_PIECE = 60
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]*)"')
@@ -336,7 +339,7 @@ def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: M
         folios = plan_folios(list(zip(plan.heads, plan.kinds, strict=True)), margins.folio,
                              margins.marking + margins.label + margins.draft_word)
         # in pieces, as the pages' margins below: a long book has a head a chapter
-        sheets, size = folios.pieces(MARGIN_PIECE)
+        sheets, size = folios.pieces(PATTERN_PIECE)
         first = layouts.get(own + [(margin_document(margin_styles, margins, piece), False)
                                    for piece in sheets], progress)
         first = first if front is None else [front, *first]

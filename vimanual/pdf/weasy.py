@@ -68,7 +68,7 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
 #: records both packages' versions.
 #: A layout worker that keeps this many MiB more than after its first document is replaced
 #: by a fresh one (``_Worker.grown``): a worker then stays near one chapter's size.
-RECYCLE_MIB = 10
+RECYCLE_MIB = 6
 #: ... and has laid out more than this many documents (a small book's never are: a new
 #: worker takes about a second to import WeasyPrint).
 RECYCLE_AFTER = 8
