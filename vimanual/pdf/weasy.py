@@ -57,6 +57,14 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
     return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
 
 
+#: A layout worker that keeps this many MiB more than after its first document is replaced
+#: by a fresh one (``_Worker.grown``) ...
+RECYCLE_MIB = 6
+#: ... once it has laid out more than this many documents: a new worker takes about a second
+#: to import WeasyPrint, and replacing after 8 cost the generated 629-page draft 3.6 s of a
+#: 21-27 s cold build for 5 MiB less at its peak; after 40, only a long book's workers are.
+RECYCLE_AFTER = 40
+
 #: How embedded fonts are subset. WeasyPrint uses HarfBuzz's subsetter where the system has
 #: libharfbuzz-subset (it comes with Chromium, for one) and fontTools otherwise, and the two
 #: give different bytes: a released edition would then rebuild byte for byte only on
@@ -66,13 +74,6 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
 #: released since it was added, are subset by the HarfBuzz of the uharfbuzz wheel, a Python
 #: dependency too and some 50 times faster (pdf/hbsubset.py); the manifest says which, and
 #: records both packages' versions.
-#: A layout worker that keeps this many MiB more than after its first document is replaced
-#: by a fresh one (``_Worker.grown``) ...
-RECYCLE_MIB = 6
-#: ... once it has laid out more than this many documents: a new worker takes about a second
-#: to import WeasyPrint, and replacing after 8 cost the generated 629-page draft 3.6 s of a
-#: 21-27 s cold build for 5 MiB less at its peak; after 40, only a long book's workers are.
-RECYCLE_AFTER = 40
 FONT_SUBSETTER = "fonttools"
 FAST_FONT_SUBSETTER = "uharfbuzz"
 FONT_SUBSETTERS = ("fonttools", "harfbuzz", "uharfbuzz")
