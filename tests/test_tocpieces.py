@@ -87,6 +87,16 @@ def _direct(true_html: str, target: Path) -> int:
         one_run_leaders(False)
 
 
+def _draws_as_whole(made: Path, true_html: str, tmp_path: Path) -> int:
+    """Assert that ``made`` (a contents, or a book starting with one) draws glyph for glyph what
+    the whole contents laid out directly draws; its pages."""
+    direct = tmp_path / "direct.pdf"
+    pages = _direct(true_html, direct)
+    for page in range(pages):
+        assert drawn_glyphs(made, page)[0] == drawn_glyphs(direct, page)[0], page
+    return pages
+
+
 def _contents_lines(reader: pypdf.PdfReader, pages: int) -> list[str]:
     return [line for page in reader.pages[:pages] for line in page.extract_text().splitlines()]
 
@@ -102,12 +112,8 @@ def test_a_long_contents_is_laid_out_in_pieces_that_draw_as_the_whole(
     assert all(piece.start < nxt.start < piece.end
                for piece, nxt in zip(pieces, pieces[1:], strict=False))
     assert pieces[-1].end == CHAPTERS * (SECTIONS + 1)
-    direct = tmp_path / "direct.pdf"
-    pages = _direct(call["true_html"], direct)
-    written = pypdf.PdfReader(call["copy"])
-    assert len(written.pages) == pages >= 12
-    for page in range(pages):
-        assert drawn_glyphs(call["copy"], page)[0] == drawn_glyphs(direct, page)[0], page
+    pages = _draws_as_whole(call["copy"], call["true_html"], tmp_path)
+    assert len(pypdf.PdfReader(call["copy"]).pages) == pages >= 12
     # and the book's contents pages are those pages: every entry once, in order
     book = pypdf.PdfReader(built["pdf"])
     lines = _contents_lines(book, pages)
@@ -126,8 +132,7 @@ def test_an_edit_that_keeps_the_pages_reuses_every_piece(built: dict[str, Any], 
     calls, output = _build(ws)
     assert "1 part of the book typeset" in output, output
     assert calls == []  # the pieces came from the cache one after another, and the written contents
-    pages = len(built["calls"][0]["pieces"])
-    assert pages >= 3
+    assert len(built["calls"][0]["pieces"]) >= 3
     before, after = pypdf.PdfReader(built["pdf"]), pypdf.PdfReader(ws / "build" / "manual.pdf")
     assert len(after.pages) == len(before.pages)
     assert [p.extract_text() for p in after.pages[:14]] == [p.extract_text() for p in before.pages[:14]]
@@ -141,11 +146,8 @@ def test_pieces_start_on_the_side_of_the_page_they_continue(tmp_path: Path) -> N
     [call] = calls
     assert call["written"] and len(call["pieces"]) >= 3
     assert any(piece.offset % 2 for piece in call["pieces"])  # a piece starting on a left-hand page
-    direct = tmp_path / "direct.pdf"
-    pages = _direct(call["true_html"], direct)
+    pages = _draws_as_whole(call["copy"], call["true_html"], tmp_path)
     assert len(pypdf.PdfReader(call["copy"]).pages) == pages
-    for page in range(pages):
-        assert drawn_glyphs(call["copy"], page)[0] == drawn_glyphs(direct, page)[0], page
 
 
 def test_pieces_grow_where_the_stylesheet_hides_entries(tmp_path: Path) -> None:
@@ -157,11 +159,8 @@ def test_pieces_grow_where_the_stylesheet_hides_entries(tmp_path: Path) -> None:
     pieces = call["pieces"]
     assert call["written"] and len(pieces) >= 2
     assert pieces[0].end - pieces[0].start > tocpieces.PIECE
-    direct = tmp_path / "direct.pdf"
-    pages = _direct(call["true_html"], direct)
+    pages = _draws_as_whole(call["copy"], call["true_html"], tmp_path)
     assert len(pypdf.PdfReader(call["copy"]).pages) == pages
-    for page in range(pages):
-        assert drawn_glyphs(call["copy"], page)[0] == drawn_glyphs(direct, page)[0], page
 
 
 def test_pieces_that_would_not_draw_as_the_whole_are_refused(tmp_path: Path) -> None:
@@ -171,14 +170,10 @@ def test_pieces_that_would_not_draw_as_the_whole_are_refused(tmp_path: Path) -> 
     calls, _ = _build(ws)
     [call] = calls
     assert len(call["pieces"]) >= 2 and not call["written"]
-    direct = tmp_path / "direct.pdf"
-    pages = _direct(call["true_html"], direct)
-    book = ws / "build" / "manual.pdf"
-    reader = pypdf.PdfReader(book)
     # the book's contents is the whole contents laid out with its numbers
-    for page in range(pages):
-        assert drawn_glyphs(book, page)[0] == drawn_glyphs(direct, page)[0], page
-    assert sum("Chapter 40 procedures" in line for line in _contents_lines(reader, pages)) == 1
+    book = ws / "build" / "manual.pdf"
+    pages = _draws_as_whole(book, call["true_html"], tmp_path)
+    assert sum("Chapter 40 procedures" in line for line in _contents_lines(pypdf.PdfReader(book), pages)) == 1
 
 
 def test_a_contents_not_made_as_the_template_makes_it_is_not_cut() -> None:
