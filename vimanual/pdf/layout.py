@@ -292,10 +292,11 @@ def _written_contents(contents: EarlyContents, early: list[Laid], folios: dict[s
     pieces = contents.laid(early)
     if pieces is None:
         return None
-    made_from = [[laid.path.name for _, laid in pieces], [piece.kept for piece, _ in pieces],
-                 sorted(folios.items()), WRITE_VERSION]
     if len(pieces) == 1:  # as before pieces: the cache's written contents still count
-        made_from = [pieces[0][1].path.name, sorted(folios.items()), WRITE_VERSION]
+        made_from: list[Any] = [pieces[0][1].path.name, sorted(folios.items()), WRITE_VERSION]
+    else:
+        made_from = [[laid.path.name for _, laid in pieces], [piece.kept for piece, _ in pieces],
+                     sorted(folios.items()), WRITE_VERSION]
     path = layouts.cache / f"contents-{sha256_hex(json.dumps(made_from))}.pdf"
     last_piece, last = pieces[-1]
     refused = tuple(dict.fromkeys(url for _, laid in pieces for url in laid.refused))

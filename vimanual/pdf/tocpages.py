@@ -137,7 +137,7 @@ class EarlyContents:
         if toc is None or self.tagged or len(toc.entries) <= PIECE:
             return self._send(html, Piece(0, 0, 0, 0))
         self.toc = toc
-        return self._send(toc.piece(0, PIECE, "recto"), Piece(0, PIECE, 0, 0))
+        return self._piece(0, PIECE, 0)
 
     def _after(self, known: dict[int, Any]) -> list[tuple[str, bool]]:
         """The next piece, once the last one sent is laid out; or, after the last piece, the
@@ -159,17 +159,12 @@ class EarlyContents:
             if where is None and shown < PIECE // 2 and self._regrown < 3:
                 self._regrown += 1  # too few shown to cut: that piece again, longer
                 self.pieces.pop()
-                end = min(last.start + self.stride, len(self.toc.entries))
-                side = "recto" if last.offset % 2 == 0 else "verso"
-                return self._send(self.toc.piece(last.start, end, side),
-                                  Piece(last.start, end, 0, last.offset))
+                return self._piece(last.start, last.start + self.stride, last.offset)
             if where is None:
                 self.broken = True
                 return []
             last.kept, start = where
-            offset, end = last.offset + last.kept, min(where[1] + self.stride, len(self.toc.entries))
-            side = "recto" if offset % 2 == 0 else "verso"
-            return self._send(self.toc.piece(start, end, side), Piece(start, end, 0, offset))
+            return self._piece(start, start + self.stride, last.offset + last.kept)
         if self.margins_of is None or self._margins_sent:
             return []
         self._margins_sent = True
@@ -177,6 +172,13 @@ class EarlyContents:
             return self._send(self.margins_of(last.offset + laid.pages), None, False)
         except Exception:  # noqa: BLE001 - an optimisation: they are then laid out after
             return []
+
+    def _piece(self, start: int, end: int, offset: int) -> list[tuple[str, bool]]:
+        """The piece of the contents from entry ``start`` to ``end`` (at most its last entry),
+        whose first page is the contents' page ``offset``, to be laid out."""
+        assert self.toc is not None
+        end = min(end, len(self.toc.entries))
+        return self._send(self.toc.piece(start, end, offset), Piece(start, end, 0, offset))
 
     def _send(self, html: str, piece: Piece | None, tagged: bool | None = None) -> list[tuple[str, bool]]:
         """``html`` to be laid out (``piece``: which piece of the contents it is)."""

@@ -63,12 +63,14 @@ class Toc:
     entries: list[tuple[int, int | None]]  # (chapter, section or None: the chapter's line)
     index: dict[str, int]  # the address an entry links to (unquoted) → the entry
 
-    def piece(self, start: int, end: int, side: str) -> str:
-        """The document of entries ``start`` to ``end`` (exclusive); one that does not start
-        the contents starts on a page of ``side`` (recto or verso)."""
+    def piece(self, start: int, end: int, offset: int) -> str:
+        """The document of entries ``start`` to ``end`` (exclusive), whose first page is the
+        contents' page ``offset`` (from 0): one that does not start the contents starts on a
+        page of that side (recto or verso)."""
         if start == 0:
             out = [self.head, self.lead]
         else:
+            side = "recto" if offset % 2 == 0 else "verso"
             out = [_with_style(self.head, "html", f"break-before: {side}"), "\n",
                    _with_style(_unnamed(self.nav), "nav", NO_TOP), _with_style(self.outer, "ol", NO_TOP)]
         first_chapter, first_section = self.entries[start]
