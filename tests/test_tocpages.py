@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pypdf
 import pytest
 
@@ -45,9 +46,15 @@ def _workspace(root: Path) -> Path:
     })
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The book built once through the CLI, with what the contents' writer was given and did."""
+@pytest.fixture(scope="module", params=[
+    pytest.param(False, id="draft"),
+    # a tagged PDF draws each inline box in a text object of its own, in marked content
+    pytest.param(True, id="tagged", marks=pytest.mark.slow),
+])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The book built once through the CLI (a draft, and a tagged draft), with what the
+    contents' writer was given and did."""
+    tagged: bool = request.param
     ws = _workspace(tmp_path_factory.mktemp("toc") / "ws")
     calls: list[dict[str, Any]] = []
     real = tocpages.EarlyContents.write
@@ -65,8 +72,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tocpages.EarlyContents, "write", spied)
-        result = ok("-C", ws, "build", "--format", "pdf")
-    return {"ws": ws, "calls": calls, "pdf": ws / "build" / "manual.pdf",
+        result = ok("-C", ws, "build", "--format", "pdf", *["--tagged"] * tagged)
+    return {"ws": ws, "calls": calls, "pdf": ws / "build" / "manual.pdf", "tagged": tagged,
             "output": " ".join(result.output.split())}
 
 
@@ -106,6 +113,10 @@ def test_every_entry_shows_the_page_its_section_starts_on(built: dict[str, Any])
     # and no placeholder is left: the numbers rise with the book
     pages = [page for *_, page in entries]
     assert pages == sorted(pages) and pages[0] == 1
+    if built["tagged"]:  # the written contents keeps its place in the structure tree
+        with pikepdf.open(built["pdf"]) as pdf:
+            assert "/StructTreeRoot" in pdf.Root
+            assert all("/StructParents" in pdf.pages[n].obj for n in range(3))
 
 
 def test_contents_draws_what_laying_it_out_with_its_numbers_draws(
@@ -114,7 +125,8 @@ def test_contents_draws_what_laying_it_out_with_its_numbers_draws(
     direct = tmp_path / "direct.pdf"
     one_run_leaders(True)  # as a draft's layout worker draws the leaders
     try:
-        log = render_pdf(call["true_html"], DEFAULT_STYLES, [DEFAULT_STYLES], direct, tagged=False)
+        log = render_pdf(call["true_html"], DEFAULT_STYLES, [DEFAULT_STYLES], direct,
+                         tagged=built["tagged"])
     finally:
         one_run_leaders(False)
     written = pypdf.PdfReader(call["copy"])
@@ -165,7 +177,7 @@ def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tocpages.EarlyContents, "write", spied)
-        result = ok("-C", ws, "build", "--format", "pdf")
+        result = ok("-C", ws, "build", "--format", "pdf", *["--tagged"] * built["tagged"])
     assert "1 part of the book typeset" in " ".join(result.output.split())
     assert written == []  # the contents came from the cache, numbers and all
     rebuilt = pypdf.PdfReader(ws / "build" / "manual.pdf")

@@ -382,16 +382,21 @@ def _fonts(page: Any) -> dict[str, _Font]:
 
 
 def _number_runs(instructions: list[Any], fonts: dict[str, _Font]) -> Iterator[_Run]:
-    """Each entry's number on a page: in a text object, the last run of glyphs, all digits,
-    right after a run of dots only (the leader), with no kerning between the digits."""
+    """Each entry's number on a page: the last run of glyphs of a text object, all digits, right
+    after a run of dots only (the leader), with no kerning between the digits. The leader is
+    the run before it in the same text object (an untagged PDF), or the last run of the text
+    object before, with only marked-content operators between the two (a tagged PDF draws
+    each inline box in a text object of its own, in its own marked content)."""
     import pikepdf
 
     font = ""
     shown: list[tuple[int, str, list[bytes], bool]] = []  # the text object's runs so far
+    before: tuple[int, str, list[bytes], bool] | None = None  # the last text object's last run
+    inside = False  # in a text object
     for index, instruction in enumerate(instructions):
         op = str(instruction.operator)
         if op == "BT":
-            shown = []
+            shown, inside = [], True
         elif op == "Tf":
             font = str(instruction.operands[0])
         elif op == "TJ" and font in fonts:
@@ -406,9 +411,19 @@ def _number_runs(instructions: list[Any], fonts: dict[str, _Font]) -> Iterator[_
             shown.append((index, font, codes, kerned))
         elif op in ("Tj", "'", '"'):
             shown.append((index, font, [], True))  # not how WeasyPrint draws: never a number
-        elif op == "ET" and len(shown) >= 2 and shown[-1][1] in fonts and shown[-2][1] in fonts:
-            (index_, font_, codes, kerned), (_, leader_font, dots, _) = shown[-1], shown[-2]
+        elif op == "ET":
+            runs = shown if len(shown) >= 2 or before is None else [before, *shown]
+            before, shown, inside = (shown[-1] if shown else None), [], False
+            if len(runs) < 2 or runs[-1][1] not in fonts or runs[-2][1] not in fonts:
+                continue
+            (index_, font_, codes, kerned), (_, leader_font, dots, _) = runs[-1], runs[-2]
             text = "".join(fonts[font_].text.get(code, "?") for code in codes)
             leader = "".join(fonts[leader_font].text.get(code, "?") for code in dots)
             if text and set(text) <= set(DIGITS) and not kerned and leader and set(leader) == {"."}:
                 yield _Run(index_, font_, codes)
+        elif not inside and op not in _MARKED_CONTENT:  # drawn between two text objects
+            before = None
+
+
+#: Operators that only mark content (tagged PDF), drawing nothing.
+_MARKED_CONTENT = frozenset({"BDC", "BMC", "EMC", "MP", "DP"})
