@@ -184,6 +184,21 @@ def test_an_edition_released_before_the_grouped_layout_rebuilds_as_it_was(tmp_pa
     assert_rebuilt_byte_for_byte(root, "fonttools")
 
 
+#: An edition released by vimanual with the grouped layout before a release's contents was laid
+#: out beside the chapters (commit 6777599): its contents was laid out once the pages were known.
+EDITION_GROUPED = REPO / "tests" / "corpus" / "editions" / "grouped-contents-after"
+
+
+def test_an_edition_released_with_the_grouped_layout_rebuilds_as_it_was(tmp_path: Path) -> None:
+    import shutil
+
+    root = shutil.copytree(EDITION_GROUPED, tmp_path / "ws")
+    build = manifest(root)["build"]
+    assert isinstance(build, dict)
+    assert build["font_subsetter"] == "uharfbuzz" and build["pdf_layout"] == "grouped"
+    assert_rebuilt_byte_for_byte(root, "uharfbuzz")
+
+
 def test_a_manifest_naming_an_unknown_layout_is_refused(tmp_path: Path) -> None:
     """A manifest is untrusted input (a collaborator's commit): a layout this vimanual does
     not know is refused with the reason, not rebuilt some other way."""
