@@ -19,6 +19,7 @@ import pytest
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
 from tests.pdfhtml import drawn_glyphs
+from vimanual.base.fsutil import file_sha256
 from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf import tocpages, tocpieces
 from vimanual.pdf.leaders import one_run_leaders
@@ -183,3 +184,75 @@ def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
     rebuilt = pypdf.PdfReader(ws / "build" / "manual.pdf")
     assert _entries(rebuilt) == _entries(pypdf.PdfReader(built["pdf"]))
     assert any("step five" in page.extract_text() for page in rebuilt.pages)
+
+
+def test_a_contents_sent_with_too_few_digits_is_laid_out_again_as_it_would_have_been(
+        built: dict[str, Any], tmp_path: Path) -> None:
+    """The number of digits can rest on the book's estimated length: when that was wrong, the
+    contents is laid out again with placeholders of the true number of digits and written, so
+    the book has the bytes it has when the estimate is right (a released edition's contents is
+    made this way, and an edition rebuilds byte for byte)."""
+    ws = tmp_path / "ws"
+    shutil.copytree(built["ws"], ws, ignore=shutil.ignore_patterns("build"))
+    real_digits, real_write = tocpages.EarlyContents._digits, tocpages.EarlyContents.write
+    written: list[tuple[bool, int]] = []
+
+    def short(self: tocpages.EarlyContents, known: Any) -> dict[str, int] | None:
+        digits = real_digits(self, known)
+        return None if digits is None else dict.fromkeys(digits, 1)  # an estimate far too short
+
+    def spied(self: tocpages.EarlyContents, pieces: Any, *args: Any) -> bool:
+        written.append((real_write(self, pieces, *args), max(len(p) for p in (self.pages or {}).values())))
+        return written[-1][0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tocpages.EarlyContents, "_digits", short)
+        patch.setattr(tocpages.EarlyContents, "write", spied)
+        ok("-C", ws, "build", "--format", "pdf", *["--tagged"] * built["tagged"])
+    assert written == [(True, 3)]  # written with placeholders of three digits, laid out again
+    assert (ws / "build" / "manual.pdf").read_bytes() == built["pdf"].read_bytes()
+
+
+def test_a_new_edition_lays_its_contents_out_early_and_one_released_before_does_not(tmp_path: Path) -> None:
+    from vimanual.book.plan import BuildOptions, ReleaseInfo, plan_build
+    from vimanual.pdf.layout import PARTS
+    from vimanual.workspace.load import load_workspace
+
+    workspace = load_workspace(_workspace(tmp_path / "ws"))
+
+    def early(**options: Any) -> bool:
+        plan = plan_build(workspace, BuildOptions(formats=("pdf",), **options))
+        return plan.pdf_request(PARTS).early_contents
+
+    release = ReleaseInfo("1.0", "2026-12-03")
+    assert early() and early(tagged=True) and early(release=release, draft=False)
+    assert early(release=release, draft=False, pdf_layout="grouped-early-contents")
+    assert not early(release=release, draft=False, pdf_layout="grouped")
+    assert not early(release=release, draft=False, pdf_layout="part-a-chapter")
+
+
+@pytest.mark.slow
+def test_a_new_edition_s_contents_is_written_in_and_rebuilds_byte_for_byte(tmp_path: Path) -> None:
+    import json
+
+    from tests.test_editions import approve_all
+
+    ws = _workspace(tmp_path / "ws")
+    approve_all(ws)
+    written: list[bool] = []
+    real = tocpages.EarlyContents.write
+
+    def spied(self: tocpages.EarlyContents, *args: Any) -> bool:
+        written.append(real(self, *args))
+        return written[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tocpages.EarlyContents, "write", spied)
+        ok("-C", ws, "release", "1.0", "--date", "2026-12-03")
+    assert written == [True]
+    released = ws / "editions" / "1.0" / "manual.pdf"
+    assert len(_entries(pypdf.PdfReader(released))) == CHAPTERS * (SECTIONS + 1)
+    with pikepdf.open(released) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+    verified = json.loads(ok("-C", ws, "verify-edition", "1.0", "--rebuild", "--json").stdout)
+    assert verified["differences"] == [] and verified["pdf_sha256"] == file_sha256(released)

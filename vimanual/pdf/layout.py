@@ -290,6 +290,9 @@ def _written_contents(contents: EarlyContents, early: list[Laid], folios: dict[s
     cache under what it is made from (a rebuild with the same pages reuses it); None if its
     placeholders or pieces cannot be trusted (pdf/tocpages.py, pdf/tocpieces.py)."""
     pieces = contents.laid(early)
+    if pieces is not None and not contents.fits(folios):  # the book's estimated length was wrong
+        again = contents.redo(folios)
+        pieces = None if again is None else [(again[1], layouts.get([(again[0], contents.tagged)])[0])]
     if pieces is None:
         return None
     if len(pieces) == 1:  # as before pieces: the cache's written contents still count
@@ -415,18 +418,17 @@ class PdfRequest:
     # a draft only when asked (it costs ~1.1-1.3x the layout time).
     tagged: bool = True
     font_subsetter: str = FONT_SUBSETTER  # see vimanual.pdf.weasy.FONT_SUBSETTER
+    # The four below are on for a draft, and for an edition whose layout (book/plan.PDF_LAYOUTS)
+    # has them: an edition is rebuilt the way it was released, byte for byte.
     # The main matter's margins laid out once per kind of page and reused with only the
-    # numbers changed (pdf/folios.py): a draft's. A released edition's are laid out page by
-    # page, as the editions released before were, so that they rebuild byte for byte.
+    # numbers changed (pdf/folios.py).
     margin_patterns: bool = False
-    # Runs of short chapters laid out as one document (pdf/pageplan.py's ``group_units``): a
-    # draft's. A released edition's parts stay one a chapter, as they were released.
+    # Runs of short chapters laid out as one document (pdf/pageplan.py's ``group_units``).
     group_parts: bool = False
-    # Each leader (the contents' dots) drawn as one run of text, not a box a dot
-    # (pdf/leaders.py): a draft's. A released edition's are drawn as they were released.
+    # Each leader (the contents' dots) drawn as one run of text, not a box a dot (pdf/leaders.py).
     one_run_leaders: bool = False
     # The contents laid out beside the chapters, its page numbers written in after
-    # (pdf/tocpages.py): a draft's. A released edition's is laid out once the pages are known.
+    # (pdf/tocpages.py), not once the pages are known.
     early_contents: bool = False
 
     def pool(self, scratch_in: Path) -> LayoutPool:

@@ -120,24 +120,51 @@ class EarlyContents:
             digits = self._digits(known)
             if digits is None:
                 return []
-            pages = {key: _placeholder(index, digits[key]) for index, key in enumerate(self.keys)}
-            html = self.front(pages)
-            toc = split(html)
-            if toc is not None:  # each kind of entry (its own font) cycles through the ten digits
-                from vimanual.pdf.stitch import LINK_SCHEME
-
-                lines = {key for key in self.keys
-                         if toc.entries[toc.index.get(LINK_SCHEME + key, 0)][1] is None}
-                pages = _cycled(self.keys, digits, lines)
-                html = self.front(pages)
-                toc = split(html)
+            toc = self._placeholders(digits)
         except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out after
             return []
-        self.pages, self.html = pages, html
         if toc is None or self.tagged or len(toc.entries) <= PIECE:
-            return self._send(html, Piece(0, 0, 0, 0))
+            return self._send(self.html, Piece(0, 0, 0, 0))
         self.toc = toc
         return self._piece(0, PIECE, 0)
+
+    def _placeholders(self, digits: Mapping[str, int]) -> Toc | None:
+        """Make the contents with a placeholder of ``digits[key]`` digits in each entry's number
+        (``pages``, ``html``), and return it split into entries (None if it cannot be)."""
+        pages = {key: _placeholder(index, digits[key]) for index, key in enumerate(self.keys)}
+        html = self.front(pages)
+        toc = split(html)
+        if toc is not None:  # each kind of entry (its own font) cycles through the ten digits
+            from vimanual.pdf.stitch import LINK_SCHEME
+
+            lines = {key for key in self.keys
+                     if toc.entries[toc.index.get(LINK_SCHEME + key, 0)][1] is None}
+            pages = _cycled(self.keys, digits, lines)
+            html = self.front(pages)
+            toc = split(html)
+        self.pages, self.html = pages, html
+        return toc
+
+    def fits(self, folios: Mapping[str, str]) -> bool:
+        """Whether each entry's true page (``folios``) has its placeholder's number of digits."""
+        return self.pages is not None and all(
+            len(folios.get(key, "")) == len(self.pages[key]) for key in self.keys)
+
+    def redo(self, folios: Mapping[str, str]) -> tuple[str, Piece] | None:
+        """The contents made again, to be laid out whole, with placeholders of each true page's
+        number of digits (``folios``), for when the first ones had too few or too many (the
+        book's estimated length was wrong). Laid out and written as the first would have been,
+        had it been right: the book's bytes do not depend on when the contents was sent (a
+        released edition rebuilds byte for byte). None if it cannot be made."""
+        if not all(folios.get(key, "").isdigit() for key in self.keys):
+            return None
+        try:
+            self._placeholders({key: len(folios[key]) for key in self.keys})
+        except Exception:  # noqa: BLE001 - an optimisation: the contents is then laid out as is
+            return None
+        self.toc, self.broken = None, False
+        self.pieces = [Piece(0, 0, 0, 0)]
+        return self.html, self.pieces[0]
 
     def _after(self, known: dict[int, Any]) -> list[tuple[str, bool]]:
         """The next piece, once the last one sent is laid out; or, after the last piece, the
