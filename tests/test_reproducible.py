@@ -216,3 +216,22 @@ def test_a_manifest_naming_an_unknown_layout_is_refused(tmp_path: Path) -> None:
     assert ("unknown 'build.pdf_layout' '../../etc' (known: grouped-early-contents, grouped, "
             "part-a-chapter)") in done.stderr
     assert "hint: restore the manifest from git" in done.stderr
+
+
+def test_a_release_records_the_text_libraries_its_layout_workers_loaded(tmp_path: Path) -> None:
+    """Pango's and HarfBuzz's versions come from the layout workers, which have WeasyPrint
+    loaded: the release's own process does not import it (about 0.8 s) to ask."""
+    import shutil
+
+    from vimanual.pdf.worker import text_libraries
+
+    root = shutil.copytree(EDITION_GROUPED, tmp_path / "ws", ignore=shutil.ignore_patterns("editions"))
+    script = ("import json, sys\nfrom pathlib import Path\nfrom vimanual import api\n"
+              f"edition = api.release(Path({str(root)!r}), '1.0', date='2026-12-03', person='Seed')\n"
+              "print(json.dumps([edition.build['versions'], 'weasyprint' in sys.modules]))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    versions, imported = json.loads(done.stdout)
+    assert not imported
+    assert {name: versions[name] for name in ("pango", "harfbuzz")} == text_libraries()

@@ -54,16 +54,12 @@ def installed_versions() -> dict[str, str]:
 
 
 def _text_libraries() -> dict[str, str]:
-    """Pango's version and the newest HarfBuzz release the loaded library is at least, as
-    WeasyPrint loaded them (WeasyPrint declares no function that tells HarfBuzz's exactly)."""
-    from weasyprint.text import ffi
+    """Pango's and HarfBuzz's versions as WeasyPrint loads them: as this process's layout
+    workers reported them, else (nothing laid out here) from WeasyPrint imported here."""
+    from vimanual.pdf.weasy import TEXT_LIBRARIES
+    from vimanual.pdf.worker import text_libraries
 
-    packed = int(ffi.pango.pango_version())
-    found = {"pango": f"{packed // 10000}.{packed // 100 % 100}.{packed % 100}"}
-    major = next((m for m in range(30, 0, -1) if ffi.harfbuzz.hb_version_atleast(m, 0, 0)), 0)
-    minor = next((n for n in range(40, -1, -1) if ffi.harfbuzz.hb_version_atleast(major, n, 0)), 0)
-    found["harfbuzz"] = f"{major}.{minor}"
-    return found
+    return dict(TEXT_LIBRARIES) or text_libraries()
 
 
 def embedded_fonts(pdf: Path) -> dict[str, str]:

@@ -480,6 +480,7 @@ class _Worker:
                     stage(message["stage"], message["done"], message["total"])
                 elif "pages" in message:
                     refused = message["refused"]
+                    TEXT_LIBRARIES.update(message.get("libraries") or {})
                     if message.get("resident"):
                         self.resident.append(float(message["resident"]))
                     return FetchLog(refused=list(refused), pages=int(message["pages"]))
@@ -548,6 +549,9 @@ class _Worker:
 
         proc.forget(self.proc)
 
+
+#: Pango's and HarfBuzz's versions as the layout workers loaded them (``worker.text_libraries``).
+TEXT_LIBRARIES: dict[str, str] = {}
 
 #: Workers started before a build knows it needs them (``start_spare_worker``).
 _SPARES: list[_Worker] = []

@@ -51,6 +51,7 @@ def main() -> None:
     def stage(name: str, done: int, total: int) -> None:
         print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
 
+    libraries: dict[str, str] = {}
     for line in sys.stdin:
         request = json.loads(line)
         log = render_pdf(
@@ -64,8 +65,9 @@ def main() -> None:
             font_subsetter=str(header.get("font_subsetter", FONT_SUBSETTER)),
         )
         trim()
-        print(json.dumps({"pages": log.pages, "refused": log.refused, "resident": resident_mib()}),
-              flush=True)
+        libraries = libraries or text_libraries()
+        print(json.dumps({"pages": log.pages, "refused": log.refused, "resident": resident_mib(),
+                          "libraries": libraries}), flush=True)
 
 
 def trim() -> None:
@@ -78,6 +80,21 @@ def trim() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # glibc only
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def text_libraries() -> dict[str, str]:
+    """Pango's version and the newest HarfBuzz release the loaded library is at least, as
+    WeasyPrint loaded them (WeasyPrint declares no function that tells HarfBuzz's exactly).
+    A worker reports them with each result (``weasy.TEXT_LIBRARIES``): a release records
+    them without importing WeasyPrint itself."""
+    from weasyprint.text import ffi
+
+    packed = int(ffi.pango.pango_version())
+    found = {"pango": f"{packed // 10000}.{packed // 100 % 100}.{packed % 100}"}
+    major = next((m for m in range(30, 0, -1) if ffi.harfbuzz.hb_version_atleast(m, 0, 0)), 0)
+    minor = next((n for n in range(40, -1, -1) if ffi.harfbuzz.hb_version_atleast(major, n, 0)), 0)
+    found["harfbuzz"] = f"{major}.{minor}"
+    return found
 
 
 def resident_mib() -> float | None:
