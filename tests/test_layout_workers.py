@@ -1,4 +1,4 @@
-"""Layout workers that keep growing are replaced by fresh ones (pdf/weasy.py, ``_Worker.grown``):
+"""Layout workers that keep growing are replaced by fresh ones (pdf/workers.py, ``Worker.grown``):
 WeasyPrint leaves about half a MiB a document in its process. A build whose workers are
 replaced after every document makes the same book, the replacements lay out the rest (they
 are started by the thread that outlives them: a worker dies with the thread that started
@@ -14,7 +14,7 @@ import pypdf
 import pytest
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
-from vimanual.pdf import weasy
+from vimanual.pdf import weasy, workers
 
 CHAPTERS = 6
 
@@ -30,19 +30,17 @@ def _workspace(root: Path) -> Path:
 
 
 def _workers_running() -> list[int]:
-    """This process's children running a layout worker."""
+    """Layout workers (spawned, forked, or the fork server) this process started, still running."""
+    from tests.test_security_processes import descendants, process_table
+
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for child in descendants(os.getpid(), process_table()):
         try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            command = Path(f"/proc/{child.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        parent = next((line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), "")
-        if parent == str(os.getpid()) and "vimanual.pdf.worker" in command:
-            found.append(int(entry.name))
+        if "vimanual.pdf.worker" in command and child.state != "Z":
+            found.append(child.pid)
     return found
 
 
@@ -59,8 +57,8 @@ def _build(ws: Path, recycle: float | None, out: str) -> tuple[Path, int]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(weasy.LayoutPool, "__exit__", noted)
         if recycle is not None:
-            patch.setattr(weasy, "RECYCLE_MIB", recycle)
-            patch.setattr(weasy, "RECYCLE_AFTER", 1)
+            patch.setattr(workers, "RECYCLE_MIB", recycle)
+            patch.setattr(workers, "RECYCLE_AFTER", 1)
         ok("-C", ws, "build", "--format", "pdf", "--jobs", "1", "--no-cache", "-o", ws / out)
     return ws / out / "manual.pdf", sum(recycled)
 

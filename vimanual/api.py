@@ -166,7 +166,7 @@ def build(
     'source') or left out ('omit'). ``tagged``: a PDF/UA-1 draft (a release's always is)."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
-    from vimanual.pdf.weasy import end_spare_workers, start_spare_worker
+    from vimanual.pdf.workers import end_spare_workers, start_spare_worker
     from vimanual.status import review_banners, workspace_status
 
     start_spare_worker("pdf" in (formats or FORMATS))  # it imports WeasyPrint while the check runs

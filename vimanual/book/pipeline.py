@@ -29,7 +29,7 @@ def build(
 ) -> BuildResult:
     """Build the requested outputs; the previous outputs stay intact if anything fails. When
     nothing they are made from changed and they are as written, they are kept as they are."""
-    from vimanual.pdf.weasy import end_spare_workers
+    from vimanual.pdf.workers import end_spare_workers
 
     stamp = stamps.stamp_for(workspace, options)
     kept = stamps.kept(stamp)

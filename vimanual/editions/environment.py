@@ -56,8 +56,8 @@ def installed_versions() -> dict[str, str]:
 def _text_libraries() -> dict[str, str]:
     """Pango's and HarfBuzz's versions as WeasyPrint loads them: as this process's layout
     workers reported them, else (nothing laid out here) from WeasyPrint imported here."""
-    from vimanual.pdf.weasy import TEXT_LIBRARIES
     from vimanual.pdf.worker import text_libraries
+    from vimanual.pdf.workers import TEXT_LIBRARIES
 
     return dict(TEXT_LIBRARIES) or text_libraries()
 

@@ -7,8 +7,6 @@ step of its line layout in the layout workers; it imports WeasyPrint's modules t
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import logging
 import mimetypes
 import os
@@ -16,7 +14,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,14 +22,7 @@ from urllib.request import url2pathname
 
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import is_within
-
-
-@dataclass
-class FetchLog:
-    """URLs the renderer asked for and was refused, for the build report."""
-
-    refused: list[str] = field(default_factory=list)
-    pages: int = 0
+from vimanual.pdf.workers import FetchLog, Worker, new_worker
 
 
 def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
@@ -57,13 +48,6 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
     return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
 
 
-#: A layout worker that keeps this many MiB more than after its first document is replaced
-#: by a fresh one (``_Worker.grown``) ...
-RECYCLE_MIB = 6
-#: ... once it has laid out more than this many documents: a new worker takes about a second
-#: to import WeasyPrint, and replacing after 8 cost the generated 629-page draft 3.6 s of a
-#: 21-27 s cold build for 5 MiB less at its peak; after 40, only a long book's workers are.
-RECYCLE_AFTER = 40
 
 #: How embedded fonts are subset. WeasyPrint uses HarfBuzz's subsetter where the system has
 #: libharfbuzz-subset (it comes with Chromium, for one) and fontTools otherwise, and the two
@@ -252,21 +236,20 @@ class LayoutPool:
                  memory_mb: int, scratch_in: Path | None = None, *,
                  font_subsetter: str = FONT_SUBSETTER, one_run_leaders: bool = False) -> None:
         import tempfile
-        import threading
 
         self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
                        "memory_mb": memory_mb, "font_subsetter": font_subsetter,
                        "one_run_leaders": one_run_leaders}
         self.size = max(1, workers)
         self.timeout = timeout
-        self.workers: list[_Worker] = []
-        self.retiring: list[_Worker] = []  # released: told to end, reaped at the pool's end
+        self.workers: list[Worker] = []
+        self.retiring: list[Worker] = []  # released: told to end, reaped at the pool's end
         self.timed_out = threading.Event()
         self.timer = threading.Timer(timeout, self._stop)
         # The documents are the manual's text: keep them beside the outputs, not in a shared /tmp.
         self.scratch = tempfile.TemporaryDirectory(prefix=".vimanual-pdf-", dir=scratch_in)
         self.count = 0
-        self.recycled = 0  # workers replaced by fresh ones (``_Worker.grown``)
+        self.recycled = 0  # workers replaced by fresh ones (``Worker.grown``)
 
     def __enter__(self) -> LayoutPool:
         self.timer.start()
@@ -282,7 +265,7 @@ class LayoutPool:
         """Start up to ``count`` workers now: they import WeasyPrint while the caller is
         still busy (converting chapters), instead of when the first job comes."""
         while len(self.workers) < min(self.size, count) and not self.timed_out.is_set():
-            self.workers.append(_new_worker(self.header))
+            self.workers.append(new_worker(self.header))
 
     def release(self) -> None:
         """End the workers now (their memory is free for what follows); a later ``run``
@@ -307,7 +290,6 @@ class LayoutPool:
         order of ``jobs`` and then of those added. Any failure stops every worker and raises;
         the PDFs of jobs that finished may then exist, others not.
         """
-        import threading
 
         from vimanual.base.errors import ToolError
 
@@ -315,7 +297,7 @@ class LayoutPool:
             return []
         jobs = list(jobs)
         while len(self.workers) < min(self.size, len(jobs)) and not self.timed_out.is_set():
-            self.workers.append(_new_worker(self.header))
+            self.workers.append(new_worker(self.header))
         logs: list[FetchLog | None] = []
         sources: list[Path] = []
         queue: list[int] = []
@@ -368,7 +350,8 @@ class LayoutPool:
                     done[0] += 1
                     if on_stage and not single:
                         on_stage("layout", done[0], len(jobs))
-                    if worker.grown() and queue and not self.timed_out.is_set():
+                    fresh = min((w.resident[0] for w in self.workers if w.resident), default=None)
+                    if fresh is not None and worker.grown(fresh) and queue and not self.timed_out.is_set():
                         # what WeasyPrint keeps from document to document: a fresh worker goes on
                         worker.end_input()
                         self.retiring.append(worker)
@@ -400,7 +383,7 @@ class LayoutPool:
             if fresh and not failures and not self.timed_out.is_set():
                 # Started here, by the thread that lives on: a worker dies with the thread that
                 # started it (``worker.die_with_parent``), and a driving thread ends.
-                self.workers[slot] = _Worker(self.header)
+                self.workers[slot] = Worker(self.header)
                 self.recycled += 1
                 start(slot)
                 running += 1
@@ -426,160 +409,3 @@ def _naming(error: ToolError, jobs: list[LayoutJob]) -> ToolError:
         shown = ", ".join(f"chapters/{slug}.md" for slug in slugs)
         error.hint = f"it happened laying out {shown}; {error.hint}"
     return error
-
-
-class _Worker:
-    """One layout child process: a JSON header, then one JSON job per line on stdin;
-    progress and one result line per job on stdout."""
-
-    def __init__(self, header: dict[str, object] | None) -> None:
-        from vimanual.tools import proc
-
-        self.command = [sys.executable, "-m", "vimanual.pdf.worker", str(os.getpid())]
-        self.memory_mb = 0
-        self.resident: list[float] = []  # its resident MiB after each job (Linux)
-        # Bound to this process by the one runner (its own process group, killed with the
-        # tool); the worker imports WeasyPrint, then caps its own memory once it has read
-        # the header (a spare worker is started before the header is known: ``adopt``).
-        self.proc = proc.spawn(self.command, text=True)
-        if header is not None:
-            self.adopt(header)
-        # stderr is read all along, keeping its tail: a worker whose stderr fills the pipe (a
-        # RecursionError's thousand-frame traceback, WeasyPrint's warnings) would otherwise
-        # block writing it while this side waits for its stdout, until the pool's time limit.
-        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
-        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
-        self.reader.start()
-
-    def adopt(self, header: dict[str, object]) -> None:
-        """Send the worker its header: the folders it may read, its memory cap, how to subset."""
-        import json
-
-        assert self.proc.stdin is not None
-        self.memory_mb = int(str(header["memory_mb"]))
-        with contextlib.suppress(OSError, ValueError):  # a worker that died says so at its first job
-            self.proc.stdin.write(json.dumps(header) + "\n")
-            self.proc.stdin.flush()
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        with contextlib.suppress(OSError, ValueError):
-            for line in self.proc.stderr:
-                self.stderr_tail.append(line)
-
-    def run(self, request: dict[str, object], stage: Callable[[str, int, int], None]) -> FetchLog:
-        import json
-
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-            for line in self.proc.stdout:
-                message = json.loads(line)
-                if "stage" in message:
-                    stage(message["stage"], message["done"], message["total"])
-                elif "pages" in message:
-                    refused = message["refused"]
-                    TEXT_LIBRARIES.update(message.get("libraries") or {})
-                    if message.get("resident"):
-                        self.resident.append(float(message["resident"]))
-                    return FetchLog(refused=list(refused), pages=int(message["pages"]))
-        except (BrokenPipeError, ValueError):
-            pass
-        raise self._failure()
-
-    def grown(self) -> bool:
-        """Whether the worker, after more than RECYCLE_AFTER jobs, keeps RECYCLE_MIB more than
-        after its first: WeasyPrint leaves about half a MiB a document in the process, so a
-        worker that lays out a hundred documents would end at half as much again as one
-        chapter needs."""
-        return len(self.resident) > RECYCLE_AFTER and self.resident[-1] - self.resident[0] > RECYCLE_MIB
-
-    def _failure(self) -> Exception:
-        from vimanual.base.errors import ToolError
-
-        assert self.proc.stderr is not None
-        with contextlib.suppress(OSError, ValueError):
-            self.proc.stdin.close()  # type: ignore[union-attr]
-        try:
-            _, status, usage = os.wait4(self.proc.pid, 0)
-            self.proc.returncode = code = os.waitstatus_to_exitcode(status)
-            peak = usage.ru_maxrss * 1024
-        except ChildProcessError:
-            # Reaped already: the pool's time limit killed it, and Popen.kill() polls (and so
-            # reaps) a child that died of the SIGKILL to its group first. Its usage is gone.
-            code, peak = (self.proc.returncode if self.proc.returncode is not None else -9), 0
-        self.reader.join(timeout=10)
-        stderr = "".join(self.stderr_tail)
-        # Running into RLIMIT_DATA shows as assorted failures (MemoryError, GLib aborts,
-        # SystemError); the peak resident size near the cap is what tells them apart.
-        near_cap = peak >= 0.8 * self.memory_mb * 1024 * 1024
-        if near_cap or "MemoryError" in stderr:
-            return ToolError(f"WeasyPrint (PDF layout) exceeded the {self.memory_mb} MB memory cap",
-                             self.command, code, stderr)
-        if "RecursionError" in stderr:
-            error = ToolError("WeasyPrint (PDF layout) of text nested too deeply", self.command, code,
-                              stderr.strip().splitlines()[-1])
-            error.hint = ("something in the chapter is nested too deeply (lists, quotes, or emphasis "
-                          "and links inside one another): flatten it; " + error.hint)
-            return error
-        return ToolError("WeasyPrint (PDF layout)", self.command, code, stderr)
-
-    def kill(self) -> None:
-        from vimanual.tools import proc
-
-        proc.kill(self.proc, reap=False)  # reaped by _failure or close
-
-    def end_input(self) -> None:
-        """Tell the worker there are no more jobs: it exits (``close`` reaps it)."""
-        with contextlib.suppress(OSError, ValueError):
-            self.proc.stdin.close()  # type: ignore[union-attr]
-
-    def close(self) -> None:
-        self.end_input()
-        try:
-            self.proc.wait(timeout=10)
-        except Exception:  # noqa: BLE001 - a worker that will not end is killed
-            self.proc.kill()
-            self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.close()  # type: ignore[union-attr]
-        from vimanual.tools import proc
-
-        proc.forget(self.proc)
-
-
-#: Pango's and HarfBuzz's versions as the layout workers loaded them (``worker.text_libraries``).
-TEXT_LIBRARIES: dict[str, str] = {}
-
-#: Workers started before a build knows it needs them (``start_spare_worker``).
-_SPARES: list[_Worker] = []
-
-
-def start_spare_worker(wanted: bool = True) -> None:
-    """Start a layout worker now, before the build is planned: it imports WeasyPrint (about a
-    second) while the build checks and converts the chapters, and the build's pool takes it
-    up (``_new_worker``); ``end_spare_workers`` ends one no pool took up. (Like every worker,
-    it is bound to this process and ends with it.)"""
-    if wanted and not _SPARES:
-        _SPARES.append(_Worker(None))
-
-
-def end_spare_workers() -> None:
-    """End the spare workers no pool took up (a build with nothing to lay out, or refused)."""
-    while _SPARES:
-        spare = _SPARES.pop()
-        spare.kill()  # it has no job, and may still be importing WeasyPrint: no need to wait
-        spare.close()
-
-
-def _new_worker(header: dict[str, object]) -> _Worker:
-    """A worker for a pool: a spare one if there is one still running, else a new one."""
-    while _SPARES:
-        spare = _SPARES.pop()
-        if spare.proc.poll() is None:
-            spare.adopt(header)
-            return spare
-        spare.close()
-    return _Worker(header)

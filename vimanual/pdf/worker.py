@@ -1,14 +1,17 @@
 """A layout worker: the child side of ``vimanual.pdf.weasy.LayoutPool``, run as
-``python -m vimanual.pdf.worker PARENT_PID``. It reads a JSON header line, then one job per
-line, and answers each with its pages, the URLs refused and its resident memory (the pool
-replaces a worker that keeps growing: ``_Worker.grown``)."""
+``python -m vimanual.pdf.worker PARENT_PID``, or forked from the fork server (``serve_forks``,
+run with ``--fork-server FD``; pdf/workers.py is the parent's side of both). It reads a JSON
+header line, then one job per line, and answers each with its pages, the URLs refused and its
+resident memory (the pool replaces a worker that keeps growing: ``workers.Worker.grown``)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
 
@@ -28,12 +31,22 @@ def die_with_parent(parent: int) -> None:
 
 
 def main() -> None:
+    """``python -m vimanual.pdf.worker PARENT_PID``: a worker (``serve_jobs``); with
+    ``--fork-server FD``, the process workers are forked from (pdf/workers.py)."""
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    if len(sys.argv) > 3 and sys.argv[2] == "--fork-server":
+        serve_forks(parent, int(sys.argv[3]))
+        return
+    die_with_parent(parent)
+    serve_jobs()
+
+
+def serve_jobs() -> None:
     """Child side of ``LayoutPool``: a JSON header line, then one job per line. WeasyPrint is
     imported first, while the parent is still preparing (a spare worker's header comes later)."""
     import json
     import resource
 
-    die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
     with contextlib.suppress(Exception):  # a failure is reported by the first job
         import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
     line = sys.stdin.readline()
@@ -85,7 +98,7 @@ def trim() -> None:
 def text_libraries() -> dict[str, str]:
     """Pango's version and the newest HarfBuzz release the loaded library is at least, as
     WeasyPrint loaded them (WeasyPrint declares no function that tells HarfBuzz's exactly).
-    A worker reports them with each result (``weasy.TEXT_LIBRARIES``): a release records
+    A worker reports them with each result (``workers.TEXT_LIBRARIES``): a release records
     them without importing WeasyPrint itself."""
     from weasyprint.text import ffi
 
@@ -104,6 +117,77 @@ def resident_mib() -> float | None:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return None
+
+
+def serve_forks(parent: int, fd: int) -> None:
+    """The server (socket ``fd``): fork a worker for each ``fork``, report each worker's end
+    when asked. It ends when the parent closes its socket (or dies)."""
+    die_with_parent(parent)
+    server = socket.socket(fileno=fd)
+    with contextlib.suppress(Exception):  # a failure is reported by the first job
+        import weasyprint  # noqa: F401 - the point of the server: imported once, for every worker
+
+        from vimanual.pdf import leaders  # noqa: F401
+    quiet = os.open(os.devnull, os.O_WRONLY)  # nobody reads the server's own output
+    for target in (1, 2):
+        os.dup2(quiet, target)
+    os.close(quiet)
+    me = os.getpid()
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(server, 256, 3)
+        except OSError:
+            return
+        if not data:
+            return
+        command, *args = data.decode("ascii").split()
+        if command == "fork" and len(fds) == 3:
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                _become_worker(fds, me)
+            for fd in fds:
+                os.close(fd)
+            server.send(f"pid {pid}".encode("ascii"))
+        elif command in ("wait", "poll"):
+            for fd in fds:
+                os.close(fd)
+            server.send(_reap(int(args[0]), command == "wait").encode("ascii"))
+
+
+def _reap(pid: int, block: bool) -> str:
+    try:
+        found, status, usage = os.wait4(pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:
+        return "exit 9 0"  # reaped already (or never ours): as killed, its usage gone
+    if found == 0:
+        return "running"
+    return f"exit {status} {usage.ru_maxrss}"
+
+
+def _become_worker(fds: list[int], server: int) -> Any:
+    """In the forked child of ``server``: the worker, on the pipes it was given; never returns."""
+    import traceback
+
+    code = 1
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's own
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        die_with_parent(server)
+        serve_jobs()
+        code = 0
+    except BaseException:  # noqa: BLE001 - reported on stderr, as a spawned worker's would be
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":

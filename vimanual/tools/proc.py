@@ -88,8 +88,10 @@ def spawn(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     text: bool = False,
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[Any]:
-    """Start a long-lived child with pipes on stdin, stdout and stderr, bound to this process.
+    """Start a long-lived child with pipes on stdin, stdout and stderr, bound to this process
+    (``pass_fds``: other file descriptors it keeps, as ``subprocess.Popen``'s).
 
     The caller owns it and must end it with ``kill`` (or by closing its stdin and waiting);
     it is killed anyway when the tool exits or dies.
@@ -104,6 +106,7 @@ def spawn(
         env=None if env is None else dict(env),
         text=text,
         start_new_session=True,
+        pass_fds=tuple(pass_fds),
         preexec_fn=_child_setup(os.getpid(), memory),  # noqa: PLW1509 - system calls only
     )
     with _LIVE_LOCK:
