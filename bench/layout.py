@@ -263,11 +263,18 @@ def measure(launcher: Launcher, label: str, command: list[str], cwd: Path,
     if result["code"] != 0:
         raise SystemExit(f"failed (exit {result['code']:.0f}): {' '.join(command)}\n{stderr[-3000:]}")
     main = sampler.seen.get(pid, Process("", 0))
-    # Layout workers are the main process's children running vimanual.pdf.worker (a worker's own
-    # short-lived children, e.g. the compiler ctypes runs to find a library, show its
-    # command line between fork and exec: they are not workers).
-    workers = [p for p in sampler.seen.values() if p.parent == pid
-               and ("vimanual.pdf.worker" in p.command or "vimanual.pdf.weasy" in p.command)]
+    # Layout workers are the main process's children running vimanual.pdf.worker, or the
+    # children of its fork server (pdf/workers.py; they show the server's command line), not
+    # the server itself, which lays nothing out (a worker's own short-lived children, e.g. the
+    # compiler ctypes runs to find a library, show its command line between fork and exec:
+    # they are not workers).
+    def laying_out(p: Process) -> bool:
+        return "vimanual.pdf.worker" in p.command or "vimanual.pdf.weasy" in p.command
+
+    servers = {key for key, p in sampler.seen.items()
+               if p.parent == pid and laying_out(p) and "--fork-server" in p.command}
+    workers = [p for key, p in sampler.seen.items() if laying_out(p) and key not in servers
+               and (p.parent == pid or p.parent in servers)]
     # On Linux the ru_maxrss that wait4 reports is the largest of the process and of every
     # descendant it waited for (RUSAGE_BOTH): the largest single process of the tree.
     cpu = result["cpu"]

@@ -175,8 +175,9 @@ def end_server() -> None:
 
 #: A layout worker that keeps this many MiB more than the pool's freshest one did after its
 #: first document is replaced by a fresh one (``Worker.grown``): at once if it is forked
-#: (a few milliseconds) ...
-RECYCLE_MIB = 6
+#: (a few milliseconds; with 3, bench/memory.py's largest worker was 73 MiB at 500, 1,000
+#: and 2,000 pages, against 73, 76 and 73 with 6) ...
+RECYCLE_MIB = 3
 #: ... else once it has laid out more than this many documents: a spawned worker takes about
 #: a second to import WeasyPrint, and replacing after 8 cost the generated 629-page draft 3.6 s
 #: of a 21-27 s cold build for 5 MiB less at its peak; after 40, only a long book's workers are.
