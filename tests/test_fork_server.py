@@ -105,3 +105,21 @@ def test_a_build_killed_while_laying_out_leaves_no_worker_and_no_server(tmp_path
             tool.wait()
     time.sleep(0.1)
     assert _running([p.pid for p in started]) == []
+
+
+def test_the_server_answers_every_request_and_a_refused_fork_is_an_error() -> None:
+    """A request it cannot serve gets "error" (the parent, waiting for an answer, then spawns
+    its worker); a pid it never forked is reported as ended."""
+    server = workers.ForkServer()
+    try:
+        assert server._ask("hello") == "error"
+        assert server._ask("fork") == "error"  # no pipes with it
+        assert server.status(os.getpid(), block=False) == (-9, 0)  # not its child
+        forked = server.fork()
+        assert _parent(forked.pid) == server.proc.pid
+        assert forked.poll() is None
+        forked.stdin.close()  # no header: the worker ends
+        assert forked.wait(timeout=30) == 0
+    finally:
+        server.close()
+    assert not server.alive()

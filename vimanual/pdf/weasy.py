@@ -48,7 +48,6 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
     return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
 
 
-
 #: How embedded fonts are subset. WeasyPrint uses HarfBuzz's subsetter where the system has
 #: libharfbuzz-subset (it comes with Chromium, for one) and fontTools otherwise, and the two
 #: give different bytes: a released edition would then rebuild byte for byte only on
@@ -290,9 +289,6 @@ class LayoutPool:
         order of ``jobs`` and then of those added. Any failure stops every worker and raises;
         the PDFs of jobs that finished may then exist, others not.
         """
-
-        from vimanual.base.errors import ToolError
-
         if not jobs:
             return []
         jobs = list(jobs)

@@ -140,19 +140,23 @@ def serve_forks(parent: int, fd: int) -> None:
             return
         if not data:
             return
-        command, *args = data.decode("ascii").split()
-        if command == "fork" and len(fds) == 3:
-            pid = os.fork()
-            if pid == 0:
-                server.close()
-                _become_worker(fds, me)
+        command, *args = data.decode("ascii", "replace").split() or [""]
+        answer = "error"  # every request is answered: the parent waits for it
+        try:
+            if command == "fork" and len(fds) == 3:
+                pid = os.fork()
+                if pid == 0:
+                    server.close()
+                    _become_worker(fds, me)
+                answer = f"pid {pid}"
+            elif command in ("wait", "poll") and len(args) == 1 and args[0].isdigit():
+                answer = _reap(int(args[0]), command == "wait")
+        except OSError:  # the fork failed (no memory, too many processes): the parent spawns
+            pass
+        finally:
             for fd in fds:
                 os.close(fd)
-            server.send(f"pid {pid}".encode("ascii"))
-        elif command in ("wait", "poll"):
-            for fd in fds:
-                os.close(fd)
-            server.send(_reap(int(args[0]), command == "wait").encode("ascii"))
+        server.send(answer.encode("ascii"))
 
 
 def _reap(pid: int, block: bool) -> str:

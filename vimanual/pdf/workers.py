@@ -81,12 +81,18 @@ class ForkServer:
         finally:
             for fd in theirs:  # the worker has its own copies now
                 os.close(fd)
+        if not answer.startswith("pid "):  # the server could not fork: the caller spawns a worker
+            for fd in (pipes[0][1], pipes[1][0], pipes[2][0]):
+                os.close(fd)
+            raise OSError(f"the layout fork server answered {answer[:40]!r}")
         return Forked(self, int(answer.split()[1]), os.fdopen(pipes[0][1], "w", encoding="utf-8"),
                       os.fdopen(pipes[1][0], encoding="utf-8"), os.fdopen(pipes[2][0], encoding="utf-8"))
 
     def status(self, pid: int, block: bool) -> tuple[int, int] | None:
         """(exit code, peak resident bytes) of worker ``pid`` once it has ended, else None."""
         answer = self._ask(f"{'wait' if block else 'poll'} {pid}").split()
+        if answer[0] == "error":
+            raise OSError(f"the layout fork server cannot tell how worker {pid} ended")
         if answer[0] != "exit":
             return None
         return os.waitstatus_to_exitcode(int(answer[1])), int(answer[2]) * 1024
