@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
-from tests.test_security_processes import cli, descendants, process_table, wait_for
+from tests.test_security_processes import alive, cli, descendants, process_table, wait_for
 from vimanual.pdf import workers
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(),
@@ -98,13 +98,13 @@ def test_a_build_killed_while_laying_out_leaves_no_worker_and_no_server(tmp_path
         assert isinstance(found, list) and found
         os.kill(tool.pid, signal.SIGKILL)
         tool.wait(timeout=30)
-        wait_for(lambda: not _running([p.pid for p in started]), 20, "the server and workers to end")
+        wait_for(lambda: not alive(started), 20, "the server and workers to end")
     finally:
         if tool.poll() is None:
             os.killpg(tool.pid, signal.SIGKILL)
             tool.wait()
     time.sleep(0.1)
-    assert _running([p.pid for p in started]) == []
+    assert alive(started) == []
 
 
 def test_the_server_answers_every_request_and_a_refused_fork_is_an_error() -> None:

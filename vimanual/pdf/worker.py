@@ -11,7 +11,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
 
@@ -19,14 +19,9 @@ from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
 def die_with_parent(parent: int) -> None:
     """If the build that started this layout is killed, stop too (Linux), instead of
     finishing a PDF nobody will collect and writing into a folder being cleaned up."""
-    import ctypes
-    import signal
-    import sys
+    from vimanual.tools.proc import bound_to
 
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
+    if not bound_to(parent):  # the parent died before it took effect
         sys.exit(1)
 
 
@@ -169,7 +164,7 @@ def _reap(pid: int, block: bool) -> str:
     return f"exit {status} {usage.ru_maxrss}"
 
 
-def _become_worker(fds: list[int], server: int) -> Any:
+def _become_worker(fds: list[int], server: int) -> NoReturn:
     """In the forked child of ``server``: the worker, on the pipes it was given; never returns."""
     import traceback
 

@@ -67,13 +67,20 @@ class Finished:
         return self.stderr.decode("utf-8", "replace")
 
 
+def bound_to(parent: int) -> bool:
+    """Have this process killed when the thread of ``parent`` that started it ends (Linux
+    ``PR_SET_PDEATHSIG``); False if ``parent`` died before that took effect (system calls
+    only: a child runs it between fork and exec)."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    return os.getppid() == parent
+
+
 def _child_setup(parent: int, memory_bytes: int | None) -> Callable[[], None]:
     """What the child runs between fork and exec (kept to system calls only)."""
 
     def setup() -> None:
-        if _PRCTL is not None:
-            _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
-        if os.getppid() != parent:  # the tool died before the line above took effect
+        if not bound_to(parent):  # the tool died before it took effect
             os._exit(1)
         if memory_bytes is not None:
             resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
