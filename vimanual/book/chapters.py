@@ -190,12 +190,13 @@ def render_chapters(
         problems.extend(ctx.problems)
         images.update(ctx.images)
     all_ids = numbering.collect_ids(cleaned.values()) | slugs | {t.id for t in glossary}
+    targets = numbering.LinkTargets(all_ids)
     terms = [(term.pattern(), term.id) for term in glossary]
     banners = plan.options.banners
     rendered: list[RenderedChapter] = []
     for chapter in chapters:
         number = numbers[chapter.slug]
-        html, link_problems = numbering.resolve_links(cleaned[chapter.slug], chapter.slug, all_ids,
+        html, link_problems = numbering.resolve_links(cleaned[chapter.slug], chapter.slug, targets,
                                                       chapter.rel)
         problems.extend(link_problems)
         html, sections = numbering.number_sections(html, number)

@@ -162,7 +162,20 @@ def collect_ids(fragments: Iterable[str]) -> set[str]:
     return {found for fragment in fragments for found in ID_RE.findall(fragment)}
 
 
-def resolve_links(html: str, slug: str, all_ids: set[str], where: str) -> tuple[str, list[Problem]]:
+class LinkTargets:
+    """Every id of the book, and the prefixed ids by their unprefixed part ('slug--id' under
+    'id'), indexed once per build rather than once per chapter."""
+
+    def __init__(self, all_ids: set[str]) -> None:
+        self.ids = all_ids
+        self.by_suffix: dict[str, list[str]] = {}
+        for ident in all_ids:
+            _, sep, suffix = ident.partition("--")
+            if sep:
+                self.by_suffix.setdefault(suffix, []).append(ident)
+
+
+def resolve_links(html: str, slug: str, targets: LinkTargets, where: str) -> tuple[str, list[Problem]]:
     """Point '#id' links at the chapter that defines 'id' when it is not in this chapter.
 
     pandoc prefixes every in-chapter link with the chapter's slug; a pandoc-style
@@ -170,11 +183,7 @@ def resolve_links(html: str, slug: str, all_ids: set[str], where: str) -> tuple[
     A link that resolves nowhere loses its target and is reported.
     """
     problems: list[Problem] = []
-    by_suffix: dict[str, list[str]] = {}
-    for ident in all_ids:
-        _, sep, suffix = ident.partition("--")
-        if sep:
-            by_suffix.setdefault(suffix, []).append(ident)
+    all_ids, by_suffix = targets.ids, targets.by_suffix
 
     def replace(match: re.Match[str]) -> str:
         target = match.group(1)
