@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import is_within
-from vimanual.pdf.workers import FetchLog, Worker, new_worker
+from vimanual.pdf.workers import FetchLog, Worker, new_worker, running_server
 
 
 def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
@@ -262,7 +262,11 @@ class LayoutPool:
 
     def prestart(self, count: int) -> None:
         """Start up to ``count`` workers now: they import WeasyPrint while the caller is
-        still busy (converting chapters), instead of when the first job comes."""
+        still busy (converting chapters), instead of when the first job comes. Not when they
+        are forked (pdf/workers.py): a fork takes milliseconds when the first job comes, and
+        asking for one now would wait until the fork server has imported WeasyPrint."""
+        if running_server() is not None:
+            return
         while len(self.workers) < min(self.size, count) and not self.timed_out.is_set():
             self.workers.append(new_worker(self.header))
 
