@@ -123,6 +123,12 @@ def serve_forks(parent: int, fd: int) -> None:
         import weasyprint  # noqa: F401 - the point of the server: imported once, for every worker
 
         from vimanual.pdf import leaders  # noqa: F401
+
+        # A worker's first document paid about 50 ms more than its next ones (Pango,
+        # fontconfig and the PDF writer starting up), and every fork is a first document:
+        # one small document here, before any fork, and each fork starts warm. (Which
+        # worker lays out a document, and after what, does not change its bytes: tested.)
+        weasyprint.HTML(string="<p>vimanual</p>").write_pdf()
     quiet = os.open(os.devnull, os.O_WRONLY)  # nobody reads the server's own output
     for target in (1, 2):
         os.dup2(quiet, target)
