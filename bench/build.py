@@ -226,7 +226,7 @@ def main() -> None:
 
     workspace = load_workspace(ws)
     plan = plan_build(workspace, BuildOptions(paper="A4", date="2026-01-01"))
-    rendered, _, _ = render_chapters(plan, ChapterCache(workspace, None))
+    rendered, _, _, _ = render_chapters(plan, ChapterCache(workspace, None))
     styles = base / "same"
     shutil.rmtree(styles, ignore_errors=True)
     shutil.copytree(Path(__file__).resolve().parent.parent / "vimanual" / "defaults" / "styles", styles)
