@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vimanual.pdf.fontunion import UNION_VERSION, SubsetMismatch, union_subsets
+from vimanual.pdf.fontunion import UNION_VERSION, SubsetMismatch, fonttools_version, union_subsets
 
 if TYPE_CHECKING:
     import pikepdf
@@ -354,14 +354,13 @@ def _union(programs: list[tuple[bytes, int]], cache: Path | None) -> bytes:
     """``union_subsets``, kept in ``cache`` under the digest of its input."""
     if cache is None:
         return union_subsets(programs)
-    import importlib.metadata
     import os
 
     from vimanual.base.fsutil import atomic_write
 
     key = hashlib.sha256(json.dumps([
         [(hashlib.sha256(data).hexdigest(), last) for data, last in programs],
-        importlib.metadata.version("fonttools"), UNION_VERSION,
+        fonttools_version(), UNION_VERSION,
     ]).encode()).hexdigest()
     path = cache / f"font-{key}.ttf"
     with contextlib.suppress(FileNotFoundError):

@@ -9,6 +9,7 @@ functions: it is only needed when a PDF book is assembled.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -21,6 +22,15 @@ _DEVICE_METRICS_TABLES = ("hdmx", "LTSH", "VDMX")
 
 #: Bump when ``union_subsets`` changes what it makes: cached unions then no longer count.
 UNION_VERSION = 1
+
+
+@functools.cache
+def fonttools_version() -> str:
+    """fontTools' version (part of the cache keys of unions and laid-out parts), read once a
+    process: reading a package's metadata takes milliseconds, and a book asks once a face."""
+    import importlib.metadata
+
+    return importlib.metadata.version("fonttools")
 
 
 class SubsetMismatch(Exception):

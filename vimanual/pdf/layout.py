@@ -29,6 +29,7 @@ from typing import Any
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, sha256_hex
 from vimanual.pdf import folios
+from vimanual.pdf.fontunion import fonttools_version
 from vimanual.pdf.layouts import Laid, Layouts, Progress
 from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
@@ -455,16 +456,10 @@ def write_pdf(
         return _write_whole(document(Part()), target, request, progress)
     # The subsetter changes the bytes of every part: it is part of their cache keys (and so
     # are one-run leaders; a release's keys are as they were before those existed).
-    salt = json.dumps([*json.loads(request.salt), request.font_subsetter, _fonttools_version()]
+    salt = json.dumps([*json.loads(request.salt), request.font_subsetter, fonttools_version()]
                       + ["one-run leaders"] * request.one_run_leaders)
     return _write_book(units, document, margin_styles, margins, target,
                        replace(request, salt=salt), progress, pool)
-
-
-def _fonttools_version() -> str:
-    import importlib.metadata
-
-    return importlib.metadata.version("fonttools")
 
 
 def _write_whole(document: str, target: Path, request: PdfRequest,
@@ -476,7 +471,7 @@ def _write_whole(document: str, target: Path, request: PdfRequest,
     # The subsetter changes the bytes, so it is part of the cache key, but not of the PDF's
     # /ID (``identity``), which editions released before it was recorded were built with.
     # An untagged draft is other bytes again: its key says so (a tagged book's key is as it was).
-    key = sha256_hex(json.dumps([identity, request.font_subsetter, _fonttools_version()]
+    key = sha256_hex(json.dumps([identity, request.font_subsetter, fonttools_version()]
                                 + ([] if request.tagged else ["untagged"])))
     record = PdfRecord(request.cache, target)
     found = record.unchanged(key) if request.use_cache else None
