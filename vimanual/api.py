@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
+from vimanual.book.preflight import BuildRefused, Preflight, loaded
 
 if TYPE_CHECKING:
     from vimanual.book.export import Export
@@ -95,15 +96,6 @@ def check(root: Path, slugs: Sequence[str] = ()) -> CheckReport:
     return check_workspace(root, slugs)
 
 
-class BuildRefused(GateFailed):
-    """'vimanual check' found errors, so the build did not start (exit 1)."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"'vimanual check' found {len(problems)} error(s); not building",
-                         "fix them, or pass --force to build a draft anyway")
-        self.problems = problems
-
-
 @dataclass
 class BuildRun:
     """A finished build, and the chapters it was asked for."""
@@ -117,26 +109,6 @@ class BuildRun:
     broken: dict[str, list[Problem]] = field(default_factory=dict)
     language: str | None = None
     omitted: list[str] = field(default_factory=list)  # untranslated chapters left out (--untranslated omit)
-
-
-def _loaded_with_preflight(root: Path, slugs: list[str], isolate: bool) -> tuple[Workspace, list[Problem]]:
-    """The workspace, loaded once, and check's errors-only subset over the chapters to build
-    (none when the build itself will say something better: an unknown chapter). With
-    ``isolate`` a broken chapter file is set aside (workspace.broken) instead of refused."""
-    from vimanual.base.names import is_slug
-    from vimanual.check.run import check_loaded
-    from vimanual.workspace.load import inspect_workspace, isolate_broken, refuse_broken
-
-    workspace, problems = inspect_workspace(root)
-    if isolate and workspace is not None:
-        problems = isolate_broken(workspace, problems)
-        refuse_broken(workspace, slugs)
-    structural = [p for p in problems if p.severity == "error"]
-    if structural or workspace is None:
-        raise InvalidWorkspace(structural)
-    if any(not is_slug(s) or s not in workspace.manual.chapters for s in slugs):
-        return workspace, []  # the build names the unknown chapter
-    return workspace, check_loaded(workspace, problems, slugs, errors_only=True).errors
 
 
 def build(
@@ -156,7 +128,8 @@ def build(
 ) -> BuildRun:
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
-    build starts; ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
+    book is laid out or written (the check runs while the chapters are converted:
+    ``Preflight``); ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
     test hook: the main matter laid out in one WeasyPrint call, the reference the parallel
     layout is compared with.
 
@@ -164,21 +137,37 @@ def build(
     chapter's translation where there is one (stale ones with a warning and a banner); a
     chapter with none is shown in the source language under a banner (``untranslated``
     'source') or left out ('omit'). ``tagged``: a PDF/UA-1 draft (a release's always is)."""
-    from vimanual.book.pipeline import build as run_build
-    from vimanual.book.plan import FORMATS, BuildOptions
+    from vimanual.book.plan import FORMATS
     from vimanual.pdf.workers import end_spare_workers, start_spare_worker
-    from vimanual.status import review_banners, workspace_status
 
     start_spare_worker("pdf" in (formats or FORMATS))  # it imports WeasyPrint while the check runs
     # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
-    workspace, errors = _loaded_with_preflight(root, list(chapters), isolate=force or bool(chapters))
+    workspace, problems, checkable = loaded(root, list(chapters), isolate=force or bool(chapters))
     if workspace.broken and on_broken is not None:
         on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
-    if errors and not force:
+    preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)
+    try:
+        return _build_checked(workspace, preflight, formats=formats, output=output, paper=paper,
+                              chapters=chapters, jobs=jobs, jurisdiction=jurisdiction, use_cache=use_cache,
+                              progress=progress, reference_layout=reference_layout, language=language,
+                              untranslated=untranslated, tagged=tagged)
+    except BuildRefused:
         end_spare_workers()
-        raise BuildRefused(errors)
-    if errors and on_forced is not None:
-        on_forced(errors)
+        raise
+    finally:
+        preflight.close()
+
+
+def _build_checked(workspace: Workspace, preflight: Preflight, *, formats: Sequence[str] | None,
+                   output: Path | None, paper: str | None, chapters: Sequence[str], jobs: int | None,
+                   jurisdiction: str | None, use_cache: bool, progress: Progress | None,
+                   reference_layout: bool, language: str | None, untranslated: str,
+                   tagged: bool) -> BuildRun:
+    """``build`` once the workspace is loaded and its check started (``preflight``)."""
+    from vimanual.book.pipeline import build as run_build
+    from vimanual.book.plan import FORMATS, BuildOptions
+    from vimanual.status import review_banners, workspace_status
+
     report = workspace_status(workspace)
     omitted: list[str] = []
     extra: list[Problem] = []
@@ -195,10 +184,11 @@ def build(
         jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
         tagged=tagged, **shown,
     )
-    result = run_build(workspace, options, progress)
+    result = run_build(workspace, options, progress, preflight.settle)
+    preflight.settle()  # (a build always settles it; this is in case one did not)
     result.problems[:0] = extra
-    return BuildRun(result, list(workspace.chapters), tuple(chapters), errors, dict(workspace.broken),
-                    language=language, omitted=omitted)
+    return BuildRun(result, list(workspace.chapters), tuple(chapters), preflight.errors,
+                    dict(workspace.broken), language=language, omitted=omitted)
 
 
 def export(root: Path, slug: str, fmt: str = "docx", output: Path | None = None) -> Export:

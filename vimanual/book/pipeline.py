@@ -8,6 +8,7 @@ atomically: a failed build leaves the previous manual intact.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import Problem, VimanualError
@@ -25,16 +26,21 @@ if TYPE_CHECKING:
 
 
 def build(
-    workspace: Workspace, options: BuildOptions, progress: Progress | None = None
+    workspace: Workspace, options: BuildOptions, progress: Progress | None = None,
+    settle: Callable[[], None] = lambda: None,
 ) -> BuildResult:
     """Build the requested outputs; the previous outputs stay intact if anything fails. When
-    nothing they are made from changed and they are as written, they are kept as they are."""
+    nothing they are made from changed and they are as written, they are kept as they are.
+    ``settle`` is called once the chapters are converted, before anything is laid out or
+    written (and before outputs are kept): it may refuse the build (api.Preflight: the check
+    runs beside the conversion)."""
     from vimanual.pdf.workers import end_spare_workers
 
     stamp = stamps.stamp_for(workspace, options)
     kept = stamps.kept(stamp)
     if kept is not None:
         end_spare_workers()  # one started early (api.build): nothing to lay out
+        settle()
         return kept
     from vimanual.book.chapters import ChapterCache
     from vimanual.pdf.layout import PARTS, WHOLE, choose_path
@@ -52,7 +58,7 @@ def build(
             # that they import WeasyPrint while pandoc runs.
             if pdf_path == PARTS:
                 pool.prestart(cache.pending(plan.chapters, options.use_cache))
-        result, images = _build(plan, cache, pdf_path, progress, pool)
+        result, images = _build(plan, cache, pdf_path, progress, pool, settle)
     stamps.remember(stamp, result, images)
     return result
 
@@ -64,7 +70,7 @@ def _layout_pool(plan: BuildPlan) -> Any:
 
 
 def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progress | None,
-           pool: Any) -> tuple[BuildResult, dict[str, str]]:
+           pool: Any, settle: Callable[[], None]) -> tuple[BuildResult, dict[str, str]]:
     """``build`` once planned, and the image paths its chapters named (see ``render_chapters``).
     ``pool``: the layout workers, or None (no PDF, or a whole book)."""
     from vimanual.book.chapters import render_chapters
@@ -72,6 +78,7 @@ def _build(plan: BuildPlan, cache: ChapterCache, pdf_path: str, progress: Progre
 
     options = plan.options
     rendered, converted, problems, images = render_chapters(plan, cache, progress)
+    settle()
     if "pdf" in options.formats:
         _refuse_long_tables(plan, rendered)
     problems = [*plan.problems, *problems]

@@ -333,8 +333,9 @@ def _template(workspace: Workspace) -> tuple[Any, bool]:
         keep_trailing_newline=True,
     )
     try:
-        template = env.from_string(source)
-        has_parts = "part" in jinja2.meta.find_undeclared_variables(env.parse(source))
+        tree = env.parse(source)  # parsed once, for both
+        has_parts = "part" in jinja2.meta.find_undeclared_variables(tree)
+        template = env.from_string(tree)
     except jinja2.TemplateSyntaxError as exc:
         raise VimanualError(f"template error: {exc.message}",
                             "fix the template, or delete it to use the default",
