@@ -186,6 +186,29 @@ def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
     assert any("step five" in page.extract_text() for page in rebuilt.pages)
 
 
+def test_a_contents_whose_numbers_cannot_be_written_is_laid_out_whole_with_them(
+        built: dict[str, Any], tmp_path: Path) -> None:
+    """The contents is written in while the margins are laid out; when writing finds it cannot
+    trust the placeholders after all, the front matter is laid out whole, with its numbers."""
+    ws = tmp_path / "ws"
+    shutil.copytree(built["ws"], ws)
+    for written in (ws / "build" / "cache").rglob("contents-*.pdf"):
+        written.unlink()  # else the cache has the written contents, and nothing is written
+    calls: list[int] = []
+
+    def refused(self: tocpages.EarlyContents, *args: Any) -> bool:
+        calls.append(1)
+        return False
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tocpages.EarlyContents, "write", refused)
+        ok("-C", ws, "build", "--format", "pdf", *["--tagged"] * built["tagged"])
+    assert calls == [1]
+    rebuilt = pypdf.PdfReader(ws / "build" / "manual.pdf")
+    assert len(rebuilt.pages) == len(pypdf.PdfReader(built["pdf"]).pages)
+    assert _entries(rebuilt) and _entries(rebuilt) == _entries(pypdf.PdfReader(built["pdf"]))
+
+
 def test_a_contents_sent_with_too_few_digits_is_laid_out_again_as_it_would_have_been(
         built: dict[str, Any], tmp_path: Path) -> None:
     """The number of digits can rest on the book's estimated length: when that was wrong, the

@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ PATTERN_PIECE = 60
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]*)"')
+#: Writes what was laid out already; False, having written nothing, if it cannot (``_written_contents``).
+Writer = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -265,12 +268,19 @@ def lay_out_book(
     front_doc = link_across(document(Part("front", pages=plan.folios)))
     margin_progress = None if progress is None else (
         lambda stage, done, total: progress("margins" if stage == "layout" else stage, done, total))
-    with contextlib.ExitStack() as scratch:
-        early_front = None
+    # (the writer's thread ends before the scratch files it writes are deleted)
+    with contextlib.ExitStack() as scratch, ThreadPoolExecutor(max_workers=1) as writer:
+        early_front, write = None, None
         if contents is not None and early_laid:
-            early_front = _written_contents(contents, early_laid, plan.folios, front_doc, layouts, scratch)
+            early_front, write = _written_contents(contents, early_laid, plan.folios, front_doc, layouts,
+                                                   scratch)
+        # The contents is written in (here, with pikepdf) while the workers lay out the margins.
+        writing = writer.submit(write) if write is not None else None
         front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
                                                   tagged, patterns, margin_progress, scratch, early_front)
+        if writing is not None and not writing.result():  # its placeholders cannot be trusted after all
+            front = layouts.get([(front_doc, tagged)], margin_progress)[0]
+            laid = [*laid, front]
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
         front_margin = layouts.get([(front_margins(front.pages), False)])[0]
         pool.release()  # stitching needs the memory, not the workers
@@ -285,17 +295,20 @@ def lay_out_book(
 
 
 def _written_contents(contents: EarlyContents, early: list[Laid], folios: dict[str, str], front_doc: str,
-                      layouts: Layouts, scratch: contextlib.ExitStack) -> Laid | None:
+                      layouts: Layouts, scratch: contextlib.ExitStack) -> tuple[Laid | None, Writer | None]:
     """The contents laid out early (among ``early``, in pieces or whole) with its true numbers
     (``folios``; ``front_doc``, the front matter made with them) written in, kept in the
-    cache under what it is made from (a rebuild with the same pages reuses it); None if its
-    placeholders or pieces cannot be trusted (pdf/tocpages.py, pdf/tocpieces.py)."""
+    cache under what it is made from (a rebuild with the same pages reuses it): (the front
+    matter as it will be once written, or None if its placeholders or pieces cannot be
+    trusted (pdf/tocpages.py, pdf/tocpieces.py); the function that writes it, which returns
+    False, having written nothing, if they cannot be trusted after all; None if the cache has
+    it already). The caller may write it while the margins are laid out."""
     pieces = contents.laid(early)
     if pieces is not None and not contents.fits(folios):  # the book's estimated length was wrong
         again = contents.redo(folios)
         pieces = None if again is None else [(again[1], layouts.get([(again[0], contents.tagged)])[0])]
     if pieces is None:
-        return None
+        return None, None
     if len(pieces) == 1:  # as before pieces: the cache's written contents still count
         made_from: list[Any] = [pieces[0][1].path.name, sorted(folios.items()), WRITE_VERSION]
     else:
@@ -307,15 +320,20 @@ def _written_contents(contents: EarlyContents, early: list[Laid], folios: dict[s
     written = Laid(path, last_piece.offset + last.pages, refused)
     if layouts.use_cache and path.is_file():
         os.utime(path)  # recently used: kept by prune()
-        return written
+        return written, None
     target = _scratch_file(layouts, scratch, "contents")
-    if not contents.write([(piece, laid.path) for piece, laid in pieces], folios, front_doc, target,
-                          _scratch_file(layouts, scratch, "contents-joined")):
-        return None
-    with open(target, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(target, path)
-    return written
+    joining = _scratch_file(layouts, scratch, "contents-joined")
+
+    def write() -> bool:
+        if not contents.write([(piece, laid.path) for piece, laid in pieces], folios, front_doc, target,
+                              joining):
+            return False
+        with open(target, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(target, path)
+        return True
+
+    return written, write
 
 
 def _scratch_file(layouts: Layouts, scratch: contextlib.ExitStack, name: str) -> Path:
