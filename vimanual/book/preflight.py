@@ -62,11 +62,14 @@ class Preflight:
 
     def settle(self) -> None:
         """Wait for the check; refuse the build if it found errors (unless forced). Once."""
+        from vimanual.tools.proc import give_back_memory
+
         if self.settled:
             return
         self.settled = True
         assert self.future is not None
         self.errors = self.future.result()
+        give_back_memory()  # what the check's thread freed (tools/proc.py)
         if self.errors and not self.force:
             raise BuildRefused(self.errors)
         if self.errors and self.on_forced is not None:

@@ -36,6 +36,7 @@ from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
 from vimanual.pdf.stitch import LINK_SCHEME, Sheet
 from vimanual.pdf.tocpages import WRITE_VERSION, EarlyContents
 from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutPool
+from vimanual.tools import proc
 
 MARGIN_BOXES = (
     "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
@@ -281,6 +282,8 @@ def lay_out_book(
         if writing is not None and not writing.result():  # its placeholders cannot be trusted after all
             front = layouts.get([(front_doc, tagged)], margin_progress)[0]
             laid = [*laid, front]
+        if writing is not None:
+            proc.give_back_memory()  # what the writer's thread freed, before the stitcher's peak
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
         front_margin = layouts.get([(front_margins(front.pages), False)])[0]
         pool.release()  # stitching needs the memory, not the workers

@@ -82,12 +82,12 @@ def trim() -> None:
     """Give a laid-out document's memory back: WeasyPrint's boxes hold reference cycles, and
     glibc keeps freed memory in its heap. Without this a worker's resident size rose from one
     chapter's (76 MiB) to 95 MiB within four documents; with it, 80 MiB after thirty."""
-    import ctypes
     import gc
 
+    from vimanual.tools.proc import give_back_memory
+
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # glibc only
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    give_back_memory()
 
 
 def text_libraries() -> dict[str, str]:

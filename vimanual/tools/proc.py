@@ -39,9 +39,21 @@ MB = 1024 * 1024
 
 # Loaded once, before any fork: the child must not load libraries between fork and exec.
 _PRCTL: Callable[..., int] | None = None
+_MALLOC_TRIM: Callable[..., int] | None = None
 if sys.platform.startswith("linux"):
     with contextlib.suppress(OSError, AttributeError):
         _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
+
+
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``, every arena): glibc
+    keeps what a thread freed in that thread's own arena, so memory a finished thread used
+    (pikepdf writing the contents, pandoc's output read in) stays resident otherwise, and
+    adds to the process's peak later."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 _LIVE: set[subprocess.Popen[Any]] = set()
 _LIVE_LOCK = threading.Lock()
