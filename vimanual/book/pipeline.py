@@ -32,7 +32,7 @@ def build(
     """Build the requested outputs; the previous outputs stay intact if anything fails. When
     nothing they are made from changed and they are as written, they are kept as they are.
     ``settle`` is called once the chapters are converted, before anything is laid out or
-    written (and before outputs are kept): it may refuse the build (api.Preflight: the check
+    written (and before outputs are kept): it may refuse the build (book/preflight.py: the check
     runs beside the conversion)."""
     from vimanual.pdf.workers import end_spare_workers
 
