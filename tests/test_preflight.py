@@ -42,8 +42,8 @@ def test_the_check_runs_while_the_chapters_are_converted(tmp_path: Path) -> None
         patch.setattr(check_run, "check_loaded", check_loaded)
         patch.setattr(ChapterCache, "convert", convert)
         built = ok("-C", ws, "build", "--format", "html")
-    assert seen == {"thread": seen["thread"], "converting": True}, seen
-    assert seen["thread"].startswith("vimanual-check"), seen
+    assert seen.get("converting") is True, seen  # a conversion began while the check ran
+    assert str(seen.get("thread", "")).startswith("vimanual-check"), seen
     assert "2 converted, 0 from cache" in built.output
 
 
