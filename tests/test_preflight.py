@@ -71,3 +71,14 @@ def test_check_errors_refuse_the_build_after_converting_and_leave_outputs_and_no
     after = _digests(ws / "build")
     assert after["manual.pdf"] != before["manual.pdf"] and after["manual.html"] != before["manual.html"]
     assert "Alpha text, see <a>the steps</a>." in (ws / "build" / "manual.html").read_text()  # target removed
+
+
+def test_a_build_that_stops_before_its_pipeline_leaves_no_layout_process(tmp_path: Path) -> None:
+    """The fork server starts with the build, before the workspace is loaded: a build that stops
+    before the pipeline (here an unknown language edition) ends it too."""
+    ws = small_workspace(tmp_path / "ws")
+    started = len(descendants(os.getpid(), process_table()))
+    failed = run("-C", ws, "build", "--language", "zz")
+    assert failed.exit_code == 2, failed.output
+    assert "zz" in failed.stderr
+    assert len(descendants(os.getpid(), process_table())) == started

@@ -141,21 +141,21 @@ def build(
     from vimanual.pdf.workers import end_spare_workers, start_spare_worker
 
     start_spare_worker("pdf" in (formats or FORMATS))  # it imports WeasyPrint while the check runs
-    # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
-    workspace, problems, checkable = loaded(root, list(chapters), isolate=force or bool(chapters))
-    if workspace.broken and on_broken is not None:
-        on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
-    preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)
     try:
-        return _build_checked(workspace, preflight, formats=formats, output=output, paper=paper,
-                              chapters=chapters, jobs=jobs, jurisdiction=jurisdiction, use_cache=use_cache,
-                              progress=progress, reference_layout=reference_layout, language=language,
-                              untranslated=untranslated, tagged=tagged)
-    except BuildRefused:
-        end_spare_workers()
-        raise
+        # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
+        workspace, problems, checkable = loaded(root, list(chapters), isolate=force or bool(chapters))
+        if workspace.broken and on_broken is not None:
+            on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
+        preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)
+        try:
+            return _build_checked(workspace, preflight, formats=formats, output=output, paper=paper,
+                                  chapters=chapters, jobs=jobs, jurisdiction=jurisdiction,
+                                  use_cache=use_cache, progress=progress, reference_layout=reference_layout,
+                                  language=language, untranslated=untranslated, tagged=tagged)
+        finally:
+            preflight.close()
     finally:
-        preflight.close()
+        end_spare_workers()  # the pipeline ends them; a build that stops before it does not
 
 
 def _build_checked(workspace: Workspace, preflight: Preflight, *, formats: Sequence[str] | None,
