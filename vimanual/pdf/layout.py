@@ -279,10 +279,10 @@ def lay_out_book(
         writing = writer.submit(write) if write is not None else None
         front, main_margins, laid = _main_margins(plan, front_doc, margin_styles, margins, layouts,
                                                   tagged, patterns, margin_progress, scratch, early_front)
-        if writing is not None and not writing.result():  # its placeholders cannot be trusted after all
-            front = layouts.get([(front_doc, tagged)], margin_progress)[0]
-            laid = [*laid, front]
         if writing is not None:
+            if not writing.result():  # its placeholders cannot be trusted after all
+                front = layouts.get([(front_doc, tagged)], margin_progress)[0]
+                laid = [*laid, front]
             proc.give_back_memory()  # what the writer's thread freed, before the stitcher's peak
         front_count = front.pages + front.pages % 2  # the main matter starts on a right-hand page
         front_margin = layouts.get([(front_margins(front.pages), False)])[0]

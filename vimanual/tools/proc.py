@@ -41,10 +41,10 @@ MB = 1024 * 1024
 _PRCTL: Callable[..., int] | None = None
 _MALLOC_TRIM: Callable[..., int] | None = None
 if sys.platform.startswith("linux"):
-    with contextlib.suppress(OSError, AttributeError):
-        _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
-    with contextlib.suppress(OSError, AttributeError):  # glibc only
-        _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
+    with contextlib.suppress(OSError):
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+        _PRCTL = getattr(_LIBC, "prctl", None)
+        _MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)  # glibc only
 
 
 def give_back_memory() -> None:
@@ -54,6 +54,7 @@ def give_back_memory() -> None:
     adds to the process's peak later."""
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
+
 
 _LIVE: set[subprocess.Popen[Any]] = set()
 _LIVE_LOCK = threading.Lock()
