@@ -42,9 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import (  # noqa: E402
@@ -59,6 +60,7 @@ from build import (  # noqa: E402
 )
 
 MIB = 1024 * 1024
+R = TypeVar("R")
 #: The summed PSS of the tree is read every this many samples (see Sampler.sample).
 PSS_EVERY = 5
 #: 110 chapters of the generator give a little over 600 pages.
@@ -588,18 +590,20 @@ def report(runs: dict[str, Run], jobs_list: list[int], base_key: str, chapters: 
               f"tree sum (PSS) {run.sum_pss / runs['weasy'].sum_pss:.2f}x")
 
 
+def median_round(rounds: Sequence[R], ratio: Callable[[R], float]) -> R:
+    """The round whose ``ratio`` is the median (the lower middle one for an even number), so
+    that the figures shown beside a target are one round's, taken side by side."""
+    return sorted(rounds, key=ratio)[(len(rounds) - 1) // 2]
+
+
 def target_rows(rounds: list[TargetRound],
                 cores: int) -> list[tuple[str, float, float | None, str, float, str]]:
     """``targets_table``'s rows, each from the round whose ratio is the median (the lower
     middle one for an even number of rounds), so that the figures shown are one round's."""
 
-    def middle(ratio: Callable[[TargetRound], float]) -> TargetRound:
-        ordered = sorted(rounds, key=ratio)
-        return ordered[(len(ordered) - 1) // 2]
-
-    cold = middle(lambda r: r.cold / r.plain)
-    release = middle(lambda r: r.release / r.plain2)
-    edit = middle(lambda r: r.edit / r.cold)
+    cold = median_round(rounds, lambda r: r.cold / r.plain)
+    release = median_round(rounds, lambda r: r.release / r.plain2)
+    edit = median_round(rounds, lambda r: r.edit / r.cold)
     warm = statistics.median_low([r.warm for r in rounds])
     return [
         (f"draft cold (--jobs {cores}, PDF) / plain", cold.cold, cold.plain, "plain", 0.8, "ratio"),

@@ -43,10 +43,10 @@ import os
 import posixpath
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -386,7 +386,7 @@ def measure_cold(folder: Path, rounds: int, jobs: int) -> None:
     rounds the targets are judged on the median of the rounds' ratios."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from build import pages
-    from layout import Launcher, measure
+    from layout import Launcher, measure, median_round
 
     ws, raw = folder / "ws", folder / "raw"
     if not (ws / "manual.yaml").is_file():
@@ -440,14 +440,9 @@ def measure_cold(folder: Path, rounds: int, jobs: int) -> None:
     for label, wall, mib, cpu, count, loads in rows:
         print(f"{label:<46}{wall:>8.1f}{mib:>9.0f}{cpu:>8.1f}{count:>7}  {loads}")
 
-    Round = tuple[float, float, float, float]
-
-    def middle(ratio: Callable[[Round], float]) -> Round:
-        return sorted(found, key=ratio)[(len(found) - 1) // 2]  # the median round (lower middle)
-
-    cold_round = middle(lambda f: f[1] / f[0])
-    edit_round = middle(lambda f: f[3] / f[1])
-    warm_wall = sorted(f[2] for f in found)[(len(found) - 1) // 2]
+    cold_round = median_round(found, lambda f: f[1] / f[0])
+    edit_round = median_round(found, lambda f: f[3] / f[1])
+    warm_wall = statistics.median_low(f[2] for f in found)
     heading = "target" + (f" (median of {rounds} rounds)" if rounds > 1 else "")
     print(f"\n{heading:<40}{'ours s':>8}{'plain s':>9}{'ratio':>8}  {'goal':<16}met?")
     ratio = cold_round[1] / cold_round[0]
