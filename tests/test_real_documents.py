@@ -241,3 +241,30 @@ def test_reviewers_see_that_the_accepted_text_came_with_comments_and_how_to_read
     assert f"The chapter's {line}" in " ".join(reviewed.output.split())
     shown = " ".join(run("-C", root, "contributions", str(data["id"])).output.split())
     assert "Please confirm this sample step." in shown  # where the line sends the reviewer
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_comments_placed_at_a_point_are_counted_and_kept_with_their_paragraph(tmp_path: Path,
+                                                                              fmt: str) -> None:
+    # A comment made with nothing selected is a bare reference in Word's XML, which pandoc does
+    # not read: a .docx holding only such comments was taken with them silently dropped.
+    root = small_workspace(tmp_path / "ws")
+    points = REAL / f"point-comments.{fmt}"
+    before = snapshot(root)
+    refused = run("-C", root, "submit", points, "--chapter", "labels", "--jurisdiction", "UK", "--as", PERSON)
+    assert refused.exit_code == 2
+    assert f"point-comments.{fmt}: holds 3 comments" in " ".join(refused.output.split())
+    assert snapshot(root) == before
+    data = _submit(root, points, "labels", "--track-changes", "accept")
+    shown = json.loads(run("-C", root, "contributions", str(data["id"]), "--json").stdout)
+    assert [(c["author"], c["date"][:16], c["text"], c["on"]) for c in shown["comments"]["r1"]] == [
+        ("Blake Editor (sample)", "2026-04-01T09:00", "Which label printer? (sample)",
+         "Sample text: each exhibit gets a label on arrival. The label names the exhibit and the officer."),
+        ("Alex Author (sample)", "2026-04-01T09:30", "Checked by whom? (sample)", "at the end of each shift"),
+        ("Alex Author (sample)", "2026-04-01T10:00", "Move this section up. (sample)", "Damaged labels"),
+    ]
+    text = _revision(root, data)
+    assert "The label names the exhibit and the officer." in text and "## Damaged labels" in text
+    assert not any(words in text for words in ("label printer", "Checked by whom", "Move this section"))
+    table = " ".join(run("-C", root, "contributions", str(data["id"])).output.split())
+    assert "comment by Blake Editor (sample) 2026-04-01 on “Sample text: each exhibit" in table

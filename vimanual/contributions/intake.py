@@ -319,7 +319,12 @@ class _AstWalker:
             insertions, deletions = self.package.insertions, self.package.deletions
             comments = self.package.comments
         else:
-            insertions, deletions, comments = count_changes(ast)
+            insertions, deletions, read = count_changes(ast)
+            # pandoc reads only comments on a range of words; those placed at a point come from the
+            # package, which holds every comment in the document's order
+            held = self.package.docx_comments if self.package is not None else {}
+            comments = [read.get(key, comment) for key, comment in held.items()]
+            comments += [comment for key, comment in read.items() if key not in held]
         if not (insertions or deletions or comments):
             return
         if self.track_changes is None:

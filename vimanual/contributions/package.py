@@ -9,11 +9,14 @@ Two things pandoc would otherwise lose are handled here, on a copy in the work f
 a .docx whose parts live outside ``word/`` (pandoc then drops styles and images), and an
 .odt's bookmarks, which pandoc renames to ``anchor-N`` while links keep the old names.
 An .odt's tracked changes and comments are counted here (pandoc's ODT reader drops
-both silently); a .docx's are counted from pandoc's own reading of them.
+both silently); a .docx's are counted from pandoc's own reading of them, and its comments
+read here too: pandoc sees only comments on a range of words, not those placed at a point
+(Word's and LibreOffice's comment with nothing selected), which would otherwise vanish.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -32,13 +35,16 @@ _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _DC = "http://purl.org/dc/elements/1.1/"
 _SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_COMMENTS_REL = "/comments"
 # Text elements an .odt is rewritten for before pandoc reads it (see normalised_copy).
 _ODT_REWRITTEN = ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark", "sequence", "sequence-ref")
 
 
 @dataclass(frozen=True)
 class DocumentComment:
-    """A comment a reviewer left in the document: who, when, what, and on which words."""
+    """A comment a reviewer left in the document: who, when, what, and on which words (for a
+    comment placed at a point, with no words selected, the paragraph it is in)."""
 
     author: str
     date: str
@@ -57,6 +63,8 @@ class Package:
     deletions: int = 0
     comments: list[DocumentComment] = field(default_factory=list)
     odt_rewrite: bool = False
+    # a .docx's comments by their id, every one the main part refers to (see _inspect_docx)
+    docx_comments: dict[str, DocumentComment] = field(default_factory=dict)
 
 
 def refuse(path: Path, what: str, hint: str) -> VimanualError:
@@ -96,6 +104,8 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         package = Package(fmt, main, xml)
         if fmt == "odt":
             _inspect_odt(path, archive.read(main), package)
+        else:
+            _inspect_docx(path, archive, main, package)
     return package
 
 
@@ -167,7 +177,7 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         author = "".join(note.findtext(f"{{{_DC}}}creator") or "").strip()
         date = (note.findtext(f"{{{_DC}}}date") or "").strip()
         text = " ".join(" ".join(p.itertext()) for p in note.iter(f"{{{_TEXT}}}p"))
-        on = commented.get(note.get(f"{{{_OFFICE}}}name", ""), "")
+        on = commented.get(note, "")
         package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split()), on[:200]))
     package.odt_rewrite = any(
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
@@ -176,33 +186,92 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
 
 
 _SPACES = {f"{{{_TEXT}}}{name}" for name in ("s", "tab", "line-break", "p", "h")}
+_PARAGRAPHS = {f"{{{_TEXT}}}p", f"{{{_TEXT}}}h"}
 
 
-def _commented_words(root: ET.Element) -> dict[str, str]:
-    """The words each named comment is on: the text between office:annotation and its
-    office:annotation-end (a comment without an end is on no words). Walked without recursion."""
+def _commented_words(root: ET.Element) -> dict[ET.Element, str]:
+    """The words each comment (office:annotation) is on: the text up to its office:annotation-end,
+    or, for a comment placed at a point (no end), the paragraph it is in. Walked without recursion."""
     parts: list[str] = []
-    starts: dict[str, int] = {}
-    found: dict[str, str] = {}
+    starts: dict[str, tuple[ET.Element, int]] = {}
+    paragraphs: list[tuple[int, list[ET.Element]]] = []  # open paragraphs: start, comments in them
+    found: dict[ET.Element, str] = {}
     stack: list[tuple[ET.Element, bool]] = [(root, False)]
     while stack:
         element, closing = stack.pop()
         if closing:
+            if element.tag in _PARAGRAPHS and paragraphs:
+                start, notes = paragraphs.pop()
+                for note in notes:
+                    found.setdefault(note, " ".join("".join(parts[start:]).split()))
             parts.append(" " if element.tag in _SPACES else "")
             parts.append(element.tail or "")
             continue
         stack.append((element, True))
         name = element.get(f"{{{_OFFICE}}}name", "")
         if element.tag == f"{{{_OFFICE}}}annotation":
-            starts[name] = len(parts)
+            starts[name] = (element, len(parts))
+            if paragraphs:
+                paragraphs[-1][1].append(element)
             continue  # the comment's own text is not the text it is on
         if element.tag == f"{{{_OFFICE}}}annotation-end":
             if name in starts:
-                found[name] = " ".join("".join(parts[starts[name]:]).split())
+                note, start = starts[name]
+                found[note] = " ".join("".join(parts[start:]).split())
             continue
+        if element.tag in _PARAGRAPHS:
+            paragraphs.append((len(parts), []))
         parts.append(element.text or "")
         stack.extend((child, False) for child in reversed(element))
     return found
+
+
+def _inspect_docx(path: Path, archive: zipfile.ZipFile, main: str, package: Package) -> None:
+    """Read a .docx's comments part: every comment the main part refers to, by id, each on the
+    paragraph it is in when it was placed at a point (pandoc reads only ranged comments)."""
+    folder, name = main.rsplit("/", 1) if "/" in main else ("", main)
+    part = _related_part(archive, folder, f"{folder}/_rels/{name}.rels".lstrip("/"), _COMMENTS_REL)
+    if part is None:
+        return
+    try:
+        comments = ET.fromstring(archive.read(part))
+        document = ET.fromstring(archive.read(main))
+    except ET.ParseError as exc:
+        raise refuse(path, f"damaged document text ({exc})",
+                     "open it in its editor and save it again") from None
+    ranged = {start.get(f"{_W}id") for start in document.iter(f"{_W}commentRangeStart")}
+    placed: dict[str, str] = {}
+    for paragraph in document.iter(f"{_W}p"):
+        for reference in paragraph.iter(f"{_W}commentReference"):
+            comment_id = reference.get(f"{_W}id", "")
+            if comment_id not in placed:
+                words = [] if comment_id in ranged else [t.text or "" for t in paragraph.iter(f"{_W}t")]
+                placed[comment_id] = " ".join("".join(words).split())[:200]
+    for comment in comments.iter(f"{_W}comment"):
+        comment_id = comment.get(f"{_W}id", "")
+        if comment_id in placed or comment_id in ranged:
+            text = " ".join(" ".join(t.text or "" for t in p.iter(f"{_W}t")) for p in comment.iter(f"{_W}p"))
+            author = (comment.get(f"{_W}author") or "").strip() or "unknown"
+            date = (comment.get(f"{_W}date") or "").strip()
+            package.docx_comments[comment_id] = DocumentComment(author, date, " ".join(text.split()),
+                                                                placed.get(comment_id, ""))
+
+
+def _related_part(archive: zipfile.ZipFile, folder: str, rels_name: str, kind: str) -> str | None:
+    """The archive member a part's relationship of ``kind`` (e.g. "/comments") points at, if any."""
+    if rels_name not in archive.namelist():
+        return None
+    try:
+        rels = ET.fromstring(archive.read(rels_name))
+    except ET.ParseError:
+        return None
+    for rel in rels:
+        target = rel.get("Target", "")
+        if rel.get("Type", "").endswith(kind) and rel.get("TargetMode") != "External":
+            member = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(f"{folder}/{target}")
+            return member if member in archive.namelist() else None
+    return None
 
 
 # LibreOffice bookmarks → reference marks, which pandoc's ODT reader keeps under their own

@@ -34,10 +34,10 @@ def _plain(nodes: Any) -> str:
     return inline_text(nodes, lambda node: _kind(node) in ("comment-start", "deletion"))
 
 
-def count_changes(ast: dict[str, Any]) -> tuple[int, int, list[DocumentComment]]:
-    """(insertions, deletions, comments) marked in an AST read with ``--track-changes=all``."""
+def count_changes(ast: dict[str, Any]) -> tuple[int, int, dict[str, DocumentComment]]:
+    """(insertions, deletions, comments by their id) marked in an AST read with ``--track-changes=all``."""
     insertions = deletions = 0
-    comments: list[DocumentComment] = []
+    comments: dict[str, DocumentComment] = {}
 
     def visit(node: Any) -> None:
         nonlocal insertions, deletions
@@ -49,7 +49,8 @@ def count_changes(ast: dict[str, Any]) -> tuple[int, int, list[DocumentComment]]
                 elif kind == "deletion":
                     deletions += 1
                 elif kind == "comment-start":
-                    comments.append(_comment(item, node[index + 1:]))
+                    comment_id = str(dict(item["c"][0][2]).get("id", f"#{len(comments)}"))
+                    comments[comment_id] = _comment(item, node[index + 1:])
                     continue
                 visit(item)
         elif isinstance(node, dict):

@@ -137,9 +137,11 @@ def note(number: int, text: str) -> str:
 
 
 def comment(name: str, author: str, date: str, text: str, parent: str = "") -> str:
-    """A comment (Insert > Comment); ``parent`` makes it a reply in LibreOffice's threads."""
+    """A comment (Insert > Comment); ``parent`` makes it a reply in LibreOffice's threads.
+    Without ``name`` and an annotation-end it is placed at a point (nothing was selected)."""
     parent_attr = f' loext:parent-name="{parent}"' if parent else ""
-    return (f'<office:annotation office:name="{name}"{parent_attr}><dc:creator>{author}</dc:creator>'
+    name_attr = f' office:name="{name}"' if name else ""
+    return (f'<office:annotation{name_attr}{parent_attr}><dc:creator>{author}</dc:creator>'
             f'<dc:date>{date}</dc:date><text:p>{text}</text:p></office:annotation>')
 
 
@@ -209,6 +211,22 @@ def procedures() -> str:
     return document(body, tracked, "Triage of seized devices (sample)")
 
 
+def point_comments() -> str:
+    """Comments as reviewers leave them with nothing selected (at a point), beside one on words:
+    Word keeps a point comment as a reference with no range, which pandoc does not read."""
+    return document("".join([
+        h(1, "Exhibit labels (sample)"),
+        p("Sample text: each exhibit gets a label on arrival."
+          + comment("", BLAKE, "2026-04-01T09:00:00", "Which label printer? (sample)")
+          + " The label names the exhibit and the officer."),
+        p("Labels are checked "
+          + comment("__Annotation__3", ALEX, "2026-04-01T09:30:00", "Checked by whom? (sample)")
+          + "at the end of each shift" + '<office:annotation-end office:name="__Annotation__3"/>' + "."),
+        h(2, "Damaged labels" + comment("", ALEX, "2026-04-01T10:00:00", "Move this section up. (sample)")),
+        p("A damaged label is replaced and the old one kept with the exhibit."),
+    ]), title="Exhibit labels (sample)")
+
+
 def heading_only() -> str:
     """A document a contributor starts with: its title heading and nothing yet."""
     return document(h(1, "Scope of the sample manual"))
@@ -217,6 +235,7 @@ def heading_only() -> str:
 DOCUMENTS = {
     "procedures-tracked": procedures,
     "heading-only": heading_only,
+    "point-comments": point_comments,
 }
 
 
