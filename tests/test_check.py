@@ -120,6 +120,10 @@ FAILING: list[tuple[str, str, str, dict[str, bytes], dict[str, Any]]] = [
     ("link-text", "## One\n\nFor more, [click here](https://www.example.org/).\n", "click here", {}, {}),
     ("link-text", "## One\n\nSee [here](beta.md).\n", "[here]", {}, {}),
     ("unused-allow", '## One\n\nFine text.[]{.vimanual-allow rule="child-pornography"}\n', "Fine", {}, {}),
+    ("raw-markup", "## One\n\nText.\n\n<!-- more -->\n\nMore text.\n", "<!--", {}, {}),
+    ("raw-markup", "## One\n\nA line<br>\nand the next.\n", "<br>", {}, {}),
+    ("raw-markup", "## One\n\nText.\n\n!!! note \"Sample\"\n    Indented text.\n", "!!!", {}, {}),
+    ("raw-markup", "## One\n\nText.\n\n??? tip\n    Indented text.\n", "???", {}, {}),
 ]
 
 
@@ -178,6 +182,9 @@ PASSING: list[tuple[str, str, dict[str, bytes], dict[str, Any]]] = [
     ("long-paragraph", "## One\n\n" + "word " * 250 + "\n", {}, {}),
     ("table-header", "## One\n\n| A | B |\n|---|---|\n| a | b |\n", {}, {}),
     ("link-text", "## One\n\nSee [the beta chapter](beta.md).\n", {}, {}),
+    ("raw-markup", "## One\n\nName it <slug> or <agency-code>, see <https://example.org/a> or "
+                   "<poc@example.org>; `<br>` and\n\n```\n<div>kept</div>\n<!-- code -->\n```\n\n"
+                   "If a < b and b > c. Really!!! Yes.\n", {}, {}),
 ]
 
 

@@ -25,6 +25,7 @@ REAL = REPO / "tests" / "corpus" / "real"
 PERSON = "Sam Contributor (UK)"
 TRACKED = {"docx": REAL / "procedures-tracked.docx", "odt": REAL / "procedures-tracked.odt"}
 RECORDING = REAL / "markdown" / "recording" / "chapter.md"
+MKDOCS = REAL / "markdown" / "mkdocs-site" / "docs" / "guide" / "intake.md"
 COMMENTED = "Image the device before any triage."
 
 
@@ -115,6 +116,31 @@ def test_a_markdown_chapter_takes_its_images_folder_and_names_what_it_left(tmp_p
     assert re.search(r"!\[Sample flow: seize, photograph, record\]\(media/[0-9a-f]{16}\.png", text)
     assert re.search(r"!\[Sample chart of exhibits per week\]\(media/[0-9a-f]{16}\.png\)\{width=30%\}", text)
     assert "outside.png" not in text and "Sample picture from elsewhere" in text
+
+
+def test_a_documentation_site_page_is_taken_and_told_what_check_will_report(tmp_path: Path) -> None:
+    # An MkDocs page: its site's front matter, links to the site's other pages, <figure markdown>,
+    # admonitions and <!-- more -->. It was refused for its 'date' key; taken, it then failed
+    # check with errors its contributor never heard of.
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, MKDOCS, "intake")
+    listed = data["warnings"]
+    assert isinstance(listed, list)
+    warnings = " ".join(" ".join(str(w) for w in listed).split())
+    assert "front matter 'date', 'description', 'categories', 'tags' left out" in warnings
+    assert ("4 links that 'check' will report as errors, which stop the build: '../storage.md', "
+            "'../reference/glossary.md#exhibit', '../procedures/full.md' and 1 more") in warnings
+    assert "8 pieces of HTML or MkDocs markup that will print as text: '<!-- more -->'" in warnings
+    text = _revision(root, data)
+    assert text.startswith("---\nauthors:\n- sam\n---\n\n# Logging incoming material (sample)")
+    assert re.search(r"!\[Sample flow: receive, log, store\]\(media/[0-9a-f]{16}\.png\)", text)
+    _accept(root, data["id"])
+    problems = [p for p in json.loads(run("-C", root, "check", "--json").stdout)["problems"]
+                if p["file"] == "chapters/intake.md"]
+    assert [p["message"] for p in problems if p["severity"] == "error"] == [
+        f"link to '{target}' is neither a URL nor a chapter" for target in (
+            "../storage.md", "../reference/glossary.md#exhibit", "../procedures/full.md", "../index.md")]
+    assert len([p for p in problems if p["rule"] == "raw-markup"]) == 8  # `<storage>`, code, is not one
 
 
 @dataclass

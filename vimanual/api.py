@@ -261,7 +261,8 @@ def submit(
 
     who = resolve_person(person)
     if revises:
-        return workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction, track_changes)
+        return _told(root, workflow.revise(root, revises, file, who, title, note, chapter, jurisdiction,
+                                           track_changes))
     if translates or language:
         if not translates or not language or chapter or jurisdiction:
             raise VimanualError(
@@ -269,15 +270,25 @@ def submit(
                 "(and no --chapter or --jurisdiction)",
                 "e.g. vimanual submit exercices.docx --translates training-exercises --language fr",
             )
-        return workflow.submit(root, file, translates, "", who, title, note, track_changes,
-                               language=language)
+        return _told(root, workflow.submit(root, file, translates, "", who, title, note, track_changes,
+                                           language=language))
     if not chapter or not jurisdiction:
         raise VimanualError(
             "--chapter and --jurisdiction are required for a new contribution",
             "e.g. vimanual submit FILE --chapter image-triage --jurisdiction UK "
             "(or --revises ID for a new revision)",
         )
-    return workflow.submit(root, file, chapter, jurisdiction, who, title, note, track_changes)
+    return _told(root, workflow.submit(root, file, chapter, jurisdiction, who, title, note, track_changes))
+
+
+def _told(root: Path, result: SubmitResult) -> SubmitResult:
+    """``result`` with what 'check' will report about its text once it is a chapter, as warnings."""
+    from vimanual.check.submitted import text_findings
+    from vimanual.workspace.load import load_manual
+
+    chapters = frozenset(load_manual(root)[0].chapters)
+    result.warnings.extend(text_findings(result.text, result.contribution.chapter, chapters))
+    return result
 
 
 def accept(root: Path, contribution_id: str, *, person: str | None = None, chapter: str | None = None,

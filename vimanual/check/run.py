@@ -24,6 +24,7 @@ from vimanual.check.rules.editorial import (
 )
 from vimanual.check.rules.links import anchor_targets, check_links, explicit_ids, linked_chapters
 from vimanual.check.rules.markdown import ParsedBody, parse_body
+from vimanual.check.rules.markup import check_markup
 from vimanual.check.rules.media import ImageChecker
 from vimanual.check.rules.prose import (
     TermRule,
@@ -224,6 +225,7 @@ def _chapter_hits(
             *check_todos(text),
             *check_paragraphs(body, settings.max_paragraph_words),
             *check_accessibility(body),
+            *check_markup(body),
             *check_long_tables(body, workspace.manual.limits.pdf_timeout_seconds,
                                workspace.manual.limits.pdf_memory_mb),
         ]

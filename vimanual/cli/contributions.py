@@ -57,7 +57,12 @@ def submit(
     (comments are then kept with the revision for the editor), nesting deeper than 32 levels
     (lists, quotes, blocks; or emphasis, links and spans within a paragraph), files over
     the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
-    are removed.
+    never reach the manual.
+
+    Said as warnings, the text still taken: front matter keys another tool wrote (MkDocs'
+    date, tags …), which are left out, and what 'vimanual check' will report once the text
+    is a chapter: links to pages that are not chapters of the manual (errors that stop the
+    build) and HTML or MkDocs markup (<figure>, !!! note) that would print as text.
 
     A translator submits a translation with --translates SLUG --language TAG; it records
     which text of the source chapter it translates.

@@ -61,6 +61,7 @@ class SubmitResult:
     contribution: Contribution
     revision: Revision
     warnings: list[str] = field(default_factory=list)
+    text: str = ""  # the revision's Markdown, as stored
 
 
 @dataclass
@@ -105,6 +106,21 @@ def _front_matter(markdown: str, where: str) -> tuple[dict[str, Any], Document |
     front_text, front_line, body, _ = split_front_matter(markdown, where)
     doc = parse_yaml(front_text, where, front_line)
     return doc.data, doc, body
+
+
+def _leave_out_foreign_front(converted: Converted, where: str) -> None:
+    """Take front matter keys another tool wrote (MkDocs' ``date``, Hugo's ``tags``, Jekyll's
+    ``layout`` …) out of a submitted text, saying which: they mean nothing in the manual, and
+    refusing the page for them would only make the contributor delete them by hand."""
+    data, doc, body = _front_matter(converted.markdown, where)
+    foreign = [str(key) for key in data if key not in FRONT_MATTER_KEYS]
+    if doc is None or not foreign:
+        return
+    kept = {key: value for key, value in data.items() if key in FRONT_MATTER_KEYS}
+    converted.markdown = ("---\n" + dump_yaml(kept) + "---\n" if kept else "") + body
+    shown = ", ".join(f"'{key[:40]}'" for key in foreign[:8]) + (" …" if len(foreign) > 8 else "")
+    converted.warnings.append(f"front matter {shown} left out: the manual's chapters use only "
+                              f"{', '.join(FRONT_MATTER_KEYS)}")
 
 
 def _check_submitted_front(manual: Manual, markdown: str, where: str, title: str,
@@ -212,6 +228,8 @@ def submit(
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
                                        track_changes, keep_heading=title is not None)
         shutil.rmtree(staging / ".work", ignore_errors=True)
+        if not language:
+            _leave_out_foreign_front(converted, source.name)
         final_title = _title(title, converted, converted.markdown, source.name, chapter)
         _check_submitted_front(manual, converted.markdown, source.name, final_title, bool(language))
         revision = _revision(1, converted.markdown, converted, source, person, note, translates)
@@ -231,7 +249,7 @@ def submit(
             atomic_write(staging / RECORD, record_text(contribution))
             os.rename(staging, contributions_dir(root) / contribution_id)
             fsync_dir(contributions_dir(root))
-    return SubmitResult(contribution, revision, converted.warnings)
+    return SubmitResult(contribution, revision, converted.warnings, converted.markdown)
 
 
 def revise(
@@ -261,6 +279,8 @@ def revise(
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
                                        track_changes, keep_heading=title is not None)
         new_title = check_plain(" ".join(title.split()), "the title") if title else current.title
+        if not current.language:
+            _leave_out_foreign_front(converted, source.name)
         _check_submitted_front(manual, converted.markdown, source.name, new_title, bool(current.language))
         with locked(root):
             if current.language:
@@ -288,7 +308,7 @@ def revise(
                 language=current.language,
             )
             atomic_write(folder / RECORD, record_text(updated))
-    return SubmitResult(updated, revision, converted.warnings)
+    return SubmitResult(updated, revision, converted.warnings, converted.markdown)
 
 
 def _check_same(current: Contribution, chapter: str | None, jurisdiction: str | None) -> None:
