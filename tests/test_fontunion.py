@@ -115,6 +115,37 @@ def test_union_from_bytes_is_the_union_through_fonttools(
                     assert union["hmtx"][union.getGlyphOrder()[gid]] == subset["hmtx"][name], (face, gid)
 
 
+def test_a_union_subset_from_the_font_file_draws_what_the_merged_union_draws(
+        programs: dict[str, list[tuple[bytes, int]]]) -> None:
+    # Drafts (and editions released since) subset each face's union from its font file with
+    # HarfBuzz instead of merging the parts' subsets: every glyph a page draws must be the same
+    # outline with the same metrics at the same id as in the merged union.
+    files = fontunion.FontFiles(FONTS)
+    checked = 0
+    for face, found in programs.items():
+        from_file = files.union(found)
+        assert from_file is not None, face
+        ours, theirs = TTFont(io.BytesIO(from_file)), TTFont(io.BytesIO(union_subsets(found)))
+        drawn: set[int] = set()
+        for data, last in found:
+            subset = TTFont(io.BytesIO(data))
+            slots = _Slots.read(subset)
+            assert slots is not None
+            drawn.update(slots.drawn(min(last, subset["maxp"].numGlyphs - 1)))
+        assert len(drawn) > 20, face
+        for gid in sorted(drawn):
+            mine, other = ours.getGlyphOrder()[gid], theirs.getGlyphOrder()[gid]
+            assert ours["hmtx"][mine] == theirs["hmtx"][other], (face, gid)
+            outline = ours["glyf"][mine].getCoordinates(ours["glyf"])
+            expected = theirs["glyf"][other].getCoordinates(theirs["glyf"])
+            assert (list(outline[0]), list(outline[1])) == (list(expected[0]), list(expected[1])), (face, gid)
+            checked += 1
+        # a face none of the files holds (a system font) is merged as before
+        elsewhere = fontunion.FontFiles([path for path in FONTS if "Arabic" in path.name])
+        assert elsewhere.union(found) is None
+    assert checked > 1_000
+
+
 def test_a_subset_fonttools_has_loaded_is_read_through_fonttools(
         programs: dict[str, list[tuple[bytes, int]]]) -> None:
     data = next(iter(programs.values()))[0][0]

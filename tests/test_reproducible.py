@@ -82,7 +82,8 @@ def manifest(root: Path, version: str = "1.0") -> dict[str, object]:
 def test_the_manifest_records_what_the_bytes_depend_on(released: Path) -> None:
     build = manifest(released)["build"]
     assert isinstance(build, dict)
-    assert build["font_subsetter"] == "uharfbuzz" and build["pdf_layout"] == "grouped-early-contents"
+    assert build["font_subsetter"] == "uharfbuzz"
+    assert build["pdf_layout"] == "grouped-early-contents-font-files"
     versions = build["versions"]
     for name in ("vimanual", "pandoc", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "qpdf",
                  "zlib", "pango", "harfbuzz"):
@@ -136,8 +137,10 @@ def test_a_mismatch_names_the_font_and_the_version_that_differ(released: Path, t
     root = shutil.copytree(released, tmp_path / "ws", ignore=shutil.ignore_patterns("build"))
     path = root / "editions" / "1.0" / "manifest.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    # As if the edition had been made with HarfBuzz's subsetter and an older WeasyPrint.
+    # As if the edition had been made with HarfBuzz's subsetter, its faces merged from the parts'
+    # subsets (the layout before font files), and an older WeasyPrint.
     data["build"]["font_subsetter"] = "harfbuzz"
+    data["build"]["pdf_layout"] = "grouped-early-contents"
     data["build"]["versions"]["weasyprint"] = "0.0-test"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     done = vimanual(root, "verify-edition", "1.0", "--rebuild")
@@ -213,7 +216,8 @@ def test_a_manifest_naming_an_unknown_layout_is_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     done = vimanual(root, "verify-edition", "1.0", "--rebuild")
     assert done.returncode == 2, done.stdout + done.stderr
-    assert ("unknown 'build.pdf_layout' '../../etc' (known: grouped-early-contents, grouped, "
+    assert ("unknown 'build.pdf_layout' '../../etc' (known: grouped-early-contents-font-files, "
+            "grouped-early-contents, grouped, "
             "part-a-chapter)") in done.stderr
     assert "hint: restore the manifest from git" in done.stderr
 

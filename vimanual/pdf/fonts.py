@@ -19,13 +19,13 @@ import hashlib
 import json
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vimanual.pdf.fontunion import UNION_VERSION, SubsetMismatch, fonttools_version, union_subsets
+from vimanual.pdf.fontunion import UNION_VERSION, FontFiles, SubsetMismatch, fonttools_version, union_subsets
 
 if TYPE_CHECKING:
     import pikepdf
@@ -78,7 +78,8 @@ class _Font:
     name: str  # BaseFont without the subset tag
 
 
-def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None, sizes: bool = True) -> FontMergeReport:
+def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None, sizes: bool = True,
+                font_files: Sequence[Path] = ()) -> FontMergeReport:
     """Make the pages of ``pdf`` draw each face from one font program and font dictionary.
 
     For a book stitched from WeasyPrint chapter PDFs. The program of a face becomes
@@ -93,6 +94,8 @@ def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None, sizes: bool = True)
     the digests of its subsets: a rebuild whose chapters draw the same glyphs reuses it.
     ``sizes``: count the programs and their bytes before and after for the report (the
     stitcher, which does not report them, saves reading every program twice).
+    ``font_files``: the files the stylesheets' fonts come from; a face subset from one of
+    them has its union subset from that file (fontunion.FontFiles), not merged.
     """
     resources = _font_resources(pdf)
     programs_before, bytes_before = _program_sizes(resources) if sizes else (0, 0)
@@ -102,12 +105,13 @@ def merge_fonts(pdf: pikepdf.Pdf, cache: Path | None = None, sizes: bool = True)
     replacements: dict[tuple[int, int], pikepdf.Dictionary] = {}
     notes: list[str] = []
     merged = 0
+    files = FontFiles(font_files) if font_files else None
     for name, fonts in faces.items():
         if len(fonts) < 2:
             continue
         face_notes: list[str] = []
         try:
-            replacements.update(_merge_face(pdf, fonts, face_notes, cache))
+            replacements.update(_merge_face(pdf, fonts, face_notes, cache, files))
         except _CannotMerge as exc:
             notes.append(f"{name}: left alone, {exc}")
             continue
@@ -280,7 +284,8 @@ def _share_identical_programs(resources: list[pikepdf.Dictionary]) -> None:
 
 
 def _merge_face(
-    pdf: pikepdf.Pdf, fonts: list[_Font], notes: list[str], cache: Path | None = None
+    pdf: pikepdf.Pdf, fonts: list[_Font], notes: list[str], cache: Path | None = None,
+    files: FontFiles | None = None,
 ) -> dict[tuple[int, int], pikepdf.Dictionary]:
     """Give the font dictionaries of one face one program; merge the dictionaries that agree.
 
@@ -321,8 +326,9 @@ def _merge_face(
     for font in fonts:
         data = font.program.read_bytes()
         programs[data] = max(programs.get(data, -1), max(cid_widths(font.cid_font), default=-1))
+    program = files.union(list(programs.items())) if files is not None else None
     try:
-        program = _union(list(programs.items()), cache)
+        program = program or _union(list(programs.items()), cache)
     except SubsetMismatch as exc:
         raise _CannotMerge(str(exc)) from None
 

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -234,12 +234,13 @@ def lay_out_book(
     grouped: bool = False,
     body_parts: tuple[list[list[Unit]], list[str]] | None = None,
     early: bool = False,
+    font_files: Sequence[Path] = (),
 ) -> BookLayout:
     """Lay out the body, then the front matter and margins from the page map, and stitch
     the book into ``target`` (the caller makes that atomic). ``body_parts``: what
     ``body_documents`` gives for these arguments, if the caller has it already. ``early``:
     the contents is laid out beside the body, its page numbers written in after
-    (pdf/tocpages.py)."""
+    (pdf/tocpages.py). ``font_files``: to subset each face's one program from (pdf/stitch.py)."""
     from vimanual.pdf.stitch import stitch
 
     def front_margins(pages: int) -> str:
@@ -290,7 +291,7 @@ def lay_out_book(
         sheets = [Sheet(0, page) for page in range(front.pages)] + [Sheet(None)] * (front.pages % 2)
         sheets += [Sheet(s.source, s.page) for s in plan.sheets]
         stitch([front.path] + [b.path for b in body], sheets, [front_margin.path, *main_margins],
-               front_count, target, layouts.cache if layouts.use_cache else None)
+               front_count, target, layouts.cache if layouts.use_cache else None, font_files)
     refused: list[str] = []
     for item in [*body, *laid, front_margin]:
         refused.extend(url for url in item.refused if url not in refused)
@@ -452,6 +453,18 @@ class PdfRequest:
     # The contents laid out beside the chapters, its page numbers written in after
     # (pdf/tocpages.py), not once the pages are known.
     early_contents: bool = False
+    # Each face's one program subset from its font file under base_dir, not merged from the
+    # parts' subsets (pdf/fontunion.FontFiles).
+    fonts_from_files: bool = False
+
+    def font_files(self) -> tuple[Path, ...]:
+        """The font files the stylesheets can name (the .ttf files under base_dir, none through a
+        link: nothing outside it is read), if asked for."""
+        if not self.fonts_from_files:
+            return ()
+        base = self.base_dir.resolve()
+        return tuple(sorted(path for path in base.rglob("*.[tT][tT][fF]")
+                            if path.is_file() and path.resolve().is_relative_to(base)))
 
     def pool(self, scratch_in: Path) -> LayoutPool:
         """Layout workers for this request (not started until first needed)."""
@@ -535,7 +548,8 @@ def _write_book(
     body_parts = body_documents(units, remembered, joint, request.group_parts)
     key = sha256_hex(json.dumps([body_parts[1], document(Part("front")), margin_styles,
                                  [margins.paper, margins.marking, margins.label, margins.draft],
-                                 request.salt] + ([] if request.tagged else ["untagged"])))
+                                 request.salt] + ([] if request.tagged else ["untagged"])
+                                + (["font files"] if request.fonts_from_files else [])))
     record = PdfRecord(request.cache, target)
     found = record.unchanged(key) if request.use_cache else None
     if found is not None:
@@ -548,7 +562,7 @@ def _write_book(
             book = lay_out_book(units, remembered, margin_styles, margins, tmp, pool, layouts,
                                 joint, progress, tagged=request.tagged, patterns=request.margin_patterns,
                                 grouped=request.group_parts, body_parts=body_parts,
-                                early=request.early_contents)
+                                early=request.early_contents, font_files=request.font_files())
         except pikepdf.PdfError as exc:
             raise VimanualError(f"cannot stitch the PDF: {exc}",
                                 "a layout in build/cache/layout/ may be damaged: run "

@@ -11,7 +11,7 @@ copy of each font.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ def stitch(
     front_pages: int,
     target: Path,
     font_cache: Path | None = None,
+    font_files: Sequence[Path] = (),
 ) -> None:
     """Write the book to ``target``: ``sheets`` in order, ``sources[0]`` being the front
     matter (its pages must come first, in order), ``margins`` the margin pages laid under
@@ -106,6 +107,8 @@ def stitch(
     order their pages come, and each is closed once its pages, structure tree, named
     destinations and bookmarks are copied (pikepdf keeps what it copied readable after
     the source is closed), so only the book being written and one part are held.
+    ``font_files``: the stylesheets' font files, to subset each face's union from
+    (pdf/fonts.merge_fonts).
     """
     import pikepdf
 
@@ -115,7 +118,7 @@ def stitch(
         for number, run in runs:
             with pikepdf.open(sources[number]) as source:
                 book.add(number, source, run)
-        book.finish(margins, front_pages, target, font_cache)
+        book.finish(margins, front_pages, target, font_cache, font_files)
 
 
 def _runs(sheets: list[Sheet]) -> list[tuple[int, list[Sheet]]]:
@@ -232,7 +235,8 @@ class _Book:
         with source.open_outline() as outline:
             self.outline.extend(convert(item) for item in outline.root)
 
-    def finish(self, margins: list[Path], front_pages: int, target: Path, font_cache: Path | None) -> None:
+    def finish(self, margins: list[Path], front_pages: int, target: Path, font_cache: Path | None,
+               font_files: Sequence[Path] = ()) -> None:
         """Structure tree, names, links, outline, margins, labels and fonts; then save."""
         import pikepdf
 
@@ -256,7 +260,7 @@ class _Book:
             0, pikepdf.Dictionary(S=pikepdf.Name.r),
             front_pages, pikepdf.Dictionary(S=pikepdf.Name.D),
         ]))
-        merge_fonts(out, font_cache, sizes=False)
+        merge_fonts(out, font_cache, sizes=False, font_files=font_files)
         out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
