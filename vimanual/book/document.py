@@ -8,7 +8,6 @@ from html import escape
 
 from vimanual import __version__
 from vimanual.base.errors import VimanualError
-from vimanual.base.identity import merge_authors
 from vimanual.book.chapters import RenderedChapter
 from vimanual.book.languages import direction
 from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo, edition_label, edition_title
@@ -56,7 +55,6 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
     else:
         stylesheets = [css("base.css"), css("screen.css", "screen"), css("print.css", "print")]
     manual = workspace.manual
-    authors = sorted(merge_authors(*(list(c.front.authors) for c in workspace.chapters.values())))
     if target != "pdf":
         page_css = _print_marking_css(workspace)
     elif part.kind == "book":
@@ -83,7 +81,7 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
             ],
             date=plan.date,
             version=__version__,
-            authors=", ".join(authors),
+            authors=plan.authors,
             subject=manual.subtitle or manual.title,
             jurisdictions=" · ".join(j.name for j in manual.jurisdictions),
             labels=plan.labels,

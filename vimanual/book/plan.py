@@ -218,6 +218,15 @@ class BuildPlan:
         return digest.hexdigest()
 
     @functools.cached_property
+    def authors(self) -> str:
+        """Every chapter's authors, each person once, sorted: the metadata of each document the
+        build makes (worked out once, not once a document: a draft makes one a run of chapters)."""
+        from vimanual.base.identity import merge_authors
+
+        return ", ".join(sorted(merge_authors(*(list(c.front.authors)
+                                                for c in self.workspace.chapters.values()))))
+
+    @functools.cached_property
     def pdf_salt(self) -> str:
         """What a laid-out PDF depends on besides its HTML: styles, WeasyPrint and vimanual."""
         import importlib.metadata  # late: it imports email and socket (a no-change build needs neither)

@@ -303,8 +303,10 @@ def _merge_face(
         raise _CannotMerge("a font maps its glyph ids (/CIDToGIDMap)")
     groups: list[tuple[list[_Font], dict[int, Number]]] = []  # mergeable fonts, their widths
     own: list[_Font] = []
+    drawn: dict[int, int] = {}  # each font's highest glyph id drawn, by id(font)
     for font in fonts:
         widths = cid_widths(font.cid_font)
+        drawn[id(font)] = max(widths, default=-1)
         if font.font.get("/Encoding") != "/Identity-H":
             own.append(font)
             continue
@@ -325,10 +327,9 @@ def _merge_face(
     programs: dict[bytes, int] = {}  # distinct programs, in order: the highest glyph id drawn
     for font in fonts:
         data = font.program.read_bytes()
-        programs[data] = max(programs.get(data, -1), max(cid_widths(font.cid_font), default=-1))
-    program = files.union(list(programs.items())) if files is not None else None
+        programs[data] = max(programs.get(data, -1), drawn[id(font)])
     try:
-        program = program or _union(list(programs.items()), cache)
+        program = _union(list(programs.items()), cache, files)
     except SubsetMismatch as exc:
         raise _CannotMerge(str(exc)) from None
 
@@ -356,10 +357,11 @@ def _merge_face(
     return replacements
 
 
-def _union(programs: list[tuple[bytes, int]], cache: Path | None) -> bytes:
-    """``union_subsets``, kept in ``cache`` under the digest of its input."""
+def _union(programs: list[tuple[bytes, int]], cache: Path | None, files: FontFiles | None = None) -> bytes:
+    """The union of ``programs``: subset from the font file they come from (``files``), else
+    ``union_subsets``; kept in ``cache`` under the digest of its input and of the way it was made."""
     if cache is None:
-        return union_subsets(programs)
+        return (files.union(programs) if files is not None else None) or union_subsets(programs)
     import os
 
     from vimanual.base.fsutil import atomic_write
@@ -367,13 +369,13 @@ def _union(programs: list[tuple[bytes, int]], cache: Path | None) -> bytes:
     key = hashlib.sha256(json.dumps([
         [(hashlib.sha256(data).hexdigest(), last) for data, last in programs],
         fonttools_version(), UNION_VERSION,
-    ]).encode()).hexdigest()
+    ] + ([] if files is None else ["from the font file", files.version])).encode()).hexdigest()
     path = cache / f"font-{key}.ttf"
     with contextlib.suppress(FileNotFoundError):
         program = path.read_bytes()
         os.utime(path)  # recently used: kept when the cache is pruned
         return program
-    program = union_subsets(programs)
+    program = (files.union(programs) if files is not None else None) or union_subsets(programs)
     atomic_write(path, program)
     return program
 

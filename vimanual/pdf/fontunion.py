@@ -111,6 +111,19 @@ class FontFiles:
                     continue  # not a font fontTools reads: not a source
         return self._known.get(identity)
 
+    @functools.cached_property
+    def version(self) -> str:
+        """What a union made this way depends on besides its subsets: the HarfBuzz that subsets,
+        and the files (a face may be taken from a file that was not there before)."""
+        import hashlib
+        import importlib.metadata
+
+        digest = hashlib.sha256()
+        for path in self.paths:
+            digest.update(f"{path.name}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return f"uharfbuzz {importlib.metadata.version('uharfbuzz')} {digest.hexdigest()}"
+
     def union(self, programs: list[tuple[bytes, int]]) -> bytes | None:
         """``union_subsets(programs)`` subset from the font file the subsets came from; None
         when no file is theirs (a system font), or the subsets are not as WeasyPrint writes them."""

@@ -347,6 +347,26 @@ def _scratch_file(layouts: Layouts, scratch: contextlib.ExitStack, name: str) ->
     return path
 
 
+def _expanded(layouts: Layouts, scratch: contextlib.ExitStack, laid: list[Path], plan: folios.FolioPlan,
+              size: int) -> Path | None:
+    """The main matter's margin pages expanded from the ``laid`` patterns (folios.expand), kept in
+    the layout cache by what they are made of (an edit that moves no page takes them from there);
+    None if a pattern's sentinels are not where they must be."""
+    key = sha256_hex(json.dumps([[path.name for path in laid], plan.sheets, sorted(plan.sentinels.items()),
+                                 plan.uses, plan.digit_sheet, size, "expanded"]))
+    kept = layouts.cache / f"margins-{key}.pdf"
+    if layouts.use_cache and kept.is_file():
+        os.utime(kept)  # recently used: kept by Layouts.prune()
+        return kept
+    target = _scratch_file(layouts, scratch, "margins")
+    if not folios.expand(laid, plan, target, size):
+        return None
+    if layouts.use_cache:
+        os.replace(target, kept)
+        return kept
+    return target
+
+
 def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: Margins,
                   layouts: Layouts, tagged: bool, patterns: bool, progress: Progress | None,
                   scratch: contextlib.ExitStack,
@@ -357,7 +377,7 @@ def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: M
     ``patterns``: one margin page per kind of page, reused with only the numbers changed
     (pdf/folios.py); else every margin page laid out, in cached pieces of MARGIN_PIECE.
     """
-    from vimanual.pdf.folios import expand, plan_folios
+    from vimanual.pdf.folios import plan_folios
 
     total = len(plan.sheets)
     own = [] if front is not None else [(front_doc, tagged)]  # the front matter, if laid out here
@@ -370,8 +390,8 @@ def _main_margins(plan: BookPlan, front_doc: str, margin_styles: str, margins: M
         first = layouts.get(own + [(margin_document(margin_styles, margins, piece), False)
                                    for piece in sheets], progress)
         first = first if front is None else [front, *first]
-        expanded = _scratch_file(layouts, scratch, "margins")
-        if expand([laid.path for laid in first[1:]], folios, expanded, size):
+        expanded = _expanded(layouts, scratch, [laid.path for laid in first[1:]], folios, size)
+        if expanded is not None:
             return first[0], [expanded], first
         # a sentinel not where it must be: every margin page laid out, as below
     main = [(head, margins.folio.format(n=n, total=total), kind)
