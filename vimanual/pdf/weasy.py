@@ -22,6 +22,7 @@ from urllib.request import url2pathname
 
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import is_within
+from vimanual.pdf.sheets import shared_font_config
 from vimanual.pdf.workers import FetchLog, Worker, new_worker, running_server
 
 
@@ -45,7 +46,9 @@ def _make_fetcher(allowed_roots: list[Path], log: FetchLog) -> Any:
             log.refused.append(url)
             raise ValueError(f"vimanual refuses to fetch {url[:120]}")
 
-    return WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
+    fetcher = WorkspaceFetcher(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
+    fetcher.vimanual_log = log  # a stylesheet parsed once (pdf/sheets.py) logs its refusals again
+    return fetcher
 
 
 #: How embedded fonts are subset. WeasyPrint uses HarfBuzz's subsetter where the system has
@@ -172,7 +175,7 @@ def render_pdf(
     )
     if on_stage:
         on_stage("layout", 0, 1)
-    rendered = document.render()
+    rendered = document.render(font_config=shared_font_config())
     log.pages = len(rendered.pages)
     if on_stage:
         on_stage("layout", 1, 1)
