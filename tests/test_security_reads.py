@@ -149,3 +149,29 @@ def test_a_safe_svg_is_still_embedded(tmp_path: Path) -> None:
     })
     assert run("-C", ws, "build", "--format", "html").exit_code == 0
     assert "data:image/svg+xml;base64," in (ws / "build" / "manual.html").read_text(encoding="utf-8")
+
+
+def test_the_stitcher_takes_fonts_only_from_files_inside_the_styles_folder(tmp_path: Path) -> None:
+    # A draft's stitcher subsets each face from its font file (pdf/fontunion.FontFiles): a file
+    # a collaborator links out of styles/ (to another font, or to anything at all) is not one.
+    from vimanual.pdf.layout import PdfRequest
+
+    styles = tmp_path / "ws" / "styles"
+    (styles / "fonts" / "more").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    real = DEFAULT_STYLES / "fonts" / "DejaVuSans.ttf"
+    (styles / "fonts" / "Own.ttf").write_bytes(real.read_bytes())
+    (styles / "fonts" / "more" / "Deeper.TTF").write_bytes(real.read_bytes())
+    (outside / "Elsewhere.ttf").write_bytes(real.read_bytes())
+    (styles / "fonts" / "Linked.ttf").symlink_to(outside / "Elsewhere.ttf")
+    (styles / "fonts" / "Secret.ttf").symlink_to("/etc/passwd")
+    (styles / "fonts" / "dir.ttf").mkdir()
+    with (styles / "fonts" / "Huge.ttf").open("wb") as huge:  # sparse: 65 MiB of nothing
+        huge.truncate(65 << 20)
+    request = PdfRequest("parts", tmp_path / "cache", "[]", styles, (tmp_path / "ws",), 1, 60.0, 512,
+                         fonts_from_files=True)
+    assert sorted(path.name for path in request.font_files()) == ["Deeper.TTF", "Own.ttf"]
+    assert all(path.resolve().is_relative_to(styles.resolve()) for path in request.font_files())
+    off = PdfRequest("parts", tmp_path / "cache", "[]", styles, (tmp_path / "ws",), 1, 60.0, 512)
+    assert off.font_files() == ()

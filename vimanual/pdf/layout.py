@@ -479,12 +479,12 @@ class PdfRequest:
 
     def font_files(self) -> tuple[Path, ...]:
         """The font files the stylesheets can name (the .ttf files under base_dir, none through a
-        link: nothing outside it is read), if asked for."""
+        link: nothing outside it is read; none over 64 MiB), if asked for."""
         if not self.fonts_from_files:
             return ()
         base = self.base_dir.resolve()
-        return tuple(sorted(path for path in base.rglob("*.[tT][tT][fF]")
-                            if path.is_file() and path.resolve().is_relative_to(base)))
+        return tuple(sorted(path for path in base.rglob("*.[tT][tT][fF]") if path.is_file()
+                            and path.resolve().is_relative_to(base) and path.stat().st_size <= 64 << 20))
 
     def pool(self, scratch_in: Path) -> LayoutPool:
         """Layout workers for this request (not started until first needed)."""
