@@ -1,7 +1,8 @@
 """Stylesheets parsed once a layout worker (vimanual/pdf/sheets.py), laid out by the real
 WeasyPrint: a later document with the same <style> parses nothing again and is the same PDF,
-byte for byte; its @page rules still apply; a URL the stylesheet was refused is reported for
-every document, not only the first; a sheet with cascade layers is parsed each time."""
+byte for byte; its @page rules and its @font-face fonts still apply; a URL the stylesheet was
+refused is reported for every document, not only the first; a sheet with cascade layers is
+parsed each time."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import tinycss2
 from pypdf import PdfReader
 
+from tests.pdfhtml import pdf_font_names
 from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf import sheets
 from vimanual.pdf.weasy import render_pdf
@@ -59,6 +61,8 @@ def test_a_later_document_parses_nothing_again_and_is_the_same_pdf(tmp_path: Pat
     # its @page rule applies to the documents that did not parse it: A5 is 420 x 595 pt
     box = PdfReader(tmp_path / "third.pdf").pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (420, 595)
+    # and its @font-face fonts, registered with that document's own font configuration
+    assert any(name.endswith("+Manual-Serif") for name in pdf_font_names(tmp_path / "third.pdf"))
     # and a process that never saw it (nothing cached) writes the same bytes
     script = ("import sys; from pathlib import Path; from tests.test_sheets import _render; "
               "_render(Path(sys.argv[1]).read_text(encoding='utf-8'), Path(sys.argv[2]))")

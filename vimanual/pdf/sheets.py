@@ -2,91 +2,101 @@
 
 A layout worker lays out one document after another (the parts of a book, its margins,
 its contents), and every one carries the same ``<style>`` elements (fonts.css, base.css,
-print.css). WeasyPrint parses each again for each document, with tinycss2 and cssselect2,
-and registers its ``@font-face`` rules with a new font configuration: 20-40 ms a document,
-more than laying out a one-page chapter (60 real documentation parts: 15.3-16.7 s of layout,
-14.0-14.2 s with this; the PDFs the same bytes).
+print.css). WeasyPrint parses each again for each document, with tinycss2 and cssselect2:
+10-20 ms a document, about what laying out a one-page chapter takes.
 
-``shared_font_config`` is the worker's one font configuration; a document laid out with it
-gets, for a ``<style>`` whose text, base URL and media it has seen, the stylesheet parsed
-then: its selectors (read-only when matching), and its ``@page`` rules and counter styles
-added to the document's own, as parsing would add them. A stylesheet with cascade layers
-(``@layer``, ordered across all of a document's sheets) is parsed for each document. URLs the parse was
-refused (an ``@import`` or ``@font-face`` outside the workspace) are logged for every
-document again. Any other use of WeasyPrint's ``CSS`` (a stylesheet given by URL, another
-font configuration) is passed through unchanged.
+``reuse_stylesheets`` makes WeasyPrint's ``CSS``, for a ``<style>`` whose text, base URL
+and media it has seen in this process, give the stylesheet parsed then: its selectors
+(read-only when matching), and its ``@page`` rules and counter styles added to the
+document's own, as parsing would add them. Its ``@font-face`` rules are registered again
+with the document's own font configuration (each document keeps its own: one shared by all
+kept Pango's caches of every font and glyph the worker ever drew, 2-3 MiB a worker), and
+URLs the parse was refused (an ``@import`` outside the workspace) are logged for every
+document again. A stylesheet with cascade layers (``@layer``, ordered across all of a
+document's sheets) is parsed for each document, and any other use of ``CSS`` (a stylesheet
+given by URL, none for a document) is passed through unchanged.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 from typing import Any
 
 _Key = tuple[str, str | None, str]  # a <style>'s text, base URL and media
-_CACHE: dict[_Key, tuple[Any, list[Any], dict[Any, Any], dict[Any, Any], list[str]]] = {}
+# the stylesheet, its @page rules, its counter styles, its colour profiles, its @font-face rules,
+# the URLs its parse was refused
+_CACHE: dict[_Key, tuple[Any, list[Any], dict[Any, Any], dict[Any, Any], list[Any], list[str]]] = {}
 _LAYERED: set[_Key] = set()
 
 
-@functools.cache
-def shared_font_config() -> Any:
-    """This process's one FontConfiguration (the stylesheets cached with it registered their
-    fonts in it), with WeasyPrint's CSS made to reuse what it parsed for it."""
-    import weasyprint.css
-    from weasyprint.text.fonts import FontConfiguration
+class _Recording:
+    """A font configuration that notes each @font-face rule it is given (then passes it on)."""
 
-    config = FontConfiguration()
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self.faces: list[Any] = []
+
+    def add_font_face(self, descriptors: Any, url_fetcher: Any) -> Any:
+        self.faces.append(descriptors)
+        return self.config.add_font_face(descriptors, url_fetcher)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.config, name)
+
+
+def reuse_stylesheets() -> None:
+    """Make WeasyPrint's CSS reuse the <style> stylesheets it parsed in this process (once)."""
+    import weasyprint.css
+
     real = weasyprint.css.CSS
+    if getattr(real, "vimanual_reuse", False):
+        return
 
     def css(*args: Any, string: str | None = None, base_url: str | None = None, url_fetcher: Any = None,
             media_type: str = "print", font_config: Any = None, counter_style: Any = None,
             page_rules: list[Any] | None = None, color_profiles: dict[Any, Any] | None = None,
             layers: list[Any] | None = None, **more: Any) -> Any:
-        if (args or more or string is None or font_config is not config or page_rules is None
-                or layers is None or counter_style is None or color_profiles is None):
+        key = (string or "", base_url, media_type)
+        if (args or more or string is None or font_config is None or page_rules is None
+                or layers is None or counter_style is None or color_profiles is None or key in _LAYERED):
             return real(*args, string=string, base_url=base_url, url_fetcher=url_fetcher,
                         media_type=media_type, font_config=font_config, counter_style=counter_style,
                         page_rules=page_rules, color_profiles=color_profiles, layers=layers, **more)
         log = getattr(url_fetcher, "vimanual_log", None)
-        key = (string, base_url, media_type)
-        if key in _LAYERED:  # cascade layers are ordered across a document's sheets: not cached
-            return real(string=string, base_url=base_url, url_fetcher=url_fetcher, media_type=media_type,
-                        font_config=font_config, counter_style=counter_style, page_rules=page_rules,
-                        color_profiles=color_profiles, layers=layers)
         if key not in _CACHE:
             refused_before = len(log.refused) if log is not None else 0
             counters = copy.copy(counter_style)
+            recording = _Recording(font_config)
             own_pages: list[Any] = []
             own_layers: list[Any] = []
             own_profiles: dict[Any, Any] = {}
             sheet = real(string=string, base_url=base_url, url_fetcher=url_fetcher, media_type=media_type,
-                         font_config=font_config, counter_style=counters, page_rules=own_pages,
+                         font_config=recording, counter_style=counters, page_rules=own_pages,
                          color_profiles=own_profiles, layers=own_layers)
-            added = {name: style for name, style in counters.items()
-                     if name not in counter_style or counter_style[name] is not style}
             refused = list(log.refused[refused_before:]) if log is not None else []
             if own_layers:
                 _LAYERED.add(key)
                 if log is not None:
                     del log.refused[refused_before:]  # logged again by the parse below
-                return css(string=string, base_url=base_url, url_fetcher=url_fetcher, media_type=media_type,
-                           font_config=font_config, counter_style=counter_style, page_rules=page_rules,
-                           color_profiles=color_profiles, layers=layers)
-            _CACHE[key] = (sheet, own_pages, added, own_profiles, refused)
-            return _joined(key, page_rules, counter_style, color_profiles, None)
-        return _joined(key, page_rules, counter_style, color_profiles, log)
+                return real(string=string, base_url=base_url, url_fetcher=url_fetcher,
+                            media_type=media_type, font_config=font_config, counter_style=counter_style,
+                            page_rules=page_rules, color_profiles=color_profiles, layers=layers)
+            added = {name: style for name, style in counters.items()
+                     if name not in counter_style or counter_style[name] is not style}
+            _CACHE[key] = (sheet, own_pages, added, own_profiles, recording.faces, refused)
+            page_rules.extend(own_pages)
+            counter_style.update(added)
+            color_profiles.update(own_profiles)
+            return sheet
+        sheet, pages, counters, profiles, faces, refused = _CACHE[key]
+        page_rules.extend(pages)
+        counter_style.update(counters)
+        color_profiles.update(profiles)
+        for descriptors in faces:
+            font_config.add_font_face(descriptors, url_fetcher)
+        if log is not None:
+            log.refused.extend(url for url in refused if url not in log.refused)
+        return sheet
 
+    css.vimanual_reuse = True  # type: ignore[attr-defined]
     weasyprint.css.CSS = css
-    return config
-
-
-def _joined(key: _Key, page_rules: list[Any], counter_style: Any,
-            color_profiles: dict[Any, Any], log: Any) -> Any:
-    """The cached stylesheet, its rules added to the document's as parsing it would add them."""
-    sheet, pages, counters, profiles, refused = _CACHE[key]
-    page_rules.extend(pages)
-    counter_style.update(counters)
-    color_profiles.update(profiles)
-    if log is not None:
-        log.refused.extend(url for url in refused if url not in log.refused)
-    return sheet

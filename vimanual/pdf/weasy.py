@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import is_within
-from vimanual.pdf.sheets import shared_font_config
+from vimanual.pdf.sheets import reuse_stylesheets
 from vimanual.pdf.workers import FetchLog, Worker, new_worker, running_server
 
 
@@ -175,7 +175,8 @@ def render_pdf(
     )
     if on_stage:
         on_stage("layout", 0, 1)
-    rendered = document.render(font_config=shared_font_config())
+    reuse_stylesheets()
+    rendered = document.render()
     log.pages = len(rendered.pages)
     if on_stage:
         on_stage("layout", 1, 1)
