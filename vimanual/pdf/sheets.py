@@ -27,6 +27,8 @@ _Key = tuple[str, str | None, str]  # a <style>'s text, base URL and media
 # the URLs its parse was refused
 _CACHE: dict[_Key, tuple[Any, list[Any], dict[Any, Any], dict[Any, Any], list[Any], list[str]]] = {}
 _LAYERED: set[_Key] = set()
+#: At most this many stylesheets kept a process (a book's documents have six between them).
+MAX_SHEETS = 16
 
 
 class _Recording:
@@ -58,7 +60,8 @@ def reuse_stylesheets() -> None:
             layers: list[Any] | None = None, **more: Any) -> Any:
         key = (string or "", base_url, media_type)
         if (args or more or string is None or font_config is None or page_rules is None
-                or layers is None or counter_style is None or color_profiles is None or key in _LAYERED):
+                or layers is None or counter_style is None or color_profiles is None or key in _LAYERED
+                or (key not in _CACHE and len(_CACHE) >= MAX_SHEETS)):
             return real(*args, string=string, base_url=base_url, url_fetcher=url_fetcher,
                         media_type=media_type, font_config=font_config, counter_style=counter_style,
                         page_rules=page_rules, color_profiles=color_profiles, layers=layers, **more)
