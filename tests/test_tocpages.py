@@ -250,6 +250,7 @@ def test_a_new_edition_lays_its_contents_out_early_and_one_released_before_does_
     release = ReleaseInfo("1.0", "2026-12-03")
     assert early() and early(tagged=True) and early(release=release, draft=False)
     assert early(release=release, draft=False, pdf_layout="grouped-early-contents")
+    assert early(release=release, draft=False, pdf_layout="grouped-early-contents-font-files")
     assert not early(release=release, draft=False, pdf_layout="grouped")
     assert not early(release=release, draft=False, pdf_layout="part-a-chapter")
 
