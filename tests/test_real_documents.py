@@ -279,7 +279,9 @@ def test_comments_placed_at_a_point_are_counted_and_kept_with_their_paragraph(tm
     before = snapshot(root)
     refused = run("-C", root, "submit", points, "--chapter", "labels", "--jurisdiction", "UK", "--as", PERSON)
     assert refused.exit_code == 2
-    assert f"point-comments.{fmt}: holds 3 comments" in " ".join(refused.output.split())
+    told = " ".join(refused.output.split())
+    assert f"point-comments.{fmt}: holds 3 comments; a reviewer's comments are not dropped silently" in told
+    assert "pass --track-changes accept to submit it with the comments kept" in told
     assert snapshot(root) == before
     data = _submit(root, points, "labels", "--track-changes", "accept")
     shown = json.loads(run("-C", root, "contributions", str(data["id"]), "--json").stdout)

@@ -273,6 +273,10 @@ def _changes_refusal(path: Path, insertions: int, deletions: int, comments: int)
     held = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in
             ((insertions, "tracked insertion"), (deletions, "tracked deletion"), (comments, "comment"))
             if n]
+    if not (insertions or deletions):  # comments only: nothing to accept, only to keep
+        return _refuse(path, f"holds {', '.join(held)}; a reviewer's comments are not dropped silently",
+                       "pass --track-changes accept to submit it with the comments kept beside the revision "
+                       "for the editor, or delete them in your editor and submit again")
     return _refuse(path, f"holds {', '.join(held)}; unreviewed changes are not taken silently",
                    "accept or reject them in your editor and submit again, or pass --track-changes accept "
                    "(or reject) to resolve them all; comments are kept with the revision for the editor")
