@@ -296,3 +296,27 @@ def test_comments_placed_at_a_point_are_counted_and_kept_with_their_paragraph(tm
     assert not any(words in text for words in ("label printer", "Checked by whom", "Move this section"))
     table = " ".join(run("-C", root, "contributions", str(data["id"])).output.split())
     assert "comment by Blake Editor (sample) 2026-04-01 on “Sample text: each exhibit" in table
+
+
+def test_point_comments_are_found_when_the_main_part_is_at_the_archive_root(tmp_path: Path) -> None:
+    # The same LibreOffice .docx repackaged with word/ at the archive's root (as some generators
+    # write it): the comments part is found through the main part's relationships there too.
+    import zipfile
+
+    moved = tmp_path / "root-parts.docx"
+    with zipfile.ZipFile(REAL / "point-comments.docx") as source, zipfile.ZipFile(moved, "w") as out:
+        for info in source.infolist():
+            data, name = source.read(info), info.filename
+            if name == "_rels/.rels":
+                data = data.replace(b'Target="word/document.xml"', b'Target="document.xml"')
+            elif name == "[Content_Types].xml":
+                data = data.replace(b'PartName="/word/', b'PartName="/')
+            elif name == "word/_rels/document.xml.rels":
+                name = "_rels/document.xml.rels"
+            elif name.startswith("word/"):
+                name = name[len("word/"):]
+            out.writestr(name, data)
+    root = small_workspace(tmp_path / "ws")
+    refused = run("-C", root, "submit", moved, "--chapter", "labels", "--jurisdiction", "UK", "--as", PERSON)
+    assert refused.exit_code == 2
+    assert "root-parts.docx: holds 3 comments" in " ".join(refused.output.split())

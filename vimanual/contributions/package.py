@@ -269,7 +269,7 @@ def _related_part(archive: zipfile.ZipFile, folder: str, rels_name: str, kind: s
         target = rel.get("Target", "")
         if rel.get("Type", "").endswith(kind) and rel.get("TargetMode") != "External":
             member = target.lstrip("/") if target.startswith("/") else \
-                posixpath.normpath(f"{folder}/{target}")
+                posixpath.normpath(posixpath.join(folder, target))
             return member if member in archive.namelist() else None
     return None
 
