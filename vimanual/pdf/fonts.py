@@ -360,8 +360,11 @@ def _merge_face(
 def _union(programs: list[tuple[bytes, int]], cache: Path | None, files: FontFiles | None = None) -> bytes:
     """The union of ``programs``: subset from the font file they come from (``files``), else
     ``union_subsets``; kept in ``cache`` under the digest of its input and of the way it was made."""
-    if cache is None:
+    def made() -> bytes:
         return (files.union(programs) if files is not None else None) or union_subsets(programs)
+
+    if cache is None:
+        return made()
     import os
 
     from vimanual.base.fsutil import atomic_write
@@ -375,7 +378,7 @@ def _union(programs: list[tuple[bytes, int]], cache: Path | None, files: FontFil
         program = path.read_bytes()
         os.utime(path)  # recently used: kept when the cache is pruned
         return program
-    program = (files.union(programs) if files is not None else None) or union_subsets(programs)
+    program = made()
     atomic_write(path, program)
     return program
 

@@ -20,6 +20,7 @@ given by URL, none for a document) is passed through unchanged.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 _Key = tuple[str, str | None, str]  # a <style>'s text, base URL and media
@@ -59,12 +60,13 @@ def reuse_stylesheets() -> None:
             page_rules: list[Any] | None = None, color_profiles: dict[Any, Any] | None = None,
             layers: list[Any] | None = None, **more: Any) -> Any:
         key = (string or "", base_url, media_type)
+        parse = functools.partial(real, string=string, base_url=base_url, url_fetcher=url_fetcher,
+                                  media_type=media_type)
         if (args or more or string is None or font_config is None or page_rules is None
                 or layers is None or counter_style is None or color_profiles is None or key in _LAYERED
                 or (key not in _CACHE and len(_CACHE) >= MAX_SHEETS)):
-            return real(*args, string=string, base_url=base_url, url_fetcher=url_fetcher,
-                        media_type=media_type, font_config=font_config, counter_style=counter_style,
-                        page_rules=page_rules, color_profiles=color_profiles, layers=layers, **more)
+            return parse(*args, font_config=font_config, counter_style=counter_style, page_rules=page_rules,
+                         color_profiles=color_profiles, layers=layers, **more)
         log = getattr(url_fetcher, "vimanual_log", None)
         if key not in _CACHE:
             refused_before = len(log.refused) if log is not None else 0
@@ -73,17 +75,15 @@ def reuse_stylesheets() -> None:
             own_pages: list[Any] = []
             own_layers: list[Any] = []
             own_profiles: dict[Any, Any] = {}
-            sheet = real(string=string, base_url=base_url, url_fetcher=url_fetcher, media_type=media_type,
-                         font_config=recording, counter_style=counters, page_rules=own_pages,
-                         color_profiles=own_profiles, layers=own_layers)
+            sheet = parse(font_config=recording, counter_style=counters, page_rules=own_pages,
+                          color_profiles=own_profiles, layers=own_layers)
             refused = list(log.refused[refused_before:]) if log is not None else []
             if own_layers:
                 _LAYERED.add(key)
                 if log is not None:
                     del log.refused[refused_before:]  # logged again by the parse below
-                return real(string=string, base_url=base_url, url_fetcher=url_fetcher,
-                            media_type=media_type, font_config=font_config, counter_style=counter_style,
-                            page_rules=page_rules, color_profiles=color_profiles, layers=layers)
+                return parse(font_config=font_config, counter_style=counter_style, page_rules=page_rules,
+                             color_profiles=color_profiles, layers=layers)
             added = {name: style for name, style in counters.items()
                      if name not in counter_style or counter_style[name] is not style}
             _CACHE[key] = (sheet, own_pages, added, own_profiles, recording.faces, refused)
