@@ -83,7 +83,7 @@ def test_the_manifest_records_what_the_bytes_depend_on(released: Path) -> None:
     build = manifest(released)["build"]
     assert isinstance(build, dict)
     assert build["font_subsetter"] == "uharfbuzz"
-    assert build["pdf_layout"] == "grouped-early-contents-font-files"
+    assert build["pdf_layout"] == "grouped-early-contents-font-files-markers"
     versions = build["versions"]
     for name in ("vimanual", "pandoc", "weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "qpdf",
                  "zlib", "pango", "harfbuzz"):
@@ -216,7 +216,8 @@ def test_a_manifest_naming_an_unknown_layout_is_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     done = vimanual(root, "verify-edition", "1.0", "--rebuild")
     assert done.returncode == 2, done.stdout + done.stderr
-    assert ("unknown 'build.pdf_layout' '../../etc' (known: grouped-early-contents-font-files, "
+    assert ("unknown 'build.pdf_layout' '../../etc' (known: grouped-early-contents-font-files-markers, "
+            "grouped-early-contents-font-files, "
             "grouped-early-contents, grouped, "
             "part-a-chapter)") in done.stderr
     assert "hint: restore the manifest from git" in done.stderr

@@ -251,6 +251,7 @@ def test_a_new_edition_lays_its_contents_out_early_and_one_released_before_does_
     assert early() and early(tagged=True) and early(release=release, draft=False)
     assert early(release=release, draft=False, pdf_layout="grouped-early-contents")
     assert early(release=release, draft=False, pdf_layout="grouped-early-contents-font-files")
+    assert early(release=release, draft=False, pdf_layout="grouped-early-contents-font-files-markers")
     assert not early(release=release, draft=False, pdf_layout="grouped")
     assert not early(release=release, draft=False, pdf_layout="part-a-chapter")
 

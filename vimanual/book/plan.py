@@ -34,21 +34,25 @@ Progress = Callable[[str, int, int], None]
 
 
 #: How a book's PDF is laid out, as an edition's manifest records it (``build.pdf_layout``).
-#: FONT_FILES_LAYOUT: the early-contents layout, each face's one font program subset from its
-#: font file rather than merged from the parts' subsets (pdf/fontunion.FontFiles): drafts, and
-#: editions released since. EARLY_CONTENTS_LAYOUT: the grouped layout, with the contents laid
-#: out beside the chapters and its page numbers written in after (pdf/tocpages.py): editions
-#: released before that. GROUPED_LAYOUT: runs of short chapters laid out as one document, the margins from
-#: one page a kind of page, each leader one run of text (pdf/pageplan.py, pdf/folios.py,
+#: MARKERS_LAYOUT: the font-files layout, each list marker laid out once a document and copied
+#: to the items alike (pdf/markers.py): drafts, and editions released since. FONT_FILES_LAYOUT:
+#: the early-contents layout, each face's one font program subset from its font file rather
+#: than merged from the parts' subsets (pdf/fontunion.FontFiles): editions released before
+#: that. EARLY_CONTENTS_LAYOUT: the grouped layout, with the contents laid out beside the
+#: chapters and its page numbers written in after (pdf/tocpages.py): editions released before
+#: that. GROUPED_LAYOUT: runs of short chapters laid out as one document, the margins from one
+#: page a kind of page, each leader one run of text (pdf/pageplan.py, pdf/folios.py,
 #: pdf/leaders.py), the contents laid out once the pages are known: editions released before
 #: that. PART_A_CHAPTER_LAYOUT: one document a chapter, every margin page and leader dot laid
 #: out: editions released before the grouped layout, whose manifests say nothing. An edition
 #: is rebuilt byte for byte the way it was laid out.
+MARKERS_LAYOUT = "grouped-early-contents-font-files-markers"
 FONT_FILES_LAYOUT = "grouped-early-contents-font-files"
 EARLY_CONTENTS_LAYOUT = "grouped-early-contents"
 GROUPED_LAYOUT = "grouped"
 PART_A_CHAPTER_LAYOUT = "part-a-chapter"
-PDF_LAYOUTS = (FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT, PART_A_CHAPTER_LAYOUT)
+PDF_LAYOUTS = (MARKERS_LAYOUT, FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT,
+               PART_A_CHAPTER_LAYOUT)
 
 
 @dataclass(frozen=True)
@@ -251,13 +255,13 @@ class BuildPlan:
     def pdf_layout(self) -> str:
         """How the PDF is laid out (PDF_LAYOUTS): a draft's and a new edition's the newest way;
         an edition released before as it was."""
-        return self.options.pdf_layout or FONT_FILES_LAYOUT
+        return self.options.pdf_layout or MARKERS_LAYOUT
 
     @property
     def lean_layout(self) -> bool:
         """Whether the PDF is laid out the lean way (GROUPED_LAYOUT and after): runs of short
         chapters as one document, margin pages from patterns, leaders as runs."""
-        return self.pdf_layout in (FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT)
+        return self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT)
 
     def pdf_request(self, path: str) -> PdfRequest:
         """How this build's PDF is written, laid out by ``path`` (pdf/layout.choose_path)."""
@@ -270,8 +274,10 @@ class BuildPlan:
                           self.tagged, self.font_subsetter,
                           margin_patterns=self.lean_layout, group_parts=self.lean_layout,
                           one_run_leaders=self.lean_layout,
-                          early_contents=self.pdf_layout in (FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT),
-                          fonts_from_files=self.pdf_layout == FONT_FILES_LAYOUT)
+                          early_contents=self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT,
+                                                             EARLY_CONTENTS_LAYOUT),
+                          fonts_from_files=self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT),
+                          reuse_markers=self.pdf_layout == MARKERS_LAYOUT)
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:

@@ -461,7 +461,7 @@ class PdfRequest:
     # a draft only when asked (it costs ~1.1-1.3x the layout time).
     tagged: bool = True
     font_subsetter: str = FONT_SUBSETTER  # see vimanual.pdf.weasy.FONT_SUBSETTER
-    # The four below are on for a draft, and for an edition whose layout (book/plan.PDF_LAYOUTS)
+    # The flags below are on for a draft, and for an edition whose layout (book/plan.PDF_LAYOUTS)
     # has them: an edition is rebuilt the way it was released, byte for byte.
     # The main matter's margins laid out once per kind of page and reused with only the
     # numbers changed (pdf/folios.py).
@@ -476,6 +476,8 @@ class PdfRequest:
     # Each face's one program subset from its font file under base_dir, not merged from the
     # parts' subsets (pdf/fontunion.FontFiles).
     fonts_from_files: bool = False
+    # Each list marker laid out once a document, copied to the items alike (pdf/markers.py).
+    reuse_markers: bool = False
 
     def font_files(self) -> tuple[Path, ...]:
         """The font files the stylesheets can name (the .ttf files under base_dir, none through a
@@ -490,7 +492,7 @@ class PdfRequest:
         """Layout workers for this request (not started until first needed)."""
         return LayoutPool(self.base_dir, list(self.allowed_roots), self.jobs, self.timeout,
                           self.memory_mb, scratch_in, font_subsetter=self.font_subsetter,
-                          one_run_leaders=self.one_run_leaders)
+                          one_run_leaders=self.one_run_leaders, reuse_markers=self.reuse_markers)
 
 
 def write_pdf(
@@ -509,9 +511,10 @@ def write_pdf(
     if request.path == WHOLE:
         return _write_whole(document(Part()), target, request, progress)
     # The subsetter changes the bytes of every part: it is part of their cache keys (and so
-    # are one-run leaders; a release's keys are as they were before those existed).
+    # are one-run leaders and reused markers; a release's keys are as they were before those existed).
     salt = json.dumps([*json.loads(request.salt), request.font_subsetter, fonttools_version()]
-                      + ["one-run leaders"] * request.one_run_leaders)
+                      + ["one-run leaders"] * request.one_run_leaders
+                      + ["reused markers"] * request.reuse_markers)
     return _write_book(units, document, margin_styles, margins, target,
                        replace(request, salt=salt), progress, pool)
 

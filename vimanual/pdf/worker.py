@@ -53,8 +53,10 @@ def serve_jobs() -> None:
     roots = [Path(root) for root in header["allowed_roots"]]
     with contextlib.suppress(Exception):  # a failure is reported by the first job
         from vimanual.pdf.leaders import one_run_leaders
+        from vimanual.pdf.markers import reuse_marker_layouts
 
         one_run_leaders(bool(header.get("one_run_leaders")))
+        reuse_marker_layouts(bool(header.get("reuse_markers")))
 
     def stage(name: str, done: int, total: int) -> None:
         print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
