@@ -83,14 +83,18 @@ class Layouts:
         new = add(documents)
         order = list(dict.fromkeys([keys[i] for i in first if keys[i] in wanted]
                                    + sorted(new, key=lambda k: -len(wanted[k][0]))))  # largest first
+        added_later: set[str] = set()  # what ``more`` adds (the contents): each by a fresh worker
         if more is not None:
-            order += ask()  # what the cache holds may be enough
+            extra = ask()  # what the cache holds may be enough
+            added_later.update(extra)
+            order += extra
         self.cache.mkdir(parents=True, exist_ok=True)
         # Unique temporary names: two builds of one workspace may lay out the same part at once.
         tag = f"{os.getpid()}-{secrets.token_hex(4)}"
 
         def job(key: str) -> LayoutJob:
-            return LayoutJob(wanted[key][0], self.cache / f".{key}.{tag}.pdf.tmp", wanted[key][1], key[:32])
+            return LayoutJob(wanted[key][0], self.cache / f".{key}.{tag}.pdf.tmp", wanted[key][1], key[:32],
+                             fresh=key in added_later)
 
         jobs = [job(k) for k in order]
 
@@ -99,6 +103,7 @@ class Layouts:
             laid = Laid(jobs[number].target, log.pages, tuple(log.refused))
             known.update((index, laid) for index, key in enumerate(keys) if key == order[number])
             new = ask()
+            added_later.update(new)
             order.extend(new)
             added = [job(k) for k in new]
             jobs.extend(added)
