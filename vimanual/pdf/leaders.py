@@ -25,22 +25,19 @@ def one_run_leaders(enabled: bool) -> None:
     """Make WeasyPrint's line layout merge each leader's copies into one run (or stop)."""
     from weasyprint.layout import inline
 
-    real = getattr(inline.handle_leader, "unpatched", inline.handle_leader)
-    if not enabled:
-        inline.handle_leader = real
-        return
-    if hasattr(inline.handle_leader, "unpatched"):
-        return
+    from vimanual.pdf.weasy import replace_in_weasyprint
 
-    def merged(context: Any, line: Any, containing_block: Any) -> None:
-        real(context, line, containing_block)
-        try:
-            _merge(context, line)
-        except (AttributeError, TypeError, ValueError, ImportError):
-            pass  # WeasyPrint's internals are not what this was written for: keep the copies
+    def make(real: Any) -> Any:
+        def merged(context: Any, line: Any, containing_block: Any) -> None:
+            real(context, line, containing_block)
+            try:
+                _merge(context, line)
+            except (AttributeError, TypeError, ValueError, ImportError):
+                pass  # WeasyPrint's internals are not what this was written for: keep the copies
 
-    merged.unpatched = real  # type: ignore[attr-defined]
-    inline.handle_leader = merged
+        return merged
+
+    replace_in_weasyprint(inline, "handle_leader", enabled, make)
 
 
 def _merge(context: Any, line: Any) -> None:

@@ -37,14 +37,16 @@ def reuse_marker_layouts(enabled: bool) -> None:
     """Make WeasyPrint reuse each document's marker layouts (or stop)."""
     from weasyprint.layout import absolute
 
-    real = getattr(absolute.absolute_block, "unpatched", absolute.absolute_block)
-    if not enabled:
-        absolute.absolute_block = real
-        return
-    if hasattr(absolute.absolute_block, "unpatched"):
-        return
+    from vimanual.pdf.weasy import replace_in_weasyprint
+
+    replace_in_weasyprint(absolute, "absolute_block", enabled, _reusing)
+
+
+def _reusing(real: Any) -> Any:
+    """WeasyPrint's ``absolute_block`` reusing each document's marker layouts; None if ``real`` is
+    not the one this was written for (WeasyPrint then lays every marker out)."""
     if list(inspect.signature(real).parameters) != _PARAMETERS:
-        return  # not the WeasyPrint this was written for: lay every marker out
+        return None
     from weasyprint.css.properties import INHERITED
 
     inherited = tuple(sorted(INHERITED))
@@ -71,8 +73,7 @@ def reuse_marker_layouts(enabled: bool) -> None:
                                 for old, level in zip(before, _levels(new_box), strict=True)])
         return new_box, resume_at
 
-    reused.unpatched = real  # type: ignore[attr-defined]
-    absolute.absolute_block = reused
+    return reused
 
 
 def _is_marker(box: Any) -> bool:

@@ -193,6 +193,23 @@ def render_pdf(
     return log
 
 
+def replace_in_weasyprint(module: Any, name: str, enabled: bool, make: Callable[[Any], Any]) -> None:
+    """Put ``make(real)`` in place of WeasyPrint's ``module.name`` once (``make`` may give None:
+    WeasyPrint is then left as it is), or the real one back if not ``enabled`` (pdf/leaders.py,
+    pdf/markers.py: the layout workers' changes to how WeasyPrint lays out)."""
+    current = getattr(module, name)
+    real = getattr(current, "unpatched", current)
+    if not enabled:
+        setattr(module, name, real)
+        return
+    if current is not real:
+        return
+    replacement = make(real)
+    if replacement is not None:
+        replacement.unpatched = real
+        setattr(module, name, replacement)
+
+
 @dataclass(frozen=True)
 class LayoutJob:
     """One document for a layout worker: its HTML, where its PDF goes, and how to write it."""
