@@ -54,8 +54,11 @@ def _reusing(real: Any) -> Any:
     def reused(context: Any, box: Any, containing_block: Any, fixed_boxes: Any, bottom_space: Any,
                skip_stack: Any, cb_x: Any, cb_y: Any, cb_width: Any, cb_height: Any) -> Any:
         # kept with the document's layout context: its boxes and shaped text live as long as it
-        laid, styles = context.__dict__.setdefault("vimanual_markers", ({}, {}))
-        key = _key(box, cb_width, styles, inherited) if not skip_stack else None
+        try:
+            laid, styles = context.__dict__.setdefault("vimanual_markers", ({}, {}))
+            key = _key(box, cb_width, styles, inherited) if not skip_stack else None
+        except (AttributeError, TypeError, ValueError):  # not the WeasyPrint this was written for
+            key = None
         if key is None:
             return real(context, box, containing_block, fixed_boxes, bottom_space, skip_stack,
                         cb_x, cb_y, cb_width, cb_height)
