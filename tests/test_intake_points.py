@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,25 @@ def test_a_reference_style_image_is_checked_as_an_image_with_its_alt_text(tmp_pa
     assert "[flow]: media/" in body
     checked = json.loads(run("-C", root, "check", "--json").stdout)
     assert [p for p in checked["problems"] if p["file"].endswith("ref.md")] == []
+
+
+def test_a_marker_given_content_by_the_styles_is_named_as_such(tmp_path: Path) -> None:
+    """WeasyPrint 70 cannot lay out an outside list marker whose content the styles set
+    (``li::marker { content: "→ " }``): it fails with a TypeError deep in its layout, which was
+    shown as a traceback naming whichever chapter held the first list. The error now says
+    what in the styles does it, and how to say it otherwise."""
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    root = small_workspace(tmp_path / "ws")
+    shutil.copytree(DEFAULT_STYLES, root / "styles")
+    with (root / "styles" / "print.css").open("a", encoding="utf-8") as css:
+        css.write('\nli::marker { content: "→ "; }\n')
+    build_file_tree(root / "chapters", {"alpha.md": chapter_md(
+        "Alpha", "## Steps {#first}\n\n- Seal the exhibit.\n- Record the hash.\n", lead="UK")})
+    built = run("-C", root, "build", "--format", "pdf")
+    assert built.exit_code == 2, built.output
+    message = " ".join(built.output.split())
+    assert "WeasyPrint (PDF layout) of a list marker given its own content failed" in message, message
+    assert "'::marker { content: … }' in styles/" in message
+    assert "list-style-type" in message
+    assert not (root / "build" / "manual.pdf").exists()

@@ -189,6 +189,9 @@ RECYCLE_MIB = 3
 #: of a 21-27 s cold build for 5 MiB less at its peak; after 40, only a long book's workers are.
 RECYCLE_AFTER = 40
 
+#: How WeasyPrint (70) fails on an outside list marker given its own content by the styles.
+MARKER_CONTENT_FAILURE = "min-content width for TextBox not handled yet"
+
 #: Pango's and HarfBuzz's versions as the layout workers loaded them (``worker.text_libraries``).
 TEXT_LIBRARIES: dict[str, str] = {}
 
@@ -296,6 +299,13 @@ class Worker:
                               stderr.strip().splitlines()[-1])
             error.hint = ("something in the chapter is nested too deeply (lists, quotes, or emphasis "
                           "and links inside one another): flatten it; " + error.hint)
+            return error
+        if MARKER_CONTENT_FAILURE in stderr:
+            error = ToolError("WeasyPrint (PDF layout) of a list marker given its own content", self.command,
+                              code, stderr.strip().splitlines()[-1])
+            error.hint = ("the styles give list markers content ('::marker { content: … }' in styles/), "
+                          "which WeasyPrint cannot lay out outside the item: remove that 'content' "
+                          "(the marker's text comes from 'list-style-type'); " + error.hint)
             return error
         return ToolError("WeasyPrint (PDF layout)", self.command, code, stderr)
 
