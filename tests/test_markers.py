@@ -102,8 +102,27 @@ def test_new_editions_copy_markers_and_older_ones_are_rebuilt_as_released(tmp_pa
         return plan_build(workspace, BuildOptions(formats=("pdf",), **options)).pdf_request(PARTS)
 
     release = ReleaseInfo("1.0", "2026-12-03")
-    assert request().reuse_markers and request(release=release, draft=False).reuse_markers
+    assert request().markers_layout and request(release=release, draft=False).markers_layout
     for older in ("grouped-early-contents-font-files", "grouped-early-contents", "grouped", "part-a-chapter"):
-        assert not request(release=release, draft=False, pdf_layout=older).reuse_markers, older
+        assert not request(release=release, draft=False, pdf_layout=older).markers_layout, older
     # the layout workers are told (their header), and the cache keys differ
-    assert request().pool(tmp_path).header["reuse_markers"] is True
+    assert request().pool(tmp_path).header["markers_layout"] is True
+
+
+def test_steps_continued_after_a_paragraph_keep_their_numbers(tmp_path: Path) -> None:
+    """pandoc writes the second half of a numbered list interrupted by a paragraph as
+    ``<ol start="3">``; WeasyPrint ignores ``start``, so the draft printed 1, 2, (note), 1, 2.
+    The markers layout numbers it from its start; the HTML keeps ``start`` for browsers."""
+    from tests.helpers import build_file_tree, chapter_md, ok, small_workspace
+
+    root = small_workspace(tmp_path / "ws")
+    build_file_tree(root / "chapters", {"alpha.md": chapter_md("Alpha", (
+        "## Steps {#first}\n\n1. Seal the exhibit bag.\n2. Label the seal.\n\n"
+        "Sample note between the steps.\n\n3. Photograph the label.\n4. Record the hash.\n\n"
+        "## Elsewhere\n\n98. Ninety-eighth item.\n99. Ninety-ninth item.\n"), lead="UK")})
+    ok("-C", root, "build", "--format", "all")
+    words = " ".join(pdf_pages_text(root / "build" / "manual.pdf")).split()
+    assert [w for w in words if w in ("1.", "2.", "3.", "4.", "98.", "99.")].count("1.") == 1, words
+    assert all(number in words for number in ("2.", "3.", "4.", "98.", "99.")), words
+    html = (root / "build" / "manual.html").read_text(encoding="utf-8")
+    assert 'start="3"' in html and 'start="98"' in html

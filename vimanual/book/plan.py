@@ -277,7 +277,7 @@ class BuildPlan:
                           early_contents=self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT,
                                                              EARLY_CONTENTS_LAYOUT),
                           fonts_from_files=self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT),
-                          reuse_markers=self.pdf_layout == MARKERS_LAYOUT)
+                          markers_layout=self.pdf_layout == MARKERS_LAYOUT)
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:

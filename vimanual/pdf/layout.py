@@ -476,8 +476,9 @@ class PdfRequest:
     # Each face's one program subset from its font file under base_dir, not merged from the
     # parts' subsets (pdf/fontunion.FontFiles).
     fonts_from_files: bool = False
-    # Each list marker laid out once a document, copied to the items alike (pdf/markers.py).
-    reuse_markers: bool = False
+    # List markers the markers layout's way (pdf/markers.py): each laid out once a document and
+    # copied to the items alike; an ordered list numbered from its ``start``.
+    markers_layout: bool = False
 
     def font_files(self) -> tuple[Path, ...]:
         """The font files the stylesheets can name (the .ttf files under base_dir, none through a
@@ -492,7 +493,7 @@ class PdfRequest:
         """Layout workers for this request (not started until first needed)."""
         return LayoutPool(self.base_dir, list(self.allowed_roots), self.jobs, self.timeout,
                           self.memory_mb, scratch_in, font_subsetter=self.font_subsetter,
-                          one_run_leaders=self.one_run_leaders, reuse_markers=self.reuse_markers)
+                          one_run_leaders=self.one_run_leaders, markers_layout=self.markers_layout)
 
 
 def write_pdf(
@@ -514,7 +515,7 @@ def write_pdf(
     # are one-run leaders and reused markers; a release's keys are as they were before those existed).
     salt = json.dumps([*json.loads(request.salt), request.font_subsetter, fonttools_version()]
                       + ["one-run leaders"] * request.one_run_leaders
-                      + ["reused markers"] * request.reuse_markers)
+                      + ["reused markers"] * request.markers_layout)
     return _write_book(units, document, margin_styles, margins, target,
                        replace(request, salt=salt), progress, pool)
 

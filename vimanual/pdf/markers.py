@@ -1,4 +1,5 @@
-"""Each list marker laid out once a document, not once a list item (the layout worker's).
+"""Each list marker laid out once a document, not once a list item, and ordered lists numbered
+from their start (the layout worker's, in the markers layout).
 
 WeasyPrint places a list item's outside marker (its bullet or number) as an absolutely
 positioned box of its own: a block, its line and its text, laid out apart from the item's
@@ -17,12 +18,17 @@ out as WeasyPrint lays it out.
 The drawing is the same (tests/test_markers.py; bench/realcorpus.py's PDF was the same bytes);
 but a copy is moved by the difference of two places rather than placed from its own, so a
 coordinate may differ in its last digit, and a released edition, rebuilt byte for byte, is laid
-out without it (``PdfRequest.reuse_markers``).
+out without it (``PdfRequest.markers_layout``).
+
+The same layout numbers an ordered list from its ``start`` (``numbered_from_start``): WeasyPrint
+ignores the attribute, so a list of steps interrupted by a paragraph (pandoc writes its second
+half as ``<ol start="3">``) printed as 1, 2 again; editions released before keep their numbers.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 #: What ``absolute_block`` is called with in the WeasyPrint versions this was written for;
@@ -31,6 +37,22 @@ _PARAMETERS = ["context", "box", "containing_block", "fixed_boxes", "bottom_spac
                "cb_x", "cb_y", "cb_width", "cb_height"]
 #: Markers reused in this process (for the tests: that reuse happened).
 REUSED = [0]
+#: An ordered list's start tag with a ``start`` (the sanitizer keeps only ``start`` and ``type``).
+_STARTING = re.compile(r'<ol\b([^>]*?)\sstart="(-?\d{1,9})"([^>]*)>')
+
+
+def numbered_from_start(html: str) -> str:
+    """``html`` with each ordered list that starts at another number than 1 (``<ol start="4">``,
+    as pandoc writes a list whose first item is "4.") numbered from there: WeasyPrint 70 ignores
+    ``start`` and numbers every list from 1, so steps after an interruption printed as 1, 2 …"""
+
+    def counted(match: re.Match[str]) -> str:
+        if "style=" in match.group(0):
+            return match.group(0)
+        return (f'<ol{match.group(1)} start="{match.group(2)}"{match.group(3)} '
+                f'style="counter-reset: list-item {int(match.group(2)) - 1}">')
+
+    return _STARTING.sub(counted, html)
 
 
 def reuse_marker_layouts(enabled: bool) -> None:

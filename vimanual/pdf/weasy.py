@@ -259,12 +259,12 @@ class LayoutPool:
     def __init__(self, base_dir: Path, allowed_roots: list[Path], workers: int, timeout: float,
                  memory_mb: int, scratch_in: Path | None = None, *,
                  font_subsetter: str = FONT_SUBSETTER, one_run_leaders: bool = False,
-                 reuse_markers: bool = False) -> None:
+                 markers_layout: bool = False) -> None:
         import tempfile
 
         self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
                        "memory_mb": memory_mb, "font_subsetter": font_subsetter,
-                       "one_run_leaders": one_run_leaders, "reuse_markers": reuse_markers}
+                       "one_run_leaders": one_run_leaders, "markers_layout": markers_layout}
         self.size = max(1, workers)
         self.timeout = timeout
         self.workers: list[Worker] = []

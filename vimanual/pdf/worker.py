@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from vimanual.pdf.markers import numbered_from_start
 from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
 
 
@@ -51,12 +52,13 @@ def serve_jobs() -> None:
     cap = int(header["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     roots = [Path(root) for root in header["allowed_roots"]]
+    markers = bool(header.get("markers_layout"))
     with contextlib.suppress(Exception):  # a failure is reported by the first job
         from vimanual.pdf.leaders import one_run_leaders
         from vimanual.pdf.markers import reuse_marker_layouts
 
         one_run_leaders(bool(header.get("one_run_leaders")))
-        reuse_marker_layouts(bool(header.get("reuse_markers")))
+        reuse_marker_layouts(markers)
 
     def stage(name: str, done: int, total: int) -> None:
         print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
@@ -64,8 +66,9 @@ def serve_jobs() -> None:
     libraries: dict[str, str] = {}
     for line in sys.stdin:
         request = json.loads(line)
+        html = Path(request["html"]).read_text(encoding="utf-8")
         log = render_pdf(
-            Path(request["html"]).read_text(encoding="utf-8"),
+            numbered_from_start(html) if markers else html,
             Path(header["base_dir"]),
             roots,
             Path(request["target"]),
