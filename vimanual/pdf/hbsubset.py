@@ -38,24 +38,21 @@ def uharfbuzz_subsetting(enabled: bool) -> None:
     """Make WeasyPrint subset with uharfbuzz in this process (or, ``enabled`` False, stop)."""
     from weasyprint.pdf import fonts
 
-    real = getattr(fonts.Font.subset, "unpatched", fonts.Font.subset)
-    if not enabled or not available():
-        fonts.Font.subset = real
-        return
-    if hasattr(fonts.Font.subset, "unpatched"):
-        return
+    from vimanual.pdf.patches import replace_in_weasyprint
 
-    def subset(self: Any, to_unicode: Any, hinting: bool) -> None:
-        if not to_unicode:
-            return
-        data = subset_program(self.file_content, self.index, to_unicode, hinting, bool(self.missing))
-        if data is None:
-            real(self, to_unicode, hinting)
-        else:
-            self.file_content = data
+    def make(real: Any) -> Any:
+        def subset(self: Any, to_unicode: Any, hinting: bool) -> None:
+            if not to_unicode:
+                return
+            data = subset_program(self.file_content, self.index, to_unicode, hinting, bool(self.missing))
+            if data is None:
+                real(self, to_unicode, hinting)
+            else:
+                self.file_content = data
 
-    subset.unpatched = real  # type: ignore[attr-defined]
-    fonts.Font.subset = subset
+        return subset
+
+    replace_in_weasyprint(fonts.Font, "subset", enabled and available(), make)
 
 
 def subset_program(data: bytes, index: int, glyphs: Any, hinting: bool, notdef: bool) -> bytes | None:

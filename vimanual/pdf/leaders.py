@@ -25,7 +25,7 @@ def one_run_leaders(enabled: bool) -> None:
     """Make WeasyPrint's line layout merge each leader's copies into one run (or stop)."""
     from weasyprint.layout import inline
 
-    from vimanual.pdf.weasy import replace_in_weasyprint
+    from vimanual.pdf.patches import replace_in_weasyprint
 
     def make(real: Any) -> Any:
         def merged(context: Any, line: Any, containing_block: Any) -> None:

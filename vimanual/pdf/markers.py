@@ -59,7 +59,7 @@ def reuse_marker_layouts(enabled: bool) -> None:
     """Make WeasyPrint reuse each document's marker layouts (or stop)."""
     from weasyprint.layout import absolute
 
-    from vimanual.pdf.weasy import replace_in_weasyprint
+    from vimanual.pdf.patches import replace_in_weasyprint
 
     replace_in_weasyprint(absolute, "absolute_block", enabled, _reusing)
 

@@ -51,9 +51,13 @@ def reuse_stylesheets() -> None:
     """Make WeasyPrint's CSS reuse the <style> stylesheets it parsed in this process (once)."""
     import weasyprint.css
 
-    real = weasyprint.css.CSS
-    if getattr(real, "vimanual_reuse", False):
-        return
+    from vimanual.pdf.patches import replace_in_weasyprint
+
+    replace_in_weasyprint(weasyprint.css, "CSS", True, _reusing)
+
+
+def _reusing(real: Any) -> Any:
+    """WeasyPrint's ``CSS`` giving the <style> stylesheets it parsed in this process again."""
 
     def css(*args: Any, string: str | None = None, base_url: str | None = None, url_fetcher: Any = None,
             media_type: str = "print", font_config: Any = None, counter_style: Any = None,
@@ -101,5 +105,4 @@ def reuse_stylesheets() -> None:
             log.refused.extend(url for url in refused if url not in log.refused)
         return sheet
 
-    css.vimanual_reuse = True  # type: ignore[attr-defined]
-    weasyprint.css.CSS = css
+    return css

@@ -193,23 +193,6 @@ def render_pdf(
     return log
 
 
-def replace_in_weasyprint(module: Any, name: str, enabled: bool, make: Callable[[Any], Any]) -> None:
-    """Put ``make(real)`` in place of WeasyPrint's ``module.name`` once (``make`` may give None:
-    WeasyPrint is then left as it is), or the real one back if not ``enabled`` (pdf/leaders.py,
-    pdf/markers.py: the layout workers' changes to how WeasyPrint lays out)."""
-    current = getattr(module, name)
-    real = getattr(current, "unpatched", current)
-    if not enabled:
-        setattr(module, name, real)
-        return
-    if current is not real:
-        return
-    replacement = make(real)
-    if replacement is not None:
-        replacement.unpatched = real
-        setattr(module, name, replacement)
-
-
 @dataclass(frozen=True)
 class LayoutJob:
     """One document for a layout worker: its HTML, where its PDF goes, and how to write it."""
@@ -302,9 +285,13 @@ class LayoutPool:
         starts new ones. They exit on their own once told to; the pool's end reaps them, so
         the caller does not wait for them here."""
         for worker in self.workers:
-            worker.end_input()
-        self.retiring += self.workers
+            self._retire(worker)
         self.workers = []
+
+    def _retire(self, worker: Worker) -> None:
+        """Tell ``worker`` to end once it is done; the pool's end reaps it."""
+        worker.end_input()
+        self.retiring.append(worker)
 
     def _stop(self) -> None:
         self.timed_out.set()
@@ -360,8 +347,7 @@ class LayoutPool:
                     job = jobs[number]
                     if job.fresh and worker.forked and worker.resident and not self.timed_out.is_set():
                         queue.insert(0, number)  # for a fresh worker: this one is replaced
-                        worker.end_input()
-                        self.retiring.append(worker)
+                        self._retire(worker)
                         self.refreshed += 1
                         return True
                 request = {"html": str(sources[number]), "target": str(job.target),
@@ -387,8 +373,7 @@ class LayoutPool:
                     fresh = min((w.resident[0] for w in self.workers if w.resident), default=None)
                     if fresh is not None and worker.grown(fresh) and queue and not self.timed_out.is_set():
                         # what WeasyPrint keeps from document to document: a fresh worker goes on
-                        worker.end_input()
-                        self.retiring.append(worker)
+                        self._retire(worker)
                         self.recycled += 1
                         return True
             return False

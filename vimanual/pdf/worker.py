@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from vimanual.pdf.markers import numbered_from_start
+from vimanual.pdf.markers import numbered_from_start, reuse_marker_layouts
 from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
 
 
@@ -55,7 +55,6 @@ def serve_jobs() -> None:
     markers = bool(header.get("markers_layout"))
     with contextlib.suppress(Exception):  # a failure is reported by the first job
         from vimanual.pdf.leaders import one_run_leaders
-        from vimanual.pdf.markers import reuse_marker_layouts
 
         one_run_leaders(bool(header.get("one_run_leaders")))
         reuse_marker_layouts(markers)

@@ -1,0 +1,28 @@
+"""How our changes to WeasyPrint's own functions are put in place and taken back.
+
+The layout workers change a few of WeasyPrint's functions (pdf/sheets.py, pdf/hbsubset.py,
+pdf/leaders.py, pdf/markers.py): each is put in place once a process, keeps the real one as
+``unpatched``, and is taken back when the build asks for WeasyPrint as it is (an edition
+released before the change, rebuilt byte for byte).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def replace_in_weasyprint(module: Any, name: str, enabled: bool, make: Callable[[Any], Any]) -> None:
+    """Put ``make(real)`` in place of WeasyPrint's ``module.name`` once (``make`` may give None:
+    WeasyPrint is then left as it is), or the real one back if not ``enabled``."""
+    current = getattr(module, name)
+    real = getattr(current, "unpatched", current)
+    if not enabled:
+        setattr(module, name, real)
+        return
+    if current is not real:
+        return
+    replacement = make(real)
+    if replacement is not None:
+        replacement.unpatched = real
+        setattr(module, name, replacement)
