@@ -58,6 +58,7 @@ def serve_jobs() -> None:
 
         one_run_leaders(bool(header.get("one_run_leaders")))
         reuse_marker_layouts(markers)
+    settle_imports()
 
     def stage(name: str, done: int, total: int) -> None:
         print(json.dumps({"stage": name, "done": done, "total": total}), flush=True)
@@ -80,6 +81,18 @@ def serve_jobs() -> None:
         libraries = libraries or text_libraries()
         print(json.dumps({"pages": log.pages, "refused": log.refused, "resident": resident_mib(),
                           "libraries": libraries}), flush=True)
+
+
+def settle_imports() -> None:
+    """Leave what is loaded so far (WeasyPrint, its libraries' bindings, the stylesheets it
+    parsed once) out of every later garbage collection (``gc.freeze``): those objects live
+    as long as the worker. The collections during a layout, and ``trim``'s after it, then
+    walk only the document's objects; and a forked worker's collections no longer write to
+    the server's objects, which made the kernel copy their pages into every worker."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def trim() -> None:
@@ -133,6 +146,7 @@ def serve_forks(parent: int, fd: int) -> None:
         # one small document here, before any fork, and each fork starts warm. (Which
         # worker lays out a document, and after what, does not change its bytes: tested.)
         weasyprint.HTML(string="<p>vimanual</p>").write_pdf()
+    settle_imports()
     quiet = os.open(os.devnull, os.O_WRONLY)  # nobody reads the server's own output
     for target in (1, 2):
         os.dup2(quiet, target)
