@@ -480,7 +480,7 @@ def read_to_unicode(data: bytes) -> dict[int, bytes]:
     mapping: dict[int, bytes] = {}
 
     def hex_bytes(token: bytes) -> bytes:
-        return bytes.fromhex(re.sub(rb"\s", b"", token).decode("ascii"))
+        return bytes.fromhex(token.decode("ascii"))  # (fromhex skips whitespace)
 
     for block in re.finditer(rb"beginbfchar(.*?)endbfchar", data, re.S):
         tokens = re.findall(_HEX, block.group(1))

@@ -169,7 +169,10 @@ class _Book:
             self.nums = [item for pair in _flat_nums(struct.ParentTree) for item in pair]
             self.next_key = max((k for k, _ in _flat_nums(struct.ParentTree)), default=-1) + 1
         self.width, self.height = (float(v) for v in out.pages[0].MediaBox[2:4])
-        self.where: dict[tuple[int, int], int] = {(0, s.page): n for n, s in enumerate(self.front)}
+        # Each part's page (part, page) as the book's page object (looking a page up by its
+        # number in pikepdf costs as much as copying a small page).
+        self.where: dict[tuple[int, int], Any] = {(0, s.page): page.obj for s, page in zip(
+            self.front, out.pages, strict=False)}
         self.dests: dict[str, Any] = {}
         self.outline: list[Any] = []
         # The front matter is the book's first part: its destinations and bookmarks now,
@@ -188,7 +191,7 @@ class _Book:
                 continue
             out.pages.append(source.pages[sheet.page])
             page = out.pages[-1]
-            self.where[(number, sheet.page)] = len(out.pages) - 1
+            self.where[(number, sheet.page)] = page.obj
             if "/StructParents" in page:
                 page.StructParents = int(page.StructParents) + offset
             for annot in page.get("/Annots", []):
@@ -216,8 +219,8 @@ class _Book:
         out, where = self.out, self.where
         for name, (page_number, left, top) in page_dests(source).items():
             if (number, page_number) in where:
-                self.dests[name] = pikepdf.Array([out.pages[where[(number, page_number)]].obj,
-                                                  pikepdf.Name.XYZ, left, top, 0])
+                self.dests[name] = pikepdf.Array([where[(number, page_number)], pikepdf.Name.XYZ, left, top,
+                                                  0])
         index = {page.objgen: n for n, page in enumerate(source.pages)}
 
         def convert(item: Any) -> Any:
@@ -226,12 +229,19 @@ class _Book:
                 page = where.get((number, index[dest[0].objgen]))
             else:
                 page = None
-            made = pikepdf.OutlineItem(item.title, page, "XYZ", left=_number(dest, 2),
-                                       top=_number(dest, 3)) if page is not None \
+            # The destination pikepdf would make from a page number (XYZ, zoom 0), given whole.
+            made = pikepdf.OutlineItem(item.title, pikepdf.Array([
+                page, pikepdf.Name.XYZ, _number(dest, 2), _number(dest, 3), 0])) if page is not None \
                 else pikepdf.OutlineItem(item.title)
             made.children.extend(convert(child) for child in item.children)
             return made
 
+        # open_outline() as a context writes the outline back on leaving: a part's is only read
+        # (its file is not written); the front matter's, the book's own, is written back as it
+        # always was, which numbers the book's objects as editions released before have them.
+        if source is not out:
+            self.outline.extend(convert(item) for item in source.open_outline().root)
+            return
         with source.open_outline() as outline:
             self.outline.extend(convert(item) for item in outline.root)
 
