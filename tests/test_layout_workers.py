@@ -4,7 +4,9 @@ replaced after every document makes the same book, the replacements lay out the 
 are started by the thread that outlives them: a worker dies with the thread that started
 it), and none is left running after the build. Where workers are forked, the contents (a
 piece of it takes 16 MiB more than a chapter) is laid out by a worker that has laid out
-nothing else (``LayoutJob.fresh``)."""
+nothing else (``LayoutJob.fresh``). Before the first worker is forked, the fork server lays out a
+small document with the book's styles (``worker.warm_up``): the book is the same bytes, and a
+warm-up that fails leaves the server forking as before."""
 
 from __future__ import annotations
 
@@ -93,4 +95,44 @@ def test_the_contents_is_laid_out_by_a_fresh_worker(tmp_path: Path) -> None:
     assert sum(refreshed) >= 1, refreshed
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Contents" in text and "Chapter part-6 procedures" in text
+    assert _workers_running() == []
+
+
+def test_the_fork_server_warms_up_once_with_the_books_styles_and_the_book_is_the_same(tmp_path: Path) -> None:
+    """Before it forks a build's first worker, the fork server lays out a small document with
+    the book's styles (``worker.warm_up``), which its workers then start with; the book they
+    make is the same bytes as without."""
+    ws = _workspace(tmp_path / "ws")
+    answers: list[bool] = []
+    real_warm = workers.ForkServer.warm
+
+    def noted(self: workers.ForkServer, request: Path) -> bool:
+        answers.append(real_warm(self, request))
+        return answers[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers.ForkServer, "warm", noted)
+        warmed, _ = _build(ws, None, "warmed")
+    if not answers:
+        pytest.skip("workers are spawned here, not forked")
+    assert answers == [True]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(weasy.LayoutPool, "_warm", lambda self, html: None)
+        cold, _ = _build(ws, None, "cold")
+    assert warmed.read_bytes() == cold.read_bytes()
+    assert _workers_running() == []
+
+
+def test_a_warm_up_the_server_cannot_read_is_answered_and_it_forks_as_before(tmp_path: Path) -> None:
+    server = workers.start_server()
+    if server is None:
+        pytest.skip("workers are spawned here, not forked")
+    request = tmp_path / "warm-up.json"
+    request.write_text('{"header": {"memory_mb": "many"}', encoding="utf-8")
+    assert server.warm(request) is False
+    assert workers.running_server() is server
+    ws = _workspace(tmp_path / "ws")
+    pdf, _ = _build(ws, None, "out")  # its pool forks from the same server, which it ends
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert "Sample text of part-6" in text
     assert _workers_running() == []

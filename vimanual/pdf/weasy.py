@@ -7,6 +7,7 @@ step of its line layout in the layout workers; it imports WeasyPrint's modules t
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 import os
@@ -259,6 +260,7 @@ class LayoutPool:
         self.count = 0
         self.recycled = 0  # workers replaced by fresh ones (``Worker.grown``)
         self.refreshed = 0  # workers replaced by fresh ones for a job that asks for one (``LayoutJob.fresh``)
+        self.warmed = False  # the fork server has been asked to warm up (``_warm``)
 
     def __enter__(self) -> LayoutPool:
         self.timer.start()
@@ -288,6 +290,18 @@ class LayoutPool:
             self._retire(worker)
         self.workers = []
 
+    def _warm(self, html: str) -> None:
+        """Before the first worker is forked: have the fork server lay out a small document
+        with ``html``'s styles, which every worker then starts with (worker.warm_up)."""
+        self.warmed = True
+        server = running_server()
+        if server is None or self.timed_out.is_set():
+            return
+        request = Path(self.scratch.name) / "warm-up.json"
+        request.write_text(json.dumps({"header": self.header, "head": html.partition("<body")[0]}),
+                           encoding="utf-8")
+        server.warm(request)
+
     def _retire(self, worker: Worker) -> None:
         """Tell ``worker`` to end once it is done; the pool's end reaps it."""
         worker.end_input()
@@ -310,6 +324,8 @@ class LayoutPool:
         if not jobs:
             return []
         jobs = list(jobs)
+        if not self.warmed and not self.workers:
+            self._warm(jobs[0].html)
         while len(self.workers) < min(self.size, len(jobs)) and not self.timed_out.is_set():
             self.workers.append(new_worker(self.header))
         logs: list[FetchLog | None] = []

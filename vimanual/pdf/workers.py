@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from vimanual.base.errors import ToolError
@@ -57,16 +58,33 @@ class ForkServer:
         finally:
             theirs.close()
 
-    def _ask(self, message: str, fds: list[int] | None = None) -> str:
+    def _ask(self, message: str, fds: list[int] | None = None, timeout: float | None = None) -> str:
         with self.lock:
             if fds:
                 socket.send_fds(self.socket, [message.encode("ascii")], fds)
             else:
                 self.socket.send(message.encode("ascii"))
-            answer = self.socket.recv(256).decode("ascii")
+            self.socket.settimeout(timeout)
+            try:
+                answer = self.socket.recv(256).decode("ascii")
+            finally:
+                self.socket.settimeout(None)
         if not answer:
             raise OSError("the layout fork server has ended")
         return answer
+
+    def warm(self, request: Path) -> bool:
+        """Have the server lay out the warm-up document that ``request`` describes before it forks
+        more workers (worker.warm_up); True if it did. A server that does not answer in time
+        is ended (the next worker starts a new one)."""
+        fd = os.open(request, os.O_RDONLY)
+        try:
+            return self._ask("warm", [fd], WARM_SECONDS + 5) == "warm"
+        except OSError:  # (socket.timeout is one)
+            end_server()
+            return False
+        finally:
+            os.close(fd)
 
     def fork(self) -> Forked:
         """A new worker, forked from the server, with pipes to this process."""
@@ -188,6 +206,10 @@ RECYCLE_MIB = 3
 #: a second to import WeasyPrint, and replacing after 8 cost the generated 629-page draft 3.6 s
 #: of a 21-27 s cold build for 5 MiB less at its peak; after 40, only a long book's workers are.
 RECYCLE_AFTER = 40
+
+#: At most this long for the fork server's warm-up (worker.warm_up), whatever the workspace's
+#: styles ask of it; the parent waits a little longer for its answer (``ForkServer.warm``).
+WARM_SECONDS = 10
 
 #: How WeasyPrint (70) fails on an outside list marker given its own content by the styles.
 MARKER_CONTENT_FAILURE = "min-content width for TextBox not handled yet"
