@@ -30,6 +30,48 @@ class Laid:
     refused: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Places:
+    """Where things are in a laid-out document: its named destinations (name → (page, left,
+    top)), and which of the pages just before a page with a destination paint nothing (a blank
+    verso the layout inserted before a chapter of a group)."""
+
+    dests: dict[str, tuple[int, float, float]]
+    blank_before: frozenset[int]
+
+
+def places(laid: Laid) -> Places:
+    """``laid``'s places, kept beside it in the cache (KEY.json): the page plan and the early
+    contents read them on every build, and a one-chapter edit would open every part for them."""
+    record_path = laid.path.with_suffix(".json")
+    record: dict[str, object] = {}
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        kept = Places({str(name): (int(page), float(left), float(top))
+                       for name, (page, left, top) in record["dests"].items()},  # type: ignore[attr-defined]
+                      frozenset(int(page) for page in record["blank_before"]))  # type: ignore[attr-defined]
+        return kept
+    found = _read_places(laid.path)
+    if isinstance(record, dict) and "pages" in record:  # a cached layout's, from before places
+        with contextlib.suppress(OSError):
+            atomic_write(record_path, json.dumps({**record, **_places_record(found)}))
+    return found
+
+
+def _read_places(path: Path) -> Places:
+    import pikepdf
+
+    from vimanual.pdf.stitch import is_blank, page_dests
+
+    with pikepdf.open(path) as pdf:
+        dests = page_dests(pdf)
+        before = {page - 1 for page, _, _ in dests.values() if page > 0}
+        return Places(dests, frozenset(page for page in before if is_blank(pdf.pages[page])))
+
+
+def _places_record(found: Places) -> dict[str, object]:
+    return {"dests": found.dests, "blank_before": sorted(found.blank_before)}
+
 
 class Layouts:
     """Lay out documents, each once: a document already laid out with the same styles
@@ -115,8 +157,9 @@ class Layouts:
                 with open(job_.target, "rb+") as handle:
                     os.fsync(handle.fileno())
                 os.replace(job_.target, self.cache / f"{key}.pdf")
-                atomic_write(self.cache / f"{key}.json",
-                             json.dumps({"pages": log.pages, "refused": log.refused}))
+                atomic_write(self.cache / f"{key}.json", json.dumps({
+                    "pages": log.pages, "refused": log.refused,
+                    **_places_record(_read_places(self.cache / f"{key}.pdf"))}))
                 found[key] = Laid(self.cache / f"{key}.pdf", log.pages, tuple(log.refused))
         finally:
             for job_ in jobs:

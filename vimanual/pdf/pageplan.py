@@ -64,9 +64,7 @@ def plan_parts(groups: list[list[tuple[str, str]]], body: list[Any]) -> BookPlan
     as (id, running head), ``body`` each part's ``Laid``. Each part starts on a right-hand
     (odd) page, a blank page inserted before it where needed; within a part of several units
     the layout placed its own blank pages (found by what they paint)."""
-    import pikepdf
-
-    from vimanual.pdf.stitch import is_blank, page_dests
+    from vimanual.pdf.layouts import places
 
     plan = BookPlan()
     for number, (units, laid) in enumerate(zip(groups, body, strict=True), start=1):
@@ -76,20 +74,20 @@ def plan_parts(groups: list[list[tuple[str, str]]], body: list[Any]) -> BookPlan
             plan.kinds.append(BLANK)
         start = len(plan.sheets)
         plan.sheets.extend(Sheet(number, page) for page in range(laid.pages))
-        with pikepdf.open(laid.path) as pdf:
-            dests = page_dests(pdf)
-            starts = {0: units[0][1]}
-            for ident, head in units[1:]:
-                if ident in dests:
-                    starts[dests[ident][0]] = head
-            head = units[0][1]
-            for page in range(laid.pages):
-                head = starts.get(page, head)
-                blank = page + 1 in starts and page not in starts and is_blank(pdf.pages[page])
-                plan.heads.append("" if blank else head)
-                plan.kinds.append(BLANK if blank else OPENER if page in starts else PAGE)
-            for name, (page, _, _) in dests.items():
-                plan.folios[name] = str(start + page + 1)
+        found = places(laid)
+        dests = found.dests
+        starts = {0: units[0][1]}
+        for ident, head in units[1:]:
+            if ident in dests:
+                starts[dests[ident][0]] = head
+        head = units[0][1]
+        for page in range(laid.pages):
+            head = starts.get(page, head)
+            blank = page + 1 in starts and page not in starts and page in found.blank_before
+            plan.heads.append("" if blank else head)
+            plan.kinds.append(BLANK if blank else OPENER if page in starts else PAGE)
+        for name, (page, _, _) in dests.items():
+            plan.folios[name] = str(start + page + 1)
     return plan
 
 

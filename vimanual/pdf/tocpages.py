@@ -273,12 +273,9 @@ class EarlyContents:
         if part not in known:
             return None
         if part not in self._dests:
-            import pikepdf
+            from vimanual.pdf.layouts import places
 
-            from vimanual.pdf.stitch import page_dests
-
-            with pikepdf.open(known[part].path) as pdf:
-                self._dests[part] = {name: page for name, (page, _, _) in page_dests(pdf).items()}
+            self._dests[part] = {name: page for name, (page, _, _) in places(known[part]).dests.items()}
         return self._dests[part].get(key)
 
     def write(self, pieces: list[tuple[Piece, Path]], folios: Mapping[str, str], true_html: str,

@@ -324,8 +324,8 @@ class LayoutPool:
         if not jobs:
             return []
         jobs = list(jobs)
-        if not self.warmed and not self.workers:
-            self._warm(jobs[0].html)
+        if not self.warmed and not self.workers and len(jobs) > self.size:  # (a worker's first
+            self._warm(jobs[0].html)  # document pays what the warm-up would: not worth it for one)
         while len(self.workers) < min(self.size, len(jobs)) and not self.timed_out.is_set():
             self.workers.append(new_worker(self.header))
         logs: list[FetchLog | None] = []
