@@ -175,6 +175,9 @@ class _Book:
             self.front, out.pages, strict=False)}
         self.dests: dict[str, Any] = {}
         self.outline: list[Any] = []
+        self.links: list[Any] = []  # link annotations to another part, noted as their pages come
+        for page in out.pages:
+            self._note_links(page)
         # The front matter is the book's first part: its destinations and bookmarks now,
         # before the book's pages and outline change.
         self._collect(0, out)
@@ -197,6 +200,7 @@ class _Book:
             for annot in page.get("/Annots", []):
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + offset
+            self._note_links(page)
         if number == 0:
             return  # only blank sheets
         if not self.tagged:
@@ -211,6 +215,16 @@ class _Book:
         for key, value in _flat_nums(tree.ParentTree):
             self.nums.extend([key + offset, value])
         self._collect(number, source)
+
+    def _note_links(self, page: Any) -> None:
+        """Note ``page``'s links to another part (a placeholder URI, see ``_link_across``)."""
+        import pikepdf
+
+        for annot in page.get("/Annots", []):
+            action = annot.get("/A")
+            if action is not None and action.get("/S") == pikepdf.Name.URI \
+                    and str(action.URI).startswith(LINK_SCHEME):
+                self.links.append(annot)
 
     def _collect(self, number: int, source: Any) -> None:
         """Part ``number``'s named destinations and bookmarks, pointed at the book's pages."""
@@ -261,7 +275,7 @@ class _Book:
         for name in sorted(self.dests):
             named[name] = self.dests[name]
         out.Root.Names = pikepdf.Dictionary(Dests=named.obj)
-        _link_across(out, set(self.dests))
+        _link_across(self.links, set(self.dests))
         with out.open_outline() as outline:
             outline.root.clear()
             outline.root.extend(self.outline)
@@ -274,25 +288,23 @@ class _Book:
         out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
-def _link_across(out: Any, names: set[str]) -> None:
-    """Turn the placeholder URIs of links across parts into links to named destinations."""
+def _link_across(links: list[Any], names: set[str]) -> None:
+    """Turn the placeholder URIs of ``links`` (link annotations to another part) into links to
+    named destinations."""
     import pikepdf
 
-    for page in out.pages:
-        for annot in page.get("/Annots", []):
-            action = annot.get("/A")
-            if action is None or action.get("/S") != pikepdf.Name.URI:
-                continue
-            uri = str(action.URI)
-            if not uri.startswith(LINK_SCHEME):
-                continue
-            del annot["/A"]
-            name = unquote(uri.removeprefix(LINK_SCHEME))
-            # /Contents is the link's text for assistive technology; WeasyPrint gives an
-            # internal link its target's name there, so the stitched link does the same.
-            annot.Contents = pikepdf.String(name)
-            if name in names:
-                annot.Dest = pikepdf.String(name)
+    for annot in links:
+        action = annot.get("/A")
+        if action is None or action.get("/S") != pikepdf.Name.URI:
+            continue  # (an annotation on two pages: done already)
+        uri = str(action.URI)
+        del annot["/A"]
+        name = unquote(uri.removeprefix(LINK_SCHEME))
+        # /Contents is the link's text for assistive technology; WeasyPrint gives an
+        # internal link its target's name there, so the stitched link does the same.
+        annot.Contents = pikepdf.String(name)
+        if name in names:
+            annot.Dest = pikepdf.String(name)
 
 
 def _lay_margins(out: Any, margins: list[Path]) -> None:
