@@ -242,15 +242,22 @@ def test_a_killed_accept_of_a_new_chapter_is_completed_by_the_next_command(tmp_p
     """accept of a new chapter changes the chapter, manual.yaml and a decision as one step:
     wherever it is killed, the next command sees all three or none (vimanual.base.journal)."""
     ws = _workspace(tmp_path)
-    ids = []
-    for index in range(12):
-        result = run("-C", ws, "submit", tmp_path / "sub.md", "--chapter", f"fresh-{index}",
+    ids: list[str] = []
+
+    def submit_new() -> str:
+        result = run("-C", ws, "submit", tmp_path / "sub.md", "--chapter", f"fresh-{len(ids)}",
                      "--jurisdiction", "AU", "--as", "Bea", "--json")
         assert result.exit_code == 0, result.output
         ids.append(json.loads(result.output)["id"])
+        return ids[-1]
+
+    for _ in range(12):
+        submit_new()
     rng = random.Random(3)
     killed = 0
-    for contribution_id in ids * 3:
+    queue = ids * 3
+    while queue:
+        contribution_id = queue.pop(0)
         pid = _child(["-C", str(ws), "accept", contribution_id, "--as", "Ed"], {}, tmp_path / "a.log")
         time.sleep(rng.uniform(0.0, 0.06))
         os.kill(pid, signal.SIGKILL)
@@ -264,7 +271,11 @@ def test_a_killed_accept_of_a_new_chapter_is_completed_by_the_next_command(tmp_p
         for slug in listed - {"alpha", "beta"}:  # a listed new chapter has its accept decision
             owner = next(i for i in ids if load_contribution(ws, i).chapter == slug)
             assert load_contribution(ws, owner).state == "accepted"
-    assert killed >= 18, killed
+        if not queue and killed < 18 and len(ids) < 60:
+            # A quick machine finishes some accepts before the kill comes: kill the accepts of
+            # more new chapters, until 18 were killed mid-way (the kill points stay as random).
+            queue.append(submit_new())
+    assert killed >= 18, (killed, len(ids))
     assert not (ws / INTENT).exists()
 
 
