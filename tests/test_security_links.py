@@ -83,6 +83,23 @@ def test_a_link_that_stays_inside_is_allowed(tmp_path: Path) -> None:
     assert (ws / "shared" / "manual.html").is_file()
 
 
+def test_a_styles_link_that_leads_nowhere_is_named_and_the_bundled_styles_are_used(tmp_path: Path) -> None:
+    """A workspace copied without the folder its ``styles`` link points at (the sample's is a
+    relative link into the package) builds with the bundled styles, and says so."""
+    ws = small_workspace(tmp_path / "ws")
+    (ws / "styles").symlink_to("vimanual/defaults/styles", target_is_directory=True)
+    for command in (["check"], ["build", "--format", "html", "--force"]):
+        result = run("-C", ws, *command)
+        assert result.exit_code == 0, result.output
+        assert ("warning: styles: a link to vimanual/defaults/styles, which is not a folder: "
+                "the bundled styles are used instead") in " ".join(result.output.split())
+    html = (ws / "build" / "manual.html").read_text(encoding="utf-8")
+    assert (REPO / "vimanual" / "defaults" / "styles" / "base.css").read_text(encoding="utf-8")[:200] in html
+    (ws / "styles").unlink()
+    (ws / "styles").mkdir()  # the folder itself, empty: its files fall back one by one, silently
+    assert "styles" not in run("-C", ws, "check").output
+
+
 @pytest.mark.parametrize("target", ["manual.yaml", "chapters", "outside", "missing"])
 def test_a_linked_lock_file_is_refused_without_a_traceback(tmp_path: Path, target: str) -> None:
     """The lock used to follow the link (truncating what it pointed at, or a traceback)."""

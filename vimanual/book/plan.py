@@ -20,7 +20,7 @@ from vimanual.base.errors import Problem, UnknownName, VimanualError
 from vimanual.base.fsutil import is_within
 from vimanual.base.names import check_slug, normalise_code
 from vimanual.workspace.glossary import Term, load_glossary
-from vimanual.workspace.load import CHAPTERS_DIR, Chapter, Workspace
+from vimanual.workspace.load import CHAPTERS_DIR, Chapter, Workspace, styles_link_problems
 from vimanual.workspace.schema import PAPERS, FrontMatter
 
 if TYPE_CHECKING:
@@ -296,6 +296,7 @@ def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:
     if any(p.severity == "error" for p in problems):
         raise VimanualError(str(problems[0]), problems[0].hint)
     template, has_parts = _template(workspace)
+    problems += styles_link_problems(workspace.root)  # the bundled styles used instead: say so
     return BuildPlan(workspace, options, chapters, paper, date, out_dir, glossary, problems,
                      template, has_parts)
 

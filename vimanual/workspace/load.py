@@ -249,6 +249,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
             if errors or chapter is None:
                 workspace.broken[slug] = errors
     problems.extend(_referenced_files(root, manual, doc))
+    problems.extend(styles_link_problems(root))
     workspace.translations, translation_problems = load_translations(root, manual)
     problems.extend(translation_problems)
     for stem in sorted(present):
@@ -263,6 +264,18 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
             ))
     problems.extend(workspace.strays)
     return workspace, problems
+
+
+def styles_link_problems(root: Path) -> list[Problem]:
+    """A ``styles`` link that leads nowhere (a workspace copied without the folder it points
+    at): the build then uses the bundled styles, which it should say."""
+    styles = root / "styles"
+    if styles.is_symlink() and not styles.is_dir():
+        return [Problem("styles", None, f"a link to {os.readlink(styles)}, which is not a "
+                        "folder: the bundled styles are used instead",
+                        "point the link at the workspace's styles folder, or replace it with the folder",
+                        severity="warning")]
+    return []
 
 
 def load_translation(root: Path, language: str, slug: str) -> tuple[Translation | None, list[Problem]]:
