@@ -88,3 +88,48 @@ def test_status_on_the_sample_reads_the_sealed_cache(tmp_path: Path) -> None:
         again = run("-C", ws, "status")
         assert again.exit_code == 0 and again.output == first.output
     assert {path: path.stat().st_mtime_ns for path in cache_dir(ws).glob("*.json")} == entries
+
+
+def test_chapters_parsed_in_several_pandoc_processes_each_get_their_own_media(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first load of many chapters parses them in a few pandoc processes at once, each a
+    run of consecutive chapters (``media.prefetch``): every chapter's media set, and so its
+    content hash, is the one it has when parsed alone."""
+    from tests.helpers import build_file_tree, manual_yaml
+    from vimanual.tools import pandoc
+    from vimanual.workspace import media
+    from vimanual.workspace.load import content_hash, inspect_workspace
+
+    slugs = [f"part-{n}" for n in range(12)]
+    ws = build_file_tree(tmp_path / "ws", {
+        "manual.yaml": manual_yaml(chapters=slugs),
+        "chapters": {f"{slug}.md": chapter_md(
+            f"Part {n}", "Sample text of the part.\n\n" * (1 + 30 * (n % 4))
+            + f"![figure {n}](media/fig-{n}.svg)\n\n## Steps {{#steps-{n}}}\n")
+            for n, slug in enumerate(slugs)},
+    })
+    (ws / "chapters" / "media").mkdir()
+    for n in range(len(slugs)):
+        figure = GOOD_SVG.replace(b"10", str(n + 1).encode(), 1)
+        (ws / "chapters" / "media" / f"fig-{n}.svg").write_bytes(figure)
+    runs: list[int] = []
+    real_parse = pandoc.parse_many
+
+    def counted(texts: list[str], *args: object) -> object:
+        runs.append(len(texts))
+        return real_parse(texts, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(media, "PREFETCH_PROCESSES", 3)
+    monkeypatch.setattr(pandoc, "parse_many", counted)
+    workspace, problems = inspect_workspace(ws)
+    assert workspace is not None and problems == [], problems
+    assert len(runs) == 3 and sum(runs) == len(slugs), runs
+    for n, slug in enumerate(slugs):
+        chapter = workspace.chapters[slug]
+        assert media.media_files(chapter.path.read_text(encoding="utf-8"), ws / "chapters", ws) == [
+            (ws / "chapters" / "media" / f"fig-{n}.svg").resolve()]
+    monkeypatch.setenv("VIMANUAL_STATE_DIR", str(tmp_path / "alone"))  # nothing cached: each parsed alone
+    for slug in slugs:
+        chapter = workspace.chapters[slug]
+        assert content_hash(chapter.path.read_bytes(), ws / "chapters", ws) == chapter.content_hash
+    assert len(runs) == 3 + len(slugs)  # (one parse each, on its own)

@@ -18,27 +18,38 @@ function Writer(doc, opts)
       out[#out + 1] = 'I\t' .. clean(el.identifier)
     end
   end
+  -- Only the elements that can hold a target or an identifier: a filter on every Inline and
+  -- Block handed each word and space to Lua, which took three times as long as reading.
   local filter = {
     traverse = 'topdown',
-    Inline = function(el)
-      if el.t == 'Image' then
-        out[#out + 1] = 'M\t' .. clean(el.src)
-      elseif el.t == 'Link' then
-        out[#out + 1] = 'L\t' .. clean(el.target)
-      end
+    Image = function(el)
+      out[#out + 1] = 'M\t' .. clean(el.src)
       note(el)
     end,
-    Block = function(el)
+    Link = function(el)
+      out[#out + 1] = 'L\t' .. clean(el.target)
       note(el)
     end,
+    Code = note, Span = note,
+    CodeBlock = note, Div = note, Header = note, Table = note, Figure = note,
   }
+  -- Each file's blocks walked together (one walk a block cost a third more).
+  local chunk = {}
+  local function flush()
+    if #chunk > 0 then
+      pandoc.Blocks(chunk):walk(filter)
+      chunk = {}
+    end
+  end
   for _, block in ipairs(doc.blocks) do
     local first = block.t == 'Para' and #block.content == 1 and block.content[1]
     if nonce ~= '' and first and first.t == 'Str' and first.text:sub(1, #nonce) == nonce then
+      flush()
       out[#out + 1] = 'S\t' .. first.text:sub(#nonce + 1)
     else
-      pandoc.Blocks({ block }):walk(filter)
+      chunk[#chunk + 1] = block
     end
   end
+  flush()
   return table.concat(out, '\n') .. '\n'
 end
