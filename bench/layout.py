@@ -52,6 +52,7 @@ from build import (  # noqa: E402
     REVIEWER,
     WORDS,
     approve_all,
+    make_cold,
     make_raw,
     make_workspace,
     pages,
@@ -360,7 +361,7 @@ def main() -> None:
 
     def build(key: str, label: str, *options: str, cold: bool, command: list[str] | None = None) -> Run:
         if cold:
-            shutil.rmtree(ws / "build", ignore_errors=True)
+            make_cold(ws)
         run = measure(launcher, label, command or [*vm, "build", *options], ws)
         run.extra["built"] = _built(run.stdout)
         if "html" not in options:
@@ -423,7 +424,7 @@ def main() -> None:
     build("tagged", f"cold, --tagged, --jobs {cores} (info)", "--format", "pdf", "--tagged",
           "--jobs", full, cold=True)
     approve_all(ws, slugs)
-    shutil.rmtree(ws / "build", ignore_errors=True)
+    make_cold(ws)
     runs["release"] = measure(launcher, f"release 1.0 (tagged; PDF, HTML), cold, --jobs {cores}",
                               [*vm, "release", "1.0", "--date", "2026-01-01", "--as", REVIEWER], ws)
     with_pdf(runs["release"], ws / "editions" / "1.0" / "manual.pdf", kept / "release.pdf")
@@ -473,15 +474,15 @@ def target_round(launcher: Launcher, number: int, ws: Path, raw: Path, slugs: li
         return measure(launcher, f"{label}: {' '.join(command[:2])}", [*vm, *command], ws).wall
 
     before = plain(f"round {number}")
-    shutil.rmtree(ws / "build", ignore_errors=True)
+    make_cold(ws)
     pdf = ("--format", "pdf", "--jobs", str(cores))
     cold = ours(f"round {number}", "build", *pdf)
     warm = ours(f"round {number}", "build", *pdf)
     edit_one_word(changed, "amended")
     edit = ours(f"round {number}", "build", *pdf)
     approve_all(ws, slugs)  # the edited chapter again
-    for folder in ("build", "editions"):
-        shutil.rmtree(ws / folder, ignore_errors=True)
+    shutil.rmtree(ws / "editions", ignore_errors=True)
+    make_cold(ws)
     release = ours(f"round {number}", "release", "1.0", "--date", "2026-01-01", "--as", REVIEWER)
     after = plain(f"round {number}, beside the release")
     found = TargetRound(before, cold, warm, edit, release, after)

@@ -385,7 +385,7 @@ def measure_cold(folder: Path, rounds: int, jobs: int) -> None:
     each cold build, a no-change rebuild and one sentence of one chapter edited. With several
     rounds the targets are judged on the median of the rounds' ratios."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from build import pages
+    from build import make_cold, pages
     from layout import Launcher, measure, median_round
 
     ws, raw = folder / "ws", folder / "raw"
@@ -417,7 +417,7 @@ def measure_cold(folder: Path, rounds: int, jobs: int) -> None:
         rows.append((f"{round_}: plain (pandoc -s + weasyprint)", wall, max(pandoc_run.tree_max,
                      weasy_run.tree_max), pandoc_run.cpu + weasy_run.cpu, pages(raw / "all.pdf"),
                      f"{before} -> {load()}"))
-        shutil.rmtree(ws / "build", ignore_errors=True)
+        make_cold(ws)
         before = load()
         ours = measure(launcher, "vimanual cold", [*build, "-q"], ws)
         rows.append((f"{round_}: vimanual build --format pdf, cold", ours.wall, ours.tree_max, ours.cpu,
