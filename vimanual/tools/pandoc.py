@@ -357,7 +357,7 @@ def parse_many(
     """For each text, its ``link_targets`` and its element ids (as ``element_ids``), from
     one pandoc run for all the texts (one start-up instead of many).
 
-    ``--file-scope`` parses each text as its own file; a paragraph holding a random nonce,
+    ``--file-scope`` parses each text as its own file; a heading holding a random nonce,
     in a file of its own after each text, marks where the next text's blocks begin (no
     text can forge it: it is made afresh for each run and parsed apart from the texts).
     """
@@ -368,7 +368,7 @@ def parse_many(
         names = []
         for index, text in enumerate(texts):
             (Path(tmp) / f"t{index}.md").write_text(text, encoding="utf-8", errors="replace")
-            (Path(tmp) / f"s{index}.md").write_text(f"{nonce}{index}\n", encoding="utf-8")
+            (Path(tmp) / f"s{index}.md").write_text(f"# {nonce}{index}\n", encoding="utf-8")
             names += [f"t{index}.md", f"s{index}.md"]
         args = ["--file-scope", "--from", MARKDOWN_READER, "--to", str(LINKS_WRITER),
                 f"--metadata=vimanual-nonce:{nonce}", *names]

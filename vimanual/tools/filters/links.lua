@@ -1,7 +1,7 @@
 -- A pandoc writer (shipped with vimanual, so trusted) that prints, for each file read with
 -- --file-scope, the link and image targets and the element ids pandoc found, in document
 -- order: "M\t<image target>", "L\t<link target>", "I\t<id>", and "S\t<n>" where the
--- separator paragraph after file n stands (see vimanual.tools.pandoc.parse_many).
+-- separator heading after file n stands (see vimanual.tools.pandoc.parse_many).
 -- No JSON: a deeply nested document would exhaust a recursive JSON decoder.
 
 function Writer(doc, opts)
@@ -19,7 +19,8 @@ function Writer(doc, opts)
     end
   end
   -- Only the elements that can hold a target or an identifier: a filter on every Inline and
-  -- Block handed each word and space to Lua, which took three times as long as reading.
+  -- Block handed each word and space to Lua, which took three times as long as reading; and
+  -- one walk over the whole document (walking each file's blocks apart cost half as much again).
   local filter = {
     traverse = 'topdown',
     Image = function(el)
@@ -30,26 +31,17 @@ function Writer(doc, opts)
       out[#out + 1] = 'L\t' .. clean(el.target)
       note(el)
     end,
+    Header = function(el)
+      local first = #el.content == 1 and el.content[1]
+      if nonce ~= '' and first and first.t == 'Str' and first.text:sub(1, #nonce) == nonce then
+        out[#out + 1] = 'S\t' .. first.text:sub(#nonce + 1)
+      else
+        note(el)
+      end
+    end,
     Code = note, Span = note,
-    CodeBlock = note, Div = note, Header = note, Table = note, Figure = note,
+    CodeBlock = note, Div = note, Table = note, Figure = note,
   }
-  -- Each file's blocks walked together (one walk a block cost a third more).
-  local chunk = {}
-  local function flush()
-    if #chunk > 0 then
-      pandoc.Blocks(chunk):walk(filter)
-      chunk = {}
-    end
-  end
-  for _, block in ipairs(doc.blocks) do
-    local first = block.t == 'Para' and #block.content == 1 and block.content[1]
-    if nonce ~= '' and first and first.t == 'Str' and first.text:sub(1, #nonce) == nonce then
-      flush()
-      out[#out + 1] = 'S\t' .. first.text:sub(#nonce + 1)
-    else
-      chunk[#chunk + 1] = block
-    end
-  end
-  flush()
+  doc.blocks:walk(filter)
   return table.concat(out, '\n') .. '\n'
 end
