@@ -136,3 +136,33 @@ def test_a_warm_up_the_server_cannot_read_is_answered_and_it_forks_as_before(tmp
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Sample text of part-6" in text
     assert _workers_running() == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the fork server's warm-up runs in a forked process")
+def test_the_warm_up_is_held_to_the_pools_memory_cap(tmp_path: Path) -> None:
+    """``worker.warm_up`` lays out the workspace's styles (untrusted): within the pool's memory
+    cap, as a worker would, and the server's own limit is given back after."""
+    import json
+    import resource
+
+    from vimanual.pdf import worker
+
+    def warm(memory_mb: int) -> int:
+        request = tmp_path / f"warm-{memory_mb}.json"
+        request.write_text(json.dumps({"header": {
+            "memory_mb": memory_mb, "base_dir": str(tmp_path), "allowed_roots": [str(tmp_path)]},
+            "head": "<html><head><style>p { color: #333 }</style></head>"}), encoding="utf-8")
+        pid = os.fork()
+        if pid == 0:  # the child stands for the fork server
+            code = 3
+            try:
+                before = resource.getrlimit(resource.RLIMIT_DATA)
+                fd = os.open(request, os.O_RDONLY)
+                warmed = worker.warm_up(fd)
+                code = (0 if warmed else 1) if resource.getrlimit(resource.RLIMIT_DATA) == before else 2
+            finally:
+                os._exit(code)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+    assert warm(2048) == 0  # laid out, the limit as it was
+    assert warm(1) == 1  # a cap of 1 MB: it could not lay out, and says so; the limit as it was

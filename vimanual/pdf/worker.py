@@ -122,7 +122,8 @@ def warm_up(fd: int) -> bool:
             request = json.load(handle)
         header = request["header"]
         cap = int(header["memory_mb"]) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (min(cap, limit[1]), limit[1]))
+        unlimited = limit[1] == resource.RLIM_INFINITY  # (-1 on Linux: min() would keep it)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap if unlimited else min(cap, limit[1]), limit[1]))
         signal.setitimer(signal.ITIMER_REAL, WARM_SECONDS)
         apply_header(header)
         render_pdf(str(request["head"]) + WARM_BODY, Path(header["base_dir"]),
