@@ -66,9 +66,9 @@ def parsed(text: str, root: Path, limits: Limits | None = None) -> Parsed:
 
 
 def prefetch(bodies: list[str], root: Path, limits: Limits | None = None) -> None:
-    """Parse the bodies not cached yet in one pandoc run and cache them (a workspace's
-    chapters: one pandoc start-up for all). A failure is left to each body's own parse,
-    which names its chapter."""
+    """Parse the bodies not cached yet and cache them: a workspace's chapters, in one pandoc
+    run (one start-up for all), or in ``PREFETCH_PROCESSES`` at once when there are many. A
+    failure is left to each body's own parse, which names its chapter."""
     from concurrent.futures import ThreadPoolExecutor
 
     from vimanual.tools import pandoc
