@@ -51,6 +51,7 @@ FONT_FILES_LAYOUT = "grouped-early-contents-font-files"
 EARLY_CONTENTS_LAYOUT = "grouped-early-contents"
 GROUPED_LAYOUT = "grouped"
 PART_A_CHAPTER_LAYOUT = "part-a-chapter"
+# Newest first: each is the one after it and one change more (``BuildPlan.laid_out_since``).
 PDF_LAYOUTS = (MARKERS_LAYOUT, FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT,
                PART_A_CHAPTER_LAYOUT)
 
@@ -257,11 +258,16 @@ class BuildPlan:
         an edition released before as it was."""
         return self.options.pdf_layout or MARKERS_LAYOUT
 
+    def laid_out_since(self, layout: str) -> bool:
+        """Whether the PDF is laid out ``layout``'s way or a later one's (PDF_LAYOUTS, newest
+        first: each layout is the one before it and one change more)."""
+        return PDF_LAYOUTS.index(self.pdf_layout) <= PDF_LAYOUTS.index(layout)
+
     @property
     def lean_layout(self) -> bool:
         """Whether the PDF is laid out the lean way (GROUPED_LAYOUT and after): runs of short
         chapters as one document, margin pages from patterns, leaders as runs."""
-        return self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT)
+        return self.laid_out_since(GROUPED_LAYOUT)
 
     def pdf_request(self, path: str) -> PdfRequest:
         """How this build's PDF is written, laid out by ``path`` (pdf/layout.choose_path)."""
@@ -274,10 +280,9 @@ class BuildPlan:
                           self.tagged, self.font_subsetter,
                           margin_patterns=self.lean_layout, group_parts=self.lean_layout,
                           one_run_leaders=self.lean_layout,
-                          early_contents=self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT,
-                                                             EARLY_CONTENTS_LAYOUT),
-                          fonts_from_files=self.pdf_layout in (MARKERS_LAYOUT, FONT_FILES_LAYOUT),
-                          markers_layout=self.pdf_layout == MARKERS_LAYOUT)
+                          early_contents=self.laid_out_since(EARLY_CONTENTS_LAYOUT),
+                          fonts_from_files=self.laid_out_since(FONT_FILES_LAYOUT),
+                          markers_layout=self.laid_out_since(MARKERS_LAYOUT))
 
 
 def plan_build(workspace: Workspace, options: BuildOptions) -> BuildPlan:
