@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
-from vimanual.book.preflight import BuildRefused, Preflight, loaded
+from vimanual.book.preflight import BuildRefused, EarlyHTML, Preflight, loaded
 
 if TYPE_CHECKING:
     from vimanual.book.export import Export
@@ -143,13 +143,14 @@ def build(
     start_spare_worker("pdf" in (formats or FORMATS))  # it imports WeasyPrint while the check runs
     try:
         # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
-        workspace, problems, checkable = loaded(root, list(chapters), isolate=force or bool(chapters))
+        early = EarlyHTML(jurisdiction, jobs) if not chapters and language is None else None  # one read each
+        workspace, problems, checkable = loaded(root, list(chapters), force or bool(chapters), early)
         if workspace.broken and on_broken is not None:
             on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
         preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)
         try:
             return _build_checked(workspace, preflight, formats=formats, output=output, paper=paper,
-                                  chapters=chapters, jobs=jobs, jurisdiction=jurisdiction,
+                                  chapters=chapters, jobs=jobs, jurisdiction=jurisdiction, early=early,
                                   use_cache=use_cache, progress=progress, reference_layout=reference_layout,
                                   language=language, untranslated=untranslated, tagged=tagged)
         finally:
@@ -162,7 +163,7 @@ def _build_checked(workspace: Workspace, preflight: Preflight, *, formats: Seque
                    output: Path | None, paper: str | None, chapters: Sequence[str], jobs: int | None,
                    jurisdiction: str | None, use_cache: bool, progress: Progress | None,
                    reference_layout: bool, language: str | None, untranslated: str,
-                   tagged: bool) -> BuildRun:
+                   tagged: bool, early: EarlyHTML | None) -> BuildRun:
     """``build`` once the workspace is loaded and its check started (``preflight``)."""
     from vimanual.book.pipeline import build as run_build
     from vimanual.book.plan import FORMATS, BuildOptions
@@ -184,7 +185,7 @@ def _build_checked(workspace: Workspace, preflight: Preflight, *, formats: Seque
         jurisdiction=jurisdiction, use_cache=use_cache, reference_layout=reference_layout,
         tagged=tagged, **shown,
     )
-    result = run_build(workspace, options, progress, preflight.settle)
+    result = run_build(workspace, options, progress, preflight.settle, early.html if early else None)
     preflight.settle()  # (a build always settles it; this is in case one did not)
     result.problems[:0] = extra
     return BuildRun(result, list(workspace.chapters), tuple(chapters), preflight.errors,

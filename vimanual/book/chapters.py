@@ -6,10 +6,11 @@ from __future__ import annotations
 import contextlib
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, sha256_hex
@@ -21,6 +22,7 @@ from vimanual.tools import pandoc
 from vimanual.workspace.load import Chapter, Workspace
 
 BROKEN_BANNER = "Draft · this chapter could not be read"
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,7 +52,8 @@ class ChapterCache:
     arguments and version, the bibliography, the CSL style and the variants filter. Each
     key is computed once per build."""
 
-    def __init__(self, workspace: Workspace, jurisdiction: str | None) -> None:
+    def __init__(self, workspace: Workspace, jurisdiction: str | None,
+                 early: dict[Path, str] | None = None) -> None:
         self.workspace = workspace
         self.jurisdiction = jurisdiction
         self.folder = workspace.build_dir / "cache" / "chapters"
@@ -61,16 +64,20 @@ class ChapterCache:
         self._inputs = [sha256_hex(i) for i in inputs]
         self._entries: dict[str, tuple[list[str], Path]] = {}
         self._converted: dict[str, str] = {}  # slug → HTML from a joint pandoc run (prefetch)
+        self._early = early if early is not None else {}  # cache file → HTML (``read_with_media``)
 
     def entry(self, chapter: Chapter) -> tuple[list[str], Path]:
         """(pandoc's arguments, cache file) of ``chapter``."""
-        if chapter.slug not in self._entries:
+        return self._entry(chapter.slug, chapter.body)
+
+    def _entry(self, slug: str, body: str) -> tuple[list[str], Path]:
+        if slug not in self._entries:
             manual = self.workspace.manual
-            args = pandoc.chapter_args(chapter.slug, self.workspace.file(manual.bibliography),
+            args = pandoc.chapter_args(slug, self.workspace.file(manual.bibliography),
                                        self.workspace.file(manual.csl), self.jurisdiction)
-            blob = json.dumps([pandoc.pandoc_version(), args, chapter.body, self._inputs])
-            self._entries[chapter.slug] = (args, self.folder / f"{sha256_hex(blob.encode('utf-8'))}.html")
-        return self._entries[chapter.slug]
+            blob = json.dumps([pandoc.pandoc_version(), args, body, self._inputs])
+            self._entries[slug] = (args, self.folder / f"{sha256_hex(blob.encode('utf-8'))}.html")
+        return self._entries[slug]
 
     def pending(self, chapters: list[Chapter], use_cache: bool) -> int:
         """How many of ``chapters`` pandoc has to convert (not in the cache)."""
@@ -80,36 +87,65 @@ class ChapterCache:
 
     def prefetch(self, chapters: list[Chapter], use_cache: bool, jobs: int) -> None:
         """Convert the chapters pandoc has to convert in ``jobs`` joint pandoc runs (one process
-        for many chapters instead of one each), so that ``convert`` finds them ready.
+        for many chapters instead of one each), so that ``convert`` finds them ready; those
+        converted as the workspace loaded (``read_with_media``) are not converted again.
 
         The result is the same bytes as converting each chapter alone (tested). If a joint
         run fails for any reason (a chapter pandoc cannot read, a limit), nothing is kept
         from it and ``convert`` converts those chapters one by one, naming the one at fault.
         """
-        pending = [c for c in chapters if not (use_cache and self.entry(c)[1].is_file())
-                   and not c.body.startswith("\ufeff")]
+        pending = []
+        for chapter in chapters:
+            _, cache = self.entry(chapter)
+            if use_cache and cache.is_file() or chapter.body.startswith("\ufeff"):
+                continue
+            if cache in self._early:
+                self._converted[chapter.slug] = self._early.pop(cache)
+            else:
+                pending.append(chapter)
         if len(pending) < 2:
             return
-        groups: list[list[Chapter]] = [[] for _ in range(max(1, min(jobs, len(pending) // 2)))]
+        found = self._joint({c.slug: c.body for c in pending}, jobs, pandoc.chapters_to_html)
+        self._converted.update((slug, html) for slug, html in found.items())
+
+    def read_with_media(self, bodies: dict[str, str], jobs: int
+                        ) -> dict[str, tuple[list[tuple[str, bool]], frozenset[str]]]:
+        """Each of ``bodies`` (slug → text) converted and its media set read, by the same pandoc
+        read (``pandoc.chapters_with_media``), in ``jobs`` joint runs: the HTML kept for the
+        build (by cache file: ``self._early``), the media sets returned (workspace/media.py).
+        Chapters of a run that failed are left out (each is then parsed and converted alone)."""
+        bodies = {slug: body for slug, body in bodies.items() if not body.startswith("\ufeff")}
+        found = self._joint(bodies, jobs, pandoc.chapters_with_media)
+        for slug, (html, _) in found.items():
+            self._early[self._entry(slug, bodies[slug])[1]] = html
+        return {slug: media for slug, (_, media) in found.items()}
+
+    def _joint(self, bodies: dict[str, str], jobs: int, run: Callable[..., dict[str, T]]) -> dict[str, T]:
+        """``run`` (one of pandoc's joint conversions) over ``bodies`` in up to ``jobs`` pandoc
+        processes at once, each given about as much text; what the runs that did not fail gave."""
+        if not bodies:
+            return {}
+        groups: list[dict[str, str]] = [{} for _ in range(max(1, min(jobs, len(bodies) // 2)))]
         sizes = [0] * len(groups)
-        for chapter in sorted(pending, key=lambda c: -len(c.body)):  # largest first, to the lightest
-            lightest = sizes.index(min(sizes))
-            groups[lightest].append(chapter)
-            sizes[lightest] += len(chapter.body)
+        for slug, body in sorted(bodies.items(), key=lambda item: -len(item[1])):  # largest first,
+            lightest = sizes.index(min(sizes))  # to the lightest
+            groups[lightest][slug] = body
+            sizes[lightest] += len(body)
         manual, limits = self.workspace.manual, self.workspace.manual.limits
         bibliography, csl = self.workspace.file(manual.bibliography), self.workspace.file(manual.csl)
 
-        def run(group: list[Chapter]) -> dict[str, str]:
+        def one(group: dict[str, str]) -> dict[str, T]:
             try:
-                return pandoc.chapters_to_html({c.slug: c.body for c in group}, bibliography, csl,
-                                               self.jurisdiction, limits.pandoc_timeout_seconds,
-                                               limits.pandoc_memory_mb)
+                return run(group, bibliography, csl, self.jurisdiction, limits.pandoc_timeout_seconds,
+                           limits.pandoc_memory_mb)
             except VimanualError:
                 return {}
 
+        found: dict[str, T] = {}
         with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-            for found in pool.map(run, groups):
-                self._converted.update(found)
+            for result in pool.map(one, groups):
+                found.update(result)
+        return found
 
     def convert(self, chapter: Chapter, use_cache: bool) -> tuple[str, bool]:
         """pandoc's HTML for one chapter, from the cache when its key is known; (html, converted)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import Problem, VimanualError
@@ -27,13 +28,14 @@ if TYPE_CHECKING:
 
 def build(
     workspace: Workspace, options: BuildOptions, progress: Progress | None = None,
-    settle: Callable[[], None] = lambda: None,
+    settle: Callable[[], None] = lambda: None, early: dict[Path, str] | None = None,
 ) -> BuildResult:
     """Build the requested outputs; the previous outputs stay intact if anything fails. When
     nothing they are made from changed and they are as written, they are kept as they are.
     ``settle`` is called once the chapters are converted, before anything is laid out or
     written (and before outputs are kept): it may refuse the build (book/preflight.py: the check
-    runs beside the conversion)."""
+    runs beside the conversion). ``early``: chapters' HTML converted as the workspace loaded
+    (book/preflight.py: ``EarlyHTML``)."""
     from vimanual.pdf.workers import end_spare_workers
 
     stamp = stamps.stamp_for(workspace, options)
@@ -47,7 +49,7 @@ def build(
 
     plan = plan_build(workspace, options)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    cache = ChapterCache(workspace, options.jurisdiction)
+    cache = ChapterCache(workspace, options.jurisdiction, early)
     pdf_path = choose_path(plan.template_has_parts, options.reference_layout)
     with contextlib.ExitStack() as stack:
         stack.callback(end_spare_workers)  # one started early that this build did not take up

@@ -92,6 +92,12 @@ def edition_label(release: ReleaseInfo, numbers: Sequence[str]) -> str:
     return f"{edition_title(release, numbers)} · {release.date}"
 
 
+def default_jobs() -> int:
+    """One pandoc run and one layout worker per core this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """What to build; every field has the default a plain ``vimanual build`` uses."""
@@ -187,10 +193,7 @@ class BuildPlan:
     @property
     def jobs(self) -> int:
         """Parallel pandoc runs and layout workers: as asked, else one per core this process may use."""
-        if self.options.jobs:
-            return self.options.jobs
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        return max(1, cores or 1)
+        return self.options.jobs or default_jobs()
 
     @property
     def styles_dir(self) -> Path:

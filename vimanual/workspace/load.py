@@ -204,18 +204,19 @@ def load_chapter(root: Path, slug: str, manual: Manual) -> tuple[Chapter | None,
     return chapter, problems
 
 
-def _prefetch_media(root: Path, slugs: list[str], manual: Manual) -> None:
-    """Parse the chapters' media sets in one pandoc run before they are loaded one by one."""
-    texts = []
-    for slug in slugs:
-        path = root / CHAPTERS_DIR / f"{slug}.md"
+def _prefetch_media(files: dict[str, Path], root: Path, manual: Manual | None) -> None:
+    """Parse the media sets of ``files`` (name → chapter or translation file) in one pandoc
+    run before they are loaded one by one; with the ``manual``, by a build's joint reader if
+    one is set (media.reading_with: the names are then the chapters' slugs)."""
+    texts: dict[str, str] = {}
+    for name, path in files.items():
         try:
             if path.is_symlink() or path.stat().st_size > MAX_CHAPTER_BYTES:
                 continue
-            texts.append(body_of(normalised_text(path.read_bytes())))
+            texts[name] = body_of(normalised_text(path.read_bytes()))
         except OSError:
             continue
-    prefetch(texts, root, manual.limits)
+    prefetch(texts, root, manual)
 
 
 def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
@@ -230,7 +231,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     chapters_dir = root / CHAPTERS_DIR
     present = _chapter_files(chapters_dir)
     with remembering():  # each chapter's parse-cache entry read once, not twice
-        _prefetch_media(root, [s for s in manual.chapters if s in present], manual)
+        _prefetch_media({s: chapters_dir / f"{s}.md" for s in manual.chapters if s in present}, root, manual)
         for index, slug in enumerate(manual.chapters):
             if slug not in present:
                 missing = Problem(
@@ -306,6 +307,7 @@ def load_translations(root: Path, manual: Manual) -> tuple[dict[str, dict[str, T
     problems: files that are not a chapter of the manual, front matter that does not validate."""
     found: dict[str, dict[str, Translation]] = {}
     problems: list[Problem] = []
+    listed: list[tuple[str, str]] = []
     for language in manual.language_tags:
         folder = root / CHAPTERS_DIR / language
         if folder.is_symlink():
@@ -316,11 +318,15 @@ def load_translations(root: Path, manual: Manual) -> tuple[dict[str, dict[str, T
             continue
         found[language] = {}
         for stem in sorted(_chapter_files(folder)):
-            where = translation_rel(language, stem)
             if not is_slug(stem) or stem not in manual.chapters:
-                problems.append(Problem(where, None, f"'{stem}' is not a chapter of the manual",
+                problems.append(Problem(translation_rel(language, stem), None,
+                                        f"'{stem}' is not a chapter of the manual",
                                         "a translation is named after its source chapter's slug"))
-                continue
+            else:
+                listed.append((language, stem))
+    with remembering():  # (each translation's parse-cache entry read once, not twice)
+        _prefetch_media({rel: root / rel for rel in (translation_rel(*pair) for pair in listed)}, root, None)
+        for language, stem in listed:
             translation, file_problems = load_translation(root, language, stem)
             problems.extend(file_problems)
             if translation is not None:

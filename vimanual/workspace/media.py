@@ -18,7 +18,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -27,13 +28,14 @@ from vimanual.base.clonekey import key_path, seal, sealed_by_us
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import is_within
 from vimanual.base.nesting import MAX_NESTING, beyond_pandoc
-from vimanual.workspace.schema import Limits
+from vimanual.workspace.schema import Limits, Manual
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """What pandoc's parse of a chapter body says about links: (target, is_image) in order,
-    and every element id (explicit or automatic)."""
+    """What pandoc's parse of a chapter body says about links: (target, is_image) in order
+    (not those within the text, "#..." or empty, which name no file), and every element id
+    (explicit or automatic)."""
 
     targets: list[tuple[str, bool]]
     ids: frozenset[str]
@@ -65,32 +67,62 @@ def parsed(text: str, root: Path, limits: Limits | None = None) -> Parsed:
     return result
 
 
-def prefetch(bodies: list[str], root: Path, limits: Limits | None = None) -> None:
-    """Parse the bodies not cached yet and cache them: a workspace's chapters, in one pandoc
-    run (one start-up for all), or in ``PREFETCH_PROCESSES`` at once when there are many. A
-    failure is left to each body's own parse, which names its chapter."""
+def prefetch(bodies: Mapping[str, str], root: Path, manual: Manual | None = None) -> None:
+    """Parse the bodies (slug → text) not cached yet and cache them: a workspace's chapters, in
+    one pandoc run (one start-up for all), or in ``PREFETCH_PROCESSES`` at once when there are
+    many; or by the build's ``joint_reader`` when one is set (``reading_with``). A failure is
+    left to each body's own parse, which names its chapter."""
     from concurrent.futures import ThreadPoolExecutor
 
     from vimanual.tools import pandoc
 
-    missing: dict[str, str] = {}
-    for text in bodies:
+    missing: dict[str, tuple[str, str]] = {}
+    for slug, text in bodies.items():
         key = _cache_key(text)
         if key not in missing and _read_cache(root, key) is None and _beyond_pandoc(text) is None:
-            missing[key] = text
+            missing[key] = (slug, text)
+    reader = _JOINT_READER.get()
+    if reader is not None and manual is not None and missing:
+        with contextlib.suppress(VimanualError):
+            found = reader(root, manual, {slug: text for slug, text in missing.values()})
+            for key, (slug, _) in missing.items():
+                if slug in found:
+                    _write_cache(root, key, Parsed(*found[slug]))
+        return  # any it could not read (a run that failed) is parsed alone, naming its chapter
     if len(missing) < 2:
         return
-    texts = list(missing.values())
+    texts = [text for _, text in missing.values()]
     groups = _shares(texts, PREFETCH_PROCESSES if len(texts) >= PREFETCH_SPLIT_AT else 1)
     # (each group's pandoc is a child process: the threads only wait for them)
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        runs = [pool.submit(pandoc.parse_many, group, *_bounds(limits)) for group in groups]
+        runs = [pool.submit(pandoc.parse_many, group, *_bounds(manual.limits if manual else None))
+                for group in groups]
         try:
-            found = [result for run in runs for result in run.result()]
+            found_all = [result for run in runs for result in run.result()]
         except VimanualError:
             return
-    for key, (targets, ids) in zip(missing, found, strict=True):
+    for key, (targets, ids) in zip(missing, found_all, strict=True):
         _write_cache(root, key, Parsed(targets, ids))
+
+
+Found = tuple[list[tuple[str, bool]], frozenset[str]]  # (targets, ids): what a parse finds
+#: What a build reads the chapters with while its workspace loads (``reading_with``): given
+#: the workspace root, its manual and slug → body of the chapters not parsed yet, each
+#: chapter's (targets, ids) as ``pandoc.parse_many`` gives them, from the same pandoc read
+#: that converts it to HTML for the build (book/preflight.py: ``EarlyHTML``). Chapters it did
+#: not read (or all, if it raises VimanualError) are parsed as without it.
+JointReader = Callable[[Path, Manual, dict[str, str]], Mapping[str, Found]]
+_JOINT_READER: ContextVar[JointReader | None] = ContextVar("vimanual_joint_reader", default=None)
+
+
+@contextlib.contextmanager
+def reading_with(reader: JointReader) -> Iterator[None]:
+    """While the block runs, ``prefetch`` hands the chapters it has to parse to ``reader``."""
+    token = _JOINT_READER.set(reader)
+    try:
+        yield
+    finally:
+        _JOINT_READER.reset(token)
 
 
 #: A cold load of a workspace of many chapters parses them in this many pandoc processes at

@@ -10,13 +10,17 @@
 -- line's reader options, gives it the command line's metadata, runs the 'only' filter
 -- (and citeproc when asked) and writes it with the command line's writer options and the
 -- chapter's id prefix. Output: "NONCE SLUG\n" + the chapter's HTML + "\n" for each
--- chapter, then "NONCE\n". Shipped with vimanual (trusted); it reads no file but the
--- 'only' filter it is given, and pandoc's --sandbox still bounds the readers and writers.
+-- chapter, then "NONCE\n". With the metadata 'vimanual-batch-media' naming media.lua, each
+-- chapter's record is "NONCE SLUG\n" + its media lines (media.lua, of the chapter as read,
+-- before any filter) + "\nNONCE:html\n" + its HTML + "\n": one read of each chapter gives
+-- both its media set and its HTML. Shipped with vimanual (trusted); it reads no file but the
+-- Lua files it is given, and pandoc's --sandbox still bounds the readers and writers.
 
 local OWN_KEYS = {
   ["vimanual-batch-reader"] = true,
   ["vimanual-batch-filter"] = true,
   ["vimanual-batch-citeproc"] = true,
+  ["vimanual-batch-media"] = true,
   ["vimanual-batch-nonce"] = true,
   ["vimanual-batch-reader-options"] = true,
 }
@@ -61,10 +65,15 @@ function Writer(doc, opts)
   local reader = pandoc.utils.stringify(meta["vimanual-batch-reader"])
   local filters = dofile(pandoc.utils.stringify(meta["vimanual-batch-filter"]))
   local citeproc = meta["vimanual-batch-citeproc"] ~= nil
+  local media = meta["vimanual-batch-media"] and dofile(pandoc.utils.stringify(meta["vimanual-batch-media"]))
   local reader_options = pandoc.json.decode(pandoc.utils.stringify(meta["vimanual-batch-reader-options"]), false)
   local out = {}
   for _, block in ipairs(doc.blocks) do
     local chapter = pandoc.read(block.text, reader, reader_options)
+    local found = ""
+    if media then
+      found = table.concat(media(chapter.blocks, ""), "\n") .. "\n" .. nonce .. ":html\n"
+    end
     for key, value in pairs(meta) do
       if not OWN_KEYS[key] then
         chapter.meta[key] = value
@@ -78,7 +87,7 @@ function Writer(doc, opts)
     end
     local options = pandoc.WriterOptions(opts)
     options.identifier_prefix = block.identifier .. "--"
-    out[#out + 1] = nonce .. " " .. block.identifier .. "\n" .. pandoc.write(chapter, "html5", options) .. "\n"
+    out[#out + 1] = nonce .. " " .. block.identifier .. "\n" .. found .. pandoc.write(chapter, "html5", options) .. "\n"
   end
   out[#out + 1] = nonce .. "\n"
   return table.concat(out)
