@@ -93,11 +93,16 @@ def make_cold(ws: Path) -> None:
     """Leave ``ws`` as a fresh clone would be for a build: no build/ (its caches), and nothing
     in this clone's parse cache, which lives in the user's state folder (workspace/media.py).
     Until the eleventh session only build/ was removed, so "cold" builds found every chapter's
-    media parse cached by the build before (2.9 s of the generated book's first build then)."""
+    media parse cached by the build before (2.9 s of the generated book's first build then).
+    Until the twelfth session the parse cache of an edition's frozen copy (build/editions/.src-*,
+    a workspace of its own) was kept too, so every release after a workspace's first found its
+    frozen chapters parsed: the "first release is slower" of the eleventh session."""
     from vimanual.workspace.media import cache_dir
 
+    frozen = sorted((ws / "build" / "editions").glob(".src-*"))
     shutil.rmtree(ws / "build", ignore_errors=True)
-    shutil.rmtree(cache_dir(ws), ignore_errors=True)
+    for root in [ws, *frozen]:
+        shutil.rmtree(cache_dir(root), ignore_errors=True)
 
 
 #: The plain pipeline's print stylesheet (issue 17): the paper and margins of the manual, page

@@ -139,3 +139,21 @@ def test_a_build_of_some_chapters_reads_only_their_text_for_html(
     assert result.returncode == 0, result.stderr
     both, parses, _ = _reads(log)
     assert both == 0 and parses >= 1
+
+
+def test_a_release_reads_each_frozen_chapter_once(tmp_path: Path) -> None:
+    """A release loads the working chapters (their approvals), then builds from the frozen copy,
+    a workspace of its own: the copy's chapters are read once for their media sets and HTML."""
+    from tests.helpers import small_workspace
+    from tests.test_editions import approve_all
+
+    root = small_workspace(tmp_path / "ws")
+    approve_all(root)
+    wrapper, log = _logging_pandoc(tmp_path)
+    released = run_subprocess("-C", root, "release", "1.0", "--date", "2026-11-28",
+                              env={"VIMANUAL_PANDOC": str(wrapper)})
+    assert released.returncode == 0, released.stderr
+    both, parses, html_only = _reads(log)
+    assert (both, html_only) == (1, 0) and parses >= 1  # the working chapters' parse, then one read
+    verified = run_subprocess("-C", root, "verify-edition", "1.0")
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -9,6 +9,7 @@ edition, and a font that changed is refused rather than silently used.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -171,6 +172,8 @@ def build_edition(
     with the font subsetter it was made with. ``work`` is where the sources are restored
     (default: build/editions/.src-VERSION, shared by prints of the edition with its caches)."""
     from vimanual.book.pipeline import build
+    from vimanual.book.preflight import EarlyHTML
+    from vimanual.workspace.media import reading_with
 
     if "pdf" in formats and edition.font_subsetter == "harfbuzz":
         from vimanual.pdf.weasy import HARFBUZZ_HINT, HARFBUZZ_MISSING, harfbuzz_subset_available
@@ -183,7 +186,11 @@ def build_edition(
     # Two prints of one edition share its rebuilt sources and their caches: one at a time.
     with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.label}"):
         materialize(root, edition, source, work)
-        frozen = load_workspace(work)
+        # The whole edition (not a handout, not a language's): each frozen chapter read once
+        # for its media set and its HTML, as a draft's (book/preflight.py: EarlyHTML).
+        early = EarlyHTML(jurisdiction, None) if not chapters and not edition.language else None
+        with reading_with(early) if early else contextlib.nullcontext():
+            frozen = load_workspace(work)
         record = _record(frozen, edition.chapters)
         shown: dict[str, Any] = {}
         word = "Edition"
@@ -202,6 +209,6 @@ def build_edition(
                                 edition_word=word),
             font_subsetter=edition.font_subsetter, pdf_layout=edition.pdf_layout, **shown,
         )
-        return build(frozen, options, progress).outputs
+        return build(frozen, options, progress, early=early.html if early else None).outputs
 
 

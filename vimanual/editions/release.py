@@ -125,9 +125,16 @@ def release(
     this call releases. Everything is made in hidden staging folders and appears in one rename
     each; a failure on the way leaves no trace.
     """
+    from vimanual.pdf.workers import end_spare_workers, start_spare_worker
+
     check_version(version)
     day = _check_date(date)
-    with locked(root):
+    with locked(root), contextlib.ExitStack() as ending:
+        # The fork server imports WeasyPrint while the gate and the freezing run (as a build's:
+        # api.build); the edition's layout pool forks its workers from it. It waited 0.4 s for
+        # the import at the layout's start.
+        start_spare_worker()
+        ending.callback(end_spare_workers)
         cleanup_staging(root)  # under the lock, any staging folder is a killed release's leftover
         target = editions_dir(root) / version
         workspace = load_workspace(root)
