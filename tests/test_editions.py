@@ -203,7 +203,7 @@ def test_release_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     approve_all(root)
     seen: list[Path] = []
 
-    def fail(root_dir: Path, edition: manifest.Edition, source: Path, progress: object) -> dict[str, Path]:
+    def fail(root_dir: Path, edition: manifest.Edition, source: Path, *_: object) -> dict[str, Path]:
         seen.append(source)
         assert (source / "chapters" / "alpha.md").is_file()  # half-way: sources frozen in staging
         raise VimanualError("PDF layout failed (simulated)")

@@ -49,11 +49,12 @@ class RenderedChapter:
 
 class ChapterCache:
     """Where each chapter's pandoc HTML is cached: the key covers the chapter's text, pandoc's
-    arguments and version, the bibliography, the CSL style and the variants filter. Each
-    key is computed once per build."""
+    arguments and version, the bibliography, the CSL style and the variants filter (by their
+    contents, not where they are: an edition's frozen copy has the same keys as the workspace
+    it was frozen from). Each key is computed once per build."""
 
     def __init__(self, workspace: Workspace, jurisdiction: str | None,
-                 early: dict[Path, str] | None = None) -> None:
+                 early: dict[str, str] | None = None) -> None:
         self.workspace = workspace
         self.jurisdiction = jurisdiction
         self.folder = workspace.build_dir / "cache" / "chapters"
@@ -64,7 +65,7 @@ class ChapterCache:
         self._inputs = [sha256_hex(i) for i in inputs]
         self._entries: dict[str, tuple[list[str], Path]] = {}
         self._converted: dict[str, str] = {}  # slug → HTML from a joint pandoc run (prefetch)
-        self._early = early if early is not None else {}  # cache file → HTML (``read_with_media``)
+        self._early = early if early is not None else {}  # cache file name → HTML (``read_with_media``)
 
     def entry(self, chapter: Chapter) -> tuple[list[str], Path]:
         """(pandoc's arguments, cache file) of ``chapter``."""
@@ -73,9 +74,12 @@ class ChapterCache:
     def _entry(self, slug: str, body: str) -> tuple[list[str], Path]:
         if slug not in self._entries:
             manual = self.workspace.manual
-            args = pandoc.chapter_args(slug, self.workspace.file(manual.bibliography),
-                                       self.workspace.file(manual.csl), self.jurisdiction)
-            blob = json.dumps([pandoc.pandoc_version(), args, body, self._inputs])
+            bibliography, csl = self.workspace.file(manual.bibliography), self.workspace.file(manual.csl)
+            args = pandoc.chapter_args(slug, bibliography, csl, self.jurisdiction)
+            # the files by their contents (``self._inputs``), not by where they are
+            keyed = pandoc.chapter_args(slug, bibliography and Path("bibliography"), csl and Path("csl"),
+                                        self.jurisdiction)
+            blob = json.dumps([pandoc.pandoc_version(), keyed, body, self._inputs])
             self._entries[slug] = (args, self.folder / f"{sha256_hex(blob.encode('utf-8'))}.html")
         return self._entries[slug]
 
@@ -99,8 +103,8 @@ class ChapterCache:
             _, cache = self.entry(chapter)
             if use_cache and cache.is_file() or chapter.body.startswith("\ufeff"):
                 continue
-            if cache in self._early:
-                self._converted[chapter.slug] = self._early.pop(cache)
+            if cache.name in self._early:
+                self._converted[chapter.slug] = self._early.pop(cache.name)
             else:
                 pending.append(chapter)
         if len(pending) < 2:
@@ -112,12 +116,12 @@ class ChapterCache:
                         ) -> dict[str, tuple[list[tuple[str, bool]], frozenset[str]]]:
         """Each of ``bodies`` (slug → text) converted and its media set read, by the same pandoc
         read (``pandoc.chapters_with_media``), in ``jobs`` joint runs: the HTML kept for the
-        build (by cache file: ``self._early``), the media sets returned (workspace/media.py).
+        build (by cache file name: ``self._early``), the media sets returned (workspace/media.py).
         Chapters of a run that failed are left out (each is then parsed and converted alone)."""
         bodies = {slug: body for slug, body in bodies.items() if not body.startswith("\ufeff")}
         found = self._joint(bodies, jobs, pandoc.chapters_with_media)
         for slug, (html, _) in found.items():
-            self._early[self._entry(slug, bodies[slug])[1]] = html
+            self._early[self._entry(slug, bodies[slug])[1].name] = html
         return {slug: media for slug, (_, media) in found.items()}
 
     def _joint(self, bodies: dict[str, str], jobs: int, run: Callable[..., dict[str, T]]) -> dict[str, T]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vimanual.base.errors import Problem, VimanualError
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
 def build(
     workspace: Workspace, options: BuildOptions, progress: Progress | None = None,
-    settle: Callable[[], None] = lambda: None, early: dict[Path, str] | None = None,
+    settle: Callable[[], None] = lambda: None, early: dict[str, str] | None = None,
 ) -> BuildResult:
     """Build the requested outputs; the previous outputs stay intact if anything fails. When
     nothing they are made from changed and they are as written, they are kept as they are.

@@ -92,12 +92,15 @@ class EarlyHTML:
     their media sets (``media.reading_with``): a cold build read each chapter twice, for its
     media set as the workspace loaded, then for its HTML (3.5 and 3.3 CPU s of pandoc for the
     real corpus's 177 chapters, most of each reading). ``html`` is kept by chapter cache file
-    (which covers the text and pandoc's arguments) for the build's ``ChapterCache``; a chapter
-    the build converts otherwise (another text, other arguments) finds nothing there."""
+    name (which covers the text, pandoc's arguments and the files' contents) for the build's
+    ``ChapterCache``; a chapter the build converts otherwise (another text, other arguments)
+    finds nothing there. Each text read is remembered with its media set: a release loads the
+    working chapters, then their frozen copy (a workspace of its own), which reads none again."""
 
     def __init__(self, jurisdiction: str | None, jobs: int | None) -> None:
         self.jurisdiction, self.jobs = jurisdiction, jobs
-        self.html: dict[Path, str] = {}
+        self.html: dict[str, str] = {}
+        self.media: dict[str, Found] = {}  # text → its media set, of the texts read here
 
     def __call__(self, root: Path, manual: Manual, bodies: dict[str, str]) -> Mapping[str, Found]:
         from vimanual.book.chapters import ChapterCache
@@ -109,5 +112,9 @@ class EarlyHTML:
             jurisdiction = next((c for c in manual.codes if c.upper() == jurisdiction.upper()), None)
             if jurisdiction is None:
                 return {}
+        found = {slug: self.media[body] for slug, body in bodies.items() if body in self.media}
+        unread = {slug: body for slug, body in bodies.items() if slug not in found}
         cache = ChapterCache(Workspace(root=root, manual=manual), jurisdiction, self.html)
-        return cache.read_with_media(bodies, self.jobs or default_jobs())
+        for slug, media in cache.read_with_media(unread, self.jobs or default_jobs()).items():
+            self.media[unread[slug]] = found[slug] = media
+        return found

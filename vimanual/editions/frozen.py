@@ -20,6 +20,7 @@ from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import atomic_write, file_lock, file_sha256
 from vimanual.base.yamlio import dump_yaml, parse_yaml, read_text
 from vimanual.book.plan import DEFAULT_STYLES, BuildOptions, RecordEntry, ReleaseInfo
+from vimanual.book.preflight import EarlyHTML
 from vimanual.editions.manifest import (
     FONT_SUFFIXES,
     LANGUAGES_DIR,
@@ -167,12 +168,14 @@ def build_edition(
     formats: tuple[str, ...] = ("pdf", "html"),
     progress: Progress | None = None,
     work: Path | None = None,
+    early: EarlyHTML | None = None,
 ) -> dict[str, Path]:
     """Build an edition from its frozen sources (never the working chapters) into ``out_dir``,
     with the font subsetter it was made with. ``work`` is where the sources are restored
-    (default: build/editions/.src-VERSION, shared by prints of the edition with its caches)."""
+    (default: build/editions/.src-VERSION, shared by prints of the edition with its caches).
+    ``early``: what a release read of the working chapters as it loaded them (their media sets
+    and HTML), the frozen chapters' texts."""
     from vimanual.book.pipeline import build
-    from vimanual.book.preflight import EarlyHTML
     from vimanual.workspace.media import reading_with
 
     if "pdf" in formats and edition.font_subsetter == "harfbuzz":
@@ -188,7 +191,9 @@ def build_edition(
         materialize(root, edition, source, work)
         # The whole edition (not a handout, not a language's): each frozen chapter read once
         # for its media set and its HTML, as a draft's (book/preflight.py: EarlyHTML).
-        early = EarlyHTML(jurisdiction, None) if not chapters and not edition.language else None
+        whole = not chapters and not edition.language
+        early = (early if early and early.jurisdiction == jurisdiction else EarlyHTML(jurisdiction, None)
+                 ) if whole else None
         with reading_with(early) if early else contextlib.nullcontext():
             frozen = load_workspace(work)
         record = _record(frozen, edition.chapters)

@@ -23,6 +23,7 @@ from vimanual.base.errors import UnknownName, VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256, fsync_dir
 from vimanual.base.journal import locked
 from vimanual.base.names import check_slug, check_version
+from vimanual.book.preflight import EarlyHTML
 from vimanual.editions.environment import RELEASE_FONT_SUBSETTER, RELEASE_PDF_LAYOUT, build_record
 from vimanual.editions.frozen import (
     build_edition,
@@ -46,6 +47,7 @@ from vimanual.editions.manifest import (
 )
 from vimanual.status import ChapterTranslations, ReleaseBlocked
 from vimanual.workspace.load import CHAPTERS_DIR, Workspace, load_workspace
+from vimanual.workspace.media import reading_with
 from vimanual.workspace.roles import authorise_editor
 
 #: How a new edition (and each language edition of it) is built: recorded in its manifest.
@@ -137,7 +139,11 @@ def release(
         ending.callback(end_spare_workers)
         cleanup_staging(root)  # under the lock, any staging folder is a killed release's leftover
         target = editions_dir(root) / version
-        workspace = load_workspace(root)
+        # the working chapters read once for their media sets (the gate) and their HTML, which
+        # the edition's build takes up: its frozen copy's chapters are the same texts
+        early = EarlyHTML(None, None)
+        with reading_with(early):
+            workspace = load_workspace(root)
         tags = _language_tags(workspace, languages)
         if target.exists() and not tags:
             raise VimanualError(f"edition {version} is already released ({EDITIONS_DIR}/{version})",
@@ -162,7 +168,7 @@ def release(
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{version}-", dir=editions_dir(root)))
         try:
             edition = _stage(root, workspace, staging, version, day, gate.chapters, notes,
-                             list(exclude), released_by, progress)
+                             list(exclude), released_by, progress, early)
             edition.released_languages = [
                 _stage_language(root, workspace, edition, gate, tag, staging / LANGUAGES_DIR / tag,
                                 day, notes, list(exclude), released_by, progress) for tag in tags]
@@ -230,7 +236,7 @@ def _gate(root: Path, workspace: Workspace, target: Path, version: str, exclude:
 def _stage(
     root: Path, workspace: Workspace, staging: Path, version: str, day: str,
     chapters: list[EditionChapter], notes: str, excluded: list[str], released_by: str,
-    progress: Progress | None,
+    progress: Progress | None, early: EarlyHTML | None = None,
 ) -> Edition:
     fonts = freeze_sources(workspace, staging, version, [c.slug for c in chapters])
     edition = Edition(
@@ -238,12 +244,13 @@ def _stage(
         pdf_sha256="", html_sha256="", files=source_hashes(staging), fonts=fonts, excluded=excluded,
         released_by=released_by, path=staging, build=dict(NEW_BUILD),
     )
-    return _finish(root, edition, staging, progress)
+    return _finish(root, edition, staging, progress, early)
 
 
-def _finish(root: Path, edition: Edition, staging: Path, progress: Progress | None) -> Edition:
+def _finish(root: Path, edition: Edition, staging: Path, progress: Progress | None,
+            early: EarlyHTML | None = None) -> Edition:
     """Build the staged edition, record its outputs and environment, write its manifest."""
-    outputs = _build_outputs(root, edition, staging, progress)
+    outputs = _build_outputs(root, edition, staging, progress, early)
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
     edition.build = build_record(edition.font_subsetter, edition.pdf_layout, outputs["pdf"],
@@ -307,9 +314,10 @@ def _stage_language(root: Path, workspace: Workspace, source: Edition, gate: _Ga
     return _finish(root, edition, staging, progress)
 
 
-def _build_outputs(root: Path, edition: Edition, source: Path, progress: Progress | None) -> dict[str, Path]:
+def _build_outputs(root: Path, edition: Edition, source: Path, progress: Progress | None,
+                   early: EarlyHTML | None) -> dict[str, Path]:
     """Build the edition from its frozen copy and place manual.pdf and manual.html beside it."""
-    outputs = build_edition(root, edition, source, source / ".out", progress=progress)
+    outputs = build_edition(root, edition, source, source / ".out", progress=progress, early=early)
     placed = {}
     for kind, path in outputs.items():
         placed[kind] = source / OUTPUT_FILES[kind]
