@@ -33,6 +33,7 @@ EDGES = [
     "| a | b |\n|---|---|\n| 1 | ![cell](t.png) |\n\n: Caption {#tbl}\n\n```{#code1}\nx\n```\n",
     "## Same\n\n## Same\n\n[back](#same-1) [&amp; entity](media/&#x61;.png)\n",
     "![figure](media/f.png \"title\")\n\n<div id=raw>not read as HTML</div>\n",
+    "\tcode with a tab [l](x.png)\n\nText\twith a tab ![i](a\tb.png) [t](<c d.png>)\n\n- item\n\n\t![nested](n.png)\n",
 ]
 
 
@@ -77,7 +78,7 @@ def test_a_text_parsed_alone_or_in_a_run_has_the_same_media_set() -> None:
 
 
 EXAMPLES = int(os.environ.get("VIMANUAL_FUZZ_EXAMPLES", "25"))
-words = st.text(alphabet="abc xyz#[]()!{}.:*_`/%&;-", max_size=12)
+words = st.text(alphabet="abc xyz#[]()!{}.:*_`/%&;-\t", max_size=12)
 pieces = st.one_of(
     words, words.map(lambda w: f"[{w}](#{w[:4]})"), words.map(lambda w: f"![{w}](m/{w[:6]}.png)"),
     words.map(lambda w: f"[{w}]{{#{w[:3]}x}}"), words.map(lambda w: f"# {w}"),
