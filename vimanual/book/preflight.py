@@ -100,9 +100,10 @@ class EarlyHTML:
     def __init__(self, jurisdiction: str | None, jobs: int | None) -> None:
         self.jurisdiction, self.jobs = jurisdiction, jobs
         self.html: dict[str, str] = {}
-        self.media: dict[str, Found] = {}  # text → its media set, of the texts read here
+        self.media: dict[str, Found] = {}  # text's SHA-256 → its media set, of the texts read here
 
     def __call__(self, root: Path, manual: Manual, bodies: dict[str, str]) -> Mapping[str, Found]:
+        from vimanual.base.fsutil import sha256_hex
         from vimanual.book.chapters import ChapterCache
         from vimanual.book.plan import default_jobs
         from vimanual.workspace.load import Workspace
@@ -112,9 +113,10 @@ class EarlyHTML:
             jurisdiction = next((c for c in manual.codes if c.upper() == jurisdiction.upper()), None)
             if jurisdiction is None:
                 return {}
-        found = {slug: self.media[body] for slug, body in bodies.items() if body in self.media}
+        digests = {slug: sha256_hex(body.encode("utf-8", "surrogatepass")) for slug, body in bodies.items()}
+        found = {slug: self.media[digest] for slug, digest in digests.items() if digest in self.media}
         unread = {slug: body for slug, body in bodies.items() if slug not in found}
         cache = ChapterCache(Workspace(root=root, manual=manual), jurisdiction, self.html)
         for slug, media in cache.read_with_media(unread, self.jobs or default_jobs()).items():
-            self.media[unread[slug]] = found[slug] = media
+            self.media[digests[slug]] = found[slug] = media
         return found
