@@ -33,7 +33,8 @@ EDGES = [
     "| a | b |\n|---|---|\n| 1 | ![cell](t.png) |\n\n: Caption {#tbl}\n\n```{#code1}\nx\n```\n",
     "## Same\n\n## Same\n\n[back](#same-1) [&amp; entity](media/&#x61;.png)\n",
     "![figure](media/f.png \"title\")\n\n<div id=raw>not read as HTML</div>\n",
-    "\tcode with a tab [l](x.png)\n\nText\twith a tab ![i](a\tb.png) [t](<c d.png>)\n\n- item\n\n\t![nested](n.png)\n",
+    "\tcode with a tab [l](x.png)\n\nText\twith a tab ![i](a\tb.png) [t](<c d.png>)\n\n"
+    "- item\n\n\t![nested](n.png)\n",
 ]
 
 
