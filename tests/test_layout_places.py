@@ -6,11 +6,12 @@ record, is read from the part's PDF again and written back; the book is the same
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pypdf
 
-from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
+from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok, run
 
 SLUGS = [f"short-{n}" for n in range(1, 7)]
 
@@ -65,3 +66,44 @@ def test_parts_places_are_kept_beside_them_and_an_older_cache_gives_the_same_boo
     again = _records(ws)
     assert set(again) == set(records)
     assert again == records  # written back as they were
+
+
+def test_each_part_is_kept_as_it_is_laid_out_so_a_later_failure_loses_none(tmp_path: Path) -> None:
+    """Each laid-out part goes into the layout cache, with its record, as its layout ends (the
+    next parts are laid out meanwhile), not once all have: a part that then fails to lay out
+    (emphasis nested 500 deep: WeasyPrint's RecursionError) leaves the others kept, and the
+    build after the fix lays out only that one."""
+    long_text = "Sample paragraph of procedure text, long enough to be laid out alone.\n\n" * 500
+    depth = 500
+    deep = ("".join("_a " if level % 2 else "**a " for level in range(depth)) + "x"
+            + "".join("_" if level % 2 else "**" for level in reversed(range(depth))))
+    slugs = ["long-1", "long-2", "deep"]
+    ws = build_file_tree(tmp_path / "ws", {
+        "manual.yaml": manual_yaml(chapters=slugs) + "limits:\n  pdf_timeout_seconds: 120\n",
+        "chapters": {
+            "long-1.md": chapter_md("Long one", f"## Steps {{#long-1-steps}}\n\n{long_text}"),
+            "long-2.md": chapter_md("Long two", f"## Steps {{#long-2-steps}}\n\n{long_text}"),
+            "deep.md": chapter_md("Deep", f"## Steps {{#deep-steps}}\n\nSample text.\n\n{deep}\n"),
+        },
+    })
+    # one worker, the largest part first: both long chapters are laid out before the deep one
+    failed = run("-C", ws, "build", "--format", "pdf", "--jobs", "1", "--force")
+    assert failed.exit_code != 0 and "chapters/deep.md" in " ".join(failed.output.split()), failed.output
+    cache = ws / "build" / "cache" / "layout"
+    kept = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in cache.glob("*.json")}
+    held = [name for name, record in kept.items() if any("steps" in d for d in record.get("dests", {}))]
+    assert len(held) == 2, kept  # the two long chapters, each with its destinations
+    assert all((cache / name).with_suffix(".pdf").is_file() for name in held)
+    assert not list(cache.glob(".*.tmp"))
+
+    inodes = {name: (cache / name).with_suffix(".pdf").stat().st_ino for name in held}
+
+    (ws / "chapters" / "deep.md").write_text(chapter_md("Deep", "## Steps {#deep-steps}\n\nSample text.\n"))
+    again = run("-C", ws, "build", "--format", "pdf", "--jobs", "1")
+    assert again.exit_code == 0, again.output
+    reused = re.search(r"(\d+) reused from the last build", again.output)
+    assert reused and int(reused[1]) >= 2, again.output
+    # not laid out again
+    assert {name: (cache / name).with_suffix(".pdf").stat().st_ino for name in held} == inodes
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(ws / "build" / "manual.pdf").pages)
+    assert "Long one" in text and "Long two" in text and "Deep" in text

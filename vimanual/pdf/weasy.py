@@ -313,13 +313,16 @@ class LayoutPool:
             worker.kill()
 
     def run(self, jobs: list[LayoutJob], on_stage: Callable[[str, int, int], None] | None = None,
-            more: Callable[[int, FetchLog], list[LayoutJob]] | None = None) -> list[FetchLog]:
+            more: Callable[[int, FetchLog], list[LayoutJob]] | None = None,
+            finished: Callable[[int, FetchLog], None] | None = None) -> list[FetchLog]:
         """Lay out ``jobs``; a free worker takes the next one (give the largest first).
 
-        ``more``: called (one call at a time) as each job finishes, with its index and log; the
-        jobs it returns are laid out too, next (before those waiting). Returns one log per job, in the
-        order of ``jobs`` and then of those added. Any failure stops every worker and raises;
-        the PDFs of jobs that finished may then exist, others not.
+        ``finished``: called as each job finishes, with its index and log, by the thread that
+        waited for it (so at the same time as others), before ``more``. ``more``: called (one
+        call at a time) as each job finishes, with its index and log; the jobs it returns are
+        laid out too, next (before those waiting). Returns one log per job, in the order of
+        ``jobs`` and then of those added. Any failure stops every worker and raises; the PDFs
+        of jobs that finished may then exist, others not.
         """
         if not jobs:
             return []
@@ -375,6 +378,8 @@ class LayoutPool:
                     for other in self.workers:
                         other.kill()
                     return False
+                if finished is not None:
+                    finished(number, log)
                 if more is not None:
                     with more_lock:  # one call at a time, its jobs added before the next call's
                         added = more(number, log)
