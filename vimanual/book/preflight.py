@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem
+from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
 
 if TYPE_CHECKING:
     from vimanual.workspace.load import Workspace
@@ -104,15 +104,17 @@ class EarlyHTML:
 
     def __call__(self, root: Path, manual: Manual, bodies: dict[str, str]) -> Mapping[str, Found]:
         from vimanual.base.fsutil import sha256_hex
+        from vimanual.base.names import normalise_code
         from vimanual.book.chapters import ChapterCache
         from vimanual.book.plan import default_jobs
         from vimanual.workspace.load import Workspace
 
         jurisdiction = self.jurisdiction
-        if jurisdiction is not None:  # as the build will name it (any case); unknown: it refuses
-            jurisdiction = next((c for c in manual.codes if c.upper() == jurisdiction.upper()), None)
-            if jurisdiction is None:
-                return {}
+        if jurisdiction is not None and jurisdiction not in manual.codes:
+            try:  # as the build will name it (book/plan.py)
+                jurisdiction = normalise_code(jurisdiction, manual.codes)
+            except VimanualError:
+                return {}  # the build refuses it
         digests = {slug: sha256_hex(body.encode("utf-8", "surrogatepass")) for slug, body in bodies.items()}
         found = {slug: self.media[digest] for slug, digest in digests.items() if digest in self.media}
         unread = {slug: body for slug, body in bodies.items() if slug not in found}
