@@ -189,11 +189,12 @@ def build_edition(
     # Two prints of one edition share its rebuilt sources and their caches: one at a time.
     with file_lock(work.with_name(f"{work.name}.lock"), f"edition {edition.label}"):
         materialize(root, edition, source, work)
-        # The whole edition (not a handout, not a language's): each frozen chapter read once
-        # for its media set and its HTML, as a draft's (book/preflight.py: EarlyHTML).
-        whole = not chapters and not edition.language
-        early = (early if early and early.jurisdiction == jurisdiction else EarlyHTML(jurisdiction, None)
-                 ) if whole else None
+        # The whole edition: each frozen chapter read once for its media set and its HTML, as a
+        # draft's (book/preflight.py: EarlyHTML); a handout's or a language's are other texts.
+        if chapters or edition.language:
+            early = None
+        elif early is None or early.jurisdiction != jurisdiction:
+            early = EarlyHTML(jurisdiction, None)
         with reading_with(early) if early else contextlib.nullcontext():
             frozen = load_workspace(work)
         record = _record(frozen, edition.chapters)

@@ -102,6 +102,8 @@ WARM_BODY = (
     "<table><caption>Table</caption><thead><tr><th>Head</th></tr></thead>"
     '<tbody><tr><td id="w">Cell</td></tr></tbody></table></section></main></body></html>'
 )
+
+
 def warm_up(fd: int) -> bool:
     """In the fork server: lay out a small document with the book's styles (read from ``fd``,
     JSON: the pool's header and the documents' head), so that each worker forked afterwards
