@@ -30,6 +30,7 @@ from typing import Any
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, sha256_hex
 from vimanual.pdf import folios
+from vimanual.pdf.emptymargins import MARGIN_BOXES
 from vimanual.pdf.fontunion import fonttools_version
 from vimanual.pdf.layouts import Laid, Layouts, Progress
 from vimanual.pdf.pageplan import BookPlan, group_units, plan_joint, plan_parts
@@ -38,11 +39,6 @@ from vimanual.pdf.tocpages import WRITE_VERSION, EarlyContents
 from vimanual.pdf.weasy import FONT_SUBSETTER, LayoutPool
 from vimanual.tools import proc
 
-MARGIN_BOXES = (
-    "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
-    "right-top", "right-middle", "right-bottom", "bottom-right-corner", "bottom-right",
-    "bottom-center", "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top",
-)
 #: Margin pages are laid out in pieces of this many pages: pieces run in parallel, and a
 #: piece whose pages keep their heads and numbers comes from the cache.
 MARGIN_PIECE = 100

@@ -84,11 +84,14 @@ def serve_jobs() -> None:
 
 
 def apply_header(header: dict[str, object]) -> None:
-    """Our changes to WeasyPrint, on or off as the pool's header says (``LayoutPool.header``)."""
+    """Our changes to WeasyPrint, on or off as the pool's header says (``LayoutPool.header``); a
+    page's empty margins are skipped always (the same bytes: pdf/emptymargins.py)."""
+    from vimanual.pdf.emptymargins import skip_empty_margins
     from vimanual.pdf.leaders import one_run_leaders
 
     one_run_leaders(bool(header.get("one_run_leaders")))
     reuse_marker_layouts(bool(header.get("markers_layout")))
+    skip_empty_margins(True)
 
 
 #: The body of the fork server's warm-up document (``warm_up``): a little of each thing a
