@@ -43,17 +43,17 @@ def _running(pids: list[int]) -> list[int]:
 def test_workers_are_forked_from_one_server_and_end_with_the_build(tmp_path: Path) -> None:
     ws = _workspace(tmp_path / "ws")
     seen: dict[int, tuple[bool, int, int | None, int | None]] = {}  # pid: forked, parent, server, its parent
-    real_run = workers.Worker.run
+    real_send = workers.Worker.send
 
     def noted(self: workers.Worker, *args: Any) -> Any:
         server = workers.running_server()
         server_pid = server.proc.pid if server else None
         seen.setdefault(self.proc.pid, (self.forked, _parent(self.proc.pid), server_pid,
                                         _parent(server_pid) if server_pid else None))
-        return real_run(self, *args)
+        return real_send(self, *args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(workers.Worker, "run", noted)
+        patch.setattr(workers.Worker, "send", noted)
         ok("-C", ws, "build", "--format", "pdf", "--jobs", "2", "-o", ws / "forked")
     servers = {server for _, _, server, _ in seen.values()}
     assert len(seen) >= 2 and len(servers) == 1, seen  # two workers (or more), one server
@@ -68,15 +68,15 @@ def test_where_workers_cannot_be_forked_they_are_spawned_and_make_the_same_book(
     ws = _workspace(tmp_path / "ws")
     ok("-C", ws, "build", "--format", "pdf", "-o", ws / "forked")
     kinds: list[bool] = []
-    real_run = workers.Worker.run
+    real_send = workers.Worker.send
 
     def noted(self: workers.Worker, *args: Any) -> Any:
         kinds.append(self.forked)
-        return real_run(self, *args)
+        return real_send(self, *args)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(workers, "start_server", lambda: None)
-        patch.setattr(workers.Worker, "run", noted)
+        patch.setattr(workers.Worker, "send", noted)
         ok("-C", ws, "build", "--format", "pdf", "--no-cache", "-o", ws / "spawned")
     assert kinds and not any(kinds)
     assert (ws / "spawned" / "manual.pdf").read_bytes() == (ws / "forked" / "manual.pdf").read_bytes()

@@ -166,3 +166,57 @@ def test_the_warm_up_is_held_to_the_pools_memory_cap(tmp_path: Path) -> None:
 
     assert warm(2048) == 0  # laid out, the limit as it was
     assert warm(1) == 1  # a cap of 1 MB: it could not lay out, and says so; the limit as it was
+
+
+def _pool_jobs(tmp_path: Path, count: int) -> list[weasy.LayoutJob]:
+    from tests.pdfhtml import bundled_styles_document
+
+    return [weasy.LayoutJob(bundled_styles_document(f"<h1>Part {n}</h1><p>Sample text of part {n}.</p>"),
+                            tmp_path / f"part-{n}.pdf", tagged=False) for n in range(count)]
+
+
+def test_the_next_document_is_laid_out_while_the_pool_handles_the_last(tmp_path: Path) -> None:
+    """A worker is sent its next document as soon as it has laid one out: what the pool does with
+    that one (``finished``: the build keeps it in its cache) no longer keeps the worker waiting."""
+    import time
+
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    jobs = _pool_jobs(tmp_path, 3)
+    seen_while_handling: list[bool] = []
+
+    def finished(number: int, log: Any) -> None:
+        if number == 0:  # with one worker: the second document is laid out meanwhile
+            until = time.monotonic() + 60
+            while not jobs[1].target.exists() and time.monotonic() < until:
+                time.sleep(0.02)
+            seen_while_handling.append(jobs[1].target.exists())
+
+    try:
+        with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 1, 300, 1024, tmp_path) as pool:
+            logs = pool.run(jobs, finished=finished)
+    finally:
+        workers.end_spare_workers()  # the fork server, as a build ends it
+    assert seen_while_handling == [True]
+    assert [log.pages for log in logs] == [1, 1, 1]
+    for n, job in enumerate(jobs):
+        assert f"Sample text of part {n}." in pypdf.PdfReader(job.target).pages[0].extract_text()
+    assert _workers_running() == []
+
+
+def test_an_error_of_the_pool_s_own_stops_the_layout_and_is_raised(tmp_path: Path) -> None:
+    """An error in what the pool calls as documents finish (a bug of ours) is raised by ``run``
+    once every driving thread has ended; it used to end its thread silently, the documents
+    that thread would have laid out missing from what ``run`` returned."""
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    def more(number: int, log: Any) -> list[weasy.LayoutJob]:
+        raise RuntimeError("a bug in the caller")
+
+    try:
+        with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 2, 300, 1024, tmp_path) as pool, \
+                pytest.raises(RuntimeError, match="a bug in the caller"):
+            pool.run(_pool_jobs(tmp_path, 4), more=more)
+    finally:
+        workers.end_spare_workers()
+    assert _workers_running() == []

@@ -354,30 +354,45 @@ class LayoutPool:
             if on_stage and single:
                 on_stage(name, step, total)
 
+        def take(worker: Worker) -> int | None:
+            """Under ``lock``: the next job for ``worker`` (sent to it), None if there is none or
+            a job failed; RETIRED if the worker is replaced first: it grew (what WeasyPrint keeps
+            from document to document), or the job asks for a fresh one (it goes back)."""
+            if not queue or failures:
+                return None
+            fresh = min((w.resident[0] for w in self.workers if w.resident), default=None)
+            if fresh is not None and worker.resident and worker.grown(fresh) and not self.timed_out.is_set():
+                self._retire(worker)
+                self.recycled += 1
+                return RETIRED
+            number = queue.pop(0)
+            job = jobs[number]
+            if job.fresh and worker.forked and worker.resident and not self.timed_out.is_set():
+                queue.insert(0, number)
+                self._retire(worker)
+                self.refreshed += 1
+                return RETIRED
+            worker.send({"html": str(sources[number]), "target": str(job.target),
+                         "tagged": job.tagged, "identifier": job.identifier})
+            return number
+
         def drive(slot: int) -> bool:
             """Lay out jobs on worker ``slot`` while there are any; True if it is retired (it grew,
-            or the next job asks for a fresh worker)."""
+            or the next job asks for a fresh worker). The next job is sent as soon as one is
+            laid out, so the worker goes on while this thread handles what it laid out."""
             worker = self.workers[slot]
-            while not failures:
-                with lock:
-                    if not queue:
-                        return False
-                    number = queue.pop(0)
-                    job = jobs[number]
-                    if job.fresh and worker.forked and worker.resident and not self.timed_out.is_set():
-                        queue.insert(0, number)  # for a fresh worker: this one is replaced
-                        self._retire(worker)
-                        self.refreshed += 1
-                        return True
-                request = {"html": str(sources[number]), "target": str(job.target),
-                           "tagged": job.tagged, "identifier": job.identifier}
+            with lock:
+                number = take(worker)
+            while number is not None and number != RETIRED:
                 try:
-                    log = logs[number] = worker.run(request, stage)
+                    log = logs[number] = worker.receive(stage)
                 except ToolError as exc:
                     failures.append(_naming(exc, [jobs[number]]))
                     for other in self.workers:
                         other.kill()
                     return False
+                with lock:
+                    following = take(worker)
                 if finished is not None:
                     finished(number, log)
                 if more is not None:
@@ -391,23 +406,28 @@ class LayoutPool:
                     done[0] += 1
                     if on_stage and not single:
                         on_stage("layout", done[0], len(jobs))
-                    fresh = min((w.resident[0] for w in self.workers if w.resident), default=None)
-                    if fresh is not None and worker.grown(fresh) and queue and not self.timed_out.is_set():
-                        # what WeasyPrint keeps from document to document: a fresh worker goes on
-                        self._retire(worker)
-                        self.recycled += 1
-                        return True
-            return False
+                    if following is None:  # ``more`` may have added some
+                        following = take(worker)
+                number = following
+            return number == RETIRED
 
         import queue as queues
 
         ended: queues.Queue[tuple[int, bool]] = queues.Queue()
+
+        crashed: list[BaseException] = []  # an error of ours in a driving thread, raised here
 
         def start(slot: int) -> None:
             def body() -> None:
                 fresh = False
                 try:
                     fresh = drive(slot)
+                except BaseException as exc:  # noqa: BLE001 - raised by ``run`` once all threads end
+                    crashed.append(exc)
+                    failures.append(ToolError("the PDF layout stopped", [sys.executable, "-m",
+                                                                          "vimanual.pdf.worker"], None, ""))
+                    for other in self.workers:
+                        other.kill()
                 finally:
                     ended.put((slot, fresh))
 
@@ -433,10 +453,15 @@ class LayoutPool:
             late = [job for job, log in zip(jobs, logs, strict=True) if log is None]
             raise _naming(ToolError(f"WeasyPrint (PDF layout) did not finish within {self.timeout:g} s",
                                     [sys.executable, "-m", "vimanual.pdf.worker"], None, ""), late)
+        if crashed:
+            raise crashed[0]
         if failures:
             raise failures[0]
         return [log for log in logs if log is not None]
 
+
+#: ``LayoutPool.run``: the worker is replaced before its next job.
+RETIRED = -1
 
 _CHAPTER_RE = re.compile(r'<article class="chapter" id="([a-z0-9][a-z0-9-]{0,63})"')
 

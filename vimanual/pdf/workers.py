@@ -228,6 +228,7 @@ class Worker:
         self.command = [sys.executable, "-m", "vimanual.pdf.worker", str(os.getpid())]
         self.memory_mb = 0
         self.resident: list[float] = []  # its resident MiB after each job (Linux)
+        self.unsent = 0  # jobs it could not be sent (it had ended)
         # Forked from the fork server if it runs, else spawned: bound to this process (a forked
         # one through the server) by the one runner (its own process group, killed with the
         # tool). The worker caps its own memory once it has read the header (a spare worker is
@@ -264,12 +265,29 @@ class Worker:
                 self.stderr_tail.append(line)
 
     def run(self, request: dict[str, object], stage: Callable[[str, int, int], None]) -> FetchLog:
+        self.send(request)
+        return self.receive(stage)
+
+    def send(self, request: dict[str, object]) -> None:
+        """Give the worker its next job; it starts on it once it has answered the one before
+        (``receive``), so the pool can send the next job before it has handled this one's answer."""
         import json
 
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):  # it has ended: ``receive`` says how
+            self.unsent += 1
+
+    def receive(self, stage: Callable[[str, int, int], None]) -> FetchLog:
+        """The answer to the oldest job sent and not yet answered (its progress to ``stage``)."""
+        import json
+
+        assert self.proc.stdout is not None
+        try:
+            if self.unsent:
+                raise BrokenPipeError
             for line in self.proc.stdout:
                 message = json.loads(line)
                 if "stage" in message:
