@@ -107,3 +107,45 @@ def test_each_part_is_kept_as_it_is_laid_out_so_a_later_failure_loses_none(tmp_p
     assert {name: (cache / name).with_suffix(".pdf").stat().st_ino for name in held} == inodes
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(ws / "build" / "manual.pdf").pages)
     assert "Long one" in text and "Long two" in text and "Deep" in text
+
+
+def test_a_page_is_blank_only_if_no_instruction_paints(tmp_path: Path) -> None:
+    """stitch.is_blank reads a page's contents only up to the first instruction that paints; what
+    it says is what reading every instruction says, strings, names and several streams included."""
+    import pikepdf
+
+    from vimanual.pdf.stitch import PAINT_OPERATORS, is_blank
+
+    contents: dict[str, list[bytes]] = {
+        "nothing": [],
+        "state only": [b"q 1 0 0 1 0 0 cm 0.5 g Q"],
+        "a font named like an operator, no text": [b"BT /TJ 12 Tf /Tj 1 Tf 10 10 Td ET"],
+        "a string holding operators": [b"/Span <</ActualText (a Tj b f S)>> BDC EMC"],
+        "after a long preamble, text": [b"q 1 0 0 1 0 0 cm Q\n" * 400 + b"BT /F1 12 Tf (x) Tj ET"],
+        "a filled rectangle": [b"0 0 10 10 re f"],
+        "an inline image": [b"q BI /W 1 /H 1 /CS /G /BPC 8 ID \x00 EI Q"],
+        "two streams, the second paints": [b"q Q", b"BT /F1 12 Tf [<0050>] TJ ET"],
+    }
+    pdf = pikepdf.new()
+    for streams in contents.values():
+        pdf.add_blank_page()
+        page = pdf.pages[-1]
+        if len(streams) == 1:
+            page.Contents = pdf.make_stream(streams[0])
+        elif streams:
+            page.Contents = pikepdf.Array([pdf.make_stream(data) for data in streams])
+    path = tmp_path / "pages.pdf"
+    pdf.save(path)
+    with pikepdf.open(path) as saved:
+        said = {name: is_blank(page) for name, page in zip(contents, saved.pages, strict=True)}
+        every = {name: not {str(i.operator) for i in pikepdf.parse_content_stream(page)} & PAINT_OPERATORS
+                 for name, page in zip(contents, saved.pages, strict=True)}
+    assert said == {"nothing": True, "state only": True, "a font named like an operator, no text": True,
+                    "a string holding operators": True, "after a long preamble, text": False,
+                    "a filled rectangle": False, "an inline image": False,
+                    "two streams, the second paints": False}
+    # reading every instruction agrees, but for the inline image, which it reads as one
+    # instruction named 'INLINE IMAGE' and so took for nothing painted
+    assert {name: value for name, value in every.items() if name != "an inline image"} == \
+        {name: value for name, value in said.items() if name != "an inline image"}
+    assert every["an inline image"] is True
