@@ -320,9 +320,10 @@ class LayoutPool:
         ``finished``: called as each job finishes, with its index and log, by the thread that
         waited for it (so at the same time as others), before ``more``. ``more``: called (one
         call at a time) as each job finishes, with its index and log; the jobs it returns are
-        laid out too, next (before those waiting). Returns one log per job, in the order of
-        ``jobs`` and then of those added. Any failure stops every worker and raises; the PDFs
-        of jobs that finished may then exist, others not.
+        laid out too, next (before those waiting; after those already sent to a worker, one a
+        worker at most: a worker is sent its next job as soon as it answers). Returns one log
+        per job, in the order of ``jobs`` and then of those added. Any failure stops every worker
+        and raises; the PDFs of jobs that finished may then exist, others not.
         """
         if not jobs:
             return []
