@@ -220,3 +220,42 @@ def test_an_error_of_the_pool_s_own_stops_the_layout_and_is_raised(tmp_path: Pat
     finally:
         workers.end_spare_workers()
     assert _workers_running() == []
+
+
+def test_the_fork_server_warms_up_while_the_chapters_are_prepared(tmp_path: Path) -> None:
+    """A build with many chapters to lay out has the fork server warm up with the book's styles
+    as soon as its plan is made (``LayoutPool.warm_soon``), not when the first document is ready:
+    the chapters' HTML is prepared meanwhile. Asked once; the book is as before."""
+    import threading
+
+    from vimanual.book import chapters
+
+    ws = _workspace(tmp_path / "ws")
+    asked = threading.Event()
+    heads: list[str] = []
+    seen: dict[str, bool] = {}
+    real_warm, real_render = workers.ForkServer.warm, chapters.render_chapters
+
+    def warm(self: workers.ForkServer, request: Path) -> bool:
+        import json
+
+        heads.append(json.loads(request.read_text(encoding="utf-8"))["head"])
+        asked.set()
+        return real_warm(self, request)
+
+    def render(*args: Any, **kwargs: Any) -> Any:
+        seen["asked"] = asked.wait(timeout=30)  # asked before the chapters are even sanitized
+        return real_render(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers.ForkServer, "warm", warm)
+        patch.setattr(chapters, "render_chapters", render)
+        pdf, _ = _build(ws, None, "out")
+    if not heads:
+        pytest.skip("workers are spawned here, not forked")
+    assert seen == {"asked": True}
+    assert len(heads) == 1
+    assert "Manual Serif" in heads[0] and "@page" in heads[0] and "<body" not in heads[0]  # the styles
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert "Sample text of part-6" in text
+    assert _workers_running() == []

@@ -56,12 +56,24 @@ def build(
         if "pdf" in options.formats and pdf_path != WHOLE:
             pool = stack.enter_context(_layout_pool(plan))
             # Chapters to convert will be laid out too: start the layout workers now, so
-            # that they import WeasyPrint while pandoc runs.
+            # that they import WeasyPrint while pandoc runs; where they are forked, have the
+            # fork server warm up with the book's styles while the chapters are prepared.
             if pdf_path == PARTS:
-                pool.prestart(cache.pending(plan.chapters, options.use_cache))
+                pending = cache.pending(plan.chapters, options.use_cache)
+                pool.prestart(pending)
+                if pending > pool.size:  # as many documents as ``LayoutPool.run`` warms up for
+                    pool.warm_soon(lambda: _document_head(plan))
         result, images = _build(plan, cache, pdf_path, progress, pool, settle)
     stamps.remember(stamp, result, images)
     return result
+
+
+def _document_head(plan: BuildPlan) -> str:
+    """The head of the book's part documents (their styles), with no chapter in the body."""
+    from vimanual.book.document import assemble
+    from vimanual.pdf.layout import Part
+
+    return assemble(plan, [], "pdf", Part("body", frozenset(), False, False)).partition("<body")[0]
 
 
 def _layout_pool(plan: BuildPlan) -> Any:

@@ -7,6 +7,7 @@ step of its line layout in the layout workers; it imports WeasyPrint's modules t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import mimetypes
@@ -261,6 +262,7 @@ class LayoutPool:
         self.recycled = 0  # workers replaced by fresh ones (``Worker.grown``)
         self.refreshed = 0  # workers replaced by fresh ones for a job that asks for one (``LayoutJob.fresh``)
         self.warmed = False  # the fork server has been asked to warm up (``_warm``)
+        self.warming: threading.Thread | None = None  # ``warm_soon``'s
 
     def __enter__(self) -> LayoutPool:
         self.timer.start()
@@ -268,6 +270,8 @@ class LayoutPool:
 
     def __exit__(self, *exc: object) -> None:
         self.timer.cancel()
+        if self.warming is not None:
+            self.warming.join()  # (it writes its request into the scratch folder)
         for worker in self.workers + self.retiring:
             worker.close()
         self.scratch.cleanup()
@@ -289,6 +293,22 @@ class LayoutPool:
         for worker in self.workers:
             self._retire(worker)
         self.workers = []
+
+    def warm_soon(self, head: Callable[[], str]) -> None:
+        """Have the fork server warm up (``_warm``) now, in a thread of its own, with the styles
+        of ``head()`` (the head of the documents to come): a build that will lay out many
+        documents calls this while it still prepares them, so that its first worker is forked
+        from a warm server without waiting for the warm-up (``run`` does not warm it again)."""
+        if self.warmed or running_server() is None:
+            return
+        self.warmed = True
+
+        def body() -> None:
+            with contextlib.suppress(Exception):  # a warm-up only: the first job pays it instead
+                self._warm(head())
+
+        self.warming = threading.Thread(target=body, name="vimanual-warm-up", daemon=True)
+        self.warming.start()
 
     def _warm(self, html: str) -> None:
         """Before the first worker is forked: have the fork server lay out a small document
