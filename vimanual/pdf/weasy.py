@@ -271,7 +271,9 @@ class LayoutPool:
     def __exit__(self, *exc: object) -> None:
         self.timer.cancel()
         if self.warming is not None:
-            self.warming.join()  # (it writes its request into the scratch folder)
+            # It writes its request into the scratch folder, then waits for the server, at most
+            # WARM_SECONDS (the workspace's styles are laid out): a build stopped early does not.
+            self.warming.join(timeout=2)
         for worker in self.workers + self.retiring:
             worker.close()
         self.scratch.cleanup()
