@@ -113,7 +113,7 @@ class ChapterCache:
         self._converted.update((slug, html) for slug, html in found.items())
 
     def read_with_media(self, bodies: dict[str, str], jobs: int
-                        ) -> dict[str, tuple[list[tuple[str, bool]], frozenset[str]]]:
+                        ) -> dict[str, pandoc.MediaSet]:
         """Each of ``bodies`` (slug → text) converted and its media set read, by the same pandoc
         read (``pandoc.chapters_with_media``), in ``jobs`` joint runs: the HTML kept for the
         build (by cache file name: ``self._early``), the media sets returned (workspace/media.py).

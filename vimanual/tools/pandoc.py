@@ -106,6 +106,9 @@ ONLY_FILTER = Path(__file__).parent / "filters" / "only.lua"
 LINKS_WRITER = Path(__file__).parent / "filters" / "links.lua"
 CHAPTERS_BATCH = Path(__file__).parent / "filters" / "chapters.lua"
 MEDIA_WALK = Path(__file__).parent / "filters" / "media.lua"
+#: What a parse of a text finds (media.lua's lines, ``_media_of``): its link and image targets,
+#: (target, is_image) in order, and its element ids.
+MediaSet = tuple[list[tuple[str, bool]], frozenset[str]]
 
 
 def chapter_args(
@@ -189,7 +192,7 @@ def chapters_to_html(
 def chapters_with_media(
     bodies: Mapping[str, str], bibliography: Path | None = None, csl: Path | None = None,
     jurisdiction: str | None = None, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None,
-) -> dict[str, tuple[str, tuple[list[tuple[str, bool]], frozenset[str]]]]:
+) -> dict[str, tuple[str, MediaSet]]:
     """``chapters_to_html`` and, from the same read of each body, what ``parse_many`` gives
     for it (its targets and ids): slug → (HTML, (targets, ids)). A cold build read every
     chapter twice, once for its media set as the workspace loaded and once for its HTML;
@@ -200,7 +203,7 @@ def chapters_with_media(
 def _chapters_run(
     bodies: Mapping[str, str], bibliography: Path | None, csl: Path | None, jurisdiction: str | None,
     timeout: float, memory_mb: int | None, media: bool,
-) -> dict[str, tuple[str, tuple[list[tuple[str, bool]], frozenset[str]]]]:
+) -> dict[str, tuple[str, MediaSet]]:
     nonce = "vimanualchapter" + secrets.token_hex(16)
     text = "".join(f"{nonce} {slug}\n{body}\n" for slug, body in bodies.items()) + f"{nonce} -\n"
     args = [
@@ -226,7 +229,7 @@ def _chapters_run(
     end = output.rfind(f"{nonce}\n")
     if end == -1:
         raise ToolError("pandoc", args, 0, "the chapters' output ended early")
-    found: dict[str, tuple[str, tuple[list[tuple[str, bool]], frozenset[str]]]] = {}
+    found: dict[str, tuple[str, MediaSet]] = {}
     for part in output[:end].split(f"{nonce} ")[1:]:
         slug, _, html = part.partition("\n")
         lines = ""
@@ -240,7 +243,7 @@ def _chapters_run(
     return found
 
 
-def _media_of(lines: Sequence[str], prefix: str) -> tuple[list[tuple[str, bool]], frozenset[str]]:
+def _media_of(lines: Sequence[str], prefix: str) -> MediaSet:
     """The (targets, ids) of one text from media.lua's lines, each id without the ``prefix``
     pandoc's --file-scope gave it. A target within the text ("#..." or empty) is left out: it
     names no file, and --file-scope rewrote it after the text's place in its run ("#t3.md__a",
@@ -398,7 +401,7 @@ def link_targets(
 
 def parse_many(
     texts: Sequence[str], timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
-) -> list[tuple[list[tuple[str, bool]], frozenset[str]]]:
+) -> list[MediaSet]:
     """For each text, its ``link_targets`` and its element ids (as ``element_ids``), from
     one pandoc run for all the texts (one start-up instead of many).
 

@@ -28,6 +28,7 @@ from vimanual.base.clonekey import key_path, seal, sealed_by_us
 from vimanual.base.errors import VimanualError
 from vimanual.base.fsutil import is_within
 from vimanual.base.nesting import MAX_NESTING, beyond_pandoc
+from vimanual.tools.pandoc import MediaSet
 from vimanual.workspace.schema import Limits, Manual
 
 
@@ -105,7 +106,7 @@ def prefetch(bodies: Mapping[str, str], root: Path, manual: Manual | None = None
         _write_cache(root, key, Parsed(targets, ids))
 
 
-Found = tuple[list[tuple[str, bool]], frozenset[str]]  # (targets, ids): what a parse finds
+Found = MediaSet  # (targets, ids): what a parse finds
 #: What a build reads the chapters with while its workspace loads (``reading_with``): given
 #: the workspace root, its manual and slug → body of the chapters not parsed yet, each
 #: chapter's (targets, ids) as ``pandoc.parse_many`` gives them, from the same pandoc read
