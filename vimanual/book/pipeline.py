@@ -62,18 +62,18 @@ def build(
                 pending = cache.pending(plan.chapters, options.use_cache)
                 pool.prestart(pending)
                 if pending > pool.size:  # as many documents as ``LayoutPool.run`` warms up for
-                    pool.warm_soon(lambda: _document_head(plan))
+                    pool.warm_soon(lambda: _empty_part(plan))
         result, images = _build(plan, cache, pdf_path, progress, pool, settle)
     stamps.remember(stamp, result, images)
     return result
 
 
-def _document_head(plan: BuildPlan) -> str:
-    """The head of the book's part documents (their styles), with no chapter in the body."""
+def _empty_part(plan: BuildPlan) -> str:
+    """A part document of the book with no chapter: the styles every part carries."""
     from vimanual.book.document import assemble
     from vimanual.pdf.layout import Part
 
-    return assemble(plan, [], "pdf", Part("body", frozenset(), False, False)).partition("<body")[0]
+    return assemble(plan, [], "pdf", Part("body", frozenset(), False, False))
 
 
 def _layout_pool(plan: BuildPlan) -> Any:

@@ -296,9 +296,9 @@ class LayoutPool:
             self._retire(worker)
         self.workers = []
 
-    def warm_soon(self, head: Callable[[], str]) -> None:
+    def warm_soon(self, document: Callable[[], str]) -> None:
         """Have the fork server warm up (``_warm``) now, in a thread of its own, with the styles
-        of ``head()`` (the head of the documents to come): a build that will lay out many
+        of ``document()`` (one like the documents to come): a build that will lay out many
         documents calls this while it still prepares them, so that its first worker is forked
         from a warm server without waiting for the warm-up (``run`` does not warm it again)."""
         if self.warmed or running_server() is None:
@@ -307,7 +307,7 @@ class LayoutPool:
 
         def body() -> None:
             with contextlib.suppress(Exception):  # a warm-up only: the first job pays it instead
-                self._warm(head())
+                self._warm(document())
 
         self.warming = threading.Thread(target=body, name="vimanual-warm-up", daemon=True)
         self.warming.start()
