@@ -83,6 +83,7 @@ def test_only_the_page_types_with_empty_margins_are_skipped(tmp_path: Path) -> N
 def test_a_layout_worker_skips_them() -> None:
     import weasyprint.layout
 
+    from vimanual.pdf.glyphruns import quick_glyph_runs
     from vimanual.pdf.worker import apply_header
 
     apply_header({})
@@ -90,4 +91,5 @@ def test_a_layout_worker_skips_them() -> None:
         assert hasattr(weasyprint.layout.make_margin_boxes, "unpatched")
     finally:
         skip_empty_margins(False)
+        quick_glyph_runs(False)
     assert not hasattr(weasyprint.layout.make_margin_boxes, "unpatched")

@@ -1,10 +1,10 @@
 """How our changes to WeasyPrint's own functions are put in place and taken back.
 
 The layout workers change a few of WeasyPrint's functions (pdf/sheets.py, pdf/hbsubset.py,
-pdf/leaders.py, pdf/markers.py, pdf/emptymargins.py): each is put in place once a process, keeps
-the real one as ``unpatched``, and is taken back when the build asks for WeasyPrint as it is (an
-edition released before the change, rebuilt byte for byte; pdf/emptymargins.py changes no byte
-and stays).
+pdf/leaders.py, pdf/markers.py, pdf/emptymargins.py, pdf/glyphruns.py): each is put in place once
+a process, keeps the real one as ``unpatched``, and is taken back when the build asks for
+WeasyPrint as it is (an edition released before the change, rebuilt byte for byte;
+pdf/emptymargins.py and pdf/glyphruns.py change no byte and stay).
 """
 
 from __future__ import annotations

@@ -85,13 +85,16 @@ def serve_jobs() -> None:
 
 def apply_header(header: dict[str, object]) -> None:
     """Our changes to WeasyPrint, on or off as the pool's header says (``LayoutPool.header``); a
-    page's empty margins are skipped always (the same bytes: pdf/emptymargins.py)."""
+    page's empty margins are skipped and lines of text drawn from their glyphs read at once
+    always (the same bytes: pdf/emptymargins.py, pdf/glyphruns.py)."""
     from vimanual.pdf.emptymargins import skip_empty_margins
+    from vimanual.pdf.glyphruns import quick_glyph_runs
     from vimanual.pdf.leaders import one_run_leaders
 
     one_run_leaders(bool(header.get("one_run_leaders")))
     reuse_marker_layouts(bool(header.get("markers_layout")))
     skip_empty_margins(True)
+    quick_glyph_runs(True)
 
 
 #: The body of the fork server's warm-up document (``warm_up``): a little of each thing a
