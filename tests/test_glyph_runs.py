@@ -21,6 +21,7 @@ from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf import glyphruns
 from vimanual.pdf.emptymargins import skip_empty_margins
 from vimanual.pdf.glyphruns import quick_glyph_runs
+from vimanual.pdf.patches import source_digest
 from vimanual.pdf.weasy import render_pdf
 from vimanual.pdf.worker import apply_header
 
@@ -82,7 +83,7 @@ def test_a_line_with_a_glyph_no_font_has_is_drawn_by_weasyprint(tmp_path: Path) 
 def test_weasyprint_is_left_as_it_is_when_its_function_is_not_the_one_this_was_written_from(
         monkeypatch: pytest.MonkeyPatch) -> None:
     real = weasyprint.draw.text.draw_first_line
-    assert glyphruns.source_digest(real) in glyphruns.WRITTEN_FROM  # the WeasyPrint we install
+    assert source_digest(real) in glyphruns.WRITTEN_FROM  # the WeasyPrint we install
     monkeypatch.setattr(glyphruns, "WRITTEN_FROM", frozenset())
     quick_glyph_runs(True)
     try:

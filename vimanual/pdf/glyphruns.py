@@ -18,9 +18,9 @@ so that a WeasyPrint whose drawing changed is left as it is.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from typing import Any
+
+from vimanual.pdf.patches import source_digest
 
 #: The SHA-256 of the source of each WeasyPrint ``draw_first_line`` this module writes
 #: the same as (WeasyPrint 70.0's).
@@ -38,14 +38,6 @@ def quick_glyph_runs(enabled: bool) -> None:
     from vimanual.pdf.patches import replace_in_weasyprint
 
     replace_in_weasyprint(weasyprint.draw.text, "draw_first_line", enabled, _quick)
-
-
-def source_digest(function: Any) -> str | None:
-    """The SHA-256 of ``function``'s source, or None if it cannot be read."""
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-    except (OSError, TypeError):
-        return None
 
 
 def _quick(real: Any) -> Any:

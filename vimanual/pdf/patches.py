@@ -1,10 +1,10 @@
 """How our changes to WeasyPrint's own functions are put in place and taken back.
 
 The layout workers change a few of WeasyPrint's functions (pdf/sheets.py, pdf/hbsubset.py,
-pdf/leaders.py, pdf/markers.py, pdf/emptymargins.py, pdf/glyphruns.py): each is put in place once
-a process, keeps the real one as ``unpatched``, and is taken back when the build asks for
-WeasyPrint as it is (an edition released before the change, rebuilt byte for byte;
-pdf/emptymargins.py and pdf/glyphruns.py change no byte and stay).
+pdf/leaders.py, pdf/markers.py, pdf/emptymargins.py, pdf/glyphruns.py, pdf/fontfiles.py): each is
+put in place once a process, keeps the real one as ``unpatched``, and is taken back when the build
+asks for WeasyPrint as it is (an edition released before the change, rebuilt byte for byte;
+pdf/emptymargins.py, pdf/glyphruns.py and pdf/fontfiles.py change no byte and stay).
 """
 
 from __future__ import annotations
@@ -27,3 +27,15 @@ def replace_in_weasyprint(module: Any, name: str, enabled: bool, make: Callable[
     if replacement is not None:
         replacement.unpatched = real
         setattr(module, name, replacement)
+
+
+def source_digest(function: Any) -> str | None:
+    """The SHA-256 of ``function``'s source, or None if it cannot be read: a change that copies
+    what a WeasyPrint function does is put in place only over the source it was written from."""
+    import hashlib
+    import inspect
+
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    except (OSError, TypeError):
+        return None

@@ -247,17 +247,18 @@ class LayoutPool:
                  markers_layout: bool = False) -> None:
         import tempfile
 
+        # The documents are the manual's text: keep them beside the outputs, not in a shared /tmp.
+        self.scratch = tempfile.TemporaryDirectory(prefix=".vimanual-pdf-", dir=scratch_in)
         self.header = {"base_dir": str(base_dir), "allowed_roots": [str(r) for r in allowed_roots],
                        "memory_mb": memory_mb, "font_subsetter": font_subsetter,
-                       "one_run_leaders": one_run_leaders, "markers_layout": markers_layout}
+                       "one_run_leaders": one_run_leaders, "markers_layout": markers_layout,
+                       "font_folder": str(Path(self.scratch.name) / "fonts")}  # pdf/fontfiles.py
         self.size = max(1, workers)
         self.timeout = timeout
         self.workers: list[Worker] = []
         self.retiring: list[Worker] = []  # released: told to end, reaped at the pool's end
         self.timed_out = threading.Event()
         self.timer = threading.Timer(timeout, self._stop)
-        # The documents are the manual's text: keep them beside the outputs, not in a shared /tmp.
-        self.scratch = tempfile.TemporaryDirectory(prefix=".vimanual-pdf-", dir=scratch_in)
         self.count = 0
         self.recycled = 0  # workers replaced by fresh ones (``Worker.grown``)
         self.refreshed = 0  # workers replaced by fresh ones for a job that asks for one (``LayoutJob.fresh``)

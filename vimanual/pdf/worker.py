@@ -85,9 +85,11 @@ def serve_jobs() -> None:
 
 def apply_header(header: dict[str, object]) -> None:
     """Our changes to WeasyPrint, on or off as the pool's header says (``LayoutPool.header``); a
-    page's empty margins are skipped and lines of text drawn from their glyphs read at once
-    always (the same bytes: pdf/emptymargins.py, pdf/glyphruns.py)."""
+    page's empty margins are skipped, lines of text drawn from their glyphs read at once and
+    font files written once always (the same bytes: pdf/emptymargins.py, pdf/glyphruns.py,
+    pdf/fontfiles.py, which keeps them in the pool's folder)."""
     from vimanual.pdf.emptymargins import skip_empty_margins
+    from vimanual.pdf.fontfiles import fonts_written_once
     from vimanual.pdf.glyphruns import quick_glyph_runs
     from vimanual.pdf.leaders import one_run_leaders
 
@@ -95,6 +97,8 @@ def apply_header(header: dict[str, object]) -> None:
     reuse_marker_layouts(bool(header.get("markers_layout")))
     skip_empty_margins(True)
     quick_glyph_runs(True)
+    folder = header.get("font_folder")
+    fonts_written_once(Path(str(folder)) if folder else None)
 
 
 #: The body of the fork server's warm-up document (``warm_up``): a little of each thing a
