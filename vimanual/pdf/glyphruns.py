@@ -25,8 +25,6 @@ from vimanual.pdf.patches import source_digest
 #: The SHA-256 of the source of each WeasyPrint ``draw_first_line`` this module writes
 #: the same as (WeasyPrint 70.0's).
 WRITTEN_FROM = frozenset({"1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b"})
-#: Each glyph id as WeasyPrint writes it in a run of a (not bitmap) font: four hex digits.
-HEX = tuple(f"{glyph:04x}" for glyph in range(1 << 16))
 #: Lines drawn here in this process (for the tests: that it happened).
 DRAWN = [0]
 
@@ -164,7 +162,7 @@ def _glyph(stream: Any, run: _Run, at: int, font: Any, font_size: float, ffi: An
     offset = run.x_offsets[at] / font_size
     if offset:
         part += f">{-offset}<"
-    part += HEX[glyph] if glyph < len(HEX) else f"{glyph:04x}"
+    part += f"{glyph:04x}"
     if glyph in font.widths:
         logical_width = font.widths[glyph]
     else:
