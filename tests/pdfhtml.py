@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -169,3 +170,21 @@ def bundled_styles_document(body: str, extra_css: str = "", title: str = "test")
                      for name in ("fonts.css", "base.css", "print.css"))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{styles}{extra_css}</style></head><body>{body}</body></html>")
+
+
+def render_with_change(tmp_path: Path, document: str, change: Callable[[bool], None], on: bool,
+                       counter: list[int], tagged: bool = False) -> tuple[bytes, int]:
+    """``document`` laid out from the bundled styles with one of our changes to WeasyPrint on or
+    off (``change(on)``, off again after): the PDF's bytes, and how far the change's ``counter``
+    (what it counts as it works) moved."""
+    from vimanual.book.plan import DEFAULT_STYLES
+    from vimanual.pdf.weasy import render_pdf
+
+    target = tmp_path / f"doc-{on}-{tagged}.pdf"
+    before = counter[0]
+    change(on)
+    try:
+        render_pdf(document, DEFAULT_STYLES, [DEFAULT_STYLES], target, tagged=tagged, identifier="0" * 32)
+    finally:
+        change(False)
+    return target.read_bytes(), counter[0] - before

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.pdfhtml import bundled_styles_document, pdf_pages_text
-from vimanual.book.plan import DEFAULT_STYLES
+from tests.pdfhtml import bundled_styles_document, pdf_pages_text, render_with_change
 from vimanual.pdf import emptymargins
 from vimanual.pdf.emptymargins import skip_empty_margins
 from vimanual.pdf.layout import body_page_css
-from vimanual.pdf.weasy import render_pdf
 
 #: Enough text for several pages, under a chapter head that print.css makes the running head.
 BODY = ('<article class="chapter"><header class="chapter-head"><h1>Intake of seized media</h1></header>'
@@ -31,14 +29,7 @@ BODY = ('<article class="chapter"><header class="chapter-head"><h1>Intake of sei
 
 def _render(tmp_path: Path, document: str, skip: bool, tagged: bool) -> tuple[bytes, int]:
     """The PDF's bytes and how many pages had their margin boxes skipped."""
-    target = tmp_path / f"doc-{skip}-{tagged}.pdf"
-    before = emptymargins.SKIPPED[0]
-    skip_empty_margins(skip)
-    try:
-        render_pdf(document, DEFAULT_STYLES, [DEFAULT_STYLES], target, tagged=tagged, identifier="0" * 32)
-    finally:
-        skip_empty_margins(False)
-    return target.read_bytes(), emptymargins.SKIPPED[0] - before
+    return render_with_change(tmp_path, document, skip_empty_margins, skip, emptymargins.SKIPPED, tagged)
 
 
 @pytest.mark.parametrize("tagged", [False, True])

@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 import weasyprint.draw.text
 
-from tests.pdfhtml import bundled_styles_document, pdf_pages_text
-from vimanual.book.plan import DEFAULT_STYLES
+from tests.pdfhtml import bundled_styles_document, pdf_pages_text, render_with_change
 from vimanual.pdf import glyphruns
 from vimanual.pdf.emptymargins import skip_empty_margins
 from vimanual.pdf.glyphruns import quick_glyph_runs
 from vimanual.pdf.patches import source_digest
-from vimanual.pdf.weasy import render_pdf
 from vimanual.pdf.worker import apply_header
 
 STEP = "Record the exhibit reference, the examiner's initials and the time the seal was broken. "
@@ -46,14 +44,7 @@ TEXT = (
 
 def _render(tmp_path: Path, document: str, quick: bool, tagged: bool = False) -> tuple[bytes, int]:
     """The PDF's bytes and how many lines were drawn by ``glyphruns``."""
-    target = tmp_path / f"doc-{quick}-{tagged}.pdf"
-    before = glyphruns.DRAWN[0]
-    quick_glyph_runs(quick)
-    try:
-        render_pdf(document, DEFAULT_STYLES, [DEFAULT_STYLES], target, tagged=tagged, identifier="0" * 32)
-    finally:
-        quick_glyph_runs(False)
-    return target.read_bytes(), glyphruns.DRAWN[0] - before
+    return render_with_change(tmp_path, document, quick_glyph_runs, quick, glyphruns.DRAWN, tagged)
 
 
 @pytest.mark.parametrize("tagged", [False, True])
