@@ -1,21 +1,22 @@
-"""Each @font-face file written once a layout worker, not once a document (the layout worker's).
+"""Each @font-face file written once a layout pool, not once a document (the layout worker's).
 
 WeasyPrint registers a document's ``@font-face`` rules with Fontconfig one by one (its
 ``FontConfiguration.add_font_face``): it fetches the font, writes it into a temporary folder
 of the document's own, and has Fontconfig and FreeType read it from there; the folder goes
 with the document. Every document of a book (its parts, its contents, its margins) carries
 the bundled faces, nine files of 3.6 MB: each document wrote them out again, and Fontconfig
-and FreeType read files they had never seen (0.66 of 17.8 CPU s for the generated book's 71
-documents).
+and FreeType read files they had never seen. A one-line document took 17.6 ms, 12.9 ms with
+this.
 
 ``fonts_written_once`` keeps each face's file, as WeasyPrint wrote it, in a folder of the
 layout pool's (``folder``, which the pool deletes at its end) and registers the same face for
-later documents from that file, as WeasyPrint's own function would register it (the same
-Fontconfig rules, the file's path aside). A face is still fetched for each document through
-that document's fetcher (the folders it may read checked, a refusal logged) and reused only
-if the bytes fetched are the ones kept; anything else (a face with several sources or a local
-one, a fetch that fails, other bytes) goes to WeasyPrint's own function. Each document keeps a
-font configuration of its own. The PDF is the same bytes (tests/test_font_files.py).
+later documents from that file, with the Fontconfig rules WeasyPrint loaded for it (the file's
+path aside). A face is reused only while its source is the file WeasyPrint fetched for it in
+this pool, through a document's fetcher (which checks the folders it may read): the same
+device, inode, size and times. Anything else (a face with several sources or a local one, a
+fetch that failed, a file changed or replaced) goes to WeasyPrint's own function. Each
+document keeps a font configuration of its own. The PDF is the same bytes
+(tests/test_font_files.py).
 """
 
 from __future__ import annotations
