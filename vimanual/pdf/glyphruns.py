@@ -8,10 +8,11 @@ glyph's id and width correction as it goes: 12 % of a chapter part's layout CPU 
 ``quick_glyph_runs`` puts in its place the same function, written to do less a glyph: each
 run's glyphs are read as one block of memory, and what a glyph writes (its id and its width
 correction, which depend only on the font, the size, the glyph and the width Pango gave it)
-is kept for the rest of the document, so that a glyph met again is one table lookup. It
-writes the same instructions, byte for byte (tests/test_glyph_runs.py), and leaves to
-WeasyPrint's own function every line it was not written for: an ellipsis, a colour or bitmap
-font, a glyph the font lacks or one Pango raised, lowered or moved. It is put in place only
+is kept for the rest of the document, so that a glyph met again is one table lookup (a run
+with a glyph Pango moved sideways is written glyph by glyph, as WeasyPrint does). It writes the
+same instructions, byte for byte (tests/test_glyph_runs.py), and leaves to WeasyPrint's own
+function every line it was not written for: an ellipsis, a colour or bitmap font, a glyph the
+font lacks or one Pango raised or lowered. It is put in place only
 over the WeasyPrint function it was written from (``WRITTEN_FROM``: the digest of its source),
 so that a WeasyPrint whose drawing changed is left as it is.
 """
