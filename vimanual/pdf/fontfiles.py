@@ -39,8 +39,9 @@ REUSED = [0]
 
 @dataclass(frozen=True)
 class _Face:
-    """A face as WeasyPrint registered it: where it was fetched from, the bytes fetched, the
-    file it wrote (kept in the pool's folder) and the Fontconfig rules it loaded for it."""
+    """A face as WeasyPrint registered it: the file it was fetched from and what said that file
+    was the one fetched, the file WeasyPrint wrote (kept in the pool's folder) and the
+    Fontconfig rules it loaded for it."""
 
     url: str
     signature: tuple[int, ...]  # the fetched file's device, inode, size and times
