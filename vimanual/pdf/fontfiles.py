@@ -87,21 +87,31 @@ def _once(real: Any) -> Any:
                 registered.add(key)
                 REUSED[0] += 1
                 return pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", self.font_map))
-        sources: list[Any] = list(rule_descriptors.get("src") or ())
-        before = _signature(sources[0][1]) if len(sources) == 1 and sources[0][0] == "external" else None
+        url = _single_source(rule_descriptors)
+        before = None if url is None else _signature(url)
         loaded: list[bytes] = []
         result = _recording(fonts, loaded, lambda: real(self, rule_descriptors, url_fetcher))
         written = _written(self, key)
         if written is not None:
             registered.add(key)
-        if written is not None and key not in _FACES and _FOLDER[0] is not None:
-            with contextlib.suppress(OSError, ValueError, TypeError, KeyError, IndexError):
-                kept = _kept(rule_descriptors, written, loaded, before, _FOLDER[0])
+        if written is not None and key not in _FACES and _FOLDER[0] is not None and url and before:
+            with contextlib.suppress(OSError, ValueError):
+                kept = _kept(url, before, written, loaded, _FOLDER[0])
                 if kept is not None:
                     _FACES[key] = kept
         return result
 
     return add_font_face
+
+
+def _single_source(rule_descriptors: Any) -> str | None:
+    """The URL of a face fetched from one file (its rule's only source), else None."""
+    sources: Any = rule_descriptors.get("src")
+    try:
+        (kind, url), = sources
+    except (TypeError, ValueError):  # not one (kind, url) pair
+        return None
+    return url if kind == "external" and isinstance(url, str) else None
 
 
 def _signature(url: str) -> tuple[int, ...] | None:
@@ -152,14 +162,13 @@ def _written(config: Any, key: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _kept(rule_descriptors: Any, written: Path, loaded: list[bytes], signature: tuple[int, ...] | None,
+def _kept(url: str, signature: tuple[int, ...], written: Path, loaded: list[bytes],
           folder: Path) -> _Face | None:
-    """The face WeasyPrint has just registered from ``written``, that file kept in ``folder``;
-    None if it is not one fetched from a single file (and so not one to reuse)."""
-    sources: list[Any] = list(rule_descriptors.get("src") or ())
+    """The face WeasyPrint has just registered from ``written``, fetched from ``url`` (whose
+    file had ``signature`` before), that file kept in ``folder``; None if the source changed
+    meanwhile or the rules WeasyPrint loaded are not the one set naming ``written``."""
     name = os.fsencode(written.as_posix())
-    if (len(sources) != 1 or sources[0][0] != "external" or len(loaded) != 1 or signature is None
-            or _signature(sources[0][1]) != signature or loaded[0].count(name) != 2):
+    if _signature(url) != signature or len(loaded) != 1 or loaded[0].count(name) != 2:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{written.name}-{os.getpid()}-{secrets.token_hex(4)}"
@@ -169,4 +178,4 @@ def _kept(rule_descriptors: Any, written: Path, loaded: list[bytes], signature: 
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(written.read_bytes())
         os.replace(temporary, path)
-    return _Face(sources[0][1], signature, path, loaded[0].replace(name, os.fsencode(path.as_posix())))
+    return _Face(url, signature, path, loaded[0].replace(name, os.fsencode(path.as_posix())))

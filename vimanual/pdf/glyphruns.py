@@ -12,9 +12,9 @@ is kept for the rest of the document, so that a glyph met again is one table loo
 with a glyph Pango moved sideways is written glyph by glyph, as WeasyPrint does). It writes the
 same instructions, byte for byte (tests/test_glyph_runs.py), and leaves to WeasyPrint's own
 function every line it was not written for: an ellipsis, a colour or bitmap font, a glyph the
-font lacks or one Pango raised or lowered. It is put in place only
-over the WeasyPrint function it was written from (``WRITTEN_FROM``: the digest of its source),
-so that a WeasyPrint whose drawing changed is left as it is.
+font lacks or one Pango raised or lowered. It is put in place only over the WeasyPrint
+function it was written from (``WRITTEN_FROM``: the digest of its source), so that a
+WeasyPrint whose drawing changed is left as it is.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _quick(real: Any) -> Any:
                 string = ""
                 stream.set_font_size(font.hash, font_size)
             if any(run.x_offsets) or font.missing:  # the rare case: each glyph as WeasyPrint does
-                parts: list[str | None] = [_glyph(stream, run, at, font, font_size, ffi, pango, FROM_UNITS)
+                parts: list[str | None] = [_glyph(stream, run, at, font, font_size, pango, FROM_UNITS)
                                            for at in range(len(run.glyphs))]
             else:
                 parts = [known.get(key) for key in zip(run.glyphs, run.widths, strict=True)]
@@ -87,7 +87,7 @@ def _quick(real: Any) -> Any:
                     for at, part in enumerate(parts):
                         if part is None:
                             parts[at] = known[run.glyphs[at], run.widths[at]] = _glyph(
-                                stream, run, at, font, font_size, ffi, pango, FROM_UNITS)
+                                stream, run, at, font, font_size, pango, FROM_UNITS)
             string += "<" + "".join(parts)  # type: ignore[arg-type]  # every part filled
             string = string[:-1] if string[-1] == "<" else string + ">"
         stream.show_text(string)
@@ -144,7 +144,7 @@ def _runs(stream: Any, textbox: Any, ffi: Any, pango: Any, record: int, empty: i
     return runs
 
 
-def _glyph(stream: Any, run: _Run, at: int, font: Any, font_size: float, ffi: Any, pango: Any,
+def _glyph(stream: Any, run: _Run, at: int, font: Any, font_size: float, pango: Any,
            from_units: float) -> str:
     """What glyph ``at`` of ``run`` writes, as WeasyPrint writes it (its id, after a move if
     Pango moved it, then its width correction if any), noting its text and width in ``font``
