@@ -75,6 +75,7 @@ def test_a_layout_worker_skips_them() -> None:
     import weasyprint.layout
 
     from vimanual.pdf.glyphruns import quick_glyph_runs
+    from vimanual.pdf.pagestyles import share_page_styles
     from vimanual.pdf.worker import apply_header
 
     apply_header({})
@@ -83,4 +84,5 @@ def test_a_layout_worker_skips_them() -> None:
     finally:
         skip_empty_margins(False)
         quick_glyph_runs(False)
+        share_page_styles(False)
     assert not hasattr(weasyprint.layout.make_margin_boxes, "unpatched")

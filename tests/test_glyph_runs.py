@@ -20,6 +20,7 @@ from tests.pdfhtml import bundled_styles_document, pdf_pages_text, render_with_c
 from vimanual.pdf import glyphruns
 from vimanual.pdf.emptymargins import skip_empty_margins
 from vimanual.pdf.glyphruns import quick_glyph_runs
+from vimanual.pdf.pagestyles import share_page_styles
 from vimanual.pdf.patches import source_digest
 from vimanual.pdf.worker import apply_header
 
@@ -92,4 +93,5 @@ def test_the_layout_worker_puts_it_in_place() -> None:
     finally:
         quick_glyph_runs(False)
         skip_empty_margins(False)
+        share_page_styles(False)
     assert weasyprint.draw.text.draw_first_line is real

@@ -1,10 +1,11 @@
 """How our changes to WeasyPrint's own functions are put in place and taken back.
 
 The layout workers change a few of WeasyPrint's functions (pdf/sheets.py, pdf/hbsubset.py,
-pdf/leaders.py, pdf/markers.py, pdf/emptymargins.py, pdf/glyphruns.py, pdf/fontfiles.py): each is
-put in place once a process, keeps the real one as ``unpatched``, and is taken back when the build
-asks for WeasyPrint as it is (an edition released before the change, rebuilt byte for byte;
-pdf/emptymargins.py, pdf/glyphruns.py and pdf/fontfiles.py change no byte and stay).
+pdf/leaders.py, pdf/markers.py, pdf/emptymargins.py, pdf/pagestyles.py, pdf/glyphruns.py,
+pdf/fontfiles.py): each is put in place once a process, keeps the real one as ``unpatched``, and
+is taken back when the build asks for WeasyPrint as it is (an edition released before the
+change, rebuilt byte for byte; pdf/emptymargins.py, pdf/pagestyles.py, pdf/glyphruns.py and
+pdf/fontfiles.py change no byte and stay).
 """
 
 from __future__ import annotations

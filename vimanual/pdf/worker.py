@@ -85,17 +85,20 @@ def serve_jobs() -> None:
 
 def apply_header(header: dict[str, object]) -> None:
     """Our changes to WeasyPrint, on or off as the pool's header says (``LayoutPool.header``); a
-    page's empty margins are skipped, lines of text drawn from their glyphs read at once and
-    font files written once always (the same bytes: pdf/emptymargins.py, pdf/glyphruns.py,
-    pdf/fontfiles.py, which keeps them in the pool's folder)."""
+    page's empty margins are skipped, pages of one kind share their styles, lines of text drawn
+    from their glyphs read at once and font files written once always (the same bytes:
+    pdf/emptymargins.py, pdf/pagestyles.py, pdf/glyphruns.py, pdf/fontfiles.py, which keeps
+    them in the pool's folder)."""
     from vimanual.pdf.emptymargins import skip_empty_margins
     from vimanual.pdf.fontfiles import fonts_written_once
     from vimanual.pdf.glyphruns import quick_glyph_runs
     from vimanual.pdf.leaders import one_run_leaders
+    from vimanual.pdf.pagestyles import share_page_styles
 
     one_run_leaders(bool(header.get("one_run_leaders")))
     reuse_marker_layouts(bool(header.get("markers_layout")))
     skip_empty_margins(True)
+    share_page_styles(True)
     quick_glyph_runs(True)
     folder = header.get("font_folder")
     fonts_written_once(Path(str(folder)) if folder else None)
