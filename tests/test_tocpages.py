@@ -16,6 +16,8 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
 from tests.pdfhtml import drawn_glyphs
@@ -281,3 +283,55 @@ def test_a_new_edition_s_contents_is_written_in_and_rebuilds_byte_for_byte(tmp_p
         assert "/StructTreeRoot" in pdf.Root
     verified = json.loads(ok("-C", ws, "verify-edition", "1.0", "--rebuild", "--json").stdout)
     assert verified["differences"] == [] and verified["pdf_sha256"] == file_sha256(released)
+
+
+def _slow_glyph_codes(array: Any) -> tuple[list[bytes], bool]:
+    """What ``glyph_codes`` must give, read item by item as before it read qpdf's writing."""
+    codes: list[bytes] = []
+    kerned, strings = False, 0
+    for item in array:
+        if isinstance(item, pikepdf.String):
+            data = bytes(item)
+            codes += [data[at:at + 2] for at in range(0, len(data) - 1, 2)]
+            strings += 1
+        elif strings and float(item) != 0:
+            kerned = True
+    return codes, kerned
+
+
+_ITEMS = st.one_of(
+    st.binary(max_size=7).map(pikepdf.String),  # glyphs, odd lengths and printable bytes among them
+    st.integers(-2000, 2000),
+    st.decimals(-500, 500, places=3).map(lambda d: d.normalize()),
+    st.sampled_from([0, 0, 0, -0.0]),
+)
+
+
+@given(st.lists(_ITEMS, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_glyph_codes_read_from_qpdfs_writing_are_those_read_item_by_item(items: list[Any]) -> None:
+    array = pikepdf.Array(items)
+    assert tocpages.glyph_codes(array) == _slow_glyph_codes(array)
+
+
+def test_glyph_codes_of_a_drawn_leader_and_number() -> None:
+    dot, one, two = b"\x00\x11", b"\x00\x14", b"\x00\x15"
+    leader = pikepdf.Array([item for _ in range(100) for item in (pikepdf.String(dot), 0)])
+    assert tocpages.glyph_codes(leader) == ([dot] * 100, False)
+    number = pikepdf.Array([pikepdf.String(one), 0, pikepdf.String(two)])
+    assert tocpages.glyph_codes(number) == ([one, two], False)
+    kerned = pikepdf.Array([pikepdf.String(one), -40, pikepdf.String(two)])
+    assert tocpages.glyph_codes(kerned) == ([one, two], True)
+    moved_first = pikepdf.Array([25, pikepdf.String(one)])  # a number before the first glyph: no kerning
+    assert tocpages.glyph_codes(moved_first) == ([one], False)
+
+
+@given(st.dictionaries(st.binary(min_size=2, max_size=2), st.sampled_from(["", ".", "..", "1", "a", ". "]),
+                       max_size=6),
+       st.lists(st.binary(min_size=2, max_size=2), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_a_leader_is_codes_whose_text_is_dots_only(text: dict[bytes, str], codes: list[bytes]) -> None:
+    font = tocpages._Font(text, {}, False)
+    codes = codes + list(text)[: len(codes) % 3]  # codes the font has, too
+    leader = "".join(text.get(code, "?") for code in codes)  # as the leader was read before
+    assert font.draws_dots(codes) == (bool(leader) and set(leader) == {"."})

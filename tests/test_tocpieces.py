@@ -188,3 +188,33 @@ def test_a_contents_not_made_as_the_template_makes_it_is_not_cut() -> None:
     assert tocpieces.split(made.replace('<li class="toc-chapter">', '<li style="color: red">')
                            .format(entry.format(1))) is None
     assert tocpieces.split(made.format(entry.format(1) + entry.format(1))) is None
+
+
+def _one_page(content: bytes, font: str = "/F1", face: str = "/ABCDEF+Manual-Sans",
+              target: str = "vimanual-dest:part-01") -> Any:
+    """A PDF of one page drawing ``content`` with one font and one link."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font_object = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                       BaseFont=pikepdf.Name(face)))
+    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[10, 10, 90, 22],
+                              A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(target)))
+    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary({font: font_object})),
+        Contents=pdf.make_stream(content), Annots=pikepdf.Array([pdf.make_indirect(link)]))))
+    return pdf
+
+
+def test_pages_are_compared_by_what_they_draw_whatever_their_fonts_are_named() -> None:
+    drawn = b"BT /F1 10 Tf 1 0 0 1 10 10 Tm [ <0011> 0 <0012> ] TJ ET"
+    page = _one_page(drawn)
+    assert tocpieces._drawn_alike(page, 0, _one_page(drawn), 0)
+    # the same drawing with the font under another resource name: read instruction by instruction
+    assert tocpieces._drawn_alike(page, 0, _one_page(drawn.replace(b"/F1", b"/F2"), font="/F2"), 0)
+    assert not tocpieces._drawn_alike(page, 0, _one_page(drawn.replace(b"<0012>", b"<0013>")), 0)
+    assert not tocpieces._drawn_alike(page, 0, _one_page(drawn, face="/ABCDEF+Manual-Serif"), 0)
+    assert not tocpieces._drawn_alike(page, 0, _one_page(drawn.replace(b"/F1", b"/F2"), font="/F2",
+                                                         face="/ABCDEF+Manual-Serif"), 0)
+    assert not tocpieces._drawn_alike(page, 0, _one_page(drawn, target="vimanual-dest:part-02"), 0)

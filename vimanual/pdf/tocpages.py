@@ -385,6 +385,17 @@ class _Font:
     text: dict[bytes, str]
     codes: dict[str, bytes]
     tabular: bool
+    dots: frozenset[bytes] = frozenset()  # the codes whose text is dots only
+    blank: frozenset[bytes] = frozenset()  # the codes whose text is empty
+
+    def __post_init__(self) -> None:
+        self.dots = frozenset(code for code, text in self.text.items() if text and set(text) == {"."})
+        self.blank = frozenset(code for code, text in self.text.items() if not text)
+
+    def draws_dots(self, codes: list[bytes]) -> bool:
+        """Whether the text of ``codes`` is dots only, and some (a leader)."""
+        drawn = set(codes)
+        return drawn <= self.dots | self.blank and not drawn.isdisjoint(self.dots)
 
 
 def _fonts(page: Any) -> dict[str, _Font]:
@@ -411,8 +422,6 @@ def _number_runs(instructions: list[Any], fonts: dict[str, _Font]) -> Iterator[_
     the run before it in the same text object (an untagged PDF), or the last run of the text
     object before, with only marked-content operators between the two (a tagged PDF draws
     each inline box in a text object of its own, in its own marked content)."""
-    import pikepdf
-
     font = ""
     shown: list[tuple[int, str, list[bytes], bool]] = []  # the text object's runs so far
     before: tuple[int, str, list[bytes], bool] | None = None  # the last text object's last run
@@ -424,15 +433,7 @@ def _number_runs(instructions: list[Any], fonts: dict[str, _Font]) -> Iterator[_
         elif op == "Tf":
             font = str(instruction.operands[0])
         elif op == "TJ" and font in fonts:
-            codes, kerned, glyphs = [], False, 0
-            for item in instruction.operands[0]:
-                if isinstance(item, pikepdf.String):
-                    data = bytes(item)
-                    codes += [data[at:at + 2] for at in range(0, len(data) - 1, 2)]
-                    glyphs += 1
-                elif glyphs and float(item) != 0:
-                    kerned = True
-            shown.append((index, font, codes, kerned))
+            shown.append((index, font, *glyph_codes(instruction.operands[0])))
         elif op in ("Tj", "'", '"'):
             shown.append((index, font, [], True))  # not how WeasyPrint draws: never a number
         elif op == "ET":
@@ -441,12 +442,45 @@ def _number_runs(instructions: list[Any], fonts: dict[str, _Font]) -> Iterator[_
             if len(runs) < 2 or runs[-1][1] not in fonts or runs[-2][1] not in fonts:
                 continue
             (index_, font_, codes, kerned), (_, leader_font, dots, _) = runs[-1], runs[-2]
+            if not fonts[leader_font].draws_dots(dots):
+                continue
             text = "".join(fonts[font_].text.get(code, "?") for code in codes)
-            leader = "".join(fonts[leader_font].text.get(code, "?") for code in dots)
-            if text and set(text) <= set(DIGITS) and not kerned and leader and set(leader) == {"."}:
+            if text and set(text) <= set(DIGITS) and not kerned:
                 yield _Run(index_, font_, codes)
         elif not inside and op not in _MARKED_CONTENT:  # drawn between two text objects
             before = None
+
+
+def glyph_codes(array: Any) -> tuple[list[bytes], bool]:
+    """A TJ array's glyph codes (each string's bytes two by two) and whether a number after its
+    first string moves a glyph (kerning). Read from the array as qpdf writes it when its items
+    are hex strings of whole codes and numbers (WeasyPrint draws so: a glyph, its width
+    correction, …): reading the items one by one through pikepdf cost ten times as much (a
+    leader is 200 of them). Anything else is read item by item."""
+    import pikepdf
+
+    written = array.unparse()
+    if _HEX_ARRAY.fullmatch(written):
+        data = bytes.fromhex(b"".join(_HEX.findall(written)).decode("ascii"))
+        first = written.find(b"<")
+        numbers = set(_HEX.sub(b" ", written[first:] if first >= 0 else b"")[:-1].split()) - {b"0"}
+        return [data[at:at + 2] for at in range(0, len(data), 2)], any(float(n) != 0 for n in numbers)
+    codes: list[bytes] = []
+    kerned, strings_seen = False, 0
+    for item in array:
+        if isinstance(item, pikepdf.String):
+            data = bytes(item)
+            codes += [data[at:at + 2] for at in range(0, len(data) - 1, 2)]
+            strings_seen += 1
+        elif strings_seen and float(item) != 0:
+            kerned = True
+    return codes, kerned
+
+
+#: A TJ array as qpdf writes it, each item a hex string of whole two-byte codes or a number
+#: (``glyph_codes``).
+_HEX_ARRAY = re.compile(rb"\[(?: (?:<(?:[0-9a-fA-F]{4})*>|[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)))* \]")
+_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
 
 
 #: Operators that only mark content (tagged PDF), drawing nothing.
