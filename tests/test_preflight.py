@@ -82,3 +82,33 @@ def test_a_build_that_stops_before_its_pipeline_leaves_no_layout_process(tmp_pat
     assert failed.exit_code == 2, failed.output
     assert "zz" in failed.stderr
     assert len(descendants(os.getpid(), process_table())) == started
+
+
+def test_on_a_first_build_the_layout_server_starts_once_the_chapters_are_read(tmp_path: Path) -> None:
+    """The fork server's import of WeasyPrint only slowed pandoc down while it read every
+    chapter of a first build; a later build, with little to read, starts it at once."""
+    from vimanual.pdf import workers
+
+    ws = small_workspace(tmp_path / "ws")
+    events: list[str] = []
+    real_start, real_read = workers.start_spare_worker, ChapterCache.read_with_media
+
+    def start_spare_worker(*args: Any) -> None:
+        events.append("server")
+        real_start(*args)
+
+    def read_with_media(self: ChapterCache, bodies: dict[str, str], jobs: int) -> Any:
+        events.append(f"read {len(bodies)}")
+        return real_read(self, bodies, jobs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers, "start_spare_worker", start_spare_worker)
+        patch.setattr(ChapterCache, "read_with_media", read_with_media)
+        ok("-C", ws, "build", "--format", "pdf")
+        assert events == ["read 2", "server"]  # the parse cache was empty: both chapters read first
+        events.clear()
+        chapter = ws / "chapters" / "alpha.md"
+        chapter.write_text(chapter.read_text().replace("Alpha text.", "Alpha text, amended."))
+        built = ok("-C", ws, "build", "--format", "pdf")
+    assert events == ["server", "read 1"]  # the one changed chapter read with the server starting
+    assert "1 converted, 1 from cache" in built.output

@@ -140,11 +140,11 @@ def build(
     from vimanual.book.plan import FORMATS
     from vimanual.pdf.workers import end_spare_workers, start_spare_worker
 
-    start_spare_worker("pdf" in (formats or FORMATS))  # it imports WeasyPrint while the check runs
     try:
         # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
         early = EarlyHTML(jurisdiction, jobs) if not chapters and language is None else None  # one read each
-        workspace, problems, checkable = loaded(root, list(chapters), force or bool(chapters), early)
+        workspace, problems, checkable = loaded(root, list(chapters), force or bool(chapters), early,
+                                                lambda: start_spare_worker("pdf" in (formats or FORMATS)))
         if workspace.broken and on_broken is not None:
             on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
         preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)

@@ -47,7 +47,7 @@ from vimanual.editions.manifest import (
 )
 from vimanual.status import ChapterTranslations, ReleaseBlocked
 from vimanual.workspace.load import CHAPTERS_DIR, Workspace, load_workspace
-from vimanual.workspace.media import reading_with
+from vimanual.workspace.media import parsed_before, reading_with
 from vimanual.workspace.roles import authorise_editor
 
 #: How a new edition (and each language edition of it) is built: recorded in its manifest.
@@ -134,8 +134,11 @@ def release(
     with locked(root), contextlib.ExitStack() as ending:
         # The fork server imports WeasyPrint while the gate and the freezing run (as a build's:
         # api.build); the edition's layout pool forks its workers from it. It waited 0.4 s for
-        # the import at the layout's start.
-        start_spare_worker()
+        # the import at the layout's start. Where no chapter was read before, it starts once
+        # pandoc has read them all (its import only slowed that down).
+        first_read = not parsed_before(root)
+        if not first_read:
+            start_spare_worker()
         ending.callback(end_spare_workers)
         cleanup_staging(root)  # under the lock, any staging folder is a killed release's leftover
         target = editions_dir(root) / version
@@ -144,6 +147,8 @@ def release(
         early = EarlyHTML(None, None)
         with reading_with(early):
             workspace = load_workspace(root)
+        if first_read:
+            start_spare_worker()
         tags = _language_tags(workspace, languages)
         if target.exists() and not tags:
             raise VimanualError(f"edition {version} is already released ({EDITIONS_DIR}/{version})",

@@ -260,6 +260,16 @@ def cache_dir(root: Path) -> Path:
     return keys.parent.parent / "parse-cache" / keys.name
 
 
+def parsed_before(root: Path) -> bool:
+    """Whether any chapter of this workspace was parsed before (its parse cache holds something):
+    not on a fresh clone's first build, when every chapter is read by pandoc."""
+    try:
+        with os.scandir(cache_dir(root)) as entries:
+            return any(entry.name.endswith(".json") for entry in entries)
+    except OSError:
+        return False
+
+
 def _cache_path(root: Path, key: str) -> Path:
     return cache_dir(root) / f"{key}.json"
 
