@@ -259,3 +259,95 @@ def test_the_fork_server_warms_up_while_the_chapters_are_prepared(tmp_path: Path
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Sample text of part-6" in text
     assert _workers_running() == []
+
+
+def test_what_opening_adds_is_asked_while_the_workers_lay_out_and_an_idle_one_takes_it(
+        tmp_path: Path) -> None:
+    """``opening`` (what can be prepared beside the layouts: after a one-chapter edit, the
+    contents taken from the cache) is called once the workers have their first documents, not
+    before; the documents it adds are laid out, and a worker that had nothing to do when the
+    layout began takes its share of them (its driving thread had ended: it is started again)."""
+    import time
+
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    jobs = _pool_jobs(tmp_path, 5)
+    sent: list[tuple[int, str]] = []  # (worker, document) as each is sent
+    real_send = workers.Worker.send
+
+    def send(self: workers.Worker, request: dict[str, object]) -> None:
+        sent.append((id(self), Path(str(request["target"])).name))
+        real_send(self, request)
+
+    seen: dict[str, object] = {}
+
+    def opening() -> list[weasy.LayoutJob]:
+        until = time.monotonic() + 60
+        while not jobs[0].target.exists() and time.monotonic() < until:
+            time.sleep(0.02)
+        seen["laid out meanwhile"] = jobs[0].target.exists()
+        return jobs[1:]
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(workers.Worker, "send", send)
+            with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 2, 300, 1024, tmp_path) as pool:
+                logs = pool.run(jobs[:1], opening=opening)
+    finally:
+        workers.end_spare_workers()
+    assert seen == {"laid out meanwhile": True}
+    assert [log.pages for log in logs] == [1] * 5
+    for n, job in enumerate(jobs):
+        assert f"Sample text of part {n}." in pypdf.PdfReader(job.target).pages[0].extract_text()
+    assert sorted(name for _, name in sent) == sorted(job.target.name for job in jobs)
+    assert len({worker for worker, _ in sent}) == 2  # both workers laid out what opening added
+    assert _workers_running() == []
+
+
+def test_a_worker_whose_thread_ended_takes_what_opening_adds(tmp_path: Path) -> None:
+    """Both workers have laid out their document, and found nothing more to do, before
+    ``opening`` returns: each is driven again for what it adds (else nothing would lay it out)."""
+    import threading
+    import time
+
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    jobs = _pool_jobs(tmp_path, 6)
+
+    def driving() -> list[str]:
+        return [thread.name for thread in threading.enumerate() if thread.name.startswith("vimanual-layout-")]
+
+    seen: dict[str, object] = {}
+
+    def opening() -> list[weasy.LayoutJob]:
+        until = time.monotonic() + 60
+        while (driving() or not all(job.target.exists() for job in jobs[:2])) and time.monotonic() < until:
+            time.sleep(0.02)
+        seen["threads left"] = driving()
+        return jobs[2:]
+
+    try:
+        with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 2, 300, 1024, tmp_path) as pool:
+            logs = pool.run(jobs[:2], opening=opening)
+    finally:
+        workers.end_spare_workers()
+    assert seen == {"threads left": []}
+    assert [log.pages for log in logs] == [1] * 6
+    for n, job in enumerate(jobs):
+        assert f"Sample text of part {n}." in pypdf.PdfReader(job.target).pages[0].extract_text()
+    assert _workers_running() == []
+
+
+def test_an_error_in_opening_stops_the_layout_and_is_raised(tmp_path: Path) -> None:
+    from vimanual.book.plan import DEFAULT_STYLES
+
+    def opening() -> list[weasy.LayoutJob]:
+        raise RuntimeError("a bug in the caller")
+
+    try:
+        with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 2, 300, 1024, tmp_path) as pool, \
+                pytest.raises(RuntimeError, match="a bug in the caller"):
+            pool.run(_pool_jobs(tmp_path, 3), opening=opening)
+    finally:
+        workers.end_spare_workers()
+    assert _workers_running() == []

@@ -23,7 +23,7 @@ from tests.helpers import build_file_tree, chapter_md, manual_yaml, ok
 from tests.pdfhtml import drawn_glyphs
 from vimanual.base.fsutil import file_sha256
 from vimanual.book.plan import DEFAULT_STYLES
-from vimanual.pdf import tocpages, tocpieces
+from vimanual.pdf import tocpages, tocpieces, workers
 from vimanual.pdf.leaders import one_run_leaders
 from vimanual.pdf.weasy import render_pdf
 
@@ -171,18 +171,33 @@ def test_a_rebuild_with_the_same_pages_reuses_the_written_contents(
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("Sample text for step 5.",
                                                                     "Sample text for step five."))
     written: list[bool] = []
-    real = tocpages.EarlyContents.write
+    real, real_more = tocpages.EarlyContents.write, tocpages.EarlyContents.more
+    real_send = workers.Worker.send
+    sent: list[str] = []  # the documents sent to a worker, as ``more`` is first asked
+    asked: list[list[str]] = []
 
     def spied(self: tocpages.EarlyContents, pieces: Any, folios: Any, true_html: str, target: Path,
               joining: Path) -> bool:
         written.append(real(self, pieces, folios, true_html, target, joining))
         return written[-1]
 
+    def more(self: tocpages.EarlyContents, known: Any) -> Any:
+        asked.append(list(sent))
+        return real_more(self, known)
+
+    def send(self: workers.Worker, request: dict[str, object]) -> None:
+        sent.append(Path(str(request["html"])).read_text(encoding="utf-8"))
+        real_send(self, request)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tocpages.EarlyContents, "write", spied)
+        patch.setattr(tocpages.EarlyContents, "more", more)
+        patch.setattr(workers.Worker, "send", send)
         result = ok("-C", ws, "build", "--format", "pdf", *["--tagged"] * built["tagged"])
     assert "1 part of the book typeset" in " ".join(result.output.split())
     assert written == []  # the contents came from the cache, numbers and all
+    # the edited chapter went to a worker before the contents was asked for (from the cache)
+    assert len(asked[0]) == 1 and "step five" in asked[0][0]
     rebuilt = pypdf.PdfReader(ws / "build" / "manual.pdf")
     assert _entries(rebuilt) == _entries(pypdf.PdfReader(built["pdf"]))
     assert any("step five" in page.extract_text() for page in rebuilt.pages)

@@ -250,7 +250,7 @@ def lay_out_book(
                              tagged, front_margins) if early and not joint else None
     try:
         body = layouts.get([(html, tagged) for html in docs], progress,
-                           contents.first() if contents else (), contents.more if contents else None)
+                           contents.first if contents else None, contents.more if contents else None)
     except ToolError:
         if joint or len(parts) == len(units) or pool.timed_out.is_set():
             raise

@@ -25,6 +25,7 @@ one width. Otherwise the contents is laid out again with its true page numbers, 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -72,9 +73,6 @@ class EarlyContents:
     # The front matter's margins for its number of pages: laid out too once the contents is,
     # so that the cache holds them when the stitcher asks.
     margins_of: Callable[[int], str] | None = None
-    keys: list[str] = field(default_factory=list)  # the ids whose page the contents shows, in order
-    part_of: dict[str, int] = field(default_factory=dict)  # id → index of the body part holding it
-    sizes: list[int] = field(default_factory=list)  # each part's characters: its body's, images aside
     pages: dict[str, str] | None = None  # the placeholders, once the contents went to be laid out
     html: str = ""  # the contents with the placeholders
     # A long untagged contents goes in pieces (pdf/tocpieces.py), each sent once the one before
@@ -88,16 +86,29 @@ class EarlyContents:
     _dests: dict[int, dict[str, int]] = field(default_factory=dict)
     _margins_sent: bool = False
 
-    def __post_init__(self) -> None:
+    # keys, part_of and sizes are read from the documents when first asked for: after a
+    # one-chapter edit, that is beside the chapter's layout (Layouts.get asks ``more`` then).
+    @functools.cached_property
+    def keys(self) -> list[str]:
+        """The ids whose page the contents shows, in order."""
         asked = _Asked()
         self.front(asked)
-        self.keys = list(dict.fromkeys(asked.asked))
-        wanted = set(self.keys)
+        return list(dict.fromkeys(asked.asked))
+
+    @functools.cached_property
+    def part_of(self) -> dict[str, int]:
+        """Each of ``keys`` → the index of the body part holding it."""
+        wanted, found = set(self.keys), dict[str, int]()
         for index, doc in enumerate(self.docs):
             for ident in ID.findall(doc):
                 if ident in wanted:
-                    self.part_of.setdefault(ident, index)
-        self.sizes = [len(DATA_URI.sub("", doc.partition("<body")[2])) for doc in self.docs]
+                    found.setdefault(ident, index)
+        return found
+
+    @functools.cached_property
+    def sizes(self) -> list[int]:
+        """Each part's characters: its body's, images aside."""
+        return [len(DATA_URI.sub("", doc.partition("<body")[2])) for doc in self.docs]
 
     def first(self) -> list[int]:
         """The parts to lay out before the others: the first ones, in order, up to a fifth of

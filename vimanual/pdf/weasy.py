@@ -337,7 +337,8 @@ class LayoutPool:
 
     def run(self, jobs: list[LayoutJob], on_stage: Callable[[str, int, int], None] | None = None,
             more: Callable[[int, FetchLog], list[LayoutJob]] | None = None,
-            finished: Callable[[int, FetchLog], None] | None = None) -> list[FetchLog]:
+            finished: Callable[[int, FetchLog], None] | None = None,
+            opening: Callable[[], list[LayoutJob]] | None = None) -> list[FetchLog]:
         """Lay out ``jobs``; a free worker takes the next one (give the largest first).
 
         ``finished``: called as each job finishes, with its index and log, by the thread that
@@ -346,7 +347,11 @@ class LayoutPool:
         laid out too, next (before those waiting; after those already sent to a worker, one a
         worker at most: a worker is sent its next job as soon as it answers). Returns one log
         per job, in the order of ``jobs`` and then of those added. Any failure stops every worker
-        and raises; the PDFs of jobs that finished may then exist, others not.
+        and raises; the PDFs of jobs that finished may then exist, others not. ``opening``: called
+        once, by this thread, as soon as the workers have their first jobs (before any call of
+        ``more``); the jobs it returns are laid out after those waiting, by every worker (one
+        idle by then is started again; more are started up to ``size``): the workers need not
+        wait for work that can be done beside them.
         """
         if not jobs:
             return []
@@ -372,7 +377,7 @@ class LayoutPool:
             enqueue(job, len(queue))
         done = [0]
         failures: list[ToolError] = []
-        single = len(jobs) == 1 and more is None
+        single = len(jobs) == 1 and more is None and opening is None
 
         def stage(name: str, step: int, total: int) -> None:
             if on_stage and single:
@@ -400,13 +405,12 @@ class LayoutPool:
                          "tagged": job.tagged, "identifier": job.identifier})
             return number
 
-        def drive(slot: int) -> bool:
-            """Lay out jobs on worker ``slot`` while there are any; True if it is retired (it grew,
-            or the next job asks for a fresh worker). The next job is sent as soon as one is
-            laid out, so the worker goes on while this thread handles what it laid out."""
+        def drive(slot: int, number: int | None) -> bool:
+            """Lay out jobs on worker ``slot`` (sent job ``number`` already) while there are any;
+            True if it is retired (it grew, or the next job asks for a fresh worker). The next job
+            is sent as soon as one is laid out, so the worker goes on while this thread handles
+            what it laid out."""
             worker = self.workers[slot]
-            with lock:
-                number = take(worker)
             while number is not None and number != RETIRED:
                 try:
                     log = logs[number] = worker.receive(stage)
@@ -439,36 +443,69 @@ class LayoutPool:
 
         ended: queues.Queue[tuple[int, bool]] = queues.Queue()
 
-        crashed: list[BaseException] = []  # an error of ours in a driving thread, raised here
+        crashed: list[BaseException] = []  # an error of ours (a driving thread's, ``opening``'s), raised here
+
+        def stopped(exc: BaseException) -> None:
+            crashed.append(exc)
+            failures.append(ToolError("the PDF layout stopped", [sys.executable, "-m",
+                                                                  "vimanual.pdf.worker"], None, ""))
+            for other in self.workers:
+                other.kill()
 
         def start(slot: int) -> None:
+            """Drive worker ``slot`` in a thread of its own, its first job sent by this thread (so
+            that the workers have their first jobs when ``opening`` is called)."""
+            try:
+                with lock:
+                    number = take(self.workers[slot])
+            except BaseException as exc:  # noqa: BLE001 - raised by ``run`` once all threads end
+                stopped(exc)
+                ended.put((slot, False))
+                return
+
             def body() -> None:
                 fresh = False
                 try:
-                    fresh = drive(slot)
+                    fresh = drive(slot, number)
                 except BaseException as exc:  # noqa: BLE001 - raised by ``run`` once all threads end
-                    crashed.append(exc)
-                    failures.append(ToolError("the PDF layout stopped", [sys.executable, "-m",
-                                                                          "vimanual.pdf.worker"], None, ""))
-                    for other in self.workers:
-                        other.kill()
+                    stopped(exc)
                 finally:
                     ended.put((slot, fresh))
 
-            threading.Thread(target=body, daemon=True).start()
+            threading.Thread(target=body, name=f"vimanual-layout-{slot}", daemon=True).start()
 
         if on_stage and not single:
             on_stage("layout", 0, len(jobs))
         for slot in range(len(self.workers)):
             start(slot)
         running = len(self.workers)
+        if opening is not None:
+            try:
+                with more_lock:
+                    added = opening()
+                    with lock:
+                        for job in added:
+                            jobs.append(job)
+                            enqueue(job, len(queue))
+                while (len(self.workers) < min(self.size, len(jobs)) and not failures
+                       and not self.timed_out.is_set()):
+                    self.workers.append(new_worker(self.header))
+                    start(len(self.workers) - 1)
+                    running += 1
+            except BaseException as exc:  # noqa: BLE001 - raised once all threads end
+                stopped(exc)
         while running:
             slot, fresh = ended.get()
             running -= 1
-            if fresh and not failures and not self.timed_out.is_set():
+            if failures or self.timed_out.is_set():
+                continue
+            with lock:
+                waiting = bool(queue)
+            if fresh:
                 # Started here, by the thread that lives on: a worker dies with the thread that
                 # started it (``worker.die_with_parent``), and a driving thread ends.
                 self.workers[slot] = Worker(self.header)
+            if fresh or waiting:  # (a worker that found nothing to do before jobs were added)
                 start(slot)
                 running += 1
         for source in sources:
