@@ -204,19 +204,21 @@ def test_the_next_document_is_laid_out_while_the_pool_handles_the_last(tmp_path:
     assert _workers_running() == []
 
 
-def test_an_error_of_the_pool_s_own_stops_the_layout_and_is_raised(tmp_path: Path) -> None:
-    """An error in what the pool calls as documents finish (a bug of ours) is raised by ``run``
-    once every driving thread has ended; it used to end its thread silently, the documents
-    that thread would have laid out missing from what ``run`` returned."""
+@pytest.mark.parametrize("hook", ["more", "opening"])
+def test_an_error_of_the_pool_s_own_stops_the_layout_and_is_raised(tmp_path: Path, hook: str) -> None:
+    """An error in what the pool calls as documents finish, or once the workers have their first
+    (a bug of ours), is raised by ``run`` once every driving thread has ended; it used to end its
+    thread silently, the documents that thread would have laid out missing from what ``run``
+    returned."""
     from vimanual.book.plan import DEFAULT_STYLES
 
-    def more(number: int, log: Any) -> list[weasy.LayoutJob]:
+    def failing(*_: Any) -> list[weasy.LayoutJob]:
         raise RuntimeError("a bug in the caller")
 
     try:
         with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 2, 300, 1024, tmp_path) as pool, \
                 pytest.raises(RuntimeError, match="a bug in the caller"):
-            pool.run(_pool_jobs(tmp_path, 4), more=more)
+            pool.run(_pool_jobs(tmp_path, 4), **{hook: failing})
     finally:
         workers.end_spare_workers()
     assert _workers_running() == []
@@ -337,17 +339,3 @@ def test_a_worker_whose_thread_ended_takes_what_opening_adds(tmp_path: Path) -> 
         assert f"Sample text of part {n}." in pypdf.PdfReader(job.target).pages[0].extract_text()
     assert _workers_running() == []
 
-
-def test_an_error_in_opening_stops_the_layout_and_is_raised(tmp_path: Path) -> None:
-    from vimanual.book.plan import DEFAULT_STYLES
-
-    def opening() -> list[weasy.LayoutJob]:
-        raise RuntimeError("a bug in the caller")
-
-    try:
-        with weasy.LayoutPool(DEFAULT_STYLES, [DEFAULT_STYLES], 2, 300, 1024, tmp_path) as pool, \
-                pytest.raises(RuntimeError, match="a bug in the caller"):
-            pool.run(_pool_jobs(tmp_path, 3), opening=opening)
-    finally:
-        workers.end_spare_workers()
-    assert _workers_running() == []
