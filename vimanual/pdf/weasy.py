@@ -384,10 +384,11 @@ class LayoutPool:
                 on_stage(name, step, total)
 
         def take(worker: Worker) -> int | None:
-            """Under ``lock``: the next job for ``worker`` (sent to it), None if there is none or
-            a job failed; RETIRED if the worker is replaced first: it grew (what WeasyPrint keeps
-            from document to document), or the job asks for a fresh one (it goes back)."""
-            if not queue or failures:
+            """Under ``lock``: the next job for ``worker`` (sent to it), None if there is none, a
+            job failed or time ran out; RETIRED if the worker is replaced first: it grew (what
+            WeasyPrint keeps from document to document), or the job asks for a fresh one (it goes
+            back)."""
+            if not queue or failures or self.timed_out.is_set():
                 return None
             fresh = min((w.resident[0] for w in self.workers if w.resident), default=None)
             if fresh is not None and worker.resident and worker.grown(fresh) and not self.timed_out.is_set():
@@ -476,24 +477,24 @@ class LayoutPool:
 
         if on_stage and not single:
             on_stage("layout", 0, len(jobs))
-        for slot in range(len(self.workers)):
-            start(slot)
-        running = len(self.workers)
-        if opening is not None:
-            try:
-                with more_lock:
+        with more_lock:  # (a worker that is quick with its first job calls ``more`` after ``opening``)
+            for slot in range(len(self.workers)):
+                start(slot)
+            running = len(self.workers)
+            if opening is not None:
+                try:
                     added = opening()
                     with lock:
                         for job in added:
                             jobs.append(job)
                             enqueue(job, len(queue))
-                while (len(self.workers) < min(self.size, len(jobs)) and not failures
-                       and not self.timed_out.is_set()):
-                    self.workers.append(new_worker(self.header))
-                    start(len(self.workers) - 1)
-                    running += 1
-            except BaseException as exc:  # noqa: BLE001 - raised once all threads end
-                stopped(exc)
+                    while (len(self.workers) < min(self.size, len(jobs)) and not failures
+                           and not self.timed_out.is_set()):
+                        self.workers.append(new_worker(self.header))
+                        start(len(self.workers) - 1)
+                        running += 1
+                except BaseException as exc:  # noqa: BLE001 - raised once all threads end
+                    stopped(exc)
         while running:
             slot, fresh = ended.get()
             running -= 1
