@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from vimanual.pdf.libraries import libraries_found_once
 from vimanual.pdf.markers import numbered_from_start, reuse_marker_layouts
 from vimanual.pdf.weasy import FONT_SUBSETTER, render_pdf
 from vimanual.pdf.workers import WARM_SECONDS
@@ -46,7 +47,7 @@ def serve_jobs() -> None:
     import json
     import resource
 
-    with contextlib.suppress(Exception):  # a failure is reported by the first job
+    with contextlib.suppress(Exception), libraries_found_once():  # a failure is reported by the first job
         import weasyprint  # noqa: F401 - imported now, while the parent prepares the jobs
     line = sys.stdin.readline()
     if not line:
@@ -208,7 +209,8 @@ def serve_forks(parent: int, fd: int) -> None:
     die_with_parent(parent)
     server = socket.socket(fileno=fd)
     with contextlib.suppress(Exception):  # a failure is reported by the first job
-        import weasyprint  # noqa: F401 - the point of the server: imported once, for every worker
+        with libraries_found_once():
+            import weasyprint  # noqa: F401 - the point of the server: imported once, for every worker
 
         from vimanual.pdf import leaders  # noqa: F401
 
