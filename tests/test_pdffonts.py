@@ -19,6 +19,7 @@ from PIL import Image, ImageChops
 
 from tests.pdfhtml import pdf_font_names, pdf_pages_text
 from vimanual.book.plan import DEFAULT_STYLES
+from vimanual.pdf import fonts
 from vimanual.pdf.fonts import FontMergeReport, _to_unicode_cmap, merge_fonts, read_to_unicode
 from vimanual.pdf.weasy import render_pdf
 
@@ -146,6 +147,32 @@ def test_each_face_is_embedded_once(book: Book) -> None:
     assert report.programs_before == sum(len(found) for found in before.values())
     assert report.programs_after == len(programs)
     assert report.bytes_after < report.bytes_before
+
+
+def test_pages_that_share_a_font_dictionary_each_draw_with_the_merged_fonts(tmp_path: Path) -> None:
+    """Each page of a stitched book has resources of its own (the margins are laid under it),
+    and a chapter's pages share one /Font dictionary: that is read and retargeted once, and
+    every page then draws each face from one program and one dictionary."""
+    long_chapters = [body.replace("</p>", "</p>" + "<p>Record the exhibit reference. </p>" * 60, 1)
+                     for body in CHAPTERS[:2]]
+    chapters = _render(long_chapters, tmp_path / "chapters")
+    naive = tmp_path / "naive.pdf"
+    _stitch(chapters, naive, merge=False)
+    merged = tmp_path / "merged.pdf"
+    with pikepdf.open(naive) as book:
+        for page in book.pages:  # as stitch._lay_margins gives each page its own resources
+            page.Resources = pikepdf.Dictionary(dict(page.obj.Resources.items()))
+        shared = {page.Resources.Font.objgen for page in book.pages}
+        assert len(book.pages) > 2 and len(shared) == 2 and (0, 0) not in shared  # a chapter's, indirect
+        listed = fonts._font_resources(book)
+        assert [found.objgen for found in listed] == list(dict.fromkeys(
+            page.Resources.Font.objgen for page in book.pages))  # each once, in page order
+        merge_fonts(book)
+        book.save(merged)
+    programs, dictionaries = _fonts_by_face(merged)
+    assert {face: len(found) for face, found in programs.items()} == dict.fromkeys(programs, 1)
+    assert {face: len(found) for face, found in dictionaries.items()} == dict.fromkeys(programs, 1)
+    assert pdf_pages_text(merged) == pdf_pages_text(naive)
 
 
 @pytest.mark.slow
