@@ -52,7 +52,7 @@ def phases(workspace: Path) -> dict[str, float]:
     ws = load_workspace(workspace)
     result["load workspace (manual + chapters)"] = time.perf_counter() - start
     start = time.perf_counter()
-    loaded = load_events(workspace)
+    loaded = load_events(workspace, ws.manual)
     result[f"load {len(loaded.events)} events"] = time.perf_counter() - start
     start = time.perf_counter()
     derive_states(chapter_infos(ws), ws.manual.codes, loaded.events)

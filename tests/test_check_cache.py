@@ -176,18 +176,21 @@ def test_an_entry_sealed_in_another_clone_is_not_trusted(
     assert _check(root) == (1, [("chapters/alpha.md", "terminology/child-pornography")])
 
 
-def test_a_linked_cache_folder_is_neither_read_nor_written(tmp_path: Path) -> None:
+def test_a_linked_cache_folder_is_refused_and_not_written(tmp_path: Path) -> None:
     root = _single(tmp_path, "## One\n\nText.\n")
     outside = tmp_path / "outside"
     outside.mkdir()
     (root / "build" / "cache").mkdir(parents=True)
     (root / "build" / "cache" / "check").symlink_to(outside)
-    assert _check(root) == (0, [])
-    assert _check(root) == (0, [])
+    result = run("-C", root, "check")
+    assert result.exit_code == 2
+    assert "'build/cache/check' is a symbolic link, and vimanual makes none in build/" in result.output
     assert list(outside.iterdir()) == []
+    (root / "build" / "cache" / "check").unlink()
+    assert _check(root) == (0, [])
 
 
-def test_a_linked_entry_is_not_followed(tmp_path: Path) -> None:
+def test_a_linked_entry_is_refused(tmp_path: Path) -> None:
     root = _single(tmp_path, f"## One\n\nThe {TERM} wording.\n")
     assert _check(root)[0] == 1
     entry = _one_entry(root)
@@ -195,6 +198,9 @@ def test_a_linked_entry_is_not_followed(tmp_path: Path) -> None:
     decoy.write_bytes(entry.read_bytes().replace(b'"terminology/child-pornography"', b'"todo"'))
     entry.unlink()
     entry.symlink_to(decoy)
+    result = run("-C", root, "check")
+    assert result.exit_code == 2 and "is a symbolic link" in result.output
+    entry.unlink()
     assert _check(root) == (1, [("chapters/alpha.md", "terminology/child-pornography")])
 
 

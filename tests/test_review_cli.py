@@ -11,6 +11,7 @@ import yaml
 
 from tests.helpers import chapter_md, run, run_subprocess
 from vimanual.review.store import load_events
+from vimanual.workspace.load import load_manual
 
 UK = ("--as", "Ruth Reviewer")
 AU = ("--as", "Alan Reviewer")
@@ -43,14 +44,14 @@ def test_review_writes_one_event_file_with_every_field(workspace: Path) -> None:
 
 def test_a_reviewer_of_another_jurisdiction_may_comment(workspace: Path) -> None:
     review(workspace, "alpha", "-j", "UK", "--comment", "-m", "Looks fine so far.", *AU)
-    [event] = load_events(workspace).events
+    [event] = load_events(workspace, load_manual(workspace)[0]).events
     assert (event.jurisdiction, event.decision, event.reviewer) == ("UK", "comment", "Alan Reviewer")
     assert states(workspace)["alpha"]["UK"] == "pending"
 
 
 def test_listed_names_match_regardless_of_case_and_spacing(workspace: Path) -> None:
     review(workspace, "alpha", "-j", "uk", "--approve", "--as", "  ruth   REVIEWER ")
-    assert load_events(workspace).events[0].reviewer == "Ruth Reviewer"
+    assert load_events(workspace, load_manual(workspace)[0]).events[0].reviewer == "Ruth Reviewer"
 
 
 REFUSALS = [
@@ -216,8 +217,8 @@ def test_invalid_event_files_are_ignored_by_status_with_a_warning(workspace: Pat
     [path] = (workspace / "reviews" / "alpha").iterdir()
     path.write_text(path.read_text().replace("Ruth Reviewer", "Ruth Reviewer "))
     result = run("-C", workspace, "status")
-    assert "warning: 1 review event file(s) are not valid and were ignored; run 'vimanual verify'" in (
-        result.stderr.replace("\n", " "))
+    assert ("warning: 1 review event file(s) are not valid or not by a listed reviewer, and were ignored; "
+            "run 'vimanual verify'") in result.stderr.replace("\n", " ")
     assert states(workspace)["alpha"]["UK"] == "pending"
 
 

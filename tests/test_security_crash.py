@@ -22,7 +22,7 @@ from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from vimanual.base.journal import INTENT, record_intent
 from vimanual.contributions.store import list_contributions, load_contribution
 from vimanual.review.store import load_events
-from vimanual.workspace.load import content_hash, inspect_workspace, load_workspace
+from vimanual.workspace.load import content_hash, inspect_workspace, load_manual, load_workspace
 
 KILLS = 210
 PARALLEL = 4
@@ -70,7 +70,7 @@ def _submit_one(ws: Path, tmp_path: Path) -> str:
 
 def _state_is_consistent(ws: Path) -> None:
     workspace = load_workspace(ws)  # manual.yaml and every chapter parse
-    loaded = load_events(ws)
+    loaded = load_events(ws, load_manual(ws)[0])
     assert loaded.problems == []
     for event in loaded.events:
         assert event.compute_digest() == event.digest
@@ -169,7 +169,7 @@ def test_eight_processes_are_serialised_not_corrupted(tmp_path: Path) -> None:
           for kind in ("submit", "accept", "review", "comment")}
     ids = [json.loads(e["output"])["id"] for e in logs if e["kind"] == "submit" and e["code"] == 0]
     assert len(set(ids)) == len(ids) == ok["submit"] == len(list_contributions(ws))
-    events = load_events(ws).events
+    events = load_events(ws, load_manual(ws)[0]).events
     assert sum(1 for e in events if e.chapter == "alpha") == ok["review"]
     assert sum(1 for e in events if e.chapter == "beta") == ok["comment"]
     # Every accepted new chapter is in manual.yaml exactly once (a lost update would drop one).

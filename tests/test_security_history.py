@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers import git, run, small_workspace
 from vimanual.review.store import ReviewEvent, dump_event, load_events
+from vimanual.workspace.load import load_manual
 
 pytestmark = [pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
               pytest.mark.usefixtures("isolated_git")]
@@ -88,7 +89,7 @@ def test_a_future_dated_event_does_not_override_a_later_real_decision(tmp_path: 
                  "--as", "Ruth Reviewer")
     assert result.exit_code == 0, result.output
     assert _uk_state(ws) == "changes-requested"  # was 'approved' by the forged event
-    assert [e.time for e in load_events(ws).events if e.decision == "approve"] == []
+    assert [e.time for e in load_events(ws, load_manual(ws)[0]).events if e.decision == "approve"] == []
     result = run("-C", ws, "verify")
     assert result.exit_code == 1
     rel = forged.relative_to(ws).as_posix()

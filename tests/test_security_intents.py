@@ -129,7 +129,7 @@ def test_replay_never_overwrites_a_later_edit(tmp_path: Path) -> None:
 
 def test_an_accept_into_a_linked_decisions_folder_leaves_nothing_torn(tmp_path: Path) -> None:
     """Item 6: decisions/ linked to outside used to leave the chapter written, no decision,
-    and the workspace stuck on the intent. Now nothing is written and no intent is left."""
+    and the workspace stuck on the intent. Now the link is refused before anything is written."""
     ws = small_workspace(tmp_path / "ws")
     sub = tmp_path / "sub.md"
     sub.write_text("# Gamma\n\nSample text: a new chapter.\n", encoding="utf-8")
@@ -146,11 +146,13 @@ def test_an_accept_into_a_linked_decisions_folder_leaves_nothing_torn(tmp_path: 
     manual_before = (ws / "manual.yaml").read_bytes()
     result = run("-C", ws, "accept", contribution, "--as", "Ed")
     assert result.exit_code == 2, result.output
-    assert "escapes the workspace" in result.output
+    assert f"'contributions/{contribution}/decisions' is a symbolic link" in result.output
     assert not (ws / "chapters" / "gamma.md").exists()
     assert (ws / "manual.yaml").read_bytes() == manual_before
     assert not (ws / INTENT).exists() and list(outside.iterdir()) == []
-    assert run("-C", ws, "status").exit_code == 0
+    decisions.unlink()  # as the hint says: then the contribution is there to accept
+    assert run("-C", ws, "accept", contribution, "--as", "Ed").exit_code == 0
+    assert (ws / "chapters" / "gamma.md").exists() and list(outside.iterdir()) == []
 
 
 @pytest.mark.parametrize("maker", ["sample", "init"])

@@ -107,7 +107,7 @@ def document_comments(status: ReviewStatus) -> dict[str, DocumentComments]:
 
 def workspace_status(workspace: Workspace) -> ReviewStatus:
     """Every review event of a loaded workspace, and the state of every chapter."""
-    return review_status(workspace, load_events(workspace.root))
+    return review_status(workspace, load_events(workspace.root, workspace.manual))
 
 
 def load_review_status(root: Path) -> ReviewStatus:

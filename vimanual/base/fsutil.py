@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,11 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 WORKSPACE_ENTRIES = ("manual.yaml", "glossary.yaml", "build", "chapters", "contributions", "editions",
                      "reviews", "styles")
 NEVER_LINKED = (LOCK_NAME, INTENT_NAME)
+# Folders only vimanual writes in, and it makes no link there: a link found in one came from
+# elsewhere (a collaborator's commit, a copy) and could send a write outside the workspace or
+# into .git, or another file's bytes into an output, so no command runs while one is there.
+LINKLESS = ("build", "contributions", "editions", "reviews", "chapters/.history")
+MAX_DEPTH = 32  # folders below a top-level entry
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -108,7 +114,9 @@ def workspace_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
 
 
 def check_workspace_links(root: Path) -> None:
-    """Refuse a top-level entry that is a link to outside the workspace or into ``.git``.
+    """Refuse a top-level entry that is a link to outside the workspace or into ``.git``, a lock
+    or intent that is not a file, and below the top: a link where vimanual makes none, or
+    folders nested too deep (``_scan_tree``).
 
     build/, contributions/, editions/, reviews/, manual.yaml and the like as links to
     outside would make a build, a submit or a release write outside the workspace, or
@@ -118,6 +126,9 @@ def check_workspace_links(root: Path) -> None:
     for name in (*WORKSPACE_ENTRIES, *NEVER_LINKED):
         path = root / name
         if not path.is_symlink():
+            if name in NEVER_LINKED and path.exists() and not path.is_file():
+                raise VimanualError(f"'{name}' is a folder, not the file vimanual keeps there",
+                                    "delete it while no vimanual command is running")
             continue
         if name in NEVER_LINKED:
             raise VimanualError(f"'{name}' is a symbolic link; vimanual never follows it",
@@ -129,6 +140,41 @@ def check_workspace_links(root: Path) -> None:
         if is_within(target, root_resolved / ".git"):
             raise VimanualError(f"'{name}' is a symbolic link into .git",
                                 "replace the link with the folder or file itself")
+    for name in WORKSPACE_ENTRIES:
+        _scan_tree(root, name)
+
+
+def _scan_tree(root: Path, name: str) -> None:
+    """Refuse, under the top-level ``name``: a link where vimanual makes none (``LINKLESS``), and
+    folders nested more than ``MAX_DEPTH`` deep (walking them would exhaust Python's stack)."""
+    stack = [(root / name, name, 0)]
+    while stack:
+        folder, rel, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise VimanualError(f"'{rel}' is nested {depth} folders deep (at most {MAX_DEPTH})",
+                                "move its files up: no folder of a workspace needs to be this deep")
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    inner = f"{rel}/{entry.name}"
+                    if entry.is_symlink():
+                        top = _linkless(inner)
+                        if top is not None:
+                            raise VimanualError(
+                                f"'{inner}' is a symbolic link, and vimanual makes none in {top}/",
+                                "delete it (it came from a commit or a copy, not from vimanual) "
+                                "and run the command again")
+                    elif entry.is_dir():
+                        stack.append((Path(entry.path), inner, depth + 1))
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise VimanualError(f"a path under '{rel}' is longer than the system allows",
+                                    "shorten the folder names there") from None
+
+
+def _linkless(rel: str) -> str | None:
+    """The ``LINKLESS`` folder that ``rel`` is or is under, if any."""
+    return next((top for top in LINKLESS if rel == top or rel.startswith(top + "/")), None)
 
 
 @contextlib.contextmanager

@@ -351,10 +351,13 @@ def _template(workspace: Workspace) -> tuple[Any, bool]:
     as an old edition's, lays out the whole book in one call)."""
     import jinja2
     import jinja2.meta
+    import jinja2.sandbox
 
     path = style_path(workspace, TEMPLATE)
     source = path.read_text(encoding="utf-8")
-    env = jinja2.Environment(
+    # A template is committed by whoever can commit: sandboxed, so that it can reach the data
+    # it is given but no Python internals (``cycler.__init__.__globals__.os`` and the like).
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(path.parent)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -125,7 +125,7 @@ def status(
         ui.warn_broken(report.workspace.broken, ui.err())
     if report.loaded.problems and not as_json:
         ui.err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not "
-                       "valid and were ignored; run 'vimanual verify'")
+                       "valid or not by a listed reviewer, and were ignored; run 'vimanual verify'")
     if languages:
         _status_languages(report, as_json)
     elif slug is not None:

@@ -65,7 +65,8 @@ def since_approval(workspace: Workspace, slug: str, code: str) -> SinceApproval:
 
     check_chapter(workspace, slug)
     code = check_jurisdiction(workspace.manual, code)
-    approvals = [e for e in history(load_events(workspace.root).events, slug, code) if e.decision == APPROVE]
+    events = load_events(workspace.root, workspace.manual).events
+    approvals = [e for e in history(events, slug, code) if e.decision == APPROVE]
     if not approvals:
         raise VimanualError(f"{code} has not approved chapter '{slug}' yet: there is nothing to compare with",
                             f"see its state with 'vimanual status {slug}'")

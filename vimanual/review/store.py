@@ -43,8 +43,9 @@ class LoadedEvents:
     files: int = 0
 
 
-def load_events(root: Path) -> LoadedEvents:
-    """Read every ``reviews/<slug>/*.yaml``; an invalid file becomes a problem, not an event.
+def load_events(root: Path, manual: Manual) -> LoadedEvents:
+    """Read every ``reviews/<slug>/*.yaml``; an invalid file becomes a problem, not an event,
+    and so does a decision by someone manual.yaml does not list for it (``listed``).
 
     This is on the hot path of ``status``, so it reads each file once, without stat calls,
     and parses the usual shape without the YAML machinery.
@@ -73,10 +74,34 @@ def load_events(root: Path) -> LoadedEvents:
                 continue  # editor swap files, an interrupted atomic write's temp file
             result.files += 1
             event, problems = _load_event_file(entry, f"{rel_folder}/{entry.name}", folder.name)
+            if event is not None and not listed(manual, event):
+                problems, event = [_unlisted(event)], None
             result.problems.extend(problems)
             if event is not None:
                 result.events.append(event)
     return result
+
+
+def listed(manual: Manual, event: ReviewEvent) -> bool:
+    """Whether manual.yaml lists the event's reviewer for what it decides: the jurisdiction's
+    reviewers (a comment: any reviewer), a translation's language's. An event file is written by
+    whoever can commit; ``vimanual review`` checks the same when it records one."""
+    if event.language:
+        names: Iterable[str] = next((lang.reviewers for lang in manual.languages
+                                     if lang.tag == event.language), ())
+    elif event.decision == COMMENT:
+        names = (name for listed in manual.reviewers.values() for name in listed)
+    else:
+        names = manual.reviewers.get(event.jurisdiction, ())
+    return _matching_name(event.reviewer, names) is not None
+
+
+def _unlisted(event: ReviewEvent) -> Problem:
+    what = f"the {event.language} translation" if event.language else event.jurisdiction
+    return Problem(event.rel, None, f"'{event.reviewer}' is not listed as a reviewer for {what}: "
+                   f"this {event.decision} is not counted",
+                   "only a listed reviewer's decision counts; if they left the list, "
+                   "a listed reviewer decides again", rule="review")
 
 
 def _load_event_file(entry: os.DirEntry[str], rel: str, folder: str) -> tuple[ReviewEvent | None,
@@ -273,7 +298,7 @@ def verify_reviews(root: Path, workspace: Any) -> tuple[int, list[Problem]]:
     repository, that no committed event was ever modified or deleted. Returns (files, problems)."""
     from vimanual.tools.git import committed_event_changes
 
-    loaded = load_events(root)
+    loaded = load_events(root, workspace.manual)
     problems = [*loaded.problems, *known_problems(workspace, loaded)]
     problems.extend(committed_event_changes(root, REVIEWS_DIR))
     return loaded.files, sorted(problems, key=lambda p: (p.file, p.message))

@@ -20,7 +20,9 @@ def check_variants(body: ParsedBody, codes: Iterable[str]) -> list[Hit]:
     known = tuple(codes)
     hits: list[Hit] = []
     for fence in ONLY_FENCE_RE.finditer(body.text):
-        attrs = fence.group("attrs") or ("." + fence.group("word"))  # '::: only' is '::: {.only}'
+        attrs = fence.group("attrs")
+        if attrs is None:  # "::: only" is "::: {.only}"
+            attrs = "." + fence.group("word")
         if not CLASS_RE.search(attrs):
             continue
         found = JURISDICTION_RE.search(attrs)
