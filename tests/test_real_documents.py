@@ -118,6 +118,38 @@ def test_a_markdown_chapter_takes_its_images_folder_and_names_what_it_left(tmp_p
     assert "outside.png" not in text and "Sample picture from elsewhere" in text
 
 
+def test_screenshot_names_with_spaces_and_parentheses_keep_their_pictures(tmp_path: Path) -> None:
+    """A screenshot's own name has spaces ("Screenshot 2024-01-01 at 10.00.00.png") or a
+    copy's parentheses ("fig (1).png"), written in <...> as CommonMark asks: submit copied the
+    picture but left the link as written (pandoc gives the destination percent-encoded), so
+    check failed with missing images after accept and the build dropped them, unsaid."""
+    from PIL import Image
+
+    folder = tmp_path / "submission"
+    (folder / "img").mkdir(parents=True)
+    names = ["Screenshot 2024-01-01 at 10.00.00.png", "fig (1).png", "chart copy.png"]
+    for index, name in enumerate(names):
+        Image.new("RGB", (40 + index, 20), "green").save(folder / "img" / name)
+    chapter = folder / "chapter.md"
+    chapter.write_text("# Screens (sample)\n\nSample text.\n\n"
+                       f"![The sample screen](<img/{names[0]}>)\n\n![A sample copy](<img/{names[1]}>)\n\n"
+                       f"![A sample chart][chart]\n\n[chart]: <img/{names[2]}>\n", encoding="utf-8")
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, chapter, "screens")
+    assert not [w for w in data["warnings"] if "image" in str(w)], data["warnings"]
+    text = _revision(root, data)
+    assert len(re.findall(r"\(media/[0-9a-f]{16}\.png\)", text)) == 2
+    assert re.search(r"(?m)^\[chart\]: media/[0-9a-f]{16}\.png$", text)
+    assert "img/" not in text
+    _accept(root, data["id"])
+    result = run("-C", root, "check")
+    assert result.exit_code == 0, result.output
+    assert run("-C", root, "build", "--format", "html").exit_code == 0
+    html = (root / "build" / "manual.html").read_text(encoding="utf-8")
+    for alt in ("The sample screen", "A sample copy", "A sample chart"):
+        assert re.search(rf'<img src="data:image/png;base64,[^"]+"[^>]*alt="{alt}"', html), alt
+
+
 def test_a_documentation_site_page_is_taken_and_told_what_check_will_report(tmp_path: Path) -> None:
     # An MkDocs page: its site's front matter, links to the site's other pages, <figure markdown>,
     # admonitions and <!-- more -->. It was refused for its 'date' key; taken, it then failed

@@ -137,14 +137,16 @@ def rewrite_markdown_images(markdown: str, targets: Iterable[str], taker: MediaT
         if re.fullmatch(r"media/[0-9a-f]{16}\.\w+", target):
             continue
         link = taker.take(target)
-        escaped = re.escape(target)
+        # pandoc gives a destination percent-encoded: "<img/fig (1).png>" is "img/fig%20(1).png"
+        escaped = "(?:" + "|".join(re.escape(form) for form in dict.fromkeys((target, unquote(target)))) + ")"
         if link is None:
             inline = r"!\[((?:[^\]\\]|\\.)*)\]\(\s*<?" + escaped + r">?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
             markdown = re.sub(inline, lambda m: m.group(1) or "(image omitted)", markdown)
             continue
-        markdown = re.sub(r"(\]\(\s*<?)" + escaped + r"(?=>?[\s)])", _prefixed(link), markdown)
-        markdown = re.sub(r"(?m)(^ {0,3}\[[^\]\n]+\]:\s*<?)" + escaped + r"(?=>?(?:\s|$))",
-                          _prefixed(link), markdown)
+        # the stored name needs no <...> (and media_links, accept's rewriting, read it bare)
+        either = "(?:<" + escaped + ">|" + escaped + ")"
+        markdown = re.sub(r"(\]\(\s*)" + either + r"(?=[\s)])", _prefixed(link), markdown)
+        markdown = re.sub(r"(?m)(^ {0,3}\[[^\]\n]+\]:\s*)" + either + r"(?=\s|$)", _prefixed(link), markdown)
     return markdown
 
 
