@@ -56,6 +56,25 @@ def test_tracked_changes_and_comments_are_refused_with_what_the_document_holds(t
     assert snapshot(root) == before
 
 
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_hidden_text_is_refused_not_published(tmp_path: Path, fmt: str) -> None:
+    """Characters with LibreOffice's Hidden effect (Word's w:vanish once saved as .docx) and a
+    hidden section: neither editor prints them, pandoc read them as text and the manual
+    printed "Internal note: room key held by ..." (found by an independent intake test)."""
+    root = small_workspace(tmp_path / "ws")
+    before = snapshot(root)
+    result = run("-C", root, "submit", REAL / f"hidden-text.{fmt}", "--chapter", "storage",
+                 "--jurisdiction", "UK", "--as", PERSON)
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    passages = 2 if fmt == "odt" else 1  # a hidden section is written as plain text in a .docx
+    assert (f"hidden-text.{fmt}: the document holds hidden text, which the manual would print: "
+            f"{passages} passage(s), the first 'Internal note: room key held by the duty officer (sample).'"
+            in text)
+    assert "delete it or make it visible, and submit again" in text
+    assert snapshot(root) == before
+
+
 def test_accept_and_reject_resolve_the_real_changes_and_keep_every_other_word(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     for fmt in ("docx", "odt"):

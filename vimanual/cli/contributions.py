@@ -54,7 +54,9 @@ def submit(
     or safe SVG, no GPS/serial EXIF data); one that cannot be taken is named in a warning.
 
     Refused, with the reason: tracked changes or comments unless --track-changes accept|reject
-    (comments are then kept with the revision for the editor), nesting deeper than 32 levels
+    (comments are then kept with the revision for the editor), hidden text (Word's Hidden
+    effect, LibreOffice's hidden characters and sections: the manual would print it),
+    nesting deeper than 32 levels
     (lists, quotes, blocks; or emphasis, links and spans within a paragraph), files over
     the limits in manual.yaml, UTF-16 text (save as UTF-8). Raw HTML and scripts
     never reach the manual.

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
+from vimanual.contributions.hidden import hidden_passages
 from vimanual.workspace.schema import Limits
 
 PACKAGE_RELS = "_rels/.rels"
@@ -106,6 +107,14 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             _inspect_odt(path, archive.read(main), package)
         else:
             _inspect_docx(path, archive, main, package)
+        hidden = hidden_passages(archive, main, fmt)
+    if hidden:
+        shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
+        raise refuse(path, f"the document holds hidden text, which the manual would print: "
+                     f"{len(hidden)} passage(s), the first '{shown}'",
+                     "show hidden text (Word: File > Options > Display > Hidden text; LibreOffice: "
+                     "View > Formatting Marks, and Format > Sections), delete it or make it "
+                     "visible, and submit again")
     return package
 
 

@@ -9,6 +9,7 @@ caption sequence fields, tracked changes, comments, images and footnotes, not ou
 Run from the repository root (LibreOffice is not a test dependency; the outputs are committed):
 
     python tests/corpus/real/make_real.py          # needs soffice on PATH
+    python tests/corpus/real/make_real.py hidden-text   # only the documents named
 
 The text is invented, procedural and marked as sample text.
 """
@@ -87,12 +88,14 @@ STYLES = "<office:styles>" + "".join([
 ]) + "</office:styles>"
 
 
-def document(body: str, tracked: str = "", title: str = "") -> str:
-    """A Flat ODT text document: LibreOffice's heading, caption and note styles are its defaults."""
+def document(body: str, tracked: str = "", title: str = "", automatic: str = "") -> str:
+    """A Flat ODT text document: LibreOffice's heading, caption and note styles are its defaults;
+    ``automatic`` holds the document's own (automatic) styles, such as a run's Hidden attribute."""
     meta = f"<office:meta><dc:title>{title}</dc:title></office:meta>" if title else ""
+    own = f"<office:automatic-styles>{automatic}</office:automatic-styles>" if automatic else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document {NS} office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
-{meta}{STYLES}<office:body><office:text>
+{meta}{STYLES}{own}<office:body><office:text>
 <text:sequence-decls>
 <text:sequence-decl text:display-outline-level="0" text:name="Table"/>
 <text:sequence-decl text:display-outline-level="0" text:name="Figure"/>
@@ -232,10 +235,28 @@ def heading_only() -> str:
     return document(h(1, "Scope of the sample manual"))
 
 
+def hidden_text() -> str:
+    """Text a contributor hid and forgot: characters with Format > Character > Font Effects >
+    Hidden, and a section with Format > Sections > Hide. Neither prints, both are in the file."""
+    hidden = ('<style:style style:name="T1" style:family="text">'
+              '<style:text-properties text:display="none"/></style:style>')
+    return document("".join([
+        h(1, "Storage of exhibits (sample)"),
+        p("Sample text: exhibits are stored in a locked room."
+          '<text:span text:style-name="T1"> Internal note: room key held by the duty officer (sample).</text:span>'
+          " Access is logged."),
+        '<text:section text:name="Draft" text:display="none">',
+        p("Hidden section: an earlier wording kept for reference (sample)."),
+        "</text:section>",
+        p("Each exhibit is checked weekly."),
+    ]), title="Storage of exhibits (sample)", automatic=hidden)
+
+
 DOCUMENTS = {
     "procedures-tracked": procedures,
     "heading-only": heading_only,
     "point-comments": point_comments,
+    "hidden-text": hidden_text,
 }
 
 
@@ -253,7 +274,8 @@ def main() -> int:
         print("soffice (LibreOffice) is needed: apt-get install libreoffice-writer-nogui", file=sys.stderr)
         return 2
     SOURCES.mkdir(exist_ok=True)
-    for stem, make in DOCUMENTS.items():
+    wanted = sys.argv[1:] or list(DOCUMENTS)  # a stem or two: make only those again
+    for stem, make in ((stem, DOCUMENTS[stem]) for stem in wanted):
         fodt = SOURCES / f"{stem}.fodt"
         fodt.write_text(make(), encoding="utf-8")
         for fmt in ("docx:MS Word 2007 XML", "odt"):
