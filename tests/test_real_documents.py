@@ -206,6 +206,38 @@ class Built:
         return self.html[start:self.html.find("</article>", start)]
 
 
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_captions_in_the_caption_style_keep_their_cross_references(tmp_path: Path, fmt: str) -> None:
+    """A caption in the Caption style itself (Word's Insert Caption; LibreOffice's Figure style
+    is based on it): pandoc reads it as the figure's or table's caption, and taking the typed
+    "Figure 1:" out of it dropped the bookmark around it, so every "see Figure 1" became a
+    broken-anchor error that stopped the build; and pandoc gave a table's caption written above
+    it to an uncaptioned picture just before (found by an independent intake test)."""
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, REAL / f"captions.{fmt}", "photos")
+    _accept(root, data["id"])
+    problems = json.loads(run("-C", root, "check", "--json").stdout)["problems"]
+    assert [p for p in problems if p["file"] == "chapters/photos.md" and p["severity"] == "error"] == []
+    assert run("-C", root, "build", "--format", "html").exit_code == 0
+    html = (root / "build" / "manual.html").read_text(encoding="utf-8")
+    chapter = html[html.find('<article class="chapter" id="photos"'):]
+    chapter = chapter[:chapter.find("</article>")]
+    number = re.search(r'<span class="num">(\d+)</span>', chapter).group(1)  # type: ignore[union-attr]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', chapter)
+    assert [text for _, text in links] == [f"Figure {number}.1", f"Table {number}.1", f"Figure {number}.1"]
+    figure, table, again = (target for target, _ in links)
+    assert again == figure
+    assert re.search(rf'<figure id="{figure}">', chapter) and re.search(rf'<table id="{table}">', chapter)
+    assert re.search(rf'<figcaption><span class="caption-num">Figure {number}\.1\.</span> Sample camera '
+                     "set-up</figcaption>", chapter)
+    assert re.search(rf'<table id="{table}">\s*<caption><span class="caption-num">Table {number}\.1\.</span> '
+                     "Sample camera settings</caption>", chapter)
+    # the uncaptioned picture before the table's caption stays a picture with its own alt text
+    assert not re.search(r"<figcaption>(?:(?!</figcaption>).)*Sample camera settings", chapter, re.S)
+    assert 'alt="Sample chart of sessions per week"' in chapter
+    assert "Figure 1:" not in chapter and "Table 1:" not in chapter
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = small_workspace(tmp_path_factory.mktemp("real") / "ws")

@@ -28,8 +28,10 @@ _CAPTION_PARAGRAPH_RE = re.compile(
 _SKIP = skip_kinds("Note", "Image")
 
 
-def strip_number(caption: list[Any]) -> list[Any]:
-    """A caption without the number its editor typed or counted (SEQ field) in front of it."""
+def strip_number(attr: list[Any], caption: list[Any]) -> list[Any]:
+    """A caption without the number its editor typed or counted (SEQ field) in front of it; the
+    bookmark around that number (what "see Figure 1" points at) becomes the figure's or table's
+    id (``attr``), as in ``attach_captions``."""
     blocks = caption[1]
     text = inline_text(blocks, _SKIP)
     match = CAPTION_NUMBER_RE.match(text)
@@ -37,11 +39,15 @@ def strip_number(caption: list[Any]) -> list[Any]:
         return caption
     rest = text[match.end():].strip()
     words = [item for word in rest.split() for item in ({"t": "Str", "c": word}, {"t": "Space"})][:-1]
+    anchors = [name for block in blocks if isinstance(block, dict) and block.get("t") in ("Plain", "Para")
+               for name in _split_anchors(block["c"])[0]]
+    _give_id(attr, anchors, words)
     return [caption[0], [{"t": "Plain", "c": words}] if words else []]
 
 
 def attach_captions(blocks: list[Any]) -> None:
     """Make each caption paragraph next to a picture or table that has none its caption, in place."""
+    _return_table_captions(blocks)
     index = 0
     while index < len(blocks):
         kind, inlines = _caption_paragraph(blocks[index])
@@ -56,6 +62,26 @@ def attach_captions(blocks: list[Any]) -> None:
                 index -= near < index
                 break
         index += 1
+
+
+def _return_table_captions(blocks: list[Any]) -> None:
+    """pandoc gives a Caption-style paragraph to the picture before it, even a table's caption
+    written above its table ("Table 1: …" between a picture and a table): the caption goes back
+    to the table that has none, and the picture is a picture again."""
+    index = 0
+    while index < len(blocks) - 1:
+        block, after = blocks[index], blocks[index + 1]
+        index += 1
+        if not (isinstance(block, dict) and block.get("t") == "Figure" and isinstance(after, dict)
+                and after.get("t") == "Table" and not after["c"][1][1]):
+            continue
+        match = CAPTION_NUMBER_RE.match(inline_text(block["c"][1][1], _SKIP))
+        if match and match.group(0).casefold().startswith("table"):
+            after["c"][1] = block["c"][1]
+            body = [{"t": "Para", "c": part["c"]} if isinstance(part, dict) and part.get("t") == "Plain"
+                    else part for part in block["c"][2]]
+            blocks[index - 1:index] = body
+            index += len(body) - 1
 
 
 def _caption_paragraph(block: Any) -> tuple[str | None, list[Any]]:

@@ -400,9 +400,9 @@ class _AstWalker:
             return []  # an empty span left by Word or LibreOffice
         if kind == "Table":
             self.header_only_table |= _table(node)
-            node["c"][1] = strip_number(node["c"][1])
+            node["c"][1] = strip_number(node["c"][0], node["c"][1])
         if kind == "Figure":
-            node["c"][1] = strip_number(node["c"][1])
+            node["c"][1] = strip_number(node["c"][0], node["c"][1])
         if "c" in node:
             node["c"] = self._walk(node["c"])[0]
         if kind == "Image":

@@ -252,11 +252,30 @@ def hidden_text() -> str:
     ]), title="Storage of exhibits (sample)", automatic=hidden)
 
 
+def captions() -> str:
+    """Captions in the Caption style itself, as Word's Insert Caption writes them (pandoc then
+    reads them as the figure's and table's own captions, bookmark and number included), and
+    cross-references to them by category and number; a picture with no caption of its own just
+    before the table's caption (which pandoc gives to the picture)."""
+    return document("".join([
+        h(1, "Photographing exhibits (sample)"),
+        p(f"Sample text: the set-up is shown in {seq_ref('refFigure0', 'Figure 1')} and the settings "
+          f"are listed in {seq_ref('refTable0', 'Table 1')}."),
+        p(image("Image1", FLOW, "Sample set-up", "Sample set-up: camera, stand, exhibit")),
+        p(f"Figure {seq('Figure', 'refFigure0', 1)}: Sample camera set-up", "Caption"),
+        p(image("Image2", CHART, "Sample chart", "Sample chart of sessions per week")),
+        table(p(f"Table {seq('Table', 'refTable0', 1)}: Sample camera settings", "Caption"),
+              [["Setting", "Value"], ["Aperture (sample)", "f/8"], ["Light (sample)", "Diffuse"]]),
+        p(f"Check {seq_ref('refFigure0', 'Figure 1')} before each session."),
+    ]), title="Photographing exhibits (sample)")
+
+
 DOCUMENTS = {
     "procedures-tracked": procedures,
     "heading-only": heading_only,
     "point-comments": point_comments,
     "hidden-text": hidden_text,
+    "captions": captions,
 }
 
 
