@@ -54,6 +54,12 @@ RELOAD_SCRIPT = """<script id="vimanual-reload">(function () {
 """
 
 
+# Served until a first build succeeds: the reload script shows the build's error over it.
+WAITING_PAGE = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vimanual: waiting for a "
+                "build</title></head>\n<body><p style=\"margin-top:4em\">The manual is shown here once "
+                "a build succeeds.</p></body></html>\n")
+
+
 @dataclass(frozen=True)
 class Rebuild:
     """One rebuild after a change: what changed, what it cost, or why it failed."""
@@ -126,17 +132,24 @@ class PreviewServer:
         httpd.daemon_threads = True
         return httpd
 
-    def start(self) -> None:
-        """Build the manual once (errors propagate: there is nothing to serve), then serve.
+    def start(self) -> Rebuild | None:
+        """Build the manual once, then serve. A first build that fails (one chapter's broken
+        file, a check error) is returned: the page then shows its error, as after a failed
+        rebuild, and the manual once a build succeeds; the others' work is not held up.
 
         The sources are fingerprinted before that first build: ``watch`` compares them again
         once its watcher is armed, so an edit saved while the first page was being built, or
         in the moment after it was served, is never missed."""
         self._baseline = self.fingerprint()
-        self._build_html()
+        failed = self.rebuild(["(first build)"])
+        if failed.error:
+            with self._page.lock:  # no good page yet: one that shows the error and reloads
+                self._page.version += 1
+                self._page.html = inject_reload(WAITING_PAGE, self._page.version)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="vimanual-serve", daemon=True)
         self._thread.start()
+        return failed if failed.error else None
 
     def close(self) -> None:
         """Stop serving and free the port."""

@@ -241,7 +241,10 @@ def serve(
     in_main = threading.current_thread() is threading.main_thread()  # signals only work there
     previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set()) if in_main else None
     try:
-        server.start()
+        failed = server.start()
+        if failed is not None:
+            _print_rebuild(failed, state, out, err,
+                           "serving a page that shows this error until a build succeeds")
         if not state.quiet:
             watched = ", ".join(f"{p.name}/" for p in server.watched_paths())
             out.print(f"Serving {server.url} · watching {watched} and manual.yaml · Ctrl-C to stop")
@@ -256,13 +259,14 @@ def serve(
         ui.out().print("Stopped.")
 
 
-def _print_rebuild(rebuild: Any, state: ui.State, out: Console, err: Console) -> None:
+def _print_rebuild(rebuild: Any, state: ui.State, out: Console, err: Console,
+                   kept: str = "still serving the last good build") -> None:
     changed = ", ".join(rebuild.changed[:3]) + (" …" if len(rebuild.changed) > 3 else "")
     if rebuild.error:
         err.print(f"[bold red]Error:[/] {escape(rebuild.error)}")
         if rebuild.hint:
             err.print(f"  hint: {escape(rebuild.hint)}")
-        err.print("  (still serving the last good build)")
+        err.print(f"  ({kept})")
         return
     if state.quiet:
         return

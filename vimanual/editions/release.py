@@ -46,7 +46,7 @@ from vimanual.editions.manifest import (
     manifest_text,
 )
 from vimanual.status import ChapterTranslations, ReleaseBlocked
-from vimanual.workspace.load import CHAPTERS_DIR, Workspace, load_workspace
+from vimanual.workspace.load import CHAPTERS_DIR, Workspace, load_workspace, refuse_broken
 from vimanual.workspace.media import parsed_before, reading_with
 from vimanual.workspace.roles import authorise_editor
 
@@ -145,8 +145,9 @@ def release(
         # the working chapters read once for their media sets (the gate) and their HTML, which
         # the edition's build takes up: its frozen copy's chapters are the same texts
         early = EarlyHTML(None, None)
-        with reading_with(early):
-            workspace = load_workspace(root)
+        with reading_with(early):  # a chapter left out is not read: its file may be broken
+            workspace = load_workspace(root, isolate=bool(exclude))
+        refuse_broken(workspace, [slug for slug in workspace.manual.chapters if slug not in exclude])
         if first_read:
             start_spare_worker()
         tags = _language_tags(workspace, languages)
@@ -158,10 +159,10 @@ def release(
             released_by = authorise_editor(workspace.manual, released_by or "(nobody)", "release an edition")
         for slug in exclude:
             check_slug(slug)
-            if slug not in workspace.chapters:
+            if slug not in workspace.manual.chapters:
                 raise VimanualError(f"unknown chapter '{slug}' (--exclude)",
-                                    did_you_mean(slug, workspace.chapters)
-                                    + f"known chapters: {', '.join(workspace.chapters)}")
+                                    did_you_mean(slug, workspace.manual.chapters)
+                                    + f"known chapters: {', '.join(workspace.manual.chapters)}")
         gate = _gate(root, workspace, target, version, exclude, tags)
         if target.exists():
             edition = load_manifest(target)
