@@ -13,6 +13,7 @@ import pytest
 
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from tests.security_helpers import dangerous_in_main
+from vimanual.base.sanitize import FragmentContext, clean_fragment
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -120,3 +121,22 @@ def test_no_dangerous_html_survives_chapters_or_submissions(tmp_path: Path) -> N
         dangerous = r"<(script|iframe|object|embed|form|style|svg|math|link|meta|base)\b"
         assert not re.match(dangerous, lowered), tag
         assert not re.search(r"\s(on[a-z]+|style|srcdoc|formaction)\s*=", lowered), tag
+
+
+class _Interrupted(FragmentContext):
+    """A chapter whose first reported link arrives with a Ctrl-C (KeyboardInterrupt)."""
+
+    def report(self, message: str, hint: str, rule: str) -> None:
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_inside_the_sanitizer_stops_the_build_not_the_attribute(tmp_path: Path) -> None:
+    """nh3 reports an exception raised in its attribute filter as 'ignored' and drops the
+    attribute: a Ctrl-C then left a section without its id and the build going on (exit 0,
+    and the next build said 'unchanged'). It is raised again once nh3 has returned."""
+    ctx = _Interrupted(tmp_path, "chapters/a.md", "a", frozenset({"a"}))
+    html = '<section id="a--s0"><p><a href="javascript:alert(1)">x</a></p></section>'
+    with pytest.raises(KeyboardInterrupt):
+        clean_fragment(html, ctx)
+    ctx = FragmentContext(tmp_path, "chapters/a.md", "a", frozenset({"a"}))
+    assert 'id="a--s0"' in clean_fragment(html, ctx)  # and nothing is left caught for the next

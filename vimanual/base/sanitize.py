@@ -13,8 +13,12 @@ import hashlib
 import io
 import re
 import struct
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import nh3
@@ -273,16 +277,52 @@ def clean_fragment(html: str, ctx: FragmentContext) -> str:
             return _image(ctx, value)
         return _link(ctx, value)
 
-    return nh3.clean(
-        html,
-        tags=TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "embed", "form", "template"},
-        attributes=ATTRIBUTES,
-        attribute_filter=attribute_filter,
-        url_schemes=SAFE_SCHEMES | REPORTED_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
-    )
+    # nh3 reports an exception raised in the filter as "ignored" (sys.unraisablehook) and drops
+    # the attribute: a Ctrl-C arriving then left an element without its id and the build going
+    # on, and caching, as if whole. Such an exception is raised again once nh3 has returned.
+    raised = _catch_unraisable()
+    try:
+        cleaned = nh3.clean(
+            html,
+            tags=TAGS,
+            clean_content_tags={"script", "style", "iframe", "object", "embed", "form", "template"},
+            attributes=ATTRIBUTES,
+            attribute_filter=attribute_filter,
+            url_schemes=SAFE_SCHEMES | REPORTED_SCHEMES,
+            link_rel=None,
+            strip_comments=True,
+        )
+    finally:
+        _unraisable.found = None
+    if raised:
+        raise raised[0]
+    return cleaned
+
+
+_unraisable = threading.local()  # .found: this thread's list while it cleans, else None
+
+
+def _catch_unraisable() -> list[BaseException]:
+    """A list that collects the exceptions this thread reports as unraisable until
+    ``_unraisable.found`` is reset; the hook that fills it is put in place once."""
+    global _hook_before
+    if _hook_before is None:
+        _hook_before = sys.unraisablehook
+        sys.unraisablehook = _collect
+    found: list[BaseException] = []
+    _unraisable.found = found
+    return found
+
+
+_hook_before: Callable[[Any], object] | None = None
+
+
+def _collect(unraisable: Any) -> None:
+    found = getattr(_unraisable, "found", None)
+    if found is not None and unraisable.exc_value is not None:
+        found.append(unraisable.exc_value)
+    elif _hook_before is not None:
+        _hook_before(unraisable)
 
 
 # EXIF tags that can identify a real person or case: where a photo was taken, which camera.

@@ -310,8 +310,9 @@ class LayoutPool:
             with contextlib.suppress(Exception):  # a warm-up only: the first job pays it instead
                 self._warm(document())
 
-        self.warming = threading.Thread(target=body, name="vimanual-warm-up", daemon=True)
-        self.warming.start()
+        warming = threading.Thread(target=body, name="vimanual-warm-up", daemon=True)
+        warming.start()
+        self.warming = warming  # once started: a Ctrl-C between the two, __exit__ would join it unstarted
 
     def _warm(self, html: str) -> None:
         """Before the first worker is forked: have the fork server lay out a small document
