@@ -93,3 +93,16 @@ def test_what_comes_from_a_file_name_is_escaped_on_the_terminal(tmp_path: Path) 
     assert result.exit_code == 1, result.output
     assert "file name 'x\\x1b[2Jy' is not a valid slug" in result.output
     assert "\x1b" not in result.output
+
+
+def test_a_word_diff_as_markdown_shows_control_characters_escaped(tmp_path: Path) -> None:
+    """`diff --since-approval --format md` wrote a chapter's ESC c (terminal reset), BEL and
+    8-bit CSI to the terminal as they were; the text format escaped them."""
+    root = small_workspace(tmp_path / "ws")
+    assert run("-C", root, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer").exit_code == 0
+    with (root / "chapters" / "alpha.md").open("a", encoding="utf-8") as handle:
+        handle.write("\nEvil \x1bc reset \x07 bell \x9b2J cleared.\n")
+    result = run("-C", root, "diff", "alpha", "--since-approval", "-j", "UK", "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert "Evil \\x1bc reset \\x07 bell \\x9b2J cleared." in result.stdout
+    assert not any(char in result.stdout for char in "\x1b\x07\x9b")

@@ -405,7 +405,7 @@ def diff_command(
                                "changes": [asdict(c) for c in result.changes]}, indent=2, ensure_ascii=False))
         return
     if fmt == "md":
-        typer.echo(api.notes_markdown(result), nl=False)
+        typer.echo(api.terminal_safe(api.notes_markdown(result)), nl=False)
         return
     out = ui.out()
     target = ("the working " + ("translations" if result.language else "manual") if result.new == "working"
@@ -446,7 +446,7 @@ def _diff_since_approval(ctx: typer.Context, slug: str, new: str, code: str | No
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
         return
     if fmt == "md":
-        typer.echo(api.since_approval_markdown(result), nl=False)
+        typer.echo(api.terminal_safe(api.since_approval_markdown(result)), nl=False)
         return
     out = ui.out()
     a = result.approval
