@@ -384,6 +384,21 @@ def test_export_writes_the_source_as_word_with_its_image_and_it_comes_back_as_a_
     assert data["translations"]["fr"]["submitted"] == [result.stdout.split()[1]]
 
 
+def test_export_keeps_an_svg_figure_and_it_comes_back_with_the_translation(sample_workspace: Path) -> None:
+    """The sample's SVG flow chart was left out 'not an image file in the workspace' (it is
+    one), so a translator's Word file, and then the translation, silently had no figure."""
+    result = ok("-C", sample_workspace, "export", "international-referral")
+    assert "left out" not in result.stderr and "1 image(s)" in result.stdout
+    target = sample_workspace / "build" / "export" / "international-referral.docx"
+    with zipfile.ZipFile(target) as archive:
+        [image] = [n for n in archive.namelist() if n.startswith("word/media/")]
+        assert b"<svg" in archive.read(image)
+    data = json.loads(ok("-C", sample_workspace, "submit", target, "--translates", "international-referral",
+                         "--language", "fr", "--as", "Sample Translator FR", "--json").stdout)
+    revision = (sample_workspace / "contributions" / str(data["id"]) / "r1.md").read_text(encoding="utf-8")
+    assert re.search(r"!\[Referral flow[^\]]*\]\(media/[0-9a-f]{16}\.svg\)", revision)
+
+
 def test_export_never_embeds_a_file_from_outside_the_workspace(tmp_path: Path) -> None:
     canary = make_png()
     (tmp_path / "outside.png").write_bytes(canary)

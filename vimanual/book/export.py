@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from vimanual.base.errors import UnknownName, VimanualError
 from vimanual.base.fsutil import fsync_dir, is_within
 from vimanual.base.names import check_slug
-from vimanual.base.sanitize import MAX_IMAGE_BYTES, sniff_image
+from vimanual.base.sanitize import MAX_IMAGE_BYTES, sniff_image, svg_problem
 from vimanual.tools import pandoc
 from vimanual.workspace.load import CHAPTERS_DIR, Workspace
 
@@ -49,7 +49,7 @@ def _inline_images(markdown: str, folder: Path, root: Path) -> tuple[str, int, l
             with open(path, "rb") as handle:
                 data = handle.read(MAX_IMAGE_BYTES + 1)
         mime = sniff_image(data) if len(data) <= MAX_IMAGE_BYTES else None
-        if mime is None or mime == "image/svg+xml":
+        if mime is None or (mime == "image/svg+xml" and svg_problem(data) is not None):
             dropped.append(target[:120])
             return f"{match.group(1)}"
         count += 1

@@ -214,7 +214,7 @@ def export(
     result = api.export(ui.workspace(ctx), slug, fmt, output)
     for target in result.dropped:
         ui.err().print(f"[yellow]warning:[/] image '{escape(target)}' left out: "
-                       "not an image file in the workspace")
+                       "not a safe image file inside the workspace")
     if not ui.state(ctx).quiet:
         ui.out().print(f"Exported '{escape(slug)}' to {escape(ui.display_path(result.path))} "
                        f"(source text {result.content_hash[:12]}, {result.images} image(s))")
