@@ -282,6 +282,30 @@ def test_decision_rules(workspace: Path, tmp_path: Path) -> None:
     assert len(list((workspace / "chapters" / ".history" / "gamma").iterdir())) == 1
 
 
+def test_accept_says_when_it_replaces_an_edit_made_since_the_last_accept(workspace: Path,
+                                                                          tmp_path: Path) -> None:
+    """The editor fixes a typo in chapters/ after accepting r1; accepting r2 (written before the
+    fix) replaced it, saying only 'previous text kept' (found by a new-user walk)."""
+    cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "gamma", "--jurisdiction", "UK")
+    first = run("-C", workspace, "accept", cid, "--as", "Erin Editor")
+    assert first.exit_code == 0 and "warning" not in first.stderr
+    submit(workspace, write(tmp_path, "b.md", MD + "\nMore.\n"), "--revises", cid)
+    chapter = workspace / "chapters" / "gamma.md"
+    fixed = chapter.read_text(encoding="utf-8").replace("first.", "first (fixed).")
+    chapter.write_text(fixed, encoding="utf-8")
+    result = run("-C", workspace, "accept", cid, "--as", "Erin Editor")
+    assert result.exit_code == 0, result.output
+    stderr = " ".join(result.stderr.split())
+    assert f"warning: chapter 'gamma' had changed since {cid} r1 was accepted" in stderr
+    [kept] = (workspace / "chapters" / ".history" / "gamma").iterdir()
+    assert f"hint: the text before is kept in chapters/.history/gamma/{kept.name}" in stderr
+    assert kept.read_text(encoding="utf-8") == fixed and "(fixed)" not in chapter.read_text(encoding="utf-8")
+    # a revision accepted over the text the last accept wrote says nothing of the kind
+    submit(workspace, write(tmp_path, "c.md", MD + "\nMore again.\n"), "--revises", cid)
+    third = run("-C", workspace, "accept", cid, "--as", "Erin Editor")
+    assert third.exit_code == 0 and "warning" not in third.stderr
+
+
 def test_accept_refuses_after_for_existing_chapter(workspace: Path, tmp_path: Path) -> None:
     cid = submit(workspace, write(tmp_path, "a.md"), "--chapter", "beta", "--jurisdiction", "UK")
     before = snapshot(workspace)

@@ -92,7 +92,8 @@ def accept(
     """Make a contribution's latest revision the chapter's text (the editor's decision).
 
     A new chapter is added to manual.yaml; an existing chapter's previous text is kept
-    under chapters/.history/.
+    under chapters/.history/, and a warning says so when that text had been edited since
+    the last accepted revision wrote it (the edit is then replaced too).
 
     Example: vimanual accept 20250301-uk-image-triage-3fa9c1 --after victim-centred-principles
     """
@@ -108,6 +109,12 @@ def accept(
         where = f"the {result.contribution.language} translation of"
     out.print(f"Accepted {escape(contribution_id)} r{result.contribution.latest.number} as {where} "
               f"'{escape(result.chapter)}' (content hash {result.content_hash[:12]})")
+    if result.edited_since:
+        ui.err().print(f"[yellow]warning:[/] chapter '{escape(result.chapter)}' had changed since "
+                       f"{escape(result.edited_since)} was accepted (an edit made in chapters/); this "
+                       "revision replaces those changes too")
+        ui.err().print(f"  hint: the text before is kept in {escape(result.previous or '')}: compare it "
+                       "with the chapter and carry over what should stay")
     if result.previous:
         out.print(f"  previous text kept in {escape(result.previous)}")
     if result.media:

@@ -38,6 +38,7 @@ from vimanual.contributions.store import (
     contribution_folder,
     contributions_dir,
     decision_file,
+    list_contributions,
     load_contribution,
     person_key,
     record_decision,
@@ -72,6 +73,9 @@ class AcceptResult:
     content_hash: str
     previous: str | None
     media: int
+    # the chapter's text had changed since the last accepted revision wrote it (an editor's
+    # edit, say): what is replaced, said so (it is kept in ``previous``)
+    edited_since: str | None = None
 
 
 # ---------------------------------------------------------------- submit and revise
@@ -404,6 +408,7 @@ def accept(
         if slug not in manual.chapters:
             new_manual = add_chapter(read_text(root / MANUAL_FILE, MANUAL_FILE), slug, after)
         media = _copy_media(folder, root, contribution_id, markdown)
+        edited = _edited_since_accepted(root, slug, chapter_path, manual)
         previous = _keep_previous(root, slug, chapter_path)
         new_hash = content_hash(text.encode("utf-8"), root / CHAPTERS_DIR, root, manual.limits)
         decision_rel, decision_text = decision_file(contribution_id, Decision(
@@ -416,7 +421,20 @@ def accept(
             writes[MANUAL_FILE] = new_manual
         apply_together(root, "accept", writes, {decision_rel: decision_text})
     return AcceptResult(load_contribution(root, contribution_id), slug, new_manual is not None, new_hash,
-                        previous, media)
+                        previous, media, edited)
+
+
+def _edited_since_accepted(root: Path, slug: str, chapter_path: Path, manual: Manual) -> str | None:
+    """Which accepted revision the chapter's text no longer is, if it changed since the latest
+    accept that wrote it; None if it is that text (or no accept wrote it)."""
+    accepts = [(decision.at, contribution.id, decision) for contribution in list_contributions(root)
+               for decision in contribution.decisions
+               if decision.action == "accept" and decision.chapter == slug and decision.content_hash]
+    if not accepts or not chapter_path.is_file():
+        return None
+    _, contribution_id, last = max(accepts, key=lambda item: (item[0], item[1]))
+    now = content_hash(chapter_path.read_bytes(), root / CHAPTERS_DIR, root, manual.limits)
+    return None if now == last.content_hash else f"{contribution_id} r{last.revision}"
 
 
 def _accept_translation(root: Path, current: Contribution, person: str) -> AcceptResult:
