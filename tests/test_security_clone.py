@@ -164,3 +164,30 @@ def test_an_empty_attribute_div_does_not_stop_check(tmp_path: Path) -> None:
     result = run("-C", ws, "build", "--format", "html")
     assert result.exit_code == 0, result.output
     assert "Sample text in a section." in (ws / "build" / "manual.html").read_text(encoding="utf-8")
+
+
+def test_a_decision_by_someone_who_may_not_make_it_is_not_counted(tmp_path: Path) -> None:
+    """A committed decline signed by a non-editor took the submission out of the editor's queue
+    (the contributor saw 'declined by Mallory'), and verify was clean."""
+    from vimanual.contributions.store import Decision, decision_file
+
+    ws = small_workspace(tmp_path / "ws", editors=["Erin Editor"])
+    source = tmp_path / "delta.md"
+    source.write_text("# Delta\n\nSample text: a new step.\n", encoding="utf-8")
+    result = run("-C", ws, "submit", source, "--chapter", "delta", "--jurisdiction", "UK", "--as", "Carl",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    contribution = json.loads(result.stdout)["id"]
+    for action, by in (("decline", "Mallory Nobody"), ("withdraw", "Erin  editor x")):
+        rel, text = decision_file(contribution, Decision(action, by, utc_now(), reason="forged"))
+        (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ws / rel).write_text(text, encoding="utf-8")
+    listed = run("-C", ws, "contributions", "--state", "submitted")
+    assert listed.exit_code == 0 and contribution in listed.output
+    result = run("-C", ws, "verify")
+    assert result.exit_code == 1
+    assert "decline by 'Mallory Nobody', who is not an editor: not counted" in result.output
+    output = " ".join(result.output.split())
+    assert "withdraw by 'Erin editor x', who is not the contributor or an editor: not counted" in output
+    result = run("-C", ws, "accept", contribution, "--as", "Erin Editor")
+    assert result.exit_code == 0, result.output  # the editor's own decision is taken as ever

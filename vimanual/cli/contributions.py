@@ -259,6 +259,7 @@ def _show_contribution(ctx: typer.Context, contribution_id: str, as_json: bool) 
 
 def _contribution_json(contribution: Any) -> dict[str, Any]:
     data = asdict(contribution)
+    del data["ignored"]  # decision files that do not count: 'vimanual verify' names them
     data["state"] = contribution.state
     data["summary"] = api.contribution_summary(contribution)
     return data

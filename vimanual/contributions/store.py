@@ -29,6 +29,7 @@ from vimanual.base.yamlio import dump_yaml, load_yaml
 from vimanual.workspace.load import (
     load_manual,
 )
+from vimanual.workspace.roles import is_editor, same_person
 from vimanual.workspace.schema import LANGUAGE_RE, Manual
 
 CONTRIBUTIONS_DIR = "contributions"
@@ -90,6 +91,9 @@ class Contribution:
     revisions: tuple[Revision, ...]
     decisions: tuple[Decision, ...] = ()
     language: str = ""  # set on a translation: the language it translates ``chapter`` into
+    # decision files by someone manual.yaml does not allow to make them (``_allowed``): not in
+    # ``decisions``, each a problem that ``verify`` reports
+    ignored: tuple[Problem, ...] = ()
 
     @property
     def latest(self) -> Revision:
@@ -159,8 +163,9 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
-def load_contribution(root: Path, contribution_id: str) -> Contribution:
-    """Load one contribution (record, revisions and decisions), naming the file of any damage."""
+def load_contribution(root: Path, contribution_id: str, manual: Manual | None = None) -> Contribution:
+    """Load one contribution (record, revisions and decisions), naming the file of any damage.
+    A decision counts only if manual.yaml (``manual``, read if not given) allows its maker."""
     folder = contribution_folder(root, contribution_id)
     where = f"{CONTRIBUTIONS_DIR}/{contribution_id}/{RECORD}"
     doc = load_yaml(safe_join(folder, RECORD), where)
@@ -183,18 +188,42 @@ def load_contribution(root: Path, contribution_id: str) -> Contribution:
         revisions.append(revision)
     if not revisions:
         raise VimanualError(f"{where}: no revisions", "restore the file from git")
+    contributor = _text(data, "contributor", where)
+    found = _load_decisions(folder / DECISIONS_DIR, f"{CONTRIBUTIONS_DIR}/{contribution_id}")
+    decisions, ignored = _allowed(found, contributor, manual if manual is not None else load_manual(root)[0])
     return Contribution(
         id=_text(data, "id", where),
-        contributor=_text(data, "contributor", where),
+        contributor=contributor,
         jurisdiction=(str(data.get("jurisdiction") or "") if data.get("language")
                       else _text(data, "jurisdiction", where)),
         chapter=_text(data, "chapter", where),
         title=check_plain(_text(data, "title", where), f"{where}: the title"),
         created=_text(data, "created", where),
         revisions=tuple(revisions),
-        decisions=_load_decisions(folder / DECISIONS_DIR, f"{CONTRIBUTIONS_DIR}/{contribution_id}"),
+        decisions=decisions,
         language=_language(data, where),
+        ignored=ignored,
     )
+
+
+def _allowed(found: list[tuple[Decision, str]], contributor: str,
+             manual: Manual) -> tuple[tuple[Decision, ...], tuple[Problem, ...]]:
+    """The decisions their makers may make (an editor accepts and declines, the contributor or an
+    editor withdraws: as ``accept``/``decline``/``withdraw`` check when they record one; a
+    workspace that names no editors leaves them open), and a problem for each other one: a
+    decision file is written by whoever can commit."""
+    kept: list[Decision] = []
+    ignored: list[Problem] = []
+    for decision, file_where in found:
+        by_editor = not manual.editors or is_editor(manual, decision.by)
+        if by_editor or (decision.action == "withdraw" and same_person(decision.by, contributor)):
+            kept.append(decision)
+            continue
+        who = "an editor" if decision.action != "withdraw" else "the contributor or an editor"
+        ignored.append(Problem(file_where, None, f"{decision.action} by '{decision.by}', who is not {who}: "
+                               "not counted", "only a decision its maker may record counts; the editor "
+                               "decides again", rule="contribution"))
+    return tuple(kept), tuple(ignored)
 
 
 def _language(data: dict[str, Any], where: str) -> str:
@@ -206,10 +235,11 @@ def _language(data: dict[str, Any], where: str) -> str:
     return value
 
 
-def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
+def _load_decisions(folder: Path, where: str) -> list[tuple[Decision, str]]:
+    """Each decision file's decision, oldest first, with the file's workspace path."""
     if not folder.is_dir():
-        return ()
-    found: list[Decision] = []
+        return []
+    found: list[tuple[Decision, str]] = []
     for name in sorted(n for n in os.listdir(folder) if n.endswith(".yaml") and not n.startswith(".")):
         file_where = f"{where}/{DECISIONS_DIR}/{name}"
         decision = from_mapping(Decision, load_yaml(safe_join(folder, name), file_where), file_where,
@@ -221,8 +251,8 @@ def _load_decisions(folder: Path, where: str) -> tuple[Decision, ...]:
             raise VimanualError(f"decision is dated in the future ({decision.at})",
                                 "a decision cannot be recorded ahead of time: remove the file, "
                                 "decide again", file=file_where)
-        found.append(decision)
-    return tuple(sorted(found, key=lambda d: d.at))
+        found.append((decision, file_where))
+    return sorted(found, key=lambda item: item[0].at)
 
 
 def list_contributions(
@@ -234,13 +264,13 @@ def list_contributions(
     """Every contribution matching the filters, oldest first."""
     if state is not None and state not in STATES:
         raise VimanualError(f"unknown state '{state}'", f"states: {', '.join(STATES)}")
+    manual, _, _ = load_manual(root)
     if jurisdiction is not None:
-        manual, _, _ = load_manual(root)
         jurisdiction = check_code(manual, jurisdiction)
     wanted = person_key(contributor) if contributor else None
     result = []
     for contribution_id in _ids(root):
-        contribution = load_contribution(root, contribution_id)
+        contribution = load_contribution(root, contribution_id, manual)
         if jurisdiction and contribution.jurisdiction != jurisdiction:
             continue
         if wanted and person_key(contribution.contributor) != wanted:
@@ -287,9 +317,12 @@ def verify_decisions(root: Path) -> tuple[int, list[Problem]]:
 
     problems: list[Problem] = []
     count = 0
+    manual = load_manual(root)[0]
     for contribution_id in _ids(root):
         try:
-            count += len(load_contribution(root, contribution_id).decisions)
+            contribution = load_contribution(root, contribution_id, manual)
+            count += len(contribution.decisions) + len(contribution.ignored)
+            problems.extend(contribution.ignored)
         except VimanualError as exc:
             problems.append(exc.problem(exc.file or f"{CONTRIBUTIONS_DIR}/{contribution_id}", "contribution"))
     problems.extend(committed_event_changes(
