@@ -26,12 +26,15 @@ def sample_workspace(tmp_path: Path) -> Path:
     return copy_sample(tmp_path / "sample")
 
 
-@pytest.fixture(autouse=True)
-def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test keeps its intent keys (vimanual.base.journal) in its own state folder."""
+@pytest.fixture(scope="session", autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The tests' user state folder (clone keys, each by its workspace's path; the cache
+    secret), outside the machine's own: one for the session, as a user has one, and set before
+    any module's fixture builds a workspace that later tests build again from its caches."""
     folder = tmp_path_factory.mktemp("state")
-    monkeypatch.setenv("VIMANUAL_STATE_DIR", str(folder))
-    return folder
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VIMANUAL_STATE_DIR", str(folder))
+        yield folder
 @pytest.fixture
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """git isolated from the machine for this test (tests.helpers.isolate_git): its own HOME and global

@@ -158,8 +158,8 @@ def source_hash(ws: Path, slug: str) -> str:
 # What a child process inherits from the test process: where programs are, the home folder (fonts'
 # caches, and the isolated git home when the isolated_git fixture is active), the temporary folder,
 # and git's isolation. Nothing else: no VIMANUAL_*, no colour or width settings of the machine.
-# VIMANUAL_STATE_DIR is the one VIMANUAL_* passed: each test's own state folder (intent keys, parse
-# cache; conftest's _state_dir), so that a child replays what the test process recorded.
+# VIMANUAL_STATE_DIR is the one VIMANUAL_* passed: the tests' state folder (clone keys, the cache
+# secret; conftest's _state_dir), so that a child replays what the test process recorded.
 _PASSED_TO_CHILD = ("PATH", "HOME", "TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "GIT_CONFIG_GLOBAL",
                     "GIT_CONFIG_NOSYSTEM", "VIMANUAL_STATE_DIR")
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from tests.helpers import chapter_md, run, small_workspace, snapshot
 from vimanual.base.identity import utc_now
@@ -191,3 +192,25 @@ def test_a_decision_by_someone_who_may_not_make_it_is_not_counted(tmp_path: Path
     assert "withdraw by 'Erin editor x', who is not the contributor or an editor: not counted" in output
     result = run("-C", ws, "accept", contribution, "--as", "Erin Editor")
     assert result.exit_code == 0, result.output  # the editor's own decision is taken as ever
+
+
+def test_cache_entries_a_collaborator_committed_are_not_taken(tmp_path: Path) -> None:
+    """build/cache/chapters/<digest of the chapter>.html force-added with other text: the
+    draft showed that text while status said the chapter was approved. Entry names now mix in
+    a secret of the user's (another agency's build names its entries otherwise)."""
+    ws = small_workspace(tmp_path / "ws")
+    elsewhere = {"VIMANUAL_STATE_DIR": str(tmp_path / "collaborator-state")}
+    assert run("-C", ws, "build", "--format", "html", env=elsewhere).exit_code == 0
+    planted = 0
+    for entry in (ws / "build" / "cache" / "chapters").glob("*.html"):
+        text = entry.read_text(encoding="utf-8")
+        if "Alpha text." in text:
+            entry.write_text(text.replace("Alpha text.", "FORGED TEXT NOBODY APPROVED."), encoding="utf-8")
+            planted += 1
+    assert planted == 1
+    result = run("-C", ws, "build")
+    assert result.exit_code == 0, result.output
+    html = (ws / "build" / "manual.html").read_text(encoding="utf-8")
+    assert "Alpha text." in html and "FORGED TEXT" not in html
+    text = " ".join(page.extract_text() or "" for page in PdfReader(ws / "build" / "manual.pdf").pages)
+    assert "Alpha text." in text and "FORGED" not in text

@@ -68,6 +68,18 @@ def clone_key(root: Path) -> bytes:
     return _KEYS[memo]
 
 
+def cache_secret() -> str:
+    """A secret of this user's (made on first use, beside the clone keys), as hex, that the
+    build mixes into the names of its cache entries and into its records' keys: a collaborator
+    who commits build/cache/... cannot name an entry a build would take (the names were
+    digests of the chapter's text, which anyone can compute). One per user, not per clone: a
+    release's frozen copy finds the entries its working copy made."""
+    memo = ("cache", *_memo(Path("."))[1:])
+    if memo not in _KEYS:
+        _KEYS[memo] = _read_or_make_key(state_dir() / "cache-key")
+    return hmac.new(_KEYS[memo], b"vimanual cache names", hashlib.sha256).hexdigest()
+
+
 def _read_or_make_key(path: Path) -> bytes:
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())

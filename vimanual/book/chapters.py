@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from vimanual.base.clonekey import cache_secret
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write, sha256_hex
 from vimanual.base.identity import merge_authors
@@ -62,7 +63,8 @@ class ChapterCache:
         inputs = [(path.read_bytes() if path else b"")
                   for path in (workspace.file(manual.bibliography), workspace.file(manual.csl))]
         inputs.append(pandoc.ONLY_FILTER.read_bytes())
-        self._inputs = [sha256_hex(i) for i in inputs]
+        # entries a collaborator committed under build/cache/ must not be found: see cache_secret
+        self._inputs = [sha256_hex(i) for i in inputs] + [cache_secret()]
         self._entries: dict[str, tuple[list[str], Path]] = {}
         self._converted: dict[str, str] = {}  # slug → HTML from a joint pandoc run (prefetch)
         self._early = early if early is not None else {}  # cache file name → HTML (``read_with_media``)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from vimanual.base.clonekey import cache_secret
 from vimanual.base.errors import Problem
 from vimanual.base.fsutil import atomic_write, file_sha256, sha256_hex
 from vimanual.base.sanitize import image_state
@@ -61,7 +62,7 @@ def stamp_for(workspace: Workspace, options: BuildOptions) -> Stamp | None:
         *(repr(chapter) for chapter in workspace.chapters.values()),
         _file(workspace.root / "manual.yaml"), _file(workspace.root / GLOSSARY_FILE),
         _file(workspace.file(manual.bibliography)), _file(workspace.file(manual.csl)),
-        _folder(workspace.root / "styles"), _installed(),
+        _folder(workspace.root / "styles"), _installed(), cache_secret(),
     ):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     # one record per output set: `build` and `build --format pdf` each keep their own

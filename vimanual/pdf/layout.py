@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from vimanual.base.clonekey import cache_secret
 from vimanual.base.errors import ToolError, VimanualError
 from vimanual.base.fsutil import atomic_output, atomic_write, file_sha256, sha256_hex
 from vimanual.pdf import folios
@@ -430,13 +431,19 @@ class PdfRecord:
         """The record, if the target still holds the PDF written under ``key``."""
         with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
             record = json.loads(self.path.read_text(encoding="utf-8"))
-            if record["key"] == key and file_sha256(self.target) == record["sha256"]:
+            if record["key"] == _private(key) and file_sha256(self.target) == record["sha256"]:
                 return dict(record)
         return None
 
     def remember(self, key: str, pages: int, refused: list[str]) -> None:
-        atomic_write(self.path, json.dumps({"key": key, "sha256": file_sha256(self.target),
+        atomic_write(self.path, json.dumps({"key": _private(key), "sha256": file_sha256(self.target),
                                             "pages": pages, "refused": refused}))
+
+
+def _private(key: str) -> str:
+    """``key`` as a record keeps it: with this user's secret (a committed record and PDF are
+    never taken for the book a build would write; see cache_secret)."""
+    return sha256_hex(key + cache_secret())
 
 
 @dataclass(frozen=True)

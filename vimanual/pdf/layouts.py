@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from vimanual.base.clonekey import cache_secret
 from vimanual.base.fsutil import atomic_write, fsync_dir, sha256_hex
 from vimanual.pdf.weasy import FetchLog, LayoutJob, LayoutPool
 
@@ -80,6 +81,7 @@ class Layouts:
     def __init__(self, cache: Path, salt: str, pool: LayoutPool, use_cache: bool) -> None:
         self.cache = cache
         self.salt = salt
+        self.private = cache_secret()  # in the cache's file names, not the keys: see _file
         self.pool = pool
         self.use_cache = use_cache
         self.laid_out = 0
@@ -153,14 +155,14 @@ class Layouts:
             try:
                 with open(jobs[number].target, "rb+") as handle:
                     os.fsync(handle.fileno())
-                os.replace(jobs[number].target, self.cache / f"{key}.pdf")
-                atomic_write(self.cache / f"{key}.json", json.dumps({
+                os.replace(jobs[number].target, self._file(key, "pdf"))
+                atomic_write(self._file(key, "json"), json.dumps({
                     "pages": log.pages, "refused": log.refused,
-                    **_places_record(_read_places(self.cache / f"{key}.pdf"))}))
+                    **_places_record(_read_places(self._file(key, "pdf")))}))
             except BaseException as exc:  # noqa: BLE001 - raised by ``get`` (this is a pool's thread)
                 unsettled.append(exc)
                 return
-            settled[number] = Laid(self.cache / f"{key}.pdf", log.pages, tuple(log.refused))
+            settled[number] = Laid(self._file(key, "pdf"), log.pages, tuple(log.refused))
 
         def asked() -> list[LayoutJob]:
             """What ``more`` adds now, as jobs."""
@@ -195,10 +197,16 @@ class Layouts:
         self.made.update(keys)
         return [found[key] for key in keys]
 
+    def _file(self, key: str, kind: str) -> Path:
+        """Where the layout of ``key`` is kept: a name with this user's secret in it, so that a
+        layout a collaborator committed under build/cache/ is never taken (see cache_secret).
+        The key itself (which the PDF's identifier is made from) stays the content's."""
+        return self.cache / f"{sha256_hex(key + self.private)}.{kind}"
+
     def _cached(self, key: str) -> Laid | None:
         with contextlib.suppress(FileNotFoundError, ValueError, KeyError, TypeError):
-            record = json.loads((self.cache / f"{key}.json").read_text(encoding="utf-8"))
-            pdf = self.cache / f"{key}.pdf"
+            record = json.loads(self._file(key, "json").read_text(encoding="utf-8"))
+            pdf = self._file(key, "pdf")
             if pdf.is_file():
                 os.utime(pdf)  # recently used: kept by prune()
                 return Laid(pdf, int(record["pages"]), tuple(str(u) for u in record["refused"]))
