@@ -399,6 +399,30 @@ def test_export_keeps_an_svg_figure_and_it_comes_back_with_the_translation(sampl
     assert re.search(r"!\[Referral flow[^\]]*\]\(media/[0-9a-f]{16}\.svg\)", revision)
 
 
+def test_the_word_round_trip_keeps_section_ids_that_other_chapters_link_to(sample_workspace: Path) -> None:
+    """export writes a section id ({#hash-sets}) as a bookmark around the section, between
+    paragraphs; pandoc read none of it back, so the French image-triage lost the id that two
+    chapters link to, and check said nothing (found by a new-user walk of the journey)."""
+    ok("-C", sample_workspace, "export", "image-triage")
+    target = sample_workspace / "build" / "export" / "image-triage.docx"
+    data = json.loads(ok("-C", sample_workspace, "submit", target, "--translates", "image-triage",
+                         "--language", "fr", "--as", "Sample Translator FR", "--json").stdout)
+    revision = (sample_workspace / "contributions" / str(data["id"]) / "r1.md").read_text(encoding="utf-8")
+    assert "## Matching against hash sets {#hash-sets}" in revision
+    ok("-C", sample_workspace, "accept", str(data["id"]), "--as", "Sample Editor")
+    report = json.loads(run("-C", sample_workspace, "check", "--json").stdout)
+    assert [p for p in report["problems"] if "in the fr edition" in p["message"]] == []
+    # a translation that loses the id is now said by check, as its edition's build says it
+    translation = sample_workspace / "chapters" / "fr" / "image-triage.md"
+    without = translation.read_text(encoding="utf-8").replace(" {#hash-sets}", "")
+    translation.write_text(without, encoding="utf-8")
+    report = json.loads(run("-C", sample_workspace, "check", "--json").stdout)
+    said = [(p["file"], p["severity"], p["message"]) for p in report["problems"]
+            if "in the fr edition" in p["message"]]
+    assert ("chapters/international-referral.md", "warning", "in the fr edition: link to "
+            "'image-triage.md#hash-sets': chapter 'image-triage' has no section 'hash-sets'") in said
+
+
 def test_export_never_embeds_a_file_from_outside_the_workspace(tmp_path: Path) -> None:
     canary = make_png()
     (tmp_path / "outside.png").write_bytes(canary)

@@ -8,9 +8,10 @@ accessibility rules, each finding a Problem with an exact file line and a rule i
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.names import check_slug, did_you_mean
@@ -111,18 +112,40 @@ def check_translations(workspace: Workspace, slugs: Sequence[str], languages: Se
     problems: list[Problem] = []
     for tag in languages:
         translations = workspace.translations.get(tag, {})
-        wanted = [s for s in slugs if s in translations and s in workspace.chapters]
-        if not wanted:
+        if not translations:
             continue
         chapters = {slug: translated_chapter(chapter, translations[slug]) if slug in translations else chapter
                     for slug, chapter in workspace.chapters.items()}
         edition = dataclasses.replace(workspace, chapters=chapters)
+        if not errors_only:
+            untranslated = [s for s in slugs if s not in translations]
+            problems.extend(_links_into(edition, tag, untranslated, translations))
+        wanted = [s for s in slugs if s in translations and s in workspace.chapters]
+        if not wanted:
+            continue
         rules, rule_problems = load_terminology(workspace.root, tag)
         if errors_only:
             rules = [rule for rule in rules if rule.severity == ERROR]
         problems.extend(p for p in rule_problems if p not in problems)
         problems.extend(check_chapters(edition, [chapters[s] for s in wanted], rules, errors_only))
     return problems
+
+
+def _links_into(edition: Workspace, tag: str, untranslated: Sequence[str],
+                translations: Mapping[str, Any]) -> list[Problem]:
+    """The links of the chapters ``tag``'s edition shows untranslated that lead into a translated
+    one, read as that edition resolves them: a section id the translation lost (a Word round
+    trip drops ids) was found by its build alone, as a link that resolves nowhere. Warnings, as
+    the build says it: they do not stop the source's draft."""
+    linking = [edition.chapters[slug] for slug in untranslated if slug in edition.chapters
+               and any(f"{other}.md#" in edition.chapters[slug].body for other in translations)]
+    if not linking:
+        return []
+    return [dataclasses.replace(problem, message=f"in the {tag} edition: {problem.message}", severity=WARNING,
+                                hint=f"keep the section's id in the {tag} translation "
+                                     "('## Title {#id}'), or change the link")
+            for problem in check_chapters(edition, linking, [])
+            if problem.rule == "broken-anchor"]
 
 
 def preflight_errors(root: Path, slugs: Sequence[str] = (), languages: Sequence[str] = ()) -> list[Problem]:

@@ -31,7 +31,7 @@ from vimanual.contributions.media import IMAGE_EXTENSIONS, MediaTaker, rewrite_m
 from vimanual.contributions.package import DocumentComment, Package, check_archive, normalised_copy, refuse
 from vimanual.contributions.textinput import UTF16_HINT, declared_charset, utf16_problem
 from vimanual.contributions.tracked import TRACK_CHANGES, count_changes, resolve_changes
-from vimanual.contributions.xrefs import fix_cross_references
+from vimanual.contributions.xrefs import fix_cross_references, restore_heading_ids
 from vimanual.tools import pandoc
 from vimanual.workspace.load import MAX_CHAPTER_BYTES
 from vimanual.workspace.schema import Limits
@@ -310,6 +310,8 @@ class _AstWalker:
         if isinstance(meta_title, dict):
             self.title = _inline_text(meta_title.get("c")) or None
         blocks = ast["blocks"]
+        if self.package is not None and self.package.heading_ids:
+            restore_heading_ids(blocks, self.package.heading_ids)
         title_id = self._sections(blocks)
         if self.package is not None and self.package.fmt == "docx":
             blocks[:0] = _docx_front_matter(ast.get("meta", {}))

@@ -64,6 +64,13 @@ class Package:
     deletions: int = 0
     comments: list[DocumentComment] = field(default_factory=list)
     odt_rewrite: bool = False
+    # a .docx with bookmarks between paragraphs (pandoc's own writer puts a section's there, as
+    # vimanual export writes them): pandoc reads only those inside a paragraph
+    docx_lift: bool = False
+    # each heading paragraph's own bookmark name (not Word's internal _Toc/_Ref…), in order, if
+    # any has one: pandoc gives a heading an id of its words and drops the bookmark, so a
+    # section id written by vimanual export ({#first}) would not come back
+    heading_ids: list[str | None] = field(default_factory=list)
     # a .docx's comments by their id, every one the main part refers to (see _inspect_docx)
     docx_comments: dict[str, DocumentComment] = field(default_factory=dict)
 
@@ -107,6 +114,9 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             _inspect_odt(path, archive.read(main), package)
         else:
             _inspect_docx(path, archive, main, package)
+            document = archive.read(main)
+            package.docx_lift = _BODY_BOOKMARKS_RE.search(document) is not None
+            package.heading_ids = _heading_bookmarks(_lift_bookmarks(document))
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
         shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
@@ -326,7 +336,7 @@ def _alt_text(frame: re.Match[bytes]) -> bytes:
 def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
     """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``."""
     move_docx = package.fmt == "docx" and package.main_part != "word/document.xml"
-    if not move_docx and not package.odt_rewrite:
+    if not move_docx and not package.odt_rewrite and not package.docx_lift:
         return path
     target = work_dir / f"normalised.{package.fmt}"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -336,7 +346,9 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
         else:
             for info in source.infolist():
                 data = source.read(info)
-                if info.filename == ODT_MAIN:
+                if package.fmt == "docx" and info.filename == package.main_part:
+                    data = _lift_bookmarks(data)
+                elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
                     data = _FRAME_RE.sub(_alt_text, data)
@@ -359,6 +371,8 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
             renames[member] = moved
     for info in source.infolist():
         data = source.read(info)
+        if info.filename == main:
+            data = _lift_bookmarks(data)
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -367,3 +381,34 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
             for old, new in renames.items():
                 data = data.replace(f'PartName="/{old}"'.encode(), f'PartName="/{new}"'.encode())
         out.writestr(new_name, data)
+
+
+# Bookmark starts between paragraphs, right before one: Word moves them into that paragraph
+# when it saves; pandoc (which reads bookmarks only inside paragraphs) would lose the id.
+_BODY_BOOKMARKS_RE = re.compile(
+    rb"((?:<w:bookmarkStart\b[^>]*/>\s*)+)(<w:p\b[^>]*>)((?:\s*<w:pPr\b.*?</w:pPr>)?)", re.S)
+
+
+def _lift_bookmarks(document: bytes) -> bytes:
+    """Each bookmark start between paragraphs moved to the start of the paragraph after it."""
+    return _BODY_BOOKMARKS_RE.sub(lambda m: m.group(2) + m.group(3) + m.group(1), document)
+
+
+_HEADING_STYLE_RE = re.compile(r"heading\s*[1-9]", re.IGNORECASE)
+
+
+def _heading_bookmarks(document: bytes) -> list[str | None]:
+    """For each heading paragraph, in order, its first bookmark that is not Word's own (``_…``);
+    an empty list when none has one (or the part is not XML: the checks before say why)."""
+    try:
+        root = ET.fromstring(document)
+    except ET.ParseError:
+        return []
+    found: list[str | None] = []
+    for paragraph in root.iter(f"{_W}p"):
+        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+        if style is None or not _HEADING_STYLE_RE.fullmatch(style.get(f"{_W}val", "")):
+            continue
+        names = [mark.get(f"{_W}name", "") for mark in paragraph.iter(f"{_W}bookmarkStart")]
+        found.append(next((name for name in names if name and not name.startswith("_")), None))
+    return found if any(found) else []

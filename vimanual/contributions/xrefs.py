@@ -123,3 +123,20 @@ def _unlink_missing(node: Any, ids: set[str], warn: Callable[[str], None]) -> No
         node[:] = out
     elif isinstance(node, dict):
         _unlink_missing(node.get("c"), ids, warn)
+
+
+def restore_heading_ids(blocks: list[Any], names: list[str | None]) -> None:
+    """Give each heading the bookmark name its paragraph had (``names``, one per heading in
+    order, from the .docx itself) and point the links to its generated id at that name, in
+    place. Only when pandoc read as many headings as the document has: else nothing is changed."""
+    headers = [node for node in walk_nodes(blocks) if node["t"] == "Header"]
+    if len(headers) != len(names):
+        return
+    renamed: dict[str, str] = {}
+    for header, name in zip(headers, names, strict=True):
+        if name and header["c"][1][0] != name:
+            renamed[header["c"][1][0]] = name
+            header["c"][1][0] = name
+    for node in walk_nodes(blocks):
+        if node["t"] == "Link" and (target := _internal(node)) in renamed:
+            node["c"][2][0] = "#" + renamed[str(target)]
