@@ -4,13 +4,14 @@ make, or stop every command with a traceback. Each case is what an independent a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import chapter_md, run, small_workspace, snapshot
+from tests.helpers import chapter_md, git, run, small_workspace, snapshot
 from vimanual.base.identity import utc_now
 from vimanual.review.events import ReviewEvent, dump_event
 from vimanual.workspace.load import content_hash
@@ -214,3 +215,31 @@ def test_cache_entries_a_collaborator_committed_are_not_taken(tmp_path: Path) ->
     assert "Alpha text." in html and "FORGED TEXT" not in html
     text = " ".join(page.extract_text() or "" for page in PdfReader(ws / "build" / "manual.pdf").pages)
     assert "Alpha text." in text and "FORGED" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("isolated_git")
+def test_a_released_pdf_swapped_with_its_manifest_is_caught_by_its_history(tmp_path: Path) -> None:
+    """A collaborator replaced editions/1.0/manual.pdf and rewrote the manifest's checksum to
+    match: verify-edition said OK and print handed the PDF out as 'checksum verified'."""
+    ws = small_workspace(tmp_path / "ws")
+    for slug in ("alpha", "beta"):
+        for code, name in (("UK", "Ruth Reviewer"), ("AU", "Alan Reviewer")):
+            assert run("-C", ws, "review", slug, "-j", code, "--approve", "--as", name).exit_code == 0
+    assert run("-C", ws, "release", "1.0").exit_code == 0
+    git(ws, "init", "-q", "-b", "main")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "release 1.0")
+    assert run("-C", ws, "verify-edition", "1.0").exit_code == 0
+    pdf, manifest = ws / "editions" / "1.0" / "manual.pdf", ws / "editions" / "1.0" / "manifest.yaml"
+    old = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    pdf.write_bytes(pdf.read_bytes() + b"\n% swapped\n")
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        old, hashlib.sha256(pdf.read_bytes()).hexdigest()), encoding="utf-8")
+    git(ws, "commit", "-q", "-am", "a quiet change")
+    result = run("-C", ws, "verify-edition", "1.0")
+    assert result.exit_code == 1
+    assert "editions/1.0/manual.pdf: committed released edition file was modified in commit" in result.output
+    printed = run("-C", ws, "print", "1.0")
+    assert printed.exit_code == 1 and "edition 1.0 was changed after its release" in printed.output
+    assert not (ws / "build" / "editions" / "manual-1.0.pdf").exists()

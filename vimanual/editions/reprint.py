@@ -23,6 +23,7 @@ from vimanual.editions.frozen import (
 from vimanual.editions.handouts import handout_for_checksum, record_handout
 from vimanual.editions.manifest import (
     OUTPUT_FILES,
+    REGISTER_DIR,
     Edition,
     Progress,
     edition_languages,
@@ -92,7 +93,21 @@ def verify_edition(root: Path, version: str, file: Path | None = None,
         if find_font(root, rel, sha256) is None:
             problems.append(f"{rel}: no font file with the edition's sha256 {sha256[:12]}… "
                             "in styles/fonts/ (fonts are kept by reference)")
+    problems.extend(_history(root, folder))
     return Verification(version, not problems, checked, problems, language=edition.language)
+
+
+def _history(root: Path, folder: Path) -> list[str]:
+    """In a git repository: each file of the edition that a commit after the one that brought it
+    changed or deleted. A released edition never changes, and a manifest rewritten to match a
+    swapped PDF matches it, so only its history can tell (its register of copies and handouts
+    grows after the release, and is not asked about)."""
+    from vimanual.tools.git import committed_event_changes
+
+    rel = folder.resolve().relative_to(root.resolve()).as_posix()
+    return [f"{problem.file}: {problem.message}"
+            for problem in committed_event_changes(root, rel, noun="released edition file")
+            if f"/{REGISTER_DIR}/" not in f"/{problem.file.removeprefix(rel)}"]
 
 
 # --- print ----------------------------------------------------------------------------------
@@ -141,6 +156,10 @@ def print_edition(
     target = output or (root / "build" / "editions" / default_name)
     target.parent.mkdir(parents=True, exist_ok=True)
     stored = edition.path / OUTPUT_FILES["pdf"]
+    changed = _history(root, edition.path)
+    if changed:
+        raise GateFailed(f"edition {version} was changed after its release: {changed[0]}; not printing it",
+                         f"restore it from git (see 'vimanual verify-edition {version}')")
     if whole and stored.is_file():
         if file_sha256(stored) != edition.pdf_sha256:
             raise GateFailed(
