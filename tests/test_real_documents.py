@@ -75,6 +75,38 @@ def test_hidden_text_is_refused_not_published(tmp_path: Path, fmt: str) -> None:
     assert snapshot(root) == before
 
 
+def test_an_old_word_file_is_refused_saying_how_to_save_it(tmp_path: Path) -> None:
+    """A .doc got only 'unsupported file type', and the same file renamed .docx 'not a ZIP
+    archive' (found by an independent intake test)."""
+    root = small_workspace(tmp_path / "ws")
+    before = snapshot(root)
+    result = run("-C", root, "submit", REAL / "heading-only.doc", "--chapter", "scope",
+                 "--jurisdiction", "UK", "--as", PERSON)
+    assert result.exit_code == 2
+    assert "unsupported file type '.doc'" in result.output
+    assert "hint: save it as .docx (Word: File > Save As > Word Document)" in result.output
+    renamed = tmp_path / "scope.docx"
+    renamed.write_bytes((REAL / "heading-only.doc").read_bytes())
+    result = run("-C", root, "submit", renamed, "--chapter", "scope", "--jurisdiction", "UK", "--as", PERSON)
+    assert result.exit_code == 2
+    assert "scope.docx: this is an old Word (.doc) or password-protected file, not a .docx" in result.output
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_a_linked_picture_is_named_as_left_out(tmp_path: Path, fmt: str) -> None:
+    """A picture inserted as a link to a file: the .odt said so, the .docx lost it without a
+    word (pandoc's reader drops a linked blip; found by an independent intake test)."""
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, REAL / f"linked-picture.{fmt}", "photos")
+    warnings = " ".join(" ".join(str(w) for w in data["warnings"]).split())  # type: ignore[union-attr]
+    expected = {"docx": "1 picture(s) linked to a file instead of held in the document",
+                "odt": "image '../pictures/exhibit-sample.png' is not embedded in the document"}[fmt]
+    assert expected in warnings
+    text = _revision(root, data)
+    assert "Sample text: the photograph below is linked" in text and "exhibit-sample" not in text
+
+
 def test_accept_and_reject_resolve_the_real_changes_and_keep_every_other_word(tmp_path: Path) -> None:
     root = small_workspace(tmp_path / "ws")
     for fmt in ("docx", "odt"):

@@ -42,6 +42,15 @@ __all__ = ["ACCEPTED", "Converted", "check_archive", "check_readable", "convert_
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 DOCUMENT_SUFFIXES = {".docx": "docx", ".odt": "odt", ".html": "html", ".htm": "html"}
 ACCEPTED = ", ".join(sorted({*TEXT_SUFFIXES, *DOCUMENT_SUFFIXES}))
+# Formats a word processor can save again as one taken here: how to say so.
+_RESAVE = {
+    ".doc": "save it as .docx (Word: File > Save As > Word Document)",
+    ".dot": "save it as .docx (Word: File > Save As > Word Document)",
+    ".docm": "save it as .docx, without its macros (Word: File > Save As > Word Document)",
+    ".rtf": "save it as .docx or .odt from your word processor",
+    ".fodt": "save it as .odt (LibreOffice: File > Save As > ODF Text Document)",
+    ".pages": "export it as .docx (Pages: File > Export To > Word)",
+}
 MEDIA_NAME_RE = re.compile(r"[0-9a-f]{16}\.(?:" + "|".join(sorted(set(IMAGE_EXTENSIONS.values()))) + ")")
 # Signatures of binary formats that people rename to .md or .txt by mistake.
 BINARY_SIGNATURES = {
@@ -74,7 +83,9 @@ def check_readable(path: Path, limits: Limits) -> str:
     suffix = path.suffix.lower()
     fmt = TEXT_SUFFIXES.get(suffix) or DOCUMENT_SUFFIXES.get(suffix)
     if fmt is None:
-        raise _refuse(path, f"unsupported file type '{suffix or '(none)'}'", f"submit one of: {ACCEPTED}")
+        resave = _RESAVE.get(suffix)
+        raise _refuse(path, f"unsupported file type '{suffix or '(none)'}'",
+                      f"{resave}, or submit one of: {ACCEPTED}" if resave else f"submit one of: {ACCEPTED}")
     try:
         size = path.stat().st_size
         if path.is_dir():
@@ -186,6 +197,8 @@ def convert_submission(
     extract_dir.mkdir(parents=True)
     taker = MediaTaker(media_dir, path.parent if fmt == "html" else None, extract_dir)
     walker = _AstWalker(taker, package, track_changes, keep_heading, path)
+    for note in package.left_out if package is not None else ():
+        taker.warn(note)
     try:
         ast = pandoc.document_to_ast(source, fmt, extract_dir, limits.pandoc_timeout_seconds,
                                      limits.pandoc_memory_mb, "all" if fmt == "docx" else None)

@@ -29,6 +29,7 @@ from vimanual.contributions.hidden import hidden_passages
 from vimanual.workspace.schema import Limits
 
 PACKAGE_RELS = "_rels/.rels"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: .doc, or Office encryption
 OFFICE_DOCUMENT = "/officeDocument"
 ODT_MAIN = "content.xml"
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -71,6 +72,9 @@ class Package:
     # any has one: pandoc gives a heading an id of its words and drops the bookmark, so a
     # section id written by vimanual export ({#first}) would not come back
     heading_ids: list[str | None] = field(default_factory=list)
+    # what pandoc's .docx reader drops without a word (linked pictures, charts, embedded
+    # objects), each said as a warning
+    left_out: list[str] = field(default_factory=list)
     # a .docx's comments by their id, every one the main part refers to (see _inspect_docx)
     docx_comments: dict[str, DocumentComment] = field(default_factory=dict)
 
@@ -86,6 +90,11 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
+        with open(path, "rb") as handle:
+            if handle.read(8) == _OLE_MAGIC:  # Word 97-2003 (.doc), or an encrypted document
+                raise refuse(path, f"this is an old Word (.doc) or password-protected file, not a {kind}",
+                             "open it in Word or LibreOffice and save it as .docx, without a "
+                             "password") from None
         raise refuse(path, f"not a valid {kind} file (not a ZIP archive)",
                      f"open it in its editor and save it again as {kind}, without a password") from None
     with archive:
@@ -117,6 +126,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             document = archive.read(main)
             package.docx_lift = _BODY_BOOKMARKS_RE.search(document) is not None
             package.heading_ids = _heading_bookmarks(_lift_bookmarks(document))
+            package.left_out = _docx_left_out(document)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
         shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
@@ -412,3 +422,24 @@ def _heading_bookmarks(document: bytes) -> list[str | None]:
         names = [mark.get(f"{_W}name", "") for mark in paragraph.iter(f"{_W}bookmarkStart")]
         found.append(next((name for name in names if name and not name.startswith("_")), None))
     return found if any(found) else []
+
+
+_LEFT_OUT = (
+    (re.compile(rb"<a:blip\b[^>]*\br:link="), "picture(s) linked to a file instead of held in the document "
+     "(Insert > Picture > Link to File) left out", "save them in the document (Word: File > Info > Edit "
+     "Links to Files > Save picture in document) and submit again"),
+    (re.compile(rb'<a:graphicData\b[^>]*uri="[^"]*/chart"'), "chart(s) left out",
+     "paste each chart as a picture (Paste Special > Picture) and submit again"),
+    (re.compile(rb"<o:OLEObject\b"), "embedded object(s) (a spreadsheet, a drawing) left out, at most their "
+     "preview picture taken", "paste the object's content as a table or a picture and submit again"),
+)
+
+
+def _docx_left_out(document: bytes) -> list[str]:
+    """A warning for each kind of content pandoc's .docx reader drops without a word."""
+    found = []
+    for pattern, what, hint in _LEFT_OUT:
+        count = len(pattern.findall(document))
+        if count:
+            found.append(f"{count} {what}: {hint}")
+    return found

@@ -270,13 +270,32 @@ def captions() -> str:
     ]), title="Photographing exhibits (sample)")
 
 
+def linked_picture() -> str:
+    """A picture inserted with Insert > Image > Link (kept as a link to a file beside the
+    document, not in it): the file cannot travel with the document."""
+    return document("".join([
+        h(1, "Exhibit photographs (sample)"),
+        p("Sample text: the photograph below is linked, not embedded."),
+        p('<draw:frame draw:name="Linked1" text:anchor-type="as-char" svg:width="4cm" svg:height="2cm" '
+          'draw:z-index="0"><draw:image xlink:href="../pictures/exhibit-sample.png" xlink:type="simple" '
+          'xlink:show="embed" xlink:actuate="onLoad"/><svg:title>Sample exhibit photograph</svg:title>'
+          '</draw:frame>'),
+        p("Each photograph is kept with the exhibit record."),
+    ]), title="Exhibit photographs (sample)")
+
+
 DOCUMENTS = {
     "procedures-tracked": procedures,
     "heading-only": heading_only,
     "point-comments": point_comments,
     "hidden-text": hidden_text,
     "captions": captions,
+    "linked-picture": linked_picture,
 }
+
+
+# Saved in an old format too, as a contributor's file may come: Word 97-2003's .doc.
+OLD_FORMATS = {"heading-only": ("doc:MS Word 97",)}
 
 
 def convert(source: Path, target_format: str, out: Path) -> Path:
@@ -297,7 +316,7 @@ def main() -> int:
     for stem, make in ((stem, DOCUMENTS[stem]) for stem in wanted):
         fodt = SOURCES / f"{stem}.fodt"
         fodt.write_text(make(), encoding="utf-8")
-        for fmt in ("docx:MS Word 2007 XML", "odt"):
+        for fmt in ("docx:MS Word 2007 XML", "odt", *OLD_FORMATS.get(stem, ())):
             made = convert(fodt, fmt, HERE)
             print(f"{made.relative_to(HERE)}: {made.stat().st_size:,} bytes")
     return 0
