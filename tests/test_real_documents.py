@@ -75,6 +75,21 @@ def test_hidden_text_is_refused_not_published(tmp_path: Path, fmt: str) -> None:
     assert snapshot(root) == before
 
 
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_the_documents_own_table_of_contents_is_left_out(tmp_path: Path, fmt: str) -> None:
+    """Word's table of contents came through as text: its 'Contents' heading took the chapter's
+    title and its entries printed the document's page numbers as links (found by an
+    independent intake test). LibreOffice writes it in the Table of Contents gallery too."""
+    root = small_workspace(tmp_path / "ws")
+    data = _submit(root, REAL / f"with-contents.{fmt}", "devices")
+    assert data["title"] == "Handling seized devices (sample)"
+    text = _revision(root, data)
+    assert "Contents" not in text and "|outline" not in text
+    assert text.count("## Seizure") == 1 and text.count("## Transport") == 1
+    if fmt == "docx":
+        assert "the document's own table of contents left out" in " ".join(str(w) for w in data["warnings"])
+
+
 def test_an_old_word_file_is_refused_saying_how_to_save_it(tmp_path: Path) -> None:
     """A .doc got only 'unsupported file type', and the same file renamed .docx 'not a ZIP
     archive' (found by an independent intake test)."""

@@ -65,8 +65,9 @@ class Package:
     deletions: int = 0
     comments: list[DocumentComment] = field(default_factory=list)
     odt_rewrite: bool = False
-    # a .docx with bookmarks between paragraphs (pandoc's own writer puts a section's there, as
-    # vimanual export writes them): pandoc reads only those inside a paragraph
+    # a .docx whose main part is rewritten before pandoc reads it: bookmarks between paragraphs
+    # (pandoc's own writer puts a section's there, as vimanual export writes them; pandoc reads
+    # only those inside a paragraph), or a table of contents of Word's (_drop_contents)
     docx_lift: bool = False
     # each heading paragraph's own bookmark name (not Word's internal _Toc/_Ref…), in order, if
     # any has one: pandoc gives a heading an id of its words and drops the bookmark, so a
@@ -124,9 +125,14 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         else:
             _inspect_docx(path, archive, main, package)
             document = archive.read(main)
-            package.docx_lift = _BODY_BOOKMARKS_RE.search(document) is not None
-            package.heading_ids = _heading_bookmarks(_lift_bookmarks(document))
-            package.left_out = _docx_left_out(document)
+            without_contents = _drop_contents(document)
+            if without_contents != document:
+                package.left_out.append("the document's own table of contents left out: the manual "
+                                        "makes its contents itself")
+            package.docx_lift = (without_contents != document
+                                 or _BODY_BOOKMARKS_RE.search(document) is not None)
+            package.heading_ids = _heading_bookmarks(_lift_bookmarks(without_contents))
+            package.left_out += _docx_left_out(document)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
         shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
@@ -357,7 +363,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
             for info in source.infolist():
                 data = source.read(info)
                 if package.fmt == "docx" and info.filename == package.main_part:
-                    data = _lift_bookmarks(data)
+                    data = _lift_bookmarks(_drop_contents(data))
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
@@ -382,7 +388,7 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
     for info in source.infolist():
         data = source.read(info)
         if info.filename == main:
-            data = _lift_bookmarks(data)
+            data = _lift_bookmarks(_drop_contents(data))
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -443,3 +449,32 @@ def _docx_left_out(document: bytes) -> list[str]:
         if count:
             found.append(f"{count} {what}: {hint}")
     return found
+
+
+# Word's table of contents: a content control of the "Table of Contents" gallery, or (older
+# files, LibreOffice's) paragraphs in the contents styles. pandoc reads it as text: a
+# "Contents" heading that took the chapter's title, and entries with the document's own page
+# numbers, printed as links.
+_CONTENTS_STYLE_RE = re.compile(
+    rb'<w:p\b(?:(?!</w:p>).)*?<w:pStyle w:val="(?:TOCHeading|TOC ?[1-9]|ContentsHeading|Contents ?[1-9]|'
+    rb'IndexHeading)"/>.*?</w:p>', re.S)
+_SDT_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
+
+
+def _drop_contents(document: bytes) -> bytes:
+    """The main part without Word's table of contents."""
+    spans: list[tuple[int, int]] = []
+    stack: list[int] = []
+    for mark in _SDT_RE.finditer(document):  # content controls nest: matched by depth
+        if mark.group().startswith(b"</"):
+            if stack:
+                start = stack.pop()
+                head = document[start:document.find(b"</w:sdtPr>", start)]
+                if b'w:docPartGallery w:val="Table of Contents"' in head:
+                    spans.append((start, mark.end()))
+        else:
+            stack.append(mark.start())
+    for start, end in sorted(spans, reverse=True):
+        if not any(other[0] < start and end < other[1] for other in spans):
+            document = document[:start] + document[end:]
+    return _CONTENTS_STYLE_RE.sub(b"", document)

@@ -85,6 +85,8 @@ STYLES = "<office:styles>" + "".join([
     _style("Table", "Table", "Caption"),
     _style("Footnote", "Footnote", "Standard"),
     _style("Table_20_Contents", "Table Contents", "Standard"),
+    _style("Contents_20_Heading", "Contents Heading", "Heading"),
+    _style("Contents_20_1", "Contents 1", "Standard"),
 ]) + "</office:styles>"
 
 
@@ -284,6 +286,29 @@ def linked_picture() -> str:
     ]), title="Exhibit photographs (sample)")
 
 
+def with_contents() -> str:
+    """A document with its own table of contents (Insert > Table of Contents and Index), as a
+    contributor's long file often has: its entries carry the document's page numbers."""
+    entry = ('<text:p text:style-name="Contents_20_1"><text:a xlink:type="simple" '
+             'xlink:href="#{target}|outline">{text}<text:tab/>{page}</text:a></text:p>')
+    contents = (
+        '<text:table-of-content text:name="Table of Contents1"><text:table-of-content-source '
+        'text:outline-level="2"><text:index-title-template>Contents</text:index-title-template>'
+        '</text:table-of-content-source><text:index-body><text:index-title text:name="Table of Contents1_Head">'
+        '<text:p text:style-name="Contents_20_Heading">Contents</text:p></text:index-title>'
+        + entry.format(target="Seizure", text="Seizure", page=1)
+        + entry.format(target="Transport", text="Transport", page=2)
+        + "</text:index-body></text:table-of-content>")
+    return document("".join([
+        h(1, "Handling seized devices (sample)"),
+        contents,
+        h(2, "Seizure"),
+        p("Sample text: photograph the device where it was found."),
+        h(2, "Transport"),
+        p("Sample text: carry the device in a shielded bag."),
+    ]), title="Handling seized devices (sample)")
+
+
 DOCUMENTS = {
     "procedures-tracked": procedures,
     "heading-only": heading_only,
@@ -291,6 +316,7 @@ DOCUMENTS = {
     "hidden-text": hidden_text,
     "captions": captions,
     "linked-picture": linked_picture,
+    "with-contents": with_contents,
 }
 
 
