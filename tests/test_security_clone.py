@@ -243,3 +243,15 @@ def test_a_released_pdf_swapped_with_its_manifest_is_caught_by_its_history(tmp_p
     printed = run("-C", ws, "print", "1.0")
     assert printed.exit_code == 1 and "edition 1.0 was changed after its release" in printed.output
     assert not (ws / "build" / "editions" / "manual-1.0.pdf").exists()
+
+
+def test_an_event_for_an_unknown_jurisdiction_is_named_for_that(tmp_path: Path) -> None:
+    """Unlisted reviewers are not counted; an event for a jurisdiction the manual does not
+    define is still named for that, not for its reviewer."""
+    ws = small_workspace(tmp_path / "ws")
+    rel = _forge(ws, "alpha", "NZ", "approve", "Ruth Reviewer")
+    result = run("-C", ws, "verify")
+    assert result.exit_code == 1
+    assert f"{rel}: jurisdiction 'NZ' is not defined" in result.output
+    assert "is not listed as a reviewer for NZ" not in result.output
+    assert _states(ws, "alpha") == {"UK": "pending", "AU": "pending"}

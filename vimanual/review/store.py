@@ -85,12 +85,17 @@ def load_events(root: Path, manual: Manual) -> LoadedEvents:
 def listed(manual: Manual, event: ReviewEvent) -> bool:
     """Whether manual.yaml lists the event's reviewer for what it decides: the jurisdiction's
     reviewers (a comment: any reviewer), a translation's language's. An event file is written by
-    whoever can commit; ``vimanual review`` checks the same when it records one."""
+    whoever can commit; ``vimanual review`` checks the same when it records one. An event for a
+    jurisdiction or language the manual does not know is let through: ``known_problems`` says
+    so, and no state counts it."""
     if event.language:
-        names: Iterable[str] = next((lang.reviewers for lang in manual.languages
-                                     if lang.tag == event.language), ())
+        if event.language not in manual.language_tags:
+            return True
+        names: Iterable[str] = next(lang.reviewers for lang in manual.languages if lang.tag == event.language)
+    elif event.jurisdiction not in manual.codes:
+        return True
     elif event.decision == COMMENT:
-        names = (name for listed in manual.reviewers.values() for name in listed)
+        names = (name for reviewers in manual.reviewers.values() for name in reviewers)
     else:
         names = manual.reviewers.get(event.jurisdiction, ())
     return _matching_name(event.reviewer, names) is not None
