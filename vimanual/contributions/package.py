@@ -68,7 +68,7 @@ class Package:
     # a .docx whose main part is rewritten before pandoc reads it: bookmarks between paragraphs
     # (pandoc's own writer puts a section's there, as vimanual export writes them; pandoc reads
     # only those inside a paragraph), or a table of contents of Word's (_drop_contents)
-    docx_lift: bool = False
+    docx_rewrite: bool = False
     # each heading paragraph's own bookmark name (not Word's internal _Toc/_Ref…), in order, if
     # any has one: pandoc gives a heading an id of its words and drops the bookmark, so a
     # section id written by vimanual export ({#first}) would not come back
@@ -126,13 +126,10 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             _inspect_docx(path, archive, main, package)
             document = archive.read(main)
             without_contents = _drop_contents(document)
-            if without_contents != document:
-                package.left_out.append("the document's own table of contents left out: the manual "
-                                        "makes its contents itself")
-            package.docx_lift = (without_contents != document
-                                 or _BODY_BOOKMARKS_RE.search(document) is not None)
-            package.heading_ids = _heading_bookmarks(_lift_bookmarks(without_contents))
-            package.left_out += _docx_left_out(document)
+            rewritten = _lift_bookmarks(without_contents)  # as _rewrite_docx_main
+            package.docx_rewrite = rewritten != document
+            package.heading_ids = _heading_bookmarks(rewritten)
+            package.left_out = _docx_left_out(document, without_contents != document)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
         shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
@@ -352,7 +349,7 @@ def _alt_text(frame: re.Match[bytes]) -> bytes:
 def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
     """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``."""
     move_docx = package.fmt == "docx" and package.main_part != "word/document.xml"
-    if not move_docx and not package.odt_rewrite and not package.docx_lift:
+    if not move_docx and not package.odt_rewrite and not package.docx_rewrite:
         return path
     target = work_dir / f"normalised.{package.fmt}"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -363,7 +360,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
             for info in source.infolist():
                 data = source.read(info)
                 if package.fmt == "docx" and info.filename == package.main_part:
-                    data = _lift_bookmarks(_drop_contents(data))
+                    data = _rewrite_docx_main(data)
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
@@ -388,7 +385,7 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
     for info in source.infolist():
         data = source.read(info)
         if info.filename == main:
-            data = _lift_bookmarks(_drop_contents(data))
+            data = _rewrite_docx_main(data)
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -397,6 +394,12 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
             for old, new in renames.items():
                 data = data.replace(f'PartName="/{old}"'.encode(), f'PartName="/{new}"'.encode())
         out.writestr(new_name, data)
+
+
+def _rewrite_docx_main(document: bytes) -> bytes:
+    """A .docx's main part as pandoc should read it: without Word's table of contents, each
+    bookmark inside the paragraph it starts."""
+    return _lift_bookmarks(_drop_contents(document))
 
 
 # Bookmark starts between paragraphs, right before one: Word moves them into that paragraph
@@ -441,9 +444,12 @@ _LEFT_OUT = (
 )
 
 
-def _docx_left_out(document: bytes) -> list[str]:
-    """A warning for each kind of content pandoc's .docx reader drops without a word."""
+def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
+    """A warning for each kind of content pandoc's .docx reader drops without a word, and for
+    the table of contents ``_rewrite_docx_main`` takes out (``had_contents``)."""
     found = []
+    if had_contents:
+        found.append("the document's own table of contents left out: the manual makes its contents itself")
     for pattern, what, hint in _LEFT_OUT:
         count = len(pattern.findall(document))
         if count:
