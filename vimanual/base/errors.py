@@ -7,6 +7,7 @@ with ``exit_code`` (2 for bad input or usage, 1 for a failed check or gate).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -88,6 +89,15 @@ class GateFailed(VimanualError):
     exit_code = 1
 
 
+def shown_name(name: str) -> str:
+    """A file's name as text says it: every control character, newline and tab included, as
+    ``\\xNN`` (a committed name with newlines could otherwise print lines of its own)."""
+    return _NAME_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+
+
+_NAME_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about the workspace, pointing at a file and (where known) a line."""
@@ -100,7 +110,8 @@ class Problem:
     severity: str = "error"
 
     def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
+        file = shown_name(self.file)
+        return f"{file}:{self.line}" if self.line else file
 
     def __str__(self) -> str:
         return f"{self.location()}: {self.message}"

@@ -317,7 +317,7 @@ def _print_report(report: Any, out: Console, quiet: bool) -> None:
     for problem in report.problems:
         if problem.file != current:
             current = problem.file
-            out.print(f"[bold]{escape(current)}[/]")
+            out.print(f"[bold]{escape(api.shown_name(current))}[/]")
         colour = "red" if problem.severity == "error" else "yellow"
         out.print(f"[{colour}]{problem.severity}:[/] {escape(str(problem))}")
         hint = f"hint: {problem.hint} · " if problem.hint else ""

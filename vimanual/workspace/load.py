@@ -9,7 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vimanual.base.errors import InvalidWorkspace, Problem, ToolError, VimanualError, WorkspaceNotFound
+from vimanual.base.errors import (
+    InvalidWorkspace,
+    Problem,
+    ToolError,
+    VimanualError,
+    WorkspaceNotFound,
+    shown_name,
+)
 from vimanual.base.fsutil import check_workspace_links, is_within
 from vimanual.base.journal import settle
 from vimanual.base.names import is_slug
@@ -257,7 +264,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
         where = f"{CHAPTERS_DIR}/{stem}.md"
         if not is_slug(stem):
             workspace.strays.append(
-                Problem(where, None, f"file name '{stem}' is not a valid slug", SLUG_HINT))
+                Problem(where, None, f"file name '{shown_name(stem)}' is not a valid slug", SLUG_HINT))
         elif stem not in manual.chapters:
             workspace.strays.append(Problem(
                 where, None, f"chapter '{stem}' is not listed in {MANUAL_FILE}",
