@@ -156,3 +156,12 @@ def test_image_size_is_kept_and_bounded_by_the_page(done: Corpus) -> None:
     css = (done.root / "styles" / "base.css").read_text(encoding="utf-8") if (done.root / "styles").exists() \
         else ""
     assert "img { max-width: 100%; height: auto; }" in css or "max-width: 100%" in done.html
+
+
+def test_a_caption_numbered_by_a_simple_field_reads_as_the_manual_numbers_it(done: Corpus) -> None:
+    """pandoc drops a w:fldSimple SEQ field and the label before it: the caption printed as
+    'Table 1.1. : Sample exhibits' (found by an independent intake test)."""
+    [doc] = [d for d in DOCS if d.name == "word-caption-simple-field.docx"]
+    chapter = done.chapter_html(doc.slug)
+    caption = r'<caption><span class="caption-num">Table \d+\.1\.</span> Sample exhibits</caption>'
+    assert re.search(caption, chapter), chapter[:3000]

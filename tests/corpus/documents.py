@@ -181,6 +181,13 @@ def _word_docs() -> list[Doc]:
                    'Table \\* ARABIC </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
                    + o.run("1") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>' + o.run(": Sample exhibits")),
             o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]]))), renumbered=("1", "table")),
+        # a caption whose number is a simple field (w:fldSimple, as some generators write it):
+        # pandoc drops the label and number and left ": Sample exhibits" as the caption
+        Doc("word-caption-simple-field.docx", "11", _docx("word-caption-simple-field.docx", _chapter(
+            o.para('<w:pPr><w:pStyle w:val="Caption"/></w:pPr>' + o.run("Table ")
+                   + '<w:fldSimple w:instr=" SEQ Table \\* ARABIC ">' + o.run("1") + "</w:fldSimple>"
+                   + o.run(": Sample exhibits")),
+            o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]])))),
         Doc("word-image.docx", "4", _docx("word-image.docx", _chapter(o.para(SAMPLE), WORD_IMAGE),
                                           media={"image1.png": make_png()}), images=1),
         Doc("word-two-images.docx", "4", _docx("word-two-images.docx", _chapter(

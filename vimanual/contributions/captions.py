@@ -26,6 +26,9 @@ CAPTION_NUMBER_RE = re.compile(
 _CAPTION_PARAGRAPH_RE = re.compile(
     r"(?P<kind>Table|Figure|Fig\.|Illustration|Drawing)\s+\d+(?:[.-]\d+)*\s*[:.\-–—]\s*\S", re.IGNORECASE)
 _SKIP = skip_kinds("Note", "Image")
+# What pandoc leaves of "Figure 1: …" when the label and number were a simple field (Word's
+# w:fldSimple SEQ, which its reader drops): the separator, first.
+_LEFT_SEPARATOR_RE = re.compile(r"[:.\-–—]\s+(?=\S)")
 
 
 def strip_number(attr: list[Any], caption: list[Any]) -> list[Any]:
@@ -34,7 +37,7 @@ def strip_number(attr: list[Any], caption: list[Any]) -> list[Any]:
     id (``attr``), as in ``attach_captions``."""
     blocks = caption[1]
     text = inline_text(blocks, _SKIP)
-    match = CAPTION_NUMBER_RE.match(text)
+    match = CAPTION_NUMBER_RE.match(text) or _LEFT_SEPARATOR_RE.match(text)
     if not match:
         return caption
     rest = text[match.end():].strip()
