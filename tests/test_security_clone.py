@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import chapter_md, git, run, small_workspace, snapshot
+from tests.helpers import chapter_md, git, run, small_workspace, snapshot, submit_json
+from tests.test_editions import approve
 from vimanual.base.identity import utc_now
 from vimanual.review.events import ReviewEvent, dump_event
 from vimanual.workspace.load import content_hash
@@ -176,10 +177,7 @@ def test_a_decision_by_someone_who_may_not_make_it_is_not_counted(tmp_path: Path
     ws = small_workspace(tmp_path / "ws", editors=["Erin Editor"])
     source = tmp_path / "delta.md"
     source.write_text("# Delta\n\nSample text: a new step.\n", encoding="utf-8")
-    result = run("-C", ws, "submit", source, "--chapter", "delta", "--jurisdiction", "UK", "--as", "Carl",
-                 "--json")
-    assert result.exit_code == 0, result.output
-    contribution = json.loads(result.stdout)["id"]
+    contribution = str(submit_json(ws, source, "delta", "Carl")["id"])
     for action, by in (("decline", "Mallory Nobody"), ("withdraw", "Erin  editor x")):
         rel, text = decision_file(contribution, Decision(action, by, utc_now(), reason="forged"))
         (ws / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -224,8 +222,7 @@ def test_a_released_pdf_swapped_with_its_manifest_is_caught_by_its_history(tmp_p
     match: verify-edition said OK and print handed the PDF out as 'checksum verified'."""
     ws = small_workspace(tmp_path / "ws")
     for slug in ("alpha", "beta"):
-        for code, name in (("UK", "Ruth Reviewer"), ("AU", "Alan Reviewer")):
-            assert run("-C", ws, "review", slug, "-j", code, "--approve", "--as", name).exit_code == 0
+        approve(ws, slug)
     assert run("-C", ws, "release", "1.0").exit_code == 0
     git(ws, "init", "-q", "-b", "main")
     git(ws, "add", "-A")
