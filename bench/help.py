@@ -8,6 +8,8 @@ of each in turn, `--runs` rounds) so that a machine whose load changes slows the
   python -c "import typer, rich.console"  the same with Rich's console, which any output needs
   vimanual --help                         the console script
   vimanual status --help
+  a minimal Typer app --help              21 one-line commands and one option, nothing else:
+                                          what typer's Rich help costs a plain app
 
 It prints the median and the fastest wall time of each and the median CPU time, the targets
 (`--help` under 0.3 s and under 1.6x importing typer and rich) beside the figures, the load
@@ -52,6 +54,24 @@ def _time(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return wall, used
 
 
+def _minimal_app(folder: Path) -> Path:
+    """A Typer app as small as one can write with vimanual's shape (21 commands, each with a
+    one-line docstring and one option, and a root option): what typer's help costs with none of
+    vimanual's code. vimanual makes each command only when it is asked for, so it is quicker than this."""
+    lines = ["import typer", "",
+             "app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)", ""]
+    for number in range(21):
+        lines += ["@app.command()", f"def command{number}(name: str = 'x') -> None:",
+                  f"    'Do job number {number} on the manual, a sentence of help that may wrap.'", ""]
+    lines += ["@app.callback()",
+              "def root(quiet: bool = typer.Option(False, '--quiet', '-q',",
+              "                                    help='Print only errors.')) -> None:",
+              "    'Assemble a manual.'", "", "app()", ""]
+    script = folder / "minimal_app.py"
+    script.write_text("\n".join(lines), encoding="utf-8")
+    return script
+
+
 def _loaded() -> list[str]:
     code = ("import sys, runpy\nsys.argv = ['vimanual', '--help']\n"
             "try:\n    runpy.run_module('vimanual', run_name='__main__')\nexcept SystemExit:\n    pass\n"
@@ -66,12 +86,14 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another source tree to run side by side")
     args = parser.parse_args()
     runs = args.runs
+    minimal = _minimal_app(Path(tempfile.mkdtemp(prefix="vimanual-help-")))
     steps: dict[str, tuple[list[str], dict[str, str] | None]] = {
         "python -c pass": ([sys.executable, "-c", "pass"], None),
         "import typer, rich": ([sys.executable, "-c", "import typer, rich"], None),
         "import typer, rich.console": ([sys.executable, "-c", "import typer, rich.console"], None),
         "vimanual --help": ([*_vimanual(), "--help"], None),
         "vimanual status --help": ([*_vimanual(), "status", "--help"], None),
+        "a minimal Typer app --help": ([sys.executable, str(minimal), "--help"], None),
     }
     if args.before:
         before_env = {"PYTHONPATH": str(args.before.resolve())}
@@ -102,6 +124,9 @@ def main() -> None:
           f"{'met' if help_median < 0.3 else 'NOT met'}")
     print(f"target  --help < 1.6 x import typer, rich         {help_median / base:.2f} x  "
           f"{'met' if help_median < 1.6 * base else 'NOT met'}")
+    floor = statistics.median(times["a minimal Typer app --help"])
+    print(f"(info)  a minimal Typer app's --help / import typer, rich  {floor / base:.2f} x "
+          "(typer's Rich help in a plain app)")
     print(f"(info)  --help / import typer, rich.console       {help_median / console:.2f} x")
     help_cpu = statistics.median(cpu["vimanual --help"])
     base_cpu = statistics.median(cpu["import typer, rich"])
@@ -111,6 +136,7 @@ def main() -> None:
         old_cpu = statistics.median(cpu["before: vimanual --help"])
         print(f"(info)  before: {statistics.median(times['before: vimanual --help']) / base:.2f} x wall, "
               f"{old_cpu / base_cpu:.2f} x CPU")
+    shutil.rmtree(minimal.parent, ignore_errors=True)
     loaded = _loaded()
     print(f"heavy modules --help imports: {', '.join(loaded) or 'none'}")
 
