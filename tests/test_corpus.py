@@ -134,6 +134,33 @@ def test_tracked_changes_resolved_as_chosen_and_comments_kept(done: Corpus) -> N
     assert "track_changes: accept" in record
 
 
+def test_rows_inserted_or_deleted_with_changes_tracked_go_as_chosen(done: Corpus) -> None:
+    """A deleted row, accepted, printed as a blank row (and an inserted one, rejected): pandoc
+    keeps the row with its cells emptied (found by an independent intake test)."""
+    for slug, kept, gone in (("word-tracked-rows-accept", "EX-2", "EX-3"),
+                             ("word-tracked-rows-reject", "EX-3", "EX-2")):
+        table = done.chapter_html(slug).split("<table", 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr\b.*?</tr>", table, re.S)
+        cells = [re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", row, re.S) for row in rows]
+        assert [[re.sub(r"<[^>]+>", "", c).strip() for c in row][0] for row in cells] == \
+            ["Exhibit", "EX-1", kept], table
+        assert gone not in table
+
+
+def test_fields_written_as_simple_fields_keep_their_text_and_links(done: Corpus) -> None:
+    """pandoc reads a w:fldSimple only as a hyperlink: a REF to a bookmark, a REF to a heading
+    and a DATE left "As in  and , checked on ." (found by an independent intake test)."""
+    chapter = done.chapter_html("word-ref-simple-field")
+    text = " ".join(re.sub(r"<[^>]+>", "", chapter).split())
+    assert "As in the target paragraph and Section 2, checked on 2 March 2026." in text, text
+    found = re.findall(r'<a href="#([^"]+)"[^>]*>([^<]+)</a>', chapter)
+    links = {shown: target for target, shown in found}
+    assert set(links) >= {"the target paragraph", "Section 2"}, links
+    heading = rf'id="{re.escape(links["Section 2"])}"[^>]*>\s*<h\d[^>]*>.*?Scope of the check'
+    assert re.search(heading, chapter), chapter[:3000]
+    assert f'id="{links["the target paragraph"]}"' in chapter
+
+
 def test_titles_are_taken_once_and_given_titles_keep_the_heading(done: Corpus) -> None:
     html_title = done.chapter_html("html-title-h1")
     assert html_title.count("Sample triage procedure") == 1

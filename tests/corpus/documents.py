@@ -94,6 +94,9 @@ def _chapter(*blocks: str) -> str:
 
 
 TRACKED = o.para("Kept sample text ", o.ins("with an inserted step"), o.dele(" and a removed step"), ".")
+TRACKED_ROWS = o.para(SAMPLE) + o.table([
+    ["Exhibit", "Owner"], ["EX-1", "Analyst"], o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
+    o.tracked_row(["EX-3", "Deleted row"], "del", 300)])
 COMMENTED = o.para(o.commented(0, o.run("Sample step to check.")))
 COMMENT = [(0, "Reviewer B (sample)", "Please confirm this sample step.")]
 ODT_CHANGES = (
@@ -149,12 +152,24 @@ def _word_docs() -> list[Doc]:
             links=1),
         Doc("word-pageref.docx", "1", _docx("word-pageref.docx", _chapter(
             o.para(o.bookmark_around("_Ref777", o.run("Sample paged target."), 7)),
-            o.para("See page ", o.ref_field("_Ref777", "3", "PAGEREF"), "."))), links=1),
+            o.para("See page ", o.ref_field("_Ref777", "3", "PAGEREF"), "."))), links=1,
+            warning="1 page reference(s)"),
+        # fields written as simple fields: pandoc dropped each with its text ("As in ." and no date)
+        Doc("word-ref-simple-field.docx", "1", _docx("word-ref-simple-field.docx", _chapter(
+            o.heading(2, "Scope of the check", "_Ref198765433", 1),
+            o.para(o.bookmark_around("_Ref512345679", o.run("Sample target paragraph."), 2)),
+            o.para("As in ", o.simple_field(" REF _Ref512345679 \\h ", "the target paragraph"), " and ",
+                   o.simple_field(" REF _Ref198765433 \\h ", "Section 2"), ", checked on ",
+                   o.simple_field(' DATE \\@ "d MMMM yyyy" ', "2 March 2026"), "."))), links=2),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),
             options=("--track-changes", "accept")),
         Doc("word-tracked-reject.docx", "3", _docx("word-tracked-reject.docx", _chapter(TRACKED)),
+            options=("--track-changes", "reject")),
+        Doc("word-tracked-rows-accept.docx", "3", _docx("word-tracked-rows-accept.docx", _chapter(TRACKED_ROWS)),
+            options=("--track-changes", "accept")),
+        Doc("word-tracked-rows-reject.docx", "3", _docx("word-tracked-rows-reject.docx", _chapter(TRACKED_ROWS)),
             options=("--track-changes", "reject")),
         Doc("word-comment.docx", "3", _docx("word-comment.docx", _chapter(COMMENTED), comments=COMMENT),
             refused="holds 1 comment"),

@@ -78,6 +78,12 @@ def ref_field(bookmark: str, shown: str, kind: str = "REF") -> str:
     )
 
 
+def simple_field(instr: str, shown: str) -> str:
+    """A simple field (w:fldSimple, as generators and some editors write fields) with its shown result."""
+    instruction = escape(instr, {'"': "&quot;"})
+    return f'<w:fldSimple w:instr="{instruction}">{run(shown)}</w:fldSimple>'
+
+
 def hyperlink_anchor(bookmark: str, shown: str) -> str:
     """An internal hyperlink to a bookmark (Insert > Link > Place in This Document)."""
     return f'<w:hyperlink w:anchor="{bookmark}" w:history="1">{run(shown)}</w:hyperlink>'
@@ -101,17 +107,33 @@ def commented(comment_id: int, inner: str) -> str:
             f'<w:commentReference w:id="{comment_id}"/></w:r>')
 
 
-def table(rows: list[list[str]], header: bool = True) -> str:
+def table(rows: list[list[str] | str], header: bool = True) -> str:
     """A Word table; the first row repeats as a header row when ``header``."""
     out = ['<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/></w:tblPr>'
            "<w:tblGrid>" + "<w:gridCol w:w=\"3000\"/>" * len(rows[0]) + "</w:tblGrid>"]
     for index, row in enumerate(rows):
+        if isinstance(row, str):  # a row written already (a tracked one)
+            out.append(row)
+            continue
         trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header and index == 0 else ""
         cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="3000" w:type="dxa"/></w:tcPr>{para(c)}</w:tc>'
                         for c in row)
         out.append(f"<w:tr>{trpr}{cells}</w:tr>")
     out.append("</w:tbl>")
     return "".join(out)
+
+
+def tracked_row(cells: list[str], change: str, change_id: int) -> str:
+    """A table row inserted (``change`` "ins") or deleted ("del") with changes tracked: Word marks
+    the row (w:trPr) and every paragraph mark and run in it."""
+    mark = f'w:author="Reviewer A (sample)" w:date="{DATE}"'
+    out = []
+    for number, text in enumerate(cells, 1):
+        inner = ins(text, change_id=change_id + 2 * number) if change == "ins" \
+            else dele(text, change_id=change_id + 2 * number)
+        out.append(f'<w:tc><w:tcPr><w:tcW w:w="3000" w:type="dxa"/></w:tcPr><w:p><w:pPr><w:rPr>'
+                   f'<w:{change} w:id="{change_id + 2 * number + 1}" {mark}/></w:rPr></w:pPr>{inner}</w:p></w:tc>')
+    return f'<w:tr><w:trPr><w:{change} w:id="{change_id}" {mark}/></w:trPr>{"".join(out)}</w:tr>'
 
 
 def drawing(rel_id: str, name: str, cx: int = 1905000, cy: int = 1270000, alt: str = "") -> str:

@@ -126,10 +126,12 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             _inspect_docx(path, archive, main, package)
             document = archive.read(main)
             without_contents = _drop_contents(document)
-            rewritten = _lift_bookmarks(without_contents)  # as _rewrite_docx_main
-            package.docx_rewrite = rewritten != document
+            rewritten = expand_simple_fields(_lift_bookmarks(without_contents))  # as _rewrite_docx_main
+            package.docx_rewrite = rewritten != document or any(
+                NOTES_PARTS_RE.search(info.filename) and b"<w:fldSimple" in archive.read(info)
+                for info in members)
             package.heading_ids = _heading_bookmarks(rewritten)
-            package.left_out = _docx_left_out(document, without_contents != document)
+            package.left_out = _docx_left_out(without_contents, without_contents != document)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
         shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
@@ -361,6 +363,8 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
                 data = source.read(info)
                 if package.fmt == "docx" and info.filename == package.main_part:
                     data = _rewrite_docx_main(data)
+                elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
+                    data = expand_simple_fields(data)
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
@@ -386,6 +390,8 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
         data = source.read(info)
         if info.filename == main:
             data = _rewrite_docx_main(data)
+        elif NOTES_PARTS_RE.search(info.filename):
+            data = expand_simple_fields(data)
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -398,8 +404,38 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
 
 def _rewrite_docx_main(document: bytes) -> bytes:
     """A .docx's main part as pandoc should read it: without Word's table of contents, each
-    bookmark inside the paragraph it starts."""
-    return _lift_bookmarks(_drop_contents(document))
+    bookmark inside the paragraph it starts, each simple field written out as Word's own."""
+    return expand_simple_fields(_lift_bookmarks(_drop_contents(document)))
+
+
+# A simple field (w:fldSimple) with no other simple field inside it, and one with no result.
+_SIMPLE_FIELD_RE = re.compile(
+    rb'<w:fldSimple\b([^>]*?)(?<!/)>((?:(?!<w:fldSimple\b).)*?)</w:fldSimple>', re.S)
+_EMPTY_SIMPLE_FIELD_RE = re.compile(rb"<w:fldSimple\b[^>]*/>")
+_INSTR_RE = re.compile(rb'\bw:instr="([^"]*)"')
+NOTES_PARTS_RE = re.compile(r"(?:^|/)(?:footnotes|endnotes)\.xml$")
+
+
+def _complex_field(match: re.Match[bytes]) -> bytes:
+    instr = _INSTR_RE.search(match.group(1))
+    return (b'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+            + (instr.group(1) if instr else b"") + b'</w:instrText></w:r><w:r><w:fldChar w:fldCharType='
+            b'"separate"/></w:r>' + match.group(2) + b'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def expand_simple_fields(part: bytes) -> bytes:
+    """``part`` with each simple field written as the begin/instruction/result/end runs Word
+    itself writes. pandoc reads a simple field only when it is a hyperlink, and drops every
+    other one with the text it shows: a cross-reference (REF) read "See ." and a date or
+    document property vanished. Written out, a REF becomes a link and any other keeps its
+    last shown text, as with Word's own fields. Innermost first, for fields inside fields."""
+    if b"<w:fldSimple" not in part:
+        return part
+    while True:
+        expanded = _SIMPLE_FIELD_RE.sub(_complex_field, part)
+        if expanded == part:
+            return _EMPTY_SIMPLE_FIELD_RE.sub(b"", expanded)
+        part = expanded
 
 
 # Bookmark starts between paragraphs, right before one: Word moves them into that paragraph
@@ -444,12 +480,23 @@ _LEFT_OUT = (
 )
 
 
+# A page reference (Word: Insert > Cross-reference > Page number): its shown number is a page
+# of the source document. Counted outside the contents, whose entries are page references too.
+_PAGEREF_RE = re.compile(rb'(?:<w:instrText\b[^>]*>|\bw:instr=")\s*PAGEREF\b')
+
+
 def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
-    """A warning for each kind of content pandoc's .docx reader drops without a word, and for
-    the table of contents ``_rewrite_docx_main`` takes out (``had_contents``)."""
+    """A warning for each kind of content pandoc's .docx reader drops without a word, for the
+    table of contents ``_rewrite_docx_main`` takes out (``had_contents``), and for page
+    references, whose numbers the manual does not keep (``document`` is without its contents)."""
     found = []
     if had_contents:
         found.append("the document's own table of contents left out: the manual makes its contents itself")
+    page_references = len(_PAGEREF_RE.findall(document))
+    if page_references:
+        found.append(f"{page_references} page reference(s) (Insert > Cross-reference > Page number) kept as "
+                     "links that show the document's own page numbers, not the manual's: reword each to name "
+                     "what it points at (e.g. 'see the section on scope') and submit again")
     for pattern, what, hint in _LEFT_OUT:
         count = len(pattern.findall(document))
         if count:
