@@ -98,6 +98,33 @@ def test_refusals_exit_2_with_one_error_line_and_write_nothing(
     assert not (workspace / "reviews").exists()
 
 
+def test_approving_again_what_one_approved_records_nothing_new(workspace: Path) -> None:
+    """A second approval of the same text by the same reviewer (a script run on every build, a
+    reviewer unsure it took) wrote a second event file each time; it now says so and exits 0."""
+    folder = workspace / "reviews" / "alpha"
+    review(workspace, "alpha", "-j", "UK", "--approve", *UK)
+    [first] = folder.iterdir()
+    again = run("-C", workspace, "review", "alpha", "-j", "UK", "--approve", *UK)
+    assert again.exit_code == 0, again.output
+    assert "Ruth Reviewer approved 'alpha' for UK at this text already" in again.stdout
+    assert f"reviews/alpha/{first.name}); nothing recorded" in " ".join(again.stdout.split())
+    scripted = run("-C", workspace, "review", "alpha", "-j", "UK", "--approve", "--json", *UK)
+    assert scripted.exit_code == 0, scripted.output
+    assert json.loads(scripted.stdout)["recorded"] is False
+    assert json.loads(scripted.stdout)["file"] == f"reviews/alpha/{first.name}"
+    assert list(folder.iterdir()) == [first]
+    # each of these says something new, so each is recorded
+    review(workspace, "alpha", "-j", "UK", "--approve", "-m", "Checked against the 2026 procedure.", *UK)
+    review(workspace, "alpha", "-j", "UK", "--request-changes", "-m", "Step 2 needs a sample.", *UK)
+    review(workspace, "alpha", "-j", "UK", "--approve", *UK)
+    path = workspace / "chapters" / "alpha.md"
+    path.write_text(path.read_text(encoding="utf-8") + "One more sample sentence.\n", encoding="utf-8")
+    recorded = run("-C", workspace, "review", "alpha", "-j", "UK", "--approve", "--json", *UK)
+    assert json.loads(recorded.stdout)["recorded"] is True
+    assert len(list(folder.iterdir())) == 5
+    assert states(workspace)["alpha"]["UK"] == "approved"
+
+
 def test_stale_after_a_text_change_but_not_after_a_line_ending_change(workspace: Path) -> None:
     review(workspace, "alpha", "-j", "UK", "--approve", *UK)
     path = workspace / "chapters" / "alpha.md"

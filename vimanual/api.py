@@ -361,23 +361,23 @@ class ReviewOutcome:
     chapter: ChapterReview
     translation: TranslationCell | None = None  # a translation's review: its new state
     comments: DocumentComments | None = None  # the document comments the chapter's text came with
+    recorded: bool = True  # False: an approval repeating the reviewer's standing one (``event``)
 
 
 def review(root: Path, slug: str, code: str, decision: str, message: str | None = None,
            person: str | None = None, language: str | None = None) -> ReviewOutcome:
-    """Record one review decision (with ``language``: on the chapter's translation into it),
-    then derive the chapter's new state under the lock (another command's accept may be
-    halfway through its writes)."""
+    """Record one review decision (with ``language``: on the chapter's translation into it; an
+    approval repeating the reviewer's standing one: none), then derive the chapter's new state
+    under the lock (another command's accept may be halfway through its writes)."""
     from vimanual.base.journal import locked
     from vimanual.review.store import record_review
     from vimanual.status import document_comments, load_review_status
-
-    event = record_review(root, slug, code, decision, message, person, language)
+    event, recorded = record_review(root, slug, code, decision, message, person, language)
     with locked(root):
         report = load_review_status(root)
     translation = report.translated(slug).cells[language] if language else None
     comments = None if language else document_comments(report).get(slug)
-    return ReviewOutcome(event, report.review(slug), translation, comments)
+    return ReviewOutcome(event, report.review(slug), translation, comments, recorded)
 
 
 def status(root: Path, jurisdiction: str | None = None) -> ReviewStatus:

@@ -58,11 +58,18 @@ def review(
                          language.strip() if language else None)
     event, chapter = outcome.event, outcome.chapter
     if as_json:
-        typer.echo(json.dumps({**event.to_dict(), "file": event.rel}, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**event.to_dict(), "file": event.rel, "recorded": outcome.recorded},
+                              indent=2, ensure_ascii=False))
         return
     if ui.state(ctx).quiet:
         return
     out = ui.out()
+    if not outcome.recorded:
+        where = f"the {event.language} translation of '{slug}'" if event.language \
+            else f"'{slug}' for {event.jurisdiction}"
+        out.print(f"{escape(event.reviewer)} approved {escape(where)} at this text already "
+                  f"({escape(event.time)}, {escape(event.rel)}); nothing recorded")
+        return
     if outcome.translation is not None:
         out.print(f"Recorded {escape(event.decision)} by {escape(event.reviewer)} on the {event.language} "
                   f"translation of '{slug}' → {escape(event.rel)}")

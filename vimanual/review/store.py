@@ -28,6 +28,7 @@ from vimanual.review.events import (
     dump_event,
     parse_event,
 )
+from vimanual.review.state import history
 from vimanual.workspace.schema import Manual
 
 HISTORY_DIR = ".history"  # chapters/.history/<slug>/: earlier and approved texts, kept
@@ -187,10 +188,12 @@ def _clean_comment(comment: str | None) -> str:
 def record_review(
     root: Path, slug: str, code: str, decision: str, comment: str | None = None,
     as_name: str | None = None, language: str | None = None,
-) -> ReviewEvent:
-    """Check the request, then write one new event file for it (exclusively, atomically).
-    With ``language``, the decision is on the chapter's translation into that language, by
-    one of the language's reviewers (``code`` is ignored)."""
+) -> tuple[ReviewEvent, bool]:
+    """Check the request, then write one new event file for it (exclusively, atomically):
+    (the event, True). With ``language``, the decision is on the chapter's translation into
+    that language, by one of the language's reviewers (``code`` is ignored). An approval that
+    repeats the reviewer's own standing approval of the same text writes nothing: (that
+    approval, False)."""
     from vimanual.workspace.load import load_workspace, refuse_broken
 
     if decision not in DECISIONS:
@@ -208,7 +211,7 @@ def record_review(
             event = _translation_event(workspace, slug, language, decision, person, text)
             if decision == APPROVE:  # the source text translated, for the stale diff later
                 keep_approved_text(workspace, slug)
-            return _write_event(root, event)
+            return _write_new(root, workspace.manual, event)
         code = check_jurisdiction(workspace.manual, code)
         chapter = workspace.chapters[slug]
         if decision != COMMENT and code not in chapter.front.reviewed_by:
@@ -224,7 +227,33 @@ def record_review(
         ).sealed()
         if decision == APPROVE:  # so that 'diff --since-approval' can show what changed later
             keep_approved_text(workspace, slug)
-        return _write_event(root, event)
+        return _write_new(root, workspace.manual, event)
+
+
+def _write_new(root: Path, manual: Manual, event: ReviewEvent) -> tuple[ReviewEvent, bool]:
+    """``event`` written, unless it is an approval that would only repeat the standing one."""
+    standing = _standing_approval(root, manual, event)
+    if standing is not None:
+        return standing, False
+    return _write_event(root, event), True
+
+
+def _standing_approval(root: Path, manual: Manual, event: ReviewEvent) -> ReviewEvent | None:
+    """The approval ``event`` would repeat: the latest decision in its place (the chapter for
+    its jurisdiction, or the translation), an approval of the same text by the same reviewer.
+    Recording it again would add a second file that says nothing new (and, run by a script
+    on every build, one per run). Another reviewer's approval is recorded (their sign-off), and
+    so is one with a new comment."""
+    if event.decision != APPROVE:
+        return None
+    same = history(load_events(root, manual).events, event.chapter, event.jurisdiction, event.language)
+    decisions = [earlier for earlier in same if earlier.decision != COMMENT]
+    if not decisions:
+        return None
+    latest = decisions[-1]
+    repeated = (latest.decision, latest.reviewer, latest.content_hash) == (APPROVE, event.reviewer,
+                                                                           event.content_hash)
+    return latest if repeated and event.comment in ("", latest.comment) else None
 
 
 def keep_approved_text(workspace: Any, slug: str) -> str | None:
