@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from tests.helpers import REPO, run, run_subprocess
+from tests.helpers import REPO, run, run_subprocess, small_workspace
 from vimanual.cli.app import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -31,6 +32,28 @@ def test_init_makes_a_workspace_that_checks_and_builds(tmp_path: Path) -> None:
     built = run("-C", target, "build", "--format", "html")
     assert built.exit_code == 0, built.output
     assert (target / "build" / "manual.html").is_file()
+
+
+def test_quiet_prints_only_errors_for_init_and_build(tmp_path: Path) -> None:
+    """'-q: Print only errors.' init printed its summary, and build its warnings, with -q."""
+    target = tmp_path / "quiet-manual"
+    made = run("-q", "init", target)
+    assert made.exit_code == 0, made.output
+    assert made.output == "" and (target / "manual.yaml").is_file()
+    root = small_workspace(tmp_path / "ws")
+    shutil.copytree(REPO / "vimanual" / "defaults" / "styles", root / "styles")
+    css = root / "styles" / "print.css"
+    css.write_text('@import url("https://example.invalid/remote.css");\n' + css.read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    loud = run("-C", root, "build", "--format", "pdf")
+    assert loud.exit_code == 0 and "warning: styles: refused to fetch" in loud.output, loud.output
+    for quiet in (("-q", "-C", root, "build"), ("-C", root, "build", "-q")):
+        built = run(*quiet, "--format", "pdf")
+        assert built.exit_code == 0, built.output
+        assert built.output == "", built.output
+    (root / "chapters" / "beta.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    failed = run("-q", "-C", root, "build", "--format", "html")
+    assert failed.exit_code == 2 and "Error:" in failed.output, failed.output
 
 
 def test_init_refuses_an_existing_workspace_and_changes_nothing(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from vimanual.cli import ui
 
 
 def init(
+    ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
 ) -> None:
     """Create a new workspace: manual.yaml, chapters/, contributions/, reviews/, styles/.
@@ -30,6 +31,8 @@ def init(
     Example: vimanual init my-manual
     """
     result = api.init(directory)
+    if ui.state(ctx).quiet:
+        return
     out = ui.out()
     out.print(f"Created workspace in {escape(str(result.root))} ({len(result.created)} files)")
     for rel in result.kept:
@@ -169,8 +172,8 @@ def _build_one(ctx: typer.Context, request: Any, quiet: bool) -> None:
     else:
         run = request()
     result = run.result
-    ui.print_problems(result.problems, err)
-    if run.omitted:
+    ui.print_problems([p for p in result.problems if p.severity == "error" or not quiet], err)
+    if run.omitted and not quiet:
         err.print(f"note: {len(run.omitted)} chapter(s) not yet translated into {run.language} were left "
                   f"out: {escape(ui.short_list(run.omitted))}")
     if quiet:
