@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tests.helpers import chapter_md, run, small_workspace
+from vimanual.base.fsutil import file_lock
 from vimanual.base.journal import INTENT, record_intent
 
 
@@ -51,7 +52,7 @@ def test_doctor_lists_and_explains_then_fix_removes_what_is_safe(tmp_path: Path)
     found = _leftovers(ws)
     assert found["chapters/.alpha.md.k3j2.tmp"]["kind"] == "temp-file"
     assert found["contributions/.staging-x1y2"]["kind"] == "staging-folder"
-    assert found["build/editions/.src-1.0.lock"]["kind"] == "lock"
+    assert "build/editions/.src-1.0.lock" not in found  # a lock nobody holds is its normal state
     assert found["reviews/alpha/.x.yaml.abcd.tmp"]["safe"] is False  # a command may be writing it
     result = run("-C", ws, "doctor")
     assert "half of an atomic write that was interrupted" in result.output
@@ -60,10 +61,24 @@ def test_doctor_lists_and_explains_then_fix_removes_what_is_safe(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert not (ws / "chapters" / ".alpha.md.k3j2.tmp").exists()
     assert not (ws / "contributions" / ".staging-x1y2").exists()
-    assert not (ws / "build" / "editions" / ".src-1.0.lock").exists()
+    assert (ws / "build" / "editions" / ".src-1.0.lock").exists()  # never removed: a waiter may hold it open
     assert young.exists()  # young: kept
     assert (ws / "chapters" / "alpha.md").exists() and (ws / "manual.yaml").exists()
     assert set(_leftovers(ws)) == {"reviews/alpha/.x.yaml.abcd.tmp"}
+
+
+def test_a_lock_is_listed_only_while_a_command_holds_it(tmp_path: Path) -> None:
+    """After every print or release, doctor listed the edition's lock file as a leftover to
+    clear, which it is not: the file stays between commands by design."""
+    ws = small_workspace(tmp_path / "ws")
+    lock = ws / "build" / "editions" / ".src-1.0.lock"
+    lock.parent.mkdir(parents=True)
+    with file_lock(lock, "edition 1.0"):
+        held = _leftovers(ws)["build/editions/.src-1.0.lock"]
+        assert (held["kind"], held["safe"]) == ("lock", False)
+        assert "held by a command that is running now" in str(held["explanation"])
+    assert lock.exists()
+    assert run("-C", ws, "doctor").stdout == "No leftovers.\n"
 
 
 def test_fix_completes_an_interrupted_change_of_this_clone(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """List what killed commands left behind (temp files, staging folders, interrupted
-    changes, lock files), say what each is, and with --fix remove what is safe.
+    changes) and the locks running commands hold, say what each is, and with --fix remove
+    what is safe.
 
     Leftovers younger than a minute are kept: a running command may still be writing them.
     An interrupted change made in this clone is completed, never dropped, unless

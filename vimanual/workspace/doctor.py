@@ -3,9 +3,11 @@
 A command killed mid-way can leave hidden temp files (``.<name>.<random>.tmp`` from an
 atomic write), ``.staging-*`` folders (a submission or a release being assembled), an
 intent (``.vimanual-intent.json``, a change of several files that the next command
-completes) and lock files. Every command ignores or completes them; ``vimanual doctor``
-shows them. ``fix`` removes what is safe: leftovers older than a minute (a running
-command's files are younger), lock files nobody holds, an intent made in another clone
+completes). Every command ignores or completes them; ``vimanual doctor`` shows them, and
+the locks a running command holds. A lock file nobody holds is not a leftover: it stays
+between commands by design (removing one while another command waits on it would let two
+in), so it is not listed. ``fix`` removes what is safe: leftovers older than a minute (a
+running command's files are younger), an intent made in another clone
 (it is never replayed); it completes this clone's own intent when it can be replayed, and
 drops it only when asked (``discard_intent``). It never removes anything else.
 """
@@ -92,9 +94,9 @@ def _scan(root: Path, now: float | None, locked: bool) -> DoctorReport:
         elif path.name.endswith(".tmp"):
             report.leftovers.append(Leftover(rel, "temp-file", "half of an atomic write that was "
                                              f"interrupted; the file it was for is intact{young}", old))
-        elif not _held(path):
-            report.leftovers.append(Leftover(rel, "lock", "a lock file nobody holds (its command has "
-                                             "ended; an OS lock is released with its process)", True))
+        elif not locked and _held(path):  # nobody holding it is its normal state: not a leftover
+            report.leftovers.append(Leftover(rel, "lock", "held by a command that is running now "
+                                             "(a print or release of that edition)", False))
     cache = root.joinpath(*CACHE)
     if cache.is_dir() and not cache.is_symlink():
         report.cache_bytes = sum(p.lstat().st_size for p in cache.rglob("*") if p.is_file())
@@ -166,8 +168,6 @@ def _fix(root: Path, item: Leftover, discard: bool) -> Leftover:
             return _done(item, "removed")
         return _done(item, "kept")
     if not item.safe:
-        return _done(item, "kept")
-    if item.kind == "lock" and _held(path):  # taken since it was listed
         return _done(item, "kept")
     if item.kind == "staging-folder":
         shutil.rmtree(path, ignore_errors=True)
