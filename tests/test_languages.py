@@ -247,7 +247,7 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
     assert f"translates: {source_hash(ws, 'alpha')}" in (ws / "chapters" / "fr" / "alpha.md").read_text(
         encoding="utf-8")
     assert matrix(ws)["alpha"]["fr"] == "current"
-    ok("-C", ws, "review", "alpha", "--language", "fr", "--approve", *FAY)
+    ok("-C", ws, "review", "alpha", "--language", "fr", "--approve", "-m", "Terminologie vérifiée.", *FAY)
     assert matrix(ws)["alpha"]["fr"] == "approved"
     assert ok("-C", ws, "check").exit_code == 0
 
@@ -256,6 +256,8 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
     assert (entry["language"], entry["state"], entry["review"]) == ("fr", "accepted", {"fr": "approved"})
     shown = ok("-C", ws, "status", "--contributor", "Tom Translator").stdout
     assert "(chapter 'alpha', fr translation)" in shown and "review: fr approved" in shown
+    # the reviewer's comment names the language it is on, not the internal TRANSLATION code
+    assert "fr Fay" in shown and "Terminologie vérifiée." in shown and "TRANSLATION" not in shown, shown
 
 
 def test_a_translation_can_be_declined(ws: Path, tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ def contributor_view(status: ReviewStatus, name: str) -> list[ContributorEntry]:
                 entry.review = review.states()
             entry.comments = [
                 {"jurisdiction": e.jurisdiction, "reviewer": e.reviewer, "comment": e.comment,
-                 "decision": e.decision, "time": e.time}
+                 "decision": e.decision, "time": e.time, "language": e.language}
                 for e in history(status.loaded.events, accepted.chapter, language=contribution.language)
                 if e.comment
             ]

@@ -437,6 +437,7 @@ def _status_contributor(ctx: typer.Context, name: str, as_json: bool) -> None:
             _say(out, f"  review: {review or 'no reviewing jurisdictions'}", " " * 10)
             for comment in entry.comments:
                 who = comment.get("reviewer") or comment.get("by") or "?"
-                said = f"{comment.get('jurisdiction', '')} {who}: {comment.get('comment', '')}"
+                where = comment.get("language") or comment.get("jurisdiction", "")
+                said = f"{where} {who}: {comment.get('comment', '')}"
                 _say(out, f"    {said}", " " * 6)
         out.print()
