@@ -278,6 +278,22 @@ def test_verify_catches_an_edited_event_a_forged_digest_and_unknown_names(worksp
     assert data["ok"] is False and len(data["problems"]) == 3
 
 
+def test_verify_checks_the_events_beside_a_stray_or_broken_chapter_file(workspace: Path) -> None:
+    """verify stopped at 'chapter ... is not listed in manual.yaml' (exit 2) before it read one
+    event: a colleague's half-added chapter hid whether the record had been tampered with."""
+    review(workspace, "alpha", "-j", "UK", "--approve", *UK)
+    (workspace / "chapters" / "draft-idea.md").write_text("---\ntitle: Idea\n---\n\nSample.\n")
+    (workspace / "chapters" / "beta.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = run("-C", workspace, "verify")
+    assert result.exit_code == 0, result.output
+    assert "1 review event(s) and 0 contribution decision(s) verified, no problems." in result.stdout
+    [event] = (workspace / "reviews" / "alpha").iterdir()
+    event.write_text(event.read_text().replace('decision: "approve"', 'decision: "request-changes"'))
+    tampered = run("-C", workspace, "verify")
+    assert tampered.exit_code == 1, tampered.output
+    assert f"reviews/alpha/{event.name}: digest does not match" in tampered.stderr
+
+
 @pytest.mark.slow
 def test_python_dash_m_runs_status(sample_workspace: Path) -> None:
     proc = run_subprocess("-C", sample_workspace, "status", env={"NO_COLOR": "1"}, timeout=60)
