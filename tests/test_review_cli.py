@@ -287,6 +287,8 @@ def test_verify_checks_the_events_beside_a_stray_or_broken_chapter_file(workspac
     result = run("-C", workspace, "verify")
     assert result.exit_code == 0, result.output
     assert "1 review event(s) and 0 contribution decision(s) verified, no problems." in result.stdout
+    assert "warning: chapters/draft-idea.md: chapter 'draft-idea' is not listed" in result.stderr
+    assert "warning: chapters/beta.md:3: invalid YAML" in " ".join(result.stderr.split()), result.stderr
     [event] = (workspace / "reviews" / "alpha").iterdir()
     event.write_text(event.read_text().replace('decision: "approve"', 'decision: "request-changes"'))
     tampered = run("-C", workspace, "verify")

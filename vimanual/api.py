@@ -428,16 +428,15 @@ def reviewer_queue(report: ReviewStatus, code: str) -> list[QueueItem]:
     return queue(report.reviews, code)
 
 
-def verify(root: Path) -> tuple[int, int, list[Problem]]:
+def verify(root: Path) -> tuple[int, int, list[Problem], list[Problem]]:
     """Every review event checked against its digest and git history, every contribution
-    decision against its shape and git history: (event files, decisions, problems)."""
+    decision against its shape and git history: (event files, decisions, problems, warnings
+    about chapter files set aside, which do not stop it)."""
     from vimanual.contributions.store import verify_decisions
     from vimanual.review.store import verify_reviews
-    from vimanual.workspace.load import load_workspace
-
-    files, problems = verify_reviews(root, load_workspace(root, isolate=True))  # a stray chapter: no obstacle
+    files, problems, aside = verify_reviews(root)
     decisions, decision_problems = verify_decisions(root)
-    return files, decisions, sorted([*problems, *decision_problems], key=lambda p: (p.file, p.message))
+    return files, decisions, sorted([*problems, *decision_problems], key=lambda p: (p.file, p.message)), aside
 
 
 def doctor(root: Path, *, fix: bool = False, clear_cache: bool = False,

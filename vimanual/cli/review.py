@@ -363,14 +363,17 @@ def verify(
 
     Example: vimanual verify
     """
-    files, decisions, problems = api.verify(ui.workspace(ctx))
+    files, decisions, problems, aside = api.verify(ui.workspace(ctx))
     if as_json:
         typer.echo(json.dumps({"ok": not problems, "files": files, "decisions": decisions,
-                               "problems": [asdict(p) for p in problems]},
+                               "problems": [asdict(p) for p in problems],
+                               "chapter_files_set_aside": [asdict(p) for p in aside]},
                               indent=2, ensure_ascii=False))
         if problems:
             raise typer.Exit(1)
         return
+    if aside and not ui.state(ctx).quiet:  # the events are verified all the same
+        ui.print_problems(aside, ui.err())
     if problems:
         ui.print_problems(problems, ui.err())
         raise api.GateFailed(f"{len(problems)} problem(s) in review events and decisions "

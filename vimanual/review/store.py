@@ -3,6 +3,7 @@ what), and verifying the files against their digests and git history."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -327,12 +328,18 @@ def known_problems(workspace: Any, loaded: LoadedEvents) -> list[Problem]:
     return problems
 
 
-def verify_reviews(root: Path, workspace: Any) -> tuple[int, list[Problem]]:
+def verify_reviews(root: Path) -> tuple[int, list[Problem], list[Problem]]:
     """Check every event file (parses, digest, known chapter and jurisdiction) and, in a git
-    repository, that no committed event was ever modified or deleted. Returns (files, problems)."""
+    repository, that no committed event was ever modified or deleted: (files, problems, and
+    the chapter files set aside as warnings). A stray or broken chapter file is no obstacle:
+    a colleague's half-added chapter must not hide whether the record was tampered with."""
     from vimanual.tools.git import committed_event_changes
+    from vimanual.workspace.load import load_workspace
 
+    workspace = load_workspace(root, isolate=True)
+    aside = [dataclasses.replace(p, severity="warning")
+             for p in [*workspace.strays, *(p for found in workspace.broken.values() for p in found)]]
     loaded = load_events(root, workspace.manual)
     problems = [*loaded.problems, *known_problems(workspace, loaded)]
     problems.extend(committed_event_changes(root, REVIEWS_DIR))
-    return loaded.files, sorted(problems, key=lambda p: (p.file, p.message))
+    return loaded.files, sorted(problems, key=lambda p: (p.file, p.message)), aside
