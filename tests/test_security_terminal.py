@@ -122,3 +122,18 @@ def test_a_word_diff_as_markdown_shows_control_characters_escaped(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "Evil \\x1bc reset \\x07 bell \\x9b2J cleared." in result.stdout
     assert not any(char in result.stdout for char in "\x1b\x07\x9b")
+
+
+def test_bidirectional_overrides_in_a_title_are_shown_not_obeyed(tmp_path: Path) -> None:
+    """A right-to-left override left open in a chapter title reversed the rest of the status
+    row on a terminal that honours it: the review marks read in another order."""
+    ws = small_workspace(tmp_path / "ws")
+    (ws / "chapters" / "beta.md").write_text(
+        chapter_md("Beta \u202eelbat\u2066 isolated", "Sample text.\n", lead="AU"), encoding="utf-8")
+    for command in (["status"], ["status", "beta"], ["contributions"]):
+        result = run("-C", ws, *command)
+        assert result.exit_code == 0, result.output
+        codes = {ord(char) for char in result.output}
+        assert not codes & {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}, result.output
+    shown = run("-C", ws, "status", "beta").output
+    assert "Beta \\u202eelbat\\u2066 isolated" in shown, shown

@@ -85,9 +85,18 @@ def check_plain(value: str, what: str) -> str:
     return value
 
 
+# Control characters and the bidirectional embeddings, overrides and isolates: one of these
+# left open in a title reorders the rest of the terminal line (a status row's marks, a name).
+TERMINAL_UNSAFE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def terminal_safe(text: str) -> str:
-    """``text`` with every control character but newline and tab shown as ``\\xNN``."""
-    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with every control character but newline and tab shown as ``\\xNN``, and each
+    bidirectional embedding, override or isolate as ``\\uNNNN``."""
+    return TERMINAL_UNSAFE_RE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
 def normalise_code(value: str, known: Iterable[str]) -> str:
     """The one rule for jurisdiction codes typed by people: any case is accepted and
     normalised to the code in manual.yaml (``uk`` → ``UK``); an unknown code is refused
