@@ -39,6 +39,23 @@ def test_a_broken_chapter_refuses_the_build_and_force_builds_the_rest(tmp_path: 
 
 
 @pytest.mark.slow
+def test_a_link_to_a_broken_chapter_says_it_is_broken_not_unknown(tmp_path: Path) -> None:
+    """check said "link to unknown chapter 'gamma.md'", as if gamma had been renamed or dropped,
+    while gamma's only trouble was its front matter; once mended, the link checks clean again."""
+    root = _with_broken_gamma(tmp_path)
+    beta = root / "chapters" / "beta.md"
+    beta.write_text(beta.read_text(encoding="utf-8") + "\nSee [gamma](gamma.md).\n", encoding="utf-8")
+    result = run("-C", root, "check")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "link to 'gamma.md': chapter 'gamma' cannot be read now, so the link has no target" in said
+    assert "unknown chapter" not in said
+    (root / "chapters" / "gamma.md").write_text(chapter_md("Gamma", "Sample text of gamma.\n", lead="UK"),
+                                                encoding="utf-8")
+    mended = run("-C", root, "check")  # beta's cached finding is checked again
+    assert mended.exit_code == 0, mended.output
+
+
 def test_a_release_that_leaves_the_broken_chapter_out_is_not_stopped_by_it(tmp_path: Path) -> None:
     root = _with_broken_gamma(tmp_path)
     for slug in ("alpha", "beta"):

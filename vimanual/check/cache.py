@@ -151,11 +151,11 @@ class CheckCache:
 
 
 def link_context(linked: Iterable[str], needs: Sequence[str] | None, slugs: frozenset[str],
-                 ids: Mapping[str, frozenset[str]], every: str) -> str:
+                 ids: Mapping[str, frozenset[str]], every: str, broken: frozenset[str] = frozenset()) -> str:
     """A digest of what a chapter's links are checked against: which of the chapters they name
-    exist, and the ids of the chapters they need (``every``: the digest of all chapters' ids,
-    for ``needs`` None)."""
-    named = [[slug, slug in slugs] for slug in sorted(set(linked))]
+    exist (or are broken), and the ids of the chapters they need (``every``: the digest of all
+    chapters' ids, for ``needs`` None)."""
+    named = [[slug, slug in slugs, slug in broken] for slug in sorted(set(linked))]
     found = every if needs is None else [[slug, sorted(ids.get(slug, ()))] for slug in sorted(needs)]
     return hashlib.sha256(json.dumps([named, found]).encode()).hexdigest()
 

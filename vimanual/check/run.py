@@ -178,10 +178,11 @@ def check_chapters(
     needs |= {slug: e.needs for slug, e in entries.items() if e is not None}
     ids = _section_ids(workspace, needs, entries)
     every = all_ids_digest(ids) if any(n is None for n in needs.values()) else ""
-    slugs = frozenset(workspace.chapters)
+    slugs, broken = frozenset(workspace.chapters), frozenset(workspace.broken)
     for chapter in chapters:  # a cached entry whose links' targets changed is checked again
         entry = entries[chapter.slug]
-        if entry is not None and entry.context != link_context(entry.linked, entry.needs, slugs, ids, every):
+        if entry is not None and entry.context != link_context(entry.linked, entry.needs, slugs, ids, every,
+                                                               broken):
             entries[chapter.slug] = None
             parsed[chapter.slug] = parse_body(chapter.body)
     limits = workspace.manual.limits
@@ -198,14 +199,14 @@ def check_chapters(
         shown = shown_images(chapter.path, workspace.root, workspace.manual.limits)
         images.take_inspected()
         hits = _chapter_hits(workspace, chapter.slug, body, slugs, ids, images, rules, errors_only, shown,
-                             unprintable, chapter.rel.rsplit("/", 1)[0])
+                             unprintable, chapter.rel.rsplit("/", 1)[0], broken)
         found = _to_problems(chapter, body, hits)
         problems.extend(found)
         need = needs[chapter.slug]
         linked = linked_chapters(body)
         files = tuple((str(path), file_status(path)) for path in images.take_inspected())
         cache.put(chapter, Entry(ids.get(chapter.slug), need, linked,
-                                 link_context(linked, need, slugs, ids, every), files, tuple(found)))
+                                 link_context(linked, need, slugs, ids, every, broken), files, tuple(found)))
     cache.prune()
     return problems
 
@@ -231,11 +232,12 @@ def _chapter_hits(
     shown: Sequence[str] = (),
     unprintable: frozenset[str] = frozenset(),
     folder: str = "chapters",
+    broken: frozenset[str] = frozenset(),
 ) -> list[Hit]:
     settings = workspace.manual.check
     text = prose(body)
     hits = [
-        *check_links(body, slug, slugs, ids),
+        *check_links(body, slug, slugs, ids, broken),
         *images.check(body, shown, folder),
         *check_terminology(wording(body, text), rules),
         *check_headings(body),

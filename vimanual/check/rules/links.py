@@ -46,21 +46,23 @@ def linked_chapters(parsed: ParsedBody) -> tuple[str, ...]:
 
 
 def check_links(
-    parsed: ParsedBody, slug: str, slugs: frozenset[str], ids: Mapping[str, frozenset[str]]
+    parsed: ParsedBody, slug: str, slugs: frozenset[str], ids: Mapping[str, frozenset[str]],
+    broken: frozenset[str] = frozenset(),
 ) -> list[Hit]:
-    """Problems with every link (not image) of one chapter."""
+    """Problems with every link (not image) of one chapter (``broken``: the listed chapters
+    that cannot be read now, which a link to is not a link to an unknown chapter)."""
     hits: list[Hit] = []
     for link in parsed.links:
         if link.image:
             continue
-        hit = _check_link(link, slug, slugs, ids)
+        hit = _check_link(link, slug, slugs, ids, broken)
         if hit:
             hits.append(hit)
     return hits
 
 
 def _check_link(
-    link: Link, slug: str, slugs: frozenset[str], ids: Mapping[str, frozenset[str]]
+    link: Link, slug: str, slugs: frozenset[str], ids: Mapping[str, frozenset[str]], broken: frozenset[str]
 ) -> Hit | None:
     def hit(rule: str, message: str, hint: str, severity: str = ERROR) -> Hit:
         return Hit(link.start, link.end, rule, severity, message, hint)
@@ -83,6 +85,10 @@ def _check_link(
     chapter = CHAPTER_LINK_RE.fullmatch(target)
     if chapter:
         other, anchor = chapter.group(1), chapter.group(2)
+        if other in broken:
+            return hit("broken-link", f"link to '{target}': chapter '{other}' cannot be read now, so "
+                       "the link has no target", f"fix chapters/{other}.md (its own error says what is "
+                       "wrong), and this link works again")
         if other not in slugs:
             return hit("broken-link", f"link to unknown chapter '{target}'",
                        "link to a chapter listed in manual.yaml as 'slug.md#section'")
