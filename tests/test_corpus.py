@@ -161,6 +161,19 @@ def test_fields_written_as_simple_fields_keep_their_text_and_links(done: Corpus)
     assert f'id="{links["the target paragraph"]}"' in chapter
 
 
+def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) -> None:
+    """pandoc dropped a .docx paragraph's own text when it held a text box, and an .odt text
+    frame's text (found by an independent intake test): both now arrive, the box after its
+    paragraph, a box in a box after the box's paragraph."""
+    for slug, order in (("word-text-box", ["Sample anchor text", "Sample key point", "Sample outer box.",
+                                           "Sample outer box anchor.", "Sample inner box.", "Sample text:"]),
+                        ("odt-text-frame", ["Sample anchor text", "Sample key point", "Sample text:"])):
+        text = " ".join(re.sub(r"<[^>]+>", " ", done.chapter_html(slug)).split())
+        found = [text.find(words) for words in order]
+        assert -1 not in found and found == sorted(found), (slug, found, text)
+        assert text.count("Sample key point") == 1, text  # Word's fallback copy is not read twice
+
+
 def test_titles_are_taken_once_and_given_titles_keep_the_heading(done: Corpus) -> None:
     html_title = done.chapter_html("html-title-h1")
     assert html_title.count("Sample triage procedure") == 1

@@ -161,6 +161,13 @@ def _word_docs() -> list[Doc]:
             o.para("As in ", o.simple_field(" REF _Ref512345679 \\h ", "the target paragraph"), " and ",
                    o.simple_field(" REF _Ref198765433 \\h ", "Section 2"), ", checked on ",
                    o.simple_field(' DATE \\@ "d MMMM yyyy" ', "2 March 2026"), "."))), links=2),
+        # a text box in a paragraph: pandoc kept the box and dropped the paragraph's own text
+        Doc("word-text-box.docx", "11", _docx("word-text-box.docx", _chapter(
+            o.para(o.text_box(o.para("Sample key point: never power on a seized phone.")),
+                   "Sample anchor text: phones stay in a shielded bag."),
+            o.para(o.text_box(o.para("Sample outer box."), o.para(
+                o.text_box(o.para("Sample inner box."), box_id=219), "Sample outer box anchor."), box_id=218)),
+            o.para(SAMPLE)))),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),
@@ -235,6 +242,10 @@ def _odt_docs() -> list[Doc]:
                     'text:name="__RefHeading___Toc1234_567890"/></text:h>')
     top = o.odt_heading(1, "Triage of seized devices")
     return [
+        # a text frame in a paragraph: pandoc kept the paragraph and dropped the frame's text
+        Doc("odt-text-frame.odt", "11", _odt("odt-text-frame.odt", top + o.odt_para(
+            "Sample anchor text: phones stay in a shielded bag.",
+            o.odt_text_frame(o.odt_para("Sample key point: never power on a seized phone."))) + o.odt_para(SAMPLE))),
         Doc("odt-reference-mark.odt", "1", _odt("odt-reference-mark.odt", top + o.odt_para(
             '<text:reference-mark-start text:name="rule-one"/>Sample rule text.'
             '<text:reference-mark-end text:name="rule-one"/>') + o.odt_para(

@@ -20,6 +20,8 @@ W_NS = (
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
     'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" '
     'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
     'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="w14"'
 )
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -136,6 +138,28 @@ def tracked_row(cells: list[str], change: str, change_id: int) -> str:
     return f'<w:tr><w:trPr><w:{change} w:id="{change_id}" {mark}/></w:trPr>{"".join(out)}</w:tr>'
 
 
+def text_box(*paragraphs: str, box_id: int = 217) -> str:
+    """A run holding a floating text box (Insert > Text Box) with ``paragraphs`` (paragraph
+    XML), as Word writes it: a DrawingML shape, and the same text again in a VML fallback."""
+    inner = "".join(paragraphs)
+    return (
+        '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor distT="45720" '
+        'distB="45720" distL="114300" distR="114300" simplePos="0" relativeHeight="251659264" behindDoc="0" '
+        'locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH '
+        'relativeFrom="column"><wp:posOffset>3200400</wp:posOffset></wp:positionH><wp:positionV '
+        'relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV><wp:extent cx="2360930" '
+        f'cy="1404620"/><wp:wrapSquare wrapText="bothSides"/><wp:docPr id="{box_id}" name="Text Box {box_id}"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="2360930" '
+        'cy="1404620"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr>'
+        f"<wps:txbx><w:txbxContent>{inner}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>"
+        "</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        f'<v:shape id="Text Box {box_id}" type="#_x0000_t202" style="position:absolute;width:185.9pt;'
+        f'height:110.6pt"><v:textbox><w:txbxContent>{inner}</w:txbxContent></v:textbox></v:shape></w:pict>'
+        "</mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
 def drawing(rel_id: str, name: str, cx: int = 1905000, cy: int = 1270000, alt: str = "") -> str:
     """An inline picture run (wp:inline) referring to an image part by relationship id."""
     return (
@@ -240,6 +264,12 @@ def odt_heading(level: int, text: str) -> str:
     """An ODF heading as LibreOffice writes it."""
     return (f'<text:h text:style-name="Heading_20_{level}" text:outline-level="{level}">'
             f"{escape(text)}</text:h>")
+
+
+def odt_text_frame(*paragraphs: str) -> str:
+    """A text frame (Insert > Text Box) anchored in a paragraph, holding ``paragraphs``."""
+    return ('<draw:frame draw:name="Frame1" text:anchor-type="paragraph" svg:width="5cm" draw:z-index="0">'
+            f'<draw:text-box fo:min-height="1cm">{"".join(paragraphs)}</draw:text-box></draw:frame>')
 
 
 def odt_para(*inner: str) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
 from vimanual.contributions.hidden import hidden_passages
+from vimanual.contributions.textboxes import DOCX, ODT, move_text_boxes
 from vimanual.workspace.schema import Limits
 
 PACKAGE_RELS = "_rels/.rels"
@@ -126,7 +127,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             _inspect_docx(path, archive, main, package)
             document = archive.read(main)
             without_contents = _drop_contents(document)
-            rewritten = expand_simple_fields(_lift_bookmarks(without_contents))  # as _rewrite_docx_main
+            rewritten = _rewrite_docx_main(document)
             package.docx_rewrite = rewritten != document or any(
                 NOTES_PARTS_RE.search(info.filename) and b"<w:fldSimple" in archive.read(info)
                 for info in members)
@@ -213,7 +214,7 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         text = " ".join(" ".join(p.itertext()) for p in note.iter(f"{{{_TEXT}}}p"))
         on = commented.get(note, "")
         package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split()), on[:200]))
-    package.odt_rewrite = any(
+    package.odt_rewrite = b"<draw:text-box" in content or any(
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
         or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
         for el in root.iter() if isinstance(el.tag, str))
@@ -368,7 +369,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
-                    data = _FRAME_RE.sub(_alt_text, data)
+                    data = _FRAME_RE.sub(_alt_text, move_text_boxes(data, ODT))
                 out.writestr(info, data)
     return target
 
@@ -404,8 +405,9 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
 
 def _rewrite_docx_main(document: bytes) -> bytes:
     """A .docx's main part as pandoc should read it: without Word's table of contents, each
-    bookmark inside the paragraph it starts, each simple field written out as Word's own."""
-    return expand_simple_fields(_lift_bookmarks(_drop_contents(document)))
+    bookmark inside the paragraph it starts, each simple field written out as Word's own, each
+    text box after the paragraph it is anchored in."""
+    return move_text_boxes(expand_simple_fields(_lift_bookmarks(_drop_contents(document))), DOCX)
 
 
 # A simple field (w:fldSimple) with no other simple field inside it, and one with no result.

@@ -1,0 +1,86 @@
+"""Text boxes of a contributed document, moved where pandoc reads them: after their paragraph.
+
+A text box (Word: Insert > Text Box; LibreOffice: a text frame) is anchored in a paragraph
+and holds paragraphs of its own. pandoc's readers lose one side of it: from a .docx it keeps
+the box's text and drops the text of the paragraph the box is anchored in; from an .odt it
+keeps the paragraph and drops the box. Both are moved apart here, in the document's XML,
+before pandoc reads it: the box (its paragraphs, tables and lists) follows the paragraph it
+was anchored in, in the order the boxes come in it. A box inside a box comes out the same
+way, one level at a time. A drawing without text (a picture, a shape) is left where it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 8  # boxes in boxes: beyond this, what is left stays where pandoc finds it
+
+
+@dataclass(frozen=True)
+class _Format:
+    tags: re.Pattern[bytes]
+    paragraphs: tuple[bytes, ...]  # the elements a box is anchored in
+    containers: tuple[bytes, ...]  # the elements that hold a box (moved out whole)
+    content: bytes  # the element whose inner XML is the box's text
+
+
+DOCX = _Format(
+    re.compile(rb"<(/?)(w:p|w:txbxContent|mc:AlternateContent|w:pict)(?=[\s/>])[^>]*?(/?)>"),
+    (b"w:p",), (b"mc:AlternateContent", b"w:pict"), b"w:txbxContent")
+ODT = _Format(
+    re.compile(rb"<(/?)(text:p|text:h|draw:frame|draw:text-box)(?=[\s/>])[^>]*?(/?)>"),
+    (b"text:p", b"text:h"), (b"draw:frame",), b"draw:text-box")
+
+
+def move_text_boxes(part: bytes, fmt: _Format) -> bytes:
+    """``part`` with every text box's content moved out to just after its paragraph."""
+    if fmt.content not in part:
+        return part
+    for _ in range(MAX_DEPTH):
+        moved = _move_once(part, fmt)
+        if moved == part:
+            break
+        part = moved
+    return part
+
+
+def _move_once(part: bytes, fmt: _Format) -> bytes:
+    """One level: the boxes anchored in paragraphs that are not themselves in a box."""
+    out: list[bytes] = []
+    done = 0  # bytes of ``part`` copied to ``out`` so far
+    stack: list[bytes] = []
+    container = -1  # where the container being read (in a paragraph, not in a box) starts
+    inner: tuple[int, int] | None = None  # its first box content (Word repeats it in a fallback)
+    content = (-1, 0)  # where that content's inner XML starts, and its depth
+    pending: list[bytes] = []  # the boxes of the current paragraph, to follow it
+    for tag in fmt.tags.finditer(part):
+        closing, name, empty = tag.group(1), tag.group(2), tag.group(3)
+        if empty:
+            continue
+        if not closing:
+            if name in fmt.containers and len(stack) == 1 and stack[0] in fmt.paragraphs:
+                container, inner = tag.start(), None
+            elif name == fmt.content and container >= 0 and inner is None and content[0] < 0:
+                content = (tag.end(), len(stack))
+            stack.append(name)
+            continue
+        if not stack or stack[-1] != name:
+            return part  # not the nesting expected: leave the document as pandoc would read it
+        stack.pop()
+        if name == fmt.content and content[0] >= 0 and len(stack) == content[1]:
+            inner, content = (content[0], tag.start()), (-1, 0)
+        elif name in fmt.containers and container >= 0 and len(stack) == 1:
+            if inner is not None:  # a text box: out of the paragraph, to follow it
+                out.append(part[done:container])
+                pending.append(part[inner[0]:inner[1]])
+                done = tag.end()
+            container, inner = -1, None
+        elif name in fmt.paragraphs and not stack and pending:
+            out.append(part[done:tag.end()])
+            out.extend(pending)
+            done, pending = tag.end(), []
+    if stack or done == 0:
+        return part
+    out.append(part[done:])
+    return b"".join(out)
