@@ -161,6 +161,17 @@ def test_fields_written_as_simple_fields_keep_their_text_and_links(done: Corpus)
     assert f'id="{links["the target paragraph"]}"' in chapter
 
 
+def test_a_field_in_a_field_leaves_only_what_word_shows(done: Corpus) -> None:
+    """Word's IF { DOCPROPERTY Classification } = … read as "OFFICIALHandle as official.", and
+    every later field's result moved to the start of its paragraph: "Sam ContributorPrepared
+    by for the triage team." (found by an independent intake test)."""
+    text = " ".join(re.sub(r"<[^>]+>", "", done.chapter_html("word-nested-field")).split())
+    for said in ("Marking: Handle as official.", "Prepared by Sam Contributor for the triage team.",
+                 "Reviewed by Sam Contributor as in Section 2."):
+        assert said in text, text
+    assert "OFFICIALHandle" not in text
+
+
 def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) -> None:
     """pandoc dropped a .docx paragraph's own text when it held a text box, and an .odt text
     frame's text (found by an independent intake test): both now arrive, the box after its

@@ -35,7 +35,8 @@ class Doc:
     images: int = 0
     links: int = 0
     warning: str | None = None
-    # words that go on purpose: a caption's typed number, which the manual's own numbering replaces
+    # words of the source's plain text (pandoc's reading) that go on purpose: a caption's typed
+    # number, which the manual's own numbering replaces; words that pandoc's reading glued together
     renumbered: tuple[str, ...] = ()
 
     @property
@@ -168,6 +169,16 @@ def _word_docs() -> list[Doc]:
             o.para(o.text_box(o.para("Sample outer box."), o.para(
                 o.text_box(o.para("Sample inner box."), box_id=219), "Sample outer box anchor."), box_id=218)),
             o.para(SAMPLE)))),
+        # a field in a field's instruction (Word's IF { DOCPROPERTY … }): pandoc leaked the inner
+        # result and moved every later field's result to the start of its paragraph
+        Doc("word-nested-field.docx", "1", _docx("word-nested-field.docx", _chapter(
+            o.heading(2, "Scope of the check", "_Ref198765434", 1),
+            o.para("Marking: ", o.field(' IF ' + o.field(" DOCPROPERTY Classification ", "OFFICIAL")
+                                        + ' = "OFFICIAL" "Handle as official." "" ', "Handle as official.")),
+            o.para("Prepared by ", o.field(" AUTHOR ", "Sam Contributor"), " for the triage team."),
+            o.para("Reviewed by ", o.simple_field(" AUTHOR ", "Sam Contributor"), " as in ",
+                   o.ref_field("_Ref198765434", "Section 2"), "."))), links=1,
+            renumbered=("contributorprepared", "officialhandle")),  # the oracle's own misreading
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),

@@ -8,6 +8,7 @@ text is invented, procedural and marked as sample text.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -78,6 +79,17 @@ def ref_field(bookmark: str, shown: str, kind: str = "REF") -> str:
         f"{run(shown)}"
         '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     )
+
+
+def field(instruction: str, shown: str) -> str:
+    """A complex field: begin, the instruction (runs of text or, given as XML, fields nested in
+    it), separate, the shown result, end; as Word stores it."""
+    parts = "".join(part if part.startswith("<") else
+                    f'<w:r><w:instrText xml:space="preserve">{escape(part)}</w:instrText></w:r>'
+                    for part in re.split(r"(<w:r><w:fldChar.*?fldCharType=\"end\"/></w:r>)", instruction) if part)
+    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>' + parts
+            + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' + run(shown)
+            + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
 def simple_field(instr: str, shown: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
+from vimanual.contributions.fields import NOTES_PARTS_RE, rewrite_fields
 from vimanual.contributions.hidden import hidden_passages
 from vimanual.contributions.textboxes import DOCX, ODT, move_text_boxes
 from vimanual.workspace.schema import Limits
@@ -129,7 +130,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             without_contents = _drop_contents(document)
             rewritten = _rewrite_docx_main(document)
             package.docx_rewrite = rewritten != document or any(
-                NOTES_PARTS_RE.search(info.filename) and b"<w:fldSimple" in archive.read(info)
+                NOTES_PARTS_RE.search(info.filename) and rewrite_fields(data := archive.read(info)) != data
                 for info in members)
             package.heading_ids = _heading_bookmarks(rewritten)
             package.left_out = _docx_left_out(without_contents, without_contents != document)
@@ -365,7 +366,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
                 if package.fmt == "docx" and info.filename == package.main_part:
                     data = _rewrite_docx_main(data)
                 elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
-                    data = expand_simple_fields(data)
+                    data = rewrite_fields(data)
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
@@ -392,7 +393,7 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
         if info.filename == main:
             data = _rewrite_docx_main(data)
         elif NOTES_PARTS_RE.search(info.filename):
-            data = expand_simple_fields(data)
+            data = rewrite_fields(data)
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -405,39 +406,9 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
 
 def _rewrite_docx_main(document: bytes) -> bytes:
     """A .docx's main part as pandoc should read it: without Word's table of contents, each
-    bookmark inside the paragraph it starts, each simple field written out as Word's own, each
-    text box after the paragraph it is anchored in."""
-    return move_text_boxes(expand_simple_fields(_lift_bookmarks(_drop_contents(document))), DOCX)
-
-
-# A simple field (w:fldSimple) with no other simple field inside it, and one with no result.
-_SIMPLE_FIELD_RE = re.compile(
-    rb'<w:fldSimple\b([^>]*?)(?<!/)>((?:(?!<w:fldSimple\b).)*?)</w:fldSimple>', re.S)
-_EMPTY_SIMPLE_FIELD_RE = re.compile(rb"<w:fldSimple\b[^>]*/>")
-_INSTR_RE = re.compile(rb'\bw:instr="([^"]*)"')
-NOTES_PARTS_RE = re.compile(r"(?:^|/)(?:footnotes|endnotes)\.xml$")
-
-
-def _complex_field(match: re.Match[bytes]) -> bytes:
-    instr = _INSTR_RE.search(match.group(1))
-    return (b'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
-            + (instr.group(1) if instr else b"") + b'</w:instrText></w:r><w:r><w:fldChar w:fldCharType='
-            b'"separate"/></w:r>' + match.group(2) + b'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
-
-
-def expand_simple_fields(part: bytes) -> bytes:
-    """``part`` with each simple field written as the begin/instruction/result/end runs Word
-    itself writes. pandoc reads a simple field only when it is a hyperlink, and drops every
-    other one with the text it shows: a cross-reference (REF) read "See ." and a date or
-    document property vanished. Written out, a REF becomes a link and any other keeps its
-    last shown text, as with Word's own fields. Innermost first, for fields inside fields."""
-    if b"<w:fldSimple" not in part:
-        return part
-    while True:
-        expanded = _SIMPLE_FIELD_RE.sub(_complex_field, part)
-        if expanded == part:
-            return _EMPTY_SIMPLE_FIELD_RE.sub(b"", expanded)
-        part = expanded
+    bookmark inside the paragraph it starts, its fields as pandoc reads them well
+    (``rewrite_fields``), each text box after the paragraph it is anchored in."""
+    return move_text_boxes(rewrite_fields(_lift_bookmarks(_drop_contents(document))), DOCX)
 
 
 # Bookmark starts between paragraphs, right before one: Word moves them into that paragraph

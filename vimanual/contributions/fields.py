@@ -1,0 +1,92 @@
+"""Word fields in a contributed .docx, rewritten into the shapes pandoc reads well.
+
+A field (a cross-reference, a date, a document property) is stored as its instruction and
+the result Word last showed. pandoc reads the result of a field written as begin, instruction,
+separate, result and end runs, and turns a REF into a link; it reads a simple field
+(``w:fldSimple``) only when it is a hyperlink, and a field inside another field's instruction
+(Word's ``IF { DOCPROPERTY … } = …``) leaks that inner result into the text and moves the
+results of every later field in the document to the start of their paragraphs. So simple
+fields are written out as Word's own, and a field inside an instruction (which shows nothing:
+only the outer field's result does) is taken out.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A simple field (w:fldSimple) with no other simple field inside it, and one with no result.
+_SIMPLE_FIELD_RE = re.compile(
+    rb'<w:fldSimple\b([^>]*?)(?<!/)>((?:(?!<w:fldSimple\b).)*?)</w:fldSimple>', re.S)
+_EMPTY_SIMPLE_FIELD_RE = re.compile(rb"<w:fldSimple\b[^>]*/>")
+_INSTR_RE = re.compile(rb'\bw:instr="([^"]*)"')
+NOTES_PARTS_RE = re.compile(r"(?:^|/)(?:footnotes|endnotes)\.xml$")
+
+
+def _complex_field(match: re.Match[bytes]) -> bytes:
+    instr = _INSTR_RE.search(match.group(1))
+    return (b'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+            + (instr.group(1) if instr else b"") + b'</w:instrText></w:r><w:r><w:fldChar w:fldCharType='
+            b'"separate"/></w:r>' + match.group(2) + b'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def expand_simple_fields(part: bytes) -> bytes:
+    """``part`` with each simple field written as the begin/instruction/result/end runs Word
+    itself writes. pandoc reads a simple field only when it is a hyperlink, and drops every
+    other one with the text it shows: a cross-reference (REF) read "See ." and a date or
+    document property vanished. Written out, a REF becomes a link and any other keeps its
+    last shown text, as with Word's own fields. Innermost first, for fields inside fields."""
+    if b"<w:fldSimple" not in part:
+        return part
+    while True:
+        expanded = _SIMPLE_FIELD_RE.sub(_complex_field, part)
+        if expanded == part:
+            return _EMPTY_SIMPLE_FIELD_RE.sub(b"", expanded)
+        part = expanded
+
+
+def rewrite_fields(part: bytes) -> bytes:
+    """A main or notes part with its fields as pandoc reads them well (see the module)."""
+    return drop_instruction_fields(expand_simple_fields(part))
+
+
+_FLD_CHAR_RE = re.compile(rb'<w:fldChar\b[^>]*\bw:fldCharType="(begin|separate|end)"')
+_RUN_START_RE = re.compile(rb"<w:r[\s>]")
+
+
+def _run_start(part: bytes, at: int) -> int:
+    starts = [m.start() for m in _RUN_START_RE.finditer(part, max(0, at - 4000), at)]
+    return starts[-1] if starts else at
+
+
+def drop_instruction_fields(part: bytes) -> bytes:
+    """``part`` without the fields nested in another field's instruction (begin to end, the
+    runs holding them), unless one spans paragraphs: what they show is never on the page."""
+    if part.count(b'w:fldCharType="begin"') < 2:
+        return part
+    stack: list[tuple[str, int]] = []  # (phase, start of the run of its begin) of each open field
+    drops: list[tuple[int, int]] = []
+    for mark in _FLD_CHAR_RE.finditer(part):
+        kind = mark.group(1)
+        if kind == b"begin":
+            stack.append(("instruction", _run_start(part, mark.start())))
+            continue
+        if not stack:
+            continue
+        if kind == b"separate":
+            stack[-1] = ("result", stack[-1][1])
+            continue
+        start = stack.pop()[1]
+        if not stack or stack[-1][0] != "instruction":
+            continue
+        closing = part.find(b"</w:r>", mark.end())
+        end = closing + len(b"</w:r>")
+        if closing >= 0 and b"</w:p>" not in part[start:end]:
+            drops = [span for span in drops if span[0] < start] + [(start, end)]  # an inner one goes with it
+    if not drops:
+        return part
+    kept, done = [], 0
+    for start, end in drops:
+        kept.append(part[done:start])
+        done = end
+    kept.append(part[done:])
+    return b"".join(kept)
