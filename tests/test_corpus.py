@@ -172,6 +172,14 @@ def test_a_field_in_a_field_leaves_only_what_word_shows(done: Corpus) -> None:
     assert "OFFICIALHandle" not in text
 
 
+def test_libreoffice_fields_keep_the_text_they_show(done: Corpus) -> None:
+    """pandoc's .odt reader dropped a date, an author, a document property with their text
+    (found by an independent intake test); a field set to show nothing still shows nothing."""
+    text = " ".join(re.sub(r"<[^>]+>", "", done.chapter_html("odt-fields")).split())
+    assert "Checked on 2 March 2026 by Sam Contributor, marked OFFICIAL." in text, text
+    assert "unseen" not in text
+
+
 def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) -> None:
     """pandoc dropped a .docx paragraph's own text when it held a text box, and an .odt text
     frame's text (found by an independent intake test): both now arrive, the box after its

@@ -257,6 +257,15 @@ def _odt_docs() -> list[Doc]:
         Doc("odt-text-frame.odt", "11", _odt("odt-text-frame.odt", top + o.odt_para(
             "Sample anchor text: phones stay in a shielded bag.",
             o.odt_text_frame(o.odt_para("Sample key point: never power on a seized phone."))) + o.odt_para(SAMPLE))),
+        # LibreOffice fields: pandoc dropped each with its text ("fields: date , prop .")
+        Doc("odt-fields.odt", "1", _odt("odt-fields.odt", top + o.odt_para(
+            '<text:bookmark text:name="sample-point"/>Checked on <text:date style:data-style-name="N37" '
+            'text:date-value="2026-03-02">2 March 2026</text:date> by <text:author-name text:fixed="true">Sam '
+            'Contributor</text:author-name>, marked <text:user-defined text:name="Classification">OFFICIAL'
+            '</text:user-defined><text:variable-set text:name="x" text:display="none" office:value-type="string">'
+            'unseen</text:variable-set>.') + o.odt_para(
+            "As on page ", '<text:bookmark-ref text:reference-format="page" text:ref-name="sample-point">2'
+            "</text:bookmark-ref>", ".")), links=1, warning="1 page reference(s)"),
         Doc("odt-reference-mark.odt", "1", _odt("odt-reference-mark.odt", top + o.odt_para(
             '<text:reference-mark-start text:name="rule-one"/>Sample rule text.'
             '<text:reference-mark-end text:name="rule-one"/>') + o.odt_para(
@@ -273,7 +282,7 @@ def _odt_docs() -> list[Doc]:
         Doc("odt-point-mark.odt", "1", _odt("odt-point-mark.odt", top + o.odt_para(
             '<text:reference-mark text:name="point-one"/>Sample point-marked paragraph.') + o.odt_para(
             "Page ", '<text:reference-ref text:reference-format="page" text:ref-name="point-one">1'
-            "</text:reference-ref>", ".")), links=1),
+            "</text:reference-ref>", ".")), links=1, warning="1 page reference(s)"),
         Doc("odt-outline-link.odt", "1", _odt("odt-outline-link.odt", top + o.odt_heading(2, "Scope of the check")
                                                + o.odt_para(SAMPLE, " ", '<text:a xlink:type="simple" '
                                                             'xlink:href="#Scope of the check|outline">See the scope'

@@ -42,7 +42,32 @@ _SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _COMMENTS_REL = "/comments"
 # Text elements an .odt is rewritten for before pandoc reads it (see normalised_copy).
-_ODT_REWRITTEN = ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark", "sequence", "sequence-ref")
+# LibreOffice's fields that show a value (a date, an author, a document property, a note's
+# number, a form's text): pandoc's reader drops each with the text it shows ("fields: date ,
+# author ."), so each becomes a span of that text. Not the ones that hide (display="none",
+# hidden text and paragraphs, which hidden.py refuses), a script, or a placeholder's prompt.
+_ODT_FIELDS = (
+    "date", "time", "page-number", "page-count", "page-continuation", "author-name", "author-initials",
+    "chapter", "file-name", "template-name", "sheet-name", "title", "subject", "keywords", "description",
+    "initial-creator", "creation-date", "creation-time", "modification-date", "modification-time", "creator",
+    "print-date", "print-time", "printed-by", "editing-duration", "editing-cycles", "user-defined",
+    "variable-get", "variable-set", "variable-input", "user-field-get", "user-field-input", "sequence-get",
+    "expression", "text-input", "drop-down", "note-ref", "database-display", "database-name",
+    "database-row-number", "conditional-text", "word-count", "paragraph-count", "character-count",
+    "table-count", "image-count", "object-count", "page-variable-get", "measure", "execute-macro",
+    "bibliography-mark", "dde-connection", "sender-firstname", "sender-lastname", "sender-initials",
+    "sender-title", "sender-position", "sender-email", "sender-phone-private", "sender-fax", "sender-company",
+    "sender-phone-work", "sender-street", "sender-city", "sender-postal-code", "sender-country",
+    "sender-state-or-province")
+_ODT_FIELD_RE = re.compile(rb"<text:(" + b"|".join(re.escape(n.encode()) for n in _ODT_FIELDS)
+                           + rb")(?=[\s>])([^>]*?)(?<!/)>((?:(?!</?text:[ph]\b).)*?)</text:\1>", re.S)
+_ODT_REWRITTEN = ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark", "sequence", "sequence-ref",
+                  *_ODT_FIELDS)
+
+
+def _odt_field(match: re.Match[bytes]) -> bytes:
+    hidden = re.search(rb'\btext:display="none"', match.group(2))
+    return b"" if hidden else b"<text:span>" + match.group(3) + b"</text:span>"
 
 
 @dataclass(frozen=True)
@@ -215,6 +240,9 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         text = " ".join(" ".join(p.itertext()) for p in note.iter(f"{{{_TEXT}}}p"))
         on = commented.get(note, "")
         package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split()), on[:200]))
+    package.left_out = _page_references(sum(
+        1 for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(f"{{{_TEXT}}}")
+        and el.tag.endswith("-ref") and el.get(f"{{{_TEXT}}}reference-format") == "page"))
     package.odt_rewrite = b"<draw:text-box" in content or any(
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
         or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
@@ -370,7 +398,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
-                    data = _FRAME_RE.sub(_alt_text, move_text_boxes(data, ODT))
+                    data = _FRAME_RE.sub(_alt_text, move_text_boxes(_ODT_FIELD_RE.sub(_odt_field, data), ODT))
                 out.writestr(info, data)
     return target
 
@@ -458,6 +486,13 @@ _LEFT_OUT = (
 _PAGEREF_RE = re.compile(rb'(?:<w:instrText\b[^>]*>|\bw:instr=")\s*PAGEREF\b')
 
 
+def _page_references(count: int) -> list[str]:
+    """The warning for ``count`` page references (none for none)."""
+    return [f"{count} page reference(s) (Insert > Cross-reference > Page number) kept as links that show "
+            "the document's own page numbers, not the manual's: reword each to name what it points at (e.g. "
+            "'see the section on scope') and submit again"] if count else []
+
+
 def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
     """A warning for each kind of content pandoc's .docx reader drops without a word, for the
     table of contents ``_rewrite_docx_main`` takes out (``had_contents``), and for page
@@ -465,11 +500,7 @@ def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
     found = []
     if had_contents:
         found.append("the document's own table of contents left out: the manual makes its contents itself")
-    page_references = len(_PAGEREF_RE.findall(document))
-    if page_references:
-        found.append(f"{page_references} page reference(s) (Insert > Cross-reference > Page number) kept as "
-                     "links that show the document's own page numbers, not the manual's: reword each to name "
-                     "what it points at (e.g. 'see the section on scope') and submit again")
+    found.extend(_page_references(len(_PAGEREF_RE.findall(document))))
     for pattern, what, hint in _LEFT_OUT:
         count = len(pattern.findall(document))
         if count:
