@@ -180,6 +180,18 @@ def test_libreoffice_fields_keep_the_text_they_show(done: Corpus) -> None:
     assert "unseen" not in text
 
 
+def test_a_link_in_a_link_is_one_link_and_no_markdown_is_printed(done: Corpus) -> None:
+    """A cross-reference inside a hyperlink, and a list of tables' entries, printed
+    "[Scope of the check](#scope-of-the-check)" as words (found by an independent intake test)."""
+    chapter = done.chapter_html("word-ref-in-hyperlink")
+    text = " ".join(re.sub(r"<[^>]+>", "", chapter).split())
+    assert "See Scope of the check and the scope." in text, text
+    assert "](#" not in text
+    listed = done.chapter_html("word-list-of-tables")
+    assert "](#" not in listed and "Sample exhibits 2" not in listed
+    assert re.search(r"<caption>.*Sample exhibits</caption>", listed), listed[:2000]
+
+
 def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) -> None:
     """pandoc dropped a .docx paragraph's own text when it held a text box, and an .odt text
     frame's text (found by an independent intake test): both now arrive, the box after its

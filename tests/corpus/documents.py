@@ -179,6 +179,24 @@ def _word_docs() -> list[Doc]:
             o.para("Reviewed by ", o.simple_field(" AUTHOR ", "Sam Contributor"), " as in ",
                    o.ref_field("_Ref198765434", "Section 2"), "."))), links=1,
             renumbered=("contributorprepared", "officialhandle")),  # the oracle's own misreading
+        # a cross-reference the author also linked: one link in Word, two nested ones for pandoc,
+        # printed as "[Scope of the check](#scope-of-the-check)" in the manual
+        Doc("word-ref-in-hyperlink.docx", "1", _docx("word-ref-in-hyperlink.docx", _chapter(
+            o.heading(2, "Scope of the check", "_Ref198765435", 1),
+            o.para("See ", '<w:hyperlink w:anchor="_Ref198765435" w:history="1">'
+                   + o.ref_field("_Ref198765435", "Scope of the check") + "</w:hyperlink>", " and ",
+                   '<w:hyperlink w:anchor="_Ref198765435" w:history="1">'
+                   + o.simple_field(" REF _Ref198765435 \\h ", "the scope") + "</w:hyperlink>", "."))), links=2),
+        # a list of tables (References > Insert Table of Figures): entries link to each caption with
+        # the document's page numbers, nested links again; it goes, as the table of contents does
+        Doc("word-list-of-tables.docx", "11", _docx("word-list-of-tables.docx", _chapter(
+            o.para('<w:pPr><w:pStyle w:val="TableofFigures"/></w:pPr><w:hyperlink w:anchor="_Toc5551235" '
+                   'w:history="1">' + o.run("Table 1: Sample exhibits ")
+                   + o.ref_field("_Toc5551235", "2", "PAGEREF") + "</w:hyperlink>"),
+            o.para(SAMPLE), o.para('<w:pPr><w:pStyle w:val="Caption"/></w:pPr>'
+                                   + o.bookmark_around("_Toc5551235", o.run("Table 1: Sample exhibits"), 6)),
+            o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]]))),
+            warning="list of figures or tables) left out", renumbered=("1", "table", "2")),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),

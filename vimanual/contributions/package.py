@@ -499,7 +499,8 @@ def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
     references, whose numbers the manual does not keep (``document`` is without its contents)."""
     found = []
     if had_contents:
-        found.append("the document's own table of contents left out: the manual makes its contents itself")
+        found.append("the document's own table of contents (or list of figures or tables) left out: its page "
+                     "numbers are the document's; the manual makes its contents itself")
     found.extend(_page_references(len(_PAGEREF_RE.findall(document))))
     for pattern, what, hint in _LEFT_OUT:
         count = len(pattern.findall(document))
@@ -514,7 +515,8 @@ def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
 # numbers, printed as links.
 _CONTENTS_STYLE_RE = re.compile(
     rb'<w:p\b(?:(?!</w:p>).)*?<w:pStyle w:val="(?:TOCHeading|TOC ?[1-9]|ContentsHeading|Contents ?[1-9]|'
-    rb'IndexHeading)"/>.*?</w:p>', re.S)
+    rb'IndexHeading|TableofFigures|(?:Figure|Illustration|Table|Object)Index ?(?:[1-9]|Heading))"/>.*?</w:p>',
+    re.S)
 _SDT_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
 
 

@@ -50,6 +50,7 @@ def fix_cross_references(
     ``title_id`` is the id of the heading that became the chapter's title (and left the
     text): links to it get an anchor at the start of the chapter.
     """
+    _flatten_nested_links(blocks)
     aliases: dict[str, str] = {}
     headings: dict[str, str] = {}
     for node in walk_nodes(blocks):
@@ -75,6 +76,30 @@ def fix_cross_references(
         _anchor_at_start(blocks, title_id)
         ids.add(title_id)
     _unlink_missing(blocks, ids, warn)
+
+
+def _flatten_nested_links(blocks: list[Any]) -> None:
+    """A link inside a link keeps only its text (the outer link's target stays): a Word
+    cross-reference the author also linked (a REF field in a hyperlink), or an entry of a list
+    of figures, is one link in the document, but pandoc reads two, and Markdown cannot nest
+    them: the manual printed "[Scope](#scope)" as the link's words."""
+    for link in [node for node in walk_nodes(blocks) if node["t"] == "Link"]:
+        link["c"][1] = _without_links(link["c"][1])
+
+
+def _without_links(node: Any) -> Any:
+    """``node`` (inlines, at any depth: in emphasis, say) with each link replaced by its text."""
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") == "Link":
+                out.extend(_without_links(item["c"][1]))
+            else:
+                out.append(_without_links(item))
+        return out
+    if isinstance(node, dict) and "c" in node:
+        node["c"] = _without_links(node["c"])
+    return node
 
 
 def _droppable(item: Any, targeted: set[str | None], moved: set[str]) -> bool:
