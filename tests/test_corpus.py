@@ -147,6 +147,21 @@ def test_rows_inserted_or_deleted_with_changes_tracked_go_as_chosen(done: Corpus
         assert gone not in table
 
 
+def test_headings_and_list_items_inserted_or_deleted_go_as_chosen(done: Corpus) -> None:
+    """A heading deleted and accepted printed as an empty numbered section, renumbering every
+    later one, and a deleted item as an empty bullet (found by an independent intake test)."""
+    for slug, kept, gone in (("word-tracked-blocks-accept", ("New procedure", "Note the time."),
+                              ("Old procedure", "Switch the phone off.")),
+                             ("word-tracked-blocks-reject", ("Old procedure", "Switch the phone off."),
+                              ("New procedure", "Note the time."))):
+        chapter = done.chapter_html(slug)
+        headings = [re.sub(r"<[^>]+>", "", h).split(None, 1) for h in re.findall(r"<h2\b.*?</h2>", chapter)]
+        assert [words[1] for words in headings] == [kept[0], "Storage"], headings
+        items = [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li\b.*?</li>", chapter, re.S)]
+        assert items == ["Bag the phone.", kept[1], "Label the bag."], items
+        assert all(word not in chapter for word in gone)
+
+
 def test_fields_written_as_simple_fields_keep_their_text_and_links(done: Corpus) -> None:
     """pandoc reads a w:fldSimple only as a hyperlink: a REF to a bookmark, a REF to a heading
     and a DATE left "As in  and , checked on ." (found by an independent intake test)."""

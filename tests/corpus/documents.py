@@ -95,6 +95,13 @@ def _chapter(*blocks: str) -> str:
 
 
 TRACKED = o.para("Kept sample text ", o.ins("with an inserted step"), o.dele(" and a removed step"), ".")
+# a heading and a list item deleted, and a heading and an item inserted, with changes tracked:
+# resolved, each left an empty numbered section or an empty bullet
+TRACKED_BLOCKS = (o.tracked_heading(2, "Old procedure", "del") + o.para(SAMPLE)
+                  + o.tracked_heading(2, "New procedure", "ins")
+                  + o.bullet("Bag the phone.") + o.bullet(o.dele("Switch the phone off."), mark="del")
+                  + o.bullet(o.ins("Note the time."), mark="ins") + o.bullet("Label the bag.")
+                  + o.heading(2, "Storage") + o.para("Final sample text."))
 TRACKED_ROWS = o.para(SAMPLE) + o.table([
     ["Exhibit", "Owner"], ["EX-1", "Analyst"], o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
     o.tracked_row(["EX-3", "Deleted row"], "del", 300)])
@@ -207,6 +214,10 @@ def _word_docs() -> list[Doc]:
             options=("--track-changes", "accept")),
         Doc("word-tracked-rows-reject.docx", "3", _docx("word-tracked-rows-reject.docx", _chapter(TRACKED_ROWS)),
             options=("--track-changes", "reject")),
+        Doc("word-tracked-blocks-accept.docx", "3", _docx("word-tracked-blocks-accept.docx", _chapter(
+            TRACKED_BLOCKS), bullets=True), options=("--track-changes", "accept")),
+        Doc("word-tracked-blocks-reject.docx", "3", _docx("word-tracked-blocks-reject.docx", _chapter(
+            TRACKED_BLOCKS), bullets=True), options=("--track-changes", "reject")),
         Doc("word-comment.docx", "3", _docx("word-comment.docx", _chapter(COMMENTED), comments=COMMENT),
             refused="holds 1 comment"),
         Doc("word-comment-accept.docx", "3", _docx("word-comment-accept.docx", _chapter(COMMENTED),

@@ -57,6 +57,13 @@ def para(*runs: str, style: str | None = None) -> str:
     return f"<w:p>{ppr}{body}</w:p>"
 
 
+def tracked_heading(level: int, text: str, mark: str) -> str:
+    """A heading inserted (``mark`` "ins") or deleted ("del") whole with changes tracked."""
+    change = ins(text, change_id=95) if mark == "ins" else dele(text, change_id=95)
+    return (f'<w:p><w:pPr><w:pStyle w:val="Heading{level}"/><w:rPr><w:{mark} w:id="96" '
+            f'w:author="Reviewer A (sample)" w:date="{DATE}"/></w:rPr></w:pPr>{change}</w:p>')
+
+
 def heading(level: int, text: str, bookmark: str | None = None, mark_id: int = 0) -> str:
     """A Word heading paragraph, optionally wrapped in a bookmark (as Word's cross-reference dialog adds)."""
     if bookmark is None:
@@ -137,6 +144,15 @@ def table(rows: list[list[str] | str], header: bool = True) -> str:
     return "".join(out)
 
 
+def bullet(*runs: str, mark: str = "") -> str:
+    """A bullet list item (numbering id 1: write the file with ``bullets=True``); ``mark`` is
+    "ins" or "del" for an item inserted or deleted with changes tracked (its paragraph mark too)."""
+    tracked = f'<w:rPr><w:{mark} w:id="90" w:author="Reviewer A (sample)" w:date="{DATE}"/></w:rPr>' if mark else ""
+    body = "".join(r if r.startswith("<") else run(r) for r in runs)
+    return (f'<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/>'
+            f"</w:numPr>{tracked}</w:pPr>{body}</w:p>")
+
+
 def tracked_row(cells: list[str], change: str, change_id: int) -> str:
     """A table row inserted (``change`` "ins") or deleted ("del") with changes tracked: Word marks
     the row (w:trPr) and every paragraph mark and run in it."""
@@ -193,6 +209,7 @@ def write_docx(
     media: dict[str, bytes] | None = None,
     main_part: str = "word/document.xml",
     footnotes: list[tuple[int, str]] | None = None,
+    bullets: bool = False,
 ) -> Path:
     """Write a .docx: ``body`` is the XML inside w:body; comments are (id, author, text).
 
@@ -228,6 +245,15 @@ def write_docx(
         rels.append(f'<Relationship Id="rIdFootnotes" Type="{REL}/footnotes" Target="footnotes.xml"/>')
         overrides.append(f'<Override PartName="/{folder}/footnotes.xml" ContentType="application/'
                          'vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>')
+    if bullets:  # numbering id 1: a bullet list (see bullet())
+        parts[f"{folder}/numbering.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:numbering {W_NS}>'
+            '<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
+            '<w:lvlText w:val="\u2022"/><w:lvlJc w:val="left"/></w:lvl></w:abstractNum>'
+            '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>').encode()
+        rels.append(f'<Relationship Id="rIdNumbering" Type="{REL}/numbering" Target="numbering.xml"/>')
+        overrides.append(f'<Override PartName="/{folder}/numbering.xml" ContentType="application/'
+                         'vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>')
     for index, (name, data) in enumerate((media or {}).items(), start=1):
         parts[f"{folder}/media/{name}"] = data
         rels.append(f'<Relationship Id="rIdImg{index}" Type="{REL}/image" Target="media/{name}"/>')

@@ -111,11 +111,50 @@ def _drop_withdrawn_rows(blocks: list[Any], gone: str) -> None:
             table.update({"t": "Plain", "c": []})
 
 
+_TEXT_BLOCKS = ("Para", "Plain", "Header")
+_NO_WORDS = ("Space", "SoftBreak", "LineBreak")
+
+
+def _inlines(block: dict[str, Any]) -> list[Any]:
+    return list(block["c"][2] if block["t"] == "Header" else block["c"])
+
+
+def _changed_blocks(blocks: list[Any], gone: str) -> set[int]:
+    """The paragraphs and headings holding a change of kind ``gone`` (by identity)."""
+    return {id(node) for node in walk_nodes(blocks) if node["t"] in _TEXT_BLOCKS
+            and any(_kind(inline) == gone for inline in walk_nodes(_inlines(node)))}
+
+
+def _drop_emptied(node: Any, changed: set[int]) -> Any:
+    """``node`` without the paragraphs and headings that resolving left with no words (a deleted
+    heading, accepted, printed as an empty numbered section), then without the list items and
+    lists that left empty: a deleted list item printed as an empty bullet."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            if isinstance(item, dict) and id(item) in changed and all(
+                    isinstance(inline, dict) and inline.get("t") in _NO_WORDS for inline in _inlines(item)):
+                continue
+            item = _drop_emptied(item, changed)
+            if isinstance(item, dict) and item.get("t") in ("BulletList", "OrderedList"):
+                items = item["c"] if item["t"] == "BulletList" else item["c"][1]
+                items[:] = [entry for entry in items if entry]
+                if not items:
+                    continue
+            out.append(item)
+        return out
+    if isinstance(node, dict) and "c" in node:
+        node["c"] = _drop_emptied(node["c"], changed)
+    return node
+
+
 def resolve_changes(ast: dict[str, Any], mode: str) -> None:
     """Accept or reject every tracked change in place; comment markers leave the text, and a
-    table row that only a change made or kept leaves the table with it."""
+    table row, paragraph, heading or list item that only a change made or kept leaves with it."""
     keep = "insertion" if mode == "accept" else "deletion"
-    _drop_withdrawn_rows(ast["blocks"], "deletion" if mode == "accept" else "insertion")
+    gone = "deletion" if mode == "accept" else "insertion"
+    _drop_withdrawn_rows(ast["blocks"], gone)
+    changed = _changed_blocks(ast["blocks"], gone)
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, list):
@@ -132,4 +171,4 @@ def resolve_changes(ast: dict[str, Any], mode: str) -> None:
             node["c"] = rewrite(node["c"])
         return node
 
-    ast["blocks"] = rewrite(ast["blocks"])
+    ast["blocks"] = _drop_emptied(rewrite(ast["blocks"]), changed)
