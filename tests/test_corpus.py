@@ -207,6 +207,14 @@ def test_a_link_in_a_link_is_one_link_and_no_markdown_is_printed(done: Corpus) -
     assert re.search(r"<caption>.*Sample exhibits</caption>", listed), listed[:2000]
 
 
+def test_an_empty_form_field_leaves_its_prompt_behind(done: Corpus) -> None:
+    """"Click or tap here to enter text." became manual text, inline and as a paragraph (found
+    by an independent intake test); a filled content control keeps its text."""
+    text = " ".join(re.sub(r"<[^>]+>", "", done.chapter_html("word-form-fields")).split())
+    assert "Click or tap" not in text
+    assert "Officer: (sign)." in text and "Checked by: Sample Analyst." in text, text
+
+
 def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) -> None:
     """pandoc dropped a .docx paragraph's own text when it held a text box, and an .odt text
     frame's text (found by an independent intake test): both now arrive, the box after its

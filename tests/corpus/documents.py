@@ -102,6 +102,7 @@ TRACKED_BLOCKS = (o.tracked_heading(2, "Old procedure", "del") + o.para(SAMPLE)
                   + o.bullet("Bag the phone.") + o.bullet(o.dele("Switch the phone off."), mark="del")
                   + o.bullet(o.ins("Note the time."), mark="ins") + o.bullet("Label the bag.")
                   + o.heading(2, "Storage") + o.para("Final sample text."))
+PROMPT = '<w:rStyle w:val="PlaceholderText"/>'
 TRACKED_ROWS = o.para(SAMPLE) + o.table([
     ["Exhibit", "Owner"], ["EX-1", "Analyst"], o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
     o.tracked_row(["EX-3", "Deleted row"], "del", 300)])
@@ -204,6 +205,13 @@ def _word_docs() -> list[Doc]:
                                    + o.bookmark_around("_Toc5551235", o.run("Table 1: Sample exhibits"), 6)),
             o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]]))),
             warning="list of figures or tables) left out", renumbered=("1", "table", "2")),
+        # empty form fields (content controls) show a greyed prompt, which pandoc read as text
+        Doc("word-form-fields.docx", "11", _docx("word-form-fields.docx", _chapter(
+            o.para("Officer: ", o.content_control(o.run("Click or tap here to enter text.", PROMPT), True),
+                   " (sign)."),
+            o.para("Checked by: ", o.content_control(o.run("Sample Analyst")), "."),
+            o.content_control(o.para(o.run("Click or tap here to enter text.", PROMPT)), True),
+            o.para(SAMPLE))), warning="2 empty form field(s)"),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),

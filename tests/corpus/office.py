@@ -144,6 +144,14 @@ def table(rows: list[list[str] | str], header: bool = True) -> str:
     return "".join(out)
 
 
+def content_control(inner: str, showing_prompt: bool = False) -> str:
+    """A content control (Developer > Rich Text) around ``inner`` (runs, or paragraphs for a
+    block); ``showing_prompt``: empty, showing its placeholder prompt, as Word marks it."""
+    shown = "<w:showingPlcHdr/>" if showing_prompt else ""
+    return (f'<w:sdt><w:sdtPr><w:id w:val="-1234"/><w:placeholder><w:docPart w:val="DefaultPlaceholder_-1854013440"/>'
+            f"</w:placeholder>{shown}</w:sdtPr><w:sdtContent>{inner}</w:sdtContent></w:sdt>")
+
+
 def bullet(*runs: str, mark: str = "") -> str:
     """A bullet list item (numbering id 1: write the file with ``bullets=True``); ``mark`` is
     "ins" or "del" for an item inserted or deleted with changes tracked (its paragraph mark too)."""

@@ -7,7 +7,8 @@ separate, result and end runs, and turns a REF into a link; it reads a simple fi
 (Word's ``IF { DOCPROPERTY … } = …``) leaks that inner result into the text and moves the
 results of every later field in the document to the start of their paragraphs. So simple
 fields are written out as Word's own, and a field inside an instruction (which shows nothing:
-only the outer field's result does) is taken out.
+only the outer field's result does) is taken out. An empty form field (a content control
+showing its prompt) loses its prompt, which Word greys and pandoc would print.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def expand_simple_fields(part: bytes) -> bytes:
 
 
 def rewrite_fields(part: bytes) -> bytes:
-    """A main or notes part with its fields as pandoc reads them well (see the module)."""
-    return drop_instruction_fields(expand_simple_fields(part))
+    """A main or notes part with its fields as pandoc reads them well (see the module), and
+    without the prompts of empty form fields (``drop_placeholders``)."""
+    return drop_placeholders(drop_instruction_fields(expand_simple_fields(part)))
 
 
 _FLD_CHAR_RE = re.compile(rb'<w:fldChar\b[^>]*\bw:fldCharType="(begin|separate|end)"')
@@ -90,3 +92,46 @@ def drop_instruction_fields(part: bytes) -> bytes:
         done = end
     kept.append(part[done:])
     return b"".join(kept)
+
+
+_SDT_TAG_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
+_RUN_RE = re.compile(rb"<w:r\b[^>]*?(?:/>|>.*?</w:r>)", re.S)
+
+
+def _placeholder_spans(part: bytes) -> list[tuple[int, int]]:
+    """The content (sdtPr's end to the control's end) of each content control showing its
+    placeholder (w:showingPlcHdr): an empty form field, whose runs are only its prompt."""
+    spans, stack = [], []
+    for tag in _SDT_TAG_RE.finditer(part):
+        if not tag.group().startswith(b"</"):
+            stack.append(tag.end())
+            continue
+        if not stack:
+            continue
+        start = stack.pop()
+        head_end = part.find(b"</w:sdtPr>", start, tag.start())
+        if head_end >= 0 and b"<w:showingPlcHdr" in part[start:head_end]:
+            spans.append((head_end, tag.start()))
+    return spans
+
+
+def count_placeholders(part: bytes) -> int:
+    """How many empty form fields (content controls showing their prompt) ``part`` holds."""
+    return len(_placeholder_spans(part)) if b"<w:showingPlcHdr" in part else 0
+
+
+def drop_placeholders(part: bytes) -> bytes:
+    """``part`` without the prompts of its empty form fields ("Click or tap here to enter
+    text.", "Choose an item."): Word shows them greyed and never prints them as text, but
+    pandoc reads them as the document's words. The paragraphs and cells they are in stay."""
+    if b"<w:showingPlcHdr" not in part:
+        return part
+    out, done = [], 0
+    for start, end in sorted(_placeholder_spans(part)):
+        if start < done:
+            continue  # inside one emptied already
+        out.append(part[done:start])
+        out.append(_RUN_RE.sub(b"", part[start:end]))
+        done = end
+    out.append(part[done:])
+    return b"".join(out)

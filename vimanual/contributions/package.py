@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
-from vimanual.contributions.fields import NOTES_PARTS_RE, rewrite_fields
+from vimanual.contributions.fields import NOTES_PARTS_RE, count_placeholders, rewrite_fields
 from vimanual.contributions.hidden import hidden_passages
 from vimanual.contributions.textboxes import DOCX, ODT, move_text_boxes
 from vimanual.workspace.schema import Limits
@@ -502,6 +502,11 @@ def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
         found.append("the document's own table of contents (or list of figures or tables) left out: its page "
                      "numbers are the document's; the manual makes its contents itself")
     found.extend(_page_references(len(_PAGEREF_RE.findall(document))))
+    placeholders = count_placeholders(document)
+    if placeholders:
+        found.append(f"{placeholders} empty form field(s) (content controls showing a prompt such as "
+                     "'Click or tap here to enter text.') left out: fill them in, or delete them, and submit "
+                     "again")
     for pattern, what, hint in _LEFT_OUT:
         count = len(pattern.findall(document))
         if count:
