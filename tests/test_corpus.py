@@ -162,6 +162,17 @@ def test_headings_and_list_items_inserted_or_deleted_go_as_chosen(done: Corpus) 
         assert all(word not in chapter for word in gone)
 
 
+def test_rejecting_changes_undoes_tracked_formatting_too(done: Corpus) -> None:
+    """--track-changes reject left a word made bold bold and a paragraph made a heading a
+    heading (found by an independent intake test); accept keeps the new formatting."""
+    rejected = done.chapter_html("word-tracked-format-reject")
+    assert "<strong>" not in rejected and "<em>was italic</em>" in rejected, rejected[:3000]
+    assert "<h2" not in rejected and "<p>Sample paragraph made a heading</p>" in rejected
+    accepted = done.chapter_html("word-tracked-format-accept")
+    assert "<strong>now bold</strong>" in accepted and "<em>" not in accepted
+    assert re.search(r"<h2\b[^>]*>.*Sample paragraph made a heading</h2>", accepted), accepted[:3000]
+
+
 def test_fields_written_as_simple_fields_keep_their_text_and_links(done: Corpus) -> None:
     """pandoc reads a w:fldSimple only as a hyperlink: a REF to a bookmark, a REF to a heading
     and a DATE left "As in  and , checked on ." (found by an independent intake test)."""

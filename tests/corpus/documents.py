@@ -102,6 +102,15 @@ TRACKED_BLOCKS = (o.tracked_heading(2, "Old procedure", "del") + o.para(SAMPLE)
                   + o.bullet("Bag the phone.") + o.bullet(o.dele("Switch the phone off."), mark="del")
                   + o.bullet(o.ins("Note the time."), mark="ins") + o.bullet("Label the bag.")
                   + o.heading(2, "Storage") + o.para("Final sample text."))
+_BY = 'w:author="Reviewer A (sample)" w:date="2026-03-02T10:15:00Z"'
+# formatting changed with changes tracked: a word made bold, one no longer italic, a paragraph
+# made a Heading 2; each keeps its old properties beside the new ones
+TRACKED_FORMAT = (
+    o.para("Sample step: ", f'<w:r><w:rPr><w:b/><w:rPrChange w:id="81" {_BY}><w:rPr/></w:rPrChange></w:rPr>'
+           '<w:t>now bold</w:t></w:r>', " and ", f'<w:r><w:rPr><w:rPrChange w:id="82" {_BY}><w:rPr><w:i/>'
+           "</w:rPr></w:rPrChange></w:rPr><w:t>was italic</w:t></w:r>", ".")
+    + f'<w:p><w:pPr><w:pStyle w:val="Heading2"/><w:pPrChange w:id="83" {_BY}><w:pPr/></w:pPrChange></w:pPr>'
+    + o.run("Sample paragraph made a heading") + "</w:p>" + o.para(o.ins("Sample inserted words.")))
 PROMPT = '<w:rStyle w:val="PlaceholderText"/>'
 TRACKED_ROWS = o.para(SAMPLE) + o.table([
     ["Exhibit", "Owner"], ["EX-1", "Analyst"], o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
@@ -226,6 +235,10 @@ def _word_docs() -> list[Doc]:
             TRACKED_BLOCKS), bullets=True), options=("--track-changes", "accept")),
         Doc("word-tracked-blocks-reject.docx", "3", _docx("word-tracked-blocks-reject.docx", _chapter(
             TRACKED_BLOCKS), bullets=True), options=("--track-changes", "reject")),
+        Doc("word-tracked-format-reject.docx", "3", _docx("word-tracked-format-reject.docx", _chapter(
+            TRACKED_FORMAT)), options=("--track-changes", "reject")),
+        Doc("word-tracked-format-accept.docx", "3", _docx("word-tracked-format-accept.docx", _chapter(
+            TRACKED_FORMAT)), options=("--track-changes", "accept")),
         Doc("word-comment.docx", "3", _docx("word-comment.docx", _chapter(COMMENTED), comments=COMMENT),
             refused="holds 1 comment"),
         Doc("word-comment-accept.docx", "3", _docx("word-comment-accept.docx", _chapter(COMMENTED),

@@ -192,7 +192,7 @@ def convert_submission(
         source.write_text(text, encoding="utf-8")
     else:
         package = check_archive(path, fmt, limits)
-        source = normalised_copy(path, package, work_dir / "package")
+        source = normalised_copy(path, package, work_dir / "package", track_changes)
     extract_dir = (work_dir / "extract").resolve()
     extract_dir.mkdir(parents=True)
     taker = MediaTaker(media_dir, path.parent if fmt == "html" else None, extract_dir)

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
 from vimanual.contributions.fields import NOTES_PARTS_RE, count_placeholders, rewrite_fields
+from vimanual.contributions.formatting import count_format_changes, reject_format_changes
 from vimanual.contributions.hidden import hidden_passages
 from vimanual.contributions.textboxes import DOCX, ODT, move_text_boxes
 from vimanual.workspace.schema import Limits
@@ -41,7 +42,6 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _COMMENTS_REL = "/comments"
-# Text elements an .odt is rewritten for before pandoc reads it (see normalised_copy).
 # LibreOffice's fields that show a value (a date, an author, a document property, a note's
 # number, a form's text): pandoc's reader drops each with the text it shows ("fields: date ,
 # author ."), so each becomes a span of that text. Not the ones that hide (display="none",
@@ -61,6 +61,7 @@ _ODT_FIELDS = (
     "sender-state-or-province")
 _ODT_FIELD_RE = re.compile(rb"<text:(" + b"|".join(re.escape(n.encode()) for n in _ODT_FIELDS)
                            + rb")(?=[\s>])([^>]*?)(?<!/)>((?:(?!</?text:[ph]\b).)*?)</text:\1>", re.S)
+# Text elements an .odt is rewritten for before pandoc reads it (see normalised_copy).
 _ODT_REWRITTEN = ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark", "sequence", "sequence-ref",
                   *_ODT_FIELDS)
 
@@ -96,6 +97,7 @@ class Package:
     # (pandoc's own writer puts a section's there, as vimanual export writes them; pandoc reads
     # only those inside a paragraph), or a table of contents of Word's (_drop_contents)
     docx_rewrite: bool = False
+    format_changes: int = 0  # tracked formatting changes in a .docx's main part (w:rPrChange, w:pPrChange)
     # each heading paragraph's own bookmark name (not Word's internal _Toc/_Ref…), in order, if
     # any has one: pandoc gives a heading an id of its words and drops the bookmark, so a
     # section id written by vimanual export ({#first}) would not come back
@@ -154,6 +156,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             document = archive.read(main)
             without_contents = _drop_contents(document)
             rewritten = _rewrite_docx_main(document)
+            package.format_changes = count_format_changes(document)
             package.docx_rewrite = rewritten != document or any(
                 NOTES_PARTS_RE.search(info.filename) and rewrite_fields(data := archive.read(info)) != data
                 for info in members)
@@ -378,23 +381,25 @@ def _alt_text(frame: re.Match[bytes]) -> bytes:
     return data[: -len(b"</draw:frame>")] + alt + b"</draw:frame>"
 
 
-def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
-    """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``."""
+def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes: str | None = None) -> Path:
+    """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``
+    (with ``track_changes`` "reject", a .docx's tracked formatting changes undone)."""
     move_docx = package.fmt == "docx" and package.main_part != "word/document.xml"
-    if not move_docx and not package.odt_rewrite and not package.docx_rewrite:
+    reject = track_changes == "reject" and package.format_changes > 0
+    if not move_docx and not package.odt_rewrite and not package.docx_rewrite and not reject:
         return path
     target = work_dir / f"normalised.{package.fmt}"
     work_dir.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         if move_docx:
-            _move_docx_main(source, out, package.main_part)
+            _move_docx_main(source, out, package.main_part, reject)
         else:
             for info in source.infolist():
                 data = source.read(info)
                 if package.fmt == "docx" and info.filename == package.main_part:
-                    data = _rewrite_docx_main(data)
+                    data = _rewrite_docx_main(data, reject)
                 elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
-                    data = rewrite_fields(data)
+                    data = rewrite_fields(reject_format_changes(data) if reject else data)
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
@@ -403,7 +408,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path) -> Path:
     return target
 
 
-def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) -> None:
+def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, reject: bool) -> None:
     """Rewrite the package so that its main part is word/document.xml, its folder word/."""
     folder, name = main.rsplit("/", 1) if "/" in main else ("", main)
     renames = {main: "word/document.xml", f"{folder}/_rels/{name}.rels".lstrip("/"):
@@ -419,9 +424,9 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
     for info in source.infolist():
         data = source.read(info)
         if info.filename == main:
-            data = _rewrite_docx_main(data)
+            data = _rewrite_docx_main(data, reject)
         elif NOTES_PARTS_RE.search(info.filename):
-            data = rewrite_fields(data)
+            data = rewrite_fields(reject_format_changes(data) if reject else data)
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -432,10 +437,12 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str) ->
         out.writestr(new_name, data)
 
 
-def _rewrite_docx_main(document: bytes) -> bytes:
+def _rewrite_docx_main(document: bytes, reject: bool = False) -> bytes:
     """A .docx's main part as pandoc should read it: without Word's table of contents, each
     bookmark inside the paragraph it starts, its fields as pandoc reads them well
-    (``rewrite_fields``), each text box after the paragraph it is anchored in."""
+    (``rewrite_fields``), each text box after the paragraph it is anchored in; with ``reject``,
+    its tracked formatting changes undone."""
+    document = reject_format_changes(document) if reject else document
     return move_text_boxes(rewrite_fields(_lift_bookmarks(_drop_contents(document))), DOCX)
 
 
