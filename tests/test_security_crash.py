@@ -170,7 +170,9 @@ def test_eight_processes_are_serialised_not_corrupted(tmp_path: Path) -> None:
     ids = [json.loads(e["output"])["id"] for e in logs if e["kind"] == "submit" and e["code"] == 0]
     assert len(set(ids)) == len(ids) == ok["submit"] == len(list_contributions(ws))
     events = load_events(ws, load_manual(ws)[0]).events
-    assert sum(1 for e in events if e.chapter == "alpha") == ok["review"]
+    # every approval of alpha's unchanged text by the same reviewer after the first is a repeat:
+    # under the lock, 48 racing ones record exactly one event
+    assert ok["review"] >= 1 and sum(1 for e in events if e.chapter == "alpha") == 1
     assert sum(1 for e in events if e.chapter == "beta") == ok["comment"]
     # Every accepted new chapter is in manual.yaml exactly once (a lost update would drop one).
     accepted = sorted(e["chapter"] for e in logs if e["kind"] == "accept" and e["code"] == 0)
