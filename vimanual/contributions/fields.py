@@ -20,6 +20,7 @@ _SIMPLE_FIELD_RE = re.compile(
     rb'<w:fldSimple\b([^>]*?)(?<!/)>((?:(?!<w:fldSimple\b).)*?)</w:fldSimple>', re.S)
 _EMPTY_SIMPLE_FIELD_RE = re.compile(rb"<w:fldSimple\b[^>]*/>")
 _INSTR_RE = re.compile(rb'\bw:instr="([^"]*)"')
+MAX_NESTING = 32  # simple fields in simple fields: as deep as the other nestings intake takes
 NOTES_PARTS_RE = re.compile(r"(?:^|/)(?:footnotes|endnotes)\.xml$")
 
 
@@ -38,11 +39,12 @@ def expand_simple_fields(part: bytes) -> bytes:
     last shown text, as with Word's own fields. Innermost first, for fields inside fields."""
     if b"<w:fldSimple" not in part:
         return part
-    while True:
+    for _ in range(MAX_NESTING):  # a level a pass: deeper fields stay as pandoc reads them
         expanded = _SIMPLE_FIELD_RE.sub(_complex_field, part)
         if expanded == part:
-            return _EMPTY_SIMPLE_FIELD_RE.sub(b"", expanded)
+            break
         part = expanded
+    return _EMPTY_SIMPLE_FIELD_RE.sub(b"", part)
 
 
 def rewrite_fields(part: bytes) -> bytes:
@@ -83,7 +85,9 @@ def drop_instruction_fields(part: bytes) -> bytes:
         closing = part.find(b"</w:r>", mark.end())
         end = closing + len(b"</w:r>")
         if closing >= 0 and b"</w:p>" not in part[start:end]:
-            drops = [span for span in drops if span[0] < start] + [(start, end)]  # an inner one goes with it
+            while drops and drops[-1][0] >= start:  # an inner one goes with it (drops stay in order)
+                drops.pop()
+            drops.append((start, end))
     if not drops:
         return part
     kept, done = [], 0

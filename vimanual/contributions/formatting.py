@@ -13,15 +13,18 @@ from __future__ import annotations
 import re
 
 # A run's properties with their tracked change: the old properties, empty (<w:rPr/>) or not.
+# (Each part is kept from running past its element's end, so that the cost stays linear in
+# the document on any input.)
 _RUN_CHANGE_RE = re.compile(
-    rb"<w:rPr>(?:(?!</w:rPr>|<w:rPrChange\b).)*<w:rPrChange\b[^>]*>(?:<w:rPr/>|<w:rPr>(.*?)</w:rPr>)"
-    rb"</w:rPrChange></w:rPr>", re.S)
+    rb"<w:rPr>(?:(?!</w:rPr>|<w:rPrChange\b).)*<w:rPrChange\b[^>]*>"
+    rb"(?:<w:rPr/>|<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>)</w:rPrChange></w:rPr>", re.S)
 # A paragraph's properties with their tracked change (the last of its properties, by the schema).
 _PARAGRAPH_CHANGE_RE = re.compile(
-    rb"<w:pPr>((?:(?!</w:pPr>|<w:pPrChange\b).)*)<w:pPrChange\b[^>]*>(?:<w:pPr/>|<w:pPr>(.*?)</w:pPr>)"
-    rb"</w:pPrChange></w:pPr>", re.S)
+    rb"<w:pPr>((?:(?!</w:pPr>|<w:pPrChange\b).)*)<w:pPrChange\b[^>]*>"
+    rb"(?:<w:pPr/>|<w:pPr>((?:(?!</w:pPr>).)*)</w:pPr>)</w:pPrChange></w:pPr>", re.S)
 # What a paragraph's old properties do not hold: its mark's run properties, its section.
-_KEPT_RE = re.compile(rb"<w:rPr>.*?</w:rPr>|<w:rPr/>|<w:sectPr\b.*?</w:sectPr>", re.S)
+_KEPT_RE = re.compile(
+    rb"<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>|<w:rPr/>|<w:sectPr\b(?:(?!</w:sectPr>).)*</w:sectPr>", re.S)
 
 
 def count_format_changes(part: bytes) -> int:
