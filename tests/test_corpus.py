@@ -226,6 +226,17 @@ def test_an_empty_form_field_leaves_its_prompt_behind(done: Corpus) -> None:
     assert "Officer: (sign)." in text and "Checked by: Sample Analyst." in text, text
 
 
+def test_a_reference_to_a_whole_caption_shows_the_manuals_number(done: Corpus) -> None:
+    """Word's "Entire caption" reference printed "Table 4: Sample exhibits" beside a table the
+    manual numbers otherwise (found by an independent intake test)."""
+    chapter = done.chapter_html("word-caption-refs")
+    caption = re.search(r'<caption><span class="caption-num">(Table \d+\.1)\.</span> Sample', chapter)
+    assert caption, chapter[:3000]
+    link = rf'<a href="#[^"]+">{re.escape(caption.group(1))}: Sample exhibits</a>'
+    assert re.search(link, chapter), chapter[:3000]
+    assert "Table 4" not in chapter
+
+
 def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) -> None:
     """pandoc dropped a .docx paragraph's own text when it held a text box, and an .odt text
     frame's text (found by an independent intake test): both now arrive, the box after its

@@ -264,6 +264,17 @@ def _word_docs() -> list[Doc]:
                    'Table \\* ARABIC </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
                    + o.run("1") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>' + o.run(": Sample exhibits")),
             o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]]))), renumbered=("1", "table")),
+        # a reference to a whole caption ("Entire caption": "Table 4: Sample exhibits") showed the
+        # document's number; one to a heading's number (REF \r) shows the document's numbering
+        Doc("word-caption-refs.docx", "11", _docx("word-caption-refs.docx", _chapter(
+            o.heading(2, "Scope of the check", "_Ref198765436", 1),
+            o.para("See ", o.ref_field("_Ref198765437", "Table 4: Sample exhibits"), " and section ",
+                   o.field(" REF _Ref198765436 \\r \\h ", "3.2"), "."),
+            o.para('<w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:bookmarkStart w:id="8" w:name="_Ref198765437"/>'
+                   + o.run("Table ") + o.field(" SEQ Table \\* ARABIC ", "4") + o.run(": Sample exhibits")
+                   + '<w:bookmarkEnd w:id="8"/>'),
+            o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"]]))), links=2,
+            warning="1 reference(s) to a paragraph or heading number", renumbered=("4", "table")),
         # a caption whose number is a simple field (w:fldSimple, as some generators write it):
         # pandoc drops the label and number and left ": Sample exhibits" as the caption
         Doc("word-caption-simple-field.docx", "11", _docx("word-caption-simple-field.docx", _chapter(
@@ -328,7 +339,8 @@ def _odt_docs() -> list[Doc]:
             "</text:a>.")), links=2),
         Doc("odt-heading-ref.odt", "1", _odt("odt-heading-ref.odt", top + heading_mark + o.odt_para(
             SAMPLE, " See ", '<text:bookmark-ref text:reference-format="chapter" '
-            'text:ref-name="__RefHeading___Toc1234_567890">2</text:bookmark-ref>', ".")), links=1),
+            'text:ref-name="__RefHeading___Toc1234_567890">2</text:bookmark-ref>', ".")), links=1,
+            warning="1 reference(s) to a paragraph or heading number"),
         Doc("odt-point-mark.odt", "1", _odt("odt-point-mark.odt", top + o.odt_para(
             '<text:reference-mark text:name="point-one"/>Sample point-marked paragraph.') + o.odt_para(
             "Page ", '<text:reference-ref text:reference-format="page" text:ref-name="point-one">1'

@@ -24,9 +24,11 @@ CAPTION_RE = re.compile(r"(<table\b[^>]*>\s*<caption>(?:\s*<p>)?)", re.S)
 ID_RE = re.compile(r'\sid="([^"]+)"')
 OPENING_ID_RE = re.compile(r'<(?:figure|table)\b[^>]*?\sid="([^"]+)"')
 # A link whose whole text is a typed figure or table number ("Figure 1", "Table 2.3").
+# A reference showing a figure's or table's typed number ("Table 4"), alone or, from Word's
+# "Entire caption" references, followed by the caption's words ("Table 4: Exhibit register").
 TYPED_REFERENCE_RE = re.compile(
-    r'(<a href="#([^"]+)"[^>]*>)\s*(?:Figure|Fig\.|Table|Illustration|Drawing)\s+\d+(?:[.-]\d+)*\s*</a>',
-    re.IGNORECASE)
+    r'(<a href="#([^"]+)"[^>]*>)\s*(?:Figure|Fig\.|Table|Illustration|Drawing)\s+\d+(?:[.-]\d+)*'
+    r'((?:\s*[:.\-–—]\s+[^<]+?)?)\s*</a>', re.IGNORECASE)
 HREF_RE = re.compile(r'<a href="#([^"]*)"')
 TAG_RE = re.compile(r"<[^>]+>")
 FOOTNOTES_RE = re.compile(
@@ -99,7 +101,8 @@ def number_captions(html: str, chapter_number: str, figure: str = "Figure", tabl
     if not labels:
         return html
     return TYPED_REFERENCE_RE.sub(
-        lambda m: f'{m.group(1)}{labels[m.group(2)]}</a>' if m.group(2) in labels else m.group(0), html)
+        lambda m: f'{m.group(1)}{labels[m.group(2)]}{m.group(3)}</a>' if m.group(2) in labels else m.group(0),
+        html)
 
 
 FIGURE_RE = re.compile(r"(<figure\b[^>]*>)(.*?)(</figure>)", re.S)

@@ -243,9 +243,9 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         text = " ".join(" ".join(p.itertext()) for p in note.iter(f"{{{_TEXT}}}p"))
         on = commented.get(note, "")
         package.comments.append(DocumentComment(author or "unknown", date, " ".join(text.split()), on[:200]))
-    package.left_out = _page_references(sum(
-        1 for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(f"{{{_TEXT}}}")
-        and el.tag.endswith("-ref") and el.get(f"{{{_TEXT}}}reference-format") == "page"))
+    formats = [el.get(f"{{{_TEXT}}}reference-format") for el in root.iter()
+               if isinstance(el.tag, str) and el.tag.startswith(f"{{{_TEXT}}}") and el.tag.endswith("-ref")]
+    package.left_out = _page_references(formats.count("page"), sum(f in _ODT_NUMBER_FORMATS for f in formats))
     package.odt_rewrite = b"<draw:text-box" in content or any(
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
         or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
@@ -493,11 +493,24 @@ _LEFT_OUT = (
 _PAGEREF_RE = re.compile(rb'(?:<w:instrText\b[^>]*>|\bw:instr=")\s*PAGEREF\b')
 
 
-def _page_references(count: int) -> list[str]:
-    """The warning for ``count`` page references (none for none)."""
-    return [f"{count} page reference(s) (Insert > Cross-reference > Page number) kept as links that show "
+# A reference to a paragraph's or heading's number (Word: Insert > Cross-reference >
+# Paragraph number, REF with \r, \n or \w): its shown number is the document's numbering.
+_NUMBER_REF_RE = re.compile(rb'(?:<w:instrText\b[^>]*>|\bw:instr=")\s*REF\s+[^<"]*?\\[rnw]\b')
+# LibreOffice's references that show a number of the document: its page, chapter, a numbered
+# paragraph's number, a sequence's bare value ("category-and-value", "Table 1", is renumbered).
+_ODT_NUMBER_FORMATS = ("chapter", "number", "number-all-superior", "number-no-superior", "value")
+
+
+def _page_references(count: int, numbers: int = 0) -> list[str]:
+    """The warnings for ``count`` page references and ``numbers`` paragraph-number references."""
+    said = [f"{count} page reference(s) (Insert > Cross-reference > Page number) kept as links that show "
             "the document's own page numbers, not the manual's: reword each to name what it points at (e.g. "
             "'see the section on scope') and submit again"] if count else []
+    if numbers:
+        said.append(f"{numbers} reference(s) to a paragraph or heading number (Insert > Cross-reference, "
+                    "shown as a paragraph, chapter or number) kept as links that show the document's own "
+                    "numbering, not the manual's: reword each to name what it points at and submit again")
+    return said
 
 
 def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
@@ -508,7 +521,7 @@ def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
     if had_contents:
         found.append("the document's own table of contents (or list of figures or tables) left out: its page "
                      "numbers are the document's; the manual makes its contents itself")
-    found.extend(_page_references(len(_PAGEREF_RE.findall(document))))
+    found.extend(_page_references(len(_PAGEREF_RE.findall(document)), len(_NUMBER_REF_RE.findall(document))))
     placeholders = count_placeholders(document)
     if placeholders:
         found.append(f"{placeholders} empty form field(s) (content controls showing a prompt such as "
