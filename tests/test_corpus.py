@@ -173,6 +173,21 @@ def test_rejecting_changes_undoes_tracked_formatting_too(done: Corpus) -> None:
     assert re.search(r"<h2\b[^>]*>.*Sample paragraph made a heading</h2>", accepted), accepted[:3000]
 
 
+def test_a_paragraph_mark_that_goes_joins_its_paragraph_with_the_next(done: Corpus) -> None:
+    """A tracked split stayed two paragraphs after reject, a tracked join two after accept
+    (found by an independent intake test)."""
+    def paragraphs(slug: str) -> list[str]:
+        found = re.findall(r"<p>([Ss]ample (?:split|joined).*?)</p>", done.chapter_html(slug))
+        return [" ".join(re.sub(r"<[^>]+>", "", text).split()) for text in found]
+
+    assert paragraphs("word-paragraph-marks-accept") == [
+        "Sample split, first half.", "Sample split, second half.",
+        "Sample joined, first half sample joined, second half."]
+    assert paragraphs("word-paragraph-marks-reject") == [
+        "Sample split, first half. Sample split, second half.", "Sample joined, first half",
+        "sample joined, second half."]
+
+
 def test_fields_written_as_simple_fields_keep_their_text_and_links(done: Corpus) -> None:
     """pandoc reads a w:fldSimple only as a hyperlink: a REF to a bookmark, a REF to a heading
     and a DATE left "As in  and , checked on ." (found by an independent intake test)."""

@@ -111,6 +111,13 @@ TRACKED_FORMAT = (
            "</w:rPr></w:rPrChange></w:rPr><w:t>was italic</w:t></w:r>", ".")
     + f'<w:p><w:pPr><w:pStyle w:val="Heading2"/><w:pPrChange w:id="83" {_BY}><w:pPr/></w:pPrChange></w:pPr>'
     + o.run("Sample paragraph made a heading") + "</w:p>" + o.para(o.ins("Sample inserted words.")))
+# a paragraph split (its mark inserted) and two paragraphs joined (the first one's mark deleted),
+# with changes tracked: Word marks the paragraph mark's run properties
+SPLIT_AND_JOINED = (
+    f'<w:p><w:pPr><w:rPr><w:ins w:id="84" {_BY}/></w:rPr></w:pPr>' + o.run("Sample split, first half.") + "</w:p>"
+    + o.para("Sample split, second half.")
+    + f'<w:p><w:pPr><w:rPr><w:del w:id="85" {_BY}/></w:rPr></w:pPr>' + o.run("Sample joined, first half") + "</w:p>"
+    + o.para(" sample joined, second half."))
 PROMPT = '<w:rStyle w:val="PlaceholderText"/>'
 TRACKED_ROWS = o.para(SAMPLE) + o.table([
     ["Exhibit", "Owner"], ["EX-1", "Analyst"], o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
@@ -239,6 +246,10 @@ def _word_docs() -> list[Doc]:
             TRACKED_FORMAT)), options=("--track-changes", "reject")),
         Doc("word-tracked-format-accept.docx", "3", _docx("word-tracked-format-accept.docx", _chapter(
             TRACKED_FORMAT)), options=("--track-changes", "accept")),
+        Doc("word-paragraph-marks-accept.docx", "3", _docx("word-paragraph-marks-accept.docx", _chapter(
+            SPLIT_AND_JOINED)), options=("--track-changes", "accept")),
+        Doc("word-paragraph-marks-reject.docx", "3", _docx("word-paragraph-marks-reject.docx", _chapter(
+            SPLIT_AND_JOINED)), options=("--track-changes", "reject")),
         Doc("word-comment.docx", "3", _docx("word-comment.docx", _chapter(COMMENTED), comments=COMMENT),
             refused="holds 1 comment"),
         Doc("word-comment-accept.docx", "3", _docx("word-comment-accept.docx", _chapter(COMMENTED),

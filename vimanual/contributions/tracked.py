@@ -35,12 +35,15 @@ def _plain(nodes: Any) -> str:
 
 
 def count_changes(ast: dict[str, Any]) -> tuple[int, int, dict[str, DocumentComment]]:
-    """(insertions, deletions, comments by their id) marked in an AST read with ``--track-changes=all``."""
-    insertions = deletions = 0
+    """(insertions, deletions, comments by their id) marked in an AST read with ``--track-changes=all``.
+    A paragraph mark inserted or deleted (a paragraph split or joined) counts only in a document
+    whose changes are all of that kind: otherwise it is part of an insertion or deletion counted
+    already (a new paragraph is its words and its mark), but alone it must be resolved too."""
+    insertions = deletions = marks_in = marks_out = 0
     comments: dict[str, DocumentComment] = {}
 
     def visit(node: Any) -> None:
-        nonlocal insertions, deletions
+        nonlocal insertions, deletions, marks_in, marks_out
         if isinstance(node, list):
             for index, item in enumerate(node):
                 kind = _kind(item)
@@ -48,6 +51,9 @@ def count_changes(ast: dict[str, Any]) -> tuple[int, int, dict[str, DocumentComm
                     insertions += 1
                 elif kind == "deletion":
                     deletions += 1
+                elif kind in ("paragraph-insertion", "paragraph-deletion"):
+                    marks_in += kind == "paragraph-insertion"
+                    marks_out += kind == "paragraph-deletion"
                 elif kind == "comment-start":
                     comment_id = str(dict(item["c"][0][2]).get("id", f"#{len(comments)}"))
                     comments[comment_id] = _comment(item, node[index + 1:])
@@ -57,6 +63,8 @@ def count_changes(ast: dict[str, Any]) -> tuple[int, int, dict[str, DocumentComm
             visit(node.get("c"))
 
     visit(ast["blocks"])
+    if not insertions and not deletions:
+        insertions, deletions = marks_in, marks_out
     return insertions, deletions, comments
 
 
@@ -148,13 +156,39 @@ def _drop_emptied(node: Any, changed: set[int]) -> Any:
     return node
 
 
+def _joined_paragraphs(node: Any, joining: set[int]) -> Any:
+    """``node`` with each paragraph in ``joining`` (its mark went with the resolved change:
+    deleted and accepted, or inserted and rejected) joined with the paragraph after it, as
+    Word joins them (by a space: pandoc trims the one at a paragraph's end); a paragraph and
+    a heading or a list stay apart."""
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in node:
+            item = _joined_paragraphs(item, joining)
+            previous = out[-1] if out else None
+            if isinstance(previous, dict) and id(previous) in joining and isinstance(item, dict) \
+                    and previous.get("t") in ("Para", "Plain") and item.get("t") in ("Para", "Plain"):
+                previous["c"] = [*previous["c"], {"t": "Space"}, *item["c"]]  # pandoc trimmed the space
+                joining.discard(id(previous))
+                if id(item) in joining:
+                    joining.add(id(previous))
+                continue
+            out.append(item)
+        return out
+    if isinstance(node, dict) and "c" in node:
+        node["c"] = _joined_paragraphs(node["c"], joining)
+    return node
+
+
 def resolve_changes(ast: dict[str, Any], mode: str) -> None:
-    """Accept or reject every tracked change in place; comment markers leave the text, and a
-    table row, paragraph, heading or list item that only a change made or kept leaves with it."""
+    """Accept or reject every tracked change in place; comment markers leave the text, a
+    table row, paragraph, heading or list item that only a change made or kept leaves with it,
+    and a paragraph whose mark goes is joined with the next."""
     keep = "insertion" if mode == "accept" else "deletion"
     gone = "deletion" if mode == "accept" else "insertion"
     _drop_withdrawn_rows(ast["blocks"], gone)
     changed = _changed_blocks(ast["blocks"], gone)
+    joining = _changed_blocks(ast["blocks"], f"paragraph-{gone}")
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, list):
@@ -171,4 +205,4 @@ def resolve_changes(ast: dict[str, Any], mode: str) -> None:
             node["c"] = rewrite(node["c"])
         return node
 
-    ast["blocks"] = _drop_emptied(rewrite(ast["blocks"]), changed)
+    ast["blocks"] = _joined_paragraphs(_drop_emptied(rewrite(ast["blocks"]), changed), joining)
