@@ -115,6 +115,14 @@ def test_tables_arrive_as_tables_even_with_only_a_header_row(done: Corpus) -> No
     assert big.count("<tr") == 3001
 
 
+def test_a_blank_row_keeps_the_rows_after_it_in_the_table(done: Corpus) -> None:
+    """A table with a blank row in the middle lost the rows after it to a paragraph ("EX-2
+    Officer"): pandoc wrote the blank row as a line of spaces, which ends a Markdown table."""
+    chapter = done.chapter_html("word-table-blank-row")
+    table = chapter.split("<table", 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r"<tr\b", table)) == 4 and "EX-2" in table, chapter[:3000]
+
+
 def test_tracked_changes_resolved_as_chosen_and_comments_kept(done: Corpus) -> None:
     accepted = done.chapter_html("word-tracked-accept")
     assert "with an inserted step" in accepted and "removed step" not in accepted
@@ -136,15 +144,19 @@ def test_tracked_changes_resolved_as_chosen_and_comments_kept(done: Corpus) -> N
 
 def test_rows_inserted_or_deleted_with_changes_tracked_go_as_chosen(done: Corpus) -> None:
     """A deleted row, accepted, printed as a blank row (and an inserted one, rejected): pandoc
-    keeps the row with its cells emptied (found by an independent intake test)."""
-    for slug, kept, gone in (("word-tracked-rows-accept", "EX-2", "EX-3"),
-                             ("word-tracked-rows-reject", "EX-3", "EX-2")):
-        table = done.chapter_html(slug).split("<table", 1)[1].split("</table>", 1)[0]
+    keeps the row with its cells emptied, and an inserted blank row or a whole inserted table
+    when rejected (found by independent intake tests). Accepted, the blank row stays, as in Word."""
+    for slug, kept, gone in (("word-tracked-rows-accept", ["", "EX-2", "EX-5"], "EX-3"),
+                             ("word-tracked-rows-reject", ["EX-3", "EX-5"], "EX-2")):
+        chapter = done.chapter_html(slug)
+        table = chapter.split("<table", 1)[1].split("</table>", 1)[0]
         rows = re.findall(r"<tr\b.*?</tr>", table, re.S)
         cells = [re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", row, re.S) for row in rows]
-        assert [[re.sub(r"<[^>]+>", "", c).strip() for c in row][0] for row in cells] == \
-            ["Exhibit", "EX-1", kept], table
+        assert [[re.sub(r"<[^>]+>|&nbsp;", "", c).strip() for c in row][0] for row in cells] == \
+            ["Exhibit", "EX-1", *kept], table
         assert gone not in table
+        assert chapter.count("<table") == (2 if slug.endswith("accept") else 1)
+        assert ("Inserted table" in chapter) == slug.endswith("accept")
 
 
 def test_headings_and_list_items_inserted_or_deleted_go_as_chosen(done: Corpus) -> None:

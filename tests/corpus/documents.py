@@ -119,9 +119,12 @@ SPLIT_AND_JOINED = (
     + f'<w:p><w:pPr><w:rPr><w:del w:id="85" {_BY}/></w:rPr></w:pPr>' + o.run("Sample joined, first half") + "</w:p>"
     + o.para(" sample joined, second half."))
 PROMPT = '<w:rStyle w:val="PlaceholderText"/>'
+_BLANK_ROW = ('<w:tr><w:trPr><w:ins w:id="310" w:author="Reviewer A (sample)" w:date="2026-03-02T10:15:00Z"/>'
+              "</w:trPr>" + '<w:tc><w:tcPr><w:tcW w:w="3000" w:type="dxa"/></w:tcPr><w:p/></w:tc>' * 2 + "</w:tr>")
 TRACKED_ROWS = o.para(SAMPLE) + o.table([
-    ["Exhibit", "Owner"], ["EX-1", "Analyst"], o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
-    o.tracked_row(["EX-3", "Deleted row"], "del", 300)])
+    ["Exhibit", "Owner"], ["EX-1", "Analyst"], _BLANK_ROW, o.tracked_row(["EX-2", "Inserted row"], "ins", 200),
+    o.tracked_row(["EX-3", "Deleted row"], "del", 300), ["EX-5", "Analyst"]]) + o.para("Sample text between.") + o.table([
+        o.tracked_row(["Inserted table", "Sample"], "ins", 400), o.tracked_row(["EX-9", "Sample"], "ins", 410)])
 COMMENTED = o.para(o.commented(0, o.run("Sample step to check.")))
 COMMENT = [(0, "Reviewer B (sample)", "Please confirm this sample step.")]
 ODT_CHANGES = (
@@ -267,6 +270,9 @@ def _word_docs() -> list[Doc]:
         Doc("word-only-heading.docx", "5", _docx("word-only-heading.docx", o.heading(1, "Sample heading only"))),
         Doc("word-title-option.docx", "5", _docx("word-title-option.docx", _chapter(o.para(SAMPLE))),
             options=("--title", "Triage (sample)")),
+        # a blank row in the middle of a table: written as a line of spaces, it ended the table
+        Doc("word-table-blank-row.docx", "6", _docx("word-table-blank-row.docx", _chapter(
+            o.para(SAMPLE), o.table([["Exhibit", "Owner"], ["EX-1", "Analyst"], ["", ""], ["EX-2", "Officer"]])))),
         Doc("word-header-only-table.docx", "6", _docx("word-header-only-table.docx", _chapter(
             o.para(SAMPLE), o.table([["Exhibit", "Owner", "Status"]])))),
         Doc("word-table-caption.docx", "11", _docx("word-table-caption.docx", _chapter(

@@ -1,11 +1,13 @@
-"""Tracked formatting changes in a contributed .docx, undone when the contributor rejects changes.
+"""Tracked changes pandoc does not resolve in a .docx: formatting, and whole table rows.
 
 Word records a formatting change made with changes tracked (bold added, a paragraph made a
 Heading 2 or a list item) as the new properties, with the old ones kept beside them in a
 ``w:rPrChange`` (a run's) or ``w:pPrChange`` (a paragraph's). pandoc reads only the new ones,
 so ``--track-changes reject`` left the text bold and the paragraph a heading. Rejecting puts
 the old properties back here, in the document's XML, before pandoc reads it; accepting needs
-nothing (the new properties are what pandoc reads).
+nothing (the new properties are what pandoc reads). A table row inserted or deleted whole is
+marked on the row (``w:trPr``), which pandoc ignores: the row goes here when the choice takes
+it out (deleted and accepted, inserted and rejected), however little its cells held.
 """
 
 from __future__ import annotations
@@ -37,9 +39,69 @@ def _old_paragraph(match: re.Match[bytes]) -> bytes:
     return b"<w:pPr>" + (match.group(2) or b"") + kept + b"</w:pPr>"
 
 
+def resolve_tracked_properties(part: bytes, mode: str | None) -> bytes:
+    """``part`` with what pandoc does not resolve resolved as ``mode`` (accept, reject, or
+    None: nothing): table rows inserted or deleted, and (reject) formatting changes."""
+    if mode is None:
+        return part
+    part = resolve_row_changes(part, mode)
+    return reject_format_changes(part) if mode == "reject" else part
+
+
 def reject_format_changes(part: bytes) -> bytes:
     """``part`` with every tracked formatting change of a run or paragraph undone."""
     if b"PrChange" not in part:
         return part
     part = _RUN_CHANGE_RE.sub(lambda m: b"<w:rPr>" + (m.group(1) or b"") + b"</w:rPr>", part)
     return _PARAGRAPH_CHANGE_RE.sub(_old_paragraph, part)
+
+
+_ROW_TAG_RE = re.compile(rb"<w:tr(?=[\s>])[^>]*>|</w:tr>")
+_ROW_MARK_RE = re.compile(rb"<w:trPr\b[^>]*>((?:(?!</w:trPr>).)*)</w:trPr>", re.S)
+
+
+def count_row_changes(part: bytes) -> int:
+    """How many table rows ``part`` marks as inserted or deleted with changes tracked."""
+    return sum(1 for start, end, _ in _tracked_rows(part))
+
+
+def _tracked_rows(part: bytes) -> list[tuple[int, int, bytes]]:
+    """(start, end, b"ins" or b"del") of each table row marked inserted or deleted (w:trPr)."""
+    if b"<w:trPr" not in part:
+        return []
+    rows, stack = [], []
+    for tag in _ROW_TAG_RE.finditer(part):
+        if not tag.group().startswith(b"</"):
+            stack.append(tag.end())
+            continue
+        if not stack:
+            continue
+        start = stack.pop()
+        mark = _ROW_MARK_RE.match(part, start)
+        if mark and mark.end() <= tag.start():
+            found = re.search(rb"<w:(ins|del)\b", mark.group(1))
+            if found:
+                rows.append((part.rfind(b"<w:tr", 0, start), tag.end(), found.group(1)))
+    return rows
+
+
+def resolve_row_changes(part: bytes, mode: str) -> bytes:
+    """``part`` without the rows the contributor's choice takes out: deleted ones when changes
+    are accepted, inserted ones when they are rejected. pandoc keeps such a row with its cells
+    emptied of the words that went, or whole when its cells held no words."""
+    gone = b"del" if mode == "accept" else b"ins"
+    spans: list[tuple[int, int]] = []
+    for start, end, kind in sorted(_tracked_rows(part)):
+        if kind == gone and not (spans and start < spans[-1][1]):  # not inside a row taken already
+            spans.append((start, end))
+    if not spans:
+        return part
+    kept, done = [], 0
+    for start, end in spans:
+        kept.append(part[done:start])
+        done = end
+    kept.append(part[done:])
+    return _EMPTY_TABLE_RE.sub(b"", b"".join(kept))  # a table all of whose rows went, with them
+
+
+_EMPTY_TABLE_RE = re.compile(rb"<w:tbl(?=[\s>])[^>]*>(?:(?!<w:tr(?=[\s>])|</w:tbl>).)*</w:tbl>", re.S)

@@ -295,6 +295,19 @@ def _changes_refusal(path: Path, insertions: int, deletions: int, comments: int)
                    "(or reject) to resolve them all; comments are kept with the revision for the editor")
 
 
+def _keep_blank_rows(blocks: list[Any]) -> None:
+    """Give each table row with no words a no-break space, in place. pandoc writes a blank row
+    of a table as a line of spaces, which ends the table when the Markdown is read again: the
+    rows after it became a paragraph ("EX-2 Officer")."""
+    for table in find_nodes(blocks, "Table"):
+        _, _, _, head, bodies, foot = table["c"]
+        rows = [*head[1], *(row for body in bodies for row in (*body[2], *body[3])), *foot[1]]
+        for row in rows:
+            cells = row[1]
+            if cells and not any(inline_text(cell[4]) or find_nodes(cell[4], "Image") for cell in cells):
+                cells[0][4] = [{"t": "Plain", "c": [{"t": "Str", "c": "\u00a0"}]}]
+
+
 class _AstWalker:
     """Rewrites pandoc's AST of a converted document: changes, title, cross-references, media, tables."""
 
@@ -329,6 +342,7 @@ class _AstWalker:
         if self.package is not None and self.package.fmt == "docx":
             blocks[:0] = _docx_front_matter(ast.get("meta", {}))
         attach_captions(blocks)
+        _keep_blank_rows(blocks)
         fix_cross_references(blocks, title_id, self.taker.warn)
         ast["blocks"] = self._walk_list(blocks)
         return ast

@@ -26,7 +26,11 @@ from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
 from vimanual.contributions.fields import NOTES_PARTS_RE, count_placeholders, rewrite_fields
-from vimanual.contributions.formatting import count_format_changes, reject_format_changes
+from vimanual.contributions.formatting import (
+    count_format_changes,
+    count_row_changes,
+    resolve_tracked_properties,
+)
 from vimanual.contributions.hidden import hidden_passages
 from vimanual.contributions.textboxes import DOCX, ODT, move_text_boxes
 from vimanual.workspace.schema import Limits
@@ -97,7 +101,7 @@ class Package:
     # (pandoc's own writer puts a section's there, as vimanual export writes them; pandoc reads
     # only those inside a paragraph), or a table of contents of Word's (_drop_contents)
     docx_rewrite: bool = False
-    format_changes: int = 0  # tracked formatting changes in a .docx's main part (w:rPrChange, w:pPrChange)
+    format_changes: int = 0  # tracked formatting and row changes in a .docx's main part (formatting.py)
     # each heading paragraph's own bookmark name (not Word's internal _Toc/_Ref…), in order, if
     # any has one: pandoc gives a heading an id of its words and drops the bookmark, so a
     # section id written by vimanual export ({#first}) would not come back
@@ -156,7 +160,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
             document = archive.read(main)
             without_contents = _drop_contents(document)
             rewritten = _rewrite_docx_main(document)
-            package.format_changes = count_format_changes(document)
+            package.format_changes = count_format_changes(document) + count_row_changes(document)
             package.docx_rewrite = rewritten != document or any(
                 NOTES_PARTS_RE.search(info.filename) and rewrite_fields(data := archive.read(info)) != data
                 for info in members)
@@ -385,21 +389,21 @@ def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes:
     """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``
     (with ``track_changes`` "reject", a .docx's tracked formatting changes undone)."""
     move_docx = package.fmt == "docx" and package.main_part != "word/document.xml"
-    reject = track_changes == "reject" and package.format_changes > 0
-    if not move_docx and not package.odt_rewrite and not package.docx_rewrite and not reject:
+    resolve = track_changes if track_changes in ("accept", "reject") and package.format_changes else None
+    if not move_docx and not package.odt_rewrite and not package.docx_rewrite and not resolve:
         return path
     target = work_dir / f"normalised.{package.fmt}"
     work_dir.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         if move_docx:
-            _move_docx_main(source, out, package.main_part, reject)
+            _move_docx_main(source, out, package.main_part, resolve)
         else:
             for info in source.infolist():
                 data = source.read(info)
                 if package.fmt == "docx" and info.filename == package.main_part:
-                    data = _rewrite_docx_main(data, reject)
+                    data = _rewrite_docx_main(data, resolve)
                 elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
-                    data = rewrite_fields(reject_format_changes(data) if reject else data)
+                    data = rewrite_fields(resolve_tracked_properties(data, resolve))
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
                     for pattern, replacement in _ODT_MARK_SUBS:
                         data = pattern.sub(replacement, data)
@@ -408,7 +412,7 @@ def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes:
     return target
 
 
-def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, reject: bool) -> None:
+def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, resolve: str | None) -> None:
     """Rewrite the package so that its main part is word/document.xml, its folder word/."""
     folder, name = main.rsplit("/", 1) if "/" in main else ("", main)
     renames = {main: "word/document.xml", f"{folder}/_rels/{name}.rels".lstrip("/"):
@@ -424,9 +428,9 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
     for info in source.infolist():
         data = source.read(info)
         if info.filename == main:
-            data = _rewrite_docx_main(data, reject)
+            data = _rewrite_docx_main(data, resolve)
         elif NOTES_PARTS_RE.search(info.filename):
-            data = rewrite_fields(reject_format_changes(data) if reject else data)
+            data = rewrite_fields(resolve_tracked_properties(data, resolve))
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -437,12 +441,12 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
         out.writestr(new_name, data)
 
 
-def _rewrite_docx_main(document: bytes, reject: bool = False) -> bytes:
+def _rewrite_docx_main(document: bytes, resolve: str | None = None) -> bytes:
     """A .docx's main part as pandoc should read it: without Word's table of contents, each
     bookmark inside the paragraph it starts, its fields as pandoc reads them well
-    (``rewrite_fields``), each text box after the paragraph it is anchored in; with ``reject``,
-    its tracked formatting changes undone."""
-    document = reject_format_changes(document) if reject else document
+    (``rewrite_fields``), each text box after the paragraph it is anchored in; with ``resolve``
+    (accept or reject), its tracked rows and formatting resolved as pandoc does not."""
+    document = resolve_tracked_properties(document, resolve)
     return move_text_boxes(rewrite_fields(_lift_bookmarks(_drop_contents(document))), DOCX)
 
 

@@ -80,45 +80,6 @@ def _comment(start: dict[str, Any], following: list[Any]) -> DocumentComment:
                            _plain(anchored)[:200])
 
 
-# What a reader sees of a table cell: a row holding one of these outside a change stays.
-_SEEN = {"Str", "Image", "Code", "Math", "RawInline", "Note"}
-
-
-def _withdrawn(row: Any, gone: str) -> bool:
-    """Whether everything ``row`` shows is a change of kind ``gone`` that resolving takes out:
-    a row inserted and then rejected, or deleted and then accepted (Word marks each word of it)."""
-    marked = False
-    stack = [row]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            kind = _kind(item)
-            if kind in (gone, f"paragraph-{gone}"):
-                marked = True
-            elif kind != "comment-start" and item.get("t") in _SEEN:
-                return False
-            elif kind != "comment-start":
-                stack.append(item.get("c"))
-    return marked
-
-
-def _drop_withdrawn_rows(blocks: list[Any], gone: str) -> None:
-    """Take out of every table the rows that resolving leaves empty (pandoc keeps them as
-    rows of empty cells: a deleted row printed as a blank one)."""
-    for table in [node for node in walk_nodes(blocks) if node["t"] == "Table"]:
-        _, _, _, head, bodies, foot = table["c"]
-        head[1] = [row for row in head[1] if not _withdrawn(row, gone)]
-        for body in bodies:
-            body[2] = [row for row in body[2] if not _withdrawn(row, gone)]
-            body[3] = [row for row in body[3] if not _withdrawn(row, gone)]
-        foot[1] = [row for row in foot[1] if not _withdrawn(row, gone)]
-        if not head[1] and not foot[1] and not any(body[2] or body[3] for body in bodies):
-            table.clear()  # a whole table inserted and rejected (or deleted and accepted)
-            table.update({"t": "Plain", "c": []})
-
-
 _TEXT_BLOCKS = ("Para", "Plain", "Header")
 _NO_WORDS = ("Space", "SoftBreak", "LineBreak")
 
@@ -182,11 +143,11 @@ def _joined_paragraphs(node: Any, joining: set[int]) -> Any:
 
 def resolve_changes(ast: dict[str, Any], mode: str) -> None:
     """Accept or reject every tracked change in place; comment markers leave the text, a
-    table row, paragraph, heading or list item that only a change made or kept leaves with it,
-    and a paragraph whose mark goes is joined with the next."""
+    paragraph, heading or list item that only a change made or kept leaves with it, and a
+    paragraph whose mark goes is joined with the next. (A .docx's table rows inserted or deleted
+    whole are resolved in its XML, before pandoc reads it: contributions/formatting.py.)"""
     keep = "insertion" if mode == "accept" else "deletion"
     gone = "deletion" if mode == "accept" else "insertion"
-    _drop_withdrawn_rows(ast["blocks"], gone)
     changed = _changed_blocks(ast["blocks"], gone)
     joining = _changed_blocks(ast["blocks"], f"paragraph-{gone}")
 
