@@ -104,6 +104,8 @@ def test_approving_again_what_one_approved_records_nothing_new(workspace: Path) 
     folder = workspace / "reviews" / "alpha"
     review(workspace, "alpha", "-j", "UK", "--approve", *UK)
     [first] = folder.iterdir()
+    [kept] = (workspace / "chapters" / ".history" / "alpha").iterdir()
+    kept.unlink()  # a clean checkout: the copy is untracked; a repeat must not write it back
     again = run("-C", workspace, "review", "alpha", "-j", "UK", "--approve", *UK)
     assert again.exit_code == 0, again.output
     assert "Ruth Reviewer approved 'alpha' for UK at this text already" in again.stdout
@@ -113,6 +115,7 @@ def test_approving_again_what_one_approved_records_nothing_new(workspace: Path) 
     assert json.loads(scripted.stdout)["recorded"] is False
     assert json.loads(scripted.stdout)["file"] == f"reviews/alpha/{first.name}"
     assert list(folder.iterdir()) == [first]
+    assert not kept.exists()  # nothing at all written for a repeat
     # each of these says something new, so each is recorded
     review(workspace, "alpha", "-j", "UK", "--approve", "-m", "Checked against the 2026 procedure.", *UK)
     review(workspace, "alpha", "-j", "UK", "--request-changes", "-m", "Step 2 needs a sample.", *UK)

@@ -210,9 +210,7 @@ def record_review(
         check_chapter(workspace, slug)
         if language is not None:
             event = _translation_event(workspace, slug, language, decision, person, text)
-            if decision == APPROVE:  # the source text translated, for the stale diff later
-                keep_approved_text(workspace, slug)
-            return _write_new(root, workspace.manual, event)
+            return _write_new(root, workspace, event)  # approved: the source text kept, for the stale diff
         code = check_jurisdiction(workspace.manual, code)
         chapter = workspace.chapters[slug]
         if decision != COMMENT and code not in chapter.front.reviewed_by:
@@ -226,16 +224,18 @@ def record_review(
             chapter=slug, jurisdiction=code, decision=decision, reviewer=reviewer, time=utc_now(),
             content_hash=chapter.content_hash, comment=text,
         ).sealed()
-        if decision == APPROVE:  # so that 'diff --since-approval' can show what changed later
-            keep_approved_text(workspace, slug)
-        return _write_new(root, workspace.manual, event)
+        return _write_new(root, workspace, event)
 
 
-def _write_new(root: Path, manual: Manual, event: ReviewEvent) -> tuple[ReviewEvent, bool]:
-    """``event`` written, unless it is an approval that would only repeat the standing one."""
-    standing = _standing_approval(root, manual, event)
+def _write_new(root: Path, workspace: Any, event: ReviewEvent) -> tuple[ReviewEvent, bool]:
+    """``event`` written, unless it is an approval that would only repeat the standing one
+    (then nothing at all is written). An approval first keeps a copy of the approved text, so
+    that 'diff --since-approval' can show what changed later."""
+    standing = _standing_approval(root, workspace.manual, event)
     if standing is not None:
         return standing, False
+    if event.decision == APPROVE:
+        keep_approved_text(workspace, event.chapter)
     return _write_event(root, event), True
 
 
