@@ -231,6 +231,18 @@ def _word_docs() -> list[Doc]:
             o.para("Checked by: ", o.content_control(o.run("Sample Analyst")), "."),
             o.content_control(o.para(o.run("Click or tap here to enter text.", PROMPT)), True),
             o.para(SAMPLE))), warning="2 empty form field(s)"),
+        # hostile, yet well-formed: rewriting these naively made XML pandoc could not read (exit 2,
+        # blaming the file); they are now read as pandoc reads the original
+        Doc("word-field-across-link.docx", "8", _docx("word-field-across-link.docx", _chapter(
+            o.para('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> IF </w:instrText></w:r>'
+                   '<w:hyperlink w:anchor="x"><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> '
+                   'DOCPROPERTY a </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                   + o.run("v") + '</w:hyperlink><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:instrText>'
+                   ' = 1 "yes" "no" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                   + o.run("Sample yes") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')))),
+        Doc("word-comment-in-field.docx", "8", _docx("word-comment-in-field.docx", _chapter(
+            o.para("Sample ", '<w:fldSimple w:instr=" DOCPROPERTY x "><!-- </w:fldSimple> -->'
+                   + o.run("shown") + "</w:fldSimple>", " text.")))),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),

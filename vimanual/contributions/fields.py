@@ -55,39 +55,52 @@ def rewrite_fields(part: bytes) -> bytes:
 
 _FLD_CHAR_RE = re.compile(rb'<w:fldChar\b[^>]*\bw:fldCharType="(begin|separate|end)"')
 _RUN_START_RE = re.compile(rb"<w:r[\s>]")
+_TAG_RE = re.compile(rb"<(/?)([\w:.-]+)[^>]*?(/?)>")
 
 
-def _run_start(part: bytes, at: int) -> int:
-    starts = [m.start() for m in _RUN_START_RE.finditer(part, max(0, at - 4000), at)]
-    return starts[-1] if starts else at
+def _balanced(part: bytes, start: int, end: int) -> bool:
+    """Whether ``part[start:end]`` holds whole elements only (taking it out leaves XML whole)."""
+    stack: list[bytes] = []
+    for tag in _TAG_RE.finditer(part, start, end):
+        if tag.group(3):
+            continue
+        if not tag.group(1):
+            stack.append(tag.group(2))
+        elif not stack or stack.pop() != tag.group(2):
+            return False
+    return not stack
 
 
 def drop_instruction_fields(part: bytes) -> bytes:
     """``part`` without the fields nested in another field's instruction (begin to end, the
-    runs holding them), unless one spans paragraphs: what they show is never on the page."""
+    runs holding them), unless taking one out would not leave whole elements (it spans
+    paragraphs, or a tracked insertion or a link ends inside it): what they show is never on
+    the page. Only the outermost are looked at (one inside is taken with it), so each byte is
+    read a bounded number of times, however deep the nesting."""
     if part.count(b'w:fldCharType="begin"') < 2:
         return part
     stack: list[tuple[str, int]] = []  # (phase, start of the run of its begin) of each open field
+    in_instruction = 0  # how many open fields are in their instruction
     drops: list[tuple[int, int]] = []
+    previous = 0  # where the last field character ended: a run start is looked for after it
     for mark in _FLD_CHAR_RE.finditer(part):
         kind = mark.group(1)
         if kind == b"begin":
-            stack.append(("instruction", _run_start(part, mark.start())))
-            continue
-        if not stack:
-            continue
-        if kind == b"separate":
+            runs = [found.start() for found in _RUN_START_RE.finditer(part, previous, mark.start())]
+            stack.append(("instruction", runs[-1] if runs else mark.start()))
+            in_instruction += 1
+        elif stack and kind == b"separate" and stack[-1][0] == "instruction":
             stack[-1] = ("result", stack[-1][1])
-            continue
-        start = stack.pop()[1]
-        if not stack or stack[-1][0] != "instruction":
-            continue
-        closing = part.find(b"</w:r>", mark.end())
-        end = closing + len(b"</w:r>")
-        if closing >= 0 and b"</w:p>" not in part[start:end]:
-            while drops and drops[-1][0] >= start:  # an inner one goes with it (drops stay in order)
-                drops.pop()
-            drops.append((start, end))
+            in_instruction -= 1
+        elif stack and kind == b"end":
+            phase, start = stack.pop()
+            in_instruction -= phase == "instruction"
+            if stack and stack[-1][0] == "instruction" and in_instruction == 1:
+                closing = part.find(b"</w:r>", mark.end())
+                end = closing + len(b"</w:r>")
+                if closing >= 0 and _balanced(part, start, end):
+                    drops.append((start, end))
+        previous = mark.end()
     if not drops:
         return part
     kept, done = [], 0
@@ -99,7 +112,7 @@ def drop_instruction_fields(part: bytes) -> bytes:
 
 
 _SDT_TAG_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
-_RUN_RE = re.compile(rb"<w:r\b[^>]*?(?:/>|>.*?</w:r>)", re.S)
+_TEXT_RE = re.compile(rb"<w:t(?=[\s>/])[^>]*?(?:/>|>[^<]*</w:t>)")
 
 
 def _placeholder_spans(part: bytes) -> list[tuple[int, int]]:
@@ -127,7 +140,7 @@ def count_placeholders(part: bytes) -> int:
 def drop_placeholders(part: bytes) -> bytes:
     """``part`` without the prompts of its empty form fields ("Click or tap here to enter
     text.", "Choose an item."): Word shows them greyed and never prints them as text, but
-    pandoc reads them as the document's words. The paragraphs and cells they are in stay."""
+    pandoc reads them as the document's words. Their text goes; runs, paragraphs and cells stay."""
     if b"<w:showingPlcHdr" not in part:
         return part
     out, done = [], 0
@@ -135,7 +148,7 @@ def drop_placeholders(part: bytes) -> bytes:
         if start < done:
             continue  # inside one emptied already
         out.append(part[done:start])
-        out.append(_RUN_RE.sub(b"", part[start:end]))
+        out.append(_TEXT_RE.sub(b"", part[start:end]))
         done = end
     out.append(part[done:])
     return b"".join(out)

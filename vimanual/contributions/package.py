@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
+from vimanual.contributions.contents import drop_contents
 from vimanual.contributions.fields import NOTES_PARTS_RE, count_placeholders, rewrite_fields
 from vimanual.contributions.formatting import (
     count_format_changes,
@@ -99,7 +100,7 @@ class Package:
     odt_rewrite: bool = False
     # a .docx whose main part is rewritten before pandoc reads it: bookmarks between paragraphs
     # (pandoc's own writer puts a section's there, as vimanual export writes them; pandoc reads
-    # only those inside a paragraph), or a table of contents of Word's (_drop_contents)
+    # only those inside a paragraph), or a table of contents of Word's (contents.drop_contents)
     docx_rewrite: bool = False
     format_changes: int = 0  # tracked formatting and row changes in a .docx's main part (formatting.py)
     # each heading paragraph's own bookmark name (not Word's internal _Toc/_Ref…), in order, if
@@ -158,7 +159,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         else:
             _inspect_docx(path, archive, main, package)
             document = archive.read(main)
-            without_contents = _drop_contents(document)
+            without_contents = drop_contents(document)
             rewritten = _rewrite_docx_main(document)
             package.format_changes = count_format_changes(document) + count_row_changes(document)
             package.docx_rewrite = rewritten != document or any(
@@ -403,13 +404,18 @@ def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes:
                 if package.fmt == "docx" and info.filename == package.main_part:
                     data = _rewrite_docx_main(data, resolve)
                 elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
-                    data = rewrite_fields(resolve_tracked_properties(data, resolve))
+                    data = _whole(data, rewrite_fields(resolve_tracked_properties(data, resolve)))
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
-                    for pattern, replacement in _ODT_MARK_SUBS:
-                        data = pattern.sub(replacement, data)
-                    data = _FRAME_RE.sub(_alt_text, move_text_boxes(_ODT_FIELD_RE.sub(_odt_field, data), ODT))
+                    data = _whole(data, _rewrite_odt_content(data))
                 out.writestr(info, data)
     return target
+
+
+def _rewrite_odt_content(data: bytes) -> bytes:
+    """An .odt's content.xml as pandoc should read it (marks, fields, text frames, alt text)."""
+    for pattern, replacement in _ODT_MARK_SUBS:
+        data = pattern.sub(replacement, data)
+    return _FRAME_RE.sub(_alt_text, move_text_boxes(_ODT_FIELD_RE.sub(_odt_field, data), ODT))
 
 
 def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, resolve: str | None) -> None:
@@ -430,7 +436,7 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
         if info.filename == main:
             data = _rewrite_docx_main(data, resolve)
         elif NOTES_PARTS_RE.search(info.filename):
-            data = rewrite_fields(resolve_tracked_properties(data, resolve))
+            data = _whole(data, rewrite_fields(resolve_tracked_properties(data, resolve)))
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -446,8 +452,20 @@ def _rewrite_docx_main(document: bytes, resolve: str | None = None) -> bytes:
     bookmark inside the paragraph it starts, its fields as pandoc reads them well
     (``rewrite_fields``), each text box after the paragraph it is anchored in; with ``resolve``
     (accept or reject), its tracked rows and formatting resolved as pandoc does not."""
-    document = resolve_tracked_properties(document, resolve)
-    return move_text_boxes(rewrite_fields(_lift_bookmarks(_drop_contents(document))), DOCX)
+    resolved = resolve_tracked_properties(document, resolve)
+    return _whole(document, move_text_boxes(rewrite_fields(_lift_bookmarks(drop_contents(resolved))), DOCX))
+
+
+def _whole(original: bytes, rewritten: bytes) -> bytes:
+    """``rewritten`` if it is well-formed XML, else ``original``: a hostile part (an XML comment
+    holding an end tag, say) must never be turned into one pandoc cannot read."""
+    if rewritten == original:
+        return original
+    try:
+        ET.fromstring(rewritten)
+    except ET.ParseError:
+        return original
+    return rewritten
 
 
 # Bookmark starts between paragraphs, right before one: Word moves them into that paragraph
@@ -537,32 +555,3 @@ def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
             found.append(f"{count} {what}: {hint}")
     return found
 
-
-# Word's table of contents: a content control of the "Table of Contents" gallery, or (older
-# files, LibreOffice's) paragraphs in the contents styles. pandoc reads it as text: a
-# "Contents" heading that took the chapter's title, and entries with the document's own page
-# numbers, printed as links.
-_CONTENTS_STYLE_RE = re.compile(
-    rb'<w:p\b(?:(?!</w:p>).)*?<w:pStyle w:val="(?:TOCHeading|TOC ?[1-9]|ContentsHeading|Contents ?[1-9]|'
-    rb'IndexHeading|TableofFigures|(?:Figure|Illustration|Table|Object)Index ?(?:[1-9]|Heading))"/>.*?</w:p>',
-    re.S)
-_SDT_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
-
-
-def _drop_contents(document: bytes) -> bytes:
-    """The main part without Word's table of contents."""
-    spans: list[tuple[int, int]] = []
-    stack: list[int] = []
-    for mark in _SDT_RE.finditer(document):  # content controls nest: matched by depth
-        if mark.group().startswith(b"</"):
-            if stack:
-                start = stack.pop()
-                head = document[start:document.find(b"</w:sdtPr>", start)]
-                if b'w:docPartGallery w:val="Table of Contents"' in head:
-                    spans.append((start, mark.end()))
-        else:
-            stack.append(mark.start())
-    for start, end in sorted(spans, reverse=True):
-        if not any(other[0] < start and end < other[1] for other in spans):
-            document = document[:start] + document[end:]
-    return _CONTENTS_STYLE_RE.sub(b"", document)
