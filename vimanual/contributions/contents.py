@@ -20,8 +20,9 @@ _SDT_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
 _PARAGRAPH_TAG_RE = re.compile(rb"<w:p(?=[\s>/])[^>]*?(/?)>|</w:p>")
 
 
-def _cut(document: bytes, spans: list[tuple[int, int]]) -> bytes:
-    """``document`` without ``spans`` (those inside another are part of it)."""
+def cut_spans(document: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """``document`` without ``spans`` (those inside another are part of it): one join, however
+    many (the rewrites of fields.py and formatting.py share it)."""
     kept, done = [], 0
     for start, end in sorted(spans):
         if start < done:
@@ -48,7 +49,7 @@ def drop_contents(document: bytes) -> bytes:
                     spans.append((start, mark.end()))
         else:
             stack.append(mark.start())
-    document = _cut(document, spans) if spans else document
+    document = cut_spans(document, spans) if spans else document
     spans, stack = [], []
     for tag in _PARAGRAPH_TAG_RE.finditer(document):
         if tag.group(1):  # <w:p/>
@@ -63,4 +64,4 @@ def drop_contents(document: bytes) -> bytes:
             closed = document.find(b"</w:pPr>", opened, tag.start()) if has_properties else -1
             if closed >= 0 and _CONTENTS_STYLE_RE.search(document, opened, closed):
                 spans.append((start, tag.end()))
-    return _cut(document, spans) if spans else document
+    return cut_spans(document, spans) if spans else document

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from vimanual.contributions.contents import cut_spans
+
 # A simple field (w:fldSimple) with no other simple field inside it, and one with no result.
 _SIMPLE_FIELD_RE = re.compile(
     rb'<w:fldSimple\b([^>]*?)(?<!/)>((?:(?!<w:fldSimple\b).)*?)</w:fldSimple>', re.S)
@@ -101,14 +103,7 @@ def drop_instruction_fields(part: bytes) -> bytes:
                 if closing >= 0 and _balanced(part, start, end):
                     drops.append((start, end))
         previous = mark.end()
-    if not drops:
-        return part
-    kept, done = [], 0
-    for start, end in drops:
-        kept.append(part[done:start])
-        done = end
-    kept.append(part[done:])
-    return b"".join(kept)
+    return cut_spans(part, drops) if drops else part
 
 
 _SDT_TAG_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")

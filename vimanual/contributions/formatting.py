@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from vimanual.contributions.contents import cut_spans
+
 # A run's properties with their tracked change: the old properties, empty (<w:rPr/>) or not.
 # (Each part is kept from running past its element's end, so that the cost stays linear in
 # the document on any input.)
@@ -96,12 +98,7 @@ def resolve_row_changes(part: bytes, mode: str) -> bytes:
             spans.append((start, end))
     if not spans:
         return part
-    kept, done = [], 0
-    for start, end in spans:
-        kept.append(part[done:start])
-        done = end
-    kept.append(part[done:])
-    return _EMPTY_TABLE_RE.sub(b"", b"".join(kept))  # a table all of whose rows went, with them
+    return _EMPTY_TABLE_RE.sub(b"", cut_spans(part, spans))  # a table all of whose rows went, with them
 
 
 _EMPTY_TABLE_RE = re.compile(rb"<w:tbl(?=[\s>])[^>]*>(?:(?!<w:tr(?=[\s>])|</w:tbl>).)*</w:tbl>", re.S)
