@@ -8,6 +8,7 @@ its contents itself, so the document's goes before pandoc reads it (with a warni
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Word's table of contents: a content control of the "Table of Contents" gallery, or (older
 # files, LibreOffice's) paragraphs in the contents styles. pandoc reads it as text: a
@@ -18,6 +19,21 @@ _CONTENTS_STYLE_RE = re.compile(
     rb'(?:Figure|Illustration|Table|Object)Index ?(?:[1-9]|Heading))"/>')
 _SDT_RE = re.compile(rb"<w:sdt>|<w:sdt\s[^>]*>|</w:sdt>")
 _PARAGRAPH_TAG_RE = re.compile(rb"<w:p(?=[\s>/])[^>]*?(/?)>|</w:p>")
+
+
+def matched_elements(part: bytes, tags: re.Pattern[bytes]) -> Iterator[tuple[int, int, int, int]]:
+    """(start, content start, content end, end) of each element whose opening and closing tags
+    ``tags`` finds, paired by depth, innermost first; self-closing ones are not elements here.
+    One pass over the tags: the rewrites of contents.py, fields.py and formatting.py share it."""
+    stack: list[tuple[int, int]] = []
+    for tag in tags.finditer(part):
+        text = tag.group()
+        if text.startswith(b"</"):
+            if stack:
+                start, inner = stack.pop()
+                yield start, inner, tag.start(), tag.end()
+        elif not text.endswith(b"/>"):
+            stack.append((tag.start(), tag.end()))
 
 
 def cut_spans(document: bytes, spans: list[tuple[int, int]]) -> bytes:
@@ -37,31 +53,17 @@ def drop_contents(document: bytes) -> bytes:
     """The main part without Word's table of contents (or list of figures): a content control
     of the contents gallery, or paragraphs in a contents style. Each tag is looked at once, so
     the cost stays linear whatever nests in what."""
-    spans: list[tuple[int, int]] = []
-    stack: list[int] = []
-    for mark in _SDT_RE.finditer(document):  # content controls nest: matched by depth
-        if mark.group().startswith(b"</"):
-            if stack:
-                start = stack.pop()
-                head_end = document.find(b"</w:sdtPr>", start, mark.start())
-                gallery = b'w:docPartGallery w:val="Table of Contents"'
-                if head_end >= 0 and gallery in document[start:head_end]:
-                    spans.append((start, mark.end()))
-        else:
-            stack.append(mark.start())
+    gallery = b'w:docPartGallery w:val="Table of Contents"'
+    spans = []
+    for start, inner, close, end in matched_elements(document, _SDT_RE):  # content controls nest
+        head_end = document.find(b"</w:sdtPr>", inner, close)
+        if head_end >= 0 and gallery in document[inner:head_end]:
+            spans.append((start, end))
     document = cut_spans(document, spans) if spans else document
-    spans, stack = [], []
-    for tag in _PARAGRAPH_TAG_RE.finditer(document):
-        if tag.group(1):  # <w:p/>
-            continue
-        if not tag.group().startswith(b"</"):
-            stack.append(tag.start())
-            continue
-        if stack:
-            start = stack.pop()
-            opened = document.find(b">", start) + 1
-            has_properties = document.startswith(b"<w:pPr>", opened)
-            closed = document.find(b"</w:pPr>", opened, tag.start()) if has_properties else -1
-            if closed >= 0 and _CONTENTS_STYLE_RE.search(document, opened, closed):
-                spans.append((start, tag.end()))
+    spans = []
+    for start, inner, close, end in matched_elements(document, _PARAGRAPH_TAG_RE):
+        has_properties = document.startswith(b"<w:pPr>", inner)
+        closed = document.find(b"</w:pPr>", inner, close) if has_properties else -1
+        if closed >= 0 and _CONTENTS_STYLE_RE.search(document, inner, closed):
+            spans.append((start, end))
     return cut_spans(document, spans) if spans else document

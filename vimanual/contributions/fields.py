@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from vimanual.contributions.contents import cut_spans
+from vimanual.contributions.contents import cut_spans, matched_elements
 
 # A simple field (w:fldSimple) with no other simple field inside it, and one with no result.
 _SIMPLE_FIELD_RE = re.compile(
@@ -113,17 +113,11 @@ _TEXT_RE = re.compile(rb"<w:t(?=[\s>/])[^>]*?(?:/>|>[^<]*</w:t>)")
 def _placeholder_spans(part: bytes) -> list[tuple[int, int]]:
     """The content (sdtPr's end to the control's end) of each content control showing its
     placeholder (w:showingPlcHdr): an empty form field, whose runs are only its prompt."""
-    spans, stack = [], []
-    for tag in _SDT_TAG_RE.finditer(part):
-        if not tag.group().startswith(b"</"):
-            stack.append(tag.end())
-            continue
-        if not stack:
-            continue
-        start = stack.pop()
-        head_end = part.find(b"</w:sdtPr>", start, tag.start())
-        if head_end >= 0 and b"<w:showingPlcHdr" in part[start:head_end]:
-            spans.append((head_end, tag.start()))
+    spans = []
+    for _, inner, close, _ in matched_elements(part, _SDT_TAG_RE):
+        head_end = part.find(b"</w:sdtPr>", inner, close)
+        if head_end >= 0 and b"<w:showingPlcHdr" in part[inner:head_end]:
+            spans.append((head_end, close))
     return spans
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from vimanual.contributions.contents import cut_spans
+from vimanual.contributions.contents import cut_spans, matched_elements
 
 # A run's properties with their tracked change: the old properties, empty (<w:rPr/>) or not.
 # (Each part is kept from running past its element's end, so that the cost stays linear in
@@ -71,19 +71,12 @@ def _tracked_rows(part: bytes) -> list[tuple[int, int, bytes]]:
     """(start, end, b"ins" or b"del") of each table row marked inserted or deleted (w:trPr)."""
     if b"<w:trPr" not in part:
         return []
-    rows, stack = [], []
-    for tag in _ROW_TAG_RE.finditer(part):
-        if not tag.group().startswith(b"</"):
-            stack.append(tag.end())
-            continue
-        if not stack:
-            continue
-        start = stack.pop()
-        mark = _ROW_MARK_RE.match(part, start)
-        if mark and mark.end() <= tag.start():
-            found = re.search(rb"<w:(ins|del)\b", mark.group(1))
-            if found:
-                rows.append((part.rfind(b"<w:tr", 0, start), tag.end(), found.group(1)))
+    rows = []
+    for start, inner, close, end in matched_elements(part, _ROW_TAG_RE):
+        mark = _ROW_MARK_RE.match(part, inner)
+        found = re.search(rb"<w:(ins|del)\b", mark.group(1)) if mark and mark.end() <= close else None
+        if found:
+            rows.append((start, end, found.group(1)))
     return rows
 
 
