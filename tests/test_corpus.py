@@ -277,6 +277,18 @@ def test_text_boxes_keep_their_text_and_the_paragraph_they_are_in(done: Corpus) 
         assert text.count("Sample key point") == 1, text  # Word's fallback copy is not read twice
 
 
+def test_boxes_in_boxes_keep_every_text_as_deep_as_intake_takes_them(done: Corpus) -> None:
+    """Eight levels of boxes in boxes (Word and LibreOffice): each anchor paragraph, then its
+    box, down to the innermost box's text, once each; a ninth level is refused (see the corpus)."""
+    for slug in ("word-boxes-8-deep", "odt-frames-8-deep"):
+        text = " ".join(re.sub(r"<[^>]+>", " ", done.chapter_html(slug)).split())
+        order = [f"Sample anchor {level}." for level in range(1, 9)]
+        order += ["Sample innermost box.", "Sample text:"]
+        found = [text.find(words) for words in order]
+        assert -1 not in found and found == sorted(found), (slug, found, text)
+        assert text.count("Sample innermost box.") == 1, text
+
+
 def test_titles_are_taken_once_and_given_titles_keep_the_heading(done: Corpus) -> None:
     html_title = done.chapter_html("html-title-h1")
     assert html_title.count("Sample triage procedure") == 1

@@ -94,6 +94,22 @@ def _chapter(*blocks: str) -> str:
     return o.heading(1, "Triage of seized devices") + "".join(blocks)
 
 
+def _boxes(depth: int) -> str:
+    """A paragraph holding a text box holding a paragraph with a box, ``depth`` boxes deep."""
+    inner = o.para("Sample innermost box.")
+    for level in range(depth, 0, -1):
+        inner = o.para(o.text_box(inner, box_id=300 + level), f"Sample anchor {level}.")
+    return inner
+
+
+def _frames(depth: int) -> str:
+    """The same in an .odt: text frames in text frames, ``depth`` deep."""
+    inner = o.odt_para("Sample innermost box.")
+    for level in range(depth, 0, -1):
+        inner = o.odt_para(f"Sample anchor {level}.", o.odt_text_frame(inner))
+    return inner
+
+
 TRACKED = o.para("Kept sample text ", o.ins("with an inserted step"), o.dele(" and a removed step"), ".")
 # a heading and a list item deleted, and a heading and an item inserted, with changes tracked:
 # resolved, each left an empty numbered section or an empty bullet
@@ -196,6 +212,22 @@ def _word_docs() -> list[Doc]:
             o.para(o.text_box(o.para("Sample outer box."), o.para(
                 o.text_box(o.para("Sample inner box."), box_id=219), "Sample outer box anchor."), box_id=218)),
             o.para(SAMPLE)))),
+        # boxes in boxes, 8 deep (as deep as intake takes them): every box's text and every anchor
+        Doc("word-boxes-8-deep.docx", "11", _docx("word-boxes-8-deep.docx", _chapter(_boxes(8), o.para(SAMPLE)))),
+        # 9 deep: pandoc lost the innermost box's text without a word (and the hidden-text check
+        # took minutes on a few thousand levels), so it is refused
+        Doc("word-boxes-9-deep.docx", "7", _docx("word-boxes-9-deep.docx", _chapter(_boxes(9))),
+            refused="text boxes nested 9 levels deep (at most 8 are taken)"),
+        # hidden text in a box in a box, and a box whose anchor is hidden: pandoc printed both
+        Doc("word-hidden-in-box.docx", "11", _docx("word-hidden-in-box.docx", _chapter(
+            o.para(o.text_box(o.para("Sample outer box."), o.para(o.text_box(o.para(
+                "Sample inner box ", o.run("internal note: sample key holder", "<w:vanish/>"), "."), box_id=219),
+                "Sample outer anchor."), box_id=218), "Sample page anchor."))),
+            refused="hidden text, which the manual would print: 1 passage(s), the first 'internal note: sample"),
+        Doc("word-hidden-box-anchor.docx", "11", _docx("word-hidden-box-anchor.docx", _chapter(
+            o.para("Sample page anchor.", o.text_box(o.para("Sample withheld box text.")).replace(
+                "<w:r>", "<w:r><w:rPr><w:vanish/></w:rPr>", 1)), o.para(SAMPLE))),
+            refused="hidden text, which the manual would print: 1 passage(s), the first 'Sample withheld box"),
         # a field in a field's instruction (Word's IF { DOCPROPERTY … }): pandoc leaked the inner
         # result and moved every later field's result to the start of its paragraph
         Doc("word-nested-field.docx", "1", _docx("word-nested-field.docx", _chapter(
@@ -347,6 +379,9 @@ def _odt_docs() -> list[Doc]:
         Doc("odt-text-frame.odt", "11", _odt("odt-text-frame.odt", top + o.odt_para(
             "Sample anchor text: phones stay in a shielded bag.",
             o.odt_text_frame(o.odt_para("Sample key point: never power on a seized phone."))) + o.odt_para(SAMPLE))),
+        Doc("odt-frames-8-deep.odt", "11", _odt("odt-frames-8-deep.odt", top + _frames(8) + o.odt_para(SAMPLE))),
+        Doc("odt-frames-9-deep.odt", "7", _odt("odt-frames-9-deep.odt", top + _frames(9)),
+            refused="text boxes nested 9 levels deep (at most 8 are taken)"),
         # LibreOffice fields: pandoc dropped each with its text ("fields: date , prop .")
         Doc("odt-fields.odt", "1", _odt("odt-fields.odt", top + o.odt_para(
             '<text:bookmark text:name="sample-point"/>Checked on <text:date style:data-style-name="N37" '

@@ -17,9 +17,10 @@ _OFF = ("0", "false", "off")
 
 
 def hidden_passages(archive: zipfile.ZipFile, main: str, fmt: str) -> list[str]:
-    """The hidden passages of a .docx/.odt (whose main part is ``main``), each as its words."""
+    """The hidden passages of a .docx/.odt (whose main part is ``main``), each as its words, each
+    once (Word writes a text box twice, the second copy for older readers)."""
     found = _odt(archive, main) if fmt == "odt" else _docx(archive, main)
-    return [" ".join(text.split()) for text in found if text.strip()]
+    return list(dict.fromkeys(" ".join(text.split()) for text in found if text.strip()))
 
 
 def _parse(archive: zipfile.ZipFile, name: str) -> ET.Element | None:
@@ -31,6 +32,8 @@ def _parse(archive: zipfile.ZipFile, name: str) -> ET.Element | None:
 
 
 def _docx(archive: zipfile.ZipFile, main: str) -> list[str]:
+    """One walk of the main part (text boxes nest paragraphs in runs, as deep as the author or an
+    attacker likes: each element is visited once). A run's hidden effect covers what it anchors."""
     document = _parse(archive, main)
     if document is None:
         return []
@@ -39,30 +42,51 @@ def _docx(archive: zipfile.ZipFile, main: str) -> list[str]:
     hidden_styles = set() if styles is None else {
         style.get(f"{_W}styleId") for style in styles.iter(f"{_W}style")
         if _vanishes(style.find(f"{_W}rPr"))}
-    passages = []
-    for paragraph in document.iter(f"{_W}p"):
-        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
-        by_paragraph = style is not None and style.get(f"{_W}val") in hidden_styles
-        words: list[str] = []
-        for run in paragraph.iter(f"{_W}r"):
-            props = run.find(f"{_W}rPr")
-            own = None if props is None else props.find(f"{_W}vanish")
-            run_style = None if props is None else props.find(f"{_W}rStyle")
-            if own is not None:
-                hidden = own.get(f"{_W}val", "true").lower() not in _OFF
-            elif run_style is not None:
-                hidden = by_paragraph or run_style.get(f"{_W}val") in hidden_styles
-            else:
-                hidden = by_paragraph
-            text = "".join(t.text or "" for t in run.iter(f"{_W}t"))
+    passages: list[str] = []
+    # (element, its paragraph's words and whether its style hides it, whether the run it is in hides it)
+    stack: list[tuple[ET.Element | None, _Paragraph | None, bool]] = [(document, None, False)]
+    while stack:
+        element, paragraph, hidden = stack.pop()
+        if element is None:  # the end of a paragraph
+            if paragraph is not None and paragraph.words:
+                passages.append("".join(paragraph.words))
+            continue
+        tag = element.tag
+        if tag == f"{_W}p":
+            style = element.find(f"{_W}pPr/{_W}pStyle")
+            paragraph = _Paragraph(style is not None and style.get(f"{_W}val") in hidden_styles)
+            stack.append((None, paragraph, hidden))
+        elif tag == f"{_W}r":
+            hidden = hidden or _run_hidden(element, paragraph, hidden_styles)
+        elif tag == f"{_W}t" and paragraph is not None:
+            text = element.text or ""
             if hidden:
-                words.append(text)
-            elif words and text.strip():
-                passages.append("".join(words))
-                words = []
-        if words:
-            passages.append("".join(words))
+                paragraph.words.append(text)
+            elif paragraph.words and text.strip():
+                passages.append("".join(paragraph.words))
+                paragraph.words = []
+            continue
+        stack.extend((child, paragraph, hidden) for child in reversed(element))
     return passages
+
+
+class _Paragraph:
+    """A paragraph being read: the hidden words since its last visible text."""
+
+    def __init__(self, by_style: bool) -> None:
+        self.by_style = by_style
+        self.words: list[str] = []
+
+
+def _run_hidden(run: ET.Element, paragraph: _Paragraph | None, hidden_styles: set[str | None]) -> bool:
+    """Whether a run is hidden: its own Hidden effect, else its character or paragraph style's."""
+    by_paragraph = paragraph is not None and paragraph.by_style
+    props = run.find(f"{_W}rPr")
+    own = None if props is None else props.find(f"{_W}vanish")
+    if own is not None:
+        return own.get(f"{_W}val", "true").lower() not in _OFF
+    run_style = None if props is None else props.find(f"{_W}rStyle")
+    return by_paragraph or (run_style is not None and run_style.get(f"{_W}val") in hidden_styles)
 
 
 def _vanishes(props: ET.Element | None) -> bool:

@@ -33,7 +33,7 @@ from vimanual.contributions.formatting import (
     resolve_tracked_properties,
 )
 from vimanual.contributions.hidden import hidden_passages
-from vimanual.contributions.textboxes import DOCX, ODT, move_text_boxes
+from vimanual.contributions.textboxes import DOCX, MAX_DEPTH, ODT, box_nesting, move_text_boxes
 from vimanual.workspace.schema import Limits
 
 PACKAGE_RELS = "_rels/.rels"
@@ -154,11 +154,15 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         _verify_members(path, archive, limits)
         main = _main_part(path, archive, fmt)
         package = Package(fmt, main, xml)
+        document = archive.read(main)
+        depth = box_nesting(document, ODT if fmt == "odt" else DOCX)
+        if depth > MAX_DEPTH:
+            raise refuse(path, f"text boxes nested {depth} levels deep (at most {MAX_DEPTH} are taken)",
+                         "move the text of the innermost boxes out of them, and submit again")
         if fmt == "odt":
-            _inspect_odt(path, archive.read(main), package)
+            _inspect_odt(path, document, package)
         else:
             _inspect_docx(path, archive, main, package)
-            document = archive.read(main)
             without_contents = drop_contents(document)
             rewritten = _rewrite_docx_main(document)
             package.format_changes = count_format_changes(document) + count_row_changes(document)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_DEPTH = 8  # boxes in boxes: beyond this, what is left stays where pandoc finds it
+MAX_DEPTH = 8  # boxes in boxes: a document nesting them deeper is refused (see box_nesting)
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,19 @@ DOCX = _Format(
 ODT = _Format(
     re.compile(rb"<(/?)(text:p|text:h|draw:frame|draw:text-box)(?=[\s/>])[^>]*?(/?)>"),
     (b"text:p", b"text:h"), (b"draw:frame",), b"draw:text-box")
+
+
+def box_nesting(part: bytes, fmt: _Format) -> int:
+    """How deep text boxes nest in ``part``: 0 without a box, 1 for boxes in the page, and so on.
+    Past ``MAX_DEPTH`` pandoc would lose the inner boxes' text, so such a document is refused."""
+    if fmt.content not in part:
+        return 0
+    depth = deepest = 0
+    for tag in re.finditer(rb"<(/?)" + re.escape(fmt.content) + rb"(?=[\s/>])[^>]*?(/?)>", part):
+        if not tag.group(2):
+            depth += -1 if tag.group(1) else 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def move_text_boxes(part: bytes, fmt: _Format) -> bytes:
