@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pypdf
 import pytest
 import yaml
 
-from tests.helpers import run
+from tests.helpers import run, run_subprocess
 
 UNCLOSED = "---\ntitle: Beta Chapter\nlead: AU\n\nSample text with no closing line.\n"
 BETA_WARNING = [
@@ -98,3 +99,17 @@ def test_a_broken_manual_yaml_still_stops_everything(workspace: Path) -> None:
         assert result.exit_code == 2, args
         assert result.stderr.splitlines()[0].startswith("Error: manual.yaml:"), args
         assert "paper 'A5' is not supported" in result.stderr
+
+
+def test_a_chapter_that_is_a_pipe_is_set_aside_not_waited_on(workspace: Path) -> None:
+    """A listed chapter that is a named pipe (left by a tool, or made by someone else on a shared
+    machine) made verify and status wait for ever on reading it: it is now a broken chapter."""
+    (workspace / "chapters" / "beta.md").unlink()
+    os.mkfifo(workspace / "chapters" / "beta.md")
+    for args in (["verify"], ["status"]):
+        result = run_subprocess("-C", workspace, *args, timeout=60)
+        assert result.returncode in (0, 1), (args, result.stdout, result.stderr)
+        pipe = "warning: chapters/beta.md: not a regular file (a pipe, socket or device)"
+        assert pipe in result.stderr, args
+    checked = run("-C", workspace, "check")
+    assert checked.exit_code == 1 and "chapters/beta.md: not a regular file" in checked.stdout

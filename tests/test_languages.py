@@ -350,6 +350,58 @@ def test_build_language_can_leave_untranslated_chapters_out_and_warns_of_stale_o
     assert "Traduction d'une version antérieure de ce chapitre" in html.replace("&#39;", "'")
 
 
+def test_a_broken_or_stray_translation_file_holds_up_no_one_else(ws: Path, tmp_path: Path) -> None:
+    """A translator's broken file (bad front matter, not UTF-8, a link) or a stray one in a
+    language folder stopped status, verify and the source-language build with exit 2, as a
+    broken chapter once did: each is now set aside with a warning naming what is left out; the
+    language's own edition is refused until it is fixed, or built with the source text by --force."""
+    ok("-C", ws, "review", "alpha", "-j", "UK", "--approve", "--as", "Ruth Reviewer")
+    write_translation(ws, "fr", "beta", source_hash(ws, "beta"), "Texte bêta traduit.\n")
+    (ws / "chapters" / "fr" / "alpha.md").write_text("---\ntitle: [unclosed\n---\nTexte.\n", encoding="utf-8")
+    (ws / "chapters" / "fr" / "notes.md").write_text("Notes du traducteur.\n", encoding="utf-8")
+    (ws / "chapters" / "ar").mkdir()
+    (ws / "chapters" / "ar" / "alpha.md").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text(f"---\ntitle: Ailleurs\ntranslates: {source_hash(ws, 'beta')}\n---\n\nSecret.\n")
+    (ws / "chapters" / "ar" / "beta.md").symlink_to(outside)
+    warnings = [
+        "warning: chapters/fr/alpha.md:3: invalid YAML: expected ',' or ']', but got '<stream end>' "
+        "(the fr translation of 'alpha' is left out until this is fixed)",
+        "warning: chapters/ar/alpha.md:2: not UTF-8 text (byte 0xff at offset 11) "
+        "(the ar translation of 'alpha' is left out until this is fixed)",
+        "warning: chapters/ar/beta.md: translation file is a symbolic link (or lies outside the workspace) "
+        "(the ar translation of 'beta' is left out until this is fixed)",
+    ]
+    status = run("-C", ws, "status", env={"COLUMNS": "200"})
+    assert status.exit_code in (0, 1), status.output  # 1: chapters not ready, as before
+    assert [line for line in status.stderr.splitlines() if line.startswith("warning:")] == warnings
+    assert matrix(ws)["alpha"]["fr"] == "missing" and matrix(ws)["beta"]["fr"] != "missing"
+
+    verified = run("-C", ws, "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "1 review event(s) and 0 contribution decision(s) verified, no problems." in verified.stdout
+    assert "warning: chapters/fr/notes.md: 'notes' is not a chapter of the manual" in verified.stderr
+    assert "chapters/ar/beta.md: translation file is a symbolic link" in verified.stderr
+
+    source = run("-C", ws, "build", "--format", "html", "--quiet")
+    assert source.exit_code == 0, source.output
+    assert source.stderr == ""  # the source edition uses no translation: nothing to say
+    refused = run("-C", ws, "build", "--language", "fr", "--format", "html", "--quiet")
+    assert refused.exit_code == 2
+    assert "Error: chapters/fr/alpha.md:3: invalid YAML" in refused.stderr
+    assert "chapters/ar/" not in refused.stderr and not (ws / "build" / "manual.fr.html").exists()
+    forced = run("-C", ws, "build", "--language", "fr", "--format", "html", "--quiet", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert warnings[0] in forced.stderr and "chapters/ar/" not in forced.stderr
+    html = (ws / "build" / "manual.fr.html").read_text(encoding="utf-8")
+    assert "Alpha text." in html and "Texte bêta traduit." in html and "Texte." not in html
+    assert "Secret." not in html
+    checked = run("-C", ws, "check")
+    assert checked.exit_code == 1
+    for where in ("fr/alpha.md", "fr/notes.md", "ar/alpha.md", "ar/beta.md"):
+        assert f"chapters/{where}" in checked.stdout, where
+
+
 def test_build_for_an_unknown_language_is_refused(ws: Path) -> None:
     result = run("-C", ws, "build", "--language", "de")
     assert result.exit_code == 2

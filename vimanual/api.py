@@ -129,9 +129,9 @@ def build(
     """Build the working draft (``formats``: default all): check's errors refuse it
     (``BuildRefused``) unless ``force``, in which case ``on_forced`` hears of them before the
     book is laid out or written (the check runs while the chapters are converted:
-    ``Preflight``); ``on_broken`` hears of chapter files set aside. ``reference_layout`` is a
-    test hook: the main matter laid out in one WeasyPrint call, the reference the parallel
-    layout is compared with.
+    ``Preflight``); ``on_broken`` hears of chapter (and ``language``'s translation) files set
+    aside. ``reference_layout`` is a test hook: the main matter laid out in one WeasyPrint call,
+    the reference the parallel layout is compared with.
 
     ``language`` builds that language's edition (build/manual.<tag>.pdf and .html): each
     chapter's translation where there is one (stale ones with a warning and a banner); a
@@ -144,9 +144,10 @@ def build(
         # a forced draft, or a build of some chapters, is not stopped by another chapter's broken file
         early = EarlyHTML(jurisdiction, jobs) if not chapters and language is None else None  # one read each
         workspace, problems, checkable = loaded(root, list(chapters), force or bool(chapters), early,
-                                                lambda: start_spare_worker("pdf" in (formats or FORMATS)))
-        if workspace.broken and on_broken is not None:
-            on_broken(dict(workspace.broken))  # heard before the build starts (it may still fail)
+                                                lambda: start_spare_worker("pdf" in (formats or FORMATS)),
+                                                language)
+        if (aside := workspace.set_aside([language] if language else [])) and on_broken is not None:
+            on_broken(aside)  # heard before the build starts (it may still fail)
         preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)
         try:
             return _build_checked(workspace, preflight, formats=formats, output=output, paper=paper,
@@ -344,11 +345,11 @@ def contribution_summary(contribution: Contribution) -> str:
 
 def contributor_status(root: Path, name: str) -> tuple[list[ContributorEntry], dict[str, list[Problem]]]:
     """A contributor's submissions, where each stands and, once accepted, its chapter's review;
-    and the chapters that could not be read (by slug, with their problems), set aside."""
+    and the chapter and translation files that could not be read (Workspace.set_aside)."""
     from vimanual.status import contributor_view, load_review_status
 
     report = load_review_status(root)
-    return contributor_view(report, name), report.workspace.broken
+    return contributor_view(report, name), report.workspace.set_aside()
 
 
 # --- review ---------------------------------------------------------------------------------

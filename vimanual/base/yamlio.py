@@ -7,6 +7,7 @@ oversize files, names the file and line of each refusal, treats an empty file as
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,11 @@ def decode_utf8(raw: bytes, where: str) -> str:
 def read_text(path: Path, where: str, max_bytes: int = MAX_STATE_BYTES) -> str:
     """Read a text file with a size cap, strict UTF-8 and a clear error for each failure."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):  # a pipe would block
+            raise VimanualError("not a regular file (a pipe, socket or device)",
+                                "replace it with the file itself", file=where)
         if size > max_bytes:
             raise VimanualError(
                 f"file is too large ({size:,} bytes; the limit is {max_bytes:,})",

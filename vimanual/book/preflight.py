@@ -27,10 +27,12 @@ class BuildRefused(GateFailed):
 
 
 def loaded(root: Path, slugs: list[str], isolate: bool, early: EarlyHTML | None = None,
-           start_layout: Callable[[], None] | None = None) -> tuple[Workspace, list[Problem], bool]:
+           start_layout: Callable[[], None] | None = None,
+           language: str | None = None) -> tuple[Workspace, list[Problem], bool]:
     """The workspace, loaded once, the problems its loading found, and whether check should run
     over ``slugs`` (not when the build itself will say something better: an unknown chapter).
     With ``isolate`` a broken chapter file is set aside (workspace.broken) instead of refused;
+    a broken translation file is, unless it is in the ``language`` built (workspace.broken_translations);
     with ``early``, the chapters it parses are converted to HTML by the same read.
 
     ``start_layout`` starts the layout's fork server, whose import of WeasyPrint (0.4 CPU s)
@@ -38,7 +40,12 @@ def loaded(root: Path, slugs: list[str], isolate: bool, early: EarlyHTML | None 
     and no chapter parsed before), once pandoc has read every chapter on both cores (beside
     that, the import only slowed it down: 0.3 s of the generated book's 11.7)."""
     from vimanual.base.names import is_slug
-    from vimanual.workspace.load import inspect_workspace, isolate_broken, refuse_broken
+    from vimanual.workspace.load import (
+        inspect_workspace,
+        isolate_broken,
+        refuse_broken,
+        set_aside_translations,
+    )
     from vimanual.workspace.media import parsed_before, reading_with
 
     first_read = early is not None and not parsed_before(root)
@@ -51,6 +58,8 @@ def loaded(root: Path, slugs: list[str], isolate: bool, early: EarlyHTML | None 
     if isolate and workspace is not None:
         problems = isolate_broken(workspace, problems)
         refuse_broken(workspace, slugs)
+    elif workspace is not None:
+        problems = set_aside_translations(workspace, problems, keep=language)
     structural = [p for p in problems if p.severity == "error"]
     if structural or workspace is None:
         raise InvalidWorkspace(structural)

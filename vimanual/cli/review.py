@@ -129,7 +129,7 @@ def status(
     if slug is not None:
         report.review(slug)  # a broken or unknown chapter is an error before any warning
     if not as_json:
-        ui.warn_broken(report.workspace.broken, ui.err())
+        ui.warn_broken(report.workspace.set_aside(), ui.err())
     if report.loaded.problems and not as_json:
         ui.err().print(f"[yellow]warning:[/] {len(report.loaded.problems)} review event file(s) are not "
                        "valid or not by a listed reviewer, and were ignored; run 'vimanual verify'")
@@ -144,7 +144,7 @@ def status(
 
 
 def _problems_json(report: Any) -> list[dict[str, Any]]:
-    broken = [p for found in report.workspace.broken.values() for p in found]
+    broken = [p for found in report.workspace.set_aside().values() for p in found]
     return [asdict(p) for p in [*broken, *report.loaded.problems]]
 
 

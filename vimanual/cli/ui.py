@@ -70,10 +70,11 @@ def print_problems(problems: list[api.Problem], console: Console) -> None:
 
 
 def warn_broken(broken: dict[str, list[api.Problem]], console: Console) -> None:
-    """One warning per broken chapter (file, line, what is wrong, hint): the command carries on."""
-    for slug, problems in broken.items():
+    """One warning per broken chapter or translation file (file, line, what is wrong, hint), by
+    what is left out (Workspace.set_aside): the command carries on."""
+    for what, problems in broken.items():
         for problem in problems:
-            console.print(f"[yellow]warning:[/] {escape(str(problem))} (chapter '{escape(slug)}' is left out "
+            console.print(f"[yellow]warning:[/] {escape(str(problem))} ({escape(what)} is left out "
                           "until this is fixed)")
             if problem.hint:
                 console.print(f"  hint: {escape(problem.hint)}")

@@ -338,7 +338,7 @@ def verify_reviews(root: Path) -> tuple[int, list[Problem], list[Problem]]:
 
     workspace = load_workspace(root, isolate=True)
     aside = [dataclasses.replace(p, severity="warning")
-             for p in [*workspace.strays, *(p for found in workspace.broken.values() for p in found)]]
+             for p in [*workspace.strays, *(p for found in workspace.set_aside().values() for p in found)]]
     loaded = load_events(root, workspace.manual)
     problems = [*loaded.problems, *known_problems(workspace, loaded)]
     problems.extend(committed_event_changes(root, REVIEWS_DIR))

@@ -82,8 +82,23 @@ class Workspace:
     # its problems (file, line, hint). Filled only by load_workspace(isolate=True), which leaves
     # them out of ``chapters`` so that one broken file stops no one working on the others.
     broken: dict[str, list[Problem]] = field(default_factory=dict)
-    # Files in chapters/ that are no chapter of the manual (not listed, or not a slug).
+    # Files in chapters/ that are no chapter of the manual (not listed, or not a slug), and
+    # files in chapters/<language>/ that translate none.
     strays: list[Problem] = field(default_factory=list)
+    # Translation files that cannot be read or are not valid, by (language, slug), each with its
+    # problems. load_workspace(isolate=True) leaves them out of ``translations``: the chapter is
+    # then untranslated in that language, and no one else's work waits for the file.
+    broken_translations: dict[tuple[str, str], list[Problem]] = field(default_factory=dict)
+
+    def set_aside(self, languages: Iterable[str] | None = None) -> dict[str, list[Problem]]:
+        """What is left out for a broken file, named for a message ("chapter 'x'", "the fr
+        translation of 'x'"), with its problems: the chapters, and the translations into
+        ``languages`` (every language when None)."""
+        found = {f"chapter '{slug}'": problems for slug, problems in self.broken.items()}
+        for (language, slug), problems in self.broken_translations.items():
+            if languages is None or language in languages:
+                found[f"the {language} translation of '{slug}'"] = problems
+        return found
 
     @property
     def build_dir(self) -> Path:
@@ -218,7 +233,7 @@ def _prefetch_media(files: dict[str, Path], root: Path, manual: Manual | None) -
     texts: dict[str, str] = {}
     for name, path in files.items():
         try:
-            if path.is_symlink() or path.stat().st_size > MAX_CHAPTER_BYTES:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_CHAPTER_BYTES:
                 continue
             texts[name] = body_of(normalised_text(path.read_bytes()))
         except OSError:
@@ -259,7 +274,16 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
     problems.extend(_referenced_files(root, manual, doc))
     problems.extend(styles_link_problems(root))
     workspace.translations, translation_problems = load_translations(root, manual)
-    problems.extend(translation_problems)
+    foreign = []  # files in a language folder that translate no chapter, and a linked folder
+    for problem in translation_problems:
+        language, _, name = problem.file.removeprefix(f"{CHAPTERS_DIR}/").partition("/")
+        if problem.severity != "error":
+            problems.append(problem)
+        elif name.removesuffix(".md") in manual.chapters:
+            workspace.broken_translations.setdefault((language, name.removesuffix(".md")), []).append(problem)
+            problems.append(problem)
+        else:
+            foreign.append(problem)
     for stem in sorted(present):
         where = f"{CHAPTERS_DIR}/{stem}.md"
         if not is_slug(stem):
@@ -270,6 +294,7 @@ def inspect_workspace(root: Path) -> tuple[Workspace | None, list[Problem]]:
                 where, None, f"chapter '{stem}' is not listed in {MANUAL_FILE}",
                 f"add '- {stem}' under 'chapters' in {MANUAL_FILE}, or remove the file",
             ))
+    workspace.strays.extend(foreign)
     problems.extend(workspace.strays)
     return workspace, problems
 
@@ -391,8 +416,28 @@ def load_workspace(root: Path, isolate: bool = False) -> Workspace:
 def isolate_broken(workspace: Workspace, problems: list[Problem]) -> list[Problem]:
     """Set the broken chapters aside (out of ``chapters``; still in ``broken``) and return the
     problems that remain: those of the manual as a whole."""
+    return set_aside_translations(workspace, _without_broken_chapters(workspace, problems))
+
+
+def _without_broken_chapters(workspace: Workspace, problems: list[Problem]) -> list[Problem]:
     per_chapter = [p for found in workspace.broken.values() for p in found]
     for slug in workspace.broken:
         workspace.chapters.pop(slug, None)
     return [p for p in problems if p not in per_chapter and p not in workspace.strays]
 
+
+def set_aside_translations(workspace: Workspace, problems: list[Problem],
+                           keep: str | None = None) -> list[Problem]:
+    """Set the broken translation files aside (out of ``translations``; still in
+    ``broken_translations``), except those in the language ``keep``, and return the problems
+    that remain. A stray file in a language folder other than ``keep`` goes with them."""
+    aside: list[Problem] = []
+    for (language, slug), found in workspace.broken_translations.items():
+        if language != keep:
+            workspace.translations.get(language, {}).pop(slug, None)
+            aside.extend(found)
+    for problem in workspace.strays:
+        folder = problem.file.split("/")[1:2]
+        if folder and folder[0] in workspace.manual.language_tags and folder[0] != keep:
+            aside.append(problem)
+    return [p for p in problems if p not in aside]
