@@ -21,6 +21,7 @@ from tests.corpus import office as o
 from tests.docs_helpers import make_png
 
 SAMPLE = "Sample text: the analyst records each exhibit number before triage."
+READ_AS_IS = "could not be prepared for reading (its XML is unusual), so they are read as they stand"
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def _word_docs() -> list[Doc]:
                    + o.run("Sample yes") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')))),
         Doc("word-comment-in-field.docx", "8", _docx("word-comment-in-field.docx", _chapter(
             o.para("Sample ", '<w:fldSimple w:instr=" DOCPROPERTY x "><!-- </w:fldSimple> -->'
-                   + o.run("shown") + "</w:fldSimple>", " text.")))),
+                   + o.run("shown") + "</w:fldSimple>", " text."))), warning=READ_AS_IS),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),
@@ -379,6 +380,11 @@ def _odt_docs() -> list[Doc]:
         Doc("odt-text-frame.odt", "11", _odt("odt-text-frame.odt", top + o.odt_para(
             "Sample anchor text: phones stay in a shielded bag.",
             o.odt_text_frame(o.odt_para("Sample key point: never power on a seized phone."))) + o.odt_para(SAMPLE))),
+        # the same in an .odt field: read as it stands, with a warning
+        Doc("odt-comment-in-field.odt", "8", _odt("odt-comment-in-field.odt", top + o.odt_para(
+            "Sample ", '<text:date text:date-value="2026-03-02">2<!-- </text:date> --> March 2026</text:date>',
+            " text.")),
+            warning=READ_AS_IS),
         Doc("odt-frames-8-deep.odt", "11", _odt("odt-frames-8-deep.odt", top + _frames(8) + o.odt_para(SAMPLE))),
         Doc("odt-frames-9-deep.odt", "7", _odt("odt-frames-9-deep.odt", top + _frames(9)),
             refused="text boxes nested 9 levels deep (at most 8 are taken)"),

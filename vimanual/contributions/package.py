@@ -164,13 +164,16 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         else:
             _inspect_docx(path, archive, main, package)
             without_contents = drop_contents(document)
-            rewritten = _rewrite_docx_main(document)
+            raw = _docx_main_rewritten(document)
+            rewritten = _whole(document, raw)
             package.format_changes = count_format_changes(document) + count_row_changes(document)
-            package.docx_rewrite = rewritten != document or any(
-                NOTES_PARTS_RE.search(info.filename) and rewrite_fields(data := archive.read(info)) != data
-                for info in members)
+            notes = [(data, rewrite_fields(data)) for data in
+                     (archive.read(info) for info in members if NOTES_PARTS_RE.search(info.filename))]
+            package.docx_rewrite = rewritten != document or any(new != data for data, new in notes)
             package.heading_ids = _heading_bookmarks(rewritten)
             package.left_out = _docx_left_out(without_contents, without_contents != document)
+            if any(_falls_back(data, new) for data, new in [(document, raw), *notes]):
+                package.left_out.append(READ_AS_IT_STANDS)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
         shown = hidden[0] if len(hidden[0]) <= 60 else hidden[0][:57] + "..."
@@ -259,6 +262,8 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
         or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
         for el in root.iter() if isinstance(el.tag, str))
+    if package.odt_rewrite and _falls_back(content, _rewrite_odt_content(content)):
+        package.left_out.append(READ_AS_IT_STANDS)
 
 
 _SPACES = {f"{{{_TEXT}}}{name}" for name in ("s", "tab", "line-break", "p", "h")}
@@ -456,20 +461,35 @@ def _rewrite_docx_main(document: bytes, resolve: str | None = None) -> bytes:
     bookmark inside the paragraph it starts, its fields as pandoc reads them well
     (``rewrite_fields``), each text box after the paragraph it is anchored in; with ``resolve``
     (accept or reject), its tracked rows and formatting resolved as pandoc does not."""
+    return _whole(document, _docx_main_rewritten(document, resolve))
+
+
+def _docx_main_rewritten(document: bytes, resolve: str | None = None) -> bytes:
     resolved = resolve_tracked_properties(document, resolve)
-    return _whole(document, move_text_boxes(rewrite_fields(_lift_bookmarks(drop_contents(resolved))), DOCX))
+    return move_text_boxes(rewrite_fields(_lift_bookmarks(drop_contents(resolved))), DOCX)
 
 
 def _whole(original: bytes, rewritten: bytes) -> bytes:
     """``rewritten`` if it is well-formed XML, else ``original``: a hostile part (an XML comment
     holding an end tag, say) must never be turned into one pandoc cannot read."""
+    return rewritten if rewritten == original or not _falls_back(original, rewritten) else original
+
+
+def _falls_back(original: bytes, rewritten: bytes) -> bool:
+    """Whether ``_whole`` gives ``original`` back: the rewrite changed it into XML that is not
+    well-formed. The submission is then told (READ_AS_IT_STANDS)."""
     if rewritten == original:
-        return original
+        return False
     try:
         ET.fromstring(rewritten)
     except ET.ParseError:
-        return original
-    return rewritten
+        return True
+    return False
+
+
+READ_AS_IT_STANDS = ("the document's fields, bookmarks and text boxes could not be prepared for reading "
+                     "(its XML is unusual), so they are read as they stand: check their text in the chapter, "
+                     "or save the document again from its editor and submit it again")
 
 
 # Bookmark starts between paragraphs, right before one: Word moves them into that paragraph
