@@ -54,6 +54,18 @@ def test_quiet_prints_only_errors_for_init_and_build(tmp_path: Path) -> None:
     (root / "chapters" / "beta.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
     failed = run("-q", "-C", root, "build", "--format", "html")
     assert failed.exit_code == 2 and "Error:" in failed.output, failed.output
+    # forced past a check error, beside a broken chapter: the error, and that the chapter is
+    # missing from the book (as with --quiet, see test_everyday_isolation), not the notice
+    with (root / "chapters" / "alpha.md").open("a", encoding="utf-8") as alpha:
+        alpha.write("\nSee [the plan](missing.md).\n")
+    forced = run("-q", "-C", root, "build", "--force", "--format", "html")
+    assert forced.exit_code == 0, forced.output
+    assert [line for line in forced.stderr.splitlines() if not line.startswith("  hint:")] == [
+        "warning: chapters/beta.md:3: invalid YAML: expected ',' or ']', but got '<stream end>' "
+        "(chapter 'beta' is left out until this is fixed)",
+        "error: chapters/alpha.md:16: link to unknown chapter 'missing.md'"], forced.stderr
+    loud = run("-C", root, "build", "--force", "--format", "html")
+    assert "Building anyway (--force) despite 1 error(s)." in loud.stderr
 
 
 def test_init_refuses_an_existing_workspace_and_changes_nothing(tmp_path: Path) -> None:

@@ -147,6 +147,12 @@ def test_a_language_edition_prints_verifies_and_rebuilds_byte_for_byte(ws: Path,
     assert f"OK: {target} is edition 1.0 (fr)'s PDF" in checked.stdout.replace("\n", " ")
     assert ok("-C", ws, "verify-edition", "1.0", "--language", "fr").stdout.startswith(
         "OK: edition 1.0 (fr):")
+    # a tag is not case-sensitive: 'FR' is the fr edition, as '-j uk' is UK
+    upper_check = ok("-C", ws, "verify-edition", "1.0", "--language", "FR")
+    assert upper_check.stdout.startswith("OK: edition 1.0 (fr):")
+    upper = ok("-C", ws, "print", "1.0", "--language", "FR", "-o", tmp_path / "upper.pdf")
+    assert "edition 1.0 (fr)" in upper.stdout and (tmp_path / "upper.pdf").read_bytes() == target.read_bytes()
+    assert ok("-C", ws, "diff", "1.0", "--language", "FR").exit_code == 0
 
     # removed, the stored PDF is rebuilt from the frozen sources to the manifest's bytes
     stored = (folder / "manual.pdf").read_bytes()

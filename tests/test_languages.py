@@ -260,6 +260,30 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
     assert "fr Fay" in shown and "Terminologie vérifiée." in shown and "TRANSLATION" not in shown, shown
 
 
+def test_a_language_tag_is_taken_in_any_case_as_a_jurisdiction_code_is(ws: Path, tmp_path: Path) -> None:
+    """'--language FR' was refused as an unknown language while '-j uk' was taken as UK: language
+    tags are not case-sensitive (BCP 47). Each command now takes it as manual.yaml spells it."""
+    cid = submit_translation(ws, fr_file(tmp_path), "--translates", "alpha", "--language", "FR")
+    assert "-fr-alpha-" in cid
+    record = yaml.safe_load((ws / "contributions" / cid / "contribution.yaml").read_text(encoding="utf-8"))
+    assert record["language"] == "fr"
+    ok("-C", ws, "accept", cid, "--as", "Ed Editor")
+    ok("-C", ws, "review", "alpha", "--language", "Fr", "--approve", *FAY)
+    assert matrix(ws)["alpha"]["fr"] == "approved"
+    [event] = (ws / "reviews" / "alpha").glob("*.yaml")
+    assert yaml.safe_load(event.read_text(encoding="utf-8"))["language"] == "fr"
+    built = ok("-C", ws, "build", "--language", "FR", "--format", "html", "--quiet")
+    assert built.stderr == ""
+    html = (ws / "build" / "manual.fr.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and "Chapitre Alpha" in html
+    assert "Projet · traduction (Français) : approuvée" in html  # its state found under its own tag
+    source = ws / "chapters" / "alpha.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    assert "A new paragraph." in ok("-C", ws, "diff", "alpha", "--language", "FR").stdout
+    unknown = run("-C", ws, "build", "--language", "DE")
+    assert unknown.exit_code == 2 and "Error: unknown language 'DE'" in unknown.stderr
+
+
 def test_a_translation_can_be_declined(ws: Path, tmp_path: Path) -> None:
     cid = submit_translation(ws, fr_file(tmp_path), "--translates", "alpha", "--language", "fr")
     ok("-C", ws, "decline", cid, "--reason", "Terminologie à revoir.", "--as", "Ed Editor")

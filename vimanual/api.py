@@ -115,11 +115,8 @@ def build(
     root: Path,
     *,
     formats: Sequence[str] | None = None,
-    output: Path | None = None,
-    paper: str | None = None,
-    chapters: Sequence[str] = (),
-    jobs: int | None = None,
-    jurisdiction: str | None = None,
+    output: Path | None = None, paper: str | None = None, chapters: Sequence[str] = (),
+    jobs: int | None = None, jurisdiction: str | None = None,
     use_cache: bool = True, force: bool = False, progress: Progress | None = None,
     on_forced: Callable[[list[Problem]], None] | None = None,
     reference_layout: bool = False,
@@ -146,6 +143,7 @@ def build(
         workspace, problems, checkable = loaded(root, list(chapters), force or bool(chapters), early,
                                                 lambda: start_spare_worker("pdf" in (formats or FORMATS)),
                                                 language)
+        language = language and workspace.manual.listed_language(language)  # 'FR' is 'fr'
         if (aside := workspace.set_aside([language] if language else [])) and on_broken is not None:
             on_broken(aside)  # heard before the build starts (it may still fail)
         preflight = Preflight(workspace, problems, list(chapters) if checkable else None, force, on_forced)
@@ -376,7 +374,7 @@ def review(root: Path, slug: str, code: str, decision: str, message: str | None 
     event, recorded = record_review(root, slug, code, decision, message, person, language)
     with locked(root):
         report = load_review_status(root)
-    translation = report.translated(slug).cells[language] if language else None
+    translation = report.translated(slug).cells[event.language] if language else None
     comments = None if language else document_comments(report).get(slug)
     return ReviewOutcome(event, report.review(slug), translation, comments, recorded)
 

@@ -107,9 +107,7 @@ def language_view(workspace: Workspace, language: str, states: Mapping[str, str]
     vimanual.status); ``untranslated`` says what becomes of a chapter with no translation:
     'source' keeps the source text under a banner, 'omit' leaves it out (named in ``omitted``)."""
     manual = workspace.manual
-    if language not in manual.language_tags:
-        raise UnknownName("language", language, manual.language_tags,
-                          fix=" (languages are listed under 'languages' in manual.yaml)")
+    language = manual.listed_language(language)
     if untranslated not in UNTRANSLATED:
         raise UnknownName("choice for untranslated chapters", untranslated, UNTRANSLATED)
     target = next(lang for lang in manual.languages if lang.tag == language)

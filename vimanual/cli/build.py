@@ -137,8 +137,8 @@ def build(
         jurisdiction=ui.code(jurisdiction),
         use_cache=not no_cache,
         force=force,
-        on_forced=_forced,
-        on_broken=lambda broken: ui.warn_broken(broken, ui.err()),
+        on_forced=functools.partial(_forced, quiet=quiet),
+        on_broken=lambda broken: ui.warn_broken(broken, ui.err()),  # with -q too: a chapter is missing
         untranslated=untranslated,
         tagged=tagged,
     )
@@ -332,8 +332,10 @@ def _print_report(report: Any, out: Console, quiet: bool) -> None:
         out.print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
 
 
-def _forced(errors: list[Any]) -> None:
-    """check's errors that a --force build goes ahead despite, listed before it starts."""
+def _forced(errors: list[Any], quiet: bool = False) -> None:
+    """check's errors that a --force build goes ahead despite, listed before it starts (with
+    ``quiet``, the errors alone)."""
     err = ui.err()
     ui.print_problems(errors, err)
-    err.print(f"[yellow]Building anyway (--force) despite {len(errors)} error(s).[/]")
+    if not quiet:
+        err.print(f"[yellow]Building anyway (--force) despite {len(errors)} error(s).[/]")

@@ -237,6 +237,7 @@ def print_command(
 
     Example: vimanual print 1.0 --chapters image-triage,case-handover --paper letter
     """
+    language = ui.language(ctx, language)
     if copies is not None or recipients is not None:
         if language is not None:
             raise api.VimanualError("controlled copies are issued of the source edition only",
@@ -285,6 +286,7 @@ def verify_edition_command(
 
     Example: vimanual verify-edition 1.0 ~/Downloads/manual.pdf
     """
+    language = ui.language(ctx, language)
     if rebuild:
         if file is not None:
             raise api.VimanualError("give either FILE or --rebuild, not both",
@@ -392,6 +394,7 @@ def diff_command(
     """
     if fmt not in ("text", "md"):
         raise api.VimanualError(f"unknown format '{fmt}'", "use text or md")
+    language = ui.language(ctx, language)
     if language is not None and old not in {e.version for e in api.editions(ui.workspace(ctx))}:
         _diff_since_translated(old, new, api.since_translated(ui.workspace(ctx), old, language.strip())
                                if new == "working" else None, as_json)

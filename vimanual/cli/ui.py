@@ -127,6 +127,18 @@ def workspace(ctx: typer.Context) -> Path:
     return api.find_workspace(state(ctx).workspace)
 
 
+def language(ctx: typer.Context, tag: str | None) -> str | None:
+    """A language tag as manual.yaml lists it ('FR' is 'fr': tags are not case-sensitive), or
+    as given when none matches (the command then says so)."""
+    if tag is None:
+        return None
+    try:
+        listed = api.languages(workspace(ctx))
+    except api.VimanualError:
+        return tag.strip()
+    return next((known for known in listed if known.lower() == tag.strip().lower()), tag.strip())
+
+
 def symbol(name: str, with_name: bool = False, width: int = 0) -> str:
     """A review state's symbol in its colour, optionally followed by its name."""
     mark, colour = SYMBOLS[name]

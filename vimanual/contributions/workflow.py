@@ -160,17 +160,16 @@ def _revision(number: int, markdown: str, converted: Converted, source: Path, by
     )
 
 
-def _translation_target(root: Path, slug: str, language: str, person: str) -> str:
+def _translation_target(root: Path, slug: str, language: str, person: str) -> tuple[str, str]:
     """Check a translation's request (a listed language, a chapter of the manual, a translator
-    listed for the language); the source text's content hash it will translate."""
+    listed for the language): the language's tag as listed, and the source text's content hash
+    it will translate."""
     from vimanual.base.errors import UnknownName
     from vimanual.workspace.load import load_workspace
 
     workspace = load_workspace(root)
     manual = workspace.manual
-    if language not in manual.language_tags:
-        raise UnknownName("language", language, manual.language_tags,
-                          fix=" (languages are listed under 'languages' in manual.yaml)")
+    language = manual.listed_language(language)
     if slug not in workspace.chapters:
         raise UnknownName("chapter", slug, workspace.chapters, fix=" (a translation translates an existing "
                           "chapter)")
@@ -181,7 +180,7 @@ def _translation_target(root: Path, slug: str, language: str, person: str) -> st
             f"translators for {language}: {', '.join(listed) or 'nobody is listed'}; the editor lists them "
             "under 'languages' in manual.yaml (use --as NAME to give your listed name)",
         )
-    return workspace.chapters[slug].content_hash
+    return language, workspace.chapters[slug].content_hash
 
 
 def _keep_translated_source(root: Path, slug: str, translates: str) -> None:
@@ -225,7 +224,7 @@ def submit(
     check_slug(chapter)
     translates = ""
     if language:
-        translates = _translation_target(root, chapter, language, person)
+        language, translates = _translation_target(root, chapter, language, person)
     else:
         jurisdiction = check_code(manual, jurisdiction)
     with _staging(root) as staging:
@@ -278,7 +277,7 @@ def revise(
     folder = contribution_folder(root, contribution_id)
     translates = ""
     if current.language:
-        translates = _translation_target(root, current.chapter, current.language, person)
+        translates = _translation_target(root, current.chapter, current.language, person)[1]
     with _staging(root) as staging:
         converted = convert_submission(source, manual.limits, staging / "media", staging / ".work",
                                        track_changes, keep_heading=title is not None)

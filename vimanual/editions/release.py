@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import UnknownName, VimanualError, did_you_mean
+from vimanual.base.errors import VimanualError, did_you_mean
 from vimanual.base.fsutil import atomic_write, file_sha256, fsync_dir
 from vimanual.base.journal import locked
 from vimanual.base.names import check_slug, check_version
@@ -102,11 +102,7 @@ def _language_tags(workspace: Workspace, languages: Sequence[str]) -> list[str]:
             raise VimanualError("manual.yaml lists no languages to release",
                                 "add them under 'languages', or release without --language")
         return list(known)
-    for tag in languages:
-        if tag not in known:
-            raise UnknownName("language", tag, known,
-                              fix=" (languages are listed under 'languages' in manual.yaml)")
-    return list(dict.fromkeys(languages))
+    return list(dict.fromkeys(workspace.manual.listed_language(tag) for tag in languages))
 
 
 def release(

@@ -196,11 +196,9 @@ class SinceTranslated:
 def since_translated(workspace: Workspace, slug: str, language: str) -> SinceTranslated:
     """The word changes to ``slug``'s source since the text its ``language`` translation
     translates: what a translator must carry over to make a stale translation current."""
-    from vimanual.base.errors import UnknownName
 
     check_chapter(workspace, slug)
-    if language not in workspace.manual.language_tags:
-        raise UnknownName("language", language, workspace.manual.language_tags)
+    language = workspace.manual.listed_language(language)
     translation = workspace.translations.get(language, {}).get(slug)
     if translation is None:
         raise VimanualError(f"chapter '{slug}' has no {language} translation: nothing to compare with",

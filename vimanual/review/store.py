@@ -283,8 +283,7 @@ def _translation_event(workspace: Any, slug: str, language: str, decision: str, 
     """A decision on a chapter's translation, checked: a listed language, an existing
     translation of today's source text, a reviewer listed for the language."""
     manual = workspace.manual
-    if language not in manual.language_tags:
-        raise UnknownName("language", language, manual.language_tags)
+    language = manual.listed_language(language)
     translation = workspace.translations.get(language, {}).get(slug)
     if translation is None:
         raise VimanualError(f"chapter '{slug}' has no {language} translation yet",

@@ -432,12 +432,13 @@ def set_aside_translations(workspace: Workspace, problems: list[Problem],
     ``broken_translations``), except those in the language ``keep``, and return the problems
     that remain. A stray file in a language folder other than ``keep`` goes with them."""
     aside: list[Problem] = []
+    keep = (keep or "").lower()  # as given: 'FR' keeps fr
     for (language, slug), found in workspace.broken_translations.items():
-        if language != keep:
+        if language.lower() != keep:
             workspace.translations.get(language, {}).pop(slug, None)
             aside.extend(found)
     for problem in workspace.strays:
         folder = problem.file.split("/")[1:2]
-        if folder and folder[0] in workspace.manual.language_tags and folder[0] != keep:
+        if folder and folder[0] in workspace.manual.language_tags and folder[0].lower() != keep:
             aside.append(problem)
     return [p for p in problems if p not in aside]

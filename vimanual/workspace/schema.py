@@ -122,6 +122,17 @@ class Manual:
         """The tags of the languages the manual is translated into (not the source language)."""
         return tuple(lang.tag for lang in self.languages)
 
+    def listed_language(self, tag: str) -> str:
+        """The listed language ``tag`` names, as manual.yaml spells it: tags are matched without
+        regard to case, as language tags are (BCP 47), so 'FR' is 'fr' as '-j uk' is 'UK'."""
+        from vimanual.base.errors import UnknownName
+
+        found = next((known for known in self.language_tags if known.lower() == tag.strip().lower()), None)
+        if found is None:
+            raise UnknownName("language", tag, self.language_tags,
+                              fix=" (languages are listed under 'languages' in manual.yaml)")
+        return found
+
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(j.code for j in self.jurisdictions)
