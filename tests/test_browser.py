@@ -100,6 +100,15 @@ def desktop(browser: Any) -> Iterator[Watched]:
     watched.close()
 
 
+def _load_axe(page: Any) -> None:
+    """axe-core into the page, evaluated as the test harness (the page's Content-Security-Policy
+    allows no script, so a script tag would be refused, as it should be)."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is needed and {AXE} is missing: run 'npm ci' in {REPO}", pytrace=False)
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    assert page.evaluate("typeof axe") == "object"
+
+
 def _open(watched: Watched, url: str) -> None:
     watched.page.goto(url, wait_until="load")
 
@@ -187,9 +196,33 @@ def _axe(page: Any) -> list[dict[str, Any]]:
     if not AXE.is_file():
         pytest.fail(f"axe-core is needed for the accessibility test and {AXE} is missing: "
                     f"run 'npm ci' in {REPO}", pytrace=False)
-    page.add_script_tag(path=str(AXE))
+    _load_axe(page)
     result = page.evaluate("async () => (await axe.run(document)).violations")
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def test_the_pages_policy_stops_a_script_and_a_web_picture_that_slipped_into_it(
+        desktop: Watched, sample: Path, tmp_path: Path) -> None:
+    """The build keeps raw HTML and script out of the manual (tests/test_security.py); should
+    anything ever slip past it, the page's Content-Security-Policy is the browser's own guard:
+    no script runs and nothing is fetched from the web when a trainer opens the file."""
+    html = (sample / "build" / "manual.html").read_text(encoding="utf-8")
+    assert html.count('<meta http-equiv="Content-Security-Policy"') == 1
+    slipped = html.replace("</main>", '<img src="https://example.invalid/track.png" alt="x">'
+                           "<script>document.title = 'ran';</script>"
+                           '<div style="background:url(https://example.invalid/bg.png)">x</div></main>', 1)
+    assert slipped != html
+    page = tmp_path / "slipped.html"
+    page.write_text(slipped, encoding="utf-8")
+    refused: dict[str, str] = {}
+    desktop.page.on("requestfailed", lambda r: refused.setdefault(r.url, r.failure or ""))
+    _open(desktop, page.as_uri())
+    desktop.page.wait_for_timeout(300)
+    assert desktop.page.title() != "ran"
+    web = sorted(url for url in desktop.requests if "example.invalid" in url)
+    assert web == ["https://example.invalid/bg.png", "https://example.invalid/track.png"]
+    assert {url: refused.get(url) for url in web} == {url: "csp" for url in web}  # refused before the network
+    assert any("Content Security Policy" in error for error in desktop.errors), desktop.errors
 
 
 @pytest.mark.parametrize("which", ["phone", "desktop"])
@@ -309,7 +342,7 @@ def _scrolls_with_the_keyboard(page: Any, selector: str) -> int:
 def _all_violations(page: Any) -> list[tuple[str, str, list[Any]]]:
     if not AXE.is_file():
         pytest.fail(f"axe-core is needed and {AXE} is missing: run 'npm ci' in {REPO}", pytrace=False)
-    page.add_script_tag(path=str(AXE))
+    _load_axe(page)
     found = page.evaluate("async () => (await axe.run(document)).violations")
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in found]
 

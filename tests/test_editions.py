@@ -177,6 +177,10 @@ def test_rebuild_at_another_time_is_byte_identical(released: Path, tmp_path: Pat
         assert first[kind].read_bytes() == second[kind].read_bytes()
     assert _sha(second["pdf"]) == edition.pdf_sha256
     assert _sha(second["html"]) == edition.html_sha256
+    # a new edition's HTML carries the page's Content-Security-Policy, and its manifest says so
+    # (so that its rebuild keeps it, as the sample's 1.0, released before, is rebuilt without)
+    assert edition.build["content_policy"] is True
+    assert second["html"].read_text(encoding="utf-8").count('http-equiv="Content-Security-Policy"') == 1
 
 
 @pytest.mark.slow
@@ -401,6 +405,8 @@ def test_sample_manual_has_a_released_edition_and_changes_since(
     rebuilt = frozen.build_edition(sample_workspace, edition, edition.path, tmp_path / "rebuilt")
     assert _sha(rebuilt["pdf"]) == edition.pdf_sha256
     assert _sha(rebuilt["html"]) == edition.html_sha256
+    assert "content_policy" not in edition.build  # released before the policy: rebuilt without it
+    assert "Content-Security-Policy" not in rebuilt["html"].read_text(encoding="utf-8")
     uk = tmp_path / "uk.pdf"
     result = run("-C", sample_workspace, "print", "1.0", "--chapters", "case-handover",
                  "--jurisdiction", "UK", "--output", uk)

@@ -3,7 +3,9 @@
 pandoc already escapes raw HTML (its raw extensions are off); this is the belt to
 those braces: an allow-list sanitizer (nh3) that also rewrites links between
 chapters to in-document anchors, drops URLs with schemes other than http(s) and
-mailto, and inlines workspace images as data URIs. Every removal is reported.
+mailto, and inlines workspace images as data URIs. Every removal is reported. The
+HTML manual also carries a Content-Security-Policy (``CONTENT_POLICY``): the browser's
+own guard, a third layer.
 """
 
 from __future__ import annotations
@@ -25,6 +27,25 @@ import nh3
 
 from vimanual.base.errors import Problem
 from vimanual.base.fsutil import is_within
+
+# What the HTML manual may load and run: nothing but its own inline styles and the pictures
+# and fonts embedded in it (data: URLs), no script at all. The build already keeps raw HTML
+# and script out of it; this is the browser's own guard should anything ever slip through,
+# and it stops a picture or style from a web address being fetched when a trainer opens it.
+CONTENT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+                  "base-uri 'none'; form-action 'none'")
+_CHARSET_RE, _HEAD_RE = re.compile(r"<meta\s+charset=[^>]*>", re.I), re.compile(r"<head\b[^>]*>", re.I)
+
+
+def with_content_policy(html: str) -> str:
+    """``html`` with CONTENT_POLICY in a meta element first in its head (after its charset),
+    where it governs everything after it; a page with no head is returned as it is."""
+    found = _CHARSET_RE.search(html) or _HEAD_RE.search(html)
+    if found is None:
+        return html
+    meta = f'\n<meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">'
+    return html[:found.end()] + meta + html[found.end():]
+
 
 TAGS = {
     "section", "div", "span", "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong",

@@ -8,6 +8,7 @@ from html import escape
 
 from vimanual import __version__
 from vimanual.base.errors import VimanualError
+from vimanual.base.sanitize import with_content_policy
 from vimanual.book.chapters import RenderedChapter
 from vimanual.book.languages import direction
 from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo, edition_label, edition_title
@@ -93,7 +94,7 @@ def assemble(plan: BuildPlan, chapters: list[RenderedChapter], target: str, part
                             "fix the template, or delete it to use the default") from None
     if release is not None and release.handout:
         html = _mark_handout_cover(html, title)
-    return html
+    return with_content_policy(html) if target == "html" and plan.options.content_policy else html
 
 
 def _mark_handout_cover(html: str, title: str) -> str:

@@ -132,6 +132,9 @@ class BuildOptions:
     # A draft's PDF is tagged (PDF/UA-1) only when asked (build --tagged); a released
     # edition's (``release``) always is.
     tagged: bool = False
+    # The HTML carries a Content-Security-Policy (book/document.CONTENT_POLICY); an edition
+    # released before it did is rebuilt without, to its recorded bytes.
+    content_policy: bool = True
 
 
 @dataclass

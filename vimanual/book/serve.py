@@ -7,6 +7,7 @@ self-contained, script-free file that ``vimanual build`` makes.
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import json
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vimanual.base.errors import VimanualError
+from vimanual.base.sanitize import CONTENT_POLICY
 
 HOST = "127.0.0.1"
 VERSION_PATH = "/__vimanual/version"
@@ -88,8 +90,13 @@ def check_port(port: int) -> None:
 
 
 def inject_reload(html: str, version: int) -> bytes:
-    """The page as served: ``html`` with the reload script just before ``</body>``."""
+    """The page as served: ``html`` with the reload script just before ``</body>``, and its
+    Content-Security-Policy letting that one script (by its hash) ask this server for news."""
     script = RELOAD_SCRIPT % (version, VERSION_PATH, POLL_MS, POLL_MS)
+    body = script[script.index(">") + 1:script.rindex("</script>")]
+    digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+    html = html.replace(f'content="{CONTENT_POLICY}"',
+                        f"content=\"{CONTENT_POLICY}; script-src 'sha256-{digest}'; connect-src 'self'\"", 1)
     at = html.rfind("</body>")
     if at < 0:
         return (html + script).encode("utf-8")

@@ -95,10 +95,11 @@ def system_fonts(pdf_fonts: dict[str, str], families: list[str]) -> list[str]:
     return [name for name in pdf_fonts if not name.startswith(own)]
 
 
-def build_record(font_subsetter: str, pdf_layout: str, pdf: Path, fonts_css: Path) -> dict[str, Any]:
+def build_record(font_subsetter: str, pdf_layout: str, pdf: Path, fonts_css: Path,
+                 content_policy: bool) -> dict[str, Any]:
     """The manifest's ``build`` mapping for an edition whose PDF is ``pdf``."""
     fonts = embedded_fonts(pdf)
-    return {"font_subsetter": font_subsetter, "pdf_layout": pdf_layout,
+    return {"font_subsetter": font_subsetter, "pdf_layout": pdf_layout, "content_policy": content_policy,
             "versions": installed_versions(), "pdf_fonts": fonts,
             "system_fonts": system_fonts(fonts, declared_families(fonts_css))}
 

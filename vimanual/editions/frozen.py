@@ -213,7 +213,8 @@ def build_edition(
             draft=False, date=edition.date, jurisdiction=jurisdiction,
             release=ReleaseInfo(edition.version, edition.date, record, handout=bool(chapters),
                                 edition_word=word),
-            font_subsetter=edition.font_subsetter, pdf_layout=edition.pdf_layout, **shown,
+            font_subsetter=edition.font_subsetter, pdf_layout=edition.pdf_layout,
+            content_policy=edition.content_policy, **shown,
         )
         return build(frozen, options, progress, early=early.html if early else None).outputs
 

@@ -112,6 +112,12 @@ class Edition:
         return str(self.build.get("font_subsetter") or LEGACY_FONT_SUBSETTER)
 
     @property
+    def content_policy(self) -> bool:
+        """Whether the edition's HTML carries the Content-Security-Policy (editions released
+        before vimanual added it do not, and are rebuilt without it)."""
+        return self.build.get("content_policy") is True
+
+    @property
     def pdf_layout(self) -> str:
         """How the edition's PDF was laid out (book/plan.PDF_LAYOUTS); an edition that does not
         say was laid out one document a chapter (vimanual before the grouped layout)."""

@@ -51,7 +51,8 @@ from vimanual.workspace.media import parsed_before, reading_with
 from vimanual.workspace.roles import authorise_editor
 
 #: How a new edition (and each language edition of it) is built: recorded in its manifest.
-NEW_BUILD = {"font_subsetter": RELEASE_FONT_SUBSETTER, "pdf_layout": RELEASE_PDF_LAYOUT}
+NEW_BUILD = {"font_subsetter": RELEASE_FONT_SUBSETTER, "pdf_layout": RELEASE_PDF_LAYOUT,
+             "content_policy": True}
 
 
 def _approvals(review: Any) -> tuple[Approval, ...]:
@@ -256,7 +257,7 @@ def _finish(root: Path, edition: Edition, staging: Path, progress: Progress | No
     edition.pdf_sha256 = file_sha256(outputs["pdf"])
     edition.html_sha256 = file_sha256(outputs["html"])
     edition.build = build_record(edition.font_subsetter, edition.pdf_layout, outputs["pdf"],
-                                 staging / "styles" / "fonts.css")
+                                 staging / "styles" / "fonts.css", edition.content_policy)
     atomic_write(staging / MANIFEST_FILE, manifest_text(edition))
     return edition
 
