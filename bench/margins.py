@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from vimanual.book.plan import DEFAULT_STYLES  # noqa: E402
 from vimanual.pdf.folios import expand, plan_folios  # noqa: E402
-from vimanual.pdf.layout import BLANK, OPENER, PAGE, Margins, margin_document  # noqa: E402
+from vimanual.pdf.margins import BLANK, OPENER, PAGE, Margins, margin_document  # noqa: E402
 from vimanual.pdf.weasy import render_pdf  # noqa: E402
 
 

@@ -158,6 +158,9 @@ def test_released_pdf_is_labelled_and_has_a_review_record(released: Path) -> Non
     assert "Edition 1.0" in pages[0] and "2026-11-28" in pages[0]
     assert all("Edition 1.0 · 2026-11-28" in page for page in pages  # the footer, but on a
                if "Edition" in page or len(page.split()) > 6)        # blank verso (marking only)
+    # the cover has no page number, so its footer is the label alone, not "... 2026-11-28 ·"
+    assert "Edition 1.0 · 2026-11-28 ·" not in " ".join(pages[0].split())
+    assert "Edition 1.0 · 2026-11-28 · page 1 of" in " ".join(" ".join(pages).split())
     assert "DRAFT" not in text and "Draft · review" not in text and "Working draft" not in text
     record = pages[-1]
     assert "Review record" in record

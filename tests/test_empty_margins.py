@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from tests.pdfhtml import bundled_styles_document, pdf_pages_text, render_with_change
 from vimanual.pdf import emptymargins
 from vimanual.pdf.emptymargins import skip_empty_margins
-from vimanual.pdf.layout import body_page_css
+from vimanual.pdf.margins import body_page_css
 
 #: Enough text for several pages, under a chapter head that print.css makes the running head.
 BODY = ('<article class="chapter"><header class="chapter-head"><h1>Intake of seized media</h1></header>'

@@ -14,7 +14,7 @@ from PIL import Image, ImageChops
 from tests.helpers import build_file_tree, chapter_md, manual_yaml, run
 from vimanual.book.plan import DEFAULT_STYLES
 from vimanual.pdf.folios import plan_folios
-from vimanual.pdf.layout import BLANK, OPENER, PAGE, Margins, margin_document
+from vimanual.pdf.margins import BLANK, OPENER, PAGE, Margins, margin_document
 from vimanual.pdf.weasy import render_pdf
 
 pytestmark = pytest.mark.slow  # whole margin documents and books laid out

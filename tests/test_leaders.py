@@ -109,7 +109,7 @@ def test_drafts_and_new_editions_merge_leaders_and_older_editions_do_not(tmp_pat
     assert result.exit_code == 0, result.output
     manifest_path = released / "editions" / "1.0" / "manifest.yaml"
     data = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
-    assert data["build"]["pdf_layout"] == "grouped-early-contents-font-files-markers"
+    assert data["build"]["pdf_layout"] == "grouped-early-contents-font-files-markers-cover-label"
     edition_glyphs, edition_draws = drawn_glyphs(released / "editions" / "1.0" / "manual.pdf", 1)
     data["build"]["pdf_layout"] = "part-a-chapter"  # as editions released before say (or say nothing)
     manifest_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

@@ -59,7 +59,7 @@ def test_the_bundled_running_heads_and_page_numbers_draw_the_same(tmp_path: Path
 
 def test_the_builds_margin_pages_draw_the_same(tmp_path: Path) -> None:
     from vimanual.book.plan import DEFAULT_STYLES
-    from vimanual.pdf.layout import BLANK, OPENER, PAGE, Margins, margin_document
+    from vimanual.pdf.margins import BLANK, OPENER, PAGE, Margins, margin_document
 
     styles = "".join((DEFAULT_STYLES / name).read_text(encoding="utf-8")
                      for name in ("fonts.css", "base.css", "print.css"))

@@ -12,7 +12,8 @@ from vimanual.base.sanitize import with_content_policy
 from vimanual.book.chapters import RenderedChapter
 from vimanual.book.languages import direction
 from vimanual.book.plan import TEMPLATE, BuildPlan, ReleaseInfo, edition_label, edition_title
-from vimanual.pdf.layout import Part, body_page_css, css_string
+from vimanual.pdf.layout import Part
+from vimanual.pdf.margins import body_page_css, css_string
 from vimanual.workspace.load import Workspace
 
 

@@ -15,7 +15,15 @@ from vimanual.base.errors import Problem, VimanualError
 from vimanual.base.fsutil import atomic_write
 from vimanual.base.tables import over_limits
 from vimanual.book import stamp as stamps
-from vimanual.book.plan import BuildOptions, BuildPlan, BuildResult, Progress, edition_label, plan_build
+from vimanual.book.plan import (
+    COVER_LABEL_LAYOUT,
+    BuildOptions,
+    BuildPlan,
+    BuildResult,
+    Progress,
+    edition_label,
+    plan_build,
+)
 from vimanual.workspace.load import Workspace
 
 if TYPE_CHECKING:
@@ -120,7 +128,8 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     """The book's PDF, laid out by ``pdf_path`` (pdf/layout.py)."""
     from vimanual.book.document import assemble
     from vimanual.book.languages import direction
-    from vimanual.pdf.layout import Margins, Part, Unit, write_pdf
+    from vimanual.pdf.layout import Part, Unit, write_pdf
+    from vimanual.pdf.margins import Margins
 
     release = plan.options.release
     words = plan.labels
@@ -139,7 +148,7 @@ def _write_pdf(plan: BuildPlan, rendered: list[RenderedChapter], pdf_path: str, 
     label = edition_label(release, [c.number for c in rendered]) if release is not None else ""
     margins = Margins(plan.paper, marking, label, plan.options.draft, words["draft"], words["folio"],
                       words["front_folio"], plan.workspace.manual.language,
-                      direction(plan.workspace.manual.language))
+                      direction(plan.workspace.manual.language), plan.laid_out_since(COVER_LABEL_LAYOUT))
     return write_pdf(units, document, styles, margins, plan.out_dir / f"{plan.stem}.pdf",
                      plan.pdf_request(pdf_path), progress, pool)
 

@@ -34,8 +34,11 @@ Progress = Callable[[str, int, int], None]
 
 
 #: How a book's PDF is laid out, as an edition's manifest records it (``build.pdf_layout``).
-#: MARKERS_LAYOUT: the font-files layout, each list marker laid out once a document and copied
-#: to the items alike (pdf/markers.py): drafts, and editions released since. FONT_FILES_LAYOUT:
+#: COVER_LABEL_LAYOUT: the markers layout, with a page that has no number (the cover) showing
+#: the edition's label alone, not "Edition 1.0 · date ·" (pdf/layout.Margins): drafts, and
+#: editions released since. MARKERS_LAYOUT: the font-files layout, each list marker laid out
+#: once a document and copied to the items alike (pdf/markers.py): editions released before
+#: that. FONT_FILES_LAYOUT:
 #: the early-contents layout, each face's one font program subset from its font file rather
 #: than merged from the parts' subsets (pdf/fontunion.FontFiles): editions released before
 #: that. EARLY_CONTENTS_LAYOUT: the grouped layout, with the contents laid out beside the
@@ -46,13 +49,14 @@ Progress = Callable[[str, int, int], None]
 #: that. PART_A_CHAPTER_LAYOUT: one document a chapter, every margin page and leader dot laid
 #: out: editions released before the grouped layout, whose manifests say nothing. An edition
 #: is rebuilt byte for byte the way it was laid out.
+COVER_LABEL_LAYOUT = "grouped-early-contents-font-files-markers-cover-label"
 MARKERS_LAYOUT = "grouped-early-contents-font-files-markers"
 FONT_FILES_LAYOUT = "grouped-early-contents-font-files"
 EARLY_CONTENTS_LAYOUT = "grouped-early-contents"
 GROUPED_LAYOUT = "grouped"
 PART_A_CHAPTER_LAYOUT = "part-a-chapter"
 # Newest first: each is the one after it and one change more (``BuildPlan.laid_out_since``).
-PDF_LAYOUTS = (MARKERS_LAYOUT, FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT,
+PDF_LAYOUTS = (COVER_LABEL_LAYOUT, MARKERS_LAYOUT, FONT_FILES_LAYOUT, EARLY_CONTENTS_LAYOUT, GROUPED_LAYOUT,
                PART_A_CHAPTER_LAYOUT)
 
 
@@ -262,7 +266,7 @@ class BuildPlan:
     def pdf_layout(self) -> str:
         """How the PDF is laid out (PDF_LAYOUTS): a draft's and a new edition's the newest way;
         an edition released before as it was."""
-        return self.options.pdf_layout or MARKERS_LAYOUT
+        return self.options.pdf_layout or COVER_LABEL_LAYOUT
 
     def laid_out_since(self, layout: str) -> bool:
         """Whether the PDF is laid out ``layout``'s way or a later one's (PDF_LAYOUTS, newest

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from vimanual import __version__
-from vimanual.book.plan import MARKERS_LAYOUT
+from vimanual.book.plan import COVER_LABEL_LAYOUT
 from vimanual.pdf.weasy import FAST_FONT_SUBSETTER
 
 #: What a new edition is made with: the manifest records it, and its rebuilds use it.
 RELEASE_FONT_SUBSETTER = FAST_FONT_SUBSETTER
-RELEASE_PDF_LAYOUT = MARKERS_LAYOUT
+RELEASE_PDF_LAYOUT = COVER_LABEL_LAYOUT
 
 __all__ = ["RELEASE_FONT_SUBSETTER", "RELEASE_PDF_LAYOUT", "build_record", "declared_families",
            "embedded_fonts", "installed_versions", "system_fonts", "version_differences"]

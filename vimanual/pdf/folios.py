@@ -2,7 +2,7 @@
 changed.
 
 Each page's margins (running head, marking, "page N of M", the DRAFT watermark) cost
-WeasyPrint about 6-7 ms a page when every page is laid out (pdf/layout.margin_document).
+WeasyPrint about 6-7 ms a page when every page is laid out (pdf/margins.margin_document).
 Most pages differ only in N: the pages of one chapter have the same head, and the digits of
 the bundled fonts all have one advance, so "page 12 of 629" and "page 47 of 629" are the
 same drawing but for the glyph ids of the digits. So one margin page is laid out per
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 DIGITS = "0123456789"
-#: Kinds of page (pdf/layout.py): the head shows on PAGE only, the folio on PAGE and OPENER.
+#: Kinds of page (pdf/margins.py): the head shows on PAGE only, the folio on PAGE and OPENER.
 PAGE, OPENER, BLANK = "page", "opener", "blank"
 
 
@@ -104,7 +104,7 @@ def expand(laid: Path | Sequence[Path], plan: FolioPlan, target: Path, size: int
     (or in several documents of ``size`` sheets each and the digit sheet: ``FolioPlan.pieces``).
 
     False (and nothing written) if a pattern's sentinels are not found exactly: the pages
-    must then be laid out whole (``pdf/layout.margin_document``).
+    must then be laid out whole (``pdf/margins.margin_document``).
     """
     import contextlib
 

@@ -3,7 +3,7 @@
 WeasyPrint gives every page a page type of its own (its side, whether it is blank, its name,
 its index and its page groups) and, for each, matches every ``@page`` rule against it and
 computes the page's style and its margin boxes' anew: seventeen styles a page, each of whose
-values is computed again on first use. For a document of margin pages (pdf/layout.py's
+values is computed again on first use. For a document of margin pages (pdf/margins.py's
 ``margin_document``: the running head, marking, folio and watermark of each book page) that
 was a third of its layout (0.63 of 0.18 + 0.45 CPU s for the generated book's 135 sheets).
 
