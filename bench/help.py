@@ -6,8 +6,11 @@ of each in turn, `--runs` rounds) so that a machine whose load changes slows the
   python -c pass                          the interpreter alone (for information)
   python -c "import typer, rich"          the baseline the target names
   python -c "import typer, rich.console"  the same with Rich's console, which any output needs
-  vimanual --help                         the console script
+  vimanual --help                         the console script, its help kept from the run before
+                                          (vimanual/cli/entry.py: the everyday case)
   vimanual status --help
+  vimanual --help, rendered               the same with nothing kept (a first run, or after an
+                                          upgrade): Typer renders the help
   a minimal Typer app --help              21 one-line commands and one option, nothing else:
                                           what typer's Rich help costs a plain app
 
@@ -87,18 +90,22 @@ def main() -> None:
     args = parser.parse_args()
     runs = args.runs
     minimal = _minimal_app(Path(tempfile.mkdtemp(prefix="vimanual-help-")))
+    kept = {"XDG_CACHE_HOME": str(minimal.parent / "cache")}  # filled by the warm-up round below
+    nothing_kept = {"XDG_CACHE_HOME": str(minimal)}  # a file: no cache folder can be made there
     steps: dict[str, tuple[list[str], dict[str, str] | None]] = {
         "python -c pass": ([sys.executable, "-c", "pass"], None),
         "import typer, rich": ([sys.executable, "-c", "import typer, rich"], None),
         "import typer, rich.console": ([sys.executable, "-c", "import typer, rich.console"], None),
-        "vimanual --help": ([*_vimanual(), "--help"], None),
-        "vimanual status --help": ([*_vimanual(), "status", "--help"], None),
+        "vimanual --help": ([*_vimanual(), "--help"], kept),
+        "vimanual status --help": ([*_vimanual(), "status", "--help"], kept),
+        "vimanual --help, rendered": ([*_vimanual(), "--help"], nothing_kept),
         "a minimal Typer app --help": ([sys.executable, str(minimal), "--help"], None),
     }
     if args.before:
-        before_env = {"PYTHONPATH": str(args.before.resolve())}
-        steps["before: vimanual --help"] = ([*_vimanual(), "--help"], before_env)
-        steps["before: vimanual status --help"] = ([*_vimanual(), "status", "--help"], before_env)
+        before_env = {"PYTHONPATH": str(args.before.resolve()), **kept}
+        module = [sys.executable, "-m", "vimanual"]  # (the console script may not exist in that source)
+        steps["before: vimanual --help"] = ([*module, "--help"], before_env)
+        steps["before: vimanual status --help"] = ([*module, "status", "--help"], before_env)
     for command, env in steps.values():  # warm the page cache and the bytecode
         _time(command, env)
     times: dict[str, list[float]] = {name: [] for name in steps}
@@ -124,6 +131,9 @@ def main() -> None:
           f"{'met' if help_median < 0.3 else 'NOT met'}")
     print(f"target  --help < 1.6 x import typer, rich         {help_median / base:.2f} x  "
           f"{'met' if help_median < 1.6 * base else 'NOT met'}")
+    rendered = statistics.median(times["vimanual --help, rendered"])
+    print(f"(info)  --help rendered (nothing kept) / import typer, rich  {rendered / base:.2f} x, "
+          f"{rendered:.3f} s")
     floor = statistics.median(times["a minimal Typer app --help"])
     print(f"(info)  a minimal Typer app's --help / import typer, rich  {floor / base:.2f} x "
           "(typer's Rich help in a plain app)")

@@ -114,6 +114,39 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
     assert proc.stdout == "No problems found.\n"
 
 
+def test_help_is_answered_from_the_text_rendered_last_time_until_anything_it_depends_on_changes(
+        tmp_path: Path) -> None:
+    """`vimanual --help` (and COMMAND --help) is kept as rendered under the user's cache folder
+    and printed from there next time (issue 17: Rich's help rendering cost more than the rest of
+    --help); another width, another command, or anything else in its key renders it again."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    folder = tmp_path / "cache" / "vimanual" / "help"
+    first = run_subprocess("--help", env=env)
+    assert first.returncode == 0 and "Usage: vimanual [OPTIONS] COMMAND" in first.stdout, first.stderr
+    assert first.stdout == run("--help").stdout  # what Typer renders, as the in-process CLI shows it
+    [kept] = list(folder.iterdir())
+    assert kept.read_text(encoding="utf-8") == first.stdout
+    again = run_subprocess("--help", env=env)
+    assert again.returncode == 0 and again.stdout == first.stdout and list(folder.iterdir()) == [kept]
+    kept.write_text("help as kept\n", encoding="utf-8")  # it is read from the cache, not rendered
+    assert run_subprocess("--help", env=env).stdout == "help as kept\n"
+    assert run_subprocess("-h", env=env).stdout != "help as kept\n"  # -h is its own entry
+    wider = run_subprocess("--help", env={**env, "COLUMNS": "120"})
+    assert "Usage: vimanual" in wider.stdout and max(map(len, wider.stdout.splitlines())) > 100
+    status = run_subprocess("status", "--help", env=env)
+    assert status.returncode == 0 and "Usage: vimanual status" in status.stdout
+    assert len(list(folder.iterdir())) == 4
+    # a mistake is never kept, and options before the command are not a help request it knows
+    assert run_subprocess("stauts", "--help", env=env).returncode == 2
+    assert run_subprocess("-q", "status", "--help", env=env).returncode == 0
+    assert len(list(folder.iterdir())) == 4
+    # a cache folder that cannot be written costs only the rendering
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder", encoding="utf-8")
+    plain = run_subprocess("--help", env={"XDG_CACHE_HOME": str(blocked)})
+    assert plain.returncode == 0 and plain.stdout == first.stdout
+
+
 def test_help_does_not_import_weasyprint() -> None:
     code = "import sys; from vimanual.cli.app import app; print('weasyprint' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from vimanual.cli.app import main
+from vimanual.cli.entry import main
 
 main()

@@ -186,12 +186,3 @@ COMMANDS = (
 )
 # Registered with the group (``_Commands``), not with typer's ``app.command``: typer would make
 # every command's parameters whenever the app starts.
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="vimanual")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
