@@ -21,6 +21,8 @@ from tests.corpus import office as o
 from tests.docs_helpers import make_png
 
 SAMPLE = "Sample text: the analyst records each exhibit number before triage."
+HIDDEN_STYLE = ('<w:style w:type="paragraph" w:styleId="Secret"><w:name w:val="Secret"/><w:rPr><w:vanish/>'
+                "</w:rPr></w:style>")
 READ_AS_IS = "could not be prepared for reading (its XML is unusual), so they are read as they stand"
 
 
@@ -229,6 +231,27 @@ def _word_docs() -> list[Doc]:
             o.para("Sample page anchor.", o.text_box(o.para("Sample withheld box text.")).replace(
                 "<w:r>", "<w:r><w:rPr><w:vanish/></w:rPr>", 1)), o.para(SAMPLE))),
             refused="hidden text, which the manual would print: 1 passage(s), the first 'Sample withheld box"),
+        # text hidden where the check did not look: in a footnote, through a style based on a
+        # hidden style, through a table style (found by an independent intake test)
+        Doc("word-hidden-footnote.docx", "11", _docx("word-hidden-footnote.docx", _chapter(o.para(
+            SAMPLE, '<w:r><w:footnoteReference w:id="1"/></w:r>')), footnotes=[(1, o.run("Sample note. ") + o.run(
+                "internal note: sample key holder", "<w:vanish/>"))]),
+            refused="1 passage(s), the first 'internal note: sample key holder'"),
+        Doc("word-hidden-based-on.docx", "11", _docx("word-hidden-based-on.docx", _chapter(
+            o.para(SAMPLE), o.para("Sample withheld paragraph.", style="Withheld")),
+            styles=HIDDEN_STYLE + '<w:style w:type="paragraph" w:styleId="Withheld"><w:name w:val="Withheld"/>'
+            '<w:basedOn w:val="Secret"/></w:style>'),
+            refused="1 passage(s), the first 'Sample withheld paragraph.'"),
+        Doc("word-hidden-table-style.docx", "11", _docx("word-hidden-table-style.docx", _chapter(
+            o.para(SAMPLE), '<w:tbl><w:tblPr><w:tblStyle w:val="Quiet"/></w:tblPr><w:tr><w:tc>'
+            + o.para("Sample withheld cell.") + "</w:tc></w:tr></w:tbl>", o.para("Sample after.")),
+            styles='<w:style w:type="table" w:styleId="Quiet"><w:name w:val="Quiet"/><w:rPr><w:vanish/></w:rPr>'
+            "</w:style>"), refused="1 passage(s), the first 'Sample withheld cell.'"),
+        # a style based on a hidden one that shows its text again: shown, so taken
+        Doc("word-shown-based-on.docx", "11", _docx("word-shown-based-on.docx", _chapter(
+            o.para(SAMPLE), o.para("Sample shown again.", style="Shown")),
+            styles=HIDDEN_STYLE + '<w:style w:type="paragraph" w:styleId="Shown"><w:name w:val="Shown"/>'
+            '<w:basedOn w:val="Secret"/><w:rPr><w:vanish w:val="0"/></w:rPr></w:style>')),
         # a field in a field's instruction (Word's IF { DOCPROPERTY … }): pandoc leaked the inner
         # result and moved every later field's result to the start of its paragraph
         Doc("word-nested-field.docx", "1", _docx("word-nested-field.docx", _chapter(

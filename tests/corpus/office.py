@@ -218,8 +218,10 @@ def write_docx(
     main_part: str = "word/document.xml",
     footnotes: list[tuple[int, str]] | None = None,
     bullets: bool = False,
+    styles: str = "",
 ) -> Path:
-    """Write a .docx: ``body`` is the XML inside w:body; comments are (id, author, text).
+    """Write a .docx: ``body`` is the XML inside w:body; comments are (id, author, text);
+    ``styles``: more w:style elements for styles.xml (Word's own styles are always there).
 
     ``media`` maps a file name under word/media/ to its bytes (relationship ids rIdImg1, ...
     in that order). ``main_part`` lets the main document live elsewhere than word/document.xml,
@@ -233,7 +235,7 @@ def write_docx(
         f'<Override PartName="/{folder}/styles.xml" ContentType="application/vnd.openxmlformats-'
         'officedocument.wordprocessingml.styles+xml"/>',
     ]
-    parts: dict[str, bytes] = {f"{folder}/styles.xml": STYLES.encode()}
+    parts: dict[str, bytes] = {f"{folder}/styles.xml": STYLES.replace("</w:styles>", styles + "</w:styles>").encode()}
     if comments:
         items = "".join(
             f'<w:comment w:id="{cid}" w:author="{escape(author)}" w:date="{DATE}" w:initials="RA">'

@@ -32,21 +32,29 @@ def _parse(archive: zipfile.ZipFile, name: str) -> ET.Element | None:
 
 
 def _docx(archive: zipfile.ZipFile, main: str) -> list[str]:
-    """One walk of the main part (text boxes nest paragraphs in runs, as deep as the author or an
-    attacker likes: each element is visited once). A run's hidden effect covers what it anchors."""
-    document = _parse(archive, main)
-    if document is None:
-        return []
+    """The hidden passages of the main part and of the footnotes and endnotes (pandoc prints
+    notes too), each part read in one walk."""
     folder = main.rsplit("/", 1)[0] + "/" if "/" in main else ""
-    styles = _parse(archive, f"{folder}styles.xml")
-    hidden_styles = set() if styles is None else {
-        style.get(f"{_W}styleId") for style in styles.iter(f"{_W}style")
-        if _vanishes(style.find(f"{_W}rPr"))}
+    styles = _Styles(_parse(archive, f"{folder}styles.xml"))
+    notes = [name for name in archive.namelist()
+             if name.startswith(folder) and name.rsplit("/", 1)[-1] in ("footnotes.xml", "endnotes.xml")]
     passages: list[str] = []
-    # (element, its paragraph's words and whether its style hides it, whether the run it is in hides it)
-    stack: list[tuple[ET.Element | None, _Paragraph | None, bool]] = [(document, None, False)]
+    for name in [main, *sorted(notes)]:
+        part = _parse(archive, name)
+        if part is not None:
+            passages.extend(_docx_part(part, styles))
+    return passages
+
+
+def _docx_part(document: ET.Element, styles: _Styles) -> list[str]:
+    """One walk of a part (text boxes nest paragraphs in runs, as deep as the author or an
+    attacker likes: each element is visited once). A run's hidden effect covers what it anchors."""
+    passages: list[str] = []
+    # (element, its paragraph, its table style's hiding, whether the run it is in hides it)
+    stack: list[tuple[ET.Element | None, _Paragraph | None, bool | None, bool]] = [
+        (document, None, None, False)]
     while stack:
-        element, paragraph, hidden = stack.pop()
+        element, paragraph, table, hidden = stack.pop()
         if element is None:  # the end of a paragraph
             if paragraph is not None and paragraph.words:
                 passages.append("".join(paragraph.words))
@@ -54,10 +62,14 @@ def _docx(archive: zipfile.ZipFile, main: str) -> list[str]:
         tag = element.tag
         if tag == f"{_W}p":
             style = element.find(f"{_W}pPr/{_W}pStyle")
-            paragraph = _Paragraph(style is not None and style.get(f"{_W}val") in hidden_styles)
-            stack.append((None, paragraph, hidden))
+            paragraph = _Paragraph(styles.hides(styles.default_paragraph if style is None
+                                                else style.get(f"{_W}val")), table)
+            stack.append((None, paragraph, table, hidden))
+        elif tag == f"{_W}tbl":
+            style = element.find(f"{_W}tblPr/{_W}tblStyle")
+            table = None if style is None else styles.hides(style.get(f"{_W}val"))
         elif tag == f"{_W}r":
-            hidden = hidden or _run_hidden(element, paragraph, hidden_styles)
+            hidden = hidden or styles.run_hidden(element, paragraph)
         elif tag == f"{_W}t" and paragraph is not None:
             text = element.text or ""
             if hidden:
@@ -66,32 +78,82 @@ def _docx(archive: zipfile.ZipFile, main: str) -> list[str]:
                 passages.append("".join(paragraph.words))
                 paragraph.words = []
             continue
-        stack.extend((child, paragraph, hidden) for child in reversed(element))
+        stack.extend((child, paragraph, table, hidden) for child in reversed(element))
     return passages
 
 
 class _Paragraph:
-    """A paragraph being read: the hidden words since its last visible text."""
+    """A paragraph being read: whether its style and its table's style hide text (None: they
+    say nothing), and the hidden words since its last visible text."""
 
-    def __init__(self, by_style: bool) -> None:
-        self.by_style = by_style
+    def __init__(self, by_style: bool | None, by_table: bool | None) -> None:
+        self.by_style, self.by_table = by_style, by_table
         self.words: list[str] = []
 
 
-def _run_hidden(run: ET.Element, paragraph: _Paragraph | None, hidden_styles: set[str | None]) -> bool:
-    """Whether a run is hidden: its own Hidden effect, else its character or paragraph style's."""
-    by_paragraph = paragraph is not None and paragraph.by_style
-    props = run.find(f"{_W}rPr")
-    own = None if props is None else props.find(f"{_W}vanish")
-    if own is not None:
-        return own.get(f"{_W}val", "true").lower() not in _OFF
-    run_style = None if props is None else props.find(f"{_W}rStyle")
-    return by_paragraph or (run_style is not None and run_style.get(f"{_W}val") in hidden_styles)
+class _Styles:
+    """Which styles hide text (Word's Hidden effect, ``w:vanish``), each as the nearest style of
+    its ``basedOn`` chain that says, and what the document's defaults say."""
+
+    def __init__(self, styles: ET.Element | None) -> None:
+        self.own: dict[str, bool] = {}
+        self.parent: dict[str, str] = {}
+        self.default_paragraph: str | None = None
+        self.defaults: bool = False
+        if styles is None:
+            return
+        self.defaults = bool(_vanish(styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")))
+        for style in styles.iter(f"{_W}style"):
+            name = style.get(f"{_W}styleId", "")
+            says = _vanish(style.find(f"{_W}rPr"))
+            if says is not None:
+                self.own[name] = says
+            based = style.find(f"{_W}basedOn")
+            if based is not None:
+                self.parent[name] = based.get(f"{_W}val", "")
+            if style.get(f"{_W}type") == "paragraph" and style.get(f"{_W}default") in ("1", "true", "on"):
+                self.default_paragraph = name
+        self._resolved: dict[str, bool | None] = {}
+
+    def hides(self, name: str | None) -> bool | None:
+        """Whether style ``name`` hides text (None: neither it nor a style it is based on says)."""
+        if name is None:
+            return None
+        if name not in self._resolved:
+            seen: set[str] = set()
+            current, found = name, None
+            while current and current not in seen and len(seen) < 64:  # a loop is the author's mistake
+                seen.add(current)
+                if current in self.own:
+                    found = self.own[current]
+                    break
+                current = self.parent.get(current, "")
+            self._resolved[name] = found
+        return self._resolved[name]
+
+    def run_hidden(self, run: ET.Element, paragraph: _Paragraph | None) -> bool:
+        """Whether a run is hidden. Its own Hidden effect decides; else its character style's,
+        its paragraph style's and its table style's: hidden if LibreOffice would hide it (the
+        nearest that says) or Word would (Hidden is a toggle: the styles that set it cancel out
+        in pairs); with none of them saying, the document's defaults decide."""
+        props = run.find(f"{_W}rPr")
+        own = _vanish(props)
+        if own is not None:
+            return own
+        run_style = None if props is None else props.find(f"{_W}rStyle")
+        levels = [self.hides(None if run_style is None else run_style.get(f"{_W}val")),
+                  None if paragraph is None else paragraph.by_style,
+                  None if paragraph is None else paragraph.by_table]
+        said = [level for level in levels if level is not None]
+        if not said:
+            return self.defaults
+        return said[0] or sum(said) % 2 == 1
 
 
-def _vanishes(props: ET.Element | None) -> bool:
+def _vanish(props: ET.Element | None) -> bool | None:
+    """What run properties say of the Hidden effect: True, False, or None when they say nothing."""
     mark = None if props is None else props.find(f"{_W}vanish")
-    return mark is not None and mark.get(f"{_W}val", "true").lower() not in _OFF
+    return None if mark is None else mark.get(f"{_W}val", "true").lower() not in _OFF
 
 
 def _odt(archive: zipfile.ZipFile, main: str) -> list[str]:
