@@ -7,6 +7,7 @@ its contents itself, so the document's goes before pandoc reads it (with a warni
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -55,10 +56,17 @@ def drop_contents(document: bytes) -> bytes:
     the cost stays linear whatever nests in what."""
     gallery = b'w:docPartGallery w:val="Table of Contents"'
     spans = []
-    for start, inner, close, end in matched_elements(document, _SDT_RE):  # content controls nest
-        head_end = document.find(b"</w:sdtPr>", inner, close)
-        if head_end >= 0 and gallery in document[inner:head_end]:
-            spans.append((start, end))
+    if gallery in document:
+        # each control's properties end at the first </w:sdtPr> after its start, if it starts
+        # with them (they hold no control): found by bisection, not by a search through the
+        # control, which nested controls without properties made quadratic
+        heads = [found.start() for found in re.finditer(rb"</w:sdtPr>", document)]
+        for start, inner, close, end in matched_elements(document, _SDT_RE):  # content controls nest
+            at = bisect.bisect_left(heads, inner)
+            opens = document[inner:inner + 200].lstrip()
+            if at < len(heads) and heads[at] < close and opens.startswith(b"<w:sdtPr") \
+                    and gallery in document[inner:heads[at]]:
+                spans.append((start, end))
     document = cut_spans(document, spans) if spans else document
     spans = []
     for start, inner, close, end in matched_elements(document, _PARAGRAPH_TAG_RE):
