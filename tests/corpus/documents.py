@@ -219,6 +219,11 @@ def _word_docs() -> list[Doc]:
         Doc("word-boxes-8-deep.docx", "11", _docx("word-boxes-8-deep.docx", _chapter(_boxes(8), o.para(SAMPLE)))),
         # 9 deep: pandoc lost the innermost box's text without a word (and the hidden-text check
         # took minutes on a few thousand levels), so it is refused
+        # an XML comment holding a stray tag: the box mover gave up without a word and the anchor
+        # paragraph was lost, and comments hid a nesting from the depth count (found by an
+        # independent intake test); comments now go before anything is rewritten
+        Doc("word-boxes-comment.docx", "8", _docx("word-boxes-comment.docx", _chapter(
+            "<!-- </w:p> -->", _boxes(3), o.para(SAMPLE)))),
         Doc("word-boxes-9-deep.docx", "7", _docx("word-boxes-9-deep.docx", _chapter(_boxes(9))),
             refused="text boxes nested 9 levels deep (at most 8 are taken)"),
         # hidden text in a box in a box, and a box whose anchor is hidden: pandoc printed both
@@ -298,7 +303,12 @@ def _word_docs() -> list[Doc]:
                    + o.run("Sample yes") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')))),
         Doc("word-comment-in-field.docx", "8", _docx("word-comment-in-field.docx", _chapter(
             o.para("Sample ", '<w:fldSimple w:instr=" DOCPROPERTY x "><!-- </w:fldSimple> -->'
-                   + o.run("shown") + "</w:fldSimple>", " text."))), warning=READ_AS_IS),
+                   + o.run("shown") + "</w:fldSimple>", " text.")))),
+        # a tag in CDATA: the text-box move cannot follow the nesting, so the box stays where
+        # pandoc drops the paragraph's own text: said at submit
+        Doc("word-box-cdata.docx", "8", _docx("word-box-cdata.docx", _chapter(o.para(
+            o.text_box(o.para("Sample box text.")), "Sample anchor text ",
+            '<w:r><w:t><![CDATA[</w:p>]]></w:t></w:r>'), o.para(SAMPLE))), warning=READ_AS_IS),
         Doc("word-tracked.docx", "3", _docx("word-tracked.docx", _chapter(TRACKED)),
             refused="holds 1 tracked insertion, 1 tracked deletion"),
         Doc("word-tracked-accept.docx", "3", _docx("word-tracked-accept.docx", _chapter(TRACKED)),
@@ -403,12 +413,20 @@ def _odt_docs() -> list[Doc]:
         Doc("odt-text-frame.odt", "11", _odt("odt-text-frame.odt", top + o.odt_para(
             "Sample anchor text: phones stay in a shielded bag.",
             o.odt_text_frame(o.odt_para("Sample key point: never power on a seized phone."))) + o.odt_para(SAMPLE))),
-        # the same in an .odt field: read as it stands, with a warning
+        # the same in an .odt field: the comment goes, the date is kept
         Doc("odt-comment-in-field.odt", "8", _odt("odt-comment-in-field.odt", top + o.odt_para(
             "Sample ", '<text:date text:date-value="2026-03-02">2<!-- </text:date> --> March 2026</text:date>',
-            " text.")),
-            warning=READ_AS_IS),
+            " text."))),
+        # a text frame anchored to the page (not in a paragraph): left where it is, and said
+        Doc("odt-page-frame.odt", "11", _odt("odt-page-frame.odt", top + o.odt_text_frame(
+            o.odt_para("Sample page box text.")).replace('text:anchor-type="paragraph"', 'text:anchor-type="page"')
+            + o.odt_para(SAMPLE)), warning=READ_AS_IS),
         Doc("odt-frames-8-deep.odt", "11", _odt("odt-frames-8-deep.odt", top + _frames(8) + o.odt_para(SAMPLE))),
+        Doc("odt-frames-comment.odt", "8", _odt("odt-frames-comment.odt", top + "<!-- </text:p> -->"
+                                                + _frames(3) + o.odt_para(SAMPLE))),
+        Doc("odt-frames-hidden-depth.odt", "7", _odt("odt-frames-hidden-depth.odt", top + _frames(9).replace(
+            "</draw:text-box>", "</draw:text-box><!-- </draw:text-box> -->", 1)),
+            refused="text boxes nested 9 levels deep (at most 8 are taken)"),
         Doc("odt-frames-9-deep.odt", "7", _odt("odt-frames-9-deep.odt", top + _frames(9)),
             refused="text boxes nested 9 levels deep (at most 8 are taken)"),
         # LibreOffice fields: pandoc dropped each with its text ("fields: date , prop .")

@@ -33,7 +33,14 @@ from vimanual.contributions.formatting import (
     resolve_tracked_properties,
 )
 from vimanual.contributions.hidden import hidden_passages
-from vimanual.contributions.textboxes import DOCX, MAX_DEPTH, ODT, box_nesting, move_text_boxes
+from vimanual.contributions.textboxes import (
+    DOCX,
+    MAX_DEPTH,
+    ODT,
+    box_nesting,
+    move_text_boxes,
+    without_comments,
+)
 from vimanual.workspace.schema import Limits
 
 PACKAGE_RELS = "_rels/.rels"
@@ -155,7 +162,7 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         main = _main_part(path, archive, fmt)
         package = Package(fmt, main, xml)
         document = archive.read(main)
-        depth = box_nesting(document, ODT if fmt == "odt" else DOCX)
+        depth = box_nesting(without_comments(document), ODT if fmt == "odt" else DOCX)
         if depth > MAX_DEPTH:
             raise refuse(path, f"text boxes nested {depth} levels deep (at most {MAX_DEPTH} are taken)",
                          "move the text of the innermost boxes out of them, and submit again")
@@ -164,15 +171,14 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         else:
             _inspect_docx(path, archive, main, package)
             without_contents = drop_contents(document)
-            raw = _docx_main_rewritten(document)
-            rewritten = _whole(document, raw)
+            rewritten, stuck = _rewritten_part(document, "main")
             package.format_changes = count_format_changes(document) + count_row_changes(document)
-            notes = [(data, rewrite_fields(data)) for data in
+            notes = [(data, *_rewritten_part(data, "notes")) for data in
                      (archive.read(info) for info in members if NOTES_PARTS_RE.search(info.filename))]
-            package.docx_rewrite = rewritten != document or any(new != data for data, new in notes)
+            package.docx_rewrite = rewritten != document or any(new != data for data, new, _ in notes)
             package.heading_ids = _heading_bookmarks(rewritten)
             package.left_out = _docx_left_out(without_contents, without_contents != document)
-            if any(_falls_back(data, new) for data, new in [(document, raw), *notes]):
+            if stuck or any(stuck for _, _, stuck in notes):
                 package.left_out.append(READ_AS_IT_STANDS)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
@@ -262,7 +268,7 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
         or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
         for el in root.iter() if isinstance(el.tag, str))
-    if package.odt_rewrite and _falls_back(content, _rewrite_odt_content(content)):
+    if package.odt_rewrite and _rewritten_part(content, "odt")[1]:
         package.left_out.append(READ_AS_IT_STANDS)
 
 
@@ -409,13 +415,15 @@ def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes:
             _move_docx_main(source, out, package.main_part, resolve)
         else:
             for info in source.infolist():
-                data = source.read(info)
+                data, stuck = source.read(info), False
                 if package.fmt == "docx" and info.filename == package.main_part:
-                    data = _rewrite_docx_main(data, resolve)
+                    data, stuck = _rewritten_part(data, "main", resolve)
                 elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
-                    data = _whole(data, rewrite_fields(resolve_tracked_properties(data, resolve)))
+                    data, stuck = _rewritten_part(data, "notes", resolve)
                 elif package.fmt == "odt" and info.filename == ODT_MAIN:
-                    data = _whole(data, _rewrite_odt_content(data))
+                    data, stuck = _rewritten_part(data, "odt")
+                if stuck and READ_AS_IT_STANDS not in package.left_out:  # (with --track-changes too)
+                    package.left_out.append(READ_AS_IT_STANDS)
                 out.writestr(info, data)
     return target
 
@@ -443,9 +451,9 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
     for info in source.infolist():
         data = source.read(info)
         if info.filename == main:
-            data = _rewrite_docx_main(data, resolve)
+            data = _rewritten_part(data, "main", resolve)[0]
         elif NOTES_PARTS_RE.search(info.filename):
-            data = _whole(data, rewrite_fields(resolve_tracked_properties(data, resolve)))
+            data = _rewritten_part(data, "notes", resolve)[0]
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -456,17 +464,27 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
         out.writestr(new_name, data)
 
 
-def _rewrite_docx_main(document: bytes, resolve: str | None = None) -> bytes:
-    """A .docx's main part as pandoc should read it: without Word's table of contents, each
-    bookmark inside the paragraph it starts, its fields as pandoc reads them well
-    (``rewrite_fields``), each text box after the paragraph it is anchored in; with ``resolve``
-    (accept or reject), its tracked rows and formatting resolved as pandoc does not."""
-    return _whole(document, _docx_main_rewritten(document, resolve))
-
-
-def _docx_main_rewritten(document: bytes, resolve: str | None = None) -> bytes:
-    resolved = resolve_tracked_properties(document, resolve)
-    return move_text_boxes(rewrite_fields(_lift_bookmarks(drop_contents(resolved))), DOCX)
+def _rewritten_part(data: bytes, kind: str, resolve: str | None = None) -> tuple[bytes, bool]:
+    """A part as pandoc should read it, and whether it is read as it stands where it should not
+    be (then the submission is told: READ_AS_IT_STANDS). ``kind``: "main", a .docx's main part:
+    without Word's table of contents, each bookmark inside the paragraph it starts, its fields as
+    pandoc reads them well (``rewrite_fields``), each text box after the paragraph it is anchored
+    in, and with ``resolve`` (accept or reject) its tracked rows and formatting resolved as
+    pandoc does not; "notes", its footnotes or endnotes (fields, tracked formatting); "odt", an
+    .odt's content.xml. XML comments go first: no reader shows them, and a tag inside one must
+    not lead the rewrites astray. A rewrite that is not well-formed gives the part back as it
+    was; a text box left where it was (not anchored in a paragraph, or a nesting the rewrite
+    does not follow) is said too: pandoc would lose its text or its paragraph's."""
+    clean = without_comments(data)
+    if kind == "main":
+        resolved = _lift_bookmarks(drop_contents(resolve_tracked_properties(clean, resolve)))
+        new, box = move_text_boxes(rewrite_fields(resolved), DOCX), DOCX.content
+    elif kind == "notes":
+        new, box = rewrite_fields(resolve_tracked_properties(clean, resolve)), b""
+    else:
+        new, box = _rewrite_odt_content(clean), b"<draw:text-box"
+    kept = _whole(data, new)
+    return kept, _falls_back(data, new) or bool(box and box in kept)
 
 
 def _whole(original: bytes, rewritten: bytes) -> bytes:
@@ -561,7 +579,7 @@ def _page_references(count: int, numbers: int = 0) -> list[str]:
 
 def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
     """A warning for each kind of content pandoc's .docx reader drops without a word, for the
-    table of contents ``_rewrite_docx_main`` takes out (``had_contents``), and for page
+    table of contents ``_rewritten_part`` takes out (``had_contents``), and for page
     references, whose numbers the manual does not keep (``document`` is without its contents)."""
     found = []
     if had_contents:

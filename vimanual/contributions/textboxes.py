@@ -23,14 +23,24 @@ class _Format:
     paragraphs: tuple[bytes, ...]  # the elements a box is anchored in
     containers: tuple[bytes, ...]  # the elements that hold a box (moved out whole)
     content: bytes  # the element whose inner XML is the box's text
+    fallback: bytes = b""  # the element holding the same boxes again for older readers
 
 
 DOCX = _Format(
-    re.compile(rb"<(/?)(w:p|w:txbxContent|mc:AlternateContent|w:pict)(?=[\s/>])[^>]*?(/?)>"),
-    (b"w:p",), (b"mc:AlternateContent", b"w:pict"), b"w:txbxContent")
+    re.compile(rb"<(/?)(w:p|w:txbxContent|mc:AlternateContent|mc:Fallback|w:pict|w:drawing)(?=[\s/>])[^>]*?(/?)>"),
+    (b"w:p",), (b"mc:AlternateContent", b"w:pict", b"w:drawing"), b"w:txbxContent", b"mc:Fallback")
 ODT = _Format(
     re.compile(rb"<(/?)(text:p|text:h|draw:frame|draw:text-box)(?=[\s/>])[^>]*?(/?)>"),
     (b"text:p", b"text:h"), (b"draw:frame",), b"draw:text-box")
+
+
+_COMMENT_RE = re.compile(rb"<!--.*?-->", re.S)
+
+
+def without_comments(part: bytes) -> bytes:
+    """``part`` without its XML comments, which no reader shows: Word and LibreOffice write
+    none, and a tag inside one (``<!-- </w:p> -->``) must not lead the rewrites astray."""
+    return _COMMENT_RE.sub(b"", part) if b"<!--" in part else part
 
 
 def box_nesting(part: bytes, fmt: _Format) -> int:
@@ -64,8 +74,9 @@ def _move_once(part: bytes, fmt: _Format) -> bytes:
     done = 0  # bytes of ``part`` copied to ``out`` so far
     stack: list[bytes] = []
     container = -1  # where the container being read (in a paragraph, not in a box) starts
-    inner: tuple[int, int] | None = None  # its first box content (Word repeats it in a fallback)
-    content = (-1, 0)  # where that content's inner XML starts, and its depth
+    inner: list[tuple[int, int]] = []  # its boxes' contents (a group of shapes holds several)
+    content = (-1, 0)  # where the content being read starts its inner XML, and its depth
+    fallbacks = 0  # open fallback elements: the boxes again for older readers, not read twice
     pending: list[bytes] = []  # the boxes of the current paragraph, to follow it
     for tag in fmt.tags.finditer(part):
         closing, name, empty = tag.group(1), tag.group(2), tag.group(3)
@@ -73,22 +84,25 @@ def _move_once(part: bytes, fmt: _Format) -> bytes:
             continue
         if not closing:
             if name in fmt.containers and len(stack) == 1 and stack[0] in fmt.paragraphs:
-                container, inner = tag.start(), None
-            elif name == fmt.content and container >= 0 and inner is None and content[0] < 0:
+                container, inner = tag.start(), []
+            elif name == fmt.content and container >= 0 and content[0] < 0 and not fallbacks:
                 content = (tag.end(), len(stack))
+            fallbacks += name == fmt.fallback
             stack.append(name)
             continue
         if not stack or stack[-1] != name:
             return part  # not the nesting expected: leave the document as pandoc would read it
         stack.pop()
+        fallbacks -= name == fmt.fallback
         if name == fmt.content and content[0] >= 0 and len(stack) == content[1]:
-            inner, content = (content[0], tag.start()), (-1, 0)
+            inner.append((content[0], tag.start()))
+            content = (-1, 0)
         elif name in fmt.containers and container >= 0 and len(stack) == 1:
-            if inner is not None:  # a text box: out of the paragraph, to follow it
+            if inner:  # text boxes: out of the paragraph, to follow it
                 out.append(part[done:container])
-                pending.append(part[inner[0]:inner[1]])
+                pending.extend(part[start:end] for start, end in inner)
                 done = tag.end()
-            container, inner = -1, None
+            container, inner = -1, []
         elif name in fmt.paragraphs and not stack and pending:
             out.append(part[done:tag.end()])
             out.extend(pending)
