@@ -290,6 +290,15 @@ def test_boxes_in_boxes_keep_every_text_as_deep_as_intake_takes_them(done: Corpu
         assert text.count("Sample innermost box.") == 1, text
 
 
+def test_grouped_text_boxes_each_keep_their_text_once(done: Corpus) -> None:
+    """A group of shapes holding two text boxes kept only the first box's text."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", done.chapter_html("word-grouped-boxes")).split())
+    order = ["Sample anchor of the group.", "Sample first box.", "Sample second box.", "Sample text:"]
+    found = [text.find(words) for words in order]
+    assert -1 not in found and found == sorted(found), (found, text)
+    assert text.count("Sample first box.") == 1 and text.count("Sample second box.") == 1, text
+
+
 def test_titles_are_taken_once_and_given_titles_keep_the_heading(done: Corpus) -> None:
     html_title = done.chapter_html("html-title-h1")
     assert html_title.count("Sample triage procedure") == 1

@@ -105,6 +105,25 @@ def _boxes(depth: int) -> str:
     return inner
 
 
+def _grouped_boxes(*texts: str) -> str:
+    """A run holding a group of shapes with a text box each, as Word writes it: a DrawingML
+    group, and the same boxes again in a VML fallback."""
+    shapes = "".join(f'<wps:wsp><wps:cNvSpPr txBox="1"/><wps:txbx><w:txbxContent>{o.para(text)}</w:txbxContent>'
+                     "</wps:txbx><wps:bodyPr/></wps:wsp>" for text in texts)
+    vml = "".join(f'<v:shape type="#_x0000_t202"><v:textbox><w:txbxContent>{o.para(text)}</w:txbxContent>'
+                  "</v:textbox></v:shape>" for text in texts)
+    return ('<w:r><mc:AlternateContent><mc:Choice Requires="wpg"><w:drawing><wp:anchor distT="0" distB="0" '
+            'distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" '
+            'allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column"><wp:posOffset>0'
+            '</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset>'
+            '</wp:positionV><wp:extent cx="2000000" cy="1000000"/><wp:wrapSquare wrapText="bothSides"/>'
+            '<wp:docPr id="400" name="Group 400"/><a:graphic><a:graphicData uri="http://schemas.microsoft.com/'
+            f'office/word/2010/wordprocessingGroup"><wpg:wgp><wpg:cNvGrpSpPr/><wpg:grpSpPr/>{shapes}</wpg:wgp>'
+            "</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+            f'<v:group style="position:absolute;width:160pt;height:80pt">{vml}</v:group></w:pict></mc:Fallback>'
+            "</mc:AlternateContent></w:r>")
+
+
 def _frames(depth: int) -> str:
     """The same in an .odt: text frames in text frames, ``depth`` deep."""
     inner = o.odt_para("Sample innermost box.")
@@ -224,6 +243,10 @@ def _word_docs() -> list[Doc]:
         # independent intake test); comments now go before anything is rewritten
         Doc("word-boxes-comment.docx", "8", _docx("word-boxes-comment.docx", _chapter(
             "<!-- </w:p> -->", _boxes(3), o.para(SAMPLE)))),
+        # two text boxes grouped (with an arrow, say): only the first box's text was kept
+        Doc("word-grouped-boxes.docx", "11", _docx("word-grouped-boxes.docx", _chapter(
+            o.para("Sample anchor of the group.", _grouped_boxes("Sample first box.", "Sample second box.")),
+            o.para(SAMPLE)))),
         Doc("word-boxes-9-deep.docx", "7", _docx("word-boxes-9-deep.docx", _chapter(_boxes(9))),
             refused="text boxes nested 9 levels deep (at most 8 are taken)"),
         # hidden text in a box in a box, and a box whose anchor is hidden: pandoc printed both
