@@ -201,6 +201,33 @@ def _axe(page: Any) -> list[dict[str, Any]]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
+def test_a_committed_template_cannot_put_anything_before_the_pages_policy(desktop: Watched,
+                                                                         tmp_path: Path) -> None:
+    """The template is committed by whoever can commit: a script before its charset, or the
+    charset line inside a comment, once came before the policy (or took it into the comment),
+    and the script ran (found by an independent test). The policy now comes first."""
+    from tests.helpers import small_workspace
+
+    root = small_workspace(tmp_path / "ws")
+    shutil.copytree(REPO / "vimanual" / "defaults" / "styles", root / "styles")
+    template = root / "styles" / "manual.html.j2"
+    text = template.read_text(encoding="utf-8")
+    hostile = text.replace('<meta charset="utf-8">', "<script>document.title = 'ran';</script>\n"
+                           '<!-- <meta charset="utf-8"> -->', 1)
+    assert hostile != text
+    template.write_text("<!-- a note -->" + hostile, encoding="utf-8")
+    built = run("-C", root, "build", "--format", "html", "-q")
+    assert built.exit_code == 0, built.output
+    html = (root / "build" / "manual.html").read_text(encoding="utf-8")
+    policy = html.index('<meta http-equiv="Content-Security-Policy"')
+    assert policy < html.index("<script>") and html.index("<!DOCTYPE html>") < policy
+    assert html[:policy].count("<!--") == html[:policy].count("-->") == 1  # the closed note only
+    _open(desktop, (root / "build" / "manual.html").as_uri())
+    desktop.page.wait_for_timeout(200)
+    assert desktop.page.title() != "ran"
+    assert any("Content Security Policy" in error for error in desktop.errors), desktop.errors
+
+
 def test_the_pages_policy_stops_a_script_and_a_web_picture_that_slipped_into_it(
         desktop: Watched, sample: Path, tmp_path: Path) -> None:
     """The build keeps raw HTML and script out of the manual (tests/test_security.py); should

@@ -34,17 +34,22 @@ from vimanual.base.fsutil import is_within
 # and it stops a picture or style from a web address being fetched when a trainer opens it.
 CONTENT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
                   "base-uri 'none'; form-action 'none'")
-_CHARSET_RE, _HEAD_RE = re.compile(r"<meta\s+charset=[^>]*>", re.I), re.compile(r"<head\b[^>]*>", re.I)
+_LEAD = r"\A\ufeff?(?:\s|<!--(?:(?!-->).)*-->)*<!DOCTYPE[^>]*>"  # closed comments hide nothing
+_DOCTYPE_RE = re.compile(_LEAD, re.I | re.S)
+_HEAD_START_RE = re.compile(_LEAD + r"\s*<html\b[^>]*>\s*<head\b[^>]*>", re.I | re.S)
 
 
 def with_content_policy(html: str) -> str:
-    """``html`` with CONTENT_POLICY in a meta element first in its head (after its charset),
-    where it governs everything after it; a page with no head is returned as it is."""
-    found = _CHARSET_RE.search(html) or _HEAD_RE.search(html)
+    """``html`` with CONTENT_POLICY in a meta element before anything but the doctype (and the
+    html and head start tags when they come straight after it, as a template writes them): the
+    template is committed by whoever can commit, and nothing it holds (a script, a comment
+    around the head, a base element) may come before the policy that governs it. A policy of
+    the template's own can only narrow it further (browsers apply every policy they are given)."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">'
+    found = _HEAD_START_RE.match(html) or _DOCTYPE_RE.match(html)
     if found is None:
-        return html
-    meta = f'\n<meta http-equiv="Content-Security-Policy" content="{CONTENT_POLICY}">'
-    return html[:found.end()] + meta + html[found.end():]
+        return meta + "\n" + html
+    return html[:found.end()] + "\n" + meta + html[found.end():]
 
 
 TAGS = {
