@@ -260,6 +260,27 @@ def test_a_translation_is_submitted_accepted_and_goes_stale_with_its_source(ws: 
     assert "fr Fay" in shown and "Terminologie vérifiée." in shown and "TRANSLATION" not in shown, shown
 
 
+def test_a_language_folder_that_is_a_link_is_said_not_silently_dropped(ws: Path, tmp_path: Path) -> None:
+    """chapters/fr as a symbolic link: every French translation was left out without a word by
+    status and by a forced French build (found by an independent test)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write_translation(ws, "fr", "alpha", source_hash(ws, "alpha"))
+    (ws / "chapters" / "fr" / "alpha.md").rename(elsewhere / "alpha.md")
+    (ws / "chapters" / "fr").rmdir()
+    (ws / "chapters" / "fr").symlink_to(elsewhere)
+    said = ("warning: chapters/fr: language folder is a symbolic link "
+            "(every fr translation is left out until this is fixed)")
+    status = run("-C", ws, "status")
+    assert status.exit_code in (0, 1) and said in status.stderr, status.output
+    refused = run("-C", ws, "build", "--language", "fr", "--format", "html", "-q")
+    assert refused.exit_code == 2 and "chapters/fr: language folder is a symbolic link" in refused.stderr
+    forced = run("-C", ws, "build", "--language", "fr", "--format", "html", "-q", "--force")
+    assert forced.exit_code == 0 and said in forced.stderr, forced.output
+    assert "Texte traduit." not in (ws / "build" / "manual.fr.html").read_text(encoding="utf-8")
+    assert run("-C", ws, "build", "--format", "html", "-q").stderr == ""  # the source edition: no word
+
+
 def test_a_language_tag_is_taken_in_any_case_as_a_jurisdiction_code_is(ws: Path, tmp_path: Path) -> None:
     """'--language FR' was refused as an unknown language while '-j uk' was taken as UK: language
     tags are not case-sensitive (BCP 47). Each command now takes it as manual.yaml spells it."""
@@ -395,11 +416,18 @@ def test_a_broken_or_stray_translation_file_holds_up_no_one_else(ws: Path, tmp_p
         "(the ar translation of 'alpha' is left out until this is fixed)",
         "warning: chapters/ar/beta.md: translation file is a symbolic link (or lies outside the workspace) "
         "(the ar translation of 'beta' is left out until this is fixed)",
+        "warning: chapters/fr/notes.md: 'notes' is not a chapter of the manual "
+        "(chapters/fr/notes.md is left out until this is fixed)",
     ]
     status = run("-C", ws, "status", env={"COLUMNS": "200"})
     assert status.exit_code in (0, 1), status.output  # 1: chapters not ready, as before
     assert [line for line in status.stderr.splitlines() if line.startswith("warning:")] == warnings
     assert matrix(ws)["alpha"]["fr"] == "missing" and matrix(ws)["beta"]["fr"] != "missing"
+
+    # a reviewer of the broken translation is told what is wrong with the file, not "no translation"
+    review = run("-C", ws, "review", "alpha", "--language", "fr", "--approve", *FAY)
+    assert review.exit_code == 2
+    assert review.stderr.startswith("Error: chapters/fr/alpha.md:3: invalid YAML"), review.stderr
 
     verified = run("-C", ws, "verify")
     assert verified.exit_code == 0, verified.output
@@ -416,7 +444,8 @@ def test_a_broken_or_stray_translation_file_holds_up_no_one_else(ws: Path, tmp_p
     assert "chapters/ar/" not in refused.stderr and not (ws / "build" / "manual.fr.html").exists()
     forced = run("-C", ws, "build", "--language", "fr", "--format", "html", "--quiet", "--force")
     assert forced.exit_code == 0, forced.output
-    assert warnings[0] in forced.stderr and "chapters/ar/" not in forced.stderr
+    assert warnings[0] in forced.stderr and warnings[3] in forced.stderr
+    assert "chapters/ar/" not in forced.stderr
     html = (ws / "build" / "manual.fr.html").read_text(encoding="utf-8")
     assert "Alpha text." in html and "Texte bêta traduit." in html and "Texte." not in html
     assert "Secret." not in html

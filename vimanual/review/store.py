@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vimanual.base.errors import Problem, UnknownName, VimanualError
+from vimanual.base.errors import InvalidWorkspace, Problem, UnknownName, VimanualError
 from vimanual.base.fsutil import atomic_write, safe_join
 from vimanual.base.identity import resolve_person, utc_now
 from vimanual.base.journal import locked
@@ -285,6 +285,9 @@ def _translation_event(workspace: Any, slug: str, language: str, decision: str, 
     manual = workspace.manual
     language = manual.listed_language(language)
     translation = workspace.translations.get(language, {}).get(slug)
+    broken = workspace.broken_translations.get((language, slug))
+    if translation is None and broken:  # the file is there, and cannot be read: say why
+        raise InvalidWorkspace(broken)
     if translation is None:
         raise VimanualError(f"chapter '{slug}' has no {language} translation yet",
                             f"a translator submits one: vimanual submit FILE --translates {slug} "
@@ -337,7 +340,8 @@ def verify_reviews(root: Path) -> tuple[int, list[Problem], list[Problem]]:
 
     workspace = load_workspace(root, isolate=True)
     aside = [dataclasses.replace(p, severity="warning")
-             for p in [*workspace.strays, *(p for found in workspace.set_aside().values() for p in found)]]
+             for p in dict.fromkeys([*workspace.strays, *(p for found in workspace.set_aside().values()
+                                                          for p in found)])]
     loaded = load_events(root, workspace.manual)
     problems = [*loaded.problems, *known_problems(workspace, loaded)]
     problems.extend(committed_event_changes(root, REVIEWS_DIR))

@@ -98,6 +98,11 @@ class Workspace:
         for (language, slug), problems in self.broken_translations.items():
             if languages is None or language in languages:
                 found[f"the {language} translation of '{slug}'"] = problems
+        for problem in self.strays:  # a language folder that is a link, a file translating nothing
+            folder = problem.file.split("/")
+            if len(folder) > 1 and folder[1] in self.manual.language_tags \
+                    and (languages is None or folder[1] in languages):
+                found[f"every {folder[1]} translation" if len(folder) == 2 else problem.file] = [problem]
         return found
 
     @property
