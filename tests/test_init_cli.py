@@ -130,6 +130,11 @@ def test_help_is_answered_from_the_text_rendered_last_time_until_anything_it_dep
     assert again.returncode == 0 and again.stdout == first.stdout and list(folder.iterdir()) == [kept]
     kept.write_text("help as kept\n", encoding="utf-8")  # it is read from the cache, not rendered
     assert run_subprocess("--help", env=env).stdout == "help as kept\n"
+    kept.chmod(0o666)  # a file others may write (a shared cache folder) is not trusted
+    assert run_subprocess("--help", env=env).stdout == first.stdout
+    kept.write_text("help as kept\n", encoding="utf-8")
+    kept.chmod(0o600)
+    assert run_subprocess("--help", env=env).stdout == "help as kept\n"
     assert run_subprocess("-h", env=env).stdout != "help as kept\n"  # -h is its own entry
     wider = run_subprocess("--help", env={**env, "COLUMNS": "120"})
     assert "Usage: vimanual" in wider.stdout and max(map(len, wider.stdout.splitlines())) > 100

@@ -4,17 +4,20 @@ has changed; every other command line goes to the Typer app (vimanual/cli/app.py
 
 Typer's help is Rich panels: importing Rich's console and laying the panels out cost more
 than the rest of `--help` together (issue 17, bench/help.py). What the text depends on is
-known: the arguments, vimanual's command-line modules, the versions of Python, Typer, Click
-and Rich, the terminal (whether it is one, its size) and the environment variables that
-decide colour and width. Together they are the cache key; a change to any of them renders the
+known: the arguments, vimanual's modules, the versions of Python, Typer, Click and Rich, the
+terminal (whether it is one, its size) and the environment variables that decide colour,
+width and encoding. Together they are the cache key; a change to any of them renders the
 help again. The cache is one small file a key under the user's cache folder
-($XDG_CACHE_HOME/vimanual/help, else ~/.cache/vimanual/help); when it cannot be read or
-written, help is rendered as before. This module imports nothing it does not need, so that a
+($XDG_CACHE_HOME/vimanual/help, else ~/.cache/vimanual/help), used only when the folder and
+the file are the user's own and no one else may write them (a shared cache folder must not
+let another user put words, or terminal escapes, into this user's help); when it cannot be
+read or written, help is rendered as before. This module imports nothing it does not need, so that a
 cached answer costs little more than starting Python.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -24,7 +27,8 @@ from typing import Any
 HELP_FLAGS = ("--help", "-h")
 MAX_HELP_BYTES = 200_000
 # Environment variables that change what Rich or Typer print (colour, width, terminal).
-_ENV_WORDS = ("COLOR", "COLUMNS", "LINES", "TERM", "TTY", "WIDTH", "TYPER", "RICH", "JUPYTER", "LANG", "LC_")
+_ENV_WORDS = ("COLOR", "COLUMNS", "LINES", "TERM", "TTY", "WIDTH", "TYPER", "RICH", "JUPYTER", "LANG", "LC_",
+              "PYTHON")
 
 
 def main() -> None:
@@ -119,13 +123,22 @@ def _isatty(stream: Any) -> bool:
 
 
 def _read(key: str) -> str | None:
-    path = cache_folder() / f"{key}.txt"
+    folder = cache_folder()
+    path = folder / f"{key}.txt"
     try:
-        if path.is_symlink() or path.stat().st_size > MAX_HELP_BYTES:
+        if path.is_symlink() or not _private(folder) or not _private(path) \
+                or path.stat().st_size > MAX_HELP_BYTES:
             return None
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _private(path: Path) -> bool:
+    """Whether ``path`` is this user's and no one else may write it."""
+    info = path.stat()
+    own = info.st_uid == os.getuid() if hasattr(os, "getuid") else True
+    return own and not info.st_mode & 0o022
 
 
 def _write(key: str, text: str) -> None:
@@ -133,13 +146,16 @@ def _write(key: str, text: str) -> None:
     folder = cache_folder()
     if len(text.encode("utf-8", "surrogateescape")) > MAX_HELP_BYTES:
         return
+    temp = folder / f".{key}.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = folder / f".{key}.{os.getpid()}.tmp"
-        temp.write_text(text, encoding="utf-8")
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # this user's alone
+        with open(handle, "w", encoding="utf-8") as out:
+            out.write(text)
         os.replace(temp, folder / f"{key}.txt")
     except (OSError, UnicodeEncodeError):
-        return
+        with contextlib.suppress(OSError):
+            temp.unlink()
 
 
 class _Recorder:
