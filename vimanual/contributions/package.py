@@ -6,8 +6,9 @@ XML, since pandoc needs about a hundred times a document's XML in memory). The m
 is found the way Word finds it, through the package relationships, not by a fixed name.
 
 Two things pandoc would otherwise lose are handled here, on a copy in the work folder:
-a .docx whose parts live outside ``word/`` (pandoc then drops styles and images), and an
-.odt's bookmarks, which pandoc renames to ``anchor-N`` while links keep the old names.
+a .docx whose parts live outside ``word/`` (pandoc then drops styles and images), and the
+parts whose XML is rewritten for pandoc (rewrite.py: an .odt's bookmarks, which pandoc
+renames to ``anchor-N`` while links keep the old names, fields, text boxes and more).
 An .odt's tracked changes and comments are counted here (pandoc's ODT reader drops
 both silently); a .docx's are counted from pandoc's own reading of them, and its comments
 read here too: pandoc sees only comments on a range of words, not those placed at a point
@@ -26,19 +27,18 @@ from pathlib import Path, PurePosixPath
 
 from vimanual.base.errors import VimanualError
 from vimanual.contributions.contents import drop_contents
-from vimanual.contributions.fields import NOTES_PARTS_RE, count_placeholders, rewrite_fields
+from vimanual.contributions.fields import NOTES_PARTS_RE, count_placeholders
 from vimanual.contributions.formatting import (
     count_format_changes,
     count_row_changes,
-    resolve_tracked_properties,
 )
 from vimanual.contributions.hidden import hidden_passages
+from vimanual.contributions.rewrite import ODT_FIELDS, READ_AS_IT_STANDS, rewritten_part
 from vimanual.contributions.textboxes import (
     DOCX,
     MAX_DEPTH,
     ODT,
     box_nesting,
-    move_text_boxes,
     without_comments,
 )
 from vimanual.workspace.schema import Limits
@@ -54,33 +54,9 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _COMMENTS_REL = "/comments"
-# LibreOffice's fields that show a value (a date, an author, a document property, a note's
-# number, a form's text): pandoc's reader drops each with the text it shows ("fields: date ,
-# author ."), so each becomes a span of that text. Not the ones that hide (display="none",
-# hidden text and paragraphs, which hidden.py refuses), a script, or a placeholder's prompt.
-_ODT_FIELDS = (
-    "date", "time", "page-number", "page-count", "page-continuation", "author-name", "author-initials",
-    "chapter", "file-name", "template-name", "sheet-name", "title", "subject", "keywords", "description",
-    "initial-creator", "creation-date", "creation-time", "modification-date", "modification-time", "creator",
-    "print-date", "print-time", "printed-by", "editing-duration", "editing-cycles", "user-defined",
-    "variable-get", "variable-set", "variable-input", "user-field-get", "user-field-input", "sequence-get",
-    "expression", "text-input", "drop-down", "note-ref", "database-display", "database-name",
-    "database-row-number", "conditional-text", "word-count", "paragraph-count", "character-count",
-    "table-count", "image-count", "object-count", "page-variable-get", "measure", "execute-macro",
-    "bibliography-mark", "dde-connection", "sender-firstname", "sender-lastname", "sender-initials",
-    "sender-title", "sender-position", "sender-email", "sender-phone-private", "sender-fax", "sender-company",
-    "sender-phone-work", "sender-street", "sender-city", "sender-postal-code", "sender-country",
-    "sender-state-or-province")
-_ODT_FIELD_RE = re.compile(rb"<text:(" + b"|".join(re.escape(n.encode()) for n in _ODT_FIELDS)
-                           + rb")(?=[\s>])([^>]*?)(?<!/)>((?:(?!</?text:[ph]\b).)*?)</text:\1>", re.S)
 # Text elements an .odt is rewritten for before pandoc reads it (see normalised_copy).
 _ODT_REWRITTEN = ("bookmark", "bookmark-start", "bookmark-ref", "reference-mark", "sequence", "sequence-ref",
-                  *_ODT_FIELDS)
-
-
-def _odt_field(match: re.Match[bytes]) -> bytes:
-    hidden = re.search(rb'\btext:display="none"', match.group(2))
-    return b"" if hidden else b"<text:span>" + match.group(3) + b"</text:span>"
+                  *ODT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -119,6 +95,8 @@ class Package:
     left_out: list[str] = field(default_factory=list)
     # a .docx's comments by their id, every one the main part refers to (see _inspect_docx)
     docx_comments: dict[str, DocumentComment] = field(default_factory=dict)
+    # the parts the checks rewrote (``rewritten_part``, nothing to resolve), by name, for the copy
+    rewritten: dict[str, tuple[bytes, bool]] = field(default_factory=dict)
 
 
 def refuse(path: Path, what: str, hint: str) -> VimanualError:
@@ -171,14 +149,16 @@ def check_archive(path: Path, fmt: str, limits: Limits) -> Package:
         else:
             _inspect_docx(path, archive, main, package)
             without_contents = drop_contents(document)
-            rewritten, stuck = _rewritten_part(document, "main")
+            notes = {info.filename: archive.read(info) for info in members
+                     if NOTES_PARTS_RE.search(info.filename)}
+            package.rewritten = {name: rewritten_part(data, "notes") for name, data in notes.items()}
+            package.rewritten[main] = rewritten, _ = rewritten_part(document, "main")
             package.format_changes = count_format_changes(document) + count_row_changes(document)
-            notes = [(data, *_rewritten_part(data, "notes")) for data in
-                     (archive.read(info) for info in members if NOTES_PARTS_RE.search(info.filename))]
-            package.docx_rewrite = rewritten != document or any(new != data for data, new, _ in notes)
+            package.docx_rewrite = rewritten != document or any(
+                package.rewritten[name][0] != data for name, data in notes.items())
             package.heading_ids = _heading_bookmarks(rewritten)
             package.left_out = _docx_left_out(without_contents, without_contents != document)
-            if stuck or any(stuck for _, _, stuck in notes):
+            if any(stuck for _, stuck in package.rewritten.values()):
                 package.left_out.append(READ_AS_IT_STANDS)
         hidden = hidden_passages(archive, main, fmt)
     if hidden:
@@ -268,8 +248,10 @@ def _inspect_odt(path: Path, content: bytes, package: Package) -> None:
         (el.tag.startswith(f"{{{_TEXT}}}") and el.tag.rsplit("}", 1)[-1] in _ODT_REWRITTEN)
         or el.tag in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc")
         for el in root.iter() if isinstance(el.tag, str))
-    if package.odt_rewrite and _rewritten_part(content, "odt")[1]:
-        package.left_out.append(READ_AS_IT_STANDS)
+    if package.odt_rewrite:
+        package.rewritten[ODT_MAIN] = rewritten_part(content, "odt")
+        if package.rewritten[ODT_MAIN][1]:
+            package.left_out.append(READ_AS_IT_STANDS)
 
 
 _SPACES = {f"{{{_TEXT}}}{name}" for name in ("s", "tab", "line-break", "p", "h")}
@@ -361,46 +343,6 @@ def _related_part(archive: zipfile.ZipFile, folder: str, rels_name: str, kind: s
     return None
 
 
-# LibreOffice bookmarks → reference marks, which pandoc's ODT reader keeps under their own
-# names (it renames bookmarks to anchor, anchor-1, … while hyperlinks keep the old name).
-# A caption's number (a sequence field, Insert > Caption) becomes a reference mark too, and a
-# cross-reference to it (Insert > Cross-reference > Figure: "Figure 1") a reference to that
-# mark: pandoc's ODT reader drops sequence references, words and all.
-_ODT_MARK_SUBS = (
-    (re.compile(rb'(<text:sequence\s[^>]*?\btext:ref-name="([^"]*)"[^>]*>.*?</text:sequence>)', re.S),
-     rb'<text:reference-mark-start text:name="\2"/>\1<text:reference-mark-end text:name="\2"/>'),
-    (re.compile(rb"<text:sequence-ref\b"), b"<text:reference-ref"),
-    (re.compile(rb"</text:sequence-ref>"), b"</text:reference-ref>"),
-    (re.compile(rb"<text:(?:bookmark|reference-mark)(\s[^>]*?)/>"),
-     rb"<text:reference-mark-start\1/><text:reference-mark-end\1/>"),
-    (re.compile(rb"<text:bookmark-start\b"), b"<text:reference-mark-start"),
-    (re.compile(rb"<text:bookmark-end\b"), b"<text:reference-mark-end"),
-    (re.compile(rb"<text:bookmark-ref\b"), b"<text:reference-ref"),
-    (re.compile(rb"</text:bookmark-ref>"), b"</text:reference-ref>"),
-)
-
-
-# An image's alt text in LibreOffice is its frame's svg:title and svg:desc (Format > Image >
-# Properties > Options: Text Alternative, Description); pandoc's ODT reader takes the alt text
-# from the frame's own text instead and turns the title into an identifier. Each innermost
-# frame (no frame inside) holding an image gets its description (else its title) as that text
-# and loses the title.
-_FRAME_RE = re.compile(rb"<draw:frame\b[^>]*>(?:(?!<draw:frame\b|</draw:frame>).)*</draw:frame>", re.S)
-_SVG_TEXT_RE = re.compile(rb"<svg:(title|desc)\b[^>]*>(.*?)</svg:\1>", re.S)
-
-
-def _alt_text(frame: re.Match[bytes]) -> bytes:
-    data = frame.group(0)
-    if b"<draw:image" not in data:
-        return data
-    texts = {kind: re.sub(rb"<[^>]*>", b"", text).strip() for kind, text in _SVG_TEXT_RE.findall(data)}
-    alt = texts.get(b"desc") or texts.get(b"title")
-    if not alt:
-        return data
-    data = _SVG_TEXT_RE.sub(lambda m: b"" if m.group(1) == b"title" else m.group(0), data)
-    return data[: -len(b"</draw:frame>")] + alt + b"</draw:frame>"
-
-
 def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes: str | None = None) -> Path:
     """The file pandoc should read: ``path`` itself, or a normalised copy in ``work_dir``
     (with ``track_changes`` "reject", a .docx's tracked formatting changes undone)."""
@@ -412,31 +354,32 @@ def normalised_copy(path: Path, package: Package, work_dir: Path, track_changes:
     work_dir.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         if move_docx:
-            _move_docx_main(source, out, package.main_part, resolve)
+            _move_docx_main(source, out, package, resolve)
         else:
             for info in source.infolist():
-                data, stuck = source.read(info), False
-                if package.fmt == "docx" and info.filename == package.main_part:
-                    data, stuck = _rewritten_part(data, "main", resolve)
-                elif package.fmt == "docx" and NOTES_PARTS_RE.search(info.filename):
-                    data, stuck = _rewritten_part(data, "notes", resolve)
-                elif package.fmt == "odt" and info.filename == ODT_MAIN:
-                    data, stuck = _rewritten_part(data, "odt")
+                data, stuck = _copied_part(package, info.filename, source.read(info), resolve)
                 if stuck and READ_AS_IT_STANDS not in package.left_out:  # (with --track-changes too)
                     package.left_out.append(READ_AS_IT_STANDS)
                 out.writestr(info, data)
     return target
 
 
-def _rewrite_odt_content(data: bytes) -> bytes:
-    """An .odt's content.xml as pandoc should read it (marks, fields, text frames, alt text)."""
-    for pattern, replacement in _ODT_MARK_SUBS:
-        data = pattern.sub(replacement, data)
-    return _FRAME_RE.sub(_alt_text, move_text_boxes(_ODT_FIELD_RE.sub(_odt_field, data), ODT))
+def _copied_part(package: Package, name: str, data: bytes, resolve: str | None) -> tuple[bytes, bool]:
+    """A member as the normalised copy holds it (``rewritten_part``: the checks' own rewrite
+    when there is nothing to resolve), and whether it is read as it stands."""
+    if name in package.rewritten and (resolve is None or package.fmt == "odt"):
+        return package.rewritten[name]
+    if package.fmt == "docx" and name == package.main_part:
+        return rewritten_part(data, "main", resolve)
+    if package.fmt == "docx" and NOTES_PARTS_RE.search(name):
+        return rewritten_part(data, "notes", resolve)
+    return data, False
 
 
-def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, resolve: str | None) -> None:
+def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, package: Package,
+                    resolve: str | None) -> None:
     """Rewrite the package so that its main part is word/document.xml, its folder word/."""
+    main = package.main_part
     folder, name = main.rsplit("/", 1) if "/" in main else ("", main)
     renames = {main: "word/document.xml", f"{folder}/_rels/{name}.rels".lstrip("/"):
                "word/_rels/document.xml.rels"}
@@ -449,11 +392,9 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
         if moved not in existing or folder == "word":
             renames[member] = moved
     for info in source.infolist():
-        data = source.read(info)
-        if info.filename == main:
-            data = _rewritten_part(data, "main", resolve)[0]
-        elif NOTES_PARTS_RE.search(info.filename):
-            data = _rewritten_part(data, "notes", resolve)[0]
+        data, stuck = _copied_part(package, info.filename, source.read(info), resolve)
+        if stuck and READ_AS_IT_STANDS not in package.left_out:
+            package.left_out.append(READ_AS_IT_STANDS)
         new_name = renames.get(info.filename, info.filename)
         if info.filename == PACKAGE_RELS:
             data = data.replace(f'Target="{main}"'.encode(), b'Target="word/document.xml"')
@@ -462,63 +403,6 @@ def _move_docx_main(source: zipfile.ZipFile, out: zipfile.ZipFile, main: str, re
             for old, new in renames.items():
                 data = data.replace(f'PartName="/{old}"'.encode(), f'PartName="/{new}"'.encode())
         out.writestr(new_name, data)
-
-
-def _rewritten_part(data: bytes, kind: str, resolve: str | None = None) -> tuple[bytes, bool]:
-    """A part as pandoc should read it, and whether it is read as it stands where it should not
-    be (then the submission is told: READ_AS_IT_STANDS). ``kind``: "main", a .docx's main part:
-    without Word's table of contents, each bookmark inside the paragraph it starts, its fields as
-    pandoc reads them well (``rewrite_fields``), each text box after the paragraph it is anchored
-    in, and with ``resolve`` (accept or reject) its tracked rows and formatting resolved as
-    pandoc does not; "notes", its footnotes or endnotes (fields, tracked formatting); "odt", an
-    .odt's content.xml. XML comments go first: no reader shows them, and a tag inside one must
-    not lead the rewrites astray. A rewrite that is not well-formed gives the part back as it
-    was; a text box left where it was (not anchored in a paragraph, or a nesting the rewrite
-    does not follow) is said too: pandoc would lose its text or its paragraph's."""
-    clean = without_comments(data)
-    if kind == "main":
-        resolved = _lift_bookmarks(drop_contents(resolve_tracked_properties(clean, resolve)))
-        new, box = move_text_boxes(rewrite_fields(resolved), DOCX), DOCX.content
-    elif kind == "notes":
-        new, box = rewrite_fields(resolve_tracked_properties(clean, resolve)), b""
-    else:
-        new, box = _rewrite_odt_content(clean), b"<draw:text-box"
-    kept = _whole(data, new)
-    return kept, _falls_back(data, new) or bool(box and box in kept)
-
-
-def _whole(original: bytes, rewritten: bytes) -> bytes:
-    """``rewritten`` if it is well-formed XML, else ``original``: a hostile part (an XML comment
-    holding an end tag, say) must never be turned into one pandoc cannot read."""
-    return rewritten if rewritten == original or not _falls_back(original, rewritten) else original
-
-
-def _falls_back(original: bytes, rewritten: bytes) -> bool:
-    """Whether ``_whole`` gives ``original`` back: the rewrite changed it into XML that is not
-    well-formed. The submission is then told (READ_AS_IT_STANDS)."""
-    if rewritten == original:
-        return False
-    try:
-        ET.fromstring(rewritten)
-    except ET.ParseError:
-        return True
-    return False
-
-
-READ_AS_IT_STANDS = ("the document's fields, bookmarks and text boxes could not be prepared for reading "
-                     "(its XML is unusual), so they are read as they stand: check their text in the chapter, "
-                     "or save the document again from its editor and submit it again")
-
-
-# Bookmark starts between paragraphs, right before one: Word moves them into that paragraph
-# when it saves; pandoc (which reads bookmarks only inside paragraphs) would lose the id.
-_BODY_BOOKMARKS_RE = re.compile(
-    rb"((?:<w:bookmarkStart\b[^>]*/>\s*)+)(<w:p\b[^>]*>)((?:\s*<w:pPr\b.*?</w:pPr>)?)", re.S)
-
-
-def _lift_bookmarks(document: bytes) -> bytes:
-    """Each bookmark start between paragraphs moved to the start of the paragraph after it."""
-    return _BODY_BOOKMARKS_RE.sub(lambda m: m.group(2) + m.group(3) + m.group(1), document)
 
 
 _HEADING_STYLE_RE = re.compile(r"heading\s*[1-9]", re.IGNORECASE)
@@ -579,7 +463,7 @@ def _page_references(count: int, numbers: int = 0) -> list[str]:
 
 def _docx_left_out(document: bytes, had_contents: bool) -> list[str]:
     """A warning for each kind of content pandoc's .docx reader drops without a word, for the
-    table of contents ``_rewritten_part`` takes out (``had_contents``), and for page
+    table of contents ``rewritten_part`` takes out (``had_contents``), and for page
     references, whose numbers the manual does not keep (``document`` is without its contents)."""
     found = []
     if had_contents:
