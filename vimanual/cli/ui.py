@@ -136,6 +136,7 @@ def language(ctx: typer.Context, tag: str | None) -> str | None:
         listed = api.languages(workspace(ctx))
     except api.VimanualError:
         return tag.strip()
+    # as workspace.schema.matching_language (the CLI calls only the api, which is at its size limit)
     return next((known for known in listed if known.lower() == tag.strip().lower()), tag.strip())
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 import zipfile
 
+from vimanual.contributions.fields import NOTES_PARTS_RE
+
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
@@ -36,8 +38,7 @@ def _docx(archive: zipfile.ZipFile, main: str) -> list[str]:
     notes too), each part read in one walk."""
     folder = main.rsplit("/", 1)[0] + "/" if "/" in main else ""
     styles = _Styles(_parse(archive, f"{folder}styles.xml"))
-    notes = [name for name in archive.namelist()
-             if name.startswith(folder) and name.rsplit("/", 1)[-1] in ("footnotes.xml", "endnotes.xml")]
+    notes = [name for name in archive.namelist() if NOTES_PARTS_RE.search(name)]  # as rewrite.py finds them
     passages: list[str] = []
     for name in [main, *sorted(notes)]:
         part = _parse(archive, name)

@@ -99,11 +99,16 @@ class Workspace:
             if languages is None or language in languages:
                 found[f"the {language} translation of '{slug}'"] = problems
         for problem in self.strays:  # a language folder that is a link, a file translating nothing
-            folder = problem.file.split("/")
-            if len(folder) > 1 and folder[1] in self.manual.language_tags \
-                    and (languages is None or folder[1] in languages):
-                found[f"every {folder[1]} translation" if len(folder) == 2 else problem.file] = [problem]
+            folder = self.stray_language(problem)
+            if folder is not None and (languages is None or folder in languages):
+                what = problem.file if problem.file.count("/") > 1 else f"every {folder} translation"
+                found[what] = [problem]
         return found
+
+    def stray_language(self, stray: Problem) -> str | None:
+        """The language whose folder (chapters/<language>/) a stray file is in, or is."""
+        folder = stray.file.split("/")[1:2]
+        return folder[0] if folder and folder[0] in self.manual.language_tags else None
 
     @property
     def build_dir(self) -> Path:
@@ -443,7 +448,7 @@ def set_aside_translations(workspace: Workspace, problems: list[Problem],
             workspace.translations.get(language, {}).pop(slug, None)
             aside.extend(found)
     for problem in workspace.strays:
-        folder = problem.file.split("/")[1:2]
-        if folder and folder[0] in workspace.manual.language_tags and folder[0].lower() != keep:
+        folder = workspace.stray_language(problem)
+        if folder is not None and folder.lower() != keep:
             aside.append(problem)
     return [p for p in problems if p not in aside]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,12 @@ DEFAULT_ALLOWED_IP_RANGES = (
 DEFAULT_ALLOWED_PHONES = ("*55501??", "+442079460???", "02079460???")
 MAX_IMAGE_KB_LIMIT = 10_000  # the build refuses anything larger (sanitize.MAX_IMAGE_BYTES)
 SLUG_HINT = "a slug is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
+
+
+def matching_language(tag: str, tags: Iterable[str]) -> str | None:
+    """The one of ``tags`` that ``tag`` names, as it is spelt there: language tags are matched
+    without regard to case (BCP 47), so 'FR' is 'fr'; None when none is."""
+    return next((known for known in tags if known.lower() == tag.strip().lower()), None)
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ class Manual:
         regard to case, as language tags are (BCP 47), so 'FR' is 'fr' as '-j uk' is 'UK'."""
         from vimanual.base.errors import UnknownName
 
-        found = next((known for known in self.language_tags if known.lower() == tag.strip().lower()), None)
+        found = matching_language(tag, self.language_tags)
         if found is None:
             raise UnknownName("language", tag, self.language_tags,
                               fix=" (languages are listed under 'languages' in manual.yaml)")
